@@ -1,0 +1,67 @@
+//! The command line: argument definitions and one function per subcommand. Each reads its
+//! inputs, lets the core decide, and prints; `main` only maps the outcome to an exit code.
+
+pub mod check;
+pub mod maintainers;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by the data commands.
+pub const EXIT_OK: u8 = 0;
+/// Some commit or path falls short of the policy.
+pub const EXIT_SHORT: u8 = 1;
+/// Bad input: unreadable file, malformed MAINTAINERS, no repository, bad range.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pushgate",
+    version,
+    about = "The Xen Project's way of developing, for GitHub"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Who maintains these paths: sections, people to notify, and whose ack is required.
+    Maintainers(maintainers::Args),
+    /// Judge each commit of a git range by the Xen check-in policy, with MAINTAINERS as it was
+    /// at the commit's parent and the trailers of its message.
+    Check(check::Args),
+}
+
+/// A problem the user can fix: printed on stderr, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: malformed MAINTAINERS:\n{details}")]
+    Maintainers { path: String, details: String },
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    #[error("cannot write output: {0}")]
+    Output(#[source] std::io::Error),
+    #[error("no paths given (pass PATH arguments or --files-from)")]
+    NoPaths,
+}
+
+/// Renders MAINTAINERS diagnostics as `file:line: severity: message` lines, errors first.
+pub(crate) fn render_diagnostics(
+    path: &str,
+    diagnostics: &[crate::core::maintainers::Diagnostic],
+) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("{path}:{}: {}: {}", d.line, d.severity.as_str(), d.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,665 @@
+//! The Xen check-in policy (SPEC §2) as one pure function: a change, MAINTAINERS and options in,
+//! a [`Verdict`] out — one row per requirement, the "someone other than the author" rule,
+//! objections, and the smallest set of maintainers to ask.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::core::maintainers::{Maintainers, Section, SectionMatch};
+use crate::core::people::{Identities, IdentityKey, Person};
+
+/// What a person said about a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalKind {
+    /// `Acked-by`, `/ack`, or (GitHub) an APPROVED review by a maintainer.
+    Ack,
+    /// `Reviewed-by`.
+    Review,
+    /// `Release-Acked-by` from the release manager (SPEC §2 rule 5).
+    ReleaseAck,
+    /// `Nacked-by`, a request-changes review, or a `-2` vote.
+    Objection,
+}
+
+/// One ack, review or objection, from a known person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    pub kind: ApprovalKind,
+    pub person: Person,
+    /// The area an ack is narrowed to (`# x86`, `[arm]`); None covers the whole change.
+    pub scope: Option<String>,
+    /// For an objection: the reason given, if any.
+    pub explanation: Option<String>,
+    /// For an objection: the maintainer who overrode it.
+    pub overridden_by: Option<Person>,
+}
+
+impl Approval {
+    pub fn new(kind: ApprovalKind, person: Person) -> Approval {
+        Approval {
+            kind,
+            person,
+            scope: None,
+            explanation: None,
+            overridden_by: None,
+        }
+    }
+
+    pub fn scoped(mut self, scope: Option<String>) -> Approval {
+        self.scope = scope;
+        self
+    }
+}
+
+/// What is being judged: a PR, or one commit of committed history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub files: Vec<String>,
+    pub author: Person,
+    /// Further people who signed the change off (co-authors). Their sign-off, like the
+    /// author's, meets the approval requirement for files they maintain; and a review by one
+    /// of several co-authors approves the others' work (rule 2, "two people collaborate").
+    pub co_authors: Vec<Person>,
+    pub approvals: Vec<Approval>,
+}
+
+/// Whose Reviewed-by counts for rule 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stature {
+    /// Anyone other than the author (`acks.reviewer_stature = "anyone"`, and offline mode:
+    /// the committer who applied the review already judged the reviewer).
+    Anyone,
+    /// People listed in MAINTAINERS (M: or R:) and these extra people (collaborators with
+    /// write access).
+    Listed(Vec<Person>),
+}
+
+/// The knobs of the policy (SPEC §2, `[acks]` in the config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `acks.general_stand_in`: may a more general maintainer's ack stand in?
+    pub general_stand_in: bool,
+    pub reviewer_stature: Stature,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            general_stand_in: true,
+            reviewer_stature: Stature::Listed(Vec::new()),
+        }
+    }
+}
+
+/// How one requirement stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Status {
+    /// A maintainer of the most specific level acked.
+    AckedBy { person: Person },
+    /// The author (or a co-author) is one of the required maintainers.
+    AuthoredByMaintainer { person: Person },
+    /// A more general maintainer's ack stood in; `authored` when that maintainer is the
+    /// author (or a co-author), whose sign-off then stands in as their ack would.
+    StoodInBy {
+        person: Person,
+        section: String,
+        authored: bool,
+    },
+    /// Nobody who may ack has acked yet.
+    Missing,
+    /// No section with an M: covers these files, so nobody can ack them.
+    NoMaintainer,
+}
+
+impl Status {
+    pub fn is_met(&self) -> bool {
+        matches!(
+            self,
+            Status::AckedBy { .. } | Status::AuthoredByMaintainer { .. } | Status::StoodInBy { .. }
+        )
+    }
+}
+
+/// One row of the verdict: files that need the same maintainers' approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Requirement {
+    /// Names of the most specific sections with maintainers (tied sections pool).
+    pub sections: Vec<String>,
+    pub files: Vec<String>,
+    /// Who may give the ack (the most specific maintainers).
+    pub approvers: Vec<Person>,
+    /// More general maintainers who may stand in (empty when stand-ins are off).
+    pub stand_ins: Vec<Person>,
+    pub status: Status,
+}
+
+/// An objection that stands or was overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Objection {
+    pub person: Person,
+    pub explanation: Option<String>,
+    pub overridden_by: Option<Person>,
+}
+
+impl Objection {
+    pub fn is_open(&self) -> bool {
+        self.overridden_by.is_none()
+    }
+}
+
+/// The judgement of a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub satisfied: bool,
+    pub requirements: Vec<Requirement>,
+    /// Rule 2: who, other than the author, acked or reviewed (empty: not met).
+    pub other_than_author: Vec<Person>,
+    pub objections: Vec<Objection>,
+    /// The smallest set of people whose acks would meet every missing requirement (and rule 2).
+    pub ask: Vec<Person>,
+    /// What is missing, one sentence each, for people and for `--json`.
+    pub missing: Vec<String>,
+}
+
+/// Judges `change` against `maintainers`. `matches` gives, for each file of the change in
+/// order, the sections covering it (from [`Maintainers::sections_for`] or a `Matcher`).
+pub fn evaluate(
+    change: &Change,
+    maintainers: &Maintainers,
+    matches: &[Vec<SectionMatch>],
+    identities: &Identities,
+    options: &Options,
+) -> Verdict {
+    let author = identities.key(&change.author);
+    let signers: Vec<(IdentityKey, &Person)> = std::iter::once(&change.author)
+        .chain(change.co_authors.iter())
+        .map(|p| (identities.key(p), p))
+        .collect();
+    let approvals: Vec<(IdentityKey, &Approval)> = change
+        .approvals
+        .iter()
+        .map(|a| (identities.key(&a.person), a))
+        .collect();
+
+    let mut requirements = group_requirements(change, maintainers, matches, options);
+    for (requirement, levels) in &mut requirements {
+        requirement.status = judge(
+            requirement,
+            levels,
+            maintainers,
+            &signers,
+            &approvals,
+            identities,
+        );
+    }
+
+    let other_than_author = other_than_author(
+        &signers,
+        &approvals,
+        maintainers,
+        &requirements,
+        identities,
+        options,
+    );
+    let objections: Vec<Objection> = change
+        .approvals
+        .iter()
+        .filter(|a| a.kind == ApprovalKind::Objection)
+        .map(|a| Objection {
+            person: a.person.clone(),
+            explanation: a.explanation.clone().filter(|e| !e.trim().is_empty()),
+            overridden_by: a.overridden_by.clone(),
+        })
+        .collect();
+
+    let requirements: Vec<Requirement> = requirements.into_iter().map(|(r, _)| r).collect();
+    let ask = suggest(
+        &requirements,
+        &author,
+        other_than_author.is_empty(),
+        identities,
+    );
+    let missing = describe_missing(&requirements, other_than_author.is_empty(), &objections);
+    Verdict {
+        satisfied: missing.is_empty(),
+        requirements,
+        other_than_author,
+        objections,
+        ask,
+        missing,
+    }
+}
+
+/// The nesting levels behind one requirement: sections per level, most specific first.
+type Levels = Vec<Vec<usize>>;
+
+fn group_requirements(
+    change: &Change,
+    maintainers: &Maintainers,
+    matches: &[Vec<SectionMatch>],
+    options: &Options,
+) -> Vec<(Requirement, Levels)> {
+    let mut groups: BTreeMap<Levels, Vec<String>> = BTreeMap::new();
+    let mut order: Vec<Levels> = Vec::new();
+    for (file, file_matches) in change.files.iter().zip(matches) {
+        let levels: Levels = maintainers
+            .approvers(file_matches)
+            .levels
+            .into_iter()
+            .map(|level| level.sections)
+            .collect();
+        let files = groups.entry(levels.clone()).or_default();
+        if files.is_empty() {
+            order.push(levels);
+        }
+        files.push(file.clone());
+    }
+    order
+        .into_iter()
+        .map(|levels| {
+            let files = groups.remove(&levels).unwrap_or_default();
+            let people = |sections: &[usize]| {
+                let mut out: Vec<Person> = Vec::new();
+                for &s in sections {
+                    for p in &maintainers.sections[s].maintainers {
+                        if !out.iter().any(|o| o.email_key() == p.email_key()) {
+                            out.push(p.clone());
+                        }
+                    }
+                }
+                out
+            };
+            let approvers = levels.first().map(|l| people(l)).unwrap_or_default();
+            let mut stand_ins = Vec::new();
+            if options.general_stand_in {
+                for level in levels.iter().skip(1) {
+                    for p in people(level) {
+                        let known = approvers.iter().chain(&stand_ins);
+                        if !known
+                            .into_iter()
+                            .any(|o: &Person| o.email_key() == p.email_key())
+                        {
+                            stand_ins.push(p);
+                        }
+                    }
+                }
+            }
+            let levels = if options.general_stand_in {
+                levels
+            } else {
+                levels.into_iter().take(1).collect()
+            };
+            let requirement = Requirement {
+                sections: levels
+                    .first()
+                    .map(|l| {
+                        l.iter()
+                            .map(|&s| maintainers.sections[s].name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                files,
+                approvers,
+                stand_ins,
+                status: Status::Missing,
+            };
+            (requirement, levels)
+        })
+        .collect()
+}
+
+fn judge(
+    requirement: &Requirement,
+    levels: &Levels,
+    maintainers: &Maintainers,
+    signers: &[(IdentityKey, &Person)],
+    approvals: &[(IdentityKey, &Approval)],
+    identities: &Identities,
+) -> Status {
+    let Some(required) = levels.first() else {
+        return Status::NoMaintainer;
+    };
+    let is_in = |key: &IdentityKey, sections: &[usize]| {
+        sections.iter().any(|&s| {
+            maintainers.sections[s]
+                .maintainers
+                .iter()
+                .any(|m| key.matches(&identities.key(m)))
+        })
+    };
+    let sections_of = |level: &[usize]| -> Vec<&Section> {
+        level.iter().map(|&s| &maintainers.sections[s]).collect()
+    };
+    let acks = || {
+        approvals
+            .iter()
+            .filter(|(_, a)| a.kind == ApprovalKind::Ack || a.kind == ApprovalKind::Review)
+    };
+    // An ack or a review from a required maintainer is that maintainer's approval.
+    let required_sections = sections_of(required);
+    for (key, approval) in acks() {
+        if is_in(key, required)
+            && scope_covers(
+                approval.scope.as_deref(),
+                &required_sections,
+                &requirement.files,
+            )
+        {
+            return Status::AckedBy {
+                person: approval.person.clone(),
+            };
+        }
+    }
+    for (key, person) in signers {
+        if is_in(key, required) {
+            return Status::AuthoredByMaintainer {
+                person: (*person).clone(),
+            };
+        }
+    }
+    for level in levels.iter().skip(1) {
+        let sections = sections_of(level);
+        let section_of = |key: &IdentityKey| {
+            level
+                .iter()
+                .find(|&&s| {
+                    maintainers.sections[s]
+                        .maintainers
+                        .iter()
+                        .any(|m| key.matches(&identities.key(m)))
+                })
+                .map(|&s| maintainers.sections[s].name.clone())
+                .unwrap_or_default()
+        };
+        for (key, approval) in acks() {
+            if is_in(key, level)
+                && scope_covers(approval.scope.as_deref(), &sections, &requirement.files)
+            {
+                return Status::StoodInBy {
+                    person: approval.person.clone(),
+                    section: section_of(key),
+                    authored: false,
+                };
+            }
+        }
+        for (key, person) in signers {
+            if is_in(key, level) {
+                return Status::StoodInBy {
+                    person: (*person).clone(),
+                    section: section_of(key),
+                    authored: true,
+                };
+            }
+        }
+    }
+    Status::Missing
+}
+
+/// Rule 2: an ack or review by someone other than the author, of suitable stature. When
+/// several people wrote the change, a review by one of them approves the others' parts (Xen's
+/// collaboration clause), so only a reviewer who is the sole writer is turned away.
+fn other_than_author(
+    signers: &[(IdentityKey, &Person)],
+    approvals: &[(IdentityKey, &Approval)],
+    maintainers: &Maintainers,
+    requirements: &[(Requirement, Levels)],
+    identities: &Identities,
+    options: &Options,
+) -> Vec<Person> {
+    let maintains_touched = |key: &IdentityKey| {
+        requirements.iter().any(|(_, levels)| {
+            levels.iter().flatten().any(|&s| {
+                maintainers.sections[s]
+                    .maintainers
+                    .iter()
+                    .any(|m| key.matches(&identities.key(m)))
+            })
+        })
+    };
+    let of_stature = |key: &IdentityKey| match &options.reviewer_stature {
+        Stature::Anyone => true,
+        Stature::Listed(extra) => {
+            extra.iter().any(|p| key.matches(&identities.key(p)))
+                || maintainers.sections.iter().any(|s| {
+                    s.maintainers
+                        .iter()
+                        .chain(&s.reviewers)
+                        .any(|p| key.matches(&identities.key(p)))
+                })
+        }
+    };
+    let mut people: Vec<Person> = Vec::new();
+    for (key, approval) in approvals {
+        if signers.iter().all(|(signer, _)| signer.matches(key)) {
+            continue;
+        }
+        let counts = match approval.kind {
+            // A maintainer's ack meets rules 1 and 2 together.
+            ApprovalKind::Ack => maintains_touched(key) || of_stature(key),
+            ApprovalKind::Review => of_stature(key),
+            ApprovalKind::ReleaseAck | ApprovalKind::Objection => false,
+        };
+        if counts && !people.iter().any(|p| identities.same(p, &approval.person)) {
+            people.push(approval.person.clone());
+        }
+    }
+    people
+}
+
+/// Does an ack narrowed to `scope` cover a requirement on `files` governed by `sections`?
+///
+/// Real scopes name a section (`# x86`, `[RISC-V]`), a directory or file (`# tools/golang`,
+/// `# CHANGELOG.md`), several areas (`# mem_access/mem_sharing`), or everything but one
+/// (`# non-Arm`). A term matches a section name word for word (punctuation ignored), or a
+/// run of path components of a file or of the section's patterns.
+pub fn scope_covers(scope: Option<&str>, sections: &[&Section], files: &[String]) -> bool {
+    let Some(scope) = scope.map(str::trim).filter(|s| !s.is_empty()) else {
+        return true;
+    };
+    let scope = scope.trim_start_matches('#').trim();
+    let scope = scope
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(scope)
+        .trim();
+    let lowered = scope.to_lowercase();
+    for prefix in ["non-", "non ", "not ", "!"] {
+        if let Some(rest) = lowered.strip_prefix(prefix) {
+            return !scope_covers(Some(rest), sections, files);
+        }
+    }
+    let terms: Vec<&str> = lowered
+        .split([',', ' ', ';'])
+        .filter(|t| !t.is_empty() && *t != "and" && *t != "&")
+        .collect();
+    terms.iter().any(|term| {
+        term_covers(term, sections, files)
+            || (term.contains('/')
+                && term
+                    .split('/')
+                    .any(|part| term_covers(part, sections, files)))
+    })
+}
+
+fn term_covers(term: &str, sections: &[&Section], files: &[String]) -> bool {
+    let compact: String = term.chars().filter(|c| c.is_alphanumeric()).collect();
+    if compact.is_empty() {
+        return false;
+    }
+    let name_covers = |name: &str| {
+        let words: Vec<String> = name
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        (0..words.len()).any(|start| {
+            let mut joined = String::new();
+            words[start..].iter().any(|w| {
+                joined.push_str(w);
+                joined == compact
+            })
+        })
+    };
+    let path_covers = |path: &str| {
+        let path = path.to_lowercase();
+        let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        let wanted: Vec<&str> = term.split('/').filter(|c| !c.is_empty()).collect();
+        !wanted.is_empty()
+            && components
+                .windows(wanted.len())
+                .any(|w| w == wanted.as_slice())
+    };
+    sections
+        .iter()
+        .any(|s| name_covers(&s.name) || s.file_patterns().any(path_covers))
+        || files.iter().any(|f| path_covers(f))
+}
+
+/// Greedy-or-exact set cover: the fewest people whose acks meet every missing requirement.
+fn suggest(
+    requirements: &[Requirement],
+    author: &IdentityKey,
+    needs_other: bool,
+    identities: &Identities,
+) -> Vec<Person> {
+    let missing: Vec<&Requirement> = requirements
+        .iter()
+        .filter(|r| r.status == Status::Missing)
+        .collect();
+    let mut candidates: Vec<(&Person, Vec<usize>)> = Vec::new();
+    for (index, requirement) in missing.iter().enumerate() {
+        for person in &requirement.approvers {
+            if identities.key(person).matches(author) {
+                continue;
+            }
+            match candidates
+                .iter_mut()
+                .find(|(p, _)| p.email_key() == person.email_key())
+            {
+                Some((_, covers)) => covers.push(index),
+                None => candidates.push((person, vec![index])),
+            }
+        }
+    }
+    let mut chosen: Vec<Person> = if missing.is_empty() {
+        Vec::new()
+    } else {
+        cover(missing.len(), &candidates)
+            .into_iter()
+            .map(|i| candidates[i].0.clone())
+            .collect()
+    };
+    if needs_other && chosen.is_empty() {
+        // Everything is approved but nobody other than the author has spoken: ask a
+        // co-maintainer of the first requirement that has one.
+        if let Some(person) = requirements
+            .iter()
+            .flat_map(|r| r.approvers.iter().chain(&r.stand_ins))
+            .find(|p| !identities.key(p).matches(author))
+        {
+            chosen.push(person.clone());
+        }
+    }
+    chosen
+}
+
+/// Indices of `candidates` covering all of `0..universe`: exact for few candidates,
+/// greedy otherwise. Requirements nobody can cover are left out.
+fn cover(universe: usize, candidates: &[(&Person, Vec<usize>)]) -> Vec<usize> {
+    let coverable: Vec<usize> = (0..universe)
+        .filter(|i| candidates.iter().any(|(_, c)| c.contains(i)))
+        .collect();
+    const EXACT_LIMIT: usize = 16;
+    if candidates.len() <= EXACT_LIMIT {
+        let masks: Vec<u64> = candidates
+            .iter()
+            .map(|(_, covers)| covers.iter().fold(0u64, |m, &i| m | 1 << (i % 64)))
+            .collect();
+        let goal = coverable.iter().fold(0u64, |m, &i| m | 1 << (i % 64));
+        if universe <= 64 {
+            let mut best: Option<u32> = None;
+            for subset in 0u32..(1 << candidates.len()) {
+                if best.is_some_and(|b| subset.count_ones() >= b.count_ones()) {
+                    continue;
+                }
+                let covered = (0..candidates.len())
+                    .filter(|i| subset & (1 << i) != 0)
+                    .fold(0u64, |m, i| m | masks[i]);
+                if covered & goal == goal {
+                    best = Some(subset);
+                }
+            }
+            if let Some(best) = best {
+                return (0..candidates.len())
+                    .filter(|i| best & (1 << i) != 0)
+                    .collect();
+            }
+        }
+    }
+    let mut left: Vec<usize> = coverable;
+    let mut chosen = Vec::new();
+    while !left.is_empty() {
+        let Some((index, _)) = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, (_, c))| (i, c.iter().filter(|x| left.contains(x)).count()))
+            .filter(|&(_, n)| n > 0)
+            .max_by_key(|&(i, n)| (n, std::cmp::Reverse(i)))
+        else {
+            break;
+        };
+        chosen.push(index);
+        left.retain(|x| !candidates[index].1.contains(x));
+    }
+    chosen
+}
+
+fn describe_missing(
+    requirements: &[Requirement],
+    needs_other: bool,
+    objections: &[Objection],
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    for r in requirements {
+        let files = summarise_files(&r.files);
+        match r.status {
+            Status::Missing => {
+                let who: Vec<String> = r.approvers.iter().map(Person::to_string).collect();
+                missing.push(format!(
+                    "ack from a maintainer of {} for {files}: one of {}",
+                    r.sections.join(" / "),
+                    who.join(", ")
+                ));
+            }
+            Status::NoMaintainer => missing.push(format!(
+                "no MAINTAINERS section with an M: covers {files}; nobody can ack it"
+            )),
+            _ => {}
+        }
+    }
+    if needs_other {
+        missing.push("an ack or review from someone other than the author".to_string());
+    }
+    for o in objections.iter().filter(|o| o.is_open()) {
+        missing.push(match &o.explanation {
+            Some(reason) => format!("open objection from {}: {reason}", o.person),
+            None => format!(
+                "open objection from {} (no explanation given yet)",
+                o.person
+            ),
+        });
+    }
+    missing
+}
+
+fn summarise_files(files: &[String]) -> String {
+    match files {
+        [] => "no files".to_string(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    }
+}

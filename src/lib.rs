@@ -1,0 +1,7 @@
+//! pushgate brings the Xen Project's way of developing to GitHub repositories: maintainer acks
+//! per MAINTAINERS paths, a staging-to-master push gate, support status labels and a release
+//! gate. `core` holds the rules; everything else adapts the world to it.
+
+pub mod cli;
+pub mod core;
+pub mod git;
