@@ -537,3 +537,294 @@ fn insert(trie: &mut Vec<TrieNode>, key: &[u8]) -> usize {
     }
     node
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURE: &str = include_str!("../../fixtures/MAINTAINERS");
+
+    fn fixture() -> Maintainers {
+        Maintainers::parse(FIXTURE)
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map_or(0, |i| i + 1)
+    }
+
+    fn names(m: &Maintainers, matches: &[SectionMatch]) -> Vec<String> {
+        matches
+            .iter()
+            .map(|x| format!("{}@{}", m.sections[x.section].name, x.specificity))
+            .collect()
+    }
+
+    fn emails(people: &[Person]) -> Vec<String> {
+        let mut out: Vec<String> = people.iter().map(Person::email_key).collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn parses_sections_names_and_people() {
+        let m = fixture();
+        assert_eq!(m.sections.len(), 12);
+        assert_eq!(m.sections[0].name, "ARM ARCHITECTURE");
+        assert_eq!(m.sections[0].line, line_of(FIXTURE, "ARM ARCHITECTURE"));
+        let bob = &m.sections[0].maintainers[1];
+        assert_eq!(bob.name, "Bob, the Builder");
+        assert_eq!(bob.email, "bob@arm.example");
+        let sched = m.sections.iter().find(|s| s.name == "SCHEDULING").unwrap();
+        assert_eq!(sched.maintainers[1].name, "Roger Pau Monné");
+        assert!(m.sections[m.the_rest().unwrap()].is_the_rest());
+        // The indented prose line that looks like a field is not one.
+        assert!(m
+            .sections
+            .iter()
+            .all(|s| s.name != "because they are indented."));
+    }
+
+    #[test]
+    fn unknown_letters_are_kept_and_reported_with_their_line() {
+        let m = fixture();
+        let expected_line = line_of(FIXTURE, "Z:\tan unknown letter");
+        assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+        assert_eq!(m.diagnostics[0].line, expected_line);
+        assert_eq!(m.diagnostics[0].severity, Severity::Warning);
+        let sched = m.sections.iter().find(|s| s.name == "SCHEDULING").unwrap();
+        assert!(sched.fields.iter().any(|f| f.letter == 'Z'));
+        assert_eq!(m.errors().count(), 0);
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_with_line_numbers() {
+        let table = [
+            ("A\nF:\txen/[broken\n", 2, "pattern"),
+            ("A\nF:\tok/\nN:\t(unclosed\n", 3, "regex"),
+            ("A\nK:\t[z-a]\n", 2, "regex"),
+            ("A\nM:\tNo Email Here\n", 2, "Name <email>"),
+            ("A\nM:\tBroken <open@example\n", 2, "Name <email>"),
+            ("F:\tbefore/any/name/\n", 1, "before any section"),
+        ];
+        for (text, line, words) in table {
+            let m = Maintainers::parse(text);
+            let errors: Vec<_> = m.errors().collect();
+            assert_eq!(errors.len(), 1, "{text:?}: {errors:?}");
+            assert_eq!(errors[0].line, line, "{text:?}");
+            assert!(
+                errors[0].message.contains(words),
+                "{text:?}: {}",
+                errors[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn no_input_makes_the_parser_panic() {
+        // A cheap deterministic fuzz: every prefix and many byte-mangled variants of the fixture.
+        let bytes = FIXTURE.as_bytes();
+        for end in (0..bytes.len()).step_by(7) {
+            let _ = Maintainers::parse(&String::from_utf8_lossy(&bytes[..end]));
+        }
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..100 {
+            let mut mangled = bytes.to_vec();
+            for _ in 0..20 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % mangled.len() as u64) as usize;
+                mangled[at] = b"[]{},*?\\/:\tMFXNK<>\n"[(seed >> 32) as usize % 19];
+            }
+            let m = Maintainers::parse(&String::from_utf8_lossy(&mangled));
+            let matcher = Matcher::new(m);
+            for path in ["xen/arch/x86/mm/shadow/multi.c", "", "/", "a"] {
+                let found = matcher.sections_for(path);
+                let _ = matcher.maintainers().approvers(&found);
+                let _ = matcher.maintainers().notify([found.as_slice()]);
+            }
+        }
+    }
+
+    /// (path, sections covering it with specificity, approvers, notify M:, notify R:)
+    type Row = (
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
+    const REST: &[&str] = &[
+        "cora@rest.example",
+        "quinn@rest.example",
+        "xavier@x86.example",
+    ];
+
+    const TABLE: &[Row] = &[
+        // Xen's nesting example: the shadow maintainers (two tied sections, pooled) are the
+        // approvers; x86 mm and x86 are notified; THE REST is dropped.
+        (
+            "xen/arch/x86/mm/shadow/multi.c",
+            &[
+                "X86 SHADOW PAGETABLES@5",
+                "X86 SHADOW TWIN@5",
+                "X86 MEMORY MANAGEMENT@4",
+                "X86 ARCHITECTURE@3",
+                "THE REST@-1",
+            ],
+            &["sha@shadow.example", "twin@shadow.example"],
+            &[
+                "mia@mm.example",
+                "sha@shadow.example",
+                "twin@shadow.example",
+                "xavier@x86.example",
+                "yara@x86.example",
+            ],
+            &["rhea@review.example"],
+        ),
+        (
+            "xen/arch/x86/traps.c",
+            &["X86 ARCHITECTURE@3", "THE REST@-1"],
+            &["xavier@x86.example", "yara@x86.example"],
+            &["xavier@x86.example", "yara@x86.example"],
+            &["rhea@review.example"],
+        ),
+        // A section without M: is skipped for approval; THE REST is kept for notification.
+        (
+            "xen/common/device-tree/fdt.c",
+            &["DEVICE TREE (NO MAINTAINER)@3", "THE REST@-1"],
+            REST,
+            REST,
+            &[],
+        ),
+        // An R:-only section: its reviewer is notified, THE REST approves and is notified.
+        (
+            "docs/index.md",
+            &["BUILD AND DOCS@1", "THE REST@-1"],
+            REST,
+            REST,
+            &["rhea@review.example"],
+        ),
+        // X: is tested first.
+        (
+            "docs/misc/arm/booting.txt",
+            &["THE REST@-1"],
+            REST,
+            REST,
+            &[],
+        ),
+        // N: matches anywhere in the path, with specificity 0.
+        (
+            "xen/common/livepatch.c",
+            &["LIVEPATCH@0", "THE REST@-1"],
+            &["liv@patch.example"],
+            &["liv@patch.example"],
+            &[],
+        ),
+        // A file pattern naming a file.
+        (
+            "xen/include/public/arch-arm.h",
+            &["ARM ARCHITECTURE@4", "THE REST@-1"],
+            &["ada@arm.example", "bob@arm.example"],
+            &["ada@arm.example", "bob@arm.example"],
+            &[],
+        ),
+        // `F: *` covers top-level files only, `F: */` everything else.
+        ("Makefile", &["THE REST@-1"], REST, REST, &[]),
+        ("xen/Makefile", &["THE REST@-1"], REST, REST, &[]),
+        // Without a tree, `tools/xl` is literal: only `tools/` covers files below it.
+        (
+            "tools/xl/xl.c",
+            &["TOOLS@1", "THE REST@-1"],
+            &["tia@tools.example"],
+            &["tia@tools.example"],
+            &[],
+        ),
+        ("tools/xl/generated/a.c", &["THE REST@-1"], REST, REST, &[]),
+    ];
+
+    #[test]
+    fn paths_get_get_maintainer_answers() {
+        let matcher = Matcher::new(fixture());
+        let m = matcher.maintainers();
+        for &(path, sections, approvers, notify_m, notify_r) in TABLE {
+            let found = matcher.sections_for(path);
+            assert_eq!(names(m, &found), sections, "{path}: sections");
+            assert_eq!(
+                found,
+                m.sections_for(path),
+                "{path}: index and scan disagree"
+            );
+            assert_eq!(
+                emails(m.approvers(&found).required()),
+                approvers,
+                "{path}: approvers"
+            );
+            let notify = m.notify([found.as_slice()]);
+            assert_eq!(emails(&notify.maintainers), notify_m, "{path}: notify M:");
+            assert_eq!(emails(&notify.reviewers), notify_r, "{path}: notify R:");
+        }
+    }
+
+    #[test]
+    fn approver_levels_run_from_specific_to_general() {
+        let matcher = Matcher::new(fixture());
+        let m = matcher.maintainers();
+        let found = matcher.sections_for("xen/arch/x86/mm/shadow/multi.c");
+        let levels: Vec<i32> = m
+            .approvers(&found)
+            .levels
+            .iter()
+            .map(|l| l.specificity)
+            .collect();
+        assert_eq!(levels, [5, 4, 3, -1]);
+    }
+
+    #[test]
+    fn a_pattern_naming_a_directory_covers_it_when_the_tree_is_known() {
+        let mut m = fixture();
+        assert!(m.directory_candidates().contains("tools/xl"));
+        m.resolve_directories(|p| p == "tools/xl");
+        let matcher = Matcher::new(m);
+        let found = matcher.sections_for("tools/xl/xl.c");
+        // The last matching pattern of the section decides: `tools/xl/` at depth 2.
+        assert_eq!(
+            names(matcher.maintainers(), &found),
+            ["TOOLS@2", "THE REST@-1"]
+        );
+        // X: still wins over the resolved directory.
+        let excluded = matcher.sections_for("tools/xl/generated/a.c");
+        assert_eq!(names(matcher.maintainers(), &excluded), ["THE REST@-1"]);
+    }
+
+    #[test]
+    fn the_rest_is_kept_when_some_file_of_a_change_has_only_the_rest() {
+        let matcher = Matcher::new(fixture());
+        let m = matcher.maintainers();
+        let shadow = matcher.sections_for("xen/arch/x86/mm/shadow/multi.c");
+        let top = matcher.sections_for("Makefile");
+        let notify = m.notify([shadow.as_slice(), top.as_slice()]);
+        assert!(emails(&notify.maintainers).contains(&"cora@rest.example".to_string()));
+        let only_shadow = m.notify([shadow.as_slice(), shadow.as_slice()]);
+        assert!(!emails(&only_shadow.maintainers).contains(&"cora@rest.example".to_string()));
+    }
+
+    #[test]
+    fn keywords_match_diff_text_only_through_keyword_matches() {
+        let m = fixture();
+        let watchers = m
+            .sections
+            .iter()
+            .find(|s| s.name == "KEYWORD WATCHERS")
+            .unwrap();
+        assert!(watchers.keyword_matches("+    rc = xsm_domctl(d);"));
+        assert!(!watchers.keyword_matches("+    rc = domctl(d);"));
+        // K: never puts a path into a section.
+        let matcher = Matcher::new(fixture());
+        let found = matcher.sections_for("xen/include/xsm_dummy.h");
+        assert_eq!(names(matcher.maintainers(), &found), ["THE REST@-1"]);
+    }
+}

@@ -188,6 +188,7 @@ pub fn evaluate(
     for (requirement, levels) in &mut requirements {
         requirement.status = judge(
             requirement,
+            &change.files,
             levels,
             maintainers,
             &signers,
@@ -313,6 +314,7 @@ fn group_requirements(
 
 fn judge(
     requirement: &Requirement,
+    change_files: &[String],
     levels: &Levels,
     maintainers: &Maintainers,
     signers: &[(IdentityKey, &Person)],
@@ -346,6 +348,7 @@ fn judge(
                 approval.scope.as_deref(),
                 &required_sections,
                 &requirement.files,
+                change_files,
             )
         {
             return Status::AckedBy {
@@ -376,7 +379,12 @@ fn judge(
         };
         for (key, approval) in acks() {
             if is_in(key, level)
-                && scope_covers(approval.scope.as_deref(), &sections, &requirement.files)
+                && scope_covers(
+                    approval.scope.as_deref(),
+                    &sections,
+                    &requirement.files,
+                    change_files,
+                )
             {
                 return Status::StoodInBy {
                     person: approval.person.clone(),
@@ -454,8 +462,14 @@ fn other_than_author(
 /// Real scopes name a section (`# x86`, `[RISC-V]`), a directory or file (`# tools/golang`,
 /// `# CHANGELOG.md`), several areas (`# mem_access/mem_sharing`), or everything but one
 /// (`# non-Arm`). A term matches a section name word for word (punctuation ignored), or a
-/// run of path components of a file or of the section's patterns.
-pub fn scope_covers(scope: Option<&str>, sections: &[&Section], files: &[String]) -> bool {
+/// run of path components of a file or of the section's patterns. A term with `/` is a path
+/// when it names part of some file of the change (`change_files`), else a list of areas.
+pub fn scope_covers(
+    scope: Option<&str>,
+    sections: &[&Section],
+    files: &[String],
+    change_files: &[String],
+) -> bool {
     let Some(scope) = scope.map(str::trim).filter(|s| !s.is_empty()) else {
         return true;
     };
@@ -468,7 +482,7 @@ pub fn scope_covers(scope: Option<&str>, sections: &[&Section], files: &[String]
     let lowered = scope.to_lowercase();
     for prefix in ["non-", "non ", "not ", "!"] {
         if let Some(rest) = lowered.strip_prefix(prefix) {
-            return !scope_covers(Some(rest), sections, files);
+            return !scope_covers(Some(rest), sections, files, change_files);
         }
     }
     let terms: Vec<&str> = lowered
@@ -476,8 +490,10 @@ pub fn scope_covers(scope: Option<&str>, sections: &[&Section], files: &[String]
         .filter(|t| !t.is_empty() && *t != "and" && *t != "&")
         .collect();
     terms.iter().any(|term| {
+        let is_path = term.contains('/') && change_files.iter().any(|f| path_covers(f, term));
         term_covers(term, sections, files)
             || (term.contains('/')
+                && !is_path
                 && term
                     .split('/')
                     .any(|part| term_covers(part, sections, files)))
@@ -504,19 +520,21 @@ fn term_covers(term: &str, sections: &[&Section], files: &[String]) -> bool {
             })
         })
     };
-    let path_covers = |path: &str| {
-        let path = path.to_lowercase();
-        let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-        let wanted: Vec<&str> = term.split('/').filter(|c| !c.is_empty()).collect();
-        !wanted.is_empty()
-            && components
-                .windows(wanted.len())
-                .any(|w| w == wanted.as_slice())
-    };
     sections
         .iter()
-        .any(|s| name_covers(&s.name) || s.file_patterns().any(path_covers))
-        || files.iter().any(|f| path_covers(f))
+        .any(|s| name_covers(&s.name) || s.file_patterns().any(|p| path_covers(p, term)))
+        || files.iter().any(|f| path_covers(f, term))
+}
+
+/// Is `term` (lower-case) a run of whole components of `path`?
+fn path_covers(path: &str, term: &str) -> bool {
+    let path = path.to_lowercase();
+    let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    let wanted: Vec<&str> = term.split('/').filter(|c| !c.is_empty()).collect();
+    !wanted.is_empty()
+        && components
+            .windows(wanted.len())
+            .any(|w| w == wanted.as_slice())
 }
 
 /// Greedy-or-exact set cover: the fewest people whose acks meet every missing requirement.
@@ -661,5 +679,309 @@ fn summarise_files(files: &[String]) -> String {
         [] => "no files".to_string(),
         [one] => one.clone(),
         [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::maintainers::Matcher;
+
+    const FIXTURE: &str = include_str!("../../fixtures/MAINTAINERS");
+
+    fn person(text: &str) -> Person {
+        Person::parse(text).unwrap()
+    }
+
+    fn ack(who: &str) -> Approval {
+        Approval::new(ApprovalKind::Ack, person(who))
+    }
+
+    fn review(who: &str) -> Approval {
+        Approval::new(ApprovalKind::Review, person(who))
+    }
+
+    fn change(author: &str, files: &[&str], approvals: Vec<Approval>) -> Change {
+        Change {
+            files: files.iter().map(|f| f.to_string()).collect(),
+            author: person(author),
+            co_authors: Vec::new(),
+            approvals,
+        }
+    }
+
+    fn judge_with(change: &Change, options: &Options) -> Verdict {
+        let matcher = Matcher::new(Maintainers::parse(FIXTURE));
+        let matches: Vec<_> = change
+            .files
+            .iter()
+            .map(|f| matcher.sections_for(f))
+            .collect();
+        evaluate(
+            change,
+            matcher.maintainers(),
+            &matches,
+            &Identities::default(),
+            options,
+        )
+    }
+
+    fn judge(change: &Change) -> Verdict {
+        judge_with(change, &Options::default())
+    }
+
+    const NOBODY: &str = "Nora Newcomer <nora@new.example>";
+    const SHA: &str = "Sha Dow <sha@shadow.example>";
+    const XAVIER: &str = "Xavier Ex <xavier@x86.example>";
+    const YARA: &str = "Yara Why <yara@x86.example>";
+    const RHEA: &str = "Rhea Reviewer <rhea@review.example>";
+    const CORA: &str = "Cora Committer <cora@rest.example>";
+    const SHADOW_FILE: &str = "xen/arch/x86/mm/shadow/multi.c";
+
+    #[test]
+    fn approval_needs_most_specific_maintainer() {
+        let verdict = judge(&change(NOBODY, &[SHADOW_FILE], vec![ack(SHA)]));
+        assert!(verdict.satisfied, "{:?}", verdict.missing);
+        assert_eq!(verdict.requirements.len(), 1);
+        let row = &verdict.requirements[0];
+        assert_eq!(row.sections, ["X86 SHADOW PAGETABLES", "X86 SHADOW TWIN"]);
+        assert_eq!(
+            row.status,
+            Status::AckedBy {
+                person: person(SHA)
+            }
+        );
+    }
+
+    #[test]
+    fn general_maintainer_stands_in_and_says_so() {
+        let verdict = judge(&change(NOBODY, &[SHADOW_FILE], vec![ack(XAVIER)]));
+        assert!(verdict.satisfied, "{:?}", verdict.missing);
+        assert_eq!(
+            verdict.requirements[0].status,
+            Status::StoodInBy {
+                person: person(XAVIER),
+                section: "X86 ARCHITECTURE".to_string(),
+                authored: false
+            }
+        );
+        let strict = Options {
+            general_stand_in: false,
+            ..Options::default()
+        };
+        let verdict = judge_with(&change(NOBODY, &[SHADOW_FILE], vec![ack(XAVIER)]), &strict);
+        assert!(!verdict.satisfied);
+        assert_eq!(verdict.requirements[0].status, Status::Missing);
+        assert!(verdict.requirements[0].stand_ins.is_empty());
+    }
+
+    #[test]
+    fn maintainer_authoring_their_own_change_needs_only_a_review() {
+        let alone = judge(&change(XAVIER, &["xen/arch/x86/traps.c"], vec![]));
+        assert_eq!(
+            alone.requirements[0].status,
+            Status::AuthoredByMaintainer {
+                person: person(XAVIER)
+            }
+        );
+        assert!(!alone.satisfied);
+        assert_eq!(
+            alone.missing,
+            ["an ack or review from someone other than the author"]
+        );
+        // The co-maintainer is the one to ask.
+        assert_eq!(alone.ask, [person(YARA)]);
+
+        let reviewed = judge(&change(
+            XAVIER,
+            &["xen/arch/x86/traps.c"],
+            vec![review(RHEA)],
+        ));
+        assert!(reviewed.satisfied, "{:?}", reviewed.missing);
+        assert_eq!(reviewed.other_than_author, [person(RHEA)]);
+    }
+
+    #[test]
+    fn self_ack_does_not_count_as_someone_else() {
+        let verdict = judge(&change(
+            XAVIER,
+            &["xen/arch/x86/traps.c"],
+            vec![ack(XAVIER)],
+        ));
+        assert!(!verdict.satisfied);
+        assert!(verdict.other_than_author.is_empty());
+    }
+
+    #[test]
+    fn review_from_reviewer_only_is_never_an_ack() {
+        let verdict = judge(&change(
+            NOBODY,
+            &["xen/arch/x86/traps.c"],
+            vec![review(RHEA)],
+        ));
+        assert!(!verdict.satisfied);
+        assert_eq!(verdict.requirements[0].status, Status::Missing);
+        // It still counts as "someone other than the author" (rule 2).
+        assert_eq!(verdict.other_than_author, [person(RHEA)]);
+        assert_eq!(verdict.missing.len(), 1);
+        assert!(
+            verdict.missing[0].contains("X86 ARCHITECTURE"),
+            "{}",
+            verdict.missing[0]
+        );
+    }
+
+    #[test]
+    fn review_from_a_maintainer_is_their_approval() {
+        let verdict = judge(&change(
+            NOBODY,
+            &["xen/arch/x86/traps.c"],
+            vec![review(YARA)],
+        ));
+        assert!(verdict.satisfied, "{:?}", verdict.missing);
+    }
+
+    #[test]
+    fn section_without_maintainer_falls_to_the_rest() {
+        let file = "xen/common/device-tree/fdt.c";
+        let missing = judge(&change(NOBODY, &[file], vec![ack(SHA)]));
+        assert!(!missing.satisfied);
+        assert_eq!(missing.requirements[0].sections, ["THE REST"]);
+        let acked = judge(&change(NOBODY, &[file], vec![ack(CORA)]));
+        assert!(acked.satisfied, "{:?}", acked.missing);
+    }
+
+    #[test]
+    fn every_touched_area_needs_its_own_ack() {
+        let files = ["xen/arch/x86/traps.c", "xen/arch/arm/setup.c", SHADOW_FILE];
+        let verdict = judge(&change(NOBODY, &files, vec![ack(YARA), ack(SHA)]));
+        assert!(!verdict.satisfied);
+        let states: Vec<bool> = verdict
+            .requirements
+            .iter()
+            .map(|r| r.status.is_met())
+            .collect();
+        assert_eq!(states, [true, false, true]);
+        assert_eq!(verdict.ask, [person("Ada Arm <ada@arm.example>")]);
+    }
+
+    #[test]
+    fn suggestion_is_the_smallest_covering_set() {
+        // Xavier maintains both x86 and THE REST: one person covers both requirements.
+        let verdict = judge(&change(
+            NOBODY,
+            &["xen/arch/x86/traps.c", "Makefile"],
+            vec![],
+        ));
+        assert_eq!(verdict.requirements.len(), 2);
+        assert_eq!(verdict.ask, [person(XAVIER)]);
+    }
+
+    #[test]
+    fn scoped_ack_covers_only_its_area() {
+        let files = ["xen/arch/x86/traps.c", "xen/arch/arm/setup.c"];
+        let scoped = |scope: &str| ack(CORA).scoped(Some(scope.to_string()));
+        let table = [
+            ("# x86", [true, false]),
+            ("[arm]", [false, true]),
+            ("#ARM", [false, true]),
+            ("# non-Arm", [true, false]),
+            ("# xen/arch/x86", [true, false]),
+            ("# x86, arm", [true, true]),
+            ("# riscv", [false, false]),
+        ];
+        for (scope, expected) in table {
+            let verdict = judge(&change(NOBODY, &files, vec![scoped(scope)]));
+            let met: Vec<bool> = verdict
+                .requirements
+                .iter()
+                .map(|r| r.status.is_met())
+                .collect();
+            assert_eq!(met, expected, "scope {scope:?}");
+        }
+    }
+
+    #[test]
+    fn open_objection_blocks_until_overridden() {
+        let mut nack = Approval::new(ApprovalKind::Objection, person(NOBODY));
+        let mut c = change(RHEA, &[SHADOW_FILE], vec![ack(SHA), nack.clone()]);
+        let verdict = judge(&c);
+        assert!(!verdict.satisfied);
+        assert!(
+            verdict.missing[0].contains("no explanation given"),
+            "{:?}",
+            verdict.missing
+        );
+
+        nack.explanation = Some("breaks PV guests".to_string());
+        nack.overridden_by = Some(person(SHA));
+        c.approvals = vec![ack(SHA), nack];
+        let verdict = judge(&c);
+        assert!(verdict.satisfied, "{:?}", verdict.missing);
+        assert_eq!(verdict.objections.len(), 1);
+        assert!(!verdict.objections[0].is_open());
+    }
+
+    #[test]
+    fn reviewer_stature_decides_whose_review_counts() {
+        let outsider = "Olly Outsider <olly@else.example>";
+        let c = change(XAVIER, &["xen/arch/x86/traps.c"], vec![review(outsider)]);
+        assert!(
+            !judge(&c).satisfied,
+            "an unlisted reviewer must not count by default"
+        );
+        let anyone = Options {
+            reviewer_stature: Stature::Anyone,
+            ..Options::default()
+        };
+        assert!(judge_with(&c, &anyone).satisfied);
+        let collaborator = Options {
+            reviewer_stature: Stature::Listed(vec![person(outsider)]),
+            ..Options::default()
+        };
+        assert!(judge_with(&c, &collaborator).satisfied);
+    }
+
+    #[test]
+    fn same_person_by_email_case_or_accent_free_name() {
+        let shouting = "SHA DOW <SHA@SHADOW.EXAMPLE>";
+        let verdict = judge(&change(NOBODY, &[SHADOW_FILE], vec![ack(shouting)]));
+        assert!(verdict.satisfied, "{:?}", verdict.missing);
+        // "Roger Pau Monne" at another address is "Roger Pau Monné" of SCHEDULING.
+        let roger = "Roger Pau Monne <roger.pau@elsewhere.example>";
+        let verdict = judge(&change(
+            NOBODY,
+            &["xen/common/sched/core.c"],
+            vec![ack(roger)],
+        ));
+        assert!(verdict.satisfied, "{:?}", verdict.missing);
+    }
+
+    #[test]
+    fn co_author_review_approves_the_other_writer() {
+        // Xen's collaboration clause: two signed-off writers, one reviews the other's part.
+        let mut c = change(NOBODY, &["xen/arch/x86/traps.c"], vec![review(XAVIER)]);
+        c.co_authors = vec![person(NOBODY), person(XAVIER)];
+        assert!(judge(&c).satisfied);
+        // The sole writer reviewing themself is not enough.
+        let alone = change(XAVIER, &["xen/arch/x86/traps.c"], vec![review(XAVIER)]);
+        assert!(!judge(&alone).satisfied);
+    }
+
+    #[test]
+    fn file_nobody_maintains_cannot_be_approved() {
+        let m = Maintainers::parse("ONLY X86\nM:\tX <x@x.example>\nF:\tx86/\n");
+        let matcher = Matcher::new(m);
+        let c = change(NOBODY, &["README"], vec![ack("X <x@x.example>")]);
+        let matches = vec![matcher.sections_for("README")];
+        let verdict = evaluate(
+            &c,
+            matcher.maintainers(),
+            &matches,
+            &Identities::default(),
+            &Options::default(),
+        );
+        assert!(!verdict.satisfied);
+        assert_eq!(verdict.requirements[0].status, Status::NoMaintainer);
     }
 }
