@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use pushgate::core::maintainers::{Maintainers, Matcher};
 
 const XEN_MAINTAINERS: &str = concat!(
@@ -131,8 +131,9 @@ fn bench_approvers(c: &mut Criterion) {
         |group| {
             group
                 .sample_size(10)
+                .sampling_mode(SamplingMode::Flat)
                 .warm_up_time(Duration::from_secs(3))
-                .measurement_time(Duration::from_secs(20));
+                .measurement_time(Duration::from_secs(15));
         },
     );
 }

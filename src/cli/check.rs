@@ -85,15 +85,30 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let commits = repo.commits(&args.range)?;
 
     // Which MAINTAINERS and .mailmap each commit's parent had.
+    // A root commit has no parent and so no policy files; `:path` would read git's index.
     let mut specs = Vec::new();
+    let mut spec_of = Vec::new();
     for commit in &commits {
-        let parent = commit.parents.first().map(String::as_str).unwrap_or("");
-        specs.push(format!("{parent}:MAINTAINERS"));
-        specs.push(format!("{parent}:.mailmap"));
+        match commit.parents.first() {
+            Some(parent) => {
+                spec_of.push(Some(specs.len()));
+                specs.push(format!("{parent}:MAINTAINERS"));
+                specs.push(format!("{parent}:.mailmap"));
+            }
+            None => spec_of.push(None),
+        }
     }
     let found = repo.lookup(&specs)?;
-    let blob_at = |i: usize| found.get(i).cloned().flatten().map(|(id, _)| id);
-    let mut wanted: Vec<String> = (0..specs.len()).filter_map(blob_at).collect();
+    let lookup = |i: usize| found.get(i).cloned().flatten().map(|(id, _)| id);
+    // Blob ids of MAINTAINERS (2 * commit) and .mailmap (2 * commit + 1) at each parent.
+    let blob_at = |i: usize| {
+        spec_of
+            .get(i / 2)
+            .copied()
+            .flatten()
+            .and_then(|s| lookup(s + i % 2))
+    };
+    let mut wanted: Vec<String> = (0..specs.len()).filter_map(lookup).collect();
     wanted.sort();
     wanted.dedup();
     let blobs = repo.blobs(&wanted)?;

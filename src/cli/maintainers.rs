@@ -110,6 +110,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let mut maintainers = load(&args.maintainers)?;
     let paths = read_paths(args)?;
     match &args.tree {
+        Some(tree) if !tree.is_dir() => {
+            return Err(CliError::Read {
+                path: tree.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "--tree is not a directory",
+                ),
+            })
+        }
         Some(tree) => maintainers.resolve_directories(|p| tree.join(p).is_dir()),
         None => {
             if !maintainers.directory_candidates().is_empty() {
