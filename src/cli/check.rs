@@ -40,15 +40,18 @@ struct CommitOut<'a> {
     verdict: &'a Verdict,
 }
 
-/// Turns a commit message into the change the policy judges.
-pub fn change_of(commit: &Commit) -> Change {
-    let author = Person {
+fn author_of(commit: &Commit) -> Person {
+    Person {
         name: commit.author_name.clone(),
         email: commit.author_email.clone(),
-    };
+    }
+}
+
+/// Turns a commit message into the change the policy judges.
+pub fn change_of(commit: &Commit) -> Change {
     let mut change = Change {
         files: commit.files.clone(),
-        author,
+        author: author_of(commit),
         co_authors: Vec::new(),
         approvals: Vec::new(),
     };
@@ -219,7 +222,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             .map(|(commit, verdict)| CommitOut {
                 sha: &commit.sha,
                 subject: commit.subject(),
-                author: change_of(commit).author,
+                author: author_of(commit),
                 satisfied: verdict.satisfied,
                 missing: &verdict.missing,
                 verdict,

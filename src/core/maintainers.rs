@@ -131,8 +131,6 @@ impl Section {
 pub struct Maintainers {
     pub sections: Vec<Section>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Whether literal patterns naming directories have been given their trailing `/`.
-    pub directories_resolved: bool,
 }
 
 /// A section that covers a path, and how specifically.
@@ -311,7 +309,6 @@ impl Maintainers {
                 }
             }
         }
-        self.directories_resolved = true;
     }
 
     /// The literal patterns that would change meaning if they named a directory: what a caller
