@@ -3,5 +3,6 @@
 //! gate. `core` holds the rules; everything else adapts the world to it.
 
 pub mod cli;
+pub mod config;
 pub mod core;
 pub mod git;

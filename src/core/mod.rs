@@ -5,4 +5,5 @@ pub mod glob;
 pub mod maintainers;
 pub mod people;
 pub mod policy;
+pub mod pull;
 pub mod trailers;

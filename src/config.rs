@@ -1,0 +1,469 @@
+//! `.github/pushgate.toml`: the whole repository configuration schema in one place, its
+//! defaults, and validation that names the file, line and problem (SPEC §7).
+//!
+//! Every table rejects unknown keys, so a typo is an error on the check rather than a silently
+//! ignored setting. Key names are SPEC.md's, in snake_case.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+/// Where the config lives in a repository.
+pub const CONFIG_PATH: &str = ".github/pushgate.toml";
+
+/// A config that cannot be used, with the place of the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub branches: Branches,
+    pub acks: Acks,
+    /// `"email" = "login"`: who is who on GitHub, before `.mailmap` and commit lookups.
+    pub identities: BTreeMap<String, String>,
+    pub labels: Labels,
+    pub committers: Committers,
+    pub gate: Gate,
+    pub merge: Merge,
+    pub support: Support,
+    pub release: Release,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Branches {
+    pub staging: String,
+    pub master: String,
+}
+
+impl Default for Branches {
+    fn default() -> Self {
+        Branches {
+            staging: "staging".to_string(),
+            master: "master".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewerStature {
+    /// Listed in MAINTAINERS (M: or R:) or a collaborator with write access.
+    Listed,
+    Anyone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DismissOnPush {
+    /// An ack stays unless a push changed files in the acker's sections.
+    TouchedSections,
+    All,
+    Never,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Acks {
+    #[serde(deserialize_with = "duration")]
+    pub min_open: Duration,
+    pub general_stand_in: bool,
+    pub reviewer_stature: ReviewerStature,
+    pub dismiss_on_push: DismissOnPush,
+    pub trust_commit_trailers: bool,
+}
+
+impl Default for Acks {
+    fn default() -> Self {
+        Acks {
+            min_open: Duration::from_secs(24 * 3600),
+            general_stand_in: true,
+            reviewer_stature: ReviewerStature::Listed,
+            dismiss_on_push: DismissOnPush::TouchedSections,
+            trust_commit_trailers: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Labels {
+    pub missing: String,
+    pub complete: String,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels {
+            missing: "acks: missing".to_string(),
+            complete: "acks: complete".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitterSource {
+    /// THE REST's M: people, mapped to logins through the identities.
+    TheRest,
+    /// Anyone with write permission on the repository.
+    WritePermission,
+    /// Only the logins in `committers.list`.
+    List,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Committers {
+    pub source: CommitterSource,
+    pub list: Vec<String>,
+}
+
+impl Default for Committers {
+    fn default() -> Self {
+        Committers {
+            source: CommitterSource::TheRest,
+            list: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockOn {
+    Regressions,
+    AnyFailure,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gate {
+    pub required: Vec<String>,
+    pub allow: Vec<String>,
+    pub block_on: BlockOn,
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            required: Vec::new(),
+            allow: Vec::new(),
+            block_on: BlockOn::Regressions,
+            timeout: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MergeMethod {
+    RebaseTrailers,
+    Merge,
+    SquashTrailers,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Merge {
+    pub method: MergeMethod,
+    pub pr_required: Vec<String>,
+}
+
+impl Default for Merge {
+    fn default() -> Self {
+        Merge {
+            method: MergeMethod::RebaseTrailers,
+            pr_required: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feature {
+    pub name: String,
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Support {
+    pub file: String,
+    pub status_change_needs: String,
+    pub feature: Vec<Feature>,
+}
+
+impl Default for Support {
+    fn default() -> Self {
+        Support {
+            file: "SUPPORT.md".to_string(),
+            status_change_needs: "THE REST".to_string(),
+            feature: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Release {
+    pub tag_pattern: String,
+    pub branches: Vec<String>,
+    pub regression_labels: Vec<String>,
+    pub blocking_statuses: Vec<String>,
+    /// RFC 3339 time from which a `Release-Acked-by` is also required.
+    pub freeze_start: Option<String>,
+    /// Logins of the release managers whose `Release-Acked-by` counts.
+    pub managers: Vec<String>,
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Release {
+            tag_pattern: "RELEASE-*".to_string(),
+            branches: vec!["stable-*".to_string()],
+            regression_labels: vec!["regression".to_string(), "blocker".to_string()],
+            blocking_statuses: vec![
+                "Supported".to_string(),
+                "Supported-Legacy-Stable".to_string(),
+            ],
+            freeze_start: None,
+            managers: Vec::new(),
+        }
+    }
+}
+
+/// Parses a duration written as SPEC.md does: `"30m"`, `"24h"`, `"0s"`, also `"1d"`, `"1h30m"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty duration".to_string());
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 7 * 86400,
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a duration (use e.g. \"30m\", \"24h\")"
+                ))
+            }
+        };
+        let value: u64 = number
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration (a number must precede `{c}`)"))?;
+        total = value
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("`{text}` is too long"))?;
+        number.clear();
+    }
+    if !number.is_empty() {
+        return Err(format!(
+            "`{text}` needs a unit: s, m, h, d or w (e.g. \"{number}h\")"
+        ));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+/// Writes a duration the way the config spells it.
+pub struct Spelled(pub Duration);
+
+impl fmt::Display for Spelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0.as_secs();
+        match s {
+            0 => write!(f, "0s"),
+            s if s % 86400 == 0 => write!(f, "{}d", s / 86400),
+            s if s % 3600 == 0 => write!(f, "{}h", s / 3600),
+            s if s % 60 == 0 => write!(f, "{}m", s / 60),
+            s => write!(f, "{s}s"),
+        }
+    }
+}
+
+impl Config {
+    /// Parses the config text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .unwrap_or((1, 1));
+            ConfigError {
+                file: file.to_string(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        // E-mails compare case-insensitively everywhere else; make the map agree.
+        config.identities = config
+            .identities
+            .into_iter()
+            .map(|(email, login)| (email.to_lowercase(), login))
+            .collect();
+        for (email, login) in &config.identities {
+            if login.trim().is_empty() || login.contains(char::is_whitespace) {
+                let at = text.find(email.as_str()).unwrap_or(0);
+                let (line, column) = line_column(text, at);
+                return Err(ConfigError {
+                    file: file.to_string(),
+                    line,
+                    column,
+                    message: format!("identity `{email}` maps to `{login}`, which is not a login"),
+                });
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_config_means_defaults() {
+        let config = Config::parse("", CONFIG_PATH).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.acks.min_open, Duration::from_secs(86400));
+        assert!(config.acks.general_stand_in);
+        assert_eq!(config.labels.missing, "acks: missing");
+    }
+
+    #[test]
+    fn keys_are_spelled_as_in_the_spec() {
+        let text = r#"
+[branches]
+staging = "next"
+master = "main"
+
+[acks]
+min_open = "30m"
+general_stand_in = false
+reviewer_stature = "anyone"
+dismiss_on_push = "all"
+trust_commit_trailers = true
+
+[identities]
+"Jan@Example.com" = "jan-gh"
+
+[labels]
+missing = "needs-acks"
+complete = "acked"
+
+[committers]
+source = "write-permission"
+
+[gate]
+required = ["build-*", "test"]
+allow = ["flaky-*"]
+block_on = "any-failure"
+timeout = "2h"
+
+[merge]
+method = "squash-trailers"
+pr_required = ["ci"]
+
+[[support.feature]]
+name = "x86/PV"
+paths = ["xen/arch/x86/pv/"]
+
+[release]
+tag_pattern = "v*"
+regression_labels = ["regression"]
+"#;
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(config.branches.master, "main");
+        assert_eq!(config.acks.min_open, Duration::from_secs(1800));
+        assert_eq!(config.acks.reviewer_stature, ReviewerStature::Anyone);
+        assert_eq!(config.acks.dismiss_on_push, DismissOnPush::All);
+        assert_eq!(config.identities["jan@example.com"], "jan-gh");
+        assert_eq!(config.gate.block_on, BlockOn::AnyFailure);
+        assert_eq!(config.gate.timeout, Duration::from_secs(7200));
+        assert_eq!(config.merge.method, MergeMethod::SquashTrailers);
+        assert_eq!(config.support.feature[0].name, "x86/PV");
+        assert_eq!(config.release.tag_pattern, "v*");
+    }
+
+    #[test]
+    fn problems_name_file_line_and_what_is_wrong() {
+        let table = [
+            ("[acks]\nmin_opn = \"1h\"\n", 2, "unknown field `min_opn`"),
+            ("[acks]\nmin_open = \"soon\"\n", 2, "not a duration"),
+            ("[acks]\nmin_open = \"10\"\n", 2, "needs a unit"),
+            (
+                "[acks]\ndismiss_on_push = \"sometimes\"\n",
+                2,
+                "unknown variant",
+            ),
+            ("[nope]\n", 1, "unknown field `nope`"),
+            ("[acks]\ngeneral_stand_in = \"yes\"\n", 2, "invalid type"),
+            ("\n\n[acks\n", 3, ""),
+            ("[identities]\n\"a@b\" = \"two words\"\n", 2, "not a login"),
+        ];
+        for (text, line, words) in table {
+            let error = Config::parse(text, CONFIG_PATH).unwrap_err();
+            assert_eq!(error.file, CONFIG_PATH);
+            assert_eq!(error.line, line, "{text:?}: {error}");
+            assert!(error.message.contains(words), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn durations_round_trip_through_their_spelling() {
+        for (text, secs) in [
+            ("0s", 0),
+            ("30m", 1800),
+            ("24h", 86400),
+            ("1h30m", 5400),
+            ("2d", 172800),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        assert_eq!(Spelled(Duration::from_secs(86400)).to_string(), "1d");
+        assert_eq!(Spelled(Duration::from_secs(1800)).to_string(), "30m");
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+}

@@ -1,0 +1,731 @@
+//! GitHub mode of the check-in policy (SPEC §2): a pull request's timeline — reviews, comments,
+//! commits, pushes — turned into the [`Change`] the policy judges, plus what GitHub mode adds:
+//! the review window, acks dismissed by later pushes, objections and their overrides, and the
+//! trailers of the PR's own commits shown as unverified claims.
+//!
+//! Who said something is the GitHub login that said it, never a name written in the text: a
+//! comment "Acked-by: Jan <jan@…>" from someone else is that someone's ack.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::core::maintainers::{Maintainers, SectionMatch};
+use crate::core::people::{Identities, Person};
+use crate::core::policy::{self, Approval, ApprovalKind, Change, Options, Verdict};
+use crate::core::trailers::{parse_trailers, TrailerKind};
+
+/// A review's state as GitHub reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+    Dismissed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub login: String,
+    pub state: ReviewState,
+    pub body: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub login: String,
+    pub body: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrCommit {
+    pub sha: String,
+    pub message: String,
+}
+
+/// A push to the PR that changed files, as recorded when it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    pub at: i64,
+    pub files: Vec<String>,
+}
+
+/// Everything about a PR the policy looks at, as plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Timeline {
+    pub author: String,
+    pub opened_at: i64,
+    pub files: Vec<String>,
+    pub reviews: Vec<Review>,
+    pub comments: Vec<Comment>,
+    pub commits: Vec<PrCommit>,
+    pub pushes: Vec<Push>,
+}
+
+/// The GitHub-mode settings (from `[acks]` and `[release]` of the config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub policy: Options,
+    /// `acks.min_open` in seconds.
+    pub min_open: i64,
+    pub dismiss_on_push: Dismissal,
+    pub trust_commit_trailers: bool,
+    /// When set and reached, a `Release-Acked-by` from one of `release_managers` is required.
+    pub freeze_start: Option<i64>,
+    pub release_managers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dismissal {
+    TouchedSections,
+    All,
+    Never,
+}
+
+/// A trailer found in a PR commit: shown, not counted (unless trusted by config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub sha: String,
+    pub trailer: String,
+}
+
+/// An approval that no longer counts, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dismissed {
+    pub login: String,
+    pub reason: String,
+}
+
+/// The time rule (SPEC §2 rule 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// The last push that changed files, or the opening of the PR.
+    pub since: i64,
+    /// When the window ends.
+    pub ready_at: i64,
+    pub open: bool,
+}
+
+/// The judgement of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PullVerdict {
+    pub satisfied: bool,
+    pub verdict: Verdict,
+    pub window: Window,
+    pub claims: Vec<Claim>,
+    pub dismissed: Vec<Dismissed>,
+    /// Overrides of objections: (maintainer login, objector login).
+    pub overrides: Vec<(String, String)>,
+    /// Set during a freeze: whether a release manager's Release-Acked-by is present.
+    pub release_ack: Option<bool>,
+    /// Everything missing, one sentence each (the policy's, then time and freeze).
+    pub missing: Vec<String>,
+}
+
+/// What a comment says, line by line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    Approval {
+        kind: ApprovalKind,
+        scope: Option<String>,
+    },
+    /// `/pushgate override @login`.
+    Override { login: String },
+}
+
+/// Reads the acks, reviews, objections and commands in a comment. Trailer-style lines
+/// (`Acked-by: …`) and `/ack [area]` count as said by the comment's author.
+pub fn read_comment(body: &str) -> Vec<Said> {
+    let mut said = Vec::new();
+    for line in body.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("/ack") {
+            if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+                let area = rest.trim();
+                let area = area
+                    .strip_prefix('[')
+                    .and_then(|a| a.strip_suffix(']'))
+                    .unwrap_or(area);
+                said.push(Said::Approval {
+                    kind: ApprovalKind::Ack,
+                    scope: Some(area.trim().to_string()).filter(|a| !a.is_empty()),
+                });
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("/pushgate override") {
+            if let Some(login) = rest.split_whitespace().next() {
+                let login = login.trim_start_matches('@');
+                if !login.is_empty() {
+                    said.push(Said::Override {
+                        login: login.to_string(),
+                    });
+                }
+            }
+            continue;
+        }
+        for trailer in parse_trailers(line) {
+            let kind = match trailer.kind {
+                TrailerKind::AckedBy => ApprovalKind::Ack,
+                TrailerKind::ReviewedBy => ApprovalKind::Review,
+                TrailerKind::NackedBy => ApprovalKind::Objection,
+                TrailerKind::ReleaseAckedBy => ApprovalKind::ReleaseAck,
+                _ => continue,
+            };
+            said.push(Said::Approval {
+                kind,
+                scope: trailer.scope,
+            });
+        }
+    }
+    said
+}
+
+/// One thing a login said, in time order.
+struct Statement {
+    login: String,
+    kind: ApprovalKind,
+    scope: Option<String>,
+    explanation: Option<String>,
+    at: i64,
+}
+
+/// Judges a pull request. `people` maps lower-cased logins to who they are in MAINTAINERS;
+/// `matches` gives the covering sections for each of `timeline.files`; `now` is Unix seconds.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    timeline: &Timeline,
+    maintainers: &Maintainers,
+    matches: &[Vec<SectionMatch>],
+    people: &HashMap<String, Person>,
+    identities: &Identities,
+    settings: &Settings,
+    now: i64,
+) -> PullVerdict {
+    let person_of = |login: &str| {
+        people
+            .get(&login.to_lowercase())
+            .cloned()
+            .unwrap_or_else(|| Person {
+                name: format!("@{login}"),
+                email: String::new(),
+            })
+    };
+    let maintains = |login: &str, only_files: Option<&[String]>| {
+        let key = identities.key(&person_of(login));
+        timeline.files.iter().zip(matches).any(|(file, found)| {
+            only_files.is_none_or(|files| files.contains(file))
+                && found.iter().any(|m| {
+                    maintainers.sections[m.section]
+                        .maintainers
+                        .iter()
+                        .any(|p| identities.key(p).matches(&key))
+                })
+        })
+    };
+
+    let mut statements: Vec<Statement> = Vec::new();
+    let mut overrides_asked: Vec<(String, String, i64)> = Vec::new();
+    for review in &timeline.reviews {
+        let kind = match review.state {
+            ReviewState::Approved => ApprovalKind::Review,
+            ReviewState::ChangesRequested => ApprovalKind::Objection,
+            ReviewState::Commented | ReviewState::Dismissed => continue,
+        };
+        statements.push(Statement {
+            login: review.login.clone(),
+            kind,
+            scope: None,
+            explanation: Some(review.body.trim().to_string()).filter(|b| !b.is_empty()),
+            at: review.at,
+        });
+    }
+    for comment in &timeline.comments {
+        for said in read_comment(&comment.body) {
+            match said {
+                Said::Approval { kind, scope } => {
+                    // The rest of the comment is the objection's explanation.
+                    let explanation = (kind == ApprovalKind::Objection)
+                        .then(|| explanation_of(&comment.body))
+                        .flatten();
+                    statements.push(Statement {
+                        login: comment.login.clone(),
+                        kind,
+                        scope,
+                        explanation,
+                        at: comment.at,
+                    });
+                }
+                Said::Override { login } => {
+                    overrides_asked.push((comment.login.clone(), login, comment.at))
+                }
+            }
+        }
+    }
+    statements.sort_by_key(|s| s.at);
+
+    // A push dismisses earlier approvals (SPEC §2, acks.dismiss_on_push).
+    let mut dismissed = Vec::new();
+    let mut approvals: Vec<Approval> = Vec::new();
+    let mut objections: Vec<(String, Approval, i64)> = Vec::new();
+    for statement in &statements {
+        let later_pushes: Vec<&Push> = timeline
+            .pushes
+            .iter()
+            .filter(|p| p.at > statement.at)
+            .collect();
+        let is_objection = statement.kind == ApprovalKind::Objection;
+        if !is_objection && !later_pushes.is_empty() {
+            let gone = match settings.dismiss_on_push {
+                Dismissal::Never => false,
+                Dismissal::All => true,
+                Dismissal::TouchedSections => later_pushes
+                    .iter()
+                    .any(|p| maintains(&statement.login, Some(&p.files))),
+            };
+            if gone {
+                dismissed.push(Dismissed {
+                    login: statement.login.clone(),
+                    reason: "a later push changed files they maintain".to_string(),
+                });
+                continue;
+            }
+        }
+        let approval = Approval {
+            kind: statement.kind,
+            person: person_of(&statement.login),
+            scope: statement.scope.clone(),
+            explanation: statement.explanation.clone(),
+            overridden_by: None,
+        };
+        if is_objection {
+            objections.push((statement.login.clone(), approval, statement.at));
+        } else {
+            // A later approval from an objector withdraws their objection.
+            if statement.kind != ApprovalKind::ReleaseAck {
+                objections.retain(|(login, _, at)| {
+                    !(login.eq_ignore_ascii_case(&statement.login) && *at <= statement.at)
+                });
+            }
+            approvals.push(approval);
+        }
+    }
+
+    // A maintainer of a touched section may override a non-maintainer's objection.
+    let mut overrides = Vec::new();
+    for (by, of, _) in &overrides_asked {
+        if !maintains(by, None) || maintains(of, None) {
+            continue;
+        }
+        for (login, objection, _) in &mut objections {
+            if login.eq_ignore_ascii_case(of) && objection.overridden_by.is_none() {
+                objection.overridden_by = Some(person_of(by));
+                overrides.push((by.clone(), of.clone()));
+            }
+        }
+    }
+    approvals.extend(objections.into_iter().map(|(_, a, _)| a));
+
+    let mut claims = Vec::new();
+    for commit in &timeline.commits {
+        for trailer in parse_trailers(&commit.message) {
+            if matches!(trailer.kind, TrailerKind::SignedOffBy) {
+                continue;
+            }
+            claims.push(Claim {
+                sha: commit.sha.clone(),
+                trailer: trailer.to_string(),
+            });
+            if settings.trust_commit_trailers {
+                let kind = match trailer.kind {
+                    TrailerKind::AckedBy => ApprovalKind::Ack,
+                    TrailerKind::ReviewedBy => ApprovalKind::Review,
+                    TrailerKind::NackedBy => ApprovalKind::Objection,
+                    TrailerKind::ReleaseAckedBy => ApprovalKind::ReleaseAck,
+                    _ => continue,
+                };
+                approvals.push(Approval::new(kind, trailer.person).scoped(trailer.scope));
+            }
+        }
+    }
+
+    let change = Change {
+        files: timeline.files.clone(),
+        author: person_of(&timeline.author),
+        co_authors: Vec::new(),
+        approvals,
+    };
+    let verdict = policy::evaluate(&change, maintainers, matches, identities, &settings.policy);
+
+    let since = timeline
+        .pushes
+        .iter()
+        .map(|p| p.at)
+        .max()
+        .unwrap_or(timeline.opened_at)
+        .max(timeline.opened_at);
+    let ready_at = since.saturating_add(settings.min_open);
+    let window = Window {
+        since,
+        ready_at,
+        open: now < ready_at,
+    };
+
+    let mut missing = verdict.missing.clone();
+    if window.open {
+        missing.push(format!(
+            "time to respond: the change must be open {} since its last push; it is ready at {}",
+            human_seconds(settings.min_open),
+            utc(ready_at)
+        ));
+    }
+    let release_ack = settings.freeze_start.filter(|&t| now >= t).map(|_| {
+        change.approvals.iter().any(|a| {
+            a.kind == ApprovalKind::ReleaseAck
+                && settings
+                    .release_managers
+                    .iter()
+                    .any(|m| identities.same(&person_of(m), &a.person))
+        })
+    });
+    if release_ack == Some(false) {
+        missing.push("freeze: a Release-Acked-by from a release manager".to_string());
+    }
+    PullVerdict {
+        satisfied: missing.is_empty(),
+        verdict,
+        window,
+        claims,
+        dismissed,
+        overrides,
+        release_ack,
+        missing,
+    }
+}
+
+fn explanation_of(body: &str) -> Option<String> {
+    let text: Vec<&str> = body
+        .lines()
+        .filter(|l| parse_trailers(l.trim()).is_empty() && !l.trim().is_empty())
+        .collect();
+    Some(text.join("\n")).filter(|t| !t.trim().is_empty())
+}
+
+/// "24h", "30m", "90s".
+pub fn human_seconds(seconds: i64) -> String {
+    crate::config::Spelled(std::time::Duration::from_secs(seconds.max(0) as u64)).to_string()
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| format!("{seconds} (Unix time)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::maintainers::Matcher;
+
+    const FIXTURE: &str = include_str!("../../fixtures/MAINTAINERS");
+    const SHADOW: &str = "xen/arch/x86/mm/shadow/multi.c";
+    const HOUR: i64 = 3600;
+
+    fn people() -> HashMap<String, Person> {
+        [
+            ("sha-gh", "Sha Dow <sha@shadow.example>"),
+            ("xavier-gh", "Xavier Ex <xavier@x86.example>"),
+            ("yara-gh", "Yara Why <yara@x86.example>"),
+            ("rhea-gh", "Rhea Reviewer <rhea@review.example>"),
+            ("mia-gh", "Mia Memory <mia@mm.example>"),
+        ]
+        .into_iter()
+        .map(|(login, p)| (login.to_string(), Person::parse(p).unwrap()))
+        .collect()
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            policy: Options::default(),
+            min_open: 24 * HOUR,
+            dismiss_on_push: Dismissal::TouchedSections,
+            trust_commit_trailers: false,
+            freeze_start: None,
+            release_managers: Vec::new(),
+        }
+    }
+
+    fn timeline(author: &str, files: &[&str]) -> Timeline {
+        Timeline {
+            author: author.to_string(),
+            opened_at: 0,
+            files: files.iter().map(|f| f.to_string()).collect(),
+            ..Timeline::default()
+        }
+    }
+
+    fn comment(login: &str, body: &str, at: i64) -> Comment {
+        Comment {
+            login: login.to_string(),
+            body: body.to_string(),
+            at,
+        }
+    }
+
+    fn review(login: &str, state: ReviewState, body: &str, at: i64) -> Review {
+        Review {
+            login: login.to_string(),
+            state,
+            body: body.to_string(),
+            at,
+        }
+    }
+
+    fn judge_with(t: &Timeline, settings: &Settings, now: i64) -> PullVerdict {
+        let matcher = Matcher::new(Maintainers::parse(FIXTURE));
+        let matches: Vec<_> = t.files.iter().map(|f| matcher.sections_for(f)).collect();
+        let identities = Identities::default();
+        evaluate(
+            t,
+            matcher.maintainers(),
+            &matches,
+            &people(),
+            &identities,
+            settings,
+            now,
+        )
+    }
+
+    fn judge(t: &Timeline) -> PullVerdict {
+        judge_with(t, &settings(), 48 * HOUR)
+    }
+
+    #[test]
+    fn approved_review_by_the_specific_maintainer_passes() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        let v = judge(&t);
+        assert!(v.satisfied, "{:?}", v.missing);
+    }
+
+    #[test]
+    fn ack_comment_and_slash_ack_count_for_their_writer() {
+        for body in [
+            "Acked-by: Sha Dow <sha@shadow.example>",
+            "/ack",
+            "/ack [shadow]",
+            "LGTM\n/ack shadow",
+        ] {
+            let mut t = timeline("newcomer", &[SHADOW]);
+            t.comments.push(comment("sha-gh", body, HOUR));
+            let v = judge(&t);
+            assert!(v.satisfied, "{body:?}: {:?}", v.missing);
+        }
+    }
+
+    #[test]
+    fn non_maintainer_comment_naming_a_maintainer_is_not_their_ack() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.comments.push(comment(
+            "mallory",
+            "Acked-by: Sha Dow <sha@shadow.example>",
+            HOUR,
+        ));
+        let v = judge(&t);
+        assert!(!v.satisfied);
+        assert_eq!(v.verdict.requirements[0].status, policy::Status::Missing);
+    }
+
+    #[test]
+    fn forged_trailer_in_pr_commit_does_not_count() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.commits.push(PrCommit {
+            sha: "abc123".to_string(),
+            message: "fix\n\nSigned-off-by: N <n@x>\nAcked-by: Sha Dow <sha@shadow.example>\n"
+                .to_string(),
+        });
+        let v = judge(&t);
+        assert!(!v.satisfied);
+        assert_eq!(v.claims.len(), 1);
+        assert!(v.claims[0].trailer.starts_with("Acked-by: Sha Dow"));
+        // Only a repository that chose to trust commit trailers counts them.
+        let trusting = Settings {
+            trust_commit_trailers: true,
+            ..settings()
+        };
+        assert!(judge_with(&t, &trusting, 48 * HOUR).satisfied);
+    }
+
+    #[test]
+    fn author_acking_own_pr_for_a_section_they_do_not_maintain_fails() {
+        let mut t = timeline("rhea-gh", &[SHADOW]);
+        t.comments.push(comment("rhea-gh", "/ack", HOUR));
+        t.reviews
+            .push(review("rhea-gh", ReviewState::Approved, "", HOUR));
+        let v = judge(&t);
+        assert!(!v.satisfied);
+        assert_eq!(v.verdict.requirements[0].status, policy::Status::Missing);
+        assert!(v.verdict.other_than_author.is_empty());
+    }
+
+    #[test]
+    fn window_holds_until_min_open_after_the_last_push() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        let early = judge_with(&t, &settings(), 2 * HOUR);
+        assert!(!early.satisfied);
+        assert!(early.window.open);
+        assert_eq!(early.window.ready_at, 24 * HOUR);
+        assert!(early
+            .missing
+            .last()
+            .unwrap()
+            .contains("1970-01-02 00:00 UTC"));
+        assert!(judge_with(&t, &settings(), 24 * HOUR).satisfied);
+    }
+
+    #[test]
+    fn push_touching_the_ackers_files_dismisses_the_ack() {
+        let mut t = timeline("newcomer", &[SHADOW, "xen/arch/arm/setup.c"]);
+        t.comments.push(comment("sha-gh", "/ack", HOUR));
+        t.comments.push(comment("xavier-gh", "/ack", HOUR));
+        t.pushes.push(Push {
+            at: 2 * HOUR,
+            files: vec![SHADOW.to_string()],
+        });
+        let v = judge_with(&t, &settings(), 100 * HOUR);
+        let gone: Vec<&str> = v.dismissed.iter().map(|d| d.login.as_str()).collect();
+        // Xavier maintains x86 (a more general level of the shadow file): dismissed as well.
+        assert_eq!(gone, ["sha-gh", "xavier-gh"]);
+        let never = Settings {
+            dismiss_on_push: Dismissal::Never,
+            ..settings()
+        };
+        assert!(judge_with(&t, &never, 100 * HOUR).dismissed.is_empty());
+        // A push that only touched the arm file keeps the shadow ack; Xavier's goes, because
+        // as a committer (THE REST) his ack could stand in for the arm file too.
+        t.pushes[0].files = vec!["xen/arch/arm/setup.c".to_string()];
+        let v = judge_with(&t, &settings(), 100 * HOUR);
+        let gone: Vec<&str> = v.dismissed.iter().map(|d| d.login.as_str()).collect();
+        assert_eq!(gone, ["xavier-gh"]);
+        let all = Settings {
+            dismiss_on_push: Dismissal::All,
+            ..settings()
+        };
+        assert_eq!(judge_with(&t, &all, 100 * HOUR).dismissed.len(), 2);
+    }
+
+    #[test]
+    fn objection_needs_an_explanation_and_a_maintainer_may_override_a_non_maintainer() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        t.comments.push(comment(
+            "rhea-gh",
+            "Nacked-by: Rhea <rhea@review.example>",
+            2 * HOUR,
+        ));
+        let v = judge(&t);
+        assert!(!v.satisfied);
+        assert!(v.verdict.objections[0].explanation.is_none());
+        assert!(
+            v.missing.iter().any(|m| m.contains("no explanation")),
+            "{:?}",
+            v.missing
+        );
+
+        // A non-maintainer cannot override.
+        t.comments
+            .push(comment("newcomer", "/pushgate override @rhea-gh", 3 * HOUR));
+        assert!(!judge(&t).satisfied);
+        // A maintainer of a touched section can.
+        t.comments
+            .push(comment("sha-gh", "/pushgate override @rhea-gh", 4 * HOUR));
+        let v = judge(&t);
+        assert!(v.satisfied, "{:?}", v.missing);
+        assert_eq!(v.overrides, [("sha-gh".to_string(), "rhea-gh".to_string())]);
+    }
+
+    #[test]
+    fn maintainer_objection_cannot_be_overridden_but_can_be_withdrawn() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews.push(review(
+            "mia-gh",
+            ReviewState::ChangesRequested,
+            "breaks PV",
+            HOUR,
+        ));
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        t.comments
+            .push(comment("sha-gh", "/pushgate override @mia-gh", 2 * HOUR));
+        let v = judge(&t);
+        assert!(!v.satisfied);
+        assert_eq!(
+            v.verdict.objections[0].explanation.as_deref(),
+            Some("breaks PV")
+        );
+        t.reviews
+            .push(review("mia-gh", ReviewState::Approved, "ok now", 3 * HOUR));
+        assert!(judge(&t).satisfied);
+    }
+
+    #[test]
+    fn freeze_requires_a_release_managers_release_ack() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        let frozen = Settings {
+            freeze_start: Some(10 * HOUR),
+            release_managers: vec!["yara-gh".to_string()],
+            ..settings()
+        };
+        assert!(!judge_with(&t, &frozen, 48 * HOUR).satisfied);
+        t.comments
+            .push(comment("xavier-gh", "Release-Acked-by: me", 2 * HOUR));
+        assert!(
+            !judge_with(&t, &frozen, 48 * HOUR).satisfied,
+            "not a release manager"
+        );
+        t.comments
+            .push(comment("yara-gh", "Release-Acked-by: Yara", 2 * HOUR));
+        assert!(judge_with(&t, &frozen, 48 * HOUR).satisfied);
+    }
+
+    #[test]
+    fn comment_reading_finds_every_form() {
+        let said = read_comment("Thanks!\nAcked-by: x <x@y> # x86\nReviewed-by: y\n/ack [arm]\n/acknowledge\n/pushgate override @bob");
+        assert_eq!(
+            said,
+            [
+                Said::Approval {
+                    kind: ApprovalKind::Ack,
+                    scope: Some("x86".to_string())
+                },
+                Said::Approval {
+                    kind: ApprovalKind::Review,
+                    scope: None
+                },
+                Said::Approval {
+                    kind: ApprovalKind::Ack,
+                    scope: Some("arm".to_string())
+                },
+                Said::Override {
+                    login: "bob".to_string()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_are_written_in_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_764_147_600), "2025-11-26 09:00 UTC");
+    }
+}
