@@ -6,3 +6,6 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod git;
+pub mod github;
+pub mod metrics;
+pub mod store;

@@ -6,4 +6,5 @@ pub mod maintainers;
 pub mod people;
 pub mod policy;
 pub mod pull;
+pub mod report;
 pub mod trailers;

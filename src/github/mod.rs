@@ -1,0 +1,371 @@
+//! The GitHub adapter: App authentication (octocrab mints the RS256 JWT — `iat` 60 s in the
+//! past, nine minutes of life — and caches installation tokens until shortly before they
+//! expire), the REST calls pushgate makes, and our own retry loop so that every call is
+//! counted and rate limits are honoured the way GitHub documents them.
+//!
+//! Responses are read as JSON values and picked apart field by field: octocrab's models are
+//! strict and fail on a missing field GitHub always sends (SPEC §9), while we need a handful.
+
+pub mod signature;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use octocrab::models::{AppId, InstallationId};
+use octocrab::service::middleware::retry::RetryConfig;
+use octocrab::Octocrab;
+use serde_json::Value;
+
+use crate::metrics::Metrics;
+
+/// How a GitHub call failed, once retries are spent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GitHubError {
+    /// Worth trying again later (5xx, rate limit, network); `retry_after` in seconds when
+    /// GitHub said how long to wait.
+    #[error("GitHub is unavailable for {endpoint}: {message}")]
+    Transient {
+        endpoint: String,
+        message: String,
+        retry_after: Option<u64>,
+    },
+    /// GitHub refused the request (4xx): retrying will not help; tell the user.
+    #[error("GitHub answered {status} for {endpoint}: {message}")]
+    Refused {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    #[error("unexpected answer from GitHub for {endpoint}: {message}")]
+    Unexpected { endpoint: String, message: String },
+    #[error("GitHub App setup: {0}")]
+    Setup(String),
+}
+
+impl GitHubError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, GitHubError::Transient { .. })
+    }
+
+    pub fn not_found(&self) -> bool {
+        matches!(self, GitHubError::Refused { status: 404, .. })
+    }
+}
+
+/// Retry settings for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    /// First backoff after a 5xx or network error; doubled each time.
+    pub backoff: Duration,
+    /// Longer rate-limit waits are not slept through: the delivery is rescheduled instead.
+    pub max_inline_wait: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 4,
+            backoff: Duration::from_millis(200),
+            max_inline_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The App: its identity, and one client per installation.
+pub struct GitHub {
+    base: String,
+    app: Octocrab,
+    installations: Mutex<HashMap<i64, Octocrab>>,
+    metrics: Arc<Metrics>,
+    retry: Retry,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print keys or tokens.
+        f.debug_struct("GitHub").field("base", &self.base).finish()
+    }
+}
+
+impl GitHub {
+    /// `base` is the API root (`https://api.github.com`, or the simulator's address).
+    pub fn new(
+        base: &str,
+        app_id: u64,
+        private_key_pem: &[u8],
+        metrics: Arc<Metrics>,
+        retry: Retry,
+    ) -> Result<GitHub, GitHubError> {
+        let key =
+            octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem).map_err(|e| {
+                GitHubError::Setup(format!("the private key is not an RSA PEM key: {e}"))
+            })?;
+        let base = base.trim_end_matches('/').to_string();
+        let app = Octocrab::builder()
+            .base_uri(base.as_str())
+            .map_err(|e| GitHubError::Setup(format!("bad API address `{base}`: {e}")))?
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .app(AppId(app_id), key)
+            .build()
+            .map_err(|e| GitHubError::Setup(e.to_string()))?;
+        Ok(GitHub {
+            base,
+            app,
+            installations: Mutex::new(HashMap::new()),
+            metrics,
+            retry,
+        })
+    }
+
+    /// A client acting as one installation; its token is minted on first use and cached.
+    pub fn installation(&self, id: i64) -> Result<Installation, GitHubError> {
+        let mut cache = match self.installations.lock() {
+            Ok(cache) => cache,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let crab = match cache.get(&id) {
+            Some(crab) => crab.clone(),
+            None => {
+                let crab = self
+                    .app
+                    .installation(InstallationId(id as u64))
+                    .map_err(|e| GitHubError::Setup(e.to_string()))?;
+                cache.insert(id, crab.clone());
+                crab
+            }
+        };
+        Ok(Installation {
+            api: Api {
+                crab,
+                base: self.base.clone(),
+                metrics: self.metrics.clone(),
+                retry: self.retry,
+            },
+        })
+    }
+
+    /// Calls made as the App itself (JWT), e.g. listing installations.
+    pub fn as_app(&self) -> Api {
+        Api {
+            crab: self.app.clone(),
+            base: self.base.clone(),
+            metrics: self.metrics.clone(),
+            retry: self.retry,
+        }
+    }
+}
+
+/// A client with one identity (the App, or an installation) and our retry loop.
+#[derive(Clone)]
+pub struct Api {
+    crab: Octocrab,
+    base: String,
+    metrics: Arc<Metrics>,
+    retry: Retry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Api {
+    /// One REST call with retries. `path` starts with `/`. Returns the JSON body (Null when
+    /// empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, GitHubError> {
+        let url = format!("{}{}", self.base, path);
+        let endpoint = format!("{method:?} {}", path.split('?').next().unwrap_or(path));
+        let mut backoff = self.retry.backoff;
+        let mut last = None;
+        for attempt in 0..self.retry.attempts.max(1) {
+            if attempt > 0 {
+                tracing::debug!(%endpoint, attempt, "retrying GitHub call");
+            }
+            let sent = match method {
+                Method::Get => self.crab._get(url.as_str()).await,
+                Method::Post => self.crab._post(url.as_str(), body).await,
+                Method::Patch => self.crab._patch(url.as_str(), body).await,
+                Method::Delete => self.crab._delete(url.as_str(), body).await,
+            };
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => {
+                    self.metrics.github_call("transport");
+                    last = Some(GitHubError::Transient {
+                        endpoint: endpoint.clone(),
+                        message: short_error(&e),
+                        retry_after: None,
+                    });
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    continue;
+                }
+            };
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            if let Some(remaining) = header("x-ratelimit-remaining").and_then(|v| v.parse().ok()) {
+                self.metrics.rate_limit_remaining.set(remaining);
+            }
+            let text = self.crab.body_to_string(response).await.unwrap_or_default();
+            if (200..300).contains(&status) {
+                self.metrics.github_call("ok");
+                if text.trim().is_empty() {
+                    return Ok(Value::Null);
+                }
+                return serde_json::from_str(&text).map_err(|e| GitHubError::Unexpected {
+                    endpoint,
+                    message: format!("not JSON: {e}"),
+                });
+            }
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| text.chars().take(200).collect());
+            let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+            let exhausted = header("x-ratelimit-remaining").as_deref() == Some("0");
+            // Rate limits (SPEC §9): retry-after, else x-ratelimit-reset, else a minute.
+            if status == 429 || (status == 403 && (retry_after.is_some() || exhausted)) {
+                self.metrics.github_call("rate_limited");
+                let wait = retry_after.unwrap_or_else(|| {
+                    header("x-ratelimit-reset")
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .map(|reset| (reset - chrono::Utc::now().timestamp()).max(1) as u64)
+                        .unwrap_or(60)
+                });
+                let error = GitHubError::Transient {
+                    endpoint: endpoint.clone(),
+                    message: format!("rate limited ({status}): {message}"),
+                    retry_after: Some(wait),
+                };
+                if Duration::from_secs(wait) > self.retry.max_inline_wait {
+                    return Err(error);
+                }
+                last = Some(error);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            if status >= 500 {
+                self.metrics.github_call("server_error");
+                last = Some(GitHubError::Transient {
+                    endpoint: endpoint.clone(),
+                    message: format!("{status}: {message}"),
+                    retry_after: None,
+                });
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                continue;
+            }
+            self.metrics.github_call("client_error");
+            return Err(GitHubError::Refused {
+                endpoint,
+                status,
+                message,
+            });
+        }
+        Err(last.unwrap_or(GitHubError::Transient {
+            endpoint,
+            message: "no attempt made".to_string(),
+            retry_after: None,
+        }))
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value, GitHubError> {
+        self.call(Method::Get, path, None).await
+    }
+
+    /// GET of a list, following `page` until a short page (at most `pages` pages).
+    pub async fn get_list(&self, path: &str, pages: u32) -> Result<Vec<Value>, GitHubError> {
+        let mut all = Vec::new();
+        let separator = if path.contains('?') { '&' } else { '?' };
+        for page in 1..=pages.max(1) {
+            let value = self
+                .get(&format!("{path}{separator}per_page=100&page={page}"))
+                .await?;
+            let items = match value {
+                Value::Array(items) => items,
+                // `/installation/repositories` wraps its list.
+                Value::Object(mut map) => match map.remove("repositories") {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            let short = items.len() < 100;
+            all.extend(items);
+            if short {
+                break;
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Calls made as an installation.
+#[derive(Clone)]
+pub struct Installation {
+    pub api: Api,
+}
+
+fn short_error(e: &octocrab::Error) -> String {
+    let text = e.to_string();
+    text.chars().take(300).collect()
+}
+
+/// Reads a string field at a JSON pointer (`/user/login`), empty when absent.
+pub fn text(value: &Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Reads an integer field at a JSON pointer, 0 when absent.
+pub fn number(value: &Value, pointer: &str) -> i64 {
+    value.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// RFC 3339 time at a JSON pointer as Unix seconds.
+pub fn time(value: &Value, pointer: &str) -> Option<i64> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp())
+}
+
+/// Percent-encodes one path segment (label names contain `:` and spaces).
+pub fn segment(raw: &str) -> String {
+    let mut out = String::new();
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path, keeping its `/`.
+pub fn path(raw: &str) -> String {
+    raw.split('/').map(segment).collect::<Vec<_>>().join("/")
+}

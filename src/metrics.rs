@@ -1,0 +1,128 @@
+//! Prometheus metrics (`GET /metrics`): deliveries by event and outcome, queue depth, processing
+//! time, GitHub calls by outcome, and the rate limit GitHub says is left.
+
+use std::sync::atomic::AtomicI64;
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    pub event: String,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub outcome: String,
+}
+
+/// Every metric pushgate exports.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub deliveries: Family<DeliveryLabels, Counter>,
+    pub queue_pending: Gauge,
+    pub queue_failed: Gauge,
+    pub processing_seconds: Histogram,
+    pub github_calls: Family<CallLabels, Counter>,
+    pub rate_limit_remaining: Gauge<i64, AtomicI64>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("pushgate");
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        let queue_pending = Gauge::default();
+        let queue_failed = Gauge::default();
+        let processing_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        let github_calls = Family::<CallLabels, Counter>::default();
+        let rate_limit_remaining = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "deliveries",
+            "Webhook deliveries by event and outcome",
+            deliveries.clone(),
+        );
+        registry.register(
+            "queue_pending",
+            "Stored deliveries not yet processed",
+            queue_pending.clone(),
+        );
+        registry.register(
+            "queue_failed",
+            "Deliveries that failed permanently",
+            queue_failed.clone(),
+        );
+        registry.register(
+            "processing_seconds",
+            "Time to process one delivery",
+            processing_seconds.clone(),
+        );
+        registry.register(
+            "github_calls",
+            "GitHub API calls by outcome",
+            github_calls.clone(),
+        );
+        registry.register(
+            "github_rate_limit_remaining",
+            "x-ratelimit-remaining of the last GitHub answer",
+            rate_limit_remaining.clone(),
+        );
+        rate_limit_remaining.set(-1);
+        Metrics {
+            registry: Mutex::new(registry),
+            deliveries,
+            queue_pending,
+            queue_failed,
+            processing_seconds,
+            github_calls,
+            rate_limit_remaining,
+        }
+    }
+
+    pub fn delivery(&self, event: &str, outcome: &str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                event: event.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn github_call(&self, outcome: &str) {
+        self.github_calls
+            .get_or_create(&CallLabels {
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let registry = match self.registry.lock() {
+            Ok(registry) => registry,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
+            out.push_str("# metrics could not be encoded\n");
+        }
+        out
+    }
+}

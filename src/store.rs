@@ -1,0 +1,527 @@
+//! The durable store: SQLite (embedded default) or PostgreSQL (several replicas), one SQL
+//! dialect through sqlx's `Any` driver. It holds the delivery queue with its per-repository
+//! leases, the pushes seen on pull requests, identity lookups, wake-ups and the last verdicts.
+//!
+//! The queue's claim is a single `UPDATE … WHERE id = (oldest pending delivery of a repository
+//! with no live lease) AND the row is still unleased`. On PostgreSQL a concurrent claimer that
+//! picked the same row re-checks the row condition and updates nothing, so a delivery has one
+//! holder; because only the oldest pending delivery of a repository is ever a candidate, one
+//! repository's deliveries are processed in order and never two at once, across replicas.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported DATABASE_URL `{0}` (use sqlite://… or postgres://…)")]
+    Url(String),
+}
+
+/// A delivery as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub delivery_id: String,
+    pub event: String,
+    pub action: String,
+    pub repo: String,
+    pub installation_id: i64,
+    pub payload: String,
+}
+
+/// A delivery claimed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: i64,
+    pub delivery_id: String,
+    pub event: String,
+    pub action: String,
+    pub repo: String,
+    pub installation_id: i64,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Queue figures for `/metrics` and the status API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueDepth {
+    pub pending: i64,
+    pub failed: i64,
+    pub done: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub repo: String,
+    pub pr: i64,
+    pub head_sha: String,
+    pub satisfied: bool,
+    pub summary: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    postgres: bool,
+}
+
+impl Store {
+    /// Connects and applies the migrations. `sqlite://path` creates the file when missing.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let sqlite = url.starts_with("sqlite:");
+        if !postgres && !sqlite {
+            return Err(StoreError::Url(url.to_string()));
+        }
+        let url = if sqlite && !url.contains('?') && !url.contains(":memory:") {
+            // Durable before the 202: WAL with a full sync at each commit.
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_string()
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if postgres { 10 } else { 4 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        if postgres {
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        } else {
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        }
+        Ok(Store { pool, postgres })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    /// For `/readyz`: the database answers and the migrations are applied.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT COUNT(*) FROM deliveries")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores deliveries in one transaction (one sync for a batch of concurrent requests).
+    /// Returns, per delivery, whether it is new (false: a redelivery of a known id).
+    pub async fn insert_deliveries(
+        &self,
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut fresh = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            let done = sqlx::query(
+                "INSERT INTO deliveries (delivery_id, event, action, repo, installation_id, \
+                 payload, received_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 ON CONFLICT (delivery_id) DO NOTHING",
+            )
+            .bind(&d.delivery_id)
+            .bind(&d.event)
+            .bind(&d.action)
+            .bind(&d.repo)
+            .bind(d.installation_id)
+            .bind(&d.payload)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            fresh.push(done.rows_affected() == 1);
+        }
+        tx.commit().await?;
+        Ok(fresh)
+    }
+
+    /// Claims the next delivery a worker may process, leasing it until `now + lease`.
+    pub async fn claim(
+        &self,
+        owner: &str,
+        now: i64,
+        lease: Duration,
+    ) -> Result<Option<Claimed>, StoreError> {
+        let until = now + lease.as_millis() as i64;
+        let row = sqlx::query(
+            "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT d.id FROM deliveries d \
+                 WHERE d.state = 'pending' AND d.next_attempt_at <= $3 \
+                 AND NOT EXISTS (SELECT 1 FROM deliveries e \
+                     WHERE e.repo = d.repo AND e.state = 'pending' AND e.id < d.id) \
+                 AND NOT EXISTS (SELECT 1 FROM deliveries l \
+                     WHERE l.repo = d.repo AND l.state = 'pending' AND l.lease_until > $3) \
+                 ORDER BY d.id LIMIT 1) \
+             AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $3) \
+             RETURNING id, delivery_id, event, action, repo, installation_id, payload, attempts",
+        )
+        .bind(owner)
+        .bind(until)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Claimed {
+            id: row.try_get("id")?,
+            delivery_id: row.try_get("delivery_id")?,
+            event: row.try_get("event")?,
+            action: row.try_get("action")?,
+            repo: row.try_get("repo")?,
+            installation_id: row.try_get("installation_id")?,
+            payload: row.try_get("payload")?,
+            attempts: row.try_get("attempts")?,
+        }))
+    }
+
+    /// Extends a lease while a long delivery is in hand; false when it was lost.
+    pub async fn renew(&self, id: i64, owner: &str, until: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 \
+             AND state = 'pending'",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks a delivery processed.
+    pub async fn complete(&self, id: i64, owner: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, \
+             lease_until = NULL, last_error = NULL WHERE id = $2 AND lease_owner = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A transient failure: try again at `retry_at`.
+    pub async fn retry_later(
+        &self,
+        id: i64,
+        owner: &str,
+        retry_at: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, \
+             lease_until = NULL WHERE id = $3 AND lease_owner = $4",
+        )
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A permanent failure, kept for people to see.
+    pub async fn fail(
+        &self,
+        id: i64,
+        owner: &str,
+        now: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'failed', processed_at = $1, last_error = $2, \
+             lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives a delivery back unprocessed (graceful shutdown).
+    pub async fn release(&self, id: i64, owner: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, \
+             attempts = attempts - 1 WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn depth(&self) -> Result<QueueDepth, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut depth = QueueDepth::default();
+        for row in rows {
+            let state: String = row.try_get("state")?;
+            let n: i64 = row.try_get("n")?;
+            match state.as_str() {
+                "pending" => depth.pending = n,
+                "failed" => depth.failed = n,
+                "done" => depth.done = n,
+                _ => {}
+            }
+        }
+        Ok(depth)
+    }
+
+    /// The state and attempts of a delivery, by GitHub's delivery id (tests, status API).
+    pub async fn delivery_state(
+        &self,
+        delivery_id: &str,
+    ) -> Result<Option<(String, i64, Option<String>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT state, attempts, last_error FROM deliveries WHERE delivery_id = $1",
+        )
+        .bind(delivery_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((
+                row.try_get("state")?,
+                row.try_get("attempts")?,
+                row.try_get("last_error")?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Processing order of a repository's deliveries, by completion (tests).
+    pub async fn processed_order(&self, repo: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT delivery_id FROM deliveries WHERE repo = $1 AND state = 'done' \
+             ORDER BY processed_at, id",
+        )
+        .bind(repo)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get("delivery_id").map_err(StoreError::from))
+            .collect()
+    }
+
+    pub async fn record_push(
+        &self,
+        repo: &str,
+        pr: i64,
+        head_sha: &str,
+        at: i64,
+        files: &[String],
+    ) -> Result<(), StoreError> {
+        let files = serde_json::to_string(files).unwrap_or_else(|_| "[]".to_string());
+        sqlx::query(
+            "INSERT INTO pushes (repo, pr, head_sha, at, files) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (repo, pr, head_sha) DO NOTHING",
+        )
+        .bind(repo)
+        .bind(pr)
+        .bind(head_sha)
+        .bind(at)
+        .bind(files)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Pushes that changed files, oldest first: (time, files).
+    pub async fn pushes(&self, repo: &str, pr: i64) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT at, files FROM pushes WHERE repo = $1 AND pr = $2 ORDER BY at")
+                .bind(repo)
+                .bind(pr)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let files: String = row.try_get("files")?;
+            out.push((
+                row.try_get("at")?,
+                serde_json::from_str(&files).unwrap_or_default(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A cached e-mail → login answer: Some(None) means "GitHub knows no login for it".
+    pub async fn identity(
+        &self,
+        email: &str,
+        fresh_after: i64,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        let row = sqlx::query("SELECT login FROM identities WHERE email = $1 AND fetched_at >= $2")
+            .bind(email)
+            .bind(fresh_after)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(row.try_get("login")?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn remember_identity(
+        &self,
+        email: &str,
+        login: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO identities (email, login, fetched_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (email) DO UPDATE SET login = excluded.login, fetched_at = excluded.fetched_at",
+        )
+        .bind(email)
+        .bind(login)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Asks to look at a pull request again at `at` (the end of its review window).
+    pub async fn schedule_wakeup(
+        &self,
+        repo: &str,
+        pr: i64,
+        installation_id: i64,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO wakeups (repo, pr, installation_id, at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (repo, pr) DO UPDATE SET at = excluded.at, \
+             installation_id = excluded.installation_id",
+        )
+        .bind(repo)
+        .bind(pr)
+        .bind(installation_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes and returns the wake-ups due at `now`: (repo, pr, installation, at).
+    pub async fn take_due_wakeups(
+        &self,
+        now: i64,
+    ) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "DELETE FROM wakeups WHERE at <= $1 RETURNING repo, pr, installation_id, at",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("repo")?,
+                    r.try_get("pr")?,
+                    r.try_get("installation_id")?,
+                    r.try_get("at")?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn save_evaluation(&self, e: &Evaluation) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO evaluations (repo, pr, head_sha, satisfied, summary, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (repo, pr) DO UPDATE SET \
+             head_sha = excluded.head_sha, satisfied = excluded.satisfied, \
+             summary = excluded.summary, at = excluded.at",
+        )
+        .bind(&e.repo)
+        .bind(e.pr)
+        .bind(&e.head_sha)
+        .bind(i64::from(e.satisfied))
+        .bind(&e.summary)
+        .bind(e.at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn evaluations(&self, repo: Option<&str>) -> Result<Vec<Evaluation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT repo, pr, head_sha, satisfied, summary, at FROM evaluations \
+             WHERE ($1 = '' OR repo = $1) ORDER BY repo, pr",
+        )
+        .bind(repo.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let satisfied: i64 = r.try_get("satisfied")?;
+                Ok(Evaluation {
+                    repo: r.try_get("repo")?,
+                    pr: r.try_get("pr")?,
+                    head_sha: r.try_get("head_sha")?,
+                    satisfied: satisfied != 0,
+                    summary: r.try_get("summary")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn remember_installation(
+        &self,
+        id: i64,
+        account: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO installations (id, account, seen_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET account = excluded.account, seen_at = excluded.seen_at",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn forget_installation(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM installations WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
