@@ -33,6 +33,10 @@ pub enum Command {
     /// Judge each commit of a git range by the Xen check-in policy, with MAINTAINERS as it was
     /// at the commit's parent and the trailers of its message.
     Check(check::Args),
+    /// Run the GitHub App: the webhook service with its workers (settings from the
+    /// environment: PUSHGATE_APP_ID, PUSHGATE_PRIVATE_KEY(_PATH), PUSHGATE_WEBHOOK_SECRET,
+    /// DATABASE_URL, PUSHGATE_GITHUB_API, PUSHGATE_LISTEN).
+    Serve,
 }
 
 /// A problem the user can fix: printed on stderr, exit code 2.

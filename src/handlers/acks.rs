@@ -1,0 +1,489 @@
+//! The `pushgate/acks` check: load a pull request's state from GitHub (cached where GitHub's
+//! answer cannot have changed), let the core judge it, post the check run and labels, record
+//! the verdict, and schedule a look at the end of the review window.
+//!
+//! Policy (MAINTAINERS, `.mailmap`, `.github/pushgate.toml`) is read at the PR's **base**
+//! commit, never its head, so a PR cannot approve itself by editing them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::{Context, HandlerError, PolicyFiles};
+use crate::config::{Config, DismissOnPush, ReviewerStature, CONFIG_PATH};
+use crate::core::maintainers::{Maintainers, Matcher};
+use crate::core::people::{Identities, Mailmap, Person};
+use crate::core::policy::{Options, Stature};
+use crate::core::pull::{
+    self, Comment, Dismissal, PrCommit, Push, Review, ReviewState, Settings, Timeline,
+};
+use crate::core::report::{acks_report, truncate, Report, SUMMARY_LIMIT};
+use crate::github::{number, segment, text, time, Installation, Method};
+use crate::store::Evaluation;
+
+pub const CHECK_NAME: &str = "pushgate/acks";
+
+/// What one evaluation decided (for logs and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub head_sha: String,
+    pub satisfied: bool,
+    pub title: String,
+}
+
+/// A push seen on a `synchronize` event, to be recorded before judging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenPush {
+    pub before: String,
+    pub after: String,
+}
+
+/// Re-evaluates pull request `number` of `repo`. `pr` is the pull request object when the
+/// event carried one (saves a call).
+pub async fn evaluate(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    number_: i64,
+    pr: Option<Value>,
+    push: Option<SeenPush>,
+) -> Result<Option<Outcome>, HandlerError> {
+    let pr = match pr {
+        Some(pr) => pr,
+        None => {
+            gh.api
+                .get(&format!("/repos/{repo}/pulls/{number_}"))
+                .await?
+        }
+    };
+    if text(&pr, "/state") != "open" {
+        return Ok(None);
+    }
+    let head_sha = text(&pr, "/head/sha");
+    let base_sha = text(&pr, "/base/sha");
+    let now = ctx.clock.now();
+
+    if let Some(push) = push.filter(|p| !p.before.is_empty() && p.before != p.after) {
+        let compare = gh
+            .api
+            .get(&format!(
+                "/repos/{repo}/compare/{}...{}",
+                push.before, push.after
+            ))
+            .await?;
+        let files = file_names(compare.get("files"));
+        if !files.is_empty() {
+            ctx.store
+                .record_push(repo, number_, &push.after, now, &files)
+                .await?;
+        }
+    }
+
+    let files = ctx
+        .cached_files(gh, repo, number_, &base_sha, &head_sha)
+        .await?;
+    let policy = ctx.policy_files(gh, repo, &base_sha).await?;
+    let mut notes = Vec::new();
+    for edited in ["MAINTAINERS", CONFIG_PATH, ".mailmap"] {
+        if files.iter().any(|f| f == edited) {
+            notes.push(format!(
+                "this pull request edits `{edited}`; it is judged by the version on the base \
+                 branch, and the new version applies once merged"
+            ));
+        }
+    }
+
+    // A broken policy on the base branch: a failing check that says where, and nothing else.
+    let config = match &policy.config {
+        Ok(config) => config.clone(),
+        Err(error) => {
+            let report = Report {
+                title: "The repository's pushgate configuration is invalid".to_string(),
+                summary: format!(
+                    "`{error}`\n\nFix `{CONFIG_PATH}` on the base branch; until then no pull \
+                     request can be judged."
+                ),
+            };
+            return finish(
+                ctx,
+                gh,
+                installation_id,
+                repo,
+                number_,
+                &pr,
+                &head_sha,
+                false,
+                report,
+                None,
+            )
+            .await;
+        }
+    };
+    if !policy.maintainer_errors.is_empty() {
+        let report = Report {
+            title: "MAINTAINERS on the base branch has errors".to_string(),
+            summary: format!(
+                "Fix these lines of `MAINTAINERS` on the base branch:\n\n{}",
+                policy
+                    .maintainer_errors
+                    .iter()
+                    .map(|e| format!("- {e}\n"))
+                    .collect::<String>()
+            ),
+        };
+        return finish(
+            ctx,
+            gh,
+            installation_id,
+            repo,
+            number_,
+            &pr,
+            &head_sha,
+            false,
+            report,
+            None,
+        )
+        .await;
+    }
+
+    // A PR that edits the config is told whether its new version is valid.
+    let mut proposed_config_error = None;
+    if files.iter().any(|f| f == CONFIG_PATH) {
+        match ctx.file_at(gh, repo, CONFIG_PATH, &head_sha).await? {
+            Some(text) => match Config::parse(&text, CONFIG_PATH) {
+                Ok(_) => notes.push(format!(
+                    "the new `{CONFIG_PATH}` in this pull request is valid"
+                )),
+                Err(e) => proposed_config_error = Some(e.to_string()),
+            },
+            None => notes.push(format!("this pull request deletes `{CONFIG_PATH}`")),
+        }
+    }
+
+    let matcher = &policy.matcher;
+    let matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    let identities = Identities::new(policy.mailmap.clone());
+    let people = ctx
+        .people(
+            gh,
+            repo,
+            matcher.maintainers(),
+            &matches,
+            &config,
+            &identities,
+        )
+        .await?;
+
+    let reviews = gh
+        .api
+        .get_list(&format!("/repos/{repo}/pulls/{number_}/reviews"), 10)
+        .await?;
+    let comments = gh
+        .api
+        .get_list(&format!("/repos/{repo}/issues/{number_}/comments"), 10)
+        .await?;
+    let commits = ctx.cached_commits(gh, repo, number_, &head_sha).await?;
+    let pushes = ctx.store.pushes(repo, number_).await?;
+
+    let timeline = Timeline {
+        author: text(&pr, "/user/login"),
+        opened_at: time(&pr, "/created_at").unwrap_or(now),
+        files: files.clone(),
+        reviews: reviews.iter().filter_map(review_of).collect(),
+        comments: comments
+            .iter()
+            .map(|c| Comment {
+                login: text(c, "/user/login"),
+                body: text(c, "/body"),
+                at: time(c, "/created_at").unwrap_or(0),
+            })
+            .collect(),
+        commits: commits.clone(),
+        pushes: pushes
+            .into_iter()
+            .map(|(at, files)| Push { at, files })
+            .collect(),
+    };
+    let mut settings = Settings {
+        policy: Options {
+            general_stand_in: config.acks.general_stand_in,
+            reviewer_stature: match config.acks.reviewer_stature {
+                ReviewerStature::Anyone => Stature::Anyone,
+                ReviewerStature::Listed => Stature::Listed(Vec::new()),
+            },
+        },
+        min_open: config.acks.min_open.as_secs() as i64,
+        dismiss_on_push: match config.acks.dismiss_on_push {
+            DismissOnPush::TouchedSections => Dismissal::TouchedSections,
+            DismissOnPush::All => Dismissal::All,
+            DismissOnPush::Never => Dismissal::Never,
+        },
+        trust_commit_trailers: config.acks.trust_commit_trailers,
+        freeze_start: config
+            .release
+            .freeze_start
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp()),
+        release_managers: config.release.managers.clone(),
+    };
+    let judge = |settings: &Settings| {
+        pull::evaluate(
+            &timeline,
+            matcher.maintainers(),
+            &matches,
+            &people,
+            &identities,
+            settings,
+            now,
+        )
+    };
+    let mut verdict = judge(&settings);
+    // Rule 2 by a reviewer not listed in MAINTAINERS: a collaborator with write access counts.
+    if verdict.verdict.other_than_author.is_empty()
+        && settings.policy.reviewer_stature != Stature::Anyone
+    {
+        let mut writers = Vec::new();
+        for login in participants(&timeline) {
+            if people.contains_key(&login.to_lowercase()) {
+                continue;
+            }
+            if ctx.can_write(gh, repo, &login).await? {
+                writers.push(Person {
+                    name: format!("@{login}"),
+                    email: String::new(),
+                });
+            }
+        }
+        if !writers.is_empty() {
+            settings.policy.reviewer_stature = Stature::Listed(writers);
+            verdict = judge(&settings);
+        }
+    }
+
+    let logins: HashMap<String, String> = people
+        .iter()
+        .map(|(login, person)| (person.email_key(), login.clone()))
+        .collect();
+    let login_of = |p: &Person| logins.get(&p.email_key()).cloned();
+    let mut report = acks_report(&verdict, &login_of, &notes, settings.min_open);
+    let mut satisfied = verdict.satisfied;
+    if let Some(error) = proposed_config_error {
+        satisfied = false;
+        report.title = format!("The new {CONFIG_PATH} in this pull request is invalid");
+        report.summary = truncate(
+            &format!(
+                "**This pull request's `{CONFIG_PATH}` is invalid:** `{error}`\n\n{}",
+                report.summary
+            ),
+            SUMMARY_LIMIT,
+        );
+    }
+    let wake = verdict.window.open.then_some(verdict.window.ready_at);
+    finish(
+        ctx,
+        gh,
+        installation_id,
+        repo,
+        number_,
+        &pr,
+        &head_sha,
+        satisfied,
+        report,
+        wake,
+    )
+    .await
+}
+
+/// Posts the check run and labels, records the verdict, schedules the wake-up.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    number_: i64,
+    pr: &Value,
+    head_sha: &str,
+    satisfied: bool,
+    report: Report,
+    wake: Option<i64>,
+) -> Result<Option<Outcome>, HandlerError> {
+    post_check(gh, repo, head_sha, satisfied, &report).await?;
+    let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
+    let (want, drop) = if satisfied {
+        (config_labels.complete, config_labels.missing)
+    } else {
+        (config_labels.missing, config_labels.complete)
+    };
+    let current: Vec<String> = pr
+        .get("labels")
+        .and_then(Value::as_array)
+        .map(|labels| labels.iter().map(|l| text(l, "/name")).collect())
+        .unwrap_or_default();
+    if !current.contains(&want) {
+        gh.api
+            .call(
+                Method::Post,
+                &format!("/repos/{repo}/issues/{number_}/labels"),
+                Some(&json!({ "labels": [want] })),
+            )
+            .await?;
+    }
+    if current.contains(&drop) {
+        match gh
+            .api
+            .call(
+                Method::Delete,
+                &format!("/repos/{repo}/issues/{number_}/labels/{}", segment(&drop)),
+                None,
+            )
+            .await
+        {
+            Err(e) if e.not_found() => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    ctx.store
+        .save_evaluation(&Evaluation {
+            repo: repo.to_string(),
+            pr: number_,
+            head_sha: head_sha.to_string(),
+            satisfied,
+            summary: format!("{}\n{}", report.title, report.summary),
+            at: ctx.clock.now(),
+        })
+        .await?;
+    if let Some(at) = wake {
+        ctx.store
+            .schedule_wakeup(repo, number_, installation_id, at)
+            .await?;
+    }
+    tracing::info!(repo, pr = number_, head = head_sha, satisfied, title = %report.title, "pushgate/acks evaluated");
+    Ok(Some(Outcome {
+        head_sha: head_sha.to_string(),
+        satisfied,
+        title: report.title,
+    }))
+}
+
+/// Creates the check run on the head SHA (check runs are keyed by SHA: fork PRs arrive
+/// without a `pull_requests` list).
+pub async fn post_check(
+    gh: &Installation,
+    repo: &str,
+    head_sha: &str,
+    satisfied: bool,
+    report: &Report,
+) -> Result<(), HandlerError> {
+    let body = json!({
+        "name": CHECK_NAME,
+        "head_sha": head_sha,
+        "status": "completed",
+        // A required check counts neutral and skipped as passing: blocking must be failure.
+        "conclusion": if satisfied { "success" } else { "failure" },
+        "output": { "title": report.title, "summary": report.summary },
+    });
+    gh.api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/check-runs"),
+            Some(&body),
+        )
+        .await?;
+    Ok(())
+}
+
+fn review_of(review: &Value) -> Option<Review> {
+    let state = match text(review, "/state").as_str() {
+        "APPROVED" => ReviewState::Approved,
+        "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
+        "COMMENTED" => ReviewState::Commented,
+        "DISMISSED" => ReviewState::Dismissed,
+        _ => return None,
+    };
+    Some(Review {
+        login: text(review, "/user/login"),
+        state,
+        body: text(review, "/body"),
+        at: time(review, "/submitted_at").unwrap_or(0),
+    })
+}
+
+fn participants(timeline: &Timeline) -> Vec<String> {
+    let mut logins: Vec<String> = timeline
+        .reviews
+        .iter()
+        .map(|r| r.login.clone())
+        .chain(timeline.comments.iter().map(|c| c.login.clone()))
+        .filter(|l| !l.eq_ignore_ascii_case(&timeline.author))
+        .collect();
+    logins.sort();
+    logins.dedup();
+    logins
+}
+
+pub(super) fn file_names(files: Option<&Value>) -> Vec<String> {
+    files
+        .and_then(Value::as_array)
+        .map(|files| {
+            files
+                .iter()
+                .flat_map(|f| {
+                    // A rename changes both paths.
+                    let mut names = vec![text(f, "/filename")];
+                    let previous = text(f, "/previous_filename");
+                    if !previous.is_empty() {
+                        names.push(previous);
+                    }
+                    names
+                })
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
+    list.iter()
+        .map(|c| PrCommit {
+            sha: text(c, "/sha"),
+            message: text(c, "/commit/message"),
+        })
+        .collect()
+}
+
+/// Parses the three policy files read at a base commit.
+pub(super) fn parse_policy(
+    maintainers: Option<String>,
+    config: Option<String>,
+    mailmap: Option<String>,
+) -> PolicyFiles {
+    let parsed = Maintainers::parse(maintainers.as_deref().unwrap_or(""));
+    let maintainer_errors: Vec<String> = parsed
+        .errors()
+        .map(|d| format!("MAINTAINERS:{}: {}", d.line, d.message))
+        .collect();
+    let config = match config {
+        Some(text) => Config::parse(&text, CONFIG_PATH),
+        None => Ok(Config::default()),
+    };
+    let (mailmap, _) = Mailmap::parse(mailmap.as_deref().unwrap_or(""));
+    PolicyFiles {
+        matcher: Arc::new(Matcher::new(parsed)),
+        maintainer_errors,
+        config,
+        mailmap,
+    }
+}
+
+pub fn pull_number(payload: &Value) -> Option<i64> {
+    ["/pull_request/number", "/issue/number", "/number"]
+        .iter()
+        .map(|p| number(payload, p))
+        .find(|n| *n > 0)
+}

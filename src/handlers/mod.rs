@@ -1,0 +1,332 @@
+//! Feature handlers: each loads what it needs from GitHub (through caches keyed by what cannot
+//! change — commit SHAs), lets the core decide, and acts through the GitHub adapter.
+//! `Context` holds what they share.
+
+pub mod acks;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::config::{Config, ConfigError, Labels, CONFIG_PATH};
+use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
+use crate::core::people::{Identities, Mailmap, Person};
+use crate::core::pull::PrCommit;
+use crate::github::{path, segment, text, GitHubError, Installation};
+use crate::store::{Store, StoreError};
+
+/// Why handling a delivery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Payload(String),
+}
+
+impl HandlerError {
+    /// Worth another attempt later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HandlerError::GitHub(e) => e.is_transient(),
+            HandlerError::Store(_) => true,
+            HandlerError::Payload(_) => false,
+        }
+    }
+
+    /// Seconds GitHub asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            HandlerError::GitHub(GitHubError::Transient { retry_after, .. }) => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// The service's clock: real time plus an offset that tests and the demo may advance.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset: AtomicI64,
+}
+
+impl Clock {
+    /// Unix seconds.
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.offset.load(Ordering::SeqCst)
+    }
+
+    pub fn now_millis(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + 1000 * self.offset.load(Ordering::SeqCst)
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.offset.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+/// The policy files at one base commit.
+pub struct PolicyFiles {
+    pub matcher: Arc<Matcher>,
+    pub maintainer_errors: Vec<String>,
+    pub config: Result<Config, ConfigError>,
+    pub mailmap: Mailmap,
+}
+
+/// How long an e-mail → login answer is trusted.
+const IDENTITY_TTL: i64 = 7 * 86400;
+/// Caches are bounded: a long-running service must not grow without end.
+const CACHE_LIMIT: usize = 4096;
+
+/// A PR's changed files depend on its number, base and head.
+type FilesKey = (String, i64, String, String);
+
+/// What the handlers share.
+pub struct Context {
+    pub store: Store,
+    pub clock: Arc<Clock>,
+    policies: Mutex<HashMap<(String, String), Arc<PolicyFiles>>>,
+    files: Mutex<HashMap<FilesKey, Vec<String>>>,
+    commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
+    writers: Mutex<HashMap<(String, String), (bool, i64)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn bounded_insert<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) {
+    if map.len() >= CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+impl Context {
+    pub fn new(store: Store, clock: Arc<Clock>) -> Context {
+        Context {
+            store,
+            clock,
+            policies: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            commits: Mutex::new(HashMap::new()),
+            writers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A file's text at a commit, None when it does not exist there.
+    pub async fn file_at(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        file: &str,
+        commit: &str,
+    ) -> Result<Option<String>, HandlerError> {
+        let answer = gh
+            .api
+            .get(&format!(
+                "/repos/{repo}/contents/{}?ref={}",
+                path(file),
+                segment(commit)
+            ))
+            .await;
+        let value = match answer {
+            Ok(value) => value,
+            Err(e) if e.not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if text(&value, "/type") != "file" {
+            return Ok(None);
+        }
+        let encoded: String = text(&value, "/content")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| HandlerError::Payload(format!("{file} at {commit}: bad base64: {e}")))?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// MAINTAINERS, config and .mailmap at a base commit (commits never change: cached).
+    pub async fn policy_files(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        base_sha: &str,
+    ) -> Result<Arc<PolicyFiles>, HandlerError> {
+        let key = (repo.to_string(), base_sha.to_string());
+        if let Some(found) = lock(&self.policies).get(&key) {
+            return Ok(found.clone());
+        }
+        let maintainers = self.file_at(gh, repo, "MAINTAINERS", base_sha).await?;
+        let config = self.file_at(gh, repo, CONFIG_PATH, base_sha).await?;
+        let mailmap = self.file_at(gh, repo, ".mailmap", base_sha).await?;
+        let files = Arc::new(acks::parse_policy(maintainers, config, mailmap));
+        bounded_insert(&mut lock(&self.policies), key, files.clone());
+        Ok(files)
+    }
+
+    /// The label names of the config at a base commit (defaults when unknown).
+    pub async fn labels(&self, _gh: &Installation, repo: &str, base_sha: &str) -> Labels {
+        lock(&self.policies)
+            .get(&(repo.to_string(), base_sha.to_string()))
+            .and_then(|p| p.config.as_ref().ok().map(|c| c.labels.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The files a PR changes, for a (base, head) pair.
+    pub async fn cached_files(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        pr: i64,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<String>, HandlerError> {
+        let key = (repo.to_string(), pr, base.to_string(), head.to_string());
+        if let Some(found) = lock(&self.files).get(&key) {
+            return Ok(found.clone());
+        }
+        let list = gh
+            .api
+            .get_list(&format!("/repos/{repo}/pulls/{pr}/files"), 30)
+            .await?;
+        let files = acks::file_names(Some(&Value::Array(list)));
+        bounded_insert(&mut lock(&self.files), key, files.clone());
+        Ok(files)
+    }
+
+    /// The PR's commits, for a head.
+    pub async fn cached_commits(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        pr: i64,
+        head: &str,
+    ) -> Result<Vec<PrCommit>, HandlerError> {
+        let key = (repo.to_string(), pr, head.to_string());
+        if let Some(found) = lock(&self.commits).get(&key) {
+            return Ok(found.clone());
+        }
+        let list = gh
+            .api
+            .get_list(&format!("/repos/{repo}/pulls/{pr}/commits"), 3)
+            .await?;
+        let commits = acks::commits_of(&list);
+        bounded_insert(&mut lock(&self.commits), key, commits.clone());
+        Ok(commits)
+    }
+
+    /// Does `login` have write access (collaborator permission write, maintain or admin)?
+    pub async fn can_write(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        login: &str,
+    ) -> Result<bool, HandlerError> {
+        let key = (repo.to_string(), login.to_lowercase());
+        let now = self.clock.now();
+        if let Some(&(writes, at)) = lock(&self.writers).get(&key) {
+            if now - at < 600 {
+                return Ok(writes);
+            }
+        }
+        let answer = gh
+            .api
+            .get(&format!(
+                "/repos/{repo}/collaborators/{}/permission",
+                segment(login)
+            ))
+            .await;
+        let writes = match answer {
+            Ok(value) => matches!(
+                text(&value, "/permission").as_str(),
+                "admin" | "write" | "maintain"
+            ),
+            Err(e) if e.not_found() => false,
+            Err(e) => return Err(e.into()),
+        };
+        bounded_insert(&mut lock(&self.writers), key, (writes, now));
+        Ok(writes)
+    }
+
+    /// Who is who: the GitHub login of each person who may matter for these files (their
+    /// sections' M: and R:, THE REST), from the config's `[identities]`, then `.mailmap`, then
+    /// the login GitHub links to commits authored with the e-mail (cached in the store).
+    pub async fn people(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        maintainers: &Maintainers,
+        matches: &[Vec<SectionMatch>],
+        config: &Config,
+        identities: &Identities,
+    ) -> Result<HashMap<String, Person>, HandlerError> {
+        let mut wanted: Vec<&Person> = Vec::new();
+        let mut sections: Vec<usize> = matches.iter().flatten().map(|m| m.section).collect();
+        sections.extend(maintainers.the_rest());
+        sections.sort_unstable();
+        sections.dedup();
+        for s in sections {
+            let section = &maintainers.sections[s];
+            for p in section.maintainers.iter().chain(&section.reviewers) {
+                if !wanted.iter().any(|w| w.email_key() == p.email_key()) {
+                    wanted.push(p);
+                }
+            }
+        }
+        let mut people = HashMap::new();
+        let now = self.clock.now();
+        for person in wanted {
+            let email = person.email_key();
+            let canonical = identities.mailmap.canonical(person).email_key();
+            let configured = config
+                .identities
+                .get(&email)
+                .or_else(|| config.identities.get(&canonical))
+                .cloned();
+            let login = match configured {
+                Some(login) => Some(login),
+                None => match self.store.identity(&canonical, now - IDENTITY_TTL).await? {
+                    Some(known) => known,
+                    None => {
+                        let found = gh
+                            .api
+                            .get(&format!(
+                                "/repos/{repo}/commits?author={}&per_page=1",
+                                segment(&canonical)
+                            ))
+                            .await;
+                        let login = match found {
+                            Ok(Value::Array(list)) => list
+                                .first()
+                                .map(|c| text(c, "/author/login"))
+                                .filter(|l| !l.is_empty()),
+                            Ok(_) => None,
+                            Err(e) if !e.is_transient() => None,
+                            Err(e) => return Err(e.into()),
+                        };
+                        self.store
+                            .remember_identity(&canonical, login.as_deref(), now)
+                            .await?;
+                        login
+                    }
+                },
+            };
+            if let Some(login) = login {
+                people
+                    .entry(login.to_lowercase())
+                    .or_insert_with(|| person.clone());
+            }
+        }
+        Ok(people)
+    }
+}

@@ -1,0 +1,332 @@
+//! `pushgate serve`: settings from the environment, and the running service — HTTP door,
+//! ingest writer, workers, reconciler and wake-ups — with a graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::github::{GitHub, GitHubError, Retry};
+use crate::handlers::{Clock, Context};
+use crate::metrics::Metrics;
+use crate::server::{self, AppState};
+use crate::store::{Store, StoreError};
+use crate::worker::{self, Worker};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything `serve` needs.
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub github_api: String,
+    pub app_id: u64,
+    pub private_key: Vec<u8>,
+    pub webhook_secret: Vec<u8>,
+    pub workers: usize,
+    pub reconcile_every: Duration,
+    pub wake_every: Duration,
+    pub lease: Duration,
+    pub retry: Retry,
+    /// A name for this replica in leases (host and process id by default).
+    pub replica: String,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets stay out of logs.
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("github_api", &self.github_api)
+            .field("app_id", &self.app_id)
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL without its password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Settings {
+    /// Reads SPEC §7's environment: `PUSHGATE_APP_ID`, `PUSHGATE_PRIVATE_KEY` or
+    /// `PUSHGATE_PRIVATE_KEY_PATH`, `PUSHGATE_WEBHOOK_SECRET`, `DATABASE_URL`,
+    /// `PUSHGATE_GITHUB_API`, `PUSHGATE_LISTEN`, plus `PUSHGATE_WORKERS` and
+    /// `PUSHGATE_RECONCILE_SECONDS`.
+    pub fn from_env() -> Result<Settings, SetupError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let app_id = var("PUSHGATE_APP_ID")
+            .ok_or(SetupError::Missing("PUSHGATE_APP_ID"))?
+            .trim()
+            .parse()
+            .map_err(|e| SetupError::Invalid {
+                name: "PUSHGATE_APP_ID",
+                message: format!("{e}"),
+            })?;
+        let private_key = match (
+            var("PUSHGATE_PRIVATE_KEY"),
+            var("PUSHGATE_PRIVATE_KEY_PATH"),
+        ) {
+            (Some(key), _) => key.replace("\\n", "\n").into_bytes(),
+            (None, Some(path)) => std::fs::read(&path).map_err(|source| SetupError::Read {
+                path: PathBuf::from(path),
+                source,
+            })?,
+            (None, None) => {
+                return Err(SetupError::Missing(
+                    "PUSHGATE_PRIVATE_KEY or PUSHGATE_PRIVATE_KEY_PATH",
+                ))
+            }
+        };
+        let webhook_secret = var("PUSHGATE_WEBHOOK_SECRET")
+            .ok_or(SetupError::Missing("PUSHGATE_WEBHOOK_SECRET"))?
+            .into_bytes();
+        let listen = var("PUSHGATE_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:3000".to_string())
+            .parse()
+            .map_err(|e| SetupError::Invalid {
+                name: "PUSHGATE_LISTEN",
+                message: format!("{e}"),
+            })?;
+        let number = |name: &'static str, default: u64| -> Result<u64, SetupError> {
+            match var(name) {
+                Some(v) => v.trim().parse().map_err(|e| SetupError::Invalid {
+                    name,
+                    message: format!("{e}"),
+                }),
+                None => Ok(default),
+            }
+        };
+        Ok(Settings {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://pushgate.db".to_string()),
+            listen,
+            github_api: var("PUSHGATE_GITHUB_API")
+                .unwrap_or_else(|| "https://api.github.com".to_string()),
+            app_id,
+            private_key,
+            webhook_secret,
+            workers: number("PUSHGATE_WORKERS", 4)?.clamp(1, 64) as usize,
+            reconcile_every: Duration::from_secs(number("PUSHGATE_RECONCILE_SECONDS", 300)?.max(5)),
+            wake_every: Duration::from_secs(5),
+            lease: Duration::from_secs(120),
+            retry: Retry::default(),
+            replica: format!(
+                "{}-{}",
+                var("HOSTNAME").unwrap_or_else(|| "pushgate".to_string()),
+                std::process::id()
+            ),
+        })
+    }
+}
+
+/// A running service.
+pub struct Service {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub clock: Arc<Clock>,
+    pub metrics: Arc<Metrics>,
+    pub context: Arc<Context>,
+    pub github: Arc<GitHub>,
+    stop: watch::Sender<bool>,
+    abort: watch::Sender<bool>,
+    shutting_down: Arc<AtomicBool>,
+    http: JoinHandle<()>,
+    workers: Vec<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+/// Starts the service; returns once it listens.
+pub async fn start(settings: Settings) -> Result<Service, SetupError> {
+    let store = Store::connect(&settings.database_url).await?;
+    let metrics = Arc::new(Metrics::new());
+    let github = Arc::new(GitHub::new(
+        &settings.github_api,
+        settings.app_id,
+        &settings.private_key,
+        metrics.clone(),
+        settings.retry,
+    )?);
+    let clock = Arc::new(Clock::default());
+    let context = Arc::new(Context::new(store.clone(), clock.clone()));
+    let wake = Arc::new(Notify::new());
+    let (ingest_tx, ingest_rx) = mpsc::channel(4096);
+    let shutting_down = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        store: store.clone(),
+        secret: Arc::new(settings.webhook_secret.clone()),
+        metrics: metrics.clone(),
+        ingest: ingest_tx,
+        shutting_down: shutting_down.clone(),
+        wake: wake.clone(),
+    };
+    let ingest_task = tokio::spawn(server::run_ingest(store.clone(), ingest_rx, wake.clone()));
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| SetupError::Listen {
+            addr: settings.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SetupError::Listen {
+        addr: settings.listen,
+        source,
+    })?;
+    let (stop, stop_rx) = watch::channel(false);
+    let (abort, abort_rx) = watch::channel(false);
+    let router = server::router(state);
+    let mut http_stop = stop_rx.clone();
+    let http = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|s| *s).await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+    let mut workers = Vec::new();
+    for n in 0..settings.workers {
+        let worker = Worker {
+            ctx: context.clone(),
+            github: github.clone(),
+            metrics: metrics.clone(),
+            owner: format!("{}#{n}", settings.replica),
+            lease: settings.lease,
+            wake: wake.clone(),
+        };
+        workers.push(tokio::spawn(worker.run(stop_rx.clone(), abort_rx.clone())));
+    }
+    let mut background = vec![ingest_task];
+    {
+        let (github, context, wake, mut stop) = (
+            github.clone(),
+            context.clone(),
+            wake.clone(),
+            stop_rx.clone(),
+        );
+        let every = settings.reconcile_every;
+        background.push(tokio::spawn(async move {
+            loop {
+                let bucket = context.clock.now() / every.as_secs().max(1) as i64;
+                match worker::reconcile(&github, &context, bucket).await {
+                    Ok(n) => {
+                        tracing::info!(pull_requests = n, "reconciled open pull requests");
+                        wake.notify_waiters();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reconciling failed; will try again"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
+                }
+            }
+        }));
+    }
+    {
+        let (context, wake, mut stop) = (context.clone(), wake.clone(), stop_rx.clone());
+        let every = settings.wake_every;
+        background.push(tokio::spawn(async move {
+            loop {
+                match worker::wake_due(&context).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(pull_requests = n, "review windows ended");
+                        wake.notify_waiters();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "wake-ups failed; will try again"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
+                }
+            }
+        }));
+    }
+    tracing::info!(%addr, settings = ?settings, "pushgate is serving");
+    Ok(Service {
+        addr,
+        store,
+        clock,
+        metrics,
+        context,
+        github,
+        stop,
+        abort,
+        shutting_down,
+        http,
+        workers,
+        background,
+    })
+}
+
+impl Service {
+    /// Stops taking work, lets each worker finish the delivery in hand (up to `grace`), then
+    /// releases whatever is still held, and stops.
+    pub async fn shutdown(mut self, grace: Duration) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let _ = self.stop.send(true);
+        let finished = tokio::time::timeout(grace, async {
+            for worker in &mut self.workers {
+                let _ = worker.await;
+            }
+        })
+        .await;
+        if finished.is_err() {
+            let _ = self.abort.send(true);
+            for worker in &mut self.workers {
+                let _ = worker.await;
+            }
+        }
+        let _ = (&mut self.http).await;
+        for task in &self.background {
+            task.abort();
+        }
+    }
+
+    /// Stops at once, like a killed process (tests of crash recovery).
+    pub fn kill(self) {
+        self.http.abort();
+        for task in self.workers.into_iter().chain(self.background) {
+            task.abort();
+        }
+    }
+}

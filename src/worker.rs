@@ -1,0 +1,326 @@
+//! The worker: claims stored deliveries one at a time (the store guarantees one repository's
+//! deliveries are handled in order and never concurrently, across replicas), routes them on
+//! the event name, retries transient failures with backoff and records permanent ones where
+//! people see them. Also the two producers of synthetic deliveries: the reconciler (open PRs
+//! re-evaluated at start-up and periodically, so a missed webhook changes nothing in the end)
+//! and the wake-ups at the end of review windows.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::sync::{watch, Notify};
+use tracing::Instrument;
+
+use crate::core::report::Report;
+use crate::github::{number, text, GitHub, Installation};
+use crate::handlers::acks::{self, SeenPush};
+use crate::handlers::{Context, HandlerError};
+use crate::metrics::Metrics;
+use crate::store::{Claimed, NewDelivery};
+
+/// The synthetic event name of deliveries pushgate makes itself.
+pub const SYNTHETIC_EVENT: &str = "pushgate";
+/// After this many attempts a transient failure is treated as permanent.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// Everything a worker needs.
+#[derive(Clone)]
+pub struct Worker {
+    pub ctx: Arc<Context>,
+    pub github: Arc<GitHub>,
+    pub metrics: Arc<Metrics>,
+    pub owner: String,
+    pub lease: Duration,
+    pub wake: Arc<Notify>,
+}
+
+/// How processing ended.
+enum Handled {
+    Processed,
+    Ignored,
+}
+
+impl Worker {
+    /// Runs until `stop` turns true; the delivery in hand is finished first, unless `abort`
+    /// turns true, in which case it is released for another worker.
+    pub async fn run(self, mut stop: watch::Receiver<bool>, mut abort: watch::Receiver<bool>) {
+        loop {
+            let stopping = *stop.borrow();
+            if stopping {
+                return;
+            }
+            let now = self.ctx.clock.now_millis();
+            match self.ctx.store.claim(&self.owner, now, self.lease).await {
+                Ok(Some(delivery)) => {
+                    let id = delivery.id;
+                    tokio::select! {
+                        _ = self.process(delivery) => {}
+                        _ = async { let _ = abort.wait_for(|a| *a).await; } => {
+                            if let Err(e) = self.ctx.store.release(id, &self.owner).await {
+                                tracing::warn!(error = %e, "could not release delivery on shutdown");
+                            }
+                            return;
+                        }
+                    }
+                }
+                Ok(None) => {
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming a delivery failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    async fn process(&self, d: Claimed) {
+        let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
+        let pr = acks::pull_number(&payload).unwrap_or(0);
+        let span = tracing::info_span!(
+            "delivery",
+            id = %d.delivery_id,
+            event = %d.event,
+            action = %d.action,
+            repo = %d.repo,
+            pr
+        );
+        let started = Instant::now();
+        let work = async {
+            // Keep the lease while working (GitHub retries can take a while).
+            let renew = async {
+                let mut tick = tokio::time::interval(self.lease / 3);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let until = self.ctx.clock.now_millis() + self.lease.as_millis() as i64;
+                    if let Err(e) = self.ctx.store.renew(d.id, &self.owner, until).await {
+                        tracing::warn!(error = %e, "lease renewal failed");
+                    }
+                }
+            };
+            tokio::select! {
+                result = self.route(&d, &payload) => result,
+                _ = renew => Ok(Handled::Ignored),
+            }
+        }
+        .instrument(span.clone());
+        let result = work.await;
+        let _entered = span.enter();
+        self.metrics
+            .processing_seconds
+            .observe(started.elapsed().as_secs_f64());
+        let now = self.ctx.clock.now_millis();
+        let store = &self.ctx.store;
+        let recorded = match result {
+            Ok(handled) => {
+                let outcome = match handled {
+                    Handled::Processed => "processed",
+                    Handled::Ignored => "ignored",
+                };
+                self.metrics.delivery(&d.event, outcome);
+                store.complete(d.id, &self.owner, now).await
+            }
+            Err(e) if e.is_transient() && d.attempts < MAX_ATTEMPTS => {
+                // Exponential backoff from 1 s, or what GitHub asked for.
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(1u64 << (d.attempts.clamp(1, 10) - 1))
+                    .min(3600);
+                tracing::warn!(error = %e, attempt = d.attempts, wait, "transient failure; will retry");
+                self.metrics.delivery(&d.event, "retry");
+                store
+                    .retry_later(d.id, &self.owner, now + 1000 * wait as i64, &e.to_string())
+                    .await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, attempt = d.attempts, "delivery failed permanently");
+                self.metrics.delivery(&d.event, "failed");
+                self.report_failure(&d, &payload, &e).await;
+                store.fail(d.id, &self.owner, now, &e.to_string()).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "could not record the outcome of a delivery");
+        }
+    }
+
+    async fn route(&self, d: &Claimed, payload: &Value) -> Result<Handled, HandlerError> {
+        let installation_id = number(payload, "/installation/id");
+        let repo = d.repo.as_str();
+        let pr_number = acks::pull_number(payload);
+        match (d.event.as_str(), d.action.as_str()) {
+            (
+                "pull_request",
+                "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review",
+            ) => {
+                let gh = self.installation(installation_id)?;
+                let number_ = pr_number
+                    .ok_or_else(|| HandlerError::Payload("pull_request without number".into()))?;
+                let push = (d.action == "synchronize").then(|| SeenPush {
+                    before: text(payload, "/before"),
+                    after: text(payload, "/after"),
+                });
+                acks::evaluate(
+                    &self.ctx,
+                    &gh,
+                    installation_id,
+                    repo,
+                    number_,
+                    payload.get("pull_request").cloned(),
+                    push,
+                )
+                .await?;
+                Ok(Handled::Processed)
+            }
+            ("pull_request_review", _) => {
+                let gh = self.installation(installation_id)?;
+                let number_ = pr_number
+                    .ok_or_else(|| HandlerError::Payload("review without pull request".into()))?;
+                // The review payload's PR may predate later pushes: fetch it fresh.
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                Ok(Handled::Processed)
+            }
+            ("issue_comment", _) if payload.pointer("/issue/pull_request").is_some() => {
+                let gh = self.installation(installation_id)?;
+                let number_ = pr_number
+                    .ok_or_else(|| HandlerError::Payload("comment without issue".into()))?;
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                Ok(Handled::Processed)
+            }
+            (SYNTHETIC_EVENT, _) => {
+                let gh = self.installation(installation_id)?;
+                let number_ = pr_number.ok_or_else(|| {
+                    HandlerError::Payload("synthetic delivery without number".into())
+                })?;
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                Ok(Handled::Processed)
+            }
+            ("installation", "created" | "new_permissions_accepted" | "unsuspend") => {
+                let account = text(payload, "/installation/account/login");
+                self.ctx
+                    .store
+                    .remember_installation(installation_id, &account, self.ctx.clock.now())
+                    .await?;
+                Ok(Handled::Processed)
+            }
+            ("installation", "deleted" | "suspend") => {
+                self.ctx.store.forget_installation(installation_id).await?;
+                Ok(Handled::Processed)
+            }
+            _ => Ok(Handled::Ignored),
+        }
+    }
+
+    fn installation(&self, id: i64) -> Result<Installation, HandlerError> {
+        if id <= 0 {
+            return Err(HandlerError::Payload(
+                "delivery without an installation".into(),
+            ));
+        }
+        Ok(self.github.installation(id)?)
+    }
+
+    /// A permanent failure on a pull request is shown on its check run, so the author is not
+    /// left waiting; internal details stay in the log.
+    async fn report_failure(&self, d: &Claimed, payload: &Value, error: &HandlerError) {
+        let head = text(payload, "/pull_request/head/sha");
+        let installation_id = number(payload, "/installation/id");
+        if head.is_empty() || installation_id <= 0 {
+            return;
+        }
+        let Ok(gh) = self.github.installation(installation_id) else {
+            return;
+        };
+        let what = match error {
+            HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
+            _ => "an internal error stopped pushgate from judging this pull request".to_string(),
+        };
+        let report = Report {
+            title: "pushgate could not evaluate this pull request".to_string(),
+            summary: format!("{what}\n\nPush again or comment to retry; the maintainers of the pushgate installation can see the details in its log (delivery `{}`).", d.delivery_id),
+        };
+        if let Err(e) = acks::post_check(&gh, &d.repo, &head, false, &report).await {
+            tracing::warn!(error = %e, "could not report the failure on the check run");
+        }
+    }
+}
+
+/// Synthetic deliveries that re-evaluate every open PR of every installation.
+pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<usize, HandlerError> {
+    let installations = github.as_app().get_list("/app/installations", 10).await?;
+    let mut deliveries = Vec::new();
+    for installation in installations {
+        let id = number(&installation, "/id");
+        if id <= 0 {
+            continue;
+        }
+        let gh = github.installation(id)?;
+        let repos = gh.api.get_list("/installation/repositories", 10).await?;
+        for repo in repos {
+            let full = text(&repo, "/full_name");
+            let pulls = gh
+                .api
+                .get_list(&format!("/repos/{full}/pulls?state=open"), 10)
+                .await?;
+            for pull in pulls {
+                let n = number(&pull, "/number");
+                deliveries.push(synthetic(
+                    &format!("reconcile:{full}#{n}@{bucket}"),
+                    &full,
+                    id,
+                    n,
+                    "reconcile",
+                ));
+            }
+        }
+    }
+    let count = deliveries.len();
+    ctx.store
+        .insert_deliveries(&deliveries, ctx.clock.now_millis())
+        .await?;
+    Ok(count)
+}
+
+/// Turns due wake-ups into deliveries.
+pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
+    let due = ctx.store.take_due_wakeups(ctx.clock.now()).await?;
+    let deliveries: Vec<NewDelivery> = due
+        .iter()
+        .map(|(repo, pr, installation, at)| {
+            synthetic(
+                &format!("wake:{repo}#{pr}@{at}"),
+                repo,
+                *installation,
+                *pr,
+                "window-ended",
+            )
+        })
+        .collect();
+    ctx.store
+        .insert_deliveries(&deliveries, ctx.clock.now_millis())
+        .await?;
+    Ok(deliveries.len())
+}
+
+pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str) -> NewDelivery {
+    NewDelivery {
+        delivery_id: id.to_string(),
+        event: SYNTHETIC_EVENT.to_string(),
+        action: action.to_string(),
+        repo: repo.to_string(),
+        installation_id: installation,
+        payload: json!({
+            "action": action,
+            "number": pr,
+            "repository": { "full_name": repo },
+            "installation": { "id": installation },
+        })
+        .to_string(),
+    }
+}
