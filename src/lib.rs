@@ -11,5 +11,6 @@ pub mod handlers;
 pub mod metrics;
 pub mod server;
 pub mod service;
+pub mod sim;
 pub mod store;
 pub mod worker;

@@ -151,6 +151,22 @@ impl Worker {
     }
 
     async fn route(&self, d: &Claimed, payload: &Value) -> Result<Handled, HandlerError> {
+        match self.route_event(d, payload).await {
+            // A pull request or repository the installation cannot see (deleted, access
+            // removed, or an event from outside any installation) is none of our business.
+            Err(HandlerError::GitHub(e)) if e.not_found() => {
+                tracing::warn!(error = %e, "not found on GitHub; nothing to do");
+                Ok(Handled::Ignored)
+            }
+            Err(HandlerError::NoInstallation) => {
+                tracing::info!("delivery from outside an installation; ignored");
+                Ok(Handled::Ignored)
+            }
+            other => other,
+        }
+    }
+
+    async fn route_event(&self, d: &Claimed, payload: &Value) -> Result<Handled, HandlerError> {
         let installation_id = number(payload, "/installation/id");
         let repo = d.repo.as_str();
         let pr_number = acks::pull_number(payload);

@@ -141,7 +141,6 @@ impl GitHub {
         Ok(Installation {
             api: Api {
                 crab,
-                base: self.base.clone(),
                 metrics: self.metrics.clone(),
                 retry: self.retry,
             },
@@ -152,7 +151,6 @@ impl GitHub {
     pub fn as_app(&self) -> Api {
         Api {
             crab: self.app.clone(),
-            base: self.base.clone(),
             metrics: self.metrics.clone(),
             retry: self.retry,
         }
@@ -163,7 +161,6 @@ impl GitHub {
 #[derive(Clone)]
 pub struct Api {
     crab: Octocrab,
-    base: String,
     metrics: Arc<Metrics>,
     retry: Retry,
 }
@@ -185,7 +182,8 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, GitHubError> {
-        let url = format!("{}{}", self.base, path);
+        // A path, not a full URL: octocrab adds its base and only then sends credentials.
+        let url = path.to_string();
         let endpoint = format!("{method:?} {}", path.split('?').next().unwrap_or(path));
         let mut backoff = self.retry.backoff;
         let mut last = None;

@@ -27,6 +27,8 @@ pub enum HandlerError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Payload(String),
+    #[error("the delivery names no installation")]
+    NoInstallation,
 }
 
 impl HandlerError {
@@ -35,7 +37,7 @@ impl HandlerError {
         match self {
             HandlerError::GitHub(e) => e.is_transient(),
             HandlerError::Store(_) => true,
-            HandlerError::Payload(_) => false,
+            HandlerError::Payload(_) | HandlerError::NoInstallation => false,
         }
     }
 

@@ -1,0 +1,1331 @@
+//! The HTTP side of the fake: one dispatcher that names the route (its endpoint key), counts the
+//! call, applies injected faults, checks the credentials, and answers from the world. Handlers
+//! never panic on request data: anything malformed gets GitHub's 4xx JSON.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use super::endpoint as key;
+use super::fault::{self, FaultKind};
+use super::shapes::{self, BOT_LOGIN};
+use super::state::{digest40, CheckRun, Comment, Label, Output, Repo, Token, World};
+use super::FakeGitHub;
+
+const DOCS: &str = "https://docs.github.com/rest";
+const RATE_LIMIT: u64 = 5000;
+/// GitHub's limit on a check run's `output.summary` and `output.text` (SPEC §9).
+const MAX_OUTPUT_CHARS: usize = 65_535;
+const MAX_ANNOTATIONS: usize = 50;
+
+pub(crate) fn router(fake: FakeGitHub) -> Router {
+    Router::new().fallback(dispatch).with_state(fake)
+}
+
+async fn dispatch(
+    State(fake): State<FakeGitHub>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let route = route(&method, uri.path());
+    let endpoint = route.as_ref().map_or(key::UNKNOWN, |(k, _)| *k);
+    let (delay, failure, request_id) = fake.with(|w| {
+        *w.calls.entry(endpoint.to_string()).or_default() += 1;
+        w.used += 1;
+        let (delay, failure) = fault::strike(&mut w.faults, endpoint);
+        (delay, failure, w.used)
+    });
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let reply = match (failure, route) {
+        (Some(kind), _) => fault_reply(&kind),
+        (None, None) => Reply::error(404, "Not Found"),
+        (None, Some((_, op))) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let request = Request {
+                query: parse_query(uri.query()),
+                body: &body,
+                link_base: format!("http://{host}{}", uri.path()),
+            };
+            fake.with(|w| answer(w, op, &headers, &request))
+        }
+    };
+    let used = fake.with(|w| w.used);
+    reply.into_response(used, request_id)
+}
+
+/// One request's parts the handlers read.
+struct Request<'a> {
+    query: Vec<(String, String)>,
+    body: &'a [u8],
+    /// Scheme, host and path, for `Link` headers.
+    link_base: String,
+}
+
+impl Request<'_> {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Result<Value, Reply> {
+        serde_json::from_slice(self.body).map_err(|_| Reply::error(400, "Problems parsing JSON"))
+    }
+
+    fn json_object(&self) -> Result<Map<String, Value>, Reply> {
+        match self.json()? {
+            Value::Object(map) => Ok(map),
+            _ => Err(Reply::invalid("the request body must be a JSON object")),
+        }
+    }
+}
+
+/// An answer: status, JSON body, extra headers (which override the rate-limit defaults).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: u16,
+    body: Value,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn ok(body: Value) -> Reply {
+        Reply {
+            status: 200,
+            body,
+            headers: vec![],
+        }
+    }
+
+    fn created(body: Value) -> Reply {
+        Reply {
+            status: 201,
+            body,
+            headers: vec![],
+        }
+    }
+
+    fn error(status: u16, message: &str) -> Reply {
+        Reply {
+            status,
+            body: json!({
+                "message": message,
+                "documentation_url": DOCS,
+                "status": status.to_string(),
+            }),
+            headers: vec![],
+        }
+    }
+
+    /// GitHub's 422 for a body that does not fit the schema.
+    fn invalid(detail: &str) -> Reply {
+        Reply::error(422, &format!("Invalid request.\n\n{detail}"))
+    }
+
+    /// GitHub's 422 "Validation Failed" with one error entry.
+    fn validation(resource: &str, field: &str, code: &str) -> Reply {
+        let mut reply = Reply::error(422, "Validation Failed");
+        if let Value::Object(map) = &mut reply.body {
+            map.insert(
+                "errors".into(),
+                json!([{"resource": resource, "code": code, "field": field}]),
+            );
+        }
+        reply
+    }
+
+    fn header(mut self, name: &'static str, value: impl ToString) -> Reply {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
+    fn into_response(self, used: u64, request_id: u64) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self.body)).into_response();
+        let real_now = chrono::Utc::now().timestamp();
+        let defaults = [
+            ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+            (
+                "x-ratelimit-remaining",
+                RATE_LIMIT.saturating_sub(used).to_string(),
+            ),
+            ("x-ratelimit-used", used.min(RATE_LIMIT).to_string()),
+            // The window closes at the next full hour of the client's (real) clock.
+            (
+                "x-ratelimit-reset",
+                ((real_now / 3600 + 1) * 3600).to_string(),
+            ),
+            ("x-ratelimit-resource", "core".to_string()),
+            ("x-github-request-id", format!("SIM:{request_id:08X}")),
+            ("x-github-api-version-selected", "2022-11-28".to_string()),
+        ];
+        for (name, value) in defaults.into_iter().chain(self.headers) {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static(name), value);
+            }
+        }
+        response
+    }
+}
+
+fn fault_reply(kind: &FaultKind) -> Reply {
+    match kind {
+        FaultKind::Status(code) if *code >= 500 => Reply::error(*code, "Server Error"),
+        FaultKind::Status(code) => Reply::error(*code, "Simulated failure"),
+        FaultKind::TooManyRequests { retry_after } => {
+            Reply::error(429, "Too many requests").header("retry-after", retry_after)
+        }
+        FaultKind::RateLimited { reset } => Reply::error(
+            403,
+            "API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.",
+        )
+        .header("x-ratelimit-remaining", 0)
+        .header("x-ratelimit-used", RATE_LIMIT)
+        .header("x-ratelimit-reset", reset),
+        FaultKind::SecondaryLimit { retry_after } => Reply::error(
+            403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        )
+        .header("retry-after", retry_after),
+        // Delays are slept before the answer; they never answer by themselves.
+        FaultKind::Delay(_) => Reply::error(500, "Server Error"),
+    }
+}
+
+/// What a request asks for; the repository is `owner/name`.
+#[derive(Debug)]
+enum Op {
+    MintToken(u64),
+    Installations,
+    InstallationRepos,
+    Repo(String),
+    Pulls(String),
+    Pull(String, u64),
+    PullFiles(String, u64),
+    PullReviews(String, u64),
+    PullCommits(String, u64),
+    IssueComments(String, u64),
+    CreateComment(String, u64),
+    UpdateComment(String, u64),
+    Contents(String, String),
+    CreateCheckRun(String),
+    UpdateCheckRun(String, u64),
+    CheckRunsForRef(String, String),
+    Compare(String, String),
+    IssueLabels(String, u64),
+    AddLabels(String, u64),
+    RemoveLabel(String, u64, String),
+    Labels(String),
+    CreateLabel(String),
+    Permission(String, String),
+    Commits(String),
+    GetRef(String, String),
+    CreateRef(String),
+    UpdateRef(String, String),
+}
+
+impl Op {
+    fn repo(&self) -> Option<&str> {
+        match self {
+            Op::MintToken(_) | Op::Installations | Op::InstallationRepos => None,
+            Op::Repo(r)
+            | Op::Pulls(r)
+            | Op::Pull(r, _)
+            | Op::PullFiles(r, _)
+            | Op::PullReviews(r, _)
+            | Op::PullCommits(r, _)
+            | Op::IssueComments(r, _)
+            | Op::CreateComment(r, _)
+            | Op::UpdateComment(r, _)
+            | Op::Contents(r, _)
+            | Op::CreateCheckRun(r)
+            | Op::UpdateCheckRun(r, _)
+            | Op::CheckRunsForRef(r, _)
+            | Op::Compare(r, _)
+            | Op::IssueLabels(r, _)
+            | Op::AddLabels(r, _)
+            | Op::RemoveLabel(r, _, _)
+            | Op::Labels(r)
+            | Op::CreateLabel(r)
+            | Op::Permission(r, _)
+            | Op::Commits(r)
+            | Op::GetRef(r, _)
+            | Op::CreateRef(r)
+            | Op::UpdateRef(r, _) => Some(r),
+        }
+    }
+
+    /// Endpoints that take the App's JWT rather than an installation token.
+    fn for_app(&self) -> bool {
+        matches!(self, Op::MintToken(_) | Op::Installations)
+    }
+}
+
+fn num(text: &str) -> Option<u64> {
+    text.parse().ok()
+}
+
+/// Names the route. Segments are percent-decoded one by one, so `%2F` stays inside a segment
+/// while multi-segment tails (contents paths, branch names) are joined back with `/`.
+fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
+    let mut segments: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| percent_decode(s, false))
+        .collect::<Option<_>>()?;
+    if segments.last().is_some_and(String::is_empty) {
+        segments.pop();
+    }
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let m = method.as_str();
+    let found = match (m, s.as_slice()) {
+        ("POST", ["app", "installations", id, "access_tokens"]) => {
+            (key::ACCESS_TOKENS, Op::MintToken(num(id)?))
+        }
+        ("GET", ["app", "installations"]) => (key::INSTALLATIONS, Op::Installations),
+        ("GET", ["installation", "repositories"]) => {
+            (key::INSTALLATION_REPOS, Op::InstallationRepos)
+        }
+        (_, ["repos", owner, name, rest @ ..]) => {
+            let r = format!("{owner}/{name}");
+            match (m, rest) {
+                ("GET", []) => (key::REPO, Op::Repo(r)),
+                ("GET", ["pulls"]) => (key::PULLS, Op::Pulls(r)),
+                ("GET", ["pulls", n]) => (key::PULL, Op::Pull(r, num(n)?)),
+                ("GET", ["pulls", n, "files"]) => (key::PULL_FILES, Op::PullFiles(r, num(n)?)),
+                ("GET", ["pulls", n, "reviews"]) => {
+                    (key::PULL_REVIEWS, Op::PullReviews(r, num(n)?))
+                }
+                ("GET", ["pulls", n, "commits"]) => {
+                    (key::PULL_COMMITS, Op::PullCommits(r, num(n)?))
+                }
+                ("GET", ["issues", n, "comments"]) => {
+                    (key::ISSUE_COMMENTS, Op::IssueComments(r, num(n)?))
+                }
+                ("POST", ["issues", n, "comments"]) => {
+                    (key::CREATE_COMMENT, Op::CreateComment(r, num(n)?))
+                }
+                ("PATCH", ["issues", "comments", id]) => {
+                    (key::UPDATE_COMMENT, Op::UpdateComment(r, num(id)?))
+                }
+                ("GET", ["contents", path @ ..]) => {
+                    (key::CONTENTS, Op::Contents(r, path.join("/")))
+                }
+                ("POST", ["check-runs"]) => (key::CREATE_CHECK_RUN, Op::CreateCheckRun(r)),
+                ("PATCH", ["check-runs", id]) => {
+                    (key::UPDATE_CHECK_RUN, Op::UpdateCheckRun(r, num(id)?))
+                }
+                ("GET", ["commits", rev @ .., "check-runs"]) if !rev.is_empty() => (
+                    key::CHECK_RUNS_FOR_REF,
+                    Op::CheckRunsForRef(r, rev.join("/")),
+                ),
+                ("GET", ["compare", spec @ ..]) if !spec.is_empty() => {
+                    (key::COMPARE, Op::Compare(r, spec.join("/")))
+                }
+                ("GET", ["issues", n, "labels"]) => {
+                    (key::ISSUE_LABELS, Op::IssueLabels(r, num(n)?))
+                }
+                ("POST", ["issues", n, "labels"]) => (key::ADD_LABELS, Op::AddLabels(r, num(n)?)),
+                ("DELETE", ["issues", n, "labels", label @ ..]) if !label.is_empty() => (
+                    key::REMOVE_LABEL,
+                    Op::RemoveLabel(r, num(n)?, label.join("/")),
+                ),
+                ("GET", ["labels"]) => (key::LABELS, Op::Labels(r)),
+                ("POST", ["labels"]) => (key::CREATE_LABEL, Op::CreateLabel(r)),
+                ("GET", ["collaborators", login, "permission"]) => {
+                    (key::PERMISSION, Op::Permission(r, login.to_string()))
+                }
+                ("GET", ["commits"]) => (key::COMMITS, Op::Commits(r)),
+                ("GET", ["git", "ref", "heads", branch @ ..]) if !branch.is_empty() => {
+                    (key::GET_REF, Op::GetRef(r, branch.join("/")))
+                }
+                ("POST", ["git", "refs"]) => (key::CREATE_REF, Op::CreateRef(r)),
+                ("PATCH", ["git", "refs", "heads", branch @ ..]) if !branch.is_empty() => {
+                    (key::UPDATE_REF, Op::UpdateRef(r, branch.join("/")))
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// Who is calling.
+enum Caller {
+    App,
+    Installation(u64),
+}
+
+fn authenticate(w: &World, headers: &HeaderMap, op: &Op) -> Result<Caller, Reply> {
+    let credentials = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().split_once(' '))
+        .map(|(scheme, value)| (scheme.to_ascii_lowercase(), value.trim()));
+    let Some((scheme, value)) = credentials else {
+        return Err(Reply::error(401, "Requires authentication"));
+    };
+    if op.for_app() {
+        let parts: Vec<&str> = value.split('.').collect();
+        let jwt_like =
+            scheme == "bearer" && parts.len() == 3 && parts.iter().all(|p| !p.is_empty());
+        return if jwt_like {
+            Ok(Caller::App)
+        } else {
+            Err(Reply::error(401, "A JSON web token could not be decoded"))
+        };
+    }
+    if scheme != "bearer" && scheme != "token" {
+        return Err(Reply::error(401, "Bad credentials"));
+    }
+    match w.tokens.get(value) {
+        Some(token) => Ok(Caller::Installation(token.installation)),
+        None => Err(Reply::error(401, "Bad credentials")),
+    }
+}
+
+pub(crate) fn mint(w: &mut World, installation: u64) -> String {
+    w.minted += 1;
+    let mut token = digest40(&format!("token:{installation}:{}", w.minted));
+    token.truncate(36);
+    let token = format!("ghs_{token}");
+    w.tokens.insert(token.clone(), Token { installation });
+    token
+}
+
+fn answer(w: &mut World, op: Op, headers: &HeaderMap, req: &Request) -> Reply {
+    let caller = match authenticate(w, headers, &op) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    if let Some(name) = op.repo() {
+        // An installation sees only its own repositories; others do not exist for it.
+        let visible = match (&caller, w.repo(name)) {
+            (Caller::Installation(id), Some(repo)) => repo.installation == *id,
+            _ => false,
+        };
+        if !visible {
+            return Reply::error(404, "Not Found");
+        }
+    }
+    handle(w, op, &caller, req).unwrap_or_else(|reply| reply)
+}
+
+fn not_found() -> Reply {
+    Reply::error(404, "Not Found")
+}
+
+fn repo<'w>(w: &'w World, name: &str) -> Result<&'w Repo, Reply> {
+    w.repo(name).ok_or_else(not_found)
+}
+
+fn repo_mut<'w>(w: &'w mut World, name: &str) -> Result<&'w mut Repo, Reply> {
+    w.repo_mut(name).ok_or_else(not_found)
+}
+
+fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply, Reply> {
+    let now = w.now();
+    match op {
+        Op::MintToken(id) => {
+            if !w.installations.contains_key(&id) {
+                return Err(not_found());
+            }
+            let token = mint(w, id);
+            // Lifetimes follow the client's clock, which the fake's may not be.
+            let expires = chrono::Utc::now().timestamp() + 3600;
+            Ok(Reply::created(json!({
+                "token": token,
+                "expires_at": shapes::time(expires),
+                "permissions": shapes::permissions(),
+                "repository_selection": "all",
+            })))
+        }
+        Op::Installations => {
+            let all: Vec<Value> = w
+                .installations
+                .iter()
+                .map(|(id, account)| shapes::installation(*id, account))
+                .collect();
+            Ok(paged(req, all))
+        }
+        Op::InstallationRepos => {
+            let Caller::Installation(id) = caller else {
+                return Err(not_found());
+            };
+            let all: Vec<Value> = w
+                .repos
+                .values()
+                .filter(|r| r.installation == *id)
+                .map(|r| shapes::repository(r, now))
+                .collect();
+            let total = all.len();
+            let (items, link) = page(req, all);
+            Ok(with_link(
+                Reply::ok(json!({
+                    "total_count": total,
+                    "repository_selection": "all",
+                    "repositories": items,
+                })),
+                link,
+            ))
+        }
+        Op::Repo(name) => Ok(Reply::ok(shapes::repository(repo(w, &name)?, now))),
+        Op::Pulls(name) => list_pulls(repo(w, &name)?, req, now),
+        Op::Pull(name, n) => {
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            Ok(Reply::ok(shapes::pull(r, pr, true, now)))
+        }
+        Op::PullFiles(name, n) => {
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            let base = r.merge_base(&pr.base_sha, &pr.head_sha);
+            let files = r
+                .diff(base.as_deref(), &pr.head_sha)
+                .iter()
+                .map(|c| shapes::file(r, &pr.head_sha, c))
+                .collect();
+            Ok(paged(req, files))
+        }
+        Op::PullReviews(name, n) => {
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            let reviews = pr
+                .reviews
+                .iter()
+                .map(|rv| shapes::review(r, n, rv, false))
+                .collect();
+            Ok(paged(req, reviews))
+        }
+        Op::PullCommits(name, n) => {
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            let commits = r
+                .only_in(&pr.head_sha, &pr.base_sha)
+                .into_iter()
+                .map(|c| shapes::commit(r, c))
+                .collect();
+            Ok(paged(req, commits))
+        }
+        Op::IssueComments(name, n) => {
+            let r = repo(w, &name)?;
+            if !r.pulls.contains_key(&n) {
+                return Err(not_found());
+            }
+            let comments = r
+                .comments
+                .iter()
+                .filter(|c| c.issue == n)
+                .map(|c| shapes::comment(r, c))
+                .collect();
+            Ok(paged(req, comments))
+        }
+        Op::CreateComment(name, n) => {
+            let body = req.json_object()?;
+            let text = string_field(&body, "body")?
+                .ok_or_else(|| Reply::invalid("\"body\" wasn't supplied."))?;
+            let id = w.id();
+            let r = repo_mut(w, &name)?;
+            if !r.pulls.contains_key(&n) {
+                return Err(not_found());
+            }
+            let comment = Comment {
+                id,
+                issue: n,
+                user: BOT_LOGIN.to_string(),
+                body: text,
+                created_at: now,
+                updated_at: now,
+            };
+            let shaped = shapes::comment(r, &comment);
+            r.comments.push(comment);
+            Ok(Reply::created(shaped))
+        }
+        Op::UpdateComment(name, id) => {
+            let body = req.json_object()?;
+            let text = string_field(&body, "body")?
+                .ok_or_else(|| Reply::invalid("\"body\" wasn't supplied."))?;
+            let r = repo_mut(w, &name)?;
+            let index = r
+                .comments
+                .iter()
+                .position(|c| c.id == id)
+                .ok_or_else(not_found)?;
+            // An App may edit only what it wrote.
+            if r.comments[index].user != BOT_LOGIN {
+                return Err(Reply::error(403, "Resource not accessible by integration"));
+            }
+            r.comments[index].body = text;
+            r.comments[index].updated_at = now;
+            Ok(Reply::ok(shapes::comment(r, &r.comments[index])))
+        }
+        Op::Contents(name, path) => contents(repo(w, &name)?, &path, req),
+        Op::CreateCheckRun(name) => {
+            let body = req.json_object()?;
+            let id = w.id();
+            let r = repo_mut(w, &name)?;
+            let name = string_field(&body, "name")?
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| Reply::invalid("\"name\" wasn't supplied."))?;
+            let head_sha = string_field(&body, "head_sha")?
+                .ok_or_else(|| Reply::invalid("\"head_sha\" wasn't supplied."))?;
+            if !r.commits.contains_key(&head_sha) {
+                return Err(Reply::validation("CheckRun", "head_sha", "invalid")
+                    .with_message(&format!("No commit found for SHA: {head_sha}")));
+            }
+            let mut run = CheckRun {
+                id,
+                name,
+                head_sha,
+                status: "queued".to_string(),
+                conclusion: None,
+                started_at: now,
+                completed_at: None,
+                details_url: None,
+                external_id: String::new(),
+                output: Output::default(),
+            };
+            apply_check_run(&mut run, &body, now)?;
+            let shaped = shapes::check_run(r, &run);
+            r.check_runs.push(run);
+            Ok(Reply::created(shaped))
+        }
+        Op::UpdateCheckRun(name, id) => {
+            let body = req.json_object()?;
+            let r = repo_mut(w, &name)?;
+            let index = r
+                .check_runs
+                .iter()
+                .position(|c| c.id == id)
+                .ok_or_else(not_found)?;
+            let mut run = r.check_runs[index].clone();
+            if let Some(new_name) = string_field(&body, "name")? {
+                run.name = new_name;
+            }
+            apply_check_run(&mut run, &body, now)?;
+            let shaped = shapes::check_run(r, &run);
+            r.check_runs[index] = run;
+            Ok(Reply::ok(shaped))
+        }
+        Op::CheckRunsForRef(name, rev) => {
+            let r = repo(w, &name)?;
+            let sha = r
+                .resolve(&rev)
+                .ok_or_else(|| Reply::error(422, &format!("No commit found for SHA: {rev}")))?;
+            let wanted_name = req.param("check_name");
+            let wanted_status = req.param("status");
+            let latest_only = req.param("filter") != Some("all");
+            let mut runs: Vec<&CheckRun> = r
+                .check_runs
+                .iter()
+                .filter(|c| c.head_sha == sha)
+                .filter(|c| wanted_name.is_none_or(|n| c.name == n))
+                .filter(|c| wanted_status.is_none_or(|s| c.status == s))
+                .collect();
+            runs.sort_by_key(|c| std::cmp::Reverse(c.id));
+            if latest_only {
+                // `filter=latest` (the default): the newest run of each name.
+                let mut seen = std::collections::HashSet::new();
+                runs.retain(|c| seen.insert(c.name.clone()));
+            }
+            let all: Vec<Value> = runs.iter().map(|c| shapes::check_run(r, c)).collect();
+            let total = all.len();
+            let (items, link) = page(req, all);
+            Ok(with_link(
+                Reply::ok(json!({"total_count": total, "check_runs": items})),
+                link,
+            ))
+        }
+        Op::Compare(name, spec) => compare(repo(w, &name)?, &spec),
+        Op::IssueLabels(name, n) => {
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            Ok(paged(req, issue_labels(r, &pr.labels)))
+        }
+        Op::AddLabels(name, n) => {
+            let names = label_names(&req.json()?)?;
+            let mut fresh_ids: Vec<u64> = names.iter().map(|_| w.id()).collect();
+            let r = repo_mut(w, &name)?;
+            if !r.pulls.contains_key(&n) {
+                return Err(not_found());
+            }
+            for label in &names {
+                // Adding a label the repository lacks creates it, as GitHub does.
+                let canonical = match r.label(label) {
+                    Some(existing) => existing.name.clone(),
+                    None => {
+                        r.labels.push(Label {
+                            id: fresh_ids.pop().unwrap_or_default(),
+                            name: label.clone(),
+                            color: "ededed".to_string(),
+                            description: None,
+                        });
+                        label.clone()
+                    }
+                };
+                if let Some(pr) = r.pulls.get_mut(&n) {
+                    if !pr.labels.iter().any(|l| l.eq_ignore_ascii_case(&canonical)) {
+                        pr.labels.push(canonical);
+                    }
+                }
+            }
+            let on = r
+                .pulls
+                .get(&n)
+                .map(|p| p.labels.clone())
+                .unwrap_or_default();
+            Ok(Reply::ok(Value::Array(issue_labels(r, &on))))
+        }
+        Op::RemoveLabel(name, n, label) => {
+            let r = repo_mut(w, &name)?;
+            let pr = r.pulls.get_mut(&n).ok_or_else(not_found)?;
+            let before = pr.labels.len();
+            pr.labels.retain(|l| !l.eq_ignore_ascii_case(&label));
+            if pr.labels.len() == before {
+                return Err(Reply::error(404, "Label does not exist"));
+            }
+            let on = pr.labels.clone();
+            Ok(Reply::ok(Value::Array(issue_labels(r, &on))))
+        }
+        Op::Labels(name) => {
+            let r = repo(w, &name)?;
+            let all = r.labels.iter().map(|l| shapes::label(r, l)).collect();
+            Ok(paged(req, all))
+        }
+        Op::CreateLabel(name) => {
+            let body = req.json_object()?;
+            let label_name = string_field(&body, "name")?
+                .filter(|n| !n.trim().is_empty())
+                .ok_or_else(|| Reply::validation("Label", "name", "missing_field"))?;
+            let color = string_field(&body, "color")?
+                .map(|c| c.trim_start_matches('#').to_ascii_lowercase())
+                .unwrap_or_else(|| "ededed".to_string());
+            if color.len() != 6 || !color.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Reply::validation("Label", "color", "invalid"));
+            }
+            let description = string_field(&body, "description")?;
+            let id = w.id();
+            let r = repo_mut(w, &name)?;
+            if r.label(&label_name).is_some() {
+                return Err(Reply::validation("Label", "name", "already_exists"));
+            }
+            let label = Label {
+                id,
+                name: label_name,
+                color,
+                description,
+            };
+            let shaped = shapes::label(r, &label);
+            r.labels.push(label);
+            Ok(Reply::created(shaped))
+        }
+        Op::Permission(name, login) => {
+            let r = repo(w, &name)?;
+            let role = r.permission(&login);
+            // `permission` folds the finer roles into the classic three.
+            let permission = match role.as_str() {
+                "admin" => "admin",
+                "maintain" | "write" => "write",
+                "triage" | "read" => "read",
+                _ => "none",
+            };
+            Ok(Reply::ok(json!({
+                "permission": permission,
+                "role_name": role,
+                "user": shapes::user(&login),
+            })))
+        }
+        Op::Commits(name) => list_commits(repo(w, &name)?, req),
+        Op::GetRef(name, branch) => {
+            let r = repo(w, &name)?;
+            let sha = r.branches.get(&branch).ok_or_else(not_found)?;
+            Ok(Reply::ok(git_ref(r, &branch, sha)))
+        }
+        Op::CreateRef(name) => {
+            let body = req.json_object()?;
+            let full_ref = string_field(&body, "ref")?
+                .ok_or_else(|| Reply::invalid("\"ref\" wasn't supplied."))?;
+            let sha = string_field(&body, "sha")?
+                .ok_or_else(|| Reply::invalid("\"sha\" wasn't supplied."))?;
+            let Some(branch) = full_ref
+                .strip_prefix("refs/heads/")
+                .filter(|b| !b.is_empty())
+            else {
+                return Err(Reply::error(
+                    422,
+                    "Reference name must start with 'refs/heads/' (the fake keeps branches only)",
+                ));
+            };
+            let r = repo(w, &name)?;
+            if !r.commits.contains_key(&sha) {
+                return Err(Reply::error(422, "Object does not exist"));
+            }
+            if r.branches.contains_key(branch) {
+                return Err(Reply::error(422, "Reference already exists"));
+            }
+            let full_name = r.full_name.clone();
+            w.set_branch(&full_name, branch, &sha);
+            let r = repo(w, &name)?;
+            Ok(Reply::created(git_ref(r, branch, &sha)))
+        }
+        Op::UpdateRef(name, branch) => {
+            let body = req.json_object()?;
+            let sha = string_field(&body, "sha")?
+                .ok_or_else(|| Reply::invalid("\"sha\" wasn't supplied."))?;
+            let force = match body.get("force") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(Reply::invalid("\"force\" must be a boolean.")),
+            };
+            let r = repo(w, &name)?;
+            let current = r
+                .branches
+                .get(&branch)
+                .ok_or_else(|| Reply::error(422, "Reference does not exist"))?;
+            if !r.commits.contains_key(&sha) {
+                return Err(Reply::error(422, "Object does not exist"));
+            }
+            // Without force GitHub only fast-forwards: master can never be rewound (SPEC §9).
+            if !force && !r.ancestors(&sha).contains(current) {
+                return Err(Reply::error(422, "Update is not a fast forward"));
+            }
+            let full_name = r.full_name.clone();
+            w.set_branch(&full_name, &branch, &sha);
+            let r = repo(w, &name)?;
+            Ok(Reply::ok(git_ref(r, &branch, &sha)))
+        }
+    }
+}
+
+impl Reply {
+    fn with_message(mut self, message: &str) -> Reply {
+        if let Value::Object(map) = &mut self.body {
+            map.insert("message".into(), message.into());
+        }
+        self
+    }
+}
+
+/// A string field: absent or null → `None`; any other type → 422.
+fn string_field(body: &Map<String, Value>, name: &str) -> Result<Option<String>, Reply> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(Reply::invalid(&format!(
+            "For 'properties/{name}', {other} is not a string."
+        ))),
+    }
+}
+
+const STATUSES: &[&str] = &[
+    "queued",
+    "in_progress",
+    "completed",
+    "waiting",
+    "requested",
+    "pending",
+];
+const CONCLUSIONS: &[&str] = &[
+    "action_required",
+    "cancelled",
+    "failure",
+    "neutral",
+    "success",
+    "skipped",
+    "stale",
+    "timed_out",
+];
+
+/// Applies the writable fields of a check-run body, validated as GitHub does.
+fn apply_check_run(run: &mut CheckRun, body: &Map<String, Value>, now: i64) -> Result<(), Reply> {
+    let status = string_field(body, "status")?;
+    let conclusion = string_field(body, "conclusion")?;
+    if let Some(s) = &status {
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(Reply::invalid(&format!(
+                "For 'properties/status', \"{s}\" is not a member of {STATUSES:?}."
+            )));
+        }
+    }
+    if let Some(c) = &conclusion {
+        if !CONCLUSIONS.contains(&c.as_str()) {
+            return Err(Reply::invalid(&format!(
+                "For 'properties/conclusion', \"{c}\" is not a member of {CONCLUSIONS:?}."
+            )));
+        }
+    }
+    if status.as_deref() == Some("completed") && conclusion.is_none() && run.conclusion.is_none() {
+        return Err(Reply::invalid(
+            "Missing required property: conclusion (a completed check run needs one).",
+        ));
+    }
+    if let Some(output) = body.get("output").filter(|o| !o.is_null()) {
+        let Value::Object(output) = output else {
+            return Err(Reply::invalid(
+                "For 'properties/output', it is not an object.",
+            ));
+        };
+        let title = string_field(output, "title")?
+            .ok_or_else(|| Reply::invalid("\"title\" wasn't supplied."))?;
+        let summary = string_field(output, "summary")?
+            .ok_or_else(|| Reply::invalid("\"summary\" wasn't supplied."))?;
+        let text = string_field(output, "text")?;
+        for field in std::iter::once(&summary).chain(text.as_ref()) {
+            let chars = field.chars().count();
+            if chars > MAX_OUTPUT_CHARS {
+                return Err(Reply::invalid(&format!(
+                    "Only {MAX_OUTPUT_CHARS} characters are allowed; {chars} were supplied."
+                )));
+            }
+        }
+        let annotations = match output.get("annotations") {
+            None | Some(Value::Null) => 0,
+            Some(Value::Array(a)) if a.len() <= MAX_ANNOTATIONS => a.len(),
+            Some(Value::Array(a)) => {
+                return Err(Reply::invalid(&format!(
+                    "Only {MAX_ANNOTATIONS} annotations are allowed per request; {} were supplied.",
+                    a.len()
+                )))
+            }
+            Some(_) => {
+                return Err(Reply::invalid(
+                    "For 'properties/annotations', it is not an array.",
+                ))
+            }
+        };
+        run.output = Output {
+            title: Some(title),
+            summary: Some(summary),
+            text,
+            annotations_count: run.output.annotations_count + annotations,
+        };
+    }
+    if let Some(url) = string_field(body, "details_url")? {
+        run.details_url = Some(url);
+    }
+    if let Some(id) = string_field(body, "external_id")? {
+        run.external_id = id;
+    }
+    if let Some(c) = conclusion {
+        // A conclusion completes the run whatever the status says.
+        run.conclusion = Some(c);
+        run.status = "completed".to_string();
+        run.completed_at = Some(now);
+    } else if let Some(s) = status {
+        if s != "completed" {
+            run.conclusion = None;
+            run.completed_at = None;
+        }
+        run.status = s;
+    }
+    Ok(())
+}
+
+fn list_pulls(r: &Repo, req: &Request, now: i64) -> Result<Reply, Reply> {
+    let state = req.param("state").unwrap_or("open");
+    if !["open", "closed", "all"].contains(&state) {
+        return Err(Reply::validation("PullRequest", "state", "invalid"));
+    }
+    let base = req.param("base");
+    // `head` is `owner:branch`.
+    let head = req
+        .param("head")
+        .map(|h| h.split_once(':').map_or(h, |(_, branch)| branch));
+    let mut pulls: Vec<_> = r
+        .pulls
+        .values()
+        .filter(|p| match state {
+            "open" => p.open,
+            "closed" => !p.open,
+            _ => true,
+        })
+        .filter(|p| base.is_none_or(|b| p.base_ref == b))
+        .filter(|p| head.is_none_or(|h| p.head_ref == h))
+        .collect();
+    // Newest first, GitHub's default (`sort=created`, `direction=desc`).
+    if req.param("direction") != Some("asc") {
+        pulls.reverse();
+    }
+    let all = pulls
+        .into_iter()
+        .map(|p| shapes::pull(r, p, false, now))
+        .collect();
+    Ok(paged(req, all))
+}
+
+fn list_commits(r: &Repo, req: &Request) -> Result<Reply, Reply> {
+    let start = match req.param("sha") {
+        Some(rev) => r.resolve(rev).ok_or_else(not_found)?,
+        None => r
+            .branches
+            .get(&r.default_branch)
+            .cloned()
+            .ok_or_else(|| Reply::error(409, "Git Repository is empty."))?,
+    };
+    let author = req.param("author").map(str::to_ascii_lowercase);
+    let mut commits: Vec<_> = r
+        .ancestors(&start)
+        .into_iter()
+        .filter_map(|sha| r.commits.get(&sha))
+        .filter(|c| {
+            // `author` matches the e-mail or the linked login.
+            author.as_deref().is_none_or(|a| {
+                c.author.email.eq_ignore_ascii_case(a)
+                    || c.author
+                        .login
+                        .as_deref()
+                        .is_some_and(|l| l.eq_ignore_ascii_case(a))
+            })
+        })
+        .collect();
+    commits.sort_by_key(|c| std::cmp::Reverse(c.seq));
+    let all = commits.into_iter().map(|c| shapes::commit(r, c)).collect();
+    Ok(paged(req, all))
+}
+
+fn contents(r: &Repo, path: &str, req: &Request) -> Result<Reply, Reply> {
+    let rev = match req.param("ref") {
+        Some(rev) => rev.to_string(),
+        None => r.default_branch.clone(),
+    };
+    let sha = r
+        .resolve(&rev)
+        .ok_or_else(|| Reply::error(404, &format!("No commit found for the ref {rev}")))?;
+    let files = r
+        .commits
+        .get(&sha)
+        .map(|c| &c.files)
+        .ok_or_else(not_found)?;
+    let path = path.trim_matches('/');
+    if let Some(text) = files.get(path) {
+        return Ok(Reply::ok(shapes::content_file(r, &rev, path, text)));
+    }
+    // A directory: its direct children, files and subdirectories.
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
+    let mut entries: Vec<Value> = Vec::new();
+    let mut dirs = std::collections::BTreeSet::new();
+    for (file, text) in files.range(prefix.clone()..) {
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            break;
+        };
+        match rest.split_once('/') {
+            Some((dir, _)) => {
+                dirs.insert(dir.to_string());
+            }
+            None => entries.push(shapes::content_entry(
+                r,
+                &rev,
+                file,
+                "file",
+                text.len(),
+                &super::state::blob_sha(text),
+            )),
+        }
+    }
+    for dir in dirs {
+        let full = format!("{prefix}{dir}");
+        let tree = digest40(&format!("tree:{sha}:{full}"));
+        entries.push(shapes::content_entry(r, &rev, &full, "dir", 0, &tree));
+    }
+    if entries.is_empty() {
+        return Err(not_found());
+    }
+    Ok(Reply::ok(Value::Array(entries)))
+}
+
+fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
+    let (base, head) = spec
+        .split_once("...")
+        .or_else(|| spec.split_once(".."))
+        .ok_or_else(not_found)?;
+    // Either side may be `owner:branch`.
+    let side = |s: &str| s.split_once(':').map_or(s, |(_, b)| b).to_string();
+    let base_sha = r.resolve(&side(base)).ok_or_else(not_found)?;
+    let head_sha = r.resolve(&side(head)).ok_or_else(not_found)?;
+    let merge_base = r.merge_base(&base_sha, &head_sha);
+    let ahead = r.only_in(&head_sha, &base_sha);
+    let behind = r.only_in(&base_sha, &head_sha);
+    let status = match (ahead.len(), behind.len()) {
+        (0, 0) => "identical",
+        (_, 0) => "ahead",
+        (0, _) => "behind",
+        _ => "diverged",
+    };
+    let files: Vec<Value> = r
+        .diff(merge_base.as_deref(), &head_sha)
+        .iter()
+        .map(|c| shapes::file(r, &head_sha, c))
+        .collect();
+    let commit_of = |sha: &str| {
+        r.commits
+            .get(sha)
+            .map_or(Value::Null, |c| shapes::commit(r, c))
+    };
+    let full = &r.full_name;
+    Ok(Reply::ok(json!({
+        "url": format!("{}/repos/{full}/compare/{base}...{head}", shapes::API),
+        "html_url": format!("{}/{full}/compare/{base}...{head}", shapes::WEB),
+        "permalink_url": format!("{}/{full}/compare/{base_sha}...{head_sha}", shapes::WEB),
+        "diff_url": format!("{}/{full}/compare/{base}...{head}.diff", shapes::WEB),
+        "patch_url": format!("{}/{full}/compare/{base}...{head}.patch", shapes::WEB),
+        "base_commit": commit_of(&base_sha),
+        "merge_base_commit": merge_base.as_deref().map_or(Value::Null, commit_of),
+        "status": status,
+        "ahead_by": ahead.len(),
+        "behind_by": behind.len(),
+        "total_commits": ahead.len(),
+        "commits": ahead.iter().map(|c| shapes::commit(r, c)).collect::<Vec<_>>(),
+        "files": files,
+    })))
+}
+
+fn issue_labels(r: &Repo, names: &[String]) -> Vec<Value> {
+    names
+        .iter()
+        .filter_map(|n| r.label(n))
+        .map(|l| shapes::label(r, l))
+        .collect()
+}
+
+/// `{"labels": ["a", …]}`, a bare `["a", …]`, or either with `{"name": "a"}` items.
+fn label_names(body: &Value) -> Result<Vec<String>, Reply> {
+    let list = match body {
+        Value::Object(map) => map.get("labels"),
+        array @ Value::Array(_) => Some(array),
+        _ => None,
+    };
+    let Some(Value::Array(items)) = list else {
+        return Err(Reply::invalid("\"labels\" wasn't supplied."));
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+            Value::Object(o) => match o.get("name") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+                _ => Err(Reply::invalid("Label names must be non-empty strings.")),
+            },
+            _ => Err(Reply::invalid("Label names must be non-empty strings.")),
+        })
+        .collect()
+}
+
+fn git_ref(r: &Repo, branch: &str, sha: &str) -> Value {
+    let full = &r.full_name;
+    json!({
+        "ref": format!("refs/heads/{branch}"),
+        "node_id": super::base64::encode(format!("ref:{full}:{branch}").as_bytes()),
+        "url": format!("{}/repos/{full}/git/refs/heads/{}", shapes::API, shapes::encode_path(branch)),
+        "object": {
+            "sha": sha,
+            "type": "commit",
+            "url": format!("{}/repos/{full}/git/commits/{sha}", shapes::API),
+        },
+    })
+}
+
+/// `page` (from 1) and `per_page` (default 30, at most 100), as GitHub reads them.
+fn page(req: &Request, all: Vec<Value>) -> (Vec<Value>, Option<String>) {
+    let per_page = req
+        .param("per_page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 100);
+    let page = req
+        .param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let last = all.len().div_ceil(per_page).max(1);
+    let items: Vec<Value> = all
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    let link_to = |n: usize, rel: &str| {
+        let mut query: Vec<String> = req
+            .query
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+            .collect();
+        query.push(format!("page={n}"));
+        format!("<{}?{}>; rel=\"{rel}\"", req.link_base, query.join("&"))
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(link_to(page - 1, "prev"));
+        links.push(link_to(1, "first"));
+    }
+    if page < last {
+        links.push(link_to(page + 1, "next"));
+        links.push(link_to(last, "last"));
+    }
+    (items, (!links.is_empty()).then(|| links.join(", ")))
+}
+
+fn paged(req: &Request, all: Vec<Value>) -> Reply {
+    let (items, link) = page(req, all);
+    with_link(Reply::ok(Value::Array(items)), link)
+}
+
+fn with_link(reply: Reply, link: Option<String>) -> Reply {
+    match link {
+        Some(link) => reply.header("link", link),
+        None => reply,
+    }
+}
+
+fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| percent_decode(s, true).unwrap_or_else(|| s.to_string());
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `%XX` decoding (and `+` as space in query strings); `None` on a malformed escape or bytes
+/// that are not UTF-8.
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_name_their_endpoint() {
+        let cases = [
+            ("GET", "/repos/o/r/pulls", Some(key::PULLS)),
+            ("GET", "/repos/o/r/pulls/7", Some(key::PULL)),
+            ("GET", "/repos/o/r/pulls/x", None),
+            (
+                "GET",
+                "/repos/o/r/contents/.github/pushgate.toml",
+                Some(key::CONTENTS),
+            ),
+            ("GET", "/repos/o/r/contents/", Some(key::CONTENTS)),
+            (
+                "DELETE",
+                "/repos/o/r/issues/3/labels/acks%3A%20missing",
+                Some(key::REMOVE_LABEL),
+            ),
+            (
+                "GET",
+                "/repos/o/r/compare/main...feature/x",
+                Some(key::COMPARE),
+            ),
+            (
+                "GET",
+                "/repos/o/r/commits/main/check-runs",
+                Some(key::CHECK_RUNS_FOR_REF),
+            ),
+            (
+                "GET",
+                "/repos/o/r/git/ref/heads/release/4.19",
+                Some(key::GET_REF),
+            ),
+            (
+                "PATCH",
+                "/repos/o/r/git/refs/heads/master",
+                Some(key::UPDATE_REF),
+            ),
+            (
+                "POST",
+                "/app/installations/12/access_tokens",
+                Some(key::ACCESS_TOKENS),
+            ),
+            ("PUT", "/repos/o/r/pulls/1/merge", None),
+        ];
+        for (method, path, expected) in cases {
+            let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+            let got = route(&method, path).map(|(k, _)| k);
+            assert_eq!(got, expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn label_names_are_decoded_from_the_path() {
+        let found = route(
+            &Method::DELETE,
+            "/repos/o/r/issues/3/labels/acks%3A%20missing",
+        );
+        match found {
+            Some((_, Op::RemoveLabel(repo, 3, label))) => {
+                assert_eq!(repo, "o/r");
+                assert_eq!(label, "acks: missing");
+            }
+            other => panic!("unexpected route {other:?}"),
+        }
+    }
+
+    #[test]
+    fn percent_decoding_rejects_broken_escapes() {
+        assert_eq!(percent_decode("a%20b", false).as_deref(), Some("a b"));
+        assert_eq!(percent_decode("a+b", true).as_deref(), Some("a b"));
+        assert_eq!(percent_decode("a+b", false).as_deref(), Some("a+b"));
+        assert_eq!(percent_decode("%2", false), None);
+        assert_eq!(percent_decode("%+1", false), None);
+        assert_eq!(percent_decode("%FF", false), None);
+    }
+}

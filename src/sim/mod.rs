@@ -1,0 +1,601 @@
+//! A simulated GitHub: a stateful HTTP server answering the REST calls pushgate makes, with
+//! objects shaped like GitHub's, for the tests and `pushgate demo`. Tests arrange the world
+//! through [`FakeGitHub`]'s methods (repositories, commits, pull requests, reviews, comments),
+//! build webhook payloads from it, drive the bot against the HTTP side, and then assert on what
+//! the bot left behind (check runs, labels, comments) and on how many calls it made.
+//!
+//! **Architecture Invariant:** the fake never calls pushgate and knows nothing of its rules; it
+//! is GitHub, nothing more. Its clock is its own ([`FakeGitHub::set_now`]) and stamps what it
+//! creates; tokens do not expire with it (the client's token cache runs on the real clock), use
+//! [`FakeGitHub::revoke_tokens`] to test re-authentication.
+//!
+//! # Authentication
+//! `POST /app/installations/{id}/access_tokens` and `GET /app/installations` need
+//! `Authorization: Bearer <jwt>` (three dot-separated parts; the signature is not checked).
+//! Everything else needs `Authorization: token <t>` or `Bearer <t>` with a token the fake minted;
+//! the token's installation sees only its own repositories (404 for the others, as on GitHub).
+//!
+//! # Endpoints and their keys
+//! Calls are counted, and faults matched, by a short key per route (constants in [`endpoint`]):
+//!
+//! | key | route |
+//! |-----|-------|
+//! | `POST /app/installations/access_tokens` | `POST /app/installations/{id}/access_tokens` |
+//! | `GET /app/installations` | `GET /app/installations` |
+//! | `GET /installation/repositories` | `GET /installation/repositories` |
+//! | `GET /repos` | `GET /repos/{o}/{r}` |
+//! | `GET /repos/pulls` | `GET /repos/{o}/{r}/pulls?state=open\|closed\|all` |
+//! | `GET /repos/pulls/one` | `GET /repos/{o}/{r}/pulls/{n}` |
+//! | `GET /repos/pulls/files` | `GET /repos/{o}/{r}/pulls/{n}/files` |
+//! | `GET /repos/pulls/reviews` | `GET /repos/{o}/{r}/pulls/{n}/reviews` |
+//! | `GET /repos/pulls/commits` | `GET /repos/{o}/{r}/pulls/{n}/commits` |
+//! | `GET /repos/issues/comments` | `GET /repos/{o}/{r}/issues/{n}/comments` |
+//! | `POST /repos/issues/comments` | `POST /repos/{o}/{r}/issues/{n}/comments` |
+//! | `PATCH /repos/issues/comments` | `PATCH /repos/{o}/{r}/issues/comments/{id}` |
+//! | `GET /repos/contents` | `GET /repos/{o}/{r}/contents/{path}?ref=` |
+//! | `POST /repos/check-runs` | `POST /repos/{o}/{r}/check-runs` |
+//! | `PATCH /repos/check-runs` | `PATCH /repos/{o}/{r}/check-runs/{id}` |
+//! | `GET /repos/commits/check-runs` | `GET /repos/{o}/{r}/commits/{ref}/check-runs?check_name=` |
+//! | `GET /repos/compare` | `GET /repos/{o}/{r}/compare/{base}...{head}` |
+//! | `GET /repos/issues/labels` | `GET /repos/{o}/{r}/issues/{n}/labels` |
+//! | `POST /repos/issues/labels` | `POST /repos/{o}/{r}/issues/{n}/labels` |
+//! | `DELETE /repos/issues/labels` | `DELETE /repos/{o}/{r}/issues/{n}/labels/{name}` |
+//! | `GET /repos/labels` | `GET /repos/{o}/{r}/labels` |
+//! | `POST /repos/labels` | `POST /repos/{o}/{r}/labels` |
+//! | `GET /repos/collaborators/permission` | `GET /repos/{o}/{r}/collaborators/{login}/permission` |
+//! | `GET /repos/commits` | `GET /repos/{o}/{r}/commits?author=&sha=` |
+//! | `GET /repos/git/ref` | `GET /repos/{o}/{r}/git/ref/heads/{branch}` |
+//! | `POST /repos/git/refs` | `POST /repos/{o}/{r}/git/refs` |
+//! | `PATCH /repos/git/refs` | `PATCH /repos/{o}/{r}/git/refs/heads/{branch}` (`force: false` → fast-forward only, else 422) |
+//! | `unknown` | anything else (404) |
+//!
+//! Lists are paged like GitHub's (`per_page` default 30, at most 100; `page` from 1) with a
+//! `Link` header when there is more. Every answer carries `x-ratelimit-limit`,
+//! `x-ratelimit-remaining` (5000 minus the calls since [`FakeGitHub::reset_calls`]),
+//! `x-ratelimit-used`, `x-ratelimit-reset` and `x-ratelimit-resource`.
+
+mod api;
+pub mod base64;
+mod fault;
+mod shapes;
+mod state;
+mod webhook;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+pub use fault::{Fault, FaultKind};
+pub use shapes::BOT_LOGIN;
+pub use state::{Author, ReviewState};
+
+use state::{Comment, Label, Pull, Repo, Review, World};
+
+/// The endpoint keys of the table in the module documentation.
+pub mod endpoint {
+    pub const ACCESS_TOKENS: &str = "POST /app/installations/access_tokens";
+    pub const INSTALLATIONS: &str = "GET /app/installations";
+    pub const INSTALLATION_REPOS: &str = "GET /installation/repositories";
+    pub const REPO: &str = "GET /repos";
+    pub const PULLS: &str = "GET /repos/pulls";
+    pub const PULL: &str = "GET /repos/pulls/one";
+    pub const PULL_FILES: &str = "GET /repos/pulls/files";
+    pub const PULL_REVIEWS: &str = "GET /repos/pulls/reviews";
+    pub const PULL_COMMITS: &str = "GET /repos/pulls/commits";
+    pub const ISSUE_COMMENTS: &str = "GET /repos/issues/comments";
+    pub const CREATE_COMMENT: &str = "POST /repos/issues/comments";
+    pub const UPDATE_COMMENT: &str = "PATCH /repos/issues/comments";
+    pub const CONTENTS: &str = "GET /repos/contents";
+    pub const CREATE_CHECK_RUN: &str = "POST /repos/check-runs";
+    pub const UPDATE_CHECK_RUN: &str = "PATCH /repos/check-runs";
+    pub const CHECK_RUNS_FOR_REF: &str = "GET /repos/commits/check-runs";
+    pub const COMPARE: &str = "GET /repos/compare";
+    pub const ISSUE_LABELS: &str = "GET /repos/issues/labels";
+    pub const ADD_LABELS: &str = "POST /repos/issues/labels";
+    pub const REMOVE_LABEL: &str = "DELETE /repos/issues/labels";
+    pub const LABELS: &str = "GET /repos/labels";
+    pub const CREATE_LABEL: &str = "POST /repos/labels";
+    pub const PERMISSION: &str = "GET /repos/collaborators/permission";
+    pub const COMMITS: &str = "GET /repos/commits";
+    pub const GET_REF: &str = "GET /repos/git/ref";
+    pub const CREATE_REF: &str = "POST /repos/git/refs";
+    pub const UPDATE_REF: &str = "PATCH /repos/git/refs";
+    pub const UNKNOWN: &str = "unknown";
+}
+
+/// A check run as a test wants to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRunView {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub text: Option<String>,
+}
+
+/// An issue comment as a test wants to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentView {
+    pub id: u64,
+    pub user: String,
+    pub body: String,
+}
+
+/// The handle on a simulated GitHub; clones share one world. The arranging methods panic on
+/// misuse (an unknown repository or pull request): they are test set-up, and a loud failure
+/// points at the broken line.
+#[derive(Debug, Clone, Default)]
+pub struct FakeGitHub {
+    world: Arc<Mutex<World>>,
+}
+
+impl FakeGitHub {
+    pub fn new() -> Self {
+        FakeGitHub::default()
+    }
+
+    /// Serves a new fake on `127.0.0.1:<free port>` in a background task.
+    ///
+    /// # Panics
+    /// When no local port can be bound; [`FakeGitHub::try_start`] returns the error instead.
+    pub async fn start() -> (FakeGitHub, SocketAddr) {
+        match FakeGitHub::try_start().await {
+            Ok(started) => started,
+            Err(e) => panic!("sim: cannot bind 127.0.0.1:0: {e}"),
+        }
+    }
+
+    pub async fn try_start() -> std::io::Result<(FakeGitHub, SocketAddr)> {
+        let fake = FakeGitHub::new();
+        let addr = fake.serve_local().await?;
+        Ok((fake, addr))
+    }
+
+    /// Serves this fake on `127.0.0.1:<free port>` in a background task.
+    pub async fn serve_local(&self) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let router = self.router();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "simulated GitHub stopped");
+            }
+        });
+        Ok(addr)
+    }
+
+    /// The HTTP side, to serve elsewhere.
+    pub fn router(&self) -> axum::Router {
+        api::router(self.clone())
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        // A panicking test thread must not take the fake down with it for the others.
+        let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut world)
+    }
+
+    // ---- clock ----
+
+    /// Fixes the fake's clock (unix seconds); it stamps everything created from now on.
+    pub fn set_now(&self, unix_secs: i64) {
+        self.with(|w| w.clock = Some(unix_secs));
+    }
+
+    /// Moves the fake's clock forward (fixing it first if it followed real time).
+    pub fn advance(&self, secs: i64) {
+        self.with(|w| w.clock = Some(w.now() + secs));
+    }
+
+    /// Back to the real clock.
+    pub fn use_real_time(&self) {
+        self.with(|w| w.clock = None);
+    }
+
+    pub fn now(&self) -> i64 {
+        self.with(|w| w.now())
+    }
+
+    // ---- arranging the world ----
+
+    pub fn add_installation(&self, id: u64, account: &str) {
+        self.with(|w| w.installations.insert(id, account.to_string()));
+    }
+
+    /// Adds an empty repository (no branch exists until the first commit) and returns its id.
+    ///
+    /// # Panics
+    /// When `full_name` is not `owner/name` or the installation is unknown.
+    pub fn add_repo(&self, installation: u64, full_name: &str, default_branch: &str) -> u64 {
+        let parts: Vec<&str> = full_name.split('/').collect();
+        assert!(
+            parts.len() == 2 && parts.iter().all(|p| !p.is_empty()),
+            "sim: repository name must be owner/name, got {full_name:?}"
+        );
+        self.with(|w| {
+            assert!(
+                w.installations.contains_key(&installation),
+                "sim: no installation {installation}; call add_installation first"
+            );
+            let id = w.id();
+            let created_at = w.now();
+            w.repos.insert(
+                full_name.to_ascii_lowercase(),
+                Repo {
+                    id,
+                    installation,
+                    full_name: full_name.to_string(),
+                    default_branch: default_branch.to_string(),
+                    created_at,
+                    branches: BTreeMap::new(),
+                    commits: Default::default(),
+                    pulls: BTreeMap::new(),
+                    next_number: 1,
+                    comments: vec![],
+                    check_runs: vec![],
+                    labels: vec![],
+                    permissions: Default::default(),
+                },
+            );
+            id
+        })
+    }
+
+    /// Commits `files` (path → new content, `None` deletes) on top of `branch` and returns the
+    /// new sha. A missing branch starts from the default branch; an empty repository gets a
+    /// root commit. Open pull requests whose head is `branch` follow it.
+    pub fn commit(
+        &self,
+        repo: &str,
+        branch: &str,
+        author: impl Into<Author>,
+        message: &str,
+        files: &[(&str, Option<&str>)],
+    ) -> String {
+        let author = author.into();
+        self.with(|w| w.commit(repo, branch, author, message, files))
+            .unwrap_or_else(|| panic!("sim: no repository {repo}"))
+    }
+
+    /// # Panics
+    /// When the repository or the commit is unknown.
+    pub fn create_branch(&self, repo: &str, name: &str, from_sha: &str) {
+        self.with(|w| {
+            let r = w
+                .repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"));
+            let sha = r
+                .resolve(from_sha)
+                .unwrap_or_else(|| panic!("sim: {repo} has no commit {from_sha}"));
+            r.branches.insert(name.to_string(), sha);
+        });
+    }
+
+    pub fn branch_tip(&self, repo: &str, branch: &str) -> Option<String> {
+        self.with(|w| w.repo(repo)?.branches.get(branch).cloned())
+    }
+
+    /// A file's content at a branch or sha.
+    pub fn file_at(&self, repo: &str, rev: &str, path: &str) -> Option<String> {
+        self.with(|w| {
+            let r = w.repo(repo)?;
+            let sha = r.resolve(rev)?;
+            r.commits.get(&sha)?.files.get(path).cloned()
+        })
+    }
+
+    /// Opens a pull request from `head_branch` into `base_branch` (both must exist) and returns
+    /// its number.
+    pub fn open_pr(
+        &self,
+        repo: &str,
+        author_login: &str,
+        head_branch: &str,
+        base_branch: &str,
+        title: &str,
+    ) -> u64 {
+        self.with(|w| {
+            let id = w.id();
+            let now = w.now();
+            let r = w
+                .repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"));
+            let head_sha = r
+                .branches
+                .get(head_branch)
+                .cloned()
+                .unwrap_or_else(|| panic!("sim: {repo} has no branch {head_branch}"));
+            let base_sha = r
+                .branches
+                .get(base_branch)
+                .cloned()
+                .unwrap_or_else(|| panic!("sim: {repo} has no branch {base_branch}"));
+            let number = r.next_number;
+            r.next_number += 1;
+            r.pulls.insert(
+                number,
+                Pull {
+                    number,
+                    id,
+                    title: title.to_string(),
+                    body: String::new(),
+                    user: author_login.to_string(),
+                    open: true,
+                    draft: false,
+                    head_ref: head_branch.to_string(),
+                    head_sha,
+                    base_ref: base_branch.to_string(),
+                    base_sha,
+                    created_at: now,
+                    updated_at: now,
+                    closed_at: None,
+                    merged_at: None,
+                    merged_by: None,
+                    merge_commit_sha: None,
+                    labels: vec![],
+                    reviews: vec![],
+                },
+            );
+            number
+        })
+    }
+
+    fn with_pull<R>(&self, repo: &str, number: u64, f: impl FnOnce(&mut Pull, i64) -> R) -> R {
+        self.with(|w| {
+            let now = w.now();
+            let pr = w
+                .repo_mut(repo)
+                .and_then(|r| r.pulls.get_mut(&number))
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            f(pr, now)
+        })
+    }
+
+    pub fn set_pr_body(&self, repo: &str, number: u64, body: &str) {
+        self.with_pull(repo, number, |pr, now| {
+            pr.body = body.to_string();
+            pr.updated_at = now;
+        });
+    }
+
+    pub fn set_draft(&self, repo: &str, number: u64, draft: bool) {
+        self.with_pull(repo, number, |pr, now| {
+            pr.draft = draft;
+            pr.updated_at = now;
+        });
+    }
+
+    pub fn close_pr(&self, repo: &str, number: u64) {
+        self.with_pull(repo, number, |pr, now| {
+            pr.open = false;
+            pr.closed_at = Some(now);
+            pr.updated_at = now;
+        });
+    }
+
+    /// Commits to the pull request's head branch; the pull request follows (its base sha is
+    /// refreshed to the base branch's tip, as GitHub does on `synchronize`). Returns the new head.
+    pub fn push_to_pr(
+        &self,
+        repo: &str,
+        number: u64,
+        author: impl Into<Author>,
+        message: &str,
+        files: &[(&str, Option<&str>)],
+    ) -> String {
+        let head_ref = self.with_pull(repo, number, |pr, _| pr.head_ref.clone());
+        self.commit(repo, &head_ref, author, message, files)
+    }
+
+    /// Merges the pull request with a merge commit on its base branch (by `merger`) and
+    /// closes it; returns the merge commit's sha.
+    pub fn merge_pr(&self, repo: &str, number: u64, merger: &str) -> String {
+        let (base_ref, head_sha, title) = self.with_pull(repo, number, |pr, _| {
+            (pr.base_ref.clone(), pr.head_sha.clone(), pr.title.clone())
+        });
+        let author =
+            Author::new(merger, &format!("{merger}@users.noreply.github.com")).login(merger);
+        let message = format!("Merge pull request #{number}\n\n{title}");
+        let sha = self
+            .with(|w| w.merge(repo, &base_ref, &head_sha, author, &message))
+            .unwrap_or_else(|| panic!("sim: cannot merge {repo}#{number}"));
+        self.with_pull(repo, number, |pr, now| {
+            pr.open = false;
+            pr.closed_at = Some(now);
+            pr.merged_at = Some(now);
+            pr.merged_by = Some(merger.to_string());
+            pr.merge_commit_sha = Some(sha.clone());
+            pr.updated_at = now;
+        });
+        sha
+    }
+
+    pub fn pr_head(&self, repo: &str, number: u64) -> String {
+        self.with_pull(repo, number, |pr, _| pr.head_sha.clone())
+    }
+
+    /// A review on the pull request's current head; returns its id.
+    pub fn add_review(
+        &self,
+        repo: &str,
+        number: u64,
+        login: &str,
+        state: ReviewState,
+        body: &str,
+    ) -> u64 {
+        let id = self.with(|w| w.id());
+        self.with_pull(repo, number, |pr, now| {
+            pr.reviews.push(Review {
+                id,
+                user: login.to_string(),
+                state,
+                body: body.to_string(),
+                commit_id: pr.head_sha.clone(),
+                submitted_at: now,
+            });
+        });
+        id
+    }
+
+    pub fn dismiss_review(&self, repo: &str, number: u64, review_id: u64) {
+        self.with_pull(repo, number, |pr, _| {
+            for review in pr.reviews.iter_mut().filter(|r| r.id == review_id) {
+                review.state = ReviewState::Dismissed;
+            }
+        });
+    }
+
+    /// An issue comment on the pull request; returns its id.
+    pub fn add_comment(&self, repo: &str, number: u64, login: &str, body: &str) -> u64 {
+        self.with(|w| {
+            let id = w.id();
+            let now = w.now();
+            let r = w
+                .repo_mut(repo)
+                .filter(|r| r.pulls.contains_key(&number))
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            r.comments.push(Comment {
+                id,
+                issue: number,
+                user: login.to_string(),
+                body: body.to_string(),
+                created_at: now,
+                updated_at: now,
+            });
+            id
+        })
+    }
+
+    /// `admin`, `maintain`, `write`, `triage`, `read` or `none`.
+    pub fn set_permission(&self, repo: &str, login: &str, permission: &str) {
+        self.with(|w| {
+            w.repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"))
+                .permissions
+                .insert(login.to_ascii_lowercase(), permission.to_string());
+        });
+    }
+
+    /// Creates (or recolours) a repository label.
+    pub fn add_label(&self, repo: &str, name: &str, color: &str, description: &str) {
+        self.with(|w| {
+            let id = w.id();
+            let r = w
+                .repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"));
+            let description = (!description.is_empty()).then(|| description.to_string());
+            match r
+                .labels
+                .iter_mut()
+                .find(|l| l.name.eq_ignore_ascii_case(name))
+            {
+                Some(label) => {
+                    label.color = color.to_string();
+                    label.description = description;
+                }
+                None => r.labels.push(Label {
+                    id,
+                    name: name.to_string(),
+                    color: color.to_string(),
+                    description,
+                }),
+            }
+        });
+    }
+
+    // ---- observing ----
+
+    pub fn check_runs(&self, repo: &str) -> Vec<CheckRunView> {
+        self.with(|w| {
+            w.repo(repo)
+                .map(|r| {
+                    r.check_runs
+                        .iter()
+                        .map(|c| CheckRunView {
+                            id: c.id,
+                            name: c.name.clone(),
+                            head_sha: c.head_sha.clone(),
+                            status: c.status.clone(),
+                            conclusion: c.conclusion.clone(),
+                            title: c.output.title.clone(),
+                            summary: c.output.summary.clone(),
+                            text: c.output.text.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn labels_on(&self, repo: &str, number: u64) -> Vec<String> {
+        self.with(|w| {
+            w.repo(repo)
+                .and_then(|r| r.pulls.get(&number))
+                .map(|p| p.labels.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn comments_on(&self, repo: &str, number: u64) -> Vec<CommentView> {
+        self.with(|w| {
+            w.repo(repo)
+                .map(|r| {
+                    r.comments
+                        .iter()
+                        .filter(|c| c.issue == number)
+                        .map(|c| CommentView {
+                            id: c.id,
+                            user: c.user.clone(),
+                            body: c.body.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Calls made to one endpoint key (see [`endpoint`]) since the last reset.
+    pub fn calls(&self, endpoint_key: &str) -> usize {
+        self.with(|w| w.calls.get(endpoint_key).copied().unwrap_or(0))
+    }
+
+    pub fn calls_total(&self) -> usize {
+        self.with(|w| w.calls.values().sum())
+    }
+
+    /// Every key called since the last reset, with its count.
+    pub fn call_counts(&self) -> BTreeMap<String, usize> {
+        self.with(|w| w.calls.clone())
+    }
+
+    /// Zeroes the counters and refills the rate-limit budget.
+    pub fn reset_calls(&self) {
+        self.with(|w| {
+            w.calls.clear();
+            w.used = 0;
+        });
+    }
+
+    // ---- authentication and faults ----
+
+    /// A valid installation token, as `POST /app/installations/{id}/access_tokens` would give.
+    pub fn mint_token(&self, installation: u64) -> String {
+        self.with(|w| api::mint(w, installation))
+    }
+
+    /// Every minted token stops working (401 "Bad credentials"), as after expiry.
+    pub fn revoke_tokens(&self) {
+        self.with(|w| w.tokens.clear());
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.with(|w| w.faults.push(fault::ArmedFault::new(fault)));
+    }
+
+    pub fn clear_faults(&self) {
+        self.with(|w| w.faults.clear());
+    }
+}

@@ -1,0 +1,597 @@
+//! The fake's memory: installations, repositories with a tiny git model (commits carry whole
+//! trees), pull requests, reviews, comments, check runs, labels and permissions. Plain data and
+//! the few git questions GitHub answers (resolve a ref, merge base, ahead/behind, tree diff).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use sha2::{Digest, Sha256};
+
+use super::fault::ArmedFault;
+
+/// The author (and committer) of a simulated commit. `login` is the GitHub account GitHub links
+/// to the e-mail, if any: it becomes the commit's top-level `author` object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub email: String,
+    pub login: Option<String>,
+}
+
+impl Author {
+    pub fn new(name: &str, email: &str) -> Self {
+        Author {
+            name: name.to_string(),
+            email: email.to_string(),
+            login: None,
+        }
+    }
+
+    /// The GitHub account linked to this e-mail.
+    pub fn login(mut self, login: &str) -> Self {
+        self.login = Some(login.to_string());
+        self
+    }
+}
+
+impl From<(&str, &str, &str)> for Author {
+    fn from((name, email, login): (&str, &str, &str)) -> Self {
+        Author::new(name, email).login(login)
+    }
+}
+
+impl From<(&str, &str)> for Author {
+    fn from((name, email): (&str, &str)) -> Self {
+        Author::new(name, email)
+    }
+}
+
+/// A review's state as the REST API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+    Dismissed,
+}
+
+impl ReviewState {
+    /// REST spelling (`APPROVED`); webhooks use the lowercase form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Approved => "APPROVED",
+            ReviewState::ChangesRequested => "CHANGES_REQUESTED",
+            ReviewState::Commented => "COMMENTED",
+            ReviewState::Dismissed => "DISMISSED",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Commit {
+    pub sha: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub author: Author,
+    pub date: i64,
+    /// Creation order; a descendant always has a larger `seq` than its ancestors.
+    pub seq: u64,
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Review {
+    pub id: u64,
+    pub user: String,
+    pub state: ReviewState,
+    pub body: String,
+    pub commit_id: String,
+    pub submitted_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pull {
+    pub number: u64,
+    pub id: u64,
+    pub title: String,
+    pub body: String,
+    pub user: String,
+    pub open: bool,
+    pub draft: bool,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+    pub merged_at: Option<i64>,
+    pub merged_by: Option<String>,
+    pub merge_commit_sha: Option<String>,
+    pub labels: Vec<String>,
+    pub reviews: Vec<Review>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Comment {
+    pub id: u64,
+    pub issue: u64,
+    pub user: String,
+    pub body: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Output {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub text: Option<String>,
+    pub annotations_count: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub started_at: i64,
+    pub completed_at: Option<i64>,
+    pub details_url: Option<String>,
+    pub external_id: String,
+    pub output: Output,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Repo {
+    pub id: u64,
+    pub installation: u64,
+    pub full_name: String,
+    pub default_branch: String,
+    pub created_at: i64,
+    pub branches: BTreeMap<String, String>,
+    pub commits: HashMap<String, Commit>,
+    pub pulls: BTreeMap<u64, Pull>,
+    /// Pull requests and issues share one number sequence, as on GitHub.
+    pub next_number: u64,
+    pub comments: Vec<Comment>,
+    pub check_runs: Vec<CheckRun>,
+    pub labels: Vec<Label>,
+    pub permissions: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub installation: u64,
+}
+
+/// Everything the fake knows, behind one lock.
+#[derive(Debug, Default)]
+pub(crate) struct World {
+    /// `None`: the real clock.
+    pub clock: Option<i64>,
+    next_id: u64,
+    next_seq: u64,
+    pub installations: BTreeMap<u64, String>,
+    /// Keyed by lowercase full name: GitHub matches `owner/name` case-insensitively.
+    pub repos: BTreeMap<String, Repo>,
+    pub tokens: HashMap<String, Token>,
+    pub minted: u64,
+    pub calls: BTreeMap<String, usize>,
+    /// Requests counted against the rate limit since the last reset.
+    pub used: u64,
+    pub faults: Vec<ArmedFault>,
+}
+
+/// One path's change between two trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileChange {
+    pub path: String,
+    /// `added`, `removed` or `modified`, as GitHub spells them.
+    pub status: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl World {
+    pub fn now(&self) -> i64 {
+        self.clock.unwrap_or_else(|| chrono::Utc::now().timestamp())
+    }
+
+    /// A fresh id for reviews, comments, check runs, labels, pull requests, repositories.
+    pub fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        // Real ids are large; tests must not mistake an id for a number.
+        1_000_000 + self.next_id
+    }
+
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    pub fn repo(&self, full_name: &str) -> Option<&Repo> {
+        self.repos.get(&full_name.to_ascii_lowercase())
+    }
+
+    pub fn repo_mut(&mut self, full_name: &str) -> Option<&mut Repo> {
+        self.repos.get_mut(&full_name.to_ascii_lowercase())
+    }
+
+    /// Makes a commit on top of `branch` (created from the default branch when missing, and as a
+    /// root commit when the repository is still empty) and moves the branch to it.
+    pub fn commit(
+        &mut self,
+        repo: &str,
+        branch: &str,
+        author: Author,
+        message: &str,
+        changes: &[(&str, Option<&str>)],
+    ) -> Option<String> {
+        let seq = self.seq();
+        let date = self.now();
+        let repo = self.repo_mut(repo)?;
+        let full_name = repo.full_name.clone();
+        let parent = repo
+            .branches
+            .get(branch)
+            .or_else(|| repo.branches.get(&repo.default_branch))
+            .cloned();
+        let mut files = parent
+            .as_ref()
+            .and_then(|p| repo.commits.get(p))
+            .map(|c| c.files.clone())
+            .unwrap_or_default();
+        for (path, content) in changes {
+            match content {
+                Some(text) => files.insert(path.to_string(), text.to_string()),
+                None => files.remove(*path),
+            };
+        }
+        let parents: Vec<String> = parent.into_iter().collect();
+        let sha = commit_id(&parents, &author, message, date, seq, &files);
+        repo.commits.insert(
+            sha.clone(),
+            Commit {
+                sha: sha.clone(),
+                parents,
+                message: message.to_string(),
+                author,
+                date,
+                seq,
+                files,
+            },
+        );
+        self.set_branch(&full_name, branch, &sha);
+        Some(sha)
+    }
+
+    /// A merge commit on `into` with parents (tip of `into`, `head`): the tip's tree with the
+    /// changes `head` made since the merge base applied on top.
+    pub fn merge(
+        &mut self,
+        repo: &str,
+        into: &str,
+        head: &str,
+        author: Author,
+        message: &str,
+    ) -> Option<String> {
+        let seq = self.seq();
+        let date = self.now();
+        let repo = self.repo_mut(repo)?;
+        let full_name = repo.full_name.clone();
+        let tip = repo.branches.get(into)?.clone();
+        let base = repo.merge_base(&tip, head);
+        let changes = repo.diff(base.as_deref(), head);
+        let mut files = repo.commits.get(&tip)?.files.clone();
+        for change in changes {
+            match change.new {
+                Some(text) => files.insert(change.path, text),
+                None => files.remove(&change.path),
+            };
+        }
+        let parents = vec![tip, head.to_string()];
+        let sha = commit_id(&parents, &author, message, date, seq, &files);
+        repo.commits.insert(
+            sha.clone(),
+            Commit {
+                sha: sha.clone(),
+                parents,
+                message: message.to_string(),
+                author,
+                date,
+                seq,
+                files,
+            },
+        );
+        self.set_branch(&full_name, into, &sha);
+        Some(sha)
+    }
+
+    /// Moves a branch. Open pull requests whose head it is follow it and take the base
+    /// branch's tip as their new base, as GitHub does on `synchronize`.
+    pub fn set_branch(&mut self, repo: &str, branch: &str, sha: &str) {
+        let now = self.now();
+        let Some(repo) = self.repo_mut(repo) else {
+            return;
+        };
+        repo.branches.insert(branch.to_string(), sha.to_string());
+        let tips = &repo.branches;
+        for pr in repo.pulls.values_mut() {
+            if pr.open && pr.head_ref == branch {
+                pr.head_sha = sha.to_string();
+                if let Some(base) = tips.get(&pr.base_ref) {
+                    pr.base_sha = base.clone();
+                }
+                pr.updated_at = now;
+            }
+        }
+    }
+}
+
+impl Repo {
+    pub fn owner(&self) -> &str {
+        self.full_name.split('/').next().unwrap_or_default()
+    }
+
+    pub fn name(&self) -> &str {
+        self.full_name.split('/').nth(1).unwrap_or_default()
+    }
+
+    /// A branch name, a full sha, or an unambiguous sha prefix of at least 7 digits.
+    pub fn resolve(&self, rev: &str) -> Option<String> {
+        let rev = rev
+            .strip_prefix("refs/heads/")
+            .or_else(|| rev.strip_prefix("heads/"))
+            .unwrap_or(rev);
+        if let Some(sha) = self.branches.get(rev) {
+            return Some(sha.clone());
+        }
+        if self.commits.contains_key(rev) {
+            return Some(rev.to_string());
+        }
+        if rev.len() >= 7 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut found = self.commits.keys().filter(|sha| sha.starts_with(rev));
+            if let (Some(sha), None) = (found.next(), found.next()) {
+                return Some(sha.clone());
+            }
+        }
+        None
+    }
+
+    /// `sha` and everything reachable from it.
+    pub fn ancestors(&self, sha: &str) -> HashSet<String> {
+        let mut seen = HashSet::new();
+        let mut todo = vec![sha.to_string()];
+        while let Some(next) = todo.pop() {
+            if !seen.insert(next.clone()) {
+                continue;
+            }
+            if let Some(commit) = self.commits.get(&next) {
+                todo.extend(commit.parents.iter().cloned());
+            }
+        }
+        seen
+    }
+
+    /// The best common ancestor: the newest commit reachable from both (a common ancestor that
+    /// is an ancestor of another one was necessarily created before it).
+    pub fn merge_base(&self, a: &str, b: &str) -> Option<String> {
+        let from_a = self.ancestors(a);
+        self.ancestors(b)
+            .into_iter()
+            .filter(|sha| from_a.contains(sha))
+            .filter_map(|sha| self.commits.get(&sha))
+            .max_by_key(|c| c.seq)
+            .map(|c| c.sha.clone())
+    }
+
+    /// Commits reachable from `head` but not from `base`, oldest first.
+    pub fn only_in(&self, head: &str, base: &str) -> Vec<&Commit> {
+        let exclude = self.ancestors(base);
+        let mut commits: Vec<&Commit> = self
+            .ancestors(head)
+            .into_iter()
+            .filter(|sha| !exclude.contains(sha))
+            .filter_map(|sha| self.commits.get(&sha))
+            .collect();
+        commits.sort_by_key(|c| c.seq);
+        commits
+    }
+
+    /// The paths whose content differs between two commits' trees; `None` is the empty tree.
+    pub fn diff(&self, old: Option<&str>, new: &str) -> Vec<FileChange> {
+        let empty = BTreeMap::new();
+        let old = old
+            .and_then(|sha| self.commits.get(sha))
+            .map_or(&empty, |c| &c.files);
+        let new = self.commits.get(new).map_or(&empty, |c| &c.files);
+        let paths: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+        paths
+            .into_iter()
+            .filter_map(|path| {
+                let (before, after) = (old.get(path), new.get(path));
+                let status = match (before, after) {
+                    (None, Some(_)) => "added",
+                    (Some(_), None) => "removed",
+                    (Some(a), Some(b)) if a != b => "modified",
+                    _ => return None,
+                };
+                Some(FileChange {
+                    path: path.clone(),
+                    status,
+                    old: before.cloned(),
+                    new: after.cloned(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn label(&self, name: &str) -> Option<&Label> {
+        self.labels
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The permission GitHub reports: as set, else `admin` for the owner, else `read` (the
+    /// simulated repositories are public).
+    pub fn permission(&self, login: &str) -> String {
+        if let Some(perm) = self.permissions.get(&login.to_ascii_lowercase()) {
+            return perm.clone();
+        }
+        if login.eq_ignore_ascii_case(self.owner()) {
+            return "admin".to_string();
+        }
+        "read".to_string()
+    }
+}
+
+impl FileChange {
+    /// Line counts the way a unified diff would report them, without the alignment: lines of
+    /// the new text missing from the old one, and the other way round.
+    pub fn additions_deletions(&self) -> (usize, usize) {
+        let old = self.old.as_deref().unwrap_or_default();
+        let new = self.new.as_deref().unwrap_or_default();
+        (missing_lines(new, old), missing_lines(old, new))
+    }
+}
+
+/// How many lines of `a` are not matched by a line of `b` (as multisets).
+fn missing_lines(a: &str, b: &str) -> usize {
+    let mut pool: HashMap<&str, usize> = HashMap::new();
+    for line in b.lines() {
+        *pool.entry(line).or_default() += 1;
+    }
+    a.lines()
+        .filter(|line| match pool.get_mut(line) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .count()
+}
+
+fn commit_id(
+    parents: &[String],
+    author: &Author,
+    message: &str,
+    date: i64,
+    seq: u64,
+    files: &BTreeMap<String, String>,
+) -> String {
+    let mut hash = Sha256::new();
+    for parent in parents {
+        hash.update(parent.as_bytes());
+    }
+    hash.update(
+        format!(
+            "{}\0{}\0{message}\0{date}\0{seq}",
+            author.name, author.email
+        )
+        .as_bytes(),
+    );
+    for (path, content) in files {
+        hash.update(path.as_bytes());
+        hash.update([0]);
+        hash.update(blob_sha(content).as_bytes());
+    }
+    sha40(hash)
+}
+
+/// A blob id shaped like git's (40 hex digits), derived from the content alone.
+pub(crate) fn blob_sha(content: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(format!("blob {}\0", content.len()).as_bytes());
+    hash.update(content.as_bytes());
+    sha40(hash)
+}
+
+/// A deterministic 40-hex-digit id for anything (tokens, node ids).
+pub(crate) fn digest40(text: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(text.as_bytes());
+    sha40(hash)
+}
+
+fn sha40(hash: Sha256) -> String {
+    let mut hex = hex::encode(hash.finalize());
+    hex.truncate(40);
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world_with_repo() -> World {
+        let mut world = World {
+            clock: Some(1_700_000_000),
+            ..World::default()
+        };
+        world.repos.insert(
+            "o/r".into(),
+            Repo {
+                id: 1,
+                installation: 1,
+                full_name: "o/r".into(),
+                default_branch: "main".into(),
+                created_at: 0,
+                branches: BTreeMap::new(),
+                commits: HashMap::new(),
+                pulls: BTreeMap::new(),
+                next_number: 1,
+                comments: vec![],
+                check_runs: vec![],
+                labels: vec![],
+                permissions: HashMap::new(),
+            },
+        );
+        world
+    }
+
+    #[test]
+    fn merge_base_is_the_fork_point_after_base_moves_on() {
+        let mut w = world_with_repo();
+        let a = Author::new("A", "a@x");
+        let root = w.commit("o/r", "main", a.clone(), "root", &[("f", Some("1"))]);
+        let root = root.unwrap_or_default();
+        let topic = w
+            .commit("o/r", "topic", a.clone(), "t", &[("g", Some("x"))])
+            .unwrap_or_default();
+        let main = w
+            .commit("o/r", "main", a, "m", &[("f", Some("2"))])
+            .unwrap_or_default();
+        let repo = w.repo("o/r").cloned().unwrap_or_else(|| panic!("no repo"));
+        assert_eq!(repo.merge_base(&main, &topic), Some(root.clone()));
+        let changed: Vec<_> = repo
+            .diff(Some(&root), &topic)
+            .into_iter()
+            .map(|c| (c.path, c.status))
+            .collect();
+        assert_eq!(changed, vec![("g".to_string(), "added")]);
+        assert_eq!(repo.only_in(&topic, &main).len(), 1);
+        assert_eq!(repo.resolve(&topic[..7]), Some(topic.clone()));
+    }
+
+    #[test]
+    fn line_counts_ignore_unchanged_lines() {
+        let change = FileChange {
+            path: "f".into(),
+            status: "modified",
+            old: Some("a\nb\nc\n".into()),
+            new: Some("a\nB\nc\nd\n".into()),
+        };
+        assert_eq!(change.additions_deletions(), (2, 1));
+    }
+}

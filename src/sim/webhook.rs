@@ -1,0 +1,219 @@
+//! Webhook payloads built from the fake's state, shaped like GitHub's deliveries: every payload
+//! carries `installation: {id, node_id}`, the full `repository` and the `sender`. Signing and
+//! delivering them is the test's business (the fake does not know the webhook secret).
+
+use serde_json::{json, Value};
+
+use super::shapes::{self, WEB};
+use super::state::{Repo, World};
+use super::FakeGitHub;
+
+fn installation_ref(id: u64) -> Value {
+    json!({
+        "id": id,
+        "node_id": super::base64::encode(format!("023:IntegrationInstallation{id}").as_bytes()),
+    })
+}
+
+fn envelope(repo: &Repo, now: i64, sender: &str, fields: Value) -> Value {
+    let mut payload = fields;
+    if let Value::Object(map) = &mut payload {
+        map.insert("repository".into(), shapes::repository(repo, now));
+        map.insert("installation".into(), installation_ref(repo.installation));
+        map.insert("sender".into(), shapes::user(sender));
+    }
+    payload
+}
+
+fn find<'w>(w: &'w World, repo: &str) -> &'w Repo {
+    w.repo(repo)
+        .unwrap_or_else(|| panic!("sim: no repository {repo}"))
+}
+
+impl FakeGitHub {
+    /// A `pull_request` event (`opened`, `synchronize`, `reopened`, `edited`, `closed`, …) as of
+    /// now. `synchronize` carries `before` (given, else the head's first parent) and `after`.
+    /// The sender is the pull request's author.
+    pub fn pull_request_event(
+        &self,
+        repo: &str,
+        number: u64,
+        action: &str,
+        before: Option<&str>,
+    ) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let pr = r
+                .pulls
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let mut fields = json!({
+                "action": action,
+                "number": number,
+                "pull_request": shapes::pull(r, pr, true, now),
+            });
+            if action == "synchronize" {
+                let before = before.map(str::to_string).or_else(|| {
+                    r.commits
+                        .get(&pr.head_sha)
+                        .and_then(|c| c.parents.first().cloned())
+                });
+                if let Value::Object(map) = &mut fields {
+                    map.insert("before".into(), before.into());
+                    map.insert("after".into(), pr.head_sha.clone().into());
+                }
+            }
+            envelope(r, now, &pr.user, fields)
+        })
+    }
+
+    /// A `pull_request_review` event for one review: `submitted`, or `dismissed` for a dismissed
+    /// review. The sender is the reviewer.
+    pub fn review_event(&self, repo: &str, number: u64, review_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let pr = r
+                .pulls
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let review = pr
+                .reviews
+                .iter()
+                .find(|rv| rv.id == review_id)
+                .unwrap_or_else(|| panic!("sim: no review {review_id} on {repo}#{number}"));
+            let action = match review.state {
+                super::ReviewState::Dismissed => "dismissed",
+                _ => "submitted",
+            };
+            let fields = json!({
+                "action": action,
+                "review": shapes::review(r, number, review, true),
+                "pull_request": shapes::pull(r, pr, true, now),
+            });
+            envelope(r, now, &review.user, fields)
+        })
+    }
+
+    /// An `issue_comment` `created` event for a comment on a pull request (the `issue` carries
+    /// the `pull_request` link, as GitHub's does). The sender is the commenter.
+    pub fn issue_comment_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let pr = r
+                .pulls
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let comment = r
+                .comments
+                .iter()
+                .find(|c| c.id == comment_id && c.issue == number)
+                .unwrap_or_else(|| panic!("sim: no comment {comment_id} on {repo}#{number}"));
+            let fields = json!({
+                "action": "created",
+                "issue": shapes::issue_of_pull(r, pr),
+                "comment": shapes::comment(r, comment),
+            });
+            envelope(r, now, &comment.user, fields)
+        })
+    }
+
+    /// A `push` event for `branch` as it is now, from `before` (all zeros for a new branch).
+    pub fn push_event(&self, repo: &str, branch: &str, before: &str, pusher: &str) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let after = r
+                .branches
+                .get(branch)
+                .cloned()
+                .unwrap_or_else(|| panic!("sim: {repo} has no branch {branch}"));
+            let full = &r.full_name;
+            let commits: Vec<Value> = r
+                .only_in(&after, before)
+                .into_iter()
+                .map(|c| {
+                    let parent = c.parents.first().map(String::as_str);
+                    let changes = r.diff(parent, &c.sha);
+                    let paths = |status: &str| {
+                        changes
+                            .iter()
+                            .filter(|f| f.status == status)
+                            .map(|f| f.path.clone())
+                            .collect::<Vec<_>>()
+                    };
+                    let person = json!({
+                        "name": c.author.name,
+                        "email": c.author.email,
+                        "username": c.author.login,
+                    });
+                    json!({
+                        "id": c.sha,
+                        "tree_id": super::state::digest40(&format!("tree:{}", c.sha)),
+                        "distinct": true,
+                        "message": c.message,
+                        "timestamp": shapes::time(c.date),
+                        "url": format!("{WEB}/{full}/commit/{}", c.sha),
+                        "author": person,
+                        "committer": person,
+                        "added": paths("added"),
+                        "removed": paths("removed"),
+                        "modified": paths("modified"),
+                    })
+                })
+                .collect();
+            let created = before.bytes().all(|b| b == b'0');
+            let forced = !created && !r.ancestors(&after).contains(before);
+            let fields = json!({
+                "ref": format!("refs/heads/{branch}"),
+                "before": before,
+                "after": after,
+                "created": created,
+                "deleted": false,
+                "forced": forced,
+                "base_ref": null,
+                "compare": format!("{WEB}/{full}/compare/{before}...{after}"),
+                "head_commit": commits.last().cloned().unwrap_or(Value::Null),
+                "commits": commits,
+                "pusher": {"name": pusher, "email": format!("{pusher}@users.noreply.github.com")},
+            });
+            envelope(r, now, pusher, fields)
+        })
+    }
+
+    /// An `installation` `created` event listing the installation's repositories; the sender
+    /// is the account.
+    pub fn installation_event(&self, installation: u64) -> Value {
+        self.with(|w| {
+            let account = w
+                .installations
+                .get(&installation)
+                .cloned()
+                .unwrap_or_else(|| panic!("sim: no installation {installation}"));
+            let repositories: Vec<Value> = w
+                .repos
+                .values()
+                .filter(|r| r.installation == installation)
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "node_id": super::base64::encode(format!("010:Repository{}", r.id).as_bytes()),
+                        "name": r.name(),
+                        "full_name": r.full_name,
+                        "private": false,
+                    })
+                })
+                .collect();
+            let details = shapes::installation(installation, &account);
+            json!({
+                "action": "created",
+                "installation": details,
+                "repositories": repositories,
+                "requester": null,
+                "sender": shapes::user(&account),
+            })
+        })
+    }
+}

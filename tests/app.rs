@@ -1,0 +1,500 @@
+//! The GitHub App end to end: signed webhooks into the real router, the real worker and
+//! SQLite store, against the fake GitHub. Each test reads like a story from SPEC §2 and §8.
+
+mod support;
+
+use std::time::Duration;
+
+use pushgate::sim::{endpoint, Fault, ReviewState};
+use serde_json::json;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_ack_fails_then_maintainer_approval_passes() {
+    let world = World::new(CONFIG).await;
+    let pr = world
+        .open_pr(NEWCOMER, &[(SHADOW, Some("int shadow = 1;\n"))])
+        .await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("X86 SHADOW PAGETABLES"), "{summary}");
+    assert!(summary.contains("@sha-gh"), "{summary}");
+    assert!(summary.contains("❌ missing"), "{summary}");
+    assert_eq!(world.gh.labels_on(REPO, pr), ["acks: missing"]);
+
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "Looks right");
+    let (status, _) = world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let check = world.wait_check(pr, 1, "success").await;
+    assert!(check
+        .summary
+        .unwrap_or_default()
+        .contains("✅ acked by @sha-gh"));
+    wait_until("labels to flip", || {
+        world.gh.labels_on(REPO, pr) == ["acks: complete"]
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_ack_comment_by_the_maintainer_counts() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let comment = world
+        .gh
+        .add_comment(REPO, pr, "sha-gh", "Fine by me.\n/ack");
+    world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, pr, comment),
+        )
+        .await;
+    world.wait_check(pr, 1, "success").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_or_missing_secret_is_401_and_nothing_is_stored() {
+    let world = World::new(CONFIG).await;
+    let payload = json!({"action": "opened"});
+    let wrong = world
+        .send_as("pull_request", &payload, "bad-1", b"not the secret")
+        .await;
+    assert_eq!(wrong, 401);
+    let unsigned = world
+        .http
+        .post(world.url("/webhook"))
+        .header("x-github-event", "ping")
+        .header("x-github-delivery", "bad-2")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(unsigned.as_u16(), 401);
+    let store = &world.service().store;
+    assert_eq!(store.delivery_state("bad-1").await.unwrap(), None);
+    assert_eq!(store.delivery_state("bad-2").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_json_is_400_and_oversized_body_is_413() {
+    let world = World::new(CONFIG).await;
+    let status = world
+        .send_raw("push", b"{not json".to_vec(), "bad-json", SECRET)
+        .await;
+    assert_eq!(status, 400);
+    let huge = vec![b' '; 25 * 1024 * 1024 + 1];
+    let status = world.send_raw("push", huge, "huge", SECRET).await;
+    assert_eq!(status, 413);
+    assert_eq!(
+        world
+            .service()
+            .store
+            .delivery_state("bad-json")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_delivery_is_acknowledged_and_not_processed_again() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    let payload = world.gh.review_event(REPO, pr, review);
+    assert_eq!(
+        world
+            .send_as("pull_request_review", &payload, "same-id", SECRET)
+            .await,
+        202
+    );
+    world.wait_check(pr, 1, "success").await;
+    world.settle().await;
+    let runs = world.acks_count();
+    assert_eq!(
+        world
+            .send_as("pull_request_review", &payload, "same-id", SECRET)
+            .await,
+        202
+    );
+    world.settle().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        world.acks_count(),
+        runs,
+        "a replay must not be processed again"
+    );
+    let (state, attempts, _) = world
+        .service()
+        .store
+        .delivery_state("same-id")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((state.as_str(), attempts), ("done", 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_maintainer_comment_acked_by_a_maintainer_does_not_count() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let comment = world.gh.add_comment(
+        REPO,
+        pr,
+        "mallory",
+        "Acked-by: Sha Dow <sha@shadow.example>",
+    );
+    world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, pr, comment),
+        )
+        .await;
+    let check = world.wait_check(pr, 1, "failure").await;
+    assert!(check.summary.unwrap_or_default().contains("❌ missing"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_acked_by_trailer_in_a_pr_commit_is_only_a_claim() {
+    let world = World::new(CONFIG).await;
+    let branch = "forged";
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, branch, &base);
+    world.gh.commit(
+        REPO,
+        branch,
+        NEWCOMER,
+        "Tweak shadow\n\nSigned-off-by: Nora <nora@new.example>\nAcked-by: Sha Dow <sha@shadow.example>\n",
+        &[(SHADOW, Some("y\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, branch, "staging", "Tweak");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains("Unverified claims in commits"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Acked-by: Sha Dow <sha@shadow.example>"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn author_acking_own_pr_for_a_section_they_do_not_maintain_fails() {
+    let world = World::new(CONFIG).await;
+    // Rhea is only an R: reviewer of x86; the shadow file needs Sha or Twin.
+    let rhea = ("Rhea Reviewer", "rhea@review.example", "rhea-gh");
+    let pr = world.open_pr(rhea, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let comment = world.gh.add_comment(REPO, pr, "rhea-gh", "/ack");
+    world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, pr, comment),
+        )
+        .await;
+    let check = world.wait_check(pr, 1, "failure").await;
+    assert!(check.summary.unwrap_or_default().contains("❌ missing"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pr_adding_its_author_to_maintainers_is_judged_by_the_base_version() {
+    let world = World::new(CONFIG).await;
+    let edited = MAINTAINERS.replace(
+        "X86 SHADOW PAGETABLES\nM:\tSha Dow <sha@shadow.example>",
+        "X86 SHADOW PAGETABLES\nM:\tNora Newcomer <nora@new.example>\nM:\tSha Dow <sha@shadow.example>",
+    );
+    assert_ne!(edited, MAINTAINERS);
+    let config = format!("{CONFIG}\"nora@new.example\" = \"nora-gh\"\n");
+    let pr = world
+        .open_pr(
+            NEWCOMER,
+            &[
+                ("MAINTAINERS", Some(&edited)),
+                (".github/pushgate.toml", Some(&config)),
+                (SHADOW, Some("mine now\n")),
+            ],
+        )
+        .await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("edits `MAINTAINERS`"), "{summary}");
+    assert!(summary.contains("X86 SHADOW PAGETABLES"), "{summary}");
+    assert!(summary.contains("❌ missing"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pr_editing_the_config_to_drop_requirements_changes_nothing() {
+    let world = World::new(CONFIG).await;
+    // Trusting commit trailers would let the forged trailer below count.
+    let relaxed = format!(
+        "{}\ntrust_commit_trailers = true\n",
+        CONFIG.replace("[acks]\n", "[acks]\ngeneral_stand_in = true")
+    );
+    let branch = "relax";
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, branch, &base);
+    world.gh.commit(
+        REPO,
+        branch,
+        NEWCOMER,
+        "Relax\n\nAcked-by: Sha Dow <sha@shadow.example>\n",
+        &[
+            (".github/pushgate.toml", Some(&relaxed)),
+            (SHADOW, Some("z\n")),
+        ],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, branch, "staging", "Relax");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains("edits `.github/pushgate.toml`"),
+        "{summary}"
+    );
+    assert!(summary.contains("Unverified claims"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_config_in_a_pr_is_reported_with_its_line() {
+    let world = World::new(CONFIG).await;
+    let broken = "[acks]\nmin_open = \"soon\"\n";
+    let pr = world
+        .open_pr(NEWCOMER, &[(".github/pushgate.toml", Some(broken))])
+        .await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains(".github/pushgate.toml:2"), "{summary}");
+    assert!(summary.contains("not a duration"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_config_on_the_base_branch_fails_the_check_naming_the_line() {
+    let world = World::new("[acks]\nmin_opn = \"1h\"\n").await;
+    let pr = world.open_pr(NEWCOMER, &[("README", Some("hi\n"))]).await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains(".github/pushgate.toml:2"), "{summary}");
+    assert!(summary.contains("unknown field `min_opn`"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_window_holds_the_check_and_a_wakeup_releases_it() {
+    let config = CONFIG.replace("min_open = \"0s\"", "min_open = \"1h\"");
+    let world = World::new(&config).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+    let check = world.wait_check(pr, 1, "failure").await;
+    assert!(check.summary.unwrap_or_default().contains("ready at"));
+    // Two hours pass: the scheduled wake-up re-evaluates without any webhook.
+    world.service().clock.advance(2 * 3600);
+    world.wait_check(pr, 2, "success").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_touching_the_ackers_files_dismisses_the_ack() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+    world.wait_check(pr, 1, "success").await;
+    let before = world.gh.pr_head(REPO, pr);
+    world.gh.advance(60);
+    world.service().clock.advance(60);
+    world
+        .gh
+        .push_to_pr(REPO, pr, NEWCOMER, "more", &[(SHADOW, Some("x2\n"))]);
+    let runs = world.acks_count();
+    world
+        .send(
+            "pull_request",
+            &world
+                .gh
+                .pull_request_event(REPO, pr, "synchronize", Some(&before)),
+        )
+        .await;
+    let check = world.wait_check(pr, runs, "failure").await;
+    assert!(check
+        .summary
+        .unwrap_or_default()
+        .contains("dismissed by later pushes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_failing_a_share_of_calls_still_ends_right() {
+    let world = World::new(CONFIG).await;
+    world.gh.inject(Fault::server_error().every(3));
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+    world.wait_check(pr, 1, "success").await;
+    world.gh.clear_faults();
+    let metrics = world
+        .http
+        .get(world.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("pushgate_github_calls_total{outcome=\"server_error\"}"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_with_retry_after_is_honoured() {
+    let world = World::new(CONFIG).await;
+    world.gh.inject(
+        Fault::too_many_requests(1)
+            .on(endpoint::PULL_FILES)
+            .times(1),
+    );
+    world
+        .gh
+        .inject(Fault::secondary_limit(1).on(endpoint::CONTENTS).times(1));
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    let metrics = world
+        .http
+        .get(world.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("pushgate_github_calls_total{outcome=\"rate_limited\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_stored_before_a_crash_is_processed_once_after_restart() {
+    let mut world = World::new(CONFIG).await;
+    // A process that stores deliveries but dies before any worker gets to them.
+    world.service.take().unwrap().kill();
+    let mut storing_only = settings(&world.database_url, &world.api, "first");
+    storing_only.workers = 0;
+    world.service = Some(pushgate::service::start(storing_only).await.unwrap());
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    let depth = world.service().store.depth().await.unwrap();
+    assert_eq!(depth.pending, 1, "stored before the 202");
+    world.service.take().unwrap().kill();
+    assert_eq!(world.acks_count(), 0);
+
+    let restarted = pushgate::service::start(settings(&world.database_url, &world.api, "second"))
+        .await
+        .unwrap();
+    world.service = Some(restarted);
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(world.acks_count(), 1, "processed exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_and_metrics_answer() {
+    let world = World::new(CONFIG).await;
+    let get = |path: &str| world.http.get(world.url(path)).send();
+    assert_eq!(get("/livez").await.unwrap().status().as_u16(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status().as_u16(), 200);
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("pushgate_queue_pending"), "{metrics}");
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let status: serde_json::Value = get("/api/status").await.unwrap().json().await.unwrap();
+    assert_eq!(status["pull_requests"][0]["acks"], "missing");
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(
+        metrics
+            .contains("pushgate_deliveries_total{event=\"pull_request\",outcome=\"processed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciler_evaluates_a_pr_whose_webhook_was_missed() {
+    let mut world = World::new(CONFIG).await;
+    // The PR is opened while no webhook reaches us.
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "missed", &base);
+    world
+        .gh
+        .commit(REPO, "missed", NEWCOMER, "change", &[(SHADOW, Some("m\n"))]);
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "missed", "staging", "Missed");
+    world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    assert_eq!(world.acks_count(), 0);
+    // A restart (or the periodic run) reconciles every open PR of every installation.
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(Duration::from_secs(5))
+        .await;
+    let mut reconciling = settings(&world.database_url, &world.api, "again");
+    reconciling.reconcile_every = Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(reconciling).await.unwrap());
+    world.wait_check(pr, 0, "success").await;
+}

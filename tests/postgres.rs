@@ -1,0 +1,183 @@
+//! PostgreSQL: the store and two service replicas on one database. Switched on by
+//! `PUSHGATE_TEST_POSTGRES=postgres://user@host:port/db` (`.ci/run` sets it); when it is set
+//! and the server cannot be reached these tests fail, they do not skip.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use pushgate::service;
+use pushgate::store::{NewDelivery, Store};
+use sqlx::any::AnyPoolOptions;
+use support::*;
+
+/// A fresh database on the test server, or None when PostgreSQL tests are off.
+async fn fresh_database(tag: &str) -> Option<String> {
+    let base = match std::env::var("PUSHGATE_TEST_POSTGRES") {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => {
+            eprintln!("PUSHGATE_TEST_POSTGRES is not set: PostgreSQL tests are off");
+            return None;
+        }
+    };
+    sqlx::any::install_default_drivers();
+    let admin = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("PUSHGATE_TEST_POSTGRES is set but unreachable: {e}"));
+    let name = format!(
+        "pushgate_{tag}_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    let (prefix, _) = base.rsplit_once('/').expect("database URL with a path");
+    Some(format!("{prefix}/{name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_claims_in_order_one_per_repository() {
+    let Some(url) = fresh_database("queue").await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    assert!(store.is_postgres());
+    let deliveries: Vec<NewDelivery> = (0..4)
+        .map(|i| NewDelivery {
+            delivery_id: format!("d{i}"),
+            event: "issue_comment".to_string(),
+            action: "created".to_string(),
+            repo: if i % 2 == 0 { "a/x" } else { "b/y" }.to_string(),
+            installation_id: 1,
+            payload: "{}".to_string(),
+        })
+        .collect();
+    assert_eq!(
+        store.insert_deliveries(&deliveries, 0).await.unwrap(),
+        [true; 4]
+    );
+    assert_eq!(
+        store.insert_deliveries(&deliveries[..1], 0).await.unwrap(),
+        [false]
+    );
+    let lease = Duration::from_secs(60);
+    let first = store.claim("w1", 10, lease).await.unwrap().unwrap();
+    let second = store.claim("w2", 10, lease).await.unwrap().unwrap();
+    assert_eq!(
+        (first.delivery_id.as_str(), second.delivery_id.as_str()),
+        ("d0", "d1")
+    );
+    // Both repositories are held: nothing else may be claimed.
+    assert_eq!(store.claim("w3", 10, lease).await.unwrap(), None);
+    store.complete(first.id, "w1", 20).await.unwrap();
+    let third = store.claim("w3", 30, lease).await.unwrap().unwrap();
+    assert_eq!(third.delivery_id, "d2");
+    // A lease that ran out can be taken over.
+    let taken = store
+        .claim("w4", 10 + 60_001, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.delivery_id, "d1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
+    let Some(url) = fresh_database("replicas").await else {
+        return;
+    };
+    let world = World::with_database(CONFIG, &url).await;
+    let second = service::start(settings(&url, &world.api, "replica-b"))
+        .await
+        .expect("second replica");
+
+    // Three repositories, one PR each, and a burst of comments on each.
+    let mut prs = Vec::new();
+    for name in ["xen-like/one", "xen-like/two", "xen-like/three"] {
+        world.gh.add_repo(INSTALLATION, name, "staging");
+        world.gh.commit(
+            name,
+            "staging",
+            ("C", "cora@rest.example", "cora-gh"),
+            "init",
+            &[
+                ("MAINTAINERS", Some(MAINTAINERS)),
+                (".github/pushgate.toml", Some(CONFIG)),
+                (SHADOW, Some("a\n")),
+            ],
+        );
+        let base = world.gh.branch_tip(name, "staging").unwrap();
+        world.gh.create_branch(name, "topic", &base);
+        world
+            .gh
+            .commit(name, "topic", NEWCOMER, "change", &[(SHADOW, Some("b\n"))]);
+        let pr = world
+            .gh
+            .open_pr(name, NEWCOMER.2, "topic", "staging", "change");
+        prs.push((name, pr));
+    }
+    let per_repo = 8;
+    let mut sent: HashMap<&str, Vec<String>> = HashMap::new();
+    let urls = [
+        world.url("/webhook"),
+        format!("http://{}/webhook", second.addr),
+    ];
+    for round in 0..per_repo {
+        for (i, (name, pr)) in prs.iter().enumerate() {
+            let comment = world
+                .gh
+                .add_comment(name, *pr, "someone", &format!("comment {round}"));
+            let payload = world.gh.issue_comment_event(name, *pr, comment);
+            let body = serde_json::to_vec(&payload).unwrap();
+            let id = format!("{name}-{round}");
+            // Alternate replicas, as a load balancer would.
+            let status = world
+                .http
+                .post(&urls[(round + i) % 2])
+                .header("x-github-event", "issue_comment")
+                .header("x-github-delivery", &id)
+                .header(
+                    "x-hub-signature-256",
+                    pushgate::github::signature::sign(SECRET, &body),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status.as_u16(), 202);
+            sent.entry(name).or_default().push(id);
+        }
+    }
+    let store = world.service().store.clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let depth = store.depth().await.unwrap();
+        if depth.pending == 0 {
+            assert_eq!(depth.failed, 0);
+            break;
+        }
+        assert!(Instant::now() < deadline, "still pending: {depth:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (name, ids) in &sent {
+        assert_eq!(
+            &store.processed_order(name).await.unwrap(),
+            ids,
+            "order in {name}"
+        );
+        for id in ids {
+            let (state, attempts, _) = store.delivery_state(id).await.unwrap().unwrap();
+            assert_eq!((state.as_str(), attempts), ("done", 1), "{id}");
+        }
+        // One check run per delivery: nothing was processed twice.
+        let runs = world.gh.check_runs(name).len();
+        assert_eq!(runs, per_repo, "check runs in {name}");
+    }
+    second.shutdown(Duration::from_secs(5)).await;
+}
