@@ -235,9 +235,7 @@ impl Worker {
 
     fn installation(&self, id: i64) -> Result<Installation, HandlerError> {
         if id <= 0 {
-            return Err(HandlerError::Payload(
-                "delivery without an installation".into(),
-            ));
+            return Err(HandlerError::NoInstallation);
         }
         Ok(self.github.installation(id)?)
     }

@@ -199,6 +199,19 @@ impl Api {
             };
             let response = match sent {
                 Ok(response) => response,
+                // The installation token request failed with an answer: a 4xx (unknown or
+                // removed installation, revoked key) is final; a 5xx or 429 is worth a retry.
+                Err(octocrab::Error::GitHub { source, .. })
+                    if source.status_code.is_client_error()
+                        && source.status_code.as_u16() != 429 =>
+                {
+                    self.metrics.github_call("client_error");
+                    return Err(GitHubError::Refused {
+                        endpoint: "POST /app/installations/{id}/access_tokens".to_string(),
+                        status: source.status_code.as_u16(),
+                        message: source.message.clone(),
+                    });
+                }
                 Err(e) => {
                     self.metrics.github_call("transport");
                     last = Some(GitHubError::Transient {
