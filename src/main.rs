@@ -16,6 +16,13 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => pushgate::cli::check::run(args).map_err(anyhow::Error::from),
         Command::Serve => serve(),
+        Command::Demo(args) => demo(args),
+        Command::AppManifest(args) => pushgate::cli::app_manifest(args.webhook_url.as_deref())
+            .map(|json| {
+                println!("{json}");
+                0
+            })
+            .map_err(anyhow::Error::from),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -52,6 +59,29 @@ fn serve() -> anyhow::Result<u8> {
         service.shutdown(Duration::from_secs(20)).await;
         Ok(0)
     })
+}
+
+fn demo(args: &pushgate::cli::DemoArgs) -> anyhow::Result<u8> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    // A fresh story each time.
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = args.database.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    let database = format!("sqlite://{}", args.database.display());
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(pushgate::demo::run(
+        args.listen,
+        &database,
+        shutdown_signal(),
+    ))?;
+    Ok(0)
 }
 
 async fn shutdown_signal() {

@@ -533,3 +533,49 @@ async fn every_github_example_payload_is_accepted_and_none_fails() {
     assert_eq!(depth.failed, 0, "no example may fail in the worker");
     assert!(depth.done >= 329, "{depth:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_story_plays_to_a_passing_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let listen = "127.0.0.1:0".parse().unwrap();
+    pushgate::demo::run(listen, &database, async {})
+        .await
+        .expect("the story ends with a passing check");
+}
+
+/// SPEC goal: at most 5 GitHub calls per re-evaluation in steady state (policy files, the
+/// changed files, the commits and identities are cached by SHA; labels move only on change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    for round in 1..=3 {
+        world.gh.reset_calls();
+        let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
+        let (_, id) = world
+            .send(
+                "issue_comment",
+                &world.gh.issue_comment_event(REPO, pr, comment),
+            )
+            .await;
+        world.wait_check(pr, round, "failure").await;
+        world.settle().await;
+        let state = world
+            .service()
+            .store
+            .delivery_state(&id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(state.0, "done");
+        let calls = world.gh.calls_total();
+        eprintln!(
+            "re-evaluation {round}: {calls} GitHub calls: {:?}",
+            world.gh.call_counts()
+        );
+        assert!(calls <= 5, "{calls} calls: {:?}", world.gh.call_counts());
+    }
+}

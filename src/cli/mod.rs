@@ -37,6 +37,41 @@ pub enum Command {
     /// environment: PUSHGATE_APP_ID, PUSHGATE_PRIVATE_KEY(_PATH), PUSHGATE_WEBHOOK_SECRET,
     /// DATABASE_URL, PUSHGATE_GITHUB_API, PUSHGATE_LISTEN).
     Serve,
+    /// Play a short story with the real service against a simulated GitHub, then keep
+    /// serving the dashboard so you can look around.
+    Demo(DemoArgs),
+    /// Print the GitHub App manifest (app.yml) as JSON, for creating the App.
+    AppManifest(ManifestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where the service listens.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub listen: std::net::SocketAddr,
+    /// The embedded database file (recreated at each run).
+    #[arg(long, default_value = "pushgate-demo.db")]
+    pub database: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// The webhook URL of your deployment (replaces the placeholder).
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+}
+
+/// The App manifest shipped with pushgate: `app.yml`, written in YAML's JSON-compatible form
+/// so the binary can embed and check it with the JSON parser it already has.
+pub const APP_MANIFEST: &str = include_str!("../../app.yml");
+
+/// The manifest as JSON, with the webhook URL filled in when given.
+pub fn app_manifest(webhook_url: Option<&str>) -> Result<String, serde_json::Error> {
+    let mut manifest: serde_json::Value = serde_json::from_str(APP_MANIFEST)?;
+    if let Some(url) = webhook_url {
+        manifest["hook_attributes"]["url"] = serde_json::Value::String(url.to_string());
+    }
+    serde_json::to_string_pretty(&manifest)
 }
 
 /// A problem the user can fix: printed on stderr, exit code 2.

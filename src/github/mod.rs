@@ -76,8 +76,10 @@ impl Default for Retry {
 /// The App: its identity, and one client per installation.
 pub struct GitHub {
     base: String,
-    app: Octocrab,
-    installations: Mutex<HashMap<i64, Octocrab>>,
+    app: Arc<Octocrab>,
+    /// One client per installation, shared: octocrab caches the installation token inside a
+    /// client, and a clone would start with a copy of it rather than share it.
+    installations: Mutex<HashMap<i64, Arc<Octocrab>>>,
     metrics: Arc<Metrics>,
     retry: Retry,
 }
@@ -114,7 +116,7 @@ impl GitHub {
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
         Ok(GitHub {
             base,
-            app,
+            app: Arc::new(app),
             installations: Mutex::new(HashMap::new()),
             metrics,
             retry,
@@ -130,10 +132,11 @@ impl GitHub {
         let crab = match cache.get(&id) {
             Some(crab) => crab.clone(),
             None => {
-                let crab = self
-                    .app
-                    .installation(InstallationId(id as u64))
-                    .map_err(|e| GitHubError::Setup(e.to_string()))?;
+                let crab = Arc::new(
+                    self.app
+                        .installation(InstallationId(id as u64))
+                        .map_err(|e| GitHubError::Setup(e.to_string()))?,
+                );
                 cache.insert(id, crab.clone());
                 crab
             }
@@ -160,7 +163,7 @@ impl GitHub {
 /// A client with one identity (the App, or an installation) and our retry loop.
 #[derive(Clone)]
 pub struct Api {
-    crab: Octocrab,
+    crab: Arc<Octocrab>,
     metrics: Arc<Metrics>,
     retry: Retry,
 }

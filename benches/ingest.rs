@@ -1,0 +1,686 @@
+//! Durable ingest: throughput and latency of `POST /webhook`.
+//!
+//! Two servers are measured side by side in one run, on the same machine as the load:
+//!
+//! * `baseline`: an axum handler that only reads the body, verifies `X-Hub-Signature-256`
+//!   with [`pushgate::github::signature::verify`] and answers 202 — the ceiling for any
+//!   webhook door on this machine.
+//! * `service`: the real service ([`pushgate::service::start`]) on a fresh SQLite file, with
+//!   no workers and the reconciler off, so what is measured is ingest only: verify, parse,
+//!   store durably (WAL, `synchronous = FULL`, batched commits), then 202.
+//!
+//! The load generator is a small HTTP/1.1 client over keep-alive `TcpStream`s. Every request
+//! carries the same ~6 KB `pull_request` payload (signed once) and a unique
+//! `X-GitHub-Delivery`, so the service stores each one. Two modes per server:
+//!
+//! * closed loop: [`CLOSED_CONNECTIONS`] connections send back to back for
+//!   [`CLOSED_RUN`] after a [`WARM_UP`] → throughput (202 answers per second) and latency;
+//! * open loop: requests scheduled at [`OPEN_RATE`] per second for [`OPEN_RUN`] (after a
+//!   [`WARM_UP`] at the same rate) over a pool of [`OPEN_CONNECTIONS`] connections. Latency is
+//!   measured from each request's *scheduled* send time, so a server that falls behind shows
+//!   its queueing instead of slowing the generator down (no coordinated omission). The
+//!   scheduler sleeps on tokio's millisecond timer, so up to ~1 ms of that is the generator's.
+//!
+//! It prints a table, the service/baseline throughput ratio, whether the goals hold (service
+//! throughput ≥ 50% of the baseline's; at 2,000 deliveries/s: p99 ≤ 20 ms, the rate reached and
+//! every answer a 202), and checks that the store holds exactly as many pending deliveries as
+//! the service answered 202.
+//!
+//! Run with `cargo bench --bench ingest`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use pushgate::github::{signature, Retry};
+use pushgate::service::{self, Settings};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Mutex};
+
+const SECRET: &[u8] = b"bench webhook secret";
+const KEY: &[u8] = include_bytes!("../fixtures/test-app-key.pem");
+
+const WARM_UP: Duration = Duration::from_secs(1);
+const CLOSED_CONNECTIONS: usize = 32;
+const CLOSED_RUN: Duration = Duration::from_secs(5);
+const OPEN_RATE: u64 = 2_000;
+const OPEN_RUN: Duration = Duration::from_secs(5);
+const OPEN_CONNECTIONS: usize = 64;
+
+const GOAL_RATIO: f64 = 0.5;
+const GOAL_P99: Duration = Duration::from_millis(20);
+
+/// Unique delivery ids across the whole run.
+static DELIVERY: AtomicU64 = AtomicU64::new(1);
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let body = serde_json::to_vec(&payload()).expect("payload serializes");
+    let signature = signature::sign(SECRET, &body);
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "ingest bench: payload {} bytes, {cores} cores; closed loop {CLOSED_CONNECTIONS} \
+         connections × {} s, open loop {OPEN_RATE}/s × {} s over {OPEN_CONNECTIONS} \
+         connections; {} s warm-up before each",
+        body.len(),
+        CLOSED_RUN.as_secs(),
+        OPEN_RUN.as_secs(),
+        WARM_UP.as_secs()
+    );
+
+    // The baseline: verify the signature, answer 202.
+    let baseline_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("baseline listens");
+    let baseline_addr = baseline_listener.local_addr().expect("baseline address");
+    let baseline_router = Router::new()
+        .route("/webhook", post(verify_only))
+        .with_state(Arc::new(SECRET.to_vec()));
+    let baseline = tokio::spawn(async move {
+        axum::serve(baseline_listener, baseline_router)
+            .await
+            .expect("baseline serves");
+    });
+
+    // The real service on a fresh SQLite file; GitHub is an address nothing listens on (with no
+    // workers and no reconciler nothing calls it).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let unused = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port");
+    let settings = Settings {
+        database_url,
+        listen: "127.0.0.1:0".parse().expect("address"),
+        github_api: format!("http://{unused}"),
+        app_id: 1234,
+        private_key: KEY.to_vec(),
+        webhook_secret: SECRET.to_vec(),
+        workers: 0,
+        reconcile_every: Duration::ZERO,
+        wake_every: Duration::from_secs(5),
+        lease: Duration::from_secs(30),
+        retry: Retry {
+            attempts: 4,
+            backoff: Duration::from_millis(20),
+            max_inline_wait: Duration::from_secs(2),
+        },
+        replica: "bench".to_string(),
+    };
+    let service = service::start(settings).await.expect("service starts");
+
+    let baseline_target = Arc::new(Target::new("baseline", baseline_addr, &signature, &body));
+    let service_target = Arc::new(Target::new("service", service.addr, &signature, &body));
+
+    let mut rows = Vec::new();
+    let mut service_accepted = 0;
+    for target in [&baseline_target, &service_target] {
+        let closed = closed_loop(target, CLOSED_CONNECTIONS, WARM_UP, CLOSED_RUN).await;
+        let open = open_loop(target, OPEN_RATE, OPEN_CONNECTIONS, WARM_UP, OPEN_RUN).await;
+        if target.name == "service" {
+            service_accepted = closed.accepted_total + open.accepted_total;
+        }
+        rows.push((
+            target.name,
+            format!("closed {CLOSED_CONNECTIONS} conns"),
+            closed,
+        ));
+        rows.push((target.name, format!("open {OPEN_RATE}/s"), open));
+    }
+
+    println!();
+    println!(
+        "{:<9} {:<16} {:>9} {:>12} {:>9} {:>9} {:>9} {:>8} {:>7}",
+        "server",
+        "mode",
+        "measured",
+        "rate (/s)",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "non-202",
+        "errors"
+    );
+    for (name, mode, outcome) in &rows {
+        let (p50, p99, max) = outcome.percentiles();
+        println!(
+            "{:<9} {:<16} {:>9} {:>12.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>7}",
+            name,
+            mode,
+            outcome.measured(),
+            outcome.rate(),
+            ms(p50),
+            ms(p99),
+            ms(max),
+            outcome.non_202,
+            outcome.errors
+        );
+    }
+    println!();
+
+    let [base_closed, _base_open, svc_closed, svc_open] = [0, 1, 2, 3].map(|i| &rows[i].2);
+    let ratio = svc_closed.rate() / base_closed.rate().max(f64::MIN_POSITIVE);
+    println!(
+        "throughput service/baseline: {:.0} / {:.0} = {:.1}% (goal ≥ {:.0}%): {}",
+        svc_closed.rate(),
+        base_closed.rate(),
+        ratio * 100.0,
+        GOAL_RATIO * 100.0,
+        verdict(ratio >= GOAL_RATIO)
+    );
+    let (_, p99, _) = svc_open.percentiles();
+    let reached = svc_open.rate() >= OPEN_RATE as f64 * 0.99;
+    let clean = svc_open.non_202 == 0 && svc_open.errors == 0;
+    println!(
+        "service at {OPEN_RATE}/s: achieved {:.0}/s, p99 {:.2} ms (goal ≤ {} ms), \
+         {} non-202, {} errors: {}",
+        svc_open.rate(),
+        ms(p99),
+        GOAL_P99.as_millis(),
+        svc_open.non_202,
+        svc_open.errors,
+        verdict(p99 <= GOAL_P99 && reached && clean)
+    );
+
+    let depth = service.store.depth().await.expect("queue depth");
+    println!(
+        "store: {} pending ({} failed, {} done); service answered 202 {} times: {}",
+        depth.pending,
+        depth.failed,
+        depth.done,
+        service_accepted,
+        if depth.pending == service_accepted as i64 {
+            "match"
+        } else {
+            "MISMATCH"
+        }
+    );
+
+    if tokio::time::timeout(
+        Duration::from_secs(5),
+        service.shutdown(Duration::from_secs(1)),
+    )
+    .await
+    .is_err()
+    {
+        eprintln!("service did not shut down within 5 s");
+    }
+    baseline.abort();
+    drop(dir);
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The baseline handler: the signature check and nothing else.
+async fn verify_only(
+    State(secret): State<Arc<Vec<u8>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let header = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if signature::verify(&secret, &body, header) {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+/// A server under load, with the request bytes around the delivery id prepared once.
+struct Target {
+    name: &'static str,
+    addr: SocketAddr,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Target {
+    fn new(name: &'static str, addr: SocketAddr, signature: &str, body: &[u8]) -> Target {
+        let head = format!(
+            "POST /webhook HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: GitHub-Hookshot/bench\r\n\
+             Accept: */*\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             X-GitHub-Event: pull_request\r\nX-GitHub-Hook-ID: 4242\r\n\
+             X-Hub-Signature-256: {signature}\r\nX-GitHub-Delivery: ",
+            body.len()
+        )
+        .into_bytes();
+        let mut tail = b"\r\n\r\n".to_vec();
+        tail.extend_from_slice(body);
+        Target {
+            name,
+            addr,
+            head,
+            tail,
+        }
+    }
+
+    /// Writes the next request, with a fresh delivery id, into `out`.
+    fn request(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let n = DELIVERY.fetch_add(1, Ordering::Relaxed);
+        out.clear();
+        out.extend_from_slice(&self.head);
+        // A GUID-shaped id, like GitHub's; writing into a Vec cannot fail.
+        let _ = write!(out, "5e1f0000-0000-4000-8000-{n:012x}");
+        out.extend_from_slice(&self.tail);
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> io::Result<Conn> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn {
+            stream,
+            buf: Vec::with_capacity(4096),
+        })
+    }
+
+    /// Sends one request and reads the whole answer; returns its status code.
+    async fn exchange(&mut self, request: &[u8]) -> io::Result<u16> {
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        let header_end = loop {
+            if let Some(at) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            self.fill().await?;
+        };
+        let head = std::str::from_utf8(&self.buf[..header_end])
+            .map_err(|_| invalid("response head is not UTF-8"))?;
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse::<u16>().ok())
+            .ok_or_else(|| invalid("bad status line"))?;
+        let mut length = None;
+        for line in lines {
+            if let Some((name, value)) = line.split_once(':') {
+                if name.trim().eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse::<usize>().ok();
+                } else if name.trim().eq_ignore_ascii_case("transfer-encoding") {
+                    return Err(invalid("chunked answers are not supported"));
+                }
+            }
+        }
+        let length = length.ok_or_else(|| invalid("answer without Content-Length"))?;
+        while self.buf.len() < header_end + length {
+            self.fill().await?;
+        }
+        Ok(status)
+    }
+
+    async fn fill(&mut self) -> io::Result<()> {
+        self.buf.reserve(4096);
+        if self.stream.read_buf(&mut self.buf).await? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
+}
+
+fn invalid(message: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+/// A connection that reopens after an I/O error.
+struct Client {
+    target: Arc<Target>,
+    conn: Option<Conn>,
+    request: Vec<u8>,
+}
+
+impl Client {
+    async fn new(target: Arc<Target>) -> Client {
+        let conn = Conn::open(target.addr).await.expect("connects");
+        let request = Vec::with_capacity(target.head.len() + target.tail.len() + 64);
+        Client {
+            target,
+            conn: Some(conn),
+            request,
+        }
+    }
+
+    /// One delivery; `None` on an I/O error (the connection is reopened next time).
+    async fn send(&mut self) -> Option<u16> {
+        self.target.request(&mut self.request);
+        let conn = match self.conn.as_mut() {
+            Some(conn) => conn,
+            None => self.conn.insert(Conn::open(self.target.addr).await.ok()?),
+        };
+        match conn.exchange(&self.request).await {
+            Ok(status) => Some(status),
+            Err(_) => {
+                self.conn = None;
+                None
+            }
+        }
+    }
+}
+
+/// What one phase saw in its measured window.
+#[derive(Default)]
+struct Outcome {
+    latencies: Vec<Duration>,
+    /// 202 answers in the window.
+    accepted: u64,
+    non_202: u64,
+    errors: u64,
+    /// 202 answers including the warm-up (what the store must hold).
+    accepted_total: u64,
+    window: Duration,
+}
+
+impl Outcome {
+    fn merge(&mut self, other: Outcome) {
+        self.latencies.extend(other.latencies);
+        self.accepted += other.accepted;
+        self.non_202 += other.non_202;
+        self.errors += other.errors;
+        self.accepted_total += other.accepted_total;
+    }
+
+    fn record(&mut self, status: Option<u16>, latency: Duration, measured: bool) {
+        if status == Some(202) {
+            self.accepted_total += 1;
+        }
+        if !measured {
+            return;
+        }
+        match status {
+            Some(202) => self.accepted += 1,
+            Some(_) => self.non_202 += 1,
+            None => self.errors += 1,
+        }
+        self.latencies.push(latency);
+    }
+
+    fn measured(&self) -> usize {
+        self.latencies.len()
+    }
+
+    /// 202 answers per second of the window.
+    fn rate(&self) -> f64 {
+        self.accepted as f64 / self.window.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+
+    /// p50, p99 and max (nearest rank).
+    fn percentiles(&self) -> (Duration, Duration, Duration) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let rank = |q: f64| -> Duration {
+            if sorted.is_empty() {
+                return Duration::ZERO;
+            }
+            let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+            sorted[i]
+        };
+        (rank(0.50), rank(0.99), rank(1.0))
+    }
+}
+
+/// `connections` clients send back to back; answers completed in `[warm_up, warm_up + run]`
+/// are measured.
+async fn closed_loop(
+    target: &Arc<Target>,
+    connections: usize,
+    warm_up: Duration,
+    run: Duration,
+) -> Outcome {
+    let start = Instant::now();
+    let from = start + warm_up;
+    let until = from + run;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let target = target.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::new(target).await;
+            let mut outcome = Outcome::default();
+            while Instant::now() < until {
+                let sent = Instant::now();
+                let status = client.send().await;
+                let done = Instant::now();
+                outcome.record(status, done - sent, done >= from && done <= until);
+            }
+            outcome
+        }));
+    }
+    let mut total = Outcome {
+        window: run,
+        ..Outcome::default()
+    };
+    for task in tasks {
+        total.merge(task.await.expect("closed-loop client"));
+    }
+    total
+}
+
+/// Requests scheduled at `rate` per second, served by a pool of `connections` clients; latency
+/// runs from the scheduled send time. Requests scheduled after the warm-up are measured.
+async fn open_loop(
+    target: &Arc<Target>,
+    rate: u64,
+    connections: usize,
+    warm_up: Duration,
+    run: Duration,
+) -> Outcome {
+    let period = Duration::from_secs(1) / rate as u32;
+    let warm_count = (warm_up.as_secs_f64() * rate as f64) as u64;
+    let total = warm_count + (run.as_secs_f64() * rate as f64) as u64;
+    let (jobs, queue) = mpsc::unbounded_channel::<(Instant, bool)>();
+    let queue = Arc::new(Mutex::new(queue));
+
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let target = target.clone();
+        let queue = queue.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::new(target).await;
+            let mut outcome = Outcome::default();
+            let mut last_done = None;
+            loop {
+                let job = queue.lock().await.recv().await;
+                let Some((scheduled, measured)) = job else {
+                    break;
+                };
+                let status = client.send().await;
+                let done = Instant::now();
+                outcome.record(status, done.saturating_duration_since(scheduled), measured);
+                if measured {
+                    last_done = Some(done);
+                }
+            }
+            (outcome, last_done)
+        }));
+    }
+
+    let start = Instant::now() + Duration::from_millis(10);
+    let from = start + period * warm_count as u32;
+    let mut next = 0u64;
+    while next < total {
+        let now = Instant::now();
+        while next < total {
+            let scheduled = start + period * next as u32;
+            if scheduled > now {
+                break;
+            }
+            // The receivers live until this sender is dropped.
+            let _ = jobs.send((scheduled, next >= warm_count));
+            next += 1;
+        }
+        if next < total {
+            tokio::time::sleep_until((start + period * next as u32).into()).await;
+        }
+    }
+    drop(jobs);
+
+    let mut outcome = Outcome::default();
+    let mut last_done = from + run;
+    for task in tasks {
+        let (part, done) = task.await.expect("open-loop client");
+        outcome.merge(part);
+        if let Some(done) = done {
+            last_done = last_done.max(done);
+        }
+    }
+    // The window stretches when the last measured answers come late.
+    outcome.window = last_done - from;
+    outcome
+}
+
+/// A GitHub user object as webhooks carry it.
+fn user(login: &str, id: u64) -> Value {
+    let api = format!("https://api.github.com/users/{login}");
+    json!({
+        "login": login,
+        "id": id,
+        "node_id": format!("MDQ6VXNlcj{id}"),
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{id}?v=4"),
+        "gravatar_id": "",
+        "url": api,
+        "html_url": format!("https://github.com/{login}"),
+        "followers_url": format!("{api}/followers"),
+        "following_url": format!("{api}/following{{/other_user}}"),
+        "gists_url": format!("{api}/gists{{/gist_id}}"),
+        "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{api}/subscriptions"),
+        "organizations_url": format!("{api}/orgs"),
+        "repos_url": format!("{api}/repos"),
+        "events_url": format!("{api}/events{{/privacy}}"),
+        "received_events_url": format!("{api}/received_events"),
+        "type": "User",
+        "site_admin": false
+    })
+}
+
+/// A repository object, with the usual handful of URL templates.
+fn repository(full_name: &str, id: u64) -> Value {
+    let owner = full_name.split('/').next().unwrap_or(full_name);
+    let api = format!("https://api.github.com/repos/{full_name}");
+    json!({
+        "id": id,
+        "node_id": format!("R_kgDO{id}"),
+        "name": full_name.split('/').nth(1).unwrap_or(full_name),
+        "full_name": full_name,
+        "private": false,
+        "owner": user(owner, id + 1),
+        "html_url": format!("https://github.com/{full_name}"),
+        "description": "A type-1 hypervisor, developed the Xen way",
+        "fork": false,
+        "url": api,
+        "branches_url": format!("{api}/branches{{/branch}}"),
+        "commits_url": format!("{api}/commits{{/sha}}"),
+        "compare_url": format!("{api}/compare/{{base}}...{{head}}"),
+        "contents_url": format!("{api}/contents/{{+path}}"),
+        "issues_url": format!("{api}/issues{{/number}}"),
+        "pulls_url": format!("{api}/pulls{{/number}}"),
+        "statuses_url": format!("{api}/statuses/{{sha}}"),
+        "git_url": format!("git://github.com/{full_name}.git"),
+        "ssh_url": format!("git@github.com:{full_name}.git"),
+        "clone_url": format!("https://github.com/{full_name}.git"),
+        "created_at": "2019-03-14T09:26:53Z",
+        "updated_at": "2025-06-02T11:40:07Z",
+        "pushed_at": "2025-06-02T11:39:58Z",
+        "size": 211_832,
+        "stargazers_count": 512,
+        "watchers_count": 512,
+        "language": "C",
+        "forks_count": 97,
+        "open_issues_count": 41,
+        "default_branch": "staging",
+        "topics": ["hypervisor", "virtualization"],
+        "visibility": "public"
+    })
+}
+
+/// A `pull_request` `synchronize` event of about 6 KB.
+fn payload() -> Value {
+    let repo = "xen-like/hypervisor";
+    let api = format!("https://api.github.com/repos/{repo}");
+    let number = 1873;
+    json!({
+        "action": "synchronize",
+        "number": number,
+        "before": "6f1c0a3e5d2b4c7a9e8f0b1d2c3e4f5a6b7c8d9e",
+        "after": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d",
+        "pull_request": {
+            "url": format!("{api}/pulls/{number}"),
+            "id": 2_003_245_771u64,
+            "node_id": "PR_kwDOBench1873",
+            "html_url": format!("https://github.com/{repo}/pull/{number}"),
+            "diff_url": format!("https://github.com/{repo}/pull/{number}.diff"),
+            "patch_url": format!("https://github.com/{repo}/pull/{number}.patch"),
+            "number": number,
+            "state": "open",
+            "locked": false,
+            "title": "x86/shadow: drop the unused OOS snapshot in sh_resync_all()",
+            "user": user("nora-gh", 7_001),
+            "body": "The out-of-sync snapshot taken in sh_resync_all() has not been read \
+                     since the fixup tables were reworked; drop it and the helper that \
+                     filled it.\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
+            "created_at": "2025-06-01T08:12:44Z",
+            "updated_at": "2025-06-02T11:40:07Z",
+            "draft": false,
+            "head": {
+                "label": "nora-gh:shadow-oos",
+                "ref": "shadow-oos",
+                "sha": "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d",
+                "user": user("nora-gh", 7_001),
+                "repo": repository("nora-gh/hypervisor", 88_100)
+            },
+            "base": {
+                "label": "xen-like:staging",
+                "ref": "staging",
+                "sha": "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+                "user": user("xen-like", 5_000),
+                "repo": repository(repo, 77_000)
+            },
+            "author_association": "CONTRIBUTOR",
+            "merged": false,
+            "mergeable_state": "unknown",
+            "comments": 3,
+            "review_comments": 1,
+            "commits": 2,
+            "additions": 14,
+            "deletions": 57,
+            "changed_files": 2
+        },
+        "repository": repository(repo, 77_000),
+        "installation": { "id": 42, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=" },
+        "sender": user("nora-gh", 7_001)
+    })
+}
