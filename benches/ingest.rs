@@ -562,7 +562,7 @@ async fn open_loop(
     outcome
 }
 
-/// A GitHub user object as webhooks carry it.
+/// A GitHub user object as webhooks carry it (a few of its URL templates).
 fn user(login: &str, id: u64) -> Value {
     let api = format!("https://api.github.com/users/{login}");
     json!({
@@ -573,21 +573,13 @@ fn user(login: &str, id: u64) -> Value {
         "gravatar_id": "",
         "url": api,
         "html_url": format!("https://github.com/{login}"),
-        "followers_url": format!("{api}/followers"),
-        "following_url": format!("{api}/following{{/other_user}}"),
-        "gists_url": format!("{api}/gists{{/gist_id}}"),
-        "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
-        "subscriptions_url": format!("{api}/subscriptions"),
-        "organizations_url": format!("{api}/orgs"),
         "repos_url": format!("{api}/repos"),
-        "events_url": format!("{api}/events{{/privacy}}"),
-        "received_events_url": format!("{api}/received_events"),
         "type": "User",
         "site_admin": false
     })
 }
 
-/// A repository object, with the usual handful of URL templates.
+/// A repository object, with a few of its URL templates.
 fn repository(full_name: &str, id: u64) -> Value {
     let owner = full_name.split('/').next().unwrap_or(full_name);
     let api = format!("https://api.github.com/repos/{full_name}");
@@ -602,11 +594,6 @@ fn repository(full_name: &str, id: u64) -> Value {
         "description": "A type-1 hypervisor, developed the Xen way",
         "fork": false,
         "url": api,
-        "branches_url": format!("{api}/branches{{/branch}}"),
-        "commits_url": format!("{api}/commits{{/sha}}"),
-        "compare_url": format!("{api}/compare/{{base}}...{{head}}"),
-        "contents_url": format!("{api}/contents/{{+path}}"),
-        "issues_url": format!("{api}/issues{{/number}}"),
         "pulls_url": format!("{api}/pulls{{/number}}"),
         "statuses_url": format!("{api}/statuses/{{sha}}"),
         "git_url": format!("git://github.com/{full_name}.git"),
