@@ -89,6 +89,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The fields of a webhook payload that route it; everything else is ignored here.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    action: Option<String>,
+    repository: Option<EnvelopeRepository>,
+    installation: Option<EnvelopeInstallation>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeRepository {
+    full_name: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeInstallation {
+    id: Option<i64>,
+}
+
 fn reject(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
@@ -109,35 +127,32 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let Some(delivery_id) = header("x-github-delivery").filter(|d| !d.is_empty()) else {
         return reject(StatusCode::BAD_REQUEST, "missing X-GitHub-Delivery");
     };
-    let payload: Value = match serde_json::from_slice(&body) {
-        Ok(value @ Value::Object(_)) => value,
-        Ok(_) => return reject(StatusCode::BAD_REQUEST, "payload is not a JSON object"),
+    // Only the routing fields are read; the rest is checked to be JSON and kept as received.
+    let head: Envelope = match serde_json::from_slice(&body) {
+        Ok(head) => head,
         Err(e) => {
             state.metrics.delivery(event, "bad_json");
             return reject(
                 StatusCode::BAD_REQUEST,
-                &format!("payload is not JSON: {e}"),
+                &format!("payload is not a JSON object: {e}"),
             );
         }
     };
-    let field = |pointer: &str| {
-        payload
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+    let payload = match String::from_utf8(body.to_vec()) {
+        Ok(text) => text,
+        // serde_json accepted it, so it is UTF-8; this only guards the conversion.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
-        action: field("/action"),
-        repo: field("/repository/full_name"),
-        installation_id: payload
-            .pointer("/installation/id")
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
-        // Stored as received, so nothing GitHub sent is lost.
-        payload: String::from_utf8_lossy(&body).into_owned(),
+        action: head.action.unwrap_or_default(),
+        repo: head
+            .repository
+            .and_then(|r| r.full_name)
+            .unwrap_or_default(),
+        installation_id: head.installation.and_then(|i| i.id).unwrap_or(0),
+        payload,
     };
     let (reply, answer) = oneshot::channel();
     if state.ingest.send(Ingest { delivery, reply }).await.is_err() {
