@@ -64,6 +64,13 @@ pub async fn evaluate(
     let head_sha = text(&pr, "/head/sha");
     let base_sha = text(&pr, "/base/sha");
     let now = ctx.clock.now();
+    let target = Target {
+        installation_id,
+        repo,
+        number: number_,
+        pr: &pr,
+        head_sha: &head_sha,
+    };
 
     if let Some(push) = push.filter(|p| !p.before.is_empty() && p.before != p.after) {
         let compare = gh
@@ -106,19 +113,7 @@ pub async fn evaluate(
                      request can be judged."
                 ),
             };
-            return finish(
-                ctx,
-                gh,
-                installation_id,
-                repo,
-                number_,
-                &pr,
-                &head_sha,
-                false,
-                report,
-                None,
-            )
-            .await;
+            return finish(ctx, gh, &target, false, report, None).await;
         }
     };
     if !policy.maintainer_errors.is_empty() {
@@ -133,19 +128,7 @@ pub async fn evaluate(
                     .collect::<String>()
             ),
         };
-        return finish(
-            ctx,
-            gh,
-            installation_id,
-            repo,
-            number_,
-            &pr,
-            &head_sha,
-            false,
-            report,
-            None,
-        )
-        .await;
+        return finish(ctx, gh, &target, false, report, None).await;
     }
 
     // A PR that edits the config is told whether its new version is valid.
@@ -282,35 +265,34 @@ pub async fn evaluate(
         );
     }
     let wake = verdict.window.open.then_some(verdict.window.ready_at);
-    finish(
-        ctx,
-        gh,
-        installation_id,
-        repo,
-        number_,
-        &pr,
-        &head_sha,
-        satisfied,
-        report,
-        wake,
-    )
-    .await
+    finish(ctx, gh, &target, satisfied, report, wake).await
+}
+
+/// The pull request a verdict is about.
+struct Target<'a> {
+    installation_id: i64,
+    repo: &'a str,
+    number: i64,
+    pr: &'a Value,
+    head_sha: &'a str,
 }
 
 /// Posts the check run and labels, records the verdict, schedules the wake-up.
-#[allow(clippy::too_many_arguments)]
 async fn finish(
     ctx: &Context,
     gh: &Installation,
-    installation_id: i64,
-    repo: &str,
-    number_: i64,
-    pr: &Value,
-    head_sha: &str,
+    target: &Target<'_>,
     satisfied: bool,
     report: Report,
     wake: Option<i64>,
 ) -> Result<Option<Outcome>, HandlerError> {
+    let Target {
+        installation_id,
+        repo,
+        number: number_,
+        pr,
+        head_sha,
+    } = *target;
     post_check(gh, repo, head_sha, satisfied, &report).await?;
     let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
     let (want, drop) = if satisfied {
