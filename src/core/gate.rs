@@ -1,0 +1,870 @@
+//! The staging → master push gate (SPEC §3) as a pure state machine, modelled on Xen's osstest:
+//! each staging tip opens a flight tested against the baseline (master's head); master only
+//! ever fast-forwards to a tested commit; a failure is a regression only if the check passed on
+//! the baseline; a regression is retried once (flaky tests), then bisected to its first bad
+//! commit. Committers can block, unblock and force. Events in, actions out; the edges carry
+//! out the actions (update the ref, re-run a check, point `pushgate/bisect/<n>` refs, report).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// How a required check ended on a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Pending,
+    Passed,
+    Failed,
+}
+
+/// `gate.block_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BlockOn {
+    Regressions,
+    AnyFailure,
+}
+
+/// The gate's settings (`[gate]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Check-run names or status contexts; `*` and `?` allowed.
+    pub required: Vec<String>,
+    /// Failures of these never block.
+    pub allow: Vec<String>,
+    pub block_on: BlockOn,
+    /// Seconds a flight may stay pending.
+    pub timeout: i64,
+}
+
+/// How a flight ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// Every required check passed or was tolerated; `flaky` passed only on retry.
+    Passed {
+        flaky: Vec<String>,
+    },
+    /// A real regression, first bad commit found.
+    Regressed {
+        checks: Vec<String>,
+        culprit: String,
+    },
+    TimedOut,
+    /// Staging moved on without this commit (a rewind), or master already passed it.
+    Abandoned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Testing,
+    /// Binary search over `commits`: `good` is the index of the last known good commit (-1:
+    /// the baseline), `bad` of the first known bad one.
+    Bisecting {
+        checks: Vec<String>,
+        good: i64,
+        bad: i64,
+    },
+    Done(Verdict),
+}
+
+/// One tested staging tip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flight {
+    pub id: u64,
+    pub tip: String,
+    pub baseline: String,
+    /// Baseline (exclusive) to tip (inclusive), oldest first.
+    pub commits: Vec<String>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub phase: Phase,
+    pub retried: BTreeSet<String>,
+}
+
+impl Flight {
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done(_))
+    }
+}
+
+/// A committer's switch, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Switch {
+    pub by: String,
+    pub what: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// Staging now holds `ahead`: its commits not on master, oldest first.
+    StagingMoved {
+        ahead: Vec<String>,
+    },
+    /// A check run or status completed (or restarted: `Pending`).
+    Check {
+        sha: String,
+        name: String,
+        outcome: Outcome,
+    },
+    /// Time passed (timeouts).
+    Tick,
+    Block {
+        by: String,
+        committer: bool,
+        reason: String,
+    },
+    Unblock {
+        by: String,
+        committer: bool,
+    },
+    Force {
+        by: String,
+        committer: bool,
+        sha: String,
+        reason: String,
+    },
+}
+
+/// What the edges must do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// Update master to `to` without force (a fast-forward).
+    AdvanceMaster { to: String, forced: bool },
+    /// Request a re-run of a failed check (once, to rule out a flaky test).
+    Rerun { sha: String, check: String },
+    /// Point `pushgate/bisect/<flight>` at `sha` so CI tests it.
+    Probe { flight: u64, sha: String },
+    /// Delete the flight's bisection ref.
+    EndProbe { flight: u64 },
+    /// A flight ended; report it (dashboard, and the culprit's PR when there is one).
+    Finished { flight: u64, verdict: Verdict },
+    /// A switch was refused (not a committer, or a sha not on staging ahead of master).
+    Refused { by: String, why: String },
+    /// A switch took effect.
+    Switched(Switch),
+}
+
+/// The gate's whole state: plain data, so it can be stored and reloaded after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Gate {
+    pub master: String,
+    /// Staging's commits not on master, oldest first.
+    pub ahead: Vec<String>,
+    /// Latest outcome per commit and check.
+    pub results: BTreeMap<String, BTreeMap<String, Outcome>>,
+    pub flights: Vec<Flight>,
+    pub block: Option<Switch>,
+    pub audit: Vec<Switch>,
+    next_flight: u64,
+}
+
+/// `*` any run of characters, `?` one character.
+pub fn wildcard(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n)
+}
+
+/// Where the required checks of one commit stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    Pending,
+    Complete { failed: Vec<String> },
+}
+
+impl Gate {
+    pub fn new(master: &str) -> Gate {
+        Gate {
+            master: master.to_string(),
+            ..Gate::default()
+        }
+    }
+
+    /// Required checks of `sha`: every literal name, and every observed name matching a glob
+    /// (a glob needs at least one match).
+    pub fn standing(&self, sha: &str, settings: &Settings) -> Standing {
+        let empty = BTreeMap::new();
+        let results = self.results.get(sha).unwrap_or(&empty);
+        let mut failed = Vec::new();
+        for required in &settings.required {
+            let matching: Vec<(&String, &Outcome)> = results
+                .iter()
+                .filter(|(name, _)| wildcard(required, name))
+                .collect();
+            if matching.is_empty() {
+                return Standing::Pending;
+            }
+            for (name, outcome) in matching {
+                match outcome {
+                    Outcome::Pending => return Standing::Pending,
+                    Outcome::Failed => {
+                        if !failed.contains(name) {
+                            failed.push(name.clone());
+                        }
+                    }
+                    Outcome::Passed => {}
+                }
+            }
+        }
+        Standing::Complete { failed }
+    }
+
+    /// The failures that block: not allowed, and (with `block_on = "regressions"`) not
+    /// failing on the baseline too.
+    fn tolerated_filter(
+        &self,
+        failed: Vec<String>,
+        baseline: &str,
+        settings: &Settings,
+    ) -> Vec<String> {
+        failed
+            .into_iter()
+            .filter(|check| !settings.allow.iter().any(|a| wildcard(a, check)))
+            .filter(|check| match settings.block_on {
+                BlockOn::AnyFailure => true,
+                // A regression is a check that did not fail on the baseline.
+                BlockOn::Regressions => self.outcome(baseline, check) != Some(Outcome::Failed),
+            })
+            .collect()
+    }
+
+    /// The blocking failures of `sha` judged against `baseline`; None while checks are pending.
+    pub fn blocking_failures(
+        &self,
+        sha: &str,
+        baseline: &str,
+        settings: &Settings,
+    ) -> Option<Vec<String>> {
+        match self.standing(sha, settings) {
+            Standing::Pending => None,
+            Standing::Complete { failed } => {
+                Some(self.tolerated_filter(failed, baseline, settings))
+            }
+        }
+    }
+
+    fn outcome(&self, sha: &str, check: &str) -> Option<Outcome> {
+        self.results.get(sha).and_then(|r| r.get(check)).copied()
+    }
+
+    fn position(&self, sha: &str) -> Option<usize> {
+        self.ahead.iter().position(|c| c == sha)
+    }
+
+    /// Applies one event at time `now`.
+    pub fn step(&mut self, event: Event, now: i64, settings: &Settings) -> Vec<Action> {
+        let mut actions = Vec::new();
+        match event {
+            Event::StagingMoved { ahead } => {
+                self.ahead = ahead;
+                if let Some(tip) = self.ahead.last().cloned() {
+                    let known = self
+                        .flights
+                        .iter()
+                        .any(|f| f.tip == tip && f.baseline == self.master);
+                    if !known {
+                        self.next_flight += 1;
+                        self.flights.push(Flight {
+                            id: self.next_flight,
+                            tip,
+                            baseline: self.master.clone(),
+                            commits: self.ahead.clone(),
+                            started_at: now,
+                            finished_at: None,
+                            phase: Phase::Testing,
+                            retried: BTreeSet::new(),
+                        });
+                    }
+                }
+            }
+            Event::Check { sha, name, outcome } => {
+                self.results.entry(sha).or_default().insert(name, outcome);
+            }
+            Event::Tick => {}
+            Event::Block {
+                by,
+                committer,
+                reason,
+            } => {
+                if !committer {
+                    actions.push(refused(&by, "only committers can block the gate"));
+                } else {
+                    let switch = Switch {
+                        by,
+                        what: "block".into(),
+                        reason,
+                        at: now,
+                    };
+                    self.block = Some(switch.clone());
+                    self.audit.push(switch.clone());
+                    actions.push(Action::Switched(switch));
+                }
+            }
+            Event::Unblock { by, committer } => {
+                if !committer {
+                    actions.push(refused(&by, "only committers can unblock the gate"));
+                } else {
+                    self.block = None;
+                    let switch = Switch {
+                        by,
+                        what: "unblock".into(),
+                        reason: String::new(),
+                        at: now,
+                    };
+                    self.audit.push(switch.clone());
+                    actions.push(Action::Switched(switch));
+                }
+            }
+            Event::Force {
+                by,
+                committer,
+                sha,
+                reason,
+            } => {
+                if !committer {
+                    actions.push(refused(&by, "only committers can force master"));
+                } else if reason.trim().is_empty() {
+                    actions.push(refused(&by, "a force needs a reason"));
+                } else if let Some(at) = self.position(&sha) {
+                    let switch = Switch {
+                        by,
+                        what: format!("force {sha}"),
+                        reason,
+                        at: now,
+                    };
+                    self.audit.push(switch.clone());
+                    actions.push(Action::Switched(switch));
+                    self.advance(at, true, &mut actions);
+                } else {
+                    actions.push(refused(
+                        &by,
+                        &format!("{sha} is not on staging ahead of master"),
+                    ));
+                }
+            }
+        }
+        self.evaluate(now, settings, &mut actions);
+        actions
+    }
+
+    /// Moves master to `ahead[at]` and forgets what is now behind it.
+    fn advance(&mut self, at: usize, forced: bool, actions: &mut Vec<Action>) {
+        let to = self.ahead[at].clone();
+        actions.push(Action::AdvanceMaster {
+            to: to.clone(),
+            forced,
+        });
+        self.master = to;
+        self.ahead.drain(..=at);
+    }
+
+    fn evaluate(&mut self, now: i64, settings: &Settings, actions: &mut Vec<Action>) {
+        for index in 0..self.flights.len() {
+            if self.flights[index].is_done() {
+                continue;
+            }
+            let flight = self.flights[index].clone();
+            // Staging rewound without this tip, or master already moved past it.
+            if self.position(&flight.tip).is_none() {
+                self.finish(index, Verdict::Abandoned, now, actions);
+                continue;
+            }
+            match flight.phase.clone() {
+                Phase::Testing => self.test(index, now, settings, actions),
+                Phase::Bisecting { checks, good, bad } => {
+                    self.bisect(index, checks, good, bad, false, now, settings, actions)
+                }
+                Phase::Done(_) => {}
+            }
+        }
+        // The newest passed flight still ahead of master advances it, unless blocked.
+        if self.block.is_none() {
+            // Results can change after a flight passed (a re-run in progress, a new failure):
+            // master moves only to a commit that is acceptable now.
+            let best = self
+                .flights
+                .iter()
+                .filter(|f| matches!(f.phase, Phase::Done(Verdict::Passed { .. })))
+                .filter(|f| {
+                    self.blocking_failures(&f.tip, &f.baseline, settings) == Some(Vec::new())
+                })
+                .filter_map(|f| self.position(&f.tip))
+                .max();
+            if let Some(at) = best {
+                self.advance(at, false, actions);
+            }
+        }
+    }
+
+    fn test(&mut self, index: usize, now: i64, settings: &Settings, actions: &mut Vec<Action>) {
+        let flight = &self.flights[index];
+        let failed = match self.standing(&flight.tip, settings) {
+            Standing::Pending => {
+                if now - flight.started_at > settings.timeout {
+                    self.finish(index, Verdict::TimedOut, now, actions);
+                }
+                return;
+            }
+            Standing::Complete { failed } => failed,
+        };
+        let blocking = self.tolerated_filter(failed, &flight.baseline, settings);
+        let fresh: Vec<String> = blocking
+            .iter()
+            .filter(|c| !flight.retried.contains(*c))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            let tip = flight.tip.clone();
+            for check in fresh {
+                actions.push(Action::Rerun {
+                    sha: tip.clone(),
+                    check: check.clone(),
+                });
+                self.results
+                    .entry(tip.clone())
+                    .or_default()
+                    .insert(check.clone(), Outcome::Pending);
+                self.flights[index].retried.insert(check);
+            }
+            return;
+        }
+        if blocking.is_empty() {
+            let flaky: Vec<String> = flight
+                .retried
+                .iter()
+                .filter(|c| self.outcome(&flight.tip, c) == Some(Outcome::Passed))
+                .cloned()
+                .collect();
+            self.finish(index, Verdict::Passed { flaky }, now, actions);
+            return;
+        }
+        if flight.commits.len() > 1 {
+            let bad = flight.commits.len() as i64 - 1;
+            self.flights[index].phase = Phase::Bisecting {
+                checks: blocking.clone(),
+                good: -1,
+                bad,
+            };
+            self.flights[index].started_at = now;
+            self.bisect(index, blocking, -1, bad, true, now, settings, actions);
+        } else {
+            let culprit = flight.tip.clone();
+            self.finish(
+                index,
+                Verdict::Regressed {
+                    checks: blocking,
+                    culprit,
+                },
+                now,
+                actions,
+            );
+        }
+    }
+
+    /// Narrows the search as far as known results allow; asks for the next probe when the
+    /// interval changed (or the search just began).
+    #[allow(clippy::too_many_arguments)]
+    fn bisect(
+        &mut self,
+        index: usize,
+        checks: Vec<String>,
+        mut good: i64,
+        mut bad: i64,
+        mut moved: bool,
+        now: i64,
+        settings: &Settings,
+        actions: &mut Vec<Action>,
+    ) {
+        let id = self.flights[index].id;
+        loop {
+            if bad - good <= 1 {
+                let culprit = self.flights[index].commits[bad as usize].clone();
+                actions.push(Action::EndProbe { flight: id });
+                self.finish(index, Verdict::Regressed { checks, culprit }, now, actions);
+                return;
+            }
+            let probe = good + (bad - good) / 2;
+            let sha = self.flights[index].commits[probe as usize].clone();
+            let outcomes: Vec<Option<Outcome>> =
+                checks.iter().map(|c| self.outcome(&sha, c)).collect();
+            if outcomes.contains(&Some(Outcome::Failed)) {
+                bad = probe;
+                moved = true;
+            } else if outcomes.iter().all(|o| *o == Some(Outcome::Passed)) {
+                good = probe;
+                moved = true;
+            } else {
+                if moved {
+                    actions.push(Action::Probe { flight: id, sha });
+                    self.flights[index].started_at = now;
+                } else if now - self.flights[index].started_at > settings.timeout {
+                    actions.push(Action::EndProbe { flight: id });
+                    self.finish(index, Verdict::TimedOut, now, actions);
+                    return;
+                }
+                self.flights[index].phase = Phase::Bisecting { checks, good, bad };
+                return;
+            }
+        }
+    }
+
+    fn finish(&mut self, index: usize, verdict: Verdict, now: i64, actions: &mut Vec<Action>) {
+        let flight = &mut self.flights[index];
+        flight.phase = Phase::Done(verdict.clone());
+        flight.finished_at = Some(now);
+        actions.push(Action::Finished {
+            flight: flight.id,
+            verdict,
+        });
+    }
+}
+
+fn refused(by: &str, why: &str) -> Action {
+    Action::Refused {
+        by: by.to_string(),
+        why: why.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            required: vec!["build".into(), "test-*".into()],
+            allow: vec!["test-flaky-*".into()],
+            block_on: BlockOn::Regressions,
+            timeout: 6 * 3600,
+        }
+    }
+
+    fn check(gate: &mut Gate, sha: &str, name: &str, outcome: Outcome) -> Vec<Action> {
+        gate.step(
+            Event::Check {
+                sha: sha.into(),
+                name: name.into(),
+                outcome,
+            },
+            0,
+            &settings(),
+        )
+    }
+
+    fn pass_all(gate: &mut Gate, sha: &str) -> Vec<Action> {
+        check(gate, sha, "build", Outcome::Passed);
+        check(gate, sha, "test-unit", Outcome::Passed)
+    }
+
+    fn staging(gate: &mut Gate, ahead: &[&str]) -> Vec<Action> {
+        gate.step(
+            Event::StagingMoved {
+                ahead: ahead.iter().map(|s| s.to_string()).collect(),
+            },
+            0,
+            &settings(),
+        )
+    }
+
+    fn gate_with_green_baseline() -> Gate {
+        let mut gate = Gate::new("B");
+        pass_all(&mut gate, "B");
+        gate
+    }
+
+    fn advanced(actions: &[Action]) -> Option<(String, bool)> {
+        actions.iter().find_map(|a| match a {
+            Action::AdvanceMaster { to, forced } => Some((to.clone(), *forced)),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn green_flight_advances_master() {
+        let mut gate = gate_with_green_baseline();
+        assert!(advanced(&staging(&mut gate, &["s1", "s2"])).is_none());
+        check(&mut gate, "s2", "build", Outcome::Passed);
+        let actions = check(&mut gate, "s2", "test-unit", Outcome::Passed);
+        assert_eq!(advanced(&actions), Some(("s2".into(), false)));
+        assert_eq!(gate.master, "s2");
+        assert!(gate.ahead.is_empty());
+    }
+
+    #[test]
+    fn glob_requires_at_least_one_matching_check() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        let actions = check(&mut gate, "s1", "build", Outcome::Passed);
+        assert!(advanced(&actions).is_none(), "test-* has no result yet");
+    }
+
+    #[test]
+    fn regression_is_retried_once_then_blocks() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        check(&mut gate, "s1", "build", Outcome::Passed);
+        let actions = check(&mut gate, "s1", "test-unit", Outcome::Failed);
+        assert!(actions.contains(&Action::Rerun {
+            sha: "s1".into(),
+            check: "test-unit".into()
+        }));
+        let actions = check(&mut gate, "s1", "test-unit", Outcome::Failed);
+        assert!(advanced(&actions).is_none());
+        assert!(actions.contains(&Action::Finished {
+            flight: 1,
+            verdict: Verdict::Regressed {
+                checks: vec!["test-unit".into()],
+                culprit: "s1".into()
+            }
+        }));
+        assert_eq!(gate.master, "B");
+    }
+
+    #[test]
+    fn failure_that_also_fails_on_the_baseline_does_not_block() {
+        let mut gate = Gate::new("B");
+        check(&mut gate, "B", "build", Outcome::Passed);
+        check(&mut gate, "B", "test-unit", Outcome::Failed);
+        staging(&mut gate, &["s1"]);
+        check(&mut gate, "s1", "build", Outcome::Passed);
+        let actions = check(&mut gate, "s1", "test-unit", Outcome::Failed);
+        assert_eq!(advanced(&actions), Some(("s1".into(), false)));
+        // "any-failure" is bors-like strictness.
+        let strict = Settings {
+            block_on: BlockOn::AnyFailure,
+            ..settings()
+        };
+        let mut gate = Gate::new("B");
+        gate.step(
+            Event::Check {
+                sha: "B".into(),
+                name: "test-unit".into(),
+                outcome: Outcome::Failed,
+            },
+            0,
+            &strict,
+        );
+        gate.step(
+            Event::StagingMoved {
+                ahead: vec!["s1".into()],
+            },
+            0,
+            &strict,
+        );
+        gate.step(
+            Event::Check {
+                sha: "s1".into(),
+                name: "build".into(),
+                outcome: Outcome::Passed,
+            },
+            0,
+            &strict,
+        );
+        let actions = gate.step(
+            Event::Check {
+                sha: "s1".into(),
+                name: "test-unit".into(),
+                outcome: Outcome::Failed,
+            },
+            0,
+            &strict,
+        );
+        assert!(advanced(&actions).is_none());
+    }
+
+    #[test]
+    fn allowlisted_failure_does_not_block() {
+        let mut gate = gate_with_green_baseline();
+        check(&mut gate, "B", "test-flaky-net", Outcome::Passed);
+        staging(&mut gate, &["s1"]);
+        // CI announces its checks as pending first; a glob then waits for all of them.
+        check(&mut gate, "s1", "test-unit", Outcome::Pending);
+        check(&mut gate, "s1", "test-flaky-net", Outcome::Failed);
+        let actions = pass_all(&mut gate, "s1");
+        assert_eq!(advanced(&actions), Some(("s1".into(), false)));
+    }
+
+    #[test]
+    fn flaky_failure_passing_on_retry_is_recorded_and_tolerated() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        check(&mut gate, "s1", "build", Outcome::Passed);
+        check(&mut gate, "s1", "test-unit", Outcome::Failed);
+        let actions = check(&mut gate, "s1", "test-unit", Outcome::Passed);
+        assert_eq!(advanced(&actions), Some(("s1".into(), false)));
+        assert!(actions.contains(&Action::Finished {
+            flight: 1,
+            verdict: Verdict::Passed {
+                flaky: vec!["test-unit".into()]
+            }
+        }));
+    }
+
+    #[test]
+    fn bisection_finds_the_culprit_among_eight_commits() {
+        let commits: Vec<String> = (1..=8).map(|i| format!("c{i}")).collect();
+        let refs: Vec<&str> = commits.iter().map(String::as_str).collect();
+        let culprit = 6; // c6 broke test-unit
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &refs);
+        check(&mut gate, "c8", "build", Outcome::Passed);
+        check(&mut gate, "c8", "test-unit", Outcome::Failed);
+        let mut actions = check(&mut gate, "c8", "test-unit", Outcome::Failed);
+        let mut probes = Vec::new();
+        loop {
+            let probe = actions.iter().find_map(|a| match a {
+                Action::Probe { sha, .. } => Some(sha.clone()),
+                _ => None,
+            });
+            let Some(sha) = probe else { break };
+            probes.push(sha.clone());
+            let n: usize = sha[1..].parse().unwrap();
+            let outcome = if n >= culprit {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            };
+            actions = check(&mut gate, &sha, "test-unit", outcome);
+        }
+        assert!(probes.len() <= 3, "binary search over 8: {probes:?}");
+        assert!(
+            actions.contains(&Action::Finished {
+                flight: 1,
+                verdict: Verdict::Regressed {
+                    checks: vec!["test-unit".into()],
+                    culprit: "c6".into()
+                }
+            }),
+            "{actions:?}"
+        );
+        assert!(actions.contains(&Action::EndProbe { flight: 1 }));
+        assert_eq!(gate.master, "B");
+    }
+
+    #[test]
+    fn superseded_flight_still_advances_master_to_its_tested_ancestor() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        staging(&mut gate, &["s1", "s2"]);
+        assert_eq!(gate.flights.len(), 2);
+        let actions = pass_all(&mut gate, "s1");
+        assert_eq!(advanced(&actions), Some(("s1".into(), false)));
+        assert_eq!(gate.ahead, ["s2"]);
+        let actions = pass_all(&mut gate, "s2");
+        assert_eq!(advanced(&actions), Some(("s2".into(), false)));
+    }
+
+    #[test]
+    fn staging_rewound_abandons_the_flight() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        staging(&mut gate, &["t1"]);
+        let actions = pass_all(&mut gate, "s1");
+        assert!(advanced(&actions).is_none(), "s1 is no longer on staging");
+    }
+
+    #[test]
+    fn pending_too_long_times_out_and_blocks() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        let actions = gate.step(Event::Tick, 6 * 3600 + 1, &settings());
+        assert!(actions.contains(&Action::Finished {
+            flight: 1,
+            verdict: Verdict::TimedOut
+        }));
+        let actions = pass_all(&mut gate, "s1");
+        assert!(advanced(&actions).is_none());
+    }
+
+    #[test]
+    fn committers_block_unblock_and_force_others_are_refused() {
+        let mut gate = gate_with_green_baseline();
+        let s = settings();
+        let refused = gate.step(
+            Event::Block {
+                by: "eve".into(),
+                committer: false,
+                reason: "x".into(),
+            },
+            0,
+            &s,
+        );
+        assert!(matches!(refused[0], Action::Refused { .. }));
+        assert!(gate.block.is_none());
+        gate.step(
+            Event::Block {
+                by: "jan".into(),
+                committer: true,
+                reason: "release".into(),
+            },
+            0,
+            &s,
+        );
+        staging(&mut gate, &["s1"]);
+        assert!(advanced(&pass_all(&mut gate, "s1")).is_none(), "blocked");
+        let actions = gate.step(
+            Event::Unblock {
+                by: "jan".into(),
+                committer: true,
+            },
+            0,
+            &s,
+        );
+        assert_eq!(advanced(&actions), Some(("s1".into(), false)));
+
+        staging(&mut gate, &["s2"]);
+        let refused = gate.step(
+            Event::Force {
+                by: "eve".into(),
+                committer: false,
+                sha: "s2".into(),
+                reason: "pls".into(),
+            },
+            0,
+            &s,
+        );
+        assert!(advanced(&refused).is_none());
+        let wrong = gate.step(
+            Event::Force {
+                by: "jan".into(),
+                committer: true,
+                sha: "zz".into(),
+                reason: "r".into(),
+            },
+            0,
+            &s,
+        );
+        assert!(matches!(wrong[0], Action::Refused { .. }));
+        let forced = gate.step(
+            Event::Force {
+                by: "jan".into(),
+                committer: true,
+                sha: "s2".into(),
+                reason: "CI down".into(),
+            },
+            0,
+            &s,
+        );
+        assert_eq!(advanced(&forced), Some(("s2".into(), true)));
+        assert_eq!(gate.audit.len(), 3, "block, unblock, force are recorded");
+    }
+
+    #[test]
+    fn wildcards_match_check_names() {
+        assert!(wildcard("test-*", "test-unit"));
+        assert!(wildcard("ci/*", "ci/x86/build"));
+        assert!(wildcard("b?ild", "build"));
+        assert!(!wildcard("test-*", "build"));
+        assert!(wildcard("*", ""));
+    }
+}
