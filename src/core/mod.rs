@@ -4,6 +4,7 @@
 pub mod gate;
 pub mod glob;
 pub mod maintainers;
+pub mod merge;
 pub mod people;
 pub mod policy;
 pub mod pull;
