@@ -526,6 +526,31 @@ impl Store {
             .collect()
     }
 
+    /// The push gate's stored state for a repository (JSON), if any.
+    pub async fn gate(&self, repo: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT state FROM gates WHERE repo = $1")
+            .bind(repo)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(row.try_get("state")?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn save_gate(&self, repo: &str, state: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO gates (repo, state, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (repo) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(repo)
+        .bind(state)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn remember_installation(
         &self,
         id: i64,

@@ -15,6 +15,7 @@ use tracing::Instrument;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenPush};
+use crate::handlers::gate;
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::store::{Claimed, NewDelivery};
@@ -216,6 +217,45 @@ impl Worker {
                 })?;
                 acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
                 Ok(Handled::Processed)
+            }
+            ("push", _) => {
+                let gh = self.installation(installation_id)?;
+                let acted = gate::on_push(&self.ctx, &gh, repo, payload).await?;
+                Ok(if acted {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
+            ("check_run", "created" | "completed" | "rerequested") | ("status", _) => {
+                let (sha, name, state) = if d.event == "status" {
+                    (
+                        text(payload, "/sha"),
+                        text(payload, "/context"),
+                        text(payload, "/state"),
+                    )
+                } else {
+                    let state = match text(payload, "/check_run/conclusion") {
+                        c if c.is_empty() => text(payload, "/check_run/status"),
+                        c => c,
+                    };
+                    (
+                        text(payload, "/check_run/head_sha"),
+                        text(payload, "/check_run/name"),
+                        state,
+                    )
+                };
+                let Some(outcome) = gate::outcome_of(&state) else {
+                    return Ok(Handled::Ignored);
+                };
+                let gh = self.installation(installation_id)?;
+                let acted =
+                    gate::on_check(&self.ctx, &gh, repo, payload, &sha, &name, outcome).await?;
+                Ok(if acted {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
             }
             ("installation", "created" | "new_permissions_accepted" | "unsuspend") => {
                 let account = text(payload, "/installation/account/login");

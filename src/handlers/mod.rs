@@ -3,6 +3,7 @@
 //! `Context` holds what they share.
 
 pub mod acks;
+pub mod gate;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};

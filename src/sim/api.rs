@@ -235,6 +235,7 @@ enum Op {
     GetRef(String, String),
     CreateRef(String),
     UpdateRef(String, String),
+    DeleteRef(String, String),
 }
 
 impl Op {
@@ -264,7 +265,8 @@ impl Op {
             | Op::Commits(r)
             | Op::GetRef(r, _)
             | Op::CreateRef(r)
-            | Op::UpdateRef(r, _) => Some(r),
+            | Op::UpdateRef(r, _)
+            | Op::DeleteRef(r, _) => Some(r),
         }
     }
 
@@ -355,6 +357,9 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 ("POST", ["git", "refs"]) => (key::CREATE_REF, Op::CreateRef(r)),
                 ("PATCH", ["git", "refs", "heads", branch @ ..]) if !branch.is_empty() => {
                     (key::UPDATE_REF, Op::UpdateRef(r, branch.join("/")))
+                }
+                ("DELETE", ["git", "refs", "heads", branch @ ..]) if !branch.is_empty() => {
+                    (key::DELETE_REF, Op::DeleteRef(r, branch.join("/")))
                 }
                 _ => return None,
             }
@@ -807,6 +812,17 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             w.set_branch(&full_name, &branch, &sha);
             let r = repo(w, &name)?;
             Ok(Reply::ok(git_ref(r, &branch, &sha)))
+        }
+        Op::DeleteRef(name, branch) => {
+            let r = w.repos.get_mut(&name).ok_or_else(not_found)?;
+            if r.branches.remove(&branch).is_none() {
+                return Err(Reply::error(422, "Reference does not exist"));
+            }
+            Ok(Reply {
+                status: 204,
+                body: Value::Null,
+                headers: vec![],
+            })
         }
     }
 }

@@ -100,6 +100,7 @@ pub mod endpoint {
     pub const GET_REF: &str = "GET /repos/git/ref";
     pub const CREATE_REF: &str = "POST /repos/git/refs";
     pub const UPDATE_REF: &str = "PATCH /repos/git/refs";
+    pub const DELETE_REF: &str = "DELETE /repos/git/refs";
     pub const UNKNOWN: &str = "unknown";
 }
 

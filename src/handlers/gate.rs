@@ -1,0 +1,367 @@
+//! The push gate on GitHub (issue 4, first part): staging pushes and CI results (check runs and
+//! commit statuses) feed `core::gate`; its actions become ref updates — master only by
+//! fast-forward, never forced — re-run requests and bisection refs. The gate's state lives in
+//! the store, so a restart continues where it stopped.
+//!
+//! Not yet here: the dashboard issue, committers' commands and `/pushgate merge`.
+
+use serde_json::{json, Value};
+
+use super::{Context, HandlerError};
+use crate::config::{BlockOn as ConfigBlockOn, Config};
+use crate::core::gate::{Action, BlockOn, Event, Gate, Outcome, Settings};
+use crate::github::{segment, text, Installation, Method};
+
+/// The config that rules the gate: the one on the repository's default branch.
+async fn config(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<Option<Config>, HandlerError> {
+    let default_branch = text(payload, "/repository/default_branch");
+    let branch = if default_branch.is_empty() {
+        "master".to_string()
+    } else {
+        default_branch
+    };
+    let tip = match ref_sha(gh, repo, &branch).await? {
+        Some(sha) => sha,
+        None => return Ok(None),
+    };
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    Ok(policy.config.as_ref().ok().cloned())
+}
+
+fn settings(config: &Config) -> Settings {
+    Settings {
+        required: config.gate.required.clone(),
+        allow: config.gate.allow.clone(),
+        block_on: match config.gate.block_on {
+            ConfigBlockOn::Regressions => BlockOn::Regressions,
+            ConfigBlockOn::AnyFailure => BlockOn::AnyFailure,
+        },
+        timeout: config.gate.timeout.as_secs() as i64,
+    }
+}
+
+async fn ref_sha(
+    gh: &Installation,
+    repo: &str,
+    branch: &str,
+) -> Result<Option<String>, HandlerError> {
+    match gh
+        .api
+        .get(&format!("/repos/{repo}/git/ref/heads/{}", branch))
+        .await
+    {
+        Ok(value) => Ok(Some(text(&value, "/object/sha")).filter(|s| !s.is_empty())),
+        Err(e) if e.not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn load(ctx: &Context, repo: &str, master: &str) -> Gate {
+    match ctx.store.gate(repo).await {
+        Ok(Some(json)) => serde_json::from_str(&json).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "stored gate state unreadable; starting afresh");
+            Gate::new(master)
+        }),
+        _ => Gate::new(master),
+    }
+}
+
+async fn save(ctx: &Context, repo: &str, gate: &Gate) -> Result<(), HandlerError> {
+    let json = serde_json::to_string(gate).map_err(|e| HandlerError::Payload(e.to_string()))?;
+    ctx.store.save_gate(repo, &json, ctx.clock.now()).await?;
+    Ok(())
+}
+
+/// A push: when it moved staging or master, the gate learns staging's commits ahead of master.
+pub async fn on_push(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    if config.gate.required.is_empty() {
+        return Ok(false);
+    }
+    let pushed = text(payload, "/ref");
+    let (staging, master) = (&config.branches.staging, &config.branches.master);
+    if pushed != format!("refs/heads/{staging}") && pushed != format!("refs/heads/{master}") {
+        return Ok(false);
+    }
+    let Some(master_sha) = ref_sha(gh, repo, master).await? else {
+        return Ok(false);
+    };
+    let mut gate = load(ctx, repo, &master_sha).await;
+    let now = ctx.clock.now();
+    // Master is whatever GitHub says: our own advance, or someone else's move. A new baseline's
+    // results may predate the gate hearing of them: read them from GitHub.
+    gate.master = master_sha.clone();
+    if !gate.results.contains_key(&master_sha) {
+        for (name, outcome) in results_on(gh, repo, &master_sha).await? {
+            let event = Event::Check {
+                sha: master_sha.clone(),
+                name,
+                outcome,
+            };
+            gate.step(event, now, &settings(&config));
+        }
+    }
+    let compare = gh
+        .api
+        .get(&format!(
+            "/repos/{repo}/compare/{}...{}",
+            segment(master),
+            segment(staging)
+        ))
+        .await?;
+    let ahead: Vec<String> = if text(&compare, "/status") == "diverged" {
+        tracing::warn!(
+            repo,
+            "staging has diverged from master: nothing can be fast-forwarded"
+        );
+        Vec::new()
+    } else {
+        compare
+            .get("commits")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().map(|c| text(c, "/sha")).collect())
+            .unwrap_or_default()
+    };
+    let actions = gate.step(Event::StagingMoved { ahead }, now, &settings(&config));
+    act(gh, repo, &config, &mut gate, actions).await?;
+    save(ctx, repo, &gate).await?;
+    Ok(true)
+}
+
+/// The check runs and commit statuses GitHub holds for a commit.
+async fn results_on(
+    gh: &Installation,
+    repo: &str,
+    sha: &str,
+) -> Result<Vec<(String, Outcome)>, HandlerError> {
+    let mut results = Vec::new();
+    match gh
+        .api
+        .get(&format!(
+            "/repos/{repo}/commits/{sha}/check-runs?per_page=100"
+        ))
+        .await
+    {
+        Ok(value) => {
+            for run in value
+                .get("check_runs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let state = match text(run, "/conclusion") {
+                    c if c.is_empty() => text(run, "/status"),
+                    c => c,
+                };
+                if let Some(outcome) = outcome_of(&state) {
+                    results.push((text(run, "/name"), outcome));
+                }
+            }
+        }
+        Err(e) if e.not_found() => {}
+        Err(e) => return Err(e.into()),
+    }
+    match gh
+        .api
+        .get(&format!("/repos/{repo}/commits/{sha}/status"))
+        .await
+    {
+        Ok(value) => {
+            for status in value
+                .get("statuses")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(outcome) = outcome_of(&text(status, "/state")) {
+                    results.push((text(status, "/context"), outcome));
+                }
+            }
+        }
+        Err(e) if e.not_found() => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(results)
+}
+
+/// A check run or commit status completed (or restarted).
+pub async fn on_check(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    sha: &str,
+    name: &str,
+    outcome: Outcome,
+) -> Result<bool, HandlerError> {
+    let Some(json) = ctx.store.gate(repo).await? else {
+        return Ok(false);
+    };
+    let Ok(mut gate) = serde_json::from_str::<Gate>(&json) else {
+        return Ok(false);
+    };
+    // Only commits the gate cares about: staging's, and the baselines of its flights.
+    let relevant = gate.master == sha
+        || gate.ahead.iter().any(|c| c == sha)
+        || gate
+            .flights
+            .iter()
+            .any(|f| f.baseline == sha || f.commits.iter().any(|c| c == sha));
+    if !relevant {
+        return Ok(false);
+    }
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    let event = Event::Check {
+        sha: sha.to_string(),
+        name: name.to_string(),
+        outcome,
+    };
+    let actions = gate.step(event, ctx.clock.now(), &settings(&config));
+    act(gh, repo, &config, &mut gate, actions).await?;
+    save(ctx, repo, &gate).await?;
+    Ok(true)
+}
+
+/// How a check run's conclusion or a status's state counts for the gate. GitHub counts
+/// neutral and skipped as passing for required checks; so do we.
+pub fn outcome_of(conclusion_or_state: &str) -> Option<Outcome> {
+    match conclusion_or_state {
+        "success" | "neutral" | "skipped" => Some(Outcome::Passed),
+        "failure" | "error" | "timed_out" | "cancelled" | "action_required" | "startup_failure" => {
+            Some(Outcome::Failed)
+        }
+        "pending" | "queued" | "in_progress" | "requested" | "waiting" => Some(Outcome::Pending),
+        _ => None,
+    }
+}
+
+/// Carries out the gate's actions on GitHub.
+async fn act(
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    gate: &mut Gate,
+    actions: Vec<Action>,
+) -> Result<(), HandlerError> {
+    for action in actions {
+        match action {
+            Action::AdvanceMaster { to, forced } => {
+                let master = &config.branches.master;
+                let update = gh
+                    .api
+                    .call(
+                        Method::Patch,
+                        &format!("/repos/{repo}/git/refs/heads/{}", segment(master)),
+                        // Never forced: GitHub accepts only a fast-forward (SPEC §9).
+                        Some(&json!({ "sha": to, "force": false })),
+                    )
+                    .await;
+                match update {
+                    Ok(_) => tracing::info!(repo, to = %to, forced, "master advanced"),
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    Err(e) => {
+                        // Someone moved master: report, never force; resync from GitHub.
+                        tracing::warn!(repo, to = %to, error = %e, "fast-forward of master rejected; not forcing");
+                        if let Some(actual) = ref_sha(gh, repo, master).await? {
+                            gate.master = actual;
+                        }
+                    }
+                }
+            }
+            Action::Rerun { sha, check } => {
+                let runs = gh
+                    .api
+                    .get(&format!(
+                        "/repos/{repo}/commits/{sha}/check-runs?check_name={}",
+                        segment(&check)
+                    ))
+                    .await;
+                let id = runs
+                    .ok()
+                    .and_then(|v| v.pointer("/check_runs/0/id").and_then(Value::as_i64));
+                match id {
+                    Some(id) => {
+                        if let Err(e) = gh
+                            .api
+                            .call(
+                                Method::Post,
+                                &format!("/repos/{repo}/check-runs/{id}/rerequest"),
+                                None,
+                            )
+                            .await
+                        {
+                            tracing::warn!(repo, sha = %sha, check = %check, error = %e, "re-run request refused; waiting for a fresh result");
+                        }
+                    }
+                    // A commit status cannot be re-requested: its CI posts a fresh one.
+                    None => {
+                        tracing::info!(repo, sha = %sha, check = %check, "waiting for a fresh status")
+                    }
+                }
+            }
+            Action::Probe { flight, sha } => {
+                let branch = format!("pushgate/bisect/{flight}");
+                let created = gh
+                    .api
+                    .call(
+                        Method::Post,
+                        &format!("/repos/{repo}/git/refs"),
+                        Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
+                    )
+                    .await;
+                if created.is_err() {
+                    // The ref exists from an earlier probe: move it (bisection refs are ours).
+                    gh.api
+                        .call(
+                            Method::Patch,
+                            &format!(
+                                "/repos/{repo}/git/refs/heads/{}",
+                                crate::github::path(&branch)
+                            ),
+                            Some(&json!({ "sha": sha, "force": true })),
+                        )
+                        .await?;
+                }
+            }
+            Action::EndProbe { flight } => {
+                let branch = format!("pushgate/bisect/{flight}");
+                if let Err(e) = gh
+                    .api
+                    .call(
+                        Method::Delete,
+                        &format!(
+                            "/repos/{repo}/git/refs/heads/{}",
+                            crate::github::path(&branch)
+                        ),
+                        None,
+                    )
+                    .await
+                {
+                    tracing::warn!(repo, error = %e, "could not delete {branch}");
+                }
+            }
+            Action::Finished { flight, verdict } => {
+                tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
+            }
+            Action::Refused { by, why } => {
+                tracing::info!(repo, by = %by, why = %why, "switch refused")
+            }
+            Action::Switched(switch) => tracing::info!(repo, switch = ?switch, "switch"),
+        }
+    }
+    Ok(())
+}

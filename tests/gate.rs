@@ -1,0 +1,193 @@
+//! The push gate on the fake GitHub (issue 4, first part): staging pushes and CI results in,
+//! master moved only by fast-forward to a tested commit.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+const GATE_CONFIG: &str = r#"
+[acks]
+min_open = "0s"
+
+[gate]
+required = ["build", "test-*"]
+"#;
+
+/// A repository whose master and staging start at the same commit.
+async fn gated() -> World {
+    let world = World::new(GATE_CONFIG).await;
+    let tip = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &tip);
+    world
+}
+
+fn check_run(sha: &str, name: &str, conclusion: &str) -> Value {
+    json!({
+        "action": "completed",
+        "check_run": { "name": name, "head_sha": sha, "status": "completed", "conclusion": conclusion },
+        "repository": { "full_name": REPO, "default_branch": "staging" },
+        "installation": { "id": INSTALLATION },
+    })
+}
+
+fn status(sha: &str, context: &str, state: &str) -> Value {
+    json!({
+        "sha": sha, "context": context, "state": state,
+        "repository": { "full_name": REPO, "default_branch": "staging" },
+        "installation": { "id": INSTALLATION },
+    })
+}
+
+/// CI reports a check run: it exists on GitHub, and its webhook arrives.
+async fn ci_run(world: &World, sha: &str, name: &str, conclusion: &str) {
+    let token = world.gh.mint_token(INSTALLATION);
+    let created = world
+        .http
+        .post(format!("{}/repos/{REPO}/check-runs", world.api))
+        .header("authorization", format!("token {token}"))
+        .json(&json!({
+            "name": name, "head_sha": sha, "status": "completed", "conclusion": conclusion,
+            "output": { "title": name, "summary": "" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    ci(world, &[("check_run", check_run(sha, name, conclusion))]).await;
+}
+
+async fn land_on_staging(world: &World, file: &str) -> String {
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    let sha = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "change",
+        &[(file, Some("x\n"))],
+    );
+    let (status, _) = world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    sha
+}
+
+async fn ci(world: &World, payloads: &[(&str, Value)]) {
+    for (event, payload) in payloads {
+        let (status, _) = world.send(event, payload).await;
+        assert_eq!(status, 202);
+    }
+    world.settle().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn green_flight_advances_master_by_fast_forward() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    let tip = land_on_staging(&world, "a.c").await;
+    // CI that posts check runs and CI that only posts statuses both count.
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "build", "success"))],
+    )
+    .await;
+    assert_eq!(
+        world.gh.branch_tip(REPO, "master").unwrap(),
+        baseline,
+        "test-* still missing"
+    );
+    ci(&world, &[("status", status(&tip, "test-unit", "success"))]).await;
+    wait_until("master to reach the tested tip", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_blocks_master_after_one_retry() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&baseline, "build", "success")),
+            ("check_run", check_run(&baseline, "test-unit", "success")),
+        ],
+    )
+    .await;
+    let tip = land_on_staging(&world, "b.c").await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    // The retry fails again: a real regression.
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), baseline);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_that_also_fails_on_the_baseline_does_not_block() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    // Master's CI ran before the gate heard of any flight: the gate reads it from GitHub.
+    ci_run(&world, &baseline, "build", "success").await;
+    ci_run(&world, &baseline, "test-unit", "failure").await;
+    let tip = land_on_staging(&world, "c.c").await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    wait_until("master to advance", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_fast_forward_is_not_forced() {
+    let world = gated().await;
+    let tip = land_on_staging(&world, "d.c").await;
+    // Someone moves master elsewhere meanwhile.
+    let elsewhere = world.gh.commit(
+        REPO,
+        "master",
+        ("Eve", "eve@x.example", "eve"),
+        "sneaky",
+        &[("e.c", Some("e\n"))],
+    );
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(
+        world.gh.branch_tip(REPO, "master").unwrap(),
+        elsewhere,
+        "master must not be forced"
+    );
+    let depth = world.service().store.depth().await.unwrap();
+    assert_eq!(
+        depth.failed, 0,
+        "a rejected fast-forward is reported, not a failed delivery"
+    );
+}
