@@ -538,6 +538,16 @@ impl Store {
         }
     }
 
+    /// Every stored gate: (repository, state JSON).
+    pub async fn gates(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT repo, state FROM gates ORDER BY repo")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("repo")?, r.try_get("state")?)))
+            .collect()
+    }
+
     pub async fn save_gate(&self, repo: &str, state: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO gates (repo, state, updated_at) VALUES ($1, $2, $3) \

@@ -210,6 +210,11 @@ impl Worker {
                 acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
                 Ok(Handled::Processed)
             }
+            (SYNTHETIC_EVENT, "gate-tick") => {
+                let gh = self.installation(installation_id)?;
+                gate::on_tick(&self.ctx, &gh, repo, payload).await?;
+                Ok(Handled::Processed)
+            }
             (SYNTHETIC_EVENT, _) => {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number.ok_or_else(|| {
@@ -341,21 +346,45 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
     Ok(count)
 }
 
-/// Turns due wake-ups into deliveries.
+/// Turns due wake-ups into deliveries: review windows that ended, and push-gate flights
+/// past their deadline.
 pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
-    let due = ctx.store.take_due_wakeups(ctx.clock.now()).await?;
-    let deliveries: Vec<NewDelivery> = due
-        .iter()
-        .map(|(repo, pr, installation, at)| {
-            synthetic(
-                &format!("wake:{repo}#{pr}@{at}"),
-                repo,
-                *installation,
-                *pr,
-                "window-ended",
-            )
-        })
-        .collect();
+    let now = ctx.clock.now();
+    let mut deliveries = Vec::new();
+    for (repo, state) in ctx.store.gates().await? {
+        let Ok(gate) = serde_json::from_str::<crate::core::gate::Gate>(&state) else {
+            continue;
+        };
+        let Some(installation) = gate.installation else {
+            continue;
+        };
+        if let Some(deadline) = gate.next_deadline().filter(|d| *d < now) {
+            let mut tick = synthetic(
+                &format!("gate-tick:{repo}@{deadline}"),
+                &repo,
+                installation,
+                0,
+                "gate-tick",
+            );
+            tick.payload = json!({
+                "action": "gate-tick",
+                "repository": { "full_name": repo },
+                "installation": { "id": installation },
+            })
+            .to_string();
+            deliveries.push(tick);
+        }
+    }
+    let due = ctx.store.take_due_wakeups(now).await?;
+    deliveries.extend(due.iter().map(|(repo, pr, installation, at)| {
+        synthetic(
+            &format!("wake:{repo}#{pr}@{at}"),
+            repo,
+            *installation,
+            *pr,
+            "window-ended",
+        )
+    }));
     ctx.store
         .insert_deliveries(&deliveries, ctx.clock.now_millis())
         .await?;

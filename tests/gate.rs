@@ -191,3 +191,101 @@ async fn rejected_fast_forward_is_not_forced() {
         "a rejected fast-forward is reported, not a failed delivery"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bisection_finds_the_culprit_among_eight_commits() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    ci_run(&world, &baseline, "build", "success").await;
+    ci_run(&world, &baseline, "test-unit", "success").await;
+    // Eight commits land at once; the sixth breaks test-unit.
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    let mut commits = Vec::new();
+    for i in 1..=8 {
+        let file = format!("f{i}.c");
+        commits.push(world.gh.commit(
+            REPO,
+            "staging",
+            ("Cora", "cora@rest.example", "cora-gh"),
+            &format!("change {i}"),
+            &[(&file, Some("x\n"))],
+        ));
+    }
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    let tip = commits[7].clone();
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    // CI tests whatever pushgate points pushgate/bisect/1 at.
+    let mut probes = Vec::new();
+    while let Some(probe) = world.gh.branch_tip(REPO, "pushgate/bisect/1") {
+        assert!(probes.len() < 4, "too many probes: {probes:?}");
+        let index = commits
+            .iter()
+            .position(|c| *c == probe)
+            .expect("a staging commit");
+        probes.push(index + 1);
+        let conclusion = if index + 1 >= 6 { "failure" } else { "success" };
+        ci(
+            &world,
+            &[("check_run", check_run(&probe, "test-unit", conclusion))],
+        )
+        .await;
+    }
+    assert!(!probes.is_empty(), "bisection probed nothing");
+    let state: serde_json::Value =
+        serde_json::from_str(&world.service().store.gate(REPO).await.unwrap().unwrap()).unwrap();
+    let verdict = &state["flights"][0]["phase"]["Done"]["Regressed"];
+    assert_eq!(verdict["culprit"], commits[5], "{state}");
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), baseline);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flight_pending_past_the_timeout_times_out_and_blocks() {
+    let config = GATE_CONFIG.replace("[gate]\n", "[gate]\ntimeout = \"1h\"\n");
+    let world = World::new(&config).await;
+    let tip0 = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &tip0);
+    let tip = land_on_staging(&world, "t.c").await;
+    // Two hours pass with CI silent; the service's own wake-up times the flight out.
+    world.service().clock.advance(2 * 3600);
+    let store = world.service().store.clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let state = store.gate(REPO).await.unwrap().unwrap_or_default();
+        if state.contains("TimedOut") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "flight never timed out: {state}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Late results do not move master: the timed-out flight blocks.
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip0);
+}

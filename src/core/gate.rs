@@ -75,6 +75,10 @@ pub struct Flight {
     /// Baseline (exclusive) to tip (inclusive), oldest first.
     pub commits: Vec<String>,
     pub started_at: i64,
+    /// When the current phase times out (`started_at + gate.timeout`): the service wakes the
+    /// gate then.
+    #[serde(default)]
+    pub deadline: i64,
     pub finished_at: Option<i64>,
     pub phase: Phase,
     pub retried: BTreeSet<String>,
@@ -157,6 +161,9 @@ pub struct Gate {
     pub flights: Vec<Flight>,
     pub block: Option<Switch>,
     pub audit: Vec<Switch>,
+    /// The GitHub App installation the repository belongs to (for timed wake-ups).
+    #[serde(default)]
+    pub installation: Option<i64>,
     next_flight: u64,
 }
 
@@ -183,6 +190,15 @@ pub enum Standing {
 }
 
 impl Gate {
+    /// The earliest deadline of a running flight: when the service must send a `Tick`.
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.flights
+            .iter()
+            .filter(|f| !f.is_done())
+            .map(|f| f.deadline)
+            .min()
+    }
+
     pub fn new(master: &str) -> Gate {
         Gate {
             master: master.to_string(),
@@ -280,6 +296,7 @@ impl Gate {
                             baseline: self.master.clone(),
                             commits: self.ahead.clone(),
                             started_at: now,
+                            deadline: now.saturating_add(settings.timeout),
                             finished_at: None,
                             phase: Phase::Testing,
                             retried: BTreeSet::new(),
@@ -456,6 +473,7 @@ impl Gate {
                 bad,
             };
             self.flights[index].started_at = now;
+            self.flights[index].deadline = now.saturating_add(settings.timeout);
             self.bisect(index, blocking, -1, bad, true, now, settings, actions);
         } else {
             let culprit = flight.tip.clone();
@@ -507,6 +525,7 @@ impl Gate {
                 if moved {
                     actions.push(Action::Probe { flight: id, sha });
                     self.flights[index].started_at = now;
+                    self.flights[index].deadline = now.saturating_add(settings.timeout);
                 } else if now - self.flights[index].started_at > settings.timeout {
                     actions.push(Action::EndProbe { flight: id });
                     self.finish(index, Verdict::TimedOut, now, actions);

@@ -99,6 +99,10 @@ pub async fn on_push(
         return Ok(false);
     };
     let mut gate = load(ctx, repo, &master_sha).await;
+    let installation = crate::github::number(payload, "/installation/id");
+    if installation > 0 {
+        gate.installation = Some(installation);
+    }
     let now = ctx.clock.now();
     // Master is whatever GitHub says: our own advance, or someone else's move. A new baseline's
     // results may predate the gate hearing of them: read them from GitHub.
@@ -234,6 +238,27 @@ pub async fn on_check(
     act(gh, repo, &config, &mut gate, actions).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
+}
+
+/// A flight's deadline passed: let the gate time it out.
+pub async fn on_tick(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<(), HandlerError> {
+    let Some(json) = ctx.store.gate(repo).await? else {
+        return Ok(());
+    };
+    let Ok(mut gate) = serde_json::from_str::<Gate>(&json) else {
+        return Ok(());
+    };
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(());
+    };
+    let actions = gate.step(Event::Tick, ctx.clock.now(), &settings(&config));
+    act(gh, repo, &config, &mut gate, actions).await?;
+    save(ctx, repo, &gate).await
 }
 
 /// How a check run's conclusion or a status's state counts for the gate. GitHub counts
