@@ -203,6 +203,15 @@ impl Worker {
                 acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
                 Ok(Handled::Processed)
             }
+            ("issue_comment", "created") if payload.pointer("/issue/pull_request").is_none() => {
+                let gh = self.installation(installation_id)?;
+                let acted = gate::on_comment(&self.ctx, &gh, repo, payload).await?;
+                Ok(if acted {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
             ("issue_comment", _) if payload.pointer("/issue/pull_request").is_some() => {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number

@@ -12,6 +12,9 @@ min_open = "0s"
 
 [gate]
 required = ["build", "test-*"]
+
+[identities]
+"cora@rest.example" = "cora-gh"
 "#;
 
 /// A repository whose master and staging start at the same commit.
@@ -288,4 +291,90 @@ async fn flight_pending_past_the_timeout_times_out_and_blocks() {
     )
     .await;
     assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip0);
+}
+
+async fn comment_on_dashboard(world: &World, login: &str, body: &str) {
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let id = world.gh.add_comment(REPO, number, login, body);
+    let (status, _) = world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, number, id),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+}
+
+fn dashboard(world: &World) -> String {
+    let numbers = world.gh.issues_titled(REPO, "pushgate status");
+    assert_eq!(numbers.len(), 1, "exactly one dashboard issue");
+    world.gh.issue(REPO, numbers[0]).unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committers_block_unblock_and_force_from_the_dashboard_others_are_refused() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    let tip = land_on_staging(&world, "g.c").await;
+    assert!(
+        dashboard(&world).contains("## Current flight #1"),
+        "{}",
+        dashboard(&world)
+    );
+
+    comment_on_dashboard(&world, "eve", "/pushgate block I say so").await;
+    assert!(dashboard(&world).contains("**gate:** open"));
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let replies = world.gh.comments_on(REPO, number);
+    assert!(
+        replies
+            .iter()
+            .any(|c| c.body.contains("@eve: only committers can block")),
+        "{replies:?}"
+    );
+
+    comment_on_dashboard(&world, "cora-gh", "/pushgate block release freeze").await;
+    assert!(
+        dashboard(&world).contains("BLOCKED by @cora-gh"),
+        "{}",
+        dashboard(&world)
+    );
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(
+        world.gh.branch_tip(REPO, "master").unwrap(),
+        baseline,
+        "blocked"
+    );
+
+    comment_on_dashboard(&world, "cora-gh", "/pushgate unblock").await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip);
+
+    // A failing commit, forced by a committer with a reason; refused for others.
+    let broken = land_on_staging(&world, "h.c").await;
+    ci(
+        &world,
+        &[("check_run", check_run(&broken, "build", "failure"))],
+    )
+    .await;
+    comment_on_dashboard(&world, "eve", &format!("/pushgate force {broken} trust me")).await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip);
+    comment_on_dashboard(
+        &world,
+        "cora-gh",
+        &format!("/pushgate force {broken} CI runner is down"),
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), broken);
+    let text = dashboard(&world);
+    assert!(text.contains("## Audit log"), "{text}");
+    assert!(text.contains("@cora-gh force"), "{text}");
+    assert!(text.contains("CI runner is down"), "{text}");
 }

@@ -164,6 +164,11 @@ pub struct Gate {
     /// The GitHub App installation the repository belongs to (for timed wake-ups).
     #[serde(default)]
     pub installation: Option<i64>,
+    /// The dashboard issue ("pushgate status") and the text last written to it.
+    #[serde(default)]
+    pub dashboard: Option<i64>,
+    #[serde(default)]
+    pub dashboard_text: String,
     next_flight: u64,
 }
 
@@ -555,6 +560,141 @@ fn refused(by: &str, why: &str) -> Action {
     }
 }
 
+/// A committer's command on the dashboard issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Block { reason: String },
+    Unblock,
+    Force { sha: String, reason: String },
+}
+
+/// Reads `/pushgate block <reason>`, `/pushgate unblock`, `/pushgate force <sha> <reason>`.
+pub fn read_command(body: &str) -> Option<Command> {
+    body.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("/pushgate ")?.trim();
+        let (verb, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let args = args.trim();
+        match verb {
+            "block" => Some(Command::Block {
+                reason: args.to_string(),
+            }),
+            "unblock" => Some(Command::Unblock),
+            "force" => {
+                let (sha, reason) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+                Some(Command::Force {
+                    sha: sha.to_string(),
+                    reason: reason.trim().to_string(),
+                })
+            }
+            _ => None,
+        }
+    })
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The dashboard issue's Markdown: current flight, baseline, required checks, the last 20
+/// flights, blockers and the audit log. `time` formats Unix seconds.
+pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String) -> String {
+    let mut out = String::from("This issue is kept current by pushgate. Committers steer the gate with comments: `/pushgate block <reason>`, `/pushgate unblock`, `/pushgate force <sha> <reason>`.\n\n");
+    out.push_str(&format!(
+        "**master:** `{}` · **staging:** {} commit(s) ahead · **gate:** {}\n\n",
+        short(&gate.master),
+        gate.ahead.len(),
+        match &gate.block {
+            Some(b) => format!("BLOCKED by @{} since {}: {}", b.by, time(b.at), b.reason),
+            None => "open".to_string(),
+        }
+    ));
+    match gate.flights.iter().rev().find(|f| !f.is_done()) {
+        Some(f) => {
+            out.push_str(&format!(
+                "## Current flight #{}\n\nTip `{}` tested against baseline `{}` since {}; {}.\n\n| Required check | On the tip | On the baseline |\n|---|---|---|\n",
+                f.id,
+                short(&f.tip),
+                short(&f.baseline),
+                time(f.started_at),
+                match &f.phase {
+                    Phase::Bisecting { good, bad, .. } => format!("bisecting between commit {} and {} of {}", good + 1, bad + 1, f.commits.len()),
+                    _ => "testing".to_string(),
+                }
+            ));
+            let names: BTreeSet<&String> = gate
+                .results
+                .get(&f.tip)
+                .into_iter()
+                .flatten()
+                .map(|(n, _)| n)
+                .filter(|n| settings.required.iter().any(|r| wildcard(r, n)))
+                .collect();
+            for name in names {
+                let on = |sha: &str| match gate.outcome(sha, name) {
+                    Some(Outcome::Passed) => "✅ passed",
+                    Some(Outcome::Failed) => "❌ failed",
+                    Some(Outcome::Pending) => "⏳ pending",
+                    None => "—",
+                };
+                out.push_str(&format!(
+                    "| {name} | {} | {} |\n",
+                    on(&f.tip),
+                    on(&f.baseline)
+                ));
+            }
+            out.push('\n');
+        }
+        None => out.push_str(
+            "## Current flight\n\nNone: staging has nothing untested ahead of master.\n\n",
+        ),
+    }
+    out.push_str("## Last flights\n\n| Flight | Tip | Result | Duration | Culprit |\n|---|---|---|---|---|\n");
+    for f in gate.flights.iter().rev().filter(|f| f.is_done()).take(20) {
+        let (result, culprit) = match &f.phase {
+            Phase::Done(Verdict::Passed { flaky }) if flaky.is_empty() => {
+                ("passed".to_string(), String::new())
+            }
+            Phase::Done(Verdict::Passed { flaky }) => (
+                format!("passed (flaky: {})", flaky.join(", ")),
+                String::new(),
+            ),
+            Phase::Done(Verdict::Regressed { checks, culprit }) => (
+                format!("regression in {}", checks.join(", ")),
+                format!("`{}`", short(culprit)),
+            ),
+            Phase::Done(Verdict::TimedOut) => ("timed out".to_string(), String::new()),
+            Phase::Done(Verdict::Abandoned) => ("superseded".to_string(), String::new()),
+            _ => (String::new(), String::new()),
+        };
+        let duration = f
+            .finished_at
+            .map(|end| crate::core::pull::human_seconds(end - f.started_at))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| #{} | `{}` | {result} | {duration} | {culprit} |\n",
+            f.id,
+            short(&f.tip)
+        ));
+    }
+    if !gate.audit.is_empty() {
+        out.push_str("\n## Audit log\n\n");
+        for s in gate.audit.iter().rev().take(50) {
+            out.push_str(&format!(
+                "- {}: @{} {}{}\n",
+                time(s.at),
+                s.by,
+                s.what,
+                if s.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", s.reason)
+                }
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -876,6 +1016,51 @@ mod tests {
         );
         assert_eq!(advanced(&forced), Some(("s2".into(), true)));
         assert_eq!(gate.audit.len(), 3, "block, unblock, force are recorded");
+    }
+
+    #[test]
+    fn commands_are_read_from_comments() {
+        assert_eq!(
+            read_command("/pushgate block release freeze"),
+            Some(Command::Block {
+                reason: "release freeze".into()
+            })
+        );
+        assert_eq!(
+            read_command("thanks\n/pushgate unblock"),
+            Some(Command::Unblock)
+        );
+        assert_eq!(
+            read_command("/pushgate force abc123 CI is down"),
+            Some(Command::Force {
+                sha: "abc123".into(),
+                reason: "CI is down".into()
+            })
+        );
+        assert_eq!(read_command("/pushgate merge"), None);
+        assert_eq!(read_command("no command"), None);
+    }
+
+    #[test]
+    fn dashboard_shows_flight_history_and_audit() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        pass_all(&mut gate, "s1");
+        gate.step(
+            Event::Block {
+                by: "jan".into(),
+                committer: true,
+                reason: "freeze".into(),
+            },
+            0,
+            &settings(),
+        );
+        staging(&mut gate, &["s2"]);
+        let text = dashboard(&gate, &settings(), &|t| format!("t{t}"));
+        assert!(text.contains("BLOCKED by @jan since t0: freeze"), "{text}");
+        assert!(text.contains("## Current flight #2"), "{text}");
+        assert!(text.contains("| #1 | `s1` | passed |"), "{text}");
+        assert!(text.contains("- t0: @jan block — freeze"), "{text}");
     }
 
     #[test]

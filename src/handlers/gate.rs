@@ -3,13 +3,14 @@
 //! fast-forward, never forced — re-run requests and bisection refs. The gate's state lives in
 //! the store, so a restart continues where it stopped.
 //!
-//! Not yet here: the dashboard issue, committers' commands and `/pushgate merge`.
+//! Committers steer it from the dashboard issue ("pushgate status"), which pushgate keeps
+//! current. Not yet here: `/pushgate merge`.
 
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError};
 use crate::config::{BlockOn as ConfigBlockOn, Config};
-use crate::core::gate::{Action, BlockOn, Event, Gate, Outcome, Settings};
+use crate::core::gate::{read_command, Action, BlockOn, Command, Event, Gate, Outcome, Settings};
 use crate::github::{segment, text, Installation, Method};
 
 /// The config that rules the gate: the one on the repository's default branch.
@@ -140,6 +141,7 @@ pub async fn on_push(
     };
     let actions = gate.step(Event::StagingMoved { ahead }, now, &settings(&config));
     act(gh, repo, &config, &mut gate, actions).await?;
+    publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
 }
@@ -236,6 +238,7 @@ pub async fn on_check(
     };
     let actions = gate.step(event, ctx.clock.now(), &settings(&config));
     act(gh, repo, &config, &mut gate, actions).await?;
+    publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
 }
@@ -258,7 +261,155 @@ pub async fn on_tick(
     };
     let actions = gate.step(Event::Tick, ctx.clock.now(), &settings(&config));
     act(gh, repo, &config, &mut gate, actions).await?;
+    publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await
+}
+
+/// The title of the dashboard issue.
+pub const DASHBOARD_TITLE: &str = "pushgate status";
+
+/// Creates or updates the dashboard issue when its text changed.
+async fn publish(
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    gate: &mut Gate,
+) -> Result<(), HandlerError> {
+    let text = crate::core::gate::dashboard(gate, &settings(config), &crate::core::pull::utc);
+    if gate.dashboard.is_some() && text == gate.dashboard_text {
+        return Ok(());
+    }
+    match gate.dashboard {
+        Some(number) => {
+            gh.api
+                .call(
+                    Method::Patch,
+                    &format!("/repos/{repo}/issues/{number}"),
+                    Some(&json!({ "body": text })),
+                )
+                .await?;
+        }
+        None => {
+            let created = gh
+                .api
+                .call(
+                    Method::Post,
+                    &format!("/repos/{repo}/issues"),
+                    Some(&json!({ "title": DASHBOARD_TITLE, "body": text })),
+                )
+                .await?;
+            gate.dashboard = Some(crate::github::number(&created, "/number")).filter(|n| *n > 0);
+        }
+    }
+    gate.dashboard_text = text;
+    Ok(())
+}
+
+/// A comment on the dashboard issue: a committer's block, unblock or force.
+pub async fn on_comment(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let Some(command) = read_command(&text(payload, "/comment/body")) else {
+        return Ok(false);
+    };
+    let Some(json) = ctx.store.gate(repo).await? else {
+        return Ok(false);
+    };
+    let Ok(mut gate) = serde_json::from_str::<Gate>(&json) else {
+        return Ok(false);
+    };
+    let issue = crate::github::number(payload, "/issue/number");
+    if gate.dashboard != Some(issue) {
+        return Ok(false);
+    }
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    let by = text(payload, "/comment/user/login");
+    let committer = is_committer(ctx, gh, repo, payload, &config, &by).await?;
+    let event = match command {
+        Command::Block { reason } => Event::Block {
+            by: by.clone(),
+            committer,
+            reason,
+        },
+        Command::Unblock => Event::Unblock {
+            by: by.clone(),
+            committer,
+        },
+        Command::Force { sha, reason } => Event::Force {
+            by: by.clone(),
+            committer,
+            sha,
+            reason,
+        },
+    };
+    let actions = gate.step(event, ctx.clock.now(), &settings(&config));
+    for action in &actions {
+        if let Action::Refused { by, why } = action {
+            gh.api
+                .call(
+                    Method::Post,
+                    &format!("/repos/{repo}/issues/{issue}/comments"),
+                    Some(&json!({ "body": format!("@{by}: {why}; nothing changed.") })),
+                )
+                .await?;
+        }
+    }
+    act(gh, repo, &config, &mut gate, actions).await?;
+    publish(gh, repo, &config, &mut gate).await?;
+    save(ctx, repo, &gate).await?;
+    Ok(true)
+}
+
+/// Committers (`committers.source`): THE REST's maintainers mapped to logins, anyone with
+/// write permission, or an explicit list.
+async fn is_committer(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+    login: &str,
+) -> Result<bool, HandlerError> {
+    use crate::config::CommitterSource;
+    match config.committers.source {
+        CommitterSource::List => Ok(config
+            .committers
+            .list
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(login))),
+        CommitterSource::WritePermission => ctx.can_write(gh, repo, login).await,
+        CommitterSource::TheRest => {
+            let default_branch = text(payload, "/repository/default_branch");
+            let branch = if default_branch.is_empty() {
+                "master".to_string()
+            } else {
+                default_branch
+            };
+            let Some(tip) = ref_sha(gh, repo, &branch).await? else {
+                return Ok(false);
+            };
+            let policy = ctx.policy_files(gh, repo, &tip).await?;
+            let maintainers = policy.matcher.maintainers();
+            let Some(rest) = maintainers.the_rest() else {
+                return Ok(false);
+            };
+            let identities = crate::core::people::Identities::new(policy.mailmap.clone());
+            let people = ctx
+                .people(gh, repo, maintainers, &[], config, &identities)
+                .await?;
+            Ok(people.get(&login.to_lowercase()).is_some_and(|person| {
+                maintainers.sections[rest]
+                    .maintainers
+                    .iter()
+                    .any(|m| identities.same(m, person))
+            }))
+        }
+    }
 }
 
 /// How a check run's conclusion or a status's state counts for the gate. GitHub counts

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::endpoint as key;
 use super::fault::{self, FaultKind};
 use super::shapes::{self, BOT_LOGIN};
-use super::state::{digest40, CheckRun, Comment, Label, Output, Repo, Token, World};
+use super::state::{digest40, CheckRun, Comment, Issue, Label, Output, Repo, Token, World};
 use super::FakeGitHub;
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -236,6 +236,8 @@ enum Op {
     CreateRef(String),
     UpdateRef(String, String),
     DeleteRef(String, String),
+    CreateIssue(String),
+    UpdateIssue(String, u64),
 }
 
 impl Op {
@@ -266,7 +268,9 @@ impl Op {
             | Op::GetRef(r, _)
             | Op::CreateRef(r)
             | Op::UpdateRef(r, _)
-            | Op::DeleteRef(r, _) => Some(r),
+            | Op::DeleteRef(r, _)
+            | Op::CreateIssue(r)
+            | Op::UpdateIssue(r, _) => Some(r),
         }
     }
 
@@ -316,6 +320,10 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 }
                 ("GET", ["issues", n, "comments"]) => {
                     (key::ISSUE_COMMENTS, Op::IssueComments(r, num(n)?))
+                }
+                ("POST", ["issues"]) => (key::CREATE_ISSUE, Op::CreateIssue(r)),
+                ("PATCH", ["issues", n]) if *n != "comments" => {
+                    (key::UPDATE_ISSUE, Op::UpdateIssue(r, num(n)?))
                 }
                 ("POST", ["issues", n, "comments"]) => {
                     (key::CREATE_COMMENT, Op::CreateComment(r, num(n)?))
@@ -528,7 +536,7 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
         }
         Op::IssueComments(name, n) => {
             let r = repo(w, &name)?;
-            if !r.pulls.contains_key(&n) {
+            if !r.has_issue(n) {
                 return Err(not_found());
             }
             let comments = r
@@ -545,7 +553,7 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 .ok_or_else(|| Reply::invalid("\"body\" wasn't supplied."))?;
             let id = w.id();
             let r = repo_mut(w, &name)?;
-            if !r.pulls.contains_key(&n) {
+            if !r.has_issue(n) {
                 return Err(not_found());
             }
             let comment = Comment {
@@ -812,6 +820,46 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             w.set_branch(&full_name, &branch, &sha);
             let r = repo(w, &name)?;
             Ok(Reply::ok(git_ref(r, &branch, &sha)))
+        }
+        Op::CreateIssue(name) => {
+            let body = req.json_object()?;
+            let title = string_field(&body, "title")?
+                .ok_or_else(|| Reply::invalid("\"title\" wasn't supplied."))?;
+            let text = string_field(&body, "body")?.unwrap_or_default();
+            let id = w.id();
+            let r = repo_mut(w, &name)?;
+            let number = r.next_number;
+            r.next_number += 1;
+            let issue = Issue {
+                number,
+                id,
+                title,
+                body: text,
+                user: BOT_LOGIN.to_string(),
+                open: true,
+                labels: Vec::new(),
+                created_at: now,
+                updated_at: now,
+            };
+            let shaped = shapes::plain_issue(r, &issue);
+            r.issues.insert(number, issue);
+            Ok(Reply::created(shaped))
+        }
+        Op::UpdateIssue(name, n) => {
+            let body = req.json_object()?;
+            let r = repo_mut(w, &name)?;
+            let Some(issue) = r.issues.get_mut(&n) else {
+                return Err(not_found());
+            };
+            if let Some(text) = string_field(&body, "body")? {
+                issue.body = text;
+            }
+            if let Some(title) = string_field(&body, "title")? {
+                issue.title = title;
+            }
+            issue.updated_at = now;
+            let issue = issue.clone();
+            Ok(Reply::ok(shapes::plain_issue(r, &issue)))
         }
         Op::DeleteRef(name, branch) => {
             let r = w.repos.get_mut(&name).ok_or_else(not_found)?;

@@ -101,6 +101,8 @@ pub mod endpoint {
     pub const CREATE_REF: &str = "POST /repos/git/refs";
     pub const UPDATE_REF: &str = "PATCH /repos/git/refs";
     pub const DELETE_REF: &str = "DELETE /repos/git/refs";
+    pub const CREATE_ISSUE: &str = "POST /repos/issues";
+    pub const UPDATE_ISSUE: &str = "PATCH /repos/issues/one";
     pub const UNKNOWN: &str = "unknown";
 }
 
@@ -234,6 +236,7 @@ impl FakeGitHub {
                     branches: BTreeMap::new(),
                     commits: Default::default(),
                     pulls: BTreeMap::new(),
+                    issues: BTreeMap::new(),
                     next_number: 1,
                     comments: vec![],
                     check_runs: vec![],
@@ -449,15 +452,39 @@ impl FakeGitHub {
         });
     }
 
-    /// An issue comment on the pull request; returns its id.
+    /// The title and body of issue `number` (not a pull request), if it exists.
+    pub fn issue(&self, repo: &str, number: u64) -> Option<(String, String)> {
+        self.with(|w| {
+            w.repo_mut(repo)
+                .and_then(|r| r.issues.get(&number))
+                .map(|i| (i.title.clone(), i.body.clone()))
+        })
+    }
+
+    /// Numbers of the issues (not pull requests) with this title.
+    pub fn issues_titled(&self, repo: &str, title: &str) -> Vec<u64> {
+        self.with(|w| {
+            w.repo_mut(repo)
+                .map(|r| {
+                    r.issues
+                        .values()
+                        .filter(|i| i.title == title)
+                        .map(|i| i.number)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// An issue comment on the pull request or issue; returns its id.
     pub fn add_comment(&self, repo: &str, number: u64, login: &str, body: &str) -> u64 {
         self.with(|w| {
             let id = w.id();
             let now = w.now();
             let r = w
                 .repo_mut(repo)
-                .filter(|r| r.pulls.contains_key(&number))
-                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+                .filter(|r| r.has_issue(number))
+                .unwrap_or_else(|| panic!("sim: no issue or pull request {repo}#{number}"));
             r.comments.push(Comment {
                 id,
                 issue: number,

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::state::{
-    blob_sha, digest40, CheckRun, Comment, Commit, FileChange, Label, Pull, Repo, Review,
+    blob_sha, digest40, CheckRun, Comment, Commit, FileChange, Issue, Label, Pull, Repo, Review,
 };
 
 pub(crate) const API: &str = "https://api.github.com";
@@ -415,6 +415,41 @@ pub(crate) fn comment(repo: &Repo, c: &Comment) -> Value {
 }
 
 /// The issue side of a pull request, as `issue_comment` webhooks carry it.
+/// An issue that is not a pull request.
+pub(crate) fn plain_issue(repo: &Repo, issue: &Issue) -> Value {
+    let full = &repo.full_name;
+    let n = issue.number;
+    let url = format!("{API}/repos/{full}/issues/{n}");
+    json!({
+        "url": url,
+        "repository_url": format!("{API}/repos/{full}"),
+        "labels_url": format!("{url}/labels{{/name}}"),
+        "comments_url": format!("{url}/comments"),
+        "events_url": format!("{url}/events"),
+        "html_url": format!("{WEB}/{full}/issues/{n}"),
+        "id": issue.id,
+        "node_id": node_id("5:Issue", issue.id),
+        "number": n,
+        "title": issue.title,
+        "user": user(&issue.user),
+        "labels": labels_of(repo, &issue.labels),
+        "state": if issue.open { "open" } else { "closed" },
+        "locked": false,
+        "assignee": null,
+        "assignees": [],
+        "milestone": null,
+        "comments": repo.comments.iter().filter(|c| c.issue == n).count(),
+        "created_at": time(issue.created_at),
+        "updated_at": time(issue.updated_at),
+        "closed_at": null,
+        "author_association": association(repo, &issue.user),
+        "active_lock_reason": null,
+        "body": issue.body,
+        "performed_via_github_app": null,
+        "state_reason": null,
+    })
+}
+
 pub(crate) fn issue_of_pull(repo: &Repo, pr: &Pull) -> Value {
     let full = &repo.full_name;
     let n = pr.number;

@@ -111,6 +111,20 @@ pub(crate) struct Pull {
     pub reviews: Vec<Review>,
 }
 
+/// An issue that is not a pull request (the push gate's dashboard, regression reports).
+#[derive(Debug, Clone)]
+pub(crate) struct Issue {
+    pub number: u64,
+    pub id: u64,
+    pub title: String,
+    pub body: String,
+    pub user: String,
+    pub open: bool,
+    pub labels: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Comment {
     pub id: u64,
@@ -161,6 +175,7 @@ pub(crate) struct Repo {
     pub branches: BTreeMap<String, String>,
     pub commits: HashMap<String, Commit>,
     pub pulls: BTreeMap<u64, Pull>,
+    pub issues: BTreeMap<u64, Issue>,
     /// Pull requests and issues share one number sequence, as on GitHub.
     pub next_number: u64,
     pub comments: Vec<Comment>,
@@ -339,6 +354,11 @@ impl World {
 }
 
 impl Repo {
+    /// Is `n` a pull request or an issue of this repository?
+    pub fn has_issue(&self, n: u64) -> bool {
+        self.pulls.contains_key(&n) || self.issues.contains_key(&n)
+    }
+
     pub fn owner(&self) -> &str {
         self.full_name.split('/').next().unwrap_or_default()
     }
@@ -550,6 +570,7 @@ mod tests {
                 branches: BTreeMap::new(),
                 commits: HashMap::new(),
                 pulls: BTreeMap::new(),
+                issues: BTreeMap::new(),
                 next_number: 1,
                 comments: vec![],
                 check_runs: vec![],

@@ -102,10 +102,11 @@ impl FakeGitHub {
         self.with(|w| {
             let now = w.now();
             let r = find(w, repo);
-            let pr = r
-                .pulls
-                .get(&number)
-                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let issue = match (r.pulls.get(&number), r.issues.get(&number)) {
+                (Some(pr), _) => shapes::issue_of_pull(r, pr),
+                (None, Some(issue)) => shapes::plain_issue(r, issue),
+                (None, None) => panic!("sim: no issue or pull request {repo}#{number}"),
+            };
             let comment = r
                 .comments
                 .iter()
@@ -113,7 +114,7 @@ impl FakeGitHub {
                 .unwrap_or_else(|| panic!("sim: no comment {comment_id} on {repo}#{number}"));
             let fields = json!({
                 "action": "created",
-                "issue": shapes::issue_of_pull(r, pr),
+                "issue": issue,
                 "comment": shapes::comment(r, comment),
             });
             envelope(r, now, &comment.user, fields)
