@@ -20,18 +20,26 @@ async fn config(
     repo: &str,
     payload: &Value,
 ) -> Result<Option<Config>, HandlerError> {
-    let default_branch = text(payload, "/repository/default_branch");
-    let branch = if default_branch.is_empty() {
-        "master".to_string()
-    } else {
-        default_branch
-    };
-    let tip = match ref_sha(gh, repo, &branch).await? {
-        Some(sha) => sha,
-        None => return Ok(None),
+    let Some(tip) = default_tip(gh, repo, payload).await? else {
+        return Ok(None);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;
     Ok(policy.config.as_ref().ok().cloned())
+}
+
+/// The tip of the repository's default branch, where the gate's config and MAINTAINERS live.
+async fn default_tip(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<Option<String>, HandlerError> {
+    let default_branch = text(payload, "/repository/default_branch");
+    let branch = if default_branch.is_empty() {
+        "master"
+    } else {
+        default_branch.as_str()
+    };
+    ref_sha(gh, repo, branch).await
 }
 
 fn settings(config: &Config) -> Settings {
@@ -62,13 +70,24 @@ async fn ref_sha(
     }
 }
 
-async fn load(ctx: &Context, repo: &str, master: &str) -> Gate {
-    match ctx.store.gate(repo).await {
-        Ok(Some(json)) => serde_json::from_str(&json).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "stored gate state unreadable; starting afresh");
-            Gate::new(master)
-        }),
-        _ => Gate::new(master),
+async fn load(ctx: &Context, repo: &str, master: &str) -> Result<Gate, HandlerError> {
+    Ok(stored(ctx, repo)
+        .await?
+        .unwrap_or_else(|| Gate::new(master)))
+}
+
+/// The gate stored for a repository. A state that cannot be read (written by an incompatible
+/// version) is logged and replaced by a fresh gate.
+async fn stored(ctx: &Context, repo: &str) -> Result<Option<Gate>, HandlerError> {
+    let Some(json) = ctx.store.gate(repo).await? else {
+        return Ok(None);
+    };
+    match serde_json::from_str(&json) {
+        Ok(gate) => Ok(Some(gate)),
+        Err(e) => {
+            tracing::warn!(repo, error = %e, "stored gate state unreadable; starting afresh");
+            Ok(None)
+        }
     }
 }
 
@@ -99,7 +118,7 @@ pub async fn on_push(
     let Some(master_sha) = ref_sha(gh, repo, master).await? else {
         return Ok(false);
     };
-    let mut gate = load(ctx, repo, &master_sha).await;
+    let mut gate = load(ctx, repo, &master_sha).await?;
     let installation = crate::github::number(payload, "/installation/id");
     if installation > 0 {
         gate.installation = Some(installation);
@@ -212,10 +231,7 @@ pub async fn on_check(
     name: &str,
     outcome: Outcome,
 ) -> Result<bool, HandlerError> {
-    let Some(json) = ctx.store.gate(repo).await? else {
-        return Ok(false);
-    };
-    let Ok(mut gate) = serde_json::from_str::<Gate>(&json) else {
+    let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(false);
     };
     // Only commits the gate cares about: staging's, and the baselines of its flights.
@@ -250,10 +266,7 @@ pub async fn on_tick(
     repo: &str,
     payload: &Value,
 ) -> Result<(), HandlerError> {
-    let Some(json) = ctx.store.gate(repo).await? else {
-        return Ok(());
-    };
-    let Ok(mut gate) = serde_json::from_str::<Gate>(&json) else {
+    let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(());
     };
     let Some(config) = config(ctx, gh, repo, payload).await? else {
@@ -315,10 +328,7 @@ pub async fn on_comment(
     let Some(command) = read_command(&text(payload, "/comment/body")) else {
         return Ok(false);
     };
-    let Some(json) = ctx.store.gate(repo).await? else {
-        return Ok(false);
-    };
-    let Ok(mut gate) = serde_json::from_str::<Gate>(&json) else {
+    let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(false);
     };
     let issue = crate::github::number(payload, "/issue/number");
@@ -384,13 +394,7 @@ async fn is_committer(
             .any(|l| l.eq_ignore_ascii_case(login))),
         CommitterSource::WritePermission => ctx.can_write(gh, repo, login).await,
         CommitterSource::TheRest => {
-            let default_branch = text(payload, "/repository/default_branch");
-            let branch = if default_branch.is_empty() {
-                "master".to_string()
-            } else {
-                default_branch
-            };
-            let Some(tip) = ref_sha(gh, repo, &branch).await? else {
+            let Some(tip) = default_tip(gh, repo, payload).await? else {
                 return Ok(false);
             };
             let policy = ctx.policy_files(gh, repo, &tip).await?;
