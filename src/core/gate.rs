@@ -172,6 +172,9 @@ pub struct Gate {
     next_flight: u64,
 }
 
+/// How many finished flights the gate remembers (the dashboard shows the last 20).
+pub const HISTORY: usize = 50;
+
 /// `*` any run of characters, `?` one character.
 pub fn wildcard(pattern: &str, name: &str) -> bool {
     fn go(p: &[char], n: &[char]) -> bool {
@@ -376,7 +379,41 @@ impl Gate {
             }
         }
         self.evaluate(now, settings, &mut actions);
+        self.prune();
         actions
+    }
+
+    /// Keeps the state bounded: the last [`HISTORY`] finished flights, and results only for
+    /// commits something still refers to (master, staging, the kept flights).
+    fn prune(&mut self) {
+        let finished = self.flights.iter().filter(|f| f.is_done()).count();
+        if finished > HISTORY {
+            let mut drop = finished - HISTORY;
+            self.flights.retain(|f| {
+                if drop > 0 && f.is_done() {
+                    drop -= 1;
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        let mut keep: BTreeSet<&str> = BTreeSet::new();
+        keep.insert(&self.master);
+        keep.extend(self.ahead.iter().map(String::as_str));
+        for f in &self.flights {
+            keep.insert(&f.tip);
+            keep.insert(&f.baseline);
+            if !f.is_done() {
+                keep.extend(f.commits.iter().map(String::as_str));
+            }
+        }
+        let keep: BTreeSet<String> = keep.into_iter().map(str::to_string).collect();
+        self.results.retain(|sha, _| keep.contains(sha));
+        if self.audit.len() > 4 * HISTORY {
+            let excess = self.audit.len() - 4 * HISTORY;
+            self.audit.drain(..excess);
+        }
     }
 
     /// Moves master to `ahead[at]` and forgets what is now behind it.
@@ -1061,6 +1098,26 @@ mod tests {
         assert!(text.contains("## Current flight #2"), "{text}");
         assert!(text.contains("| #1 | `s1` | passed |"), "{text}");
         assert!(text.contains("- t0: @jan block — freeze"), "{text}");
+    }
+
+    #[test]
+    fn state_stays_bounded_over_many_flights() {
+        let mut gate = gate_with_green_baseline();
+        for i in 0..200 {
+            let sha = format!("s{i}");
+            staging(&mut gate, &[&sha]);
+            pass_all(&mut gate, &sha);
+            assert_eq!(gate.master, sha);
+        }
+        assert_eq!(gate.flights.len(), HISTORY);
+        assert!(
+            gate.results.len() <= HISTORY + 2,
+            "{} results kept",
+            gate.results.len()
+        );
+        // What the current flight needs is still there.
+        staging(&mut gate, &["t1"]);
+        assert!(gate.results.contains_key(&gate.master));
     }
 
     #[test]

@@ -158,7 +158,19 @@ pub async fn on_push(
             .map(|list| list.iter().map(|c| text(c, "/sha")).collect())
             .unwrap_or_default()
     };
-    let actions = gate.step(Event::StagingMoved { ahead }, now, &settings(&config));
+    let tip = ahead.last().cloned();
+    let mut actions = gate.step(Event::StagingMoved { ahead }, now, &settings(&config));
+    // CI may have reported on the new tip before this push reached us.
+    if let Some(tip) = tip.filter(|t| !gate.results.contains_key(t)) {
+        for (name, outcome) in results_on(gh, repo, &tip).await? {
+            let event = Event::Check {
+                sha: tip.clone(),
+                name,
+                outcome,
+            };
+            actions.extend(gate.step(event, now, &settings(&config)));
+        }
+    }
     act(gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
