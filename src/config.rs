@@ -177,7 +177,10 @@ pub enum MergeMethod {
 #[serde(deny_unknown_fields, default)]
 pub struct Merge {
     pub method: MergeMethod,
+    /// Check runs or statuses that must pass on the PR's head before `/pushgate merge`.
     pub pr_required: Vec<String>,
+    /// Labels that hold a PR back from `/pushgate merge`.
+    pub blocking_labels: Vec<String>,
 }
 
 impl Default for Merge {
@@ -185,6 +188,7 @@ impl Default for Merge {
         Merge {
             method: MergeMethod::RebaseTrailers,
             pr_required: Vec::new(),
+            blocking_labels: vec!["do-not-merge".to_string()],
         }
     }
 }

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenPush};
-use crate::handlers::gate;
+use crate::handlers::{gate, merge};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::store::{Claimed, NewDelivery};
@@ -216,7 +216,15 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("comment without issue".into()))?;
-                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                let asks =
+                    d.action == "created" && merge::asks_for_merge(&text(payload, "/comment/body"));
+                if asks {
+                    merge::on_command(&self.ctx, &gh, installation_id, repo, number_, payload)
+                        .await?;
+                } else {
+                    acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
+                        .await?;
+                }
                 Ok(Handled::Processed)
             }
             (SYNTHETIC_EVENT, "gate-tick") => {

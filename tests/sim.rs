@@ -776,3 +776,495 @@ async fn webhook_payloads_carry_installation_repository_and_sender() {
     assert_eq!(installed["installation"]["id"], INSTALLATION);
     assert_eq!(installed["repositories"][0]["full_name"], REPO);
 }
+
+async fn git_commit(client: &Client, sha: &str) -> Value {
+    let got = client
+        .get(&format!("/repos/{REPO}/git/commits/{sha}"))
+        .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    got.body
+}
+
+async fn patch(client: &Client, path: &str, body: Value) -> Answer {
+    client.call(Method::PATCH, path, Some(body)).await
+}
+
+fn decoded_content(answer: &Answer) -> Option<String> {
+    answer.body["content"]
+        .as_str()
+        .and_then(base64::decode)
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+fn tree_paths(tree: &Value) -> Vec<String> {
+    logins(&tree["tree"], "/path")
+}
+
+#[tokio::test]
+async fn a_commit_is_recreated_on_another_tip_and_fast_forwarded() {
+    let (gh, client) = world().await;
+    let fork_point = gh.branch_tip(REPO, "master").unwrap_or_default();
+    let topic = gh.commit(
+        REPO,
+        "topic",
+        bob(),
+        "sched: tidy up\n\nSigned-off-by: Bob",
+        &[
+            ("xen/common/sched.c", Some("int a;\nint c;\n")),
+            ("xen/common/new.c", Some("void f(void);\n")),
+            ("docs/old.txt", None),
+        ],
+    );
+    gh.advance(60);
+    let master = gh.commit(
+        REPO,
+        "master",
+        alice(),
+        "README",
+        &[("README", Some("Xen\n"))],
+    );
+
+    let original = git_commit(&client, &topic).await;
+    assert_eq!(original["sha"], topic.as_str());
+    assert_eq!(original["message"], "sched: tidy up\n\nSigned-off-by: Bob");
+    assert_eq!(original["author"]["name"], "Bob Contributor");
+    assert_eq!(original["author"]["email"], "Bob@Example.com");
+    assert_eq!(original["author"]["date"], "2023-11-14T22:13:20Z");
+    assert_eq!(original["committer"]["name"], "Bob Contributor");
+    assert_eq!(original["parents"][0]["sha"], fork_point.as_str());
+    assert_eq!(original["verification"]["verified"], false);
+    assert_eq!(original["verification"]["reason"], "unsigned");
+    assert_eq!(original["tree"]["sha"].as_str().map(str::len), Some(40));
+    assert!(original["node_id"].is_string() && original["html_url"].is_string());
+
+    // The files the commit changed, each with its status and blob sha.
+    let cmp = client
+        .get(&format!("/repos/{REPO}/compare/{fork_point}...{topic}"))
+        .await;
+    let files = cmp.body["files"].as_array().cloned().unwrap_or_default();
+    let changed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|f| {
+            (
+                f["filename"].as_str().unwrap_or_default(),
+                f["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        vec![
+            ("docs/old.txt", "removed"),
+            ("xen/common/new.c", "added"),
+            ("xen/common/sched.c", "modified"),
+        ]
+    );
+    let sched = client
+        .get(&format!(
+            "/repos/{REPO}/contents/xen/common/sched.c?ref={topic}"
+        ))
+        .await;
+    assert_eq!(files[2]["sha"], sched.body["sha"]);
+
+    // Re-create it on master's tip: master's tree with the same changes.
+    let base_tree = git_commit(&client, &master).await["tree"]["sha"].clone();
+    let entries: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            let sha = if f["status"] == "removed" {
+                Value::Null
+            } else {
+                f["sha"].clone()
+            };
+            json!({"path": f["filename"], "mode": "100644", "type": "blob", "sha": sha})
+        })
+        .collect();
+    let tree = client
+        .post(
+            &format!("/repos/{REPO}/git/trees"),
+            json!({"base_tree": base_tree, "tree": entries}),
+        )
+        .await;
+    assert_eq!(tree.status, 201, "{}", tree.body);
+    assert_eq!(tree.body["truncated"], false);
+    assert_eq!(
+        tree_paths(&tree.body),
+        vec![
+            "MAINTAINERS",
+            "README",
+            "xen/common/new.c",
+            "xen/common/sched.c"
+        ]
+    );
+    let entry = &tree.body["tree"][3];
+    assert_eq!(entry["sha"], sched.body["sha"]);
+    assert_eq!(entry["size"], 14);
+    assert_eq!(entry["type"], "blob");
+    assert!(entry["url"]
+        .as_str()
+        .is_some_and(|u| u.contains("/git/blobs/")));
+
+    let created = client
+        .post(
+            &format!("/repos/{REPO}/git/commits"),
+            json!({
+                "message": original["message"],
+                "tree": tree.body["sha"],
+                "parents": [master],
+                "author": original["author"],
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let sha = created.body["sha"].as_str().unwrap_or_default().to_string();
+    assert_eq!(created.body["tree"]["sha"], tree.body["sha"]);
+    assert_eq!(created.body["parents"][0]["sha"], master.as_str());
+    assert_eq!(created.body["author"], original["author"]);
+    // The committer defaults to the author.
+    assert_eq!(created.body["committer"], original["author"]);
+    assert_eq!(git_commit(&client, &sha).await, created.body);
+    assert_eq!(
+        gh.commit_message(REPO, &sha).as_deref(),
+        Some("sched: tidy up\n\nSigned-off-by: Bob")
+    );
+    assert_eq!(gh.commit_parents(REPO, &sha), vec![master.clone()]);
+    assert_eq!(
+        gh.commit_parents(REPO, "no-such-commit"),
+        Vec::<String>::new()
+    );
+    // A commit object is on no branch until a ref points at it.
+    assert_eq!(gh.branch_tip(REPO, "master"), Some(master.clone()));
+
+    let cmp = client
+        .get(&format!("/repos/{REPO}/compare/master...{sha}"))
+        .await;
+    assert_eq!(cmp.body["status"], "ahead");
+    assert_eq!(cmp.body["files"].as_array().map(Vec::len), Some(3));
+
+    let moved = patch(
+        &client,
+        &format!("/repos/{REPO}/git/refs/heads/master"),
+        json!({"sha": sha, "force": false}),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(gh.branch_tip(REPO, "master"), Some(sha.clone()));
+
+    let sched = client
+        .get(&format!("/repos/{REPO}/contents/xen/common/sched.c"))
+        .await;
+    assert_eq!(decoded_content(&sched).as_deref(), Some("int a;\nint c;\n"));
+    let readme = client.get(&format!("/repos/{REPO}/contents/README")).await;
+    assert_eq!(decoded_content(&readme).as_deref(), Some("Xen\n"));
+    let gone = client
+        .get(&format!("/repos/{REPO}/contents/docs/old.txt"))
+        .await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(
+        gh.file_at(REPO, "master", "xen/common/new.c").as_deref(),
+        Some("void f(void);\n")
+    );
+
+    // Bob's e-mail is linked to his account, as GitHub links it.
+    let log = client
+        .get(&format!("/repos/{REPO}/commits?sha=master"))
+        .await;
+    assert_eq!(log.body[0]["sha"], sha.as_str());
+    assert_eq!(log.body[0]["author"]["login"], "bob");
+    assert_eq!(log.body[0]["commit"]["tree"]["sha"], tree.body["sha"]);
+
+    // The old tip is no longer an ancestor of the topic commit: no fast-forward there.
+    let rewind = patch(
+        &client,
+        &format!("/repos/{REPO}/git/refs/heads/master"),
+        json!({"sha": topic, "force": false}),
+    )
+    .await;
+    assert_eq!(rewind.status, 422);
+}
+
+#[tokio::test]
+async fn git_commits_without_a_linked_author_have_no_author_account() {
+    let (gh, client) = world().await;
+    let master = gh.branch_tip(REPO, "master").unwrap_or_default();
+    let base_tree = git_commit(&client, &master).await["tree"]["sha"].clone();
+    let tree = client
+        .post(
+            &format!("/repos/{REPO}/git/trees"),
+            json!({"base_tree": base_tree, "tree": [{"path": "x", "mode": "100644", "type": "blob", "content": "x\n"}]}),
+        )
+        .await;
+    let stranger = client
+        .post(
+            &format!("/repos/{REPO}/git/commits"),
+            json!({
+                "message": "x",
+                "tree": tree.body["sha"],
+                "parents": [master],
+                "author": {"name": "Nobody", "email": "nobody@nowhere.invalid", "date": "2024-01-02T03:04:05Z"},
+                "committer": {"name": "Gate", "email": "gate@nowhere.invalid"},
+            }),
+        )
+        .await;
+    assert_eq!(stranger.status, 201, "{}", stranger.body);
+    assert_eq!(stranger.body["author"]["date"], "2024-01-02T03:04:05Z");
+    assert_eq!(stranger.body["committer"]["name"], "Gate");
+    assert_eq!(stranger.body["committer"]["date"], "2023-11-14T22:13:20Z");
+    let sha = stranger.body["sha"].as_str().unwrap_or_default();
+    let log = client
+        .get(&format!("/repos/{REPO}/commits?sha={sha}"))
+        .await;
+    assert_eq!(log.body[0]["sha"], sha);
+    assert_eq!(log.body[0]["author"], Value::Null);
+    assert_eq!(log.body[0]["committer"], Value::Null);
+    assert_eq!(log.body[0]["commit"]["author"]["name"], "Nobody");
+
+    // Without author nor committer, the App's bot made it.
+    let anonymous = client
+        .post(
+            &format!("/repos/{REPO}/git/commits"),
+            json!({"message": "y", "tree": tree.body["sha"], "parents": [sha]}),
+        )
+        .await;
+    assert_eq!(anonymous.status, 201);
+    assert_eq!(anonymous.body["author"]["name"], BOT_LOGIN);
+    let sha = anonymous.body["sha"].as_str().unwrap_or_default();
+    let log = client
+        .get(&format!("/repos/{REPO}/commits?sha={sha}"))
+        .await;
+    assert_eq!(log.body[0]["author"]["login"], BOT_LOGIN);
+    assert_eq!(gh.calls(endpoint::CREATE_GIT_COMMIT), 2);
+    assert_eq!(gh.calls(endpoint::CREATE_TREE), 1);
+    assert_eq!(gh.calls(endpoint::GIT_COMMIT), 1);
+}
+
+#[tokio::test]
+async fn tree_entries_set_content_reuse_blobs_and_delete_paths() {
+    let (gh, client) = world().await;
+    let master = gh.branch_tip(REPO, "master").unwrap_or_default();
+    let base_tree = git_commit(&client, &master).await["tree"]["sha"].clone();
+
+    let edited = client
+        .post(
+            &format!("/repos/{REPO}/git/trees"),
+            json!({"base_tree": base_tree, "tree": [
+                {"path": "docs/new.txt", "mode": "100644", "type": "blob", "content": "new\n"},
+                {"path": "docs/old.txt", "mode": "100644", "type": "blob", "sha": null},
+            ]}),
+        )
+        .await;
+    assert_eq!(edited.status, 201, "{}", edited.body);
+    assert_eq!(
+        tree_paths(&edited.body),
+        vec!["MAINTAINERS", "docs/new.txt", "xen/common/sched.c"]
+    );
+    let new_blob = edited.body["tree"][1]["sha"].clone();
+
+    // A blob made by an inline content is reusable by sha; no base tree: only the entries.
+    let fresh = client
+        .post(
+            &format!("/repos/{REPO}/git/trees"),
+            json!({"tree": [{"path": "copy.txt", "mode": "100644", "type": "blob", "sha": new_blob}]}),
+        )
+        .await;
+    assert_eq!(fresh.status, 201, "{}", fresh.body);
+    assert_eq!(tree_paths(&fresh.body), vec!["copy.txt"]);
+
+    // Deleting a directory deletes what is under it.
+    let pruned = client
+        .post(
+            &format!("/repos/{REPO}/git/trees"),
+            json!({"base_tree": base_tree, "tree": [{"path": "xen", "mode": "100644", "type": "blob", "sha": null}]}),
+        )
+        .await;
+    assert_eq!(
+        tree_paths(&pruned.body),
+        vec!["MAINTAINERS", "docs/old.txt"]
+    );
+
+    // The same files make the same tree.
+    let again = client
+        .post(
+            &format!("/repos/{REPO}/git/trees"),
+            json!({"base_tree": base_tree, "tree": []}),
+        )
+        .await;
+    assert_eq!(again.body["sha"], base_tree);
+
+    let commit = client
+        .post(
+            &format!("/repos/{REPO}/git/commits"),
+            json!({"message": "docs", "tree": edited.body["sha"], "parents": [master]}),
+        )
+        .await;
+    let sha = commit.body["sha"].as_str().unwrap_or_default().to_string();
+    let cmp = client
+        .get(&format!("/repos/{REPO}/compare/{master}...{sha}"))
+        .await;
+    let changed: Vec<(String, String, String)> = cmp.body["files"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (s("filename"), s("status"), s("sha"))
+        })
+        .collect();
+    assert_eq!(changed.len(), 2);
+    assert_eq!(changed[0].0, "docs/new.txt");
+    assert_eq!(changed[0].1, "added");
+    assert_eq!(Value::String(changed[0].2.clone()), new_blob);
+    assert_eq!(
+        (changed[1].0.as_str(), changed[1].1.as_str()),
+        ("docs/old.txt", "removed")
+    );
+    assert_eq!(changed[1].2.len(), 40);
+}
+
+#[tokio::test]
+async fn unknown_trees_parents_and_blobs_are_refused() {
+    let (gh, client) = world().await;
+    let master = gh.branch_tip(REPO, "master").unwrap_or_default();
+    let base_tree = git_commit(&client, &master).await["tree"]["sha"].clone();
+    let nowhere = "0123456789abcdef0123456789abcdef01234567";
+    let trees = format!("/repos/{REPO}/git/trees");
+    let commits = format!("/repos/{REPO}/git/commits");
+
+    let bad_blob = client
+        .post(
+            &trees,
+            json!({"base_tree": base_tree, "tree": [{"path": "f", "mode": "100644", "type": "blob", "sha": nowhere}]}),
+        )
+        .await;
+    assert_eq!(bad_blob.status, 422);
+    assert_eq!(
+        bad_blob.body["message"],
+        format!("tree.sha {nowhere} is not a valid blob")
+    );
+    let bad_base = client
+        .post(&trees, json!({"base_tree": nowhere, "tree": []}))
+        .await;
+    assert_eq!(bad_base.status, 422);
+    assert_eq!(
+        bad_base.body["message"],
+        "base_tree is not a valid tree oid"
+    );
+    // A commit sha is not a tree sha.
+    let commit_as_tree = client
+        .post(&trees, json!({"base_tree": master, "tree": []}))
+        .await;
+    assert_eq!(commit_as_tree.status, 422);
+    for entry in [
+        json!({"path": "f", "mode": "100644", "type": "blob", "sha": nowhere, "content": "x"}),
+        json!({"path": "f", "mode": "100644", "type": "blob"}),
+        json!({"path": "/f", "mode": "100644", "type": "blob", "content": "x"}),
+        json!({"path": "a/../f", "mode": "100644", "type": "blob", "content": "x"}),
+        json!({"path": "d", "mode": "040000", "type": "tree", "sha": nowhere}),
+        json!({"path": "MAINTAINERS/f", "mode": "100644", "type": "blob", "content": "x"}),
+    ] {
+        let refused = client
+            .post(&trees, json!({"base_tree": base_tree, "tree": [entry]}))
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body["message"].is_string());
+    }
+    let no_tree = client.post(&trees, json!({"base_tree": base_tree})).await;
+    assert_eq!(no_tree.status, 422);
+
+    let bad_tree = client
+        .post(
+            &commits,
+            json!({"message": "m", "tree": nowhere, "parents": [master]}),
+        )
+        .await;
+    assert_eq!(bad_tree.status, 422);
+    assert_eq!(bad_tree.body["message"], "Tree SHA does not exist");
+    let bad_parent = client
+        .post(
+            &commits,
+            json!({"message": "m", "tree": base_tree, "parents": [nowhere]}),
+        )
+        .await;
+    assert_eq!(bad_parent.status, 422);
+    assert_eq!(
+        bad_parent.body["message"],
+        "Parent SHA does not exist or is not a commit object"
+    );
+    let bad_date = client
+        .post(
+            &commits,
+            json!({"message": "m", "tree": base_tree, "parents": [master],
+                   "author": {"name": "A", "email": "a@x", "date": "yesterday"}}),
+        )
+        .await;
+    assert_eq!(bad_date.status, 422);
+    let no_message = client
+        .post(&commits, json!({"tree": base_tree, "parents": [master]}))
+        .await;
+    assert_eq!(no_message.status, 422);
+    let not_json = client.call(Method::POST, &commits, None).await;
+    assert_eq!(not_json.status, 400);
+
+    let missing = client
+        .get(&format!("/repos/{REPO}/git/commits/{nowhere}"))
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.body["message"], "Not Found");
+    assert_eq!(gh.branch_tip(REPO, "master"), Some(master));
+}
+
+#[tokio::test]
+async fn pull_requests_are_closed_retitled_and_reopened() {
+    let (gh, client) = world().await;
+    gh.commit(REPO, "topic", bob(), "t", &[("t", Some("1"))]);
+    let number = gh.open_pr(REPO, "bob", "topic", "master", "topic");
+    assert_eq!(gh.pr_state(REPO, number), "open");
+    gh.advance(30);
+
+    let url = format!("/repos/{REPO}/pulls/{number}");
+    let closed = patch(
+        &client,
+        &url,
+        json!({"state": "closed", "title": "Superseded", "body": "Pushed as abc."}),
+    )
+    .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    assert_eq!(closed.body["state"], "closed");
+    assert_eq!(closed.body["title"], "Superseded");
+    assert_eq!(closed.body["body"], "Pushed as abc.");
+    assert_eq!(closed.body["merged"], false);
+    assert_eq!(closed.body["closed_at"], "2023-11-14T22:13:50Z");
+    assert_eq!(gh.pr_state(REPO, number), "closed");
+    let open = client.get(&format!("/repos/{REPO}/pulls")).await;
+    assert_eq!(open.body, json!([]));
+    let all_closed = client
+        .get(&format!("/repos/{REPO}/pulls?state=closed"))
+        .await;
+    assert_eq!(all_closed.body[0]["number"], number);
+
+    let invalid = patch(&client, &url, json!({"state": "merged"})).await;
+    assert_eq!(invalid.status, 422);
+    assert_eq!(invalid.body["message"], "Validation Failed");
+
+    // Reopening catches up with a head pushed while closed.
+    let head = gh.commit(REPO, "topic", bob(), "t2", &[("t", Some("2"))]);
+    let reopened = patch(&client, &url, json!({"state": "open"})).await;
+    assert_eq!(reopened.status, 200);
+    assert_eq!(reopened.body["state"], "open");
+    assert_eq!(reopened.body["closed_at"], Value::Null);
+    assert_eq!(reopened.body["head"]["sha"], head.as_str());
+    assert_eq!(gh.pr_state(REPO, number), "open");
+
+    gh.merge_pr(REPO, number, "alice");
+    let merged = patch(&client, &url, json!({"state": "open"})).await;
+    assert_eq!(merged.status, 422);
+    let missing = patch(
+        &client,
+        &format!("/repos/{REPO}/pulls/999"),
+        json!({"state": "closed"}),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(gh.calls(endpoint::UPDATE_PULL), 5);
+}

@@ -123,6 +123,9 @@ pub struct PullVerdict {
     pub release_ack: Option<bool>,
     /// Everything missing, one sentence each (the policy's, then time and freeze).
     pub missing: Vec<String>,
+    /// The approvals that stand (not dismissed, not objections), in time order: what a merge
+    /// records as trailers.
+    pub standing: Vec<Approval>,
 }
 
 /// What a comment says, line by line.
@@ -394,8 +397,15 @@ pub fn evaluate(
     if release_ack == Some(false) {
         missing.push("freeze: a Release-Acked-by from a release manager".to_string());
     }
+    let standing = change
+        .approvals
+        .iter()
+        .filter(|a| a.kind != ApprovalKind::Objection)
+        .cloned()
+        .collect();
     PullVerdict {
         satisfied: missing.is_empty(),
+        standing,
         verdict,
         window,
         claims,
@@ -404,6 +414,54 @@ pub fn evaluate(
         release_ack,
         missing,
     }
+}
+
+/// The trailers a merge records (Xen's order is applied by `core::merge`): each approval that
+/// counted — a maintainer's ack or approving review that met a requirement, a review that met
+/// rule 2, a release manager's release ack — from people known by name and e-mail.
+pub fn trailers_to_record(verdict: &PullVerdict) -> Vec<crate::core::merge::Given> {
+    use crate::core::policy::Status;
+    let met_by: Vec<&Person> = verdict
+        .verdict
+        .requirements
+        .iter()
+        .filter_map(|r| match &r.status {
+            Status::AckedBy { person } => Some(person),
+            Status::StoodInBy {
+                person,
+                authored: false,
+                ..
+            } => Some(person),
+            _ => None,
+        })
+        .chain(verdict.verdict.other_than_author.iter())
+        .collect();
+    let mut given: Vec<crate::core::merge::Given> = Vec::new();
+    for approval in &verdict.standing {
+        if approval.person.email.is_empty() {
+            continue;
+        }
+        let kind = match approval.kind {
+            ApprovalKind::Ack => TrailerKind::AckedBy,
+            ApprovalKind::Review => TrailerKind::ReviewedBy,
+            ApprovalKind::ReleaseAck if verdict.release_ack == Some(true) => {
+                TrailerKind::ReleaseAckedBy
+            }
+            _ => continue,
+        };
+        let counted = kind == TrailerKind::ReleaseAckedBy
+            || met_by
+                .iter()
+                .any(|p| p.email_key() == approval.person.email_key());
+        let entry = crate::core::merge::Given {
+            kind,
+            person: approval.person.clone(),
+        };
+        if counted && !given.contains(&entry) {
+            given.push(entry);
+        }
+    }
+    given
 }
 
 fn explanation_of(body: &str) -> Option<String> {

@@ -30,6 +30,8 @@ pub struct Outcome {
     pub head_sha: String,
     pub satisfied: bool,
     pub title: String,
+    /// The approvals a merge records as trailers.
+    pub given: Vec<crate::core::merge::Given>,
 }
 
 /// A push seen on a `synchronize` event, to be recorded before judging.
@@ -265,7 +267,9 @@ pub async fn evaluate(
         );
     }
     let wake = verdict.window.open.then_some(verdict.window.ready_at);
-    finish(ctx, gh, &target, satisfied, report, wake).await
+    let given = pull::trailers_to_record(&verdict);
+    let outcome = finish(ctx, gh, &target, satisfied, report, wake).await?;
+    Ok(outcome.map(|o| Outcome { given, ..o }))
 }
 
 /// The pull request a verdict is about.
@@ -350,6 +354,7 @@ async fn finish(
         head_sha: head_sha.to_string(),
         satisfied,
         title: report.title,
+        given: Vec::new(),
     }))
 }
 

@@ -14,7 +14,7 @@ use crate::core::gate::{read_command, Action, BlockOn, Command, Event, Gate, Out
 use crate::github::{segment, text, Installation, Method};
 
 /// The config that rules the gate: the one on the repository's default branch.
-async fn config(
+pub(crate) async fn config(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
@@ -54,7 +54,7 @@ fn settings(config: &Config) -> Settings {
     }
 }
 
-async fn ref_sha(
+pub(crate) async fn ref_sha(
     gh: &Installation,
     repo: &str,
     branch: &str,
@@ -178,7 +178,7 @@ pub async fn on_push(
 }
 
 /// The check runs and commit statuses GitHub holds for a commit.
-async fn results_on(
+pub(crate) async fn results_on(
     gh: &Installation,
     repo: &str,
     sha: &str,
@@ -389,7 +389,7 @@ pub async fn on_comment(
 
 /// Committers (`committers.source`): THE REST's maintainers mapped to logins, anyone with
 /// write permission, or an explicit list.
-async fn is_committer(
+pub(crate) async fn is_committer(
     ctx: &Context,
     gh: &Installation,
     repo: &str,

@@ -4,6 +4,7 @@
 
 pub mod acks;
 pub mod gate;
+pub mod merge;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -12,7 +12,9 @@ use serde_json::{json, Map, Value};
 use super::endpoint as key;
 use super::fault::{self, FaultKind};
 use super::shapes::{self, BOT_LOGIN};
-use super::state::{digest40, CheckRun, Comment, Issue, Label, Output, Repo, Token, World};
+use super::state::{
+    digest40, Author, CheckRun, Comment, Issue, Label, NewCommit, Output, Repo, Token, World,
+};
 use super::FakeGitHub;
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -238,6 +240,10 @@ enum Op {
     DeleteRef(String, String),
     CreateIssue(String),
     UpdateIssue(String, u64),
+    UpdatePull(String, u64),
+    GitCommit(String, String),
+    CreateGitCommit(String),
+    CreateTree(String),
 }
 
 impl Op {
@@ -270,7 +276,11 @@ impl Op {
             | Op::UpdateRef(r, _)
             | Op::DeleteRef(r, _)
             | Op::CreateIssue(r)
-            | Op::UpdateIssue(r, _) => Some(r),
+            | Op::UpdateIssue(r, _)
+            | Op::UpdatePull(r, _)
+            | Op::GitCommit(r, _)
+            | Op::CreateGitCommit(r)
+            | Op::CreateTree(r) => Some(r),
         }
     }
 
@@ -311,6 +321,7 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 ("GET", []) => (key::REPO, Op::Repo(r)),
                 ("GET", ["pulls"]) => (key::PULLS, Op::Pulls(r)),
                 ("GET", ["pulls", n]) => (key::PULL, Op::Pull(r, num(n)?)),
+                ("PATCH", ["pulls", n]) => (key::UPDATE_PULL, Op::UpdatePull(r, num(n)?)),
                 ("GET", ["pulls", n, "files"]) => (key::PULL_FILES, Op::PullFiles(r, num(n)?)),
                 ("GET", ["pulls", n, "reviews"]) => {
                     (key::PULL_REVIEWS, Op::PullReviews(r, num(n)?))
@@ -363,6 +374,11 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                     (key::GET_REF, Op::GetRef(r, branch.join("/")))
                 }
                 ("POST", ["git", "refs"]) => (key::CREATE_REF, Op::CreateRef(r)),
+                ("GET", ["git", "commits", sha]) => {
+                    (key::GIT_COMMIT, Op::GitCommit(r, sha.to_string()))
+                }
+                ("POST", ["git", "commits"]) => (key::CREATE_GIT_COMMIT, Op::CreateGitCommit(r)),
+                ("POST", ["git", "trees"]) => (key::CREATE_TREE, Op::CreateTree(r)),
                 ("PATCH", ["git", "refs", "heads", branch @ ..]) if !branch.is_empty() => {
                     (key::UPDATE_REF, Op::UpdateRef(r, branch.join("/")))
                 }
@@ -861,8 +877,22 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let issue = issue.clone();
             Ok(Reply::ok(shapes::plain_issue(r, &issue)))
         }
+        Op::UpdatePull(name, n) => update_pull(repo_mut(w, &name)?, n, &req.json_object()?, now),
+        Op::GitCommit(name, sha) => {
+            let r = repo(w, &name)?;
+            let commit = r.commits.get(&sha).ok_or_else(not_found)?;
+            Ok(Reply::ok(shapes::git_commit(r, commit)))
+        }
+        Op::CreateTree(name) => create_tree(repo_mut(w, &name)?, &req.json_object()?),
+        Op::CreateGitCommit(name) => {
+            let new = new_commit(repo(w, &name)?, &req.json_object()?)?;
+            let sha = w.create_commit(&name, new).ok_or_else(not_found)?;
+            let r = repo(w, &name)?;
+            let commit = r.commits.get(&sha).ok_or_else(not_found)?;
+            Ok(Reply::created(shapes::git_commit(r, commit)))
+        }
         Op::DeleteRef(name, branch) => {
-            let r = w.repos.get_mut(&name).ok_or_else(not_found)?;
+            let r = repo_mut(w, &name)?;
             if r.branches.remove(&branch).is_none() {
                 return Err(Reply::error(422, "Reference does not exist"));
             }
@@ -1161,6 +1191,240 @@ fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
     })))
 }
 
+/// `PATCH /pulls/{n}`: `state` (`open` or `closed`), `title`, `body`. Reopening needs the head
+/// branch and an unmerged pull request; it catches up with both branches' tips.
+fn update_pull(r: &mut Repo, n: u64, body: &Map<String, Value>, now: i64) -> Result<Reply, Reply> {
+    let state = string_field(body, "state")?;
+    let title = string_field(body, "title")?;
+    let text = string_field(body, "body")?;
+    let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+    let reopen = match state.as_deref() {
+        None => false,
+        Some("closed") => false,
+        Some("open") => !pr.open,
+        Some(_) => return Err(Reply::validation("PullRequest", "state", "invalid")),
+    };
+    let tips = if reopen {
+        let cannot = || {
+            Reply::validation("PullRequest", "state", "invalid")
+                .with_message("state cannot be changed. The pull request cannot be reopened.")
+        };
+        if pr.merged_at.is_some() {
+            return Err(cannot());
+        }
+        let head = r.branches.get(&pr.head_ref).cloned().ok_or_else(cannot)?;
+        let base = r.branches.get(&pr.base_ref).cloned().ok_or_else(cannot)?;
+        Some((head, base))
+    } else {
+        None
+    };
+    let pr = r.pulls.get_mut(&n).ok_or_else(not_found)?;
+    if state.as_deref() == Some("closed") && pr.open {
+        pr.open = false;
+        pr.closed_at = Some(now);
+    }
+    if let Some((head, base)) = tips {
+        pr.open = true;
+        pr.closed_at = None;
+        pr.head_sha = head;
+        pr.base_sha = base;
+    }
+    if let Some(title) = title {
+        pr.title = title;
+    }
+    if let Some(text) = text {
+        pr.body = text;
+    }
+    pr.updated_at = now;
+    let pr = pr.clone();
+    Ok(Reply::ok(shapes::pull(r, &pr, true, now)))
+}
+
+/// File modes a tree entry may have in the fake: blobs only (no subtrees, no submodules).
+const BLOB_MODES: &[&str] = &["100644", "100755", "120000"];
+
+/// `POST /git/trees`: `base_tree`'s files (if given) with the entries applied, in order. An
+/// entry sets its path to a stored blob (`sha`) or to `content`; `"sha": null` deletes the path
+/// (a directory: everything under it).
+fn create_tree(r: &mut Repo, body: &Map<String, Value>) -> Result<Reply, Reply> {
+    let mut files = match string_field(body, "base_tree")? {
+        Some(base) => r
+            .trees
+            .get(&base)
+            .cloned()
+            .ok_or_else(|| Reply::error(422, "base_tree is not a valid tree oid"))?,
+        None => Default::default(),
+    };
+    let Some(Value::Array(entries)) = body.get("tree") else {
+        return Err(Reply::invalid("\"tree\" wasn't supplied."));
+    };
+    for entry in entries {
+        let Value::Object(entry) = entry else {
+            return Err(Reply::invalid("For 'items', it is not an object."));
+        };
+        let path = string_field(entry, "path")?
+            .ok_or_else(|| Reply::invalid("\"path\" wasn't supplied."))?;
+        if path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == ".." || part == ".git")
+        {
+            return Err(Reply::error(
+                422,
+                &format!("tree.path {path} contains a malformed path component"),
+            ));
+        }
+        if let Some(mode) = string_field(entry, "mode")? {
+            if !BLOB_MODES.contains(&mode.as_str()) {
+                return Err(Reply::error(
+                    422,
+                    &format!("tree.mode {mode} is not supported (the fake keeps blobs only)"),
+                ));
+            }
+        }
+        if let Some(kind) = string_field(entry, "type")? {
+            if kind != "blob" {
+                return Err(Reply::error(
+                    422,
+                    &format!("tree.type {kind} is not supported (the fake keeps blobs only)"),
+                ));
+            }
+        }
+        let content = string_field(entry, "content")?;
+        let sha = string_field(entry, "sha")?;
+        let new = match (sha, content) {
+            (Some(_), Some(_)) => {
+                return Err(Reply::invalid(
+                    "Only one of tree.sha and tree.content may be supplied.",
+                ))
+            }
+            (None, Some(text)) => Some(text),
+            (Some(sha), None) => Some(r.blobs.get(&sha).cloned().ok_or_else(|| {
+                Reply::error(422, &format!("tree.sha {sha} is not a valid blob"))
+            })?),
+            (None, None) if entry.contains_key("sha") => None,
+            (None, None) => {
+                return Err(Reply::invalid(
+                    "Must supply either tree.sha or tree.content.",
+                ))
+            }
+        };
+        match new {
+            Some(text) => {
+                files.insert(path, text);
+            }
+            None => {
+                if files.remove(&path).is_none() {
+                    let dir = format!("{path}/");
+                    files.retain(|file, _| !file.starts_with(&dir));
+                }
+            }
+        }
+    }
+    // A path cannot be a file and a directory at once.
+    for file in files.keys() {
+        let dir = format!("{file}/");
+        if files
+            .range(dir.clone()..)
+            .next()
+            .is_some_and(|(next, _)| next.starts_with(&dir))
+        {
+            return Err(Reply::error(
+                422,
+                &format!("tree.path {file} is both a file and a directory"),
+            ));
+        }
+    }
+    let sha = r.store_tree(files.clone());
+    Ok(Reply::created(shapes::tree(r, &sha, &files)))
+}
+
+/// `author` or `committer` of `POST /git/commits`: `{name, email, date?}`, linked to the
+/// account GitHub knows for the e-mail.
+fn signature(
+    r: &Repo,
+    body: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<(Author, Option<i64>)>, Reply> {
+    let person = match body.get(field) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(person)) => person,
+        Some(other) => {
+            return Err(Reply::invalid(&format!(
+                "For 'properties/{field}', {other} is not an object."
+            )))
+        }
+    };
+    let name = string_field(person, "name")?
+        .ok_or_else(|| Reply::invalid(&format!("\"{field}.name\" wasn't supplied.")))?;
+    let email = string_field(person, "email")?
+        .ok_or_else(|| Reply::invalid(&format!("\"{field}.email\" wasn't supplied.")))?;
+    let date = match string_field(person, "date")? {
+        None => None,
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(&text)
+                .map_err(|_| {
+                    Reply::invalid(&format!(
+                        "For 'properties/{field}/date', \"{text}\" is not a date-time."
+                    ))
+                })?
+                .timestamp(),
+        ),
+    };
+    let mut author = Author::new(&name, &email);
+    author.login = r.login_for(&email);
+    Ok(Some((author, date)))
+}
+
+/// `POST /git/commits`: `message`, `tree`, `parents`, optional `author` and `committer` (the
+/// committer defaults to the author, both to the App's bot account).
+fn new_commit(r: &Repo, body: &Map<String, Value>) -> Result<NewCommit, Reply> {
+    let message = string_field(body, "message")?
+        .ok_or_else(|| Reply::invalid("\"message\" wasn't supplied."))?;
+    let tree =
+        string_field(body, "tree")?.ok_or_else(|| Reply::invalid("\"tree\" wasn't supplied."))?;
+    let files = r
+        .trees
+        .get(&tree)
+        .cloned()
+        .ok_or_else(|| Reply::error(422, "Tree SHA does not exist"))?;
+    let parents = match body.get("parents") {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(sha) if r.commits.contains_key(sha) => Ok(sha.clone()),
+                Value::String(_) => Err(Reply::error(
+                    422,
+                    "Parent SHA does not exist or is not a commit object",
+                )),
+                other => Err(Reply::invalid(&format!(
+                    "For 'items', {other} is not a string."
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(Reply::invalid(&format!(
+                "For 'properties/parents', {other} is not an array."
+            )))
+        }
+    };
+    // Without an author GitHub takes the authenticated account (the App's bot) and now; the
+    // committer defaults to the author.
+    let (author, date) = signature(r, body, "author")?.unwrap_or_else(|| {
+        let email = format!("{}+{BOT_LOGIN}@users.noreply.github.com", shapes::APP_ID);
+        (Author::new(BOT_LOGIN, &email).login(BOT_LOGIN), None)
+    });
+    let committer = signature(r, body, "committer")?;
+    Ok(NewCommit {
+        parents,
+        message,
+        author,
+        date,
+        committer,
+        files,
+    })
+}
+
 fn issue_labels(r: &Repo, names: &[String]) -> Vec<Value> {
     names
         .iter()
@@ -1359,6 +1623,18 @@ mod tests {
                 "/app/installations/12/access_tokens",
                 Some(key::ACCESS_TOKENS),
             ),
+            ("PATCH", "/repos/o/r/pulls/7", Some(key::UPDATE_PULL)),
+            (
+                "GET",
+                "/repos/o/r/git/commits/0123456789abcdef0123456789abcdef01234567",
+                Some(key::GIT_COMMIT),
+            ),
+            (
+                "POST",
+                "/repos/o/r/git/commits",
+                Some(key::CREATE_GIT_COMMIT),
+            ),
+            ("POST", "/repos/o/r/git/trees", Some(key::CREATE_TREE)),
             ("PUT", "/repos/o/r/pulls/1/merge", None),
         ];
         for (method, path, expected) in cases {

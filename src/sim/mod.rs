@@ -47,7 +47,23 @@
 //! | `GET /repos/git/ref` | `GET /repos/{o}/{r}/git/ref/heads/{branch}` |
 //! | `POST /repos/git/refs` | `POST /repos/{o}/{r}/git/refs` |
 //! | `PATCH /repos/git/refs` | `PATCH /repos/{o}/{r}/git/refs/heads/{branch}` (`force: false` → fast-forward only, else 422) |
+//! | `DELETE /repos/git/refs` | `DELETE /repos/{o}/{r}/git/refs/heads/{branch}` |
+//! | `POST /repos/issues` | `POST /repos/{o}/{r}/issues` |
+//! | `PATCH /repos/issues/one` | `PATCH /repos/{o}/{r}/issues/{n}` |
+//! | `PATCH /repos/pulls/one` | `PATCH /repos/{o}/{r}/pulls/{n}` (`state`, `title`, `body`) |
+//! | `GET /repos/git/commits` | `GET /repos/{o}/{r}/git/commits/{sha}` |
+//! | `POST /repos/git/commits` | `POST /repos/{o}/{r}/git/commits` (`message`, `tree`, `parents`, `author`, `committer`) |
+//! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
 //! | `unknown` | anything else (404) |
+//!
+//! # Git data
+//! Every commit's tree and every blob in it are stored by sha (commits made by [`FakeGitHub::commit`]
+//! as well as by the API), so a client can re-create a commit elsewhere the way it would on
+//! GitHub: read the commit (`GET /git/commits/{sha}`) and the changed files with their blob shas
+//! (`compare`), build a tree on another tip's tree (`POST /git/trees` with `base_tree`), create
+//! the commit (`POST /git/commits`, on no branch), then move a branch to it (`PATCH /git/refs`).
+//! Trees are flat: tree entries are blobs with a path, sub-trees and submodules get a 422.
+//! An e-mail is linked to the login of an earlier commit of the repository with it.
 //!
 //! Lists are paged like GitHub's (`per_page` default 30, at most 100; `page` from 1) with a
 //! `Link` header when there is more. Every answer carries `x-ratelimit-limit`,
@@ -103,6 +119,10 @@ pub mod endpoint {
     pub const DELETE_REF: &str = "DELETE /repos/git/refs";
     pub const CREATE_ISSUE: &str = "POST /repos/issues";
     pub const UPDATE_ISSUE: &str = "PATCH /repos/issues/one";
+    pub const UPDATE_PULL: &str = "PATCH /repos/pulls/one";
+    pub const GIT_COMMIT: &str = "GET /repos/git/commits";
+    pub const CREATE_GIT_COMMIT: &str = "POST /repos/git/commits";
+    pub const CREATE_TREE: &str = "POST /repos/git/trees";
     pub const UNKNOWN: &str = "unknown";
 }
 
@@ -235,6 +255,8 @@ impl FakeGitHub {
                     created_at,
                     branches: BTreeMap::new(),
                     commits: Default::default(),
+                    blobs: Default::default(),
+                    trees: Default::default(),
                     pulls: BTreeMap::new(),
                     issues: BTreeMap::new(),
                     next_number: 1,
@@ -289,6 +311,23 @@ impl FakeGitHub {
             let sha = r.resolve(rev)?;
             r.commits.get(&sha)?.files.get(path).cloned()
         })
+    }
+
+    /// A commit's message (at a branch or sha).
+    pub fn commit_message(&self, repo: &str, rev: &str) -> Option<String> {
+        self.with(|w| {
+            let r = w.repo(repo)?;
+            Some(r.commits.get(&r.resolve(rev)?)?.message.clone())
+        })
+    }
+
+    /// A commit's parents (at a branch or sha), first parent first; none for an unknown commit.
+    pub fn commit_parents(&self, repo: &str, rev: &str) -> Vec<String> {
+        self.with(|w| {
+            let r = w.repo(repo)?;
+            Some(r.commits.get(&r.resolve(rev)?)?.parents.clone())
+        })
+        .unwrap_or_default()
     }
 
     /// Opens a pull request from `head_branch` into `base_branch` (both must exist) and returns
@@ -415,6 +454,13 @@ impl FakeGitHub {
             pr.updated_at = now;
         });
         sha
+    }
+
+    /// `open` or `closed`.
+    pub fn pr_state(&self, repo: &str, number: u64) -> String {
+        self.with_pull(repo, number, |pr, _| {
+            if pr.open { "open" } else { "closed" }.to_string()
+        })
     }
 
     pub fn pr_head(&self, repo: &str, number: u64) -> String {

@@ -2,6 +2,8 @@
 //! (`corpus/github/webhook-examples.json` and the REST reference) so that strict parsers such as
 //! octocrab's models accept them; URLs point at github.com as real objects do.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use super::state::{
@@ -543,7 +545,6 @@ fn signature(author: &super::state::Author, date: i64) -> Value {
 pub(crate) fn commit(repo: &Repo, c: &Commit) -> Value {
     let full = &repo.full_name;
     let url = format!("{API}/repos/{full}/commits/{}", c.sha);
-    let linked = c.author.login.as_deref().map_or(Value::Null, user);
     let parents: Vec<Value> = c
         .parents
         .iter()
@@ -555,13 +556,13 @@ pub(crate) fn commit(repo: &Repo, c: &Commit) -> Value {
             })
         })
         .collect();
-    let tree = digest40(&format!("tree:{}", c.sha));
+    let tree = &c.tree;
     json!({
         "sha": c.sha,
         "node_id": node_id("6:Commit", c.seq),
         "commit": {
             "author": signature(&c.author, c.date),
-            "committer": signature(&c.author, c.date),
+            "committer": signature(&c.committer, c.committed_at),
             "message": c.message,
             "tree": {"sha": tree, "url": format!("{API}/repos/{full}/git/trees/{tree}")},
             "url": format!("{API}/repos/{full}/git/commits/{}", c.sha),
@@ -571,9 +572,65 @@ pub(crate) fn commit(repo: &Repo, c: &Commit) -> Value {
         "url": url,
         "html_url": format!("{WEB}/{full}/commit/{}", c.sha),
         "comments_url": format!("{url}/comments"),
-        "author": linked.clone(),
-        "committer": linked,
+        // The accounts GitHub linked to the e-mails, if any.
+        "author": c.author.login.as_deref().map_or(Value::Null, user),
+        "committer": c.committer.login.as_deref().map_or(Value::Null, user),
         "parents": parents,
+    })
+}
+
+/// A commit object as the Git Data API (`/git/commits`) answers it.
+pub(crate) fn git_commit(repo: &Repo, c: &Commit) -> Value {
+    let full = &repo.full_name;
+    let parents: Vec<Value> = c
+        .parents
+        .iter()
+        .map(|p| {
+            json!({
+                "sha": p,
+                "url": format!("{API}/repos/{full}/git/commits/{p}"),
+                "html_url": format!("{WEB}/{full}/commit/{p}"),
+            })
+        })
+        .collect();
+    let tree = &c.tree;
+    json!({
+        "sha": c.sha,
+        "node_id": node_id("6:Commit", c.seq),
+        "url": format!("{API}/repos/{full}/git/commits/{}", c.sha),
+        "html_url": format!("{WEB}/{full}/commit/{}", c.sha),
+        "author": signature(&c.author, c.date),
+        "committer": signature(&c.committer, c.committed_at),
+        "message": c.message,
+        "tree": {"sha": tree, "url": format!("{API}/repos/{full}/git/trees/{tree}")},
+        "parents": parents,
+        "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null},
+    })
+}
+
+/// A tree as `POST /git/trees` answers it: flat, one `blob` entry per file (the fake keeps no
+/// modes, every file is `100644`).
+pub(crate) fn tree(repo: &Repo, sha: &str, files: &BTreeMap<String, String>) -> Value {
+    let full = &repo.full_name;
+    let entries: Vec<Value> = files
+        .iter()
+        .map(|(path, content)| {
+            let blob = blob_sha(content);
+            json!({
+                "path": path,
+                "mode": "100644",
+                "type": "blob",
+                "sha": blob,
+                "size": content.len(),
+                "url": format!("{API}/repos/{full}/git/blobs/{blob}"),
+            })
+        })
+        .collect();
+    json!({
+        "sha": sha,
+        "url": format!("{API}/repos/{full}/git/trees/{sha}"),
+        "tree": entries,
+        "truncated": false,
     })
 }
 

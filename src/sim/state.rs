@@ -1,6 +1,10 @@
 //! The fake's memory: installations, repositories with a tiny git model (commits carry whole
 //! trees), pull requests, reviews, comments, check runs, labels and permissions. Plain data and
 //! the few git questions GitHub answers (resolve a ref, merge base, ahead/behind, tree diff).
+//!
+//! Trees are flat (path → content). Every tree a commit or `POST /git/trees` makes is kept by
+//! its sha ([`tree_sha`]: a digest of the sorted path → blob list), and every blob in it by its
+//! [`blob_sha`], so that the Git Data API can build new commits from them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -72,9 +76,27 @@ pub(crate) struct Commit {
     pub parents: Vec<String>,
     pub message: String,
     pub author: Author,
+    /// The author date.
     pub date: i64,
+    pub committer: Author,
+    pub committed_at: i64,
     /// Creation order; a descendant always has a larger `seq` than its ancestors.
     pub seq: u64,
+    /// The sha of `files` in the repository's tree store.
+    pub tree: String,
+    pub files: BTreeMap<String, String>,
+}
+
+/// What a new commit is made of; [`World::create_commit`] gives it its sha, tree and `seq`.
+#[derive(Debug, Clone)]
+pub(crate) struct NewCommit {
+    pub parents: Vec<String>,
+    pub message: String,
+    pub author: Author,
+    /// The author date; `None`: now.
+    pub date: Option<i64>,
+    /// `None`: the author.
+    pub committer: Option<(Author, Option<i64>)>,
     pub files: BTreeMap<String, String>,
 }
 
@@ -174,6 +196,10 @@ pub(crate) struct Repo {
     pub created_at: i64,
     pub branches: BTreeMap<String, String>,
     pub commits: HashMap<String, Commit>,
+    /// Blob sha → content, for every file of every stored tree.
+    pub blobs: HashMap<String, String>,
+    /// Tree sha → its files (path → content).
+    pub trees: HashMap<String, BTreeMap<String, String>>,
     pub pulls: BTreeMap<u64, Pull>,
     pub issues: BTreeMap<u64, Issue>,
     /// Pull requests and issues share one number sequence, as on GitHub.
@@ -252,18 +278,15 @@ impl World {
         message: &str,
         changes: &[(&str, Option<&str>)],
     ) -> Option<String> {
-        let seq = self.seq();
-        let date = self.now();
-        let repo = self.repo_mut(repo)?;
-        let full_name = repo.full_name.clone();
-        let parent = repo
+        let r = self.repo(repo)?;
+        let parent = r
             .branches
             .get(branch)
-            .or_else(|| repo.branches.get(&repo.default_branch))
+            .or_else(|| r.branches.get(&r.default_branch))
             .cloned();
         let mut files = parent
             .as_ref()
-            .and_then(|p| repo.commits.get(p))
+            .and_then(|p| r.commits.get(p))
             .map(|c| c.files.clone())
             .unwrap_or_default();
         for (path, content) in changes {
@@ -272,20 +295,16 @@ impl World {
                 None => files.remove(*path),
             };
         }
-        let parents: Vec<String> = parent.into_iter().collect();
-        let sha = commit_id(&parents, &author, message, date, seq, &files);
-        repo.commits.insert(
-            sha.clone(),
-            Commit {
-                sha: sha.clone(),
-                parents,
-                message: message.to_string(),
-                author,
-                date,
-                seq,
-                files,
-            },
-        );
+        let full_name = r.full_name.clone();
+        let new = NewCommit {
+            parents: parent.into_iter().collect(),
+            message: message.to_string(),
+            author,
+            date: None,
+            committer: None,
+            files,
+        };
+        let sha = self.create_commit(&full_name, new)?;
         self.set_branch(&full_name, branch, &sha);
         Some(sha)
     }
@@ -300,35 +319,66 @@ impl World {
         author: Author,
         message: &str,
     ) -> Option<String> {
-        let seq = self.seq();
-        let date = self.now();
-        let repo = self.repo_mut(repo)?;
-        let full_name = repo.full_name.clone();
-        let tip = repo.branches.get(into)?.clone();
-        let base = repo.merge_base(&tip, head);
-        let changes = repo.diff(base.as_deref(), head);
-        let mut files = repo.commits.get(&tip)?.files.clone();
+        let r = self.repo(repo)?;
+        let tip = r.branches.get(into)?.clone();
+        let base = r.merge_base(&tip, head);
+        let changes = r.diff(base.as_deref(), head);
+        let mut files = r.commits.get(&tip)?.files.clone();
         for change in changes {
             match change.new {
                 Some(text) => files.insert(change.path, text),
                 None => files.remove(&change.path),
             };
         }
-        let parents = vec![tip, head.to_string()];
-        let sha = commit_id(&parents, &author, message, date, seq, &files);
+        let full_name = r.full_name.clone();
+        let new = NewCommit {
+            parents: vec![tip, head.to_string()],
+            message: message.to_string(),
+            author,
+            date: None,
+            committer: None,
+            files,
+        };
+        let sha = self.create_commit(&full_name, new)?;
+        self.set_branch(&full_name, into, &sha);
+        Some(sha)
+    }
+
+    /// Stores a commit object (its tree and blobs too) without moving any branch; the parents
+    /// must already be known. Returns its sha.
+    pub fn create_commit(&mut self, repo: &str, new: NewCommit) -> Option<String> {
+        let seq = self.seq();
+        let now = self.now();
+        let repo = self.repo_mut(repo)?;
+        let date = new.date.unwrap_or(now);
+        let (committer, committed_at) = match new.committer {
+            Some((committer, at)) => (committer, at.unwrap_or(now)),
+            None => (new.author.clone(), date),
+        };
+        let sha = commit_id(
+            &new.parents,
+            &new.author,
+            &new.message,
+            date,
+            seq,
+            &new.files,
+        );
+        let tree = repo.store_tree(new.files.clone());
         repo.commits.insert(
             sha.clone(),
             Commit {
                 sha: sha.clone(),
-                parents,
-                message: message.to_string(),
-                author,
+                parents: new.parents,
+                message: new.message,
+                author: new.author,
                 date,
+                committer,
+                committed_at,
                 seq,
-                files,
+                tree,
+                files: new.files,
             },
         );
-        self.set_branch(&full_name, into, &sha);
         Some(sha)
     }
 
@@ -354,6 +404,28 @@ impl World {
 }
 
 impl Repo {
+    /// Keeps a tree and its blobs; returns the tree's sha.
+    pub fn store_tree(&mut self, files: BTreeMap<String, String>) -> String {
+        let sha = tree_sha(&files);
+        for content in files.values() {
+            self.blobs
+                .entry(blob_sha(content))
+                .or_insert_with(|| content.clone());
+        }
+        self.trees.entry(sha.clone()).or_insert(files);
+        sha
+    }
+
+    /// The GitHub account linked to an e-mail address: the login of a commit of this
+    /// repository with that address, as GitHub links addresses to accounts.
+    pub fn login_for(&self, email: &str) -> Option<String> {
+        self.commits
+            .values()
+            .flat_map(|c| [&c.author, &c.committer])
+            .filter(|a| a.email.eq_ignore_ascii_case(email))
+            .find_map(|a| a.login.clone())
+    }
+
     /// Is `n` a pull request or an issue of this repository?
     pub fn has_issue(&self, n: u64) -> bool {
         self.pulls.contains_key(&n) || self.issues.contains_key(&n)
@@ -529,6 +601,19 @@ fn commit_id(
     sha40(hash)
 }
 
+/// A tree id shaped like git's, derived from the sorted path → blob list.
+pub(crate) fn tree_sha(files: &BTreeMap<String, String>) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"tree\0");
+    for (path, content) in files {
+        hash.update(path.as_bytes());
+        hash.update([0]);
+        hash.update(blob_sha(content).as_bytes());
+        hash.update(b"\n");
+    }
+    sha40(hash)
+}
+
 /// A blob id shaped like git's (40 hex digits), derived from the content alone.
 pub(crate) fn blob_sha(content: &str) -> String {
     let mut hash = Sha256::new();
@@ -569,6 +654,8 @@ mod tests {
                 created_at: 0,
                 branches: BTreeMap::new(),
                 commits: HashMap::new(),
+                blobs: HashMap::new(),
+                trees: HashMap::new(),
                 pulls: BTreeMap::new(),
                 issues: BTreeMap::new(),
                 next_number: 1,

@@ -145,20 +145,18 @@ impl FakeGitHub {
                             .map(|f| f.path.clone())
                             .collect::<Vec<_>>()
                     };
-                    let person = json!({
-                        "name": c.author.name,
-                        "email": c.author.email,
-                        "username": c.author.login,
-                    });
+                    let person = |a: &super::state::Author| {
+                        json!({"name": a.name, "email": a.email, "username": a.login})
+                    };
                     json!({
                         "id": c.sha,
-                        "tree_id": super::state::digest40(&format!("tree:{}", c.sha)),
+                        "tree_id": c.tree,
                         "distinct": true,
                         "message": c.message,
                         "timestamp": shapes::time(c.date),
                         "url": format!("{WEB}/{full}/commit/{}", c.sha),
-                        "author": person,
-                        "committer": person,
+                        "author": person(&c.author),
+                        "committer": person(&c.committer),
                         "added": paths("added"),
                         "removed": paths("removed"),
                         "modified": paths("modified"),
