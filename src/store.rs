@@ -538,6 +538,32 @@ impl Store {
         }
     }
 
+    /// Records that `sha` landed on staging from pull request `pr`.
+    pub async fn record_landed(&self, repo: &str, sha: &str, pr: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO landed (repo, sha, pr) VALUES ($1, $2, $3) ON CONFLICT (repo, sha) DO NOTHING",
+        )
+        .bind(repo)
+        .bind(sha)
+        .bind(pr)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The pull request a commit landed from, when pushgate landed it.
+    pub async fn landed_from(&self, repo: &str, sha: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT pr FROM landed WHERE repo = $1 AND sha = $2")
+            .bind(repo)
+            .bind(sha)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some(row.try_get("pr")?)),
+            None => Ok(None),
+        }
+    }
+
     /// Every stored gate: (repository, state JSON).
     pub async fn gates(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT repo, state FROM gates ORDER BY repo")

@@ -378,3 +378,168 @@ async fn committers_block_unblock_and_force_from_the_dashboard_others_are_refuse
     assert!(text.contains("@cora-gh force"), "{text}");
     assert!(text.contains("CI runner is down"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn culprit_found_by_bisection_is_reported_on_its_pull_request() {
+    let config = format!("{GATE_CONFIG}\"sha@shadow.example\" = \"sha-gh\"\n");
+    let world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    ci_run(&world, &start, "build", "success").await;
+    ci_run(&world, &start, "test-unit", "success").await;
+    // A PR acked by the shadow maintainer, landed by a committer with /pushgate merge.
+    world.gh.create_branch(REPO, "bad", &start);
+    world.gh.commit(
+        REPO,
+        "bad",
+        NEWCOMER,
+        "x86/shadow: break it\n\nSigned-off-by: Nora Newcomer <nora@new.example>\n",
+        &[(SHADOW, Some("broken\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "bad", "staging", "break it");
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", pushgate::sim::ReviewState::Approved, "");
+    world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+    world.settle().await;
+    let merge = world.gh.add_comment(REPO, pr, "cora-gh", "/pushgate merge");
+    world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, pr, merge),
+        )
+        .await;
+    world.settle().await;
+    let culprit = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(culprit, start, "the PR landed");
+    // One more commit on top, then the push reaches the gate.
+    let tip = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "docs",
+        &[("README", Some("more\n"))],
+    );
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &start, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    let probe = world
+        .gh
+        .branch_tip(REPO, "pushgate/bisect/1")
+        .expect("a probe");
+    assert_eq!(probe, culprit);
+    ci(
+        &world,
+        &[("check_run", check_run(&probe, "test-unit", "failure"))],
+    )
+    .await;
+    let report = world
+        .gh
+        .comments_on(REPO, pr)
+        .into_iter()
+        .find(|c| c.body.contains("first to fail"))
+        .map(|c| c.body);
+    let report = report.expect("the culprit's PR is told");
+    assert!(report.contains(&culprit), "{report}");
+    assert!(report.contains("Nora Newcomer"), "{report}");
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowlisted_failure_does_not_block() {
+    let config = GATE_CONFIG.replace("[gate]\n", "[gate]\nallow = [\"test-flaky-*\"]\n");
+    let world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    let tip = land_on_staging(&world, "al.c").await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "test-unit", "success")),
+            ("check_run", check_run(&tip, "test-flaky-net", "failure")),
+            ("check_run", check_run(&tip, "build", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flaky_failure_passing_on_retry_advances_master_and_is_recorded() {
+    let world = gated().await;
+    let tip = land_on_staging(&world, "fl.c").await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    assert_ne!(
+        world.gh.branch_tip(REPO, "master").unwrap(),
+        tip,
+        "a regression is retried first"
+    );
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "success"))],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip);
+    assert!(
+        dashboard(&world).contains("passed (flaky: test-unit)"),
+        "{}",
+        dashboard(&world)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn superseded_flight_still_advances_master_to_its_tested_ancestor() {
+    let world = gated().await;
+    let first = land_on_staging(&world, "s1.c").await;
+    let second = land_on_staging(&world, "s2.c").await;
+    // The older flight passes first: master moves to it though staging is ahead.
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&first, "build", "success")),
+            ("check_run", check_run(&first, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), first);
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&second, "build", "success")),
+            ("check_run", check_run(&second, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), second);
+}

@@ -171,7 +171,7 @@ pub async fn on_push(
             actions.extend(gate.step(event, now, &settings(&config)));
         }
     }
-    act(gh, repo, &config, &mut gate, actions).await?;
+    act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
@@ -265,7 +265,7 @@ pub async fn on_check(
         outcome,
     };
     let actions = gate.step(event, ctx.clock.now(), &settings(&config));
-    act(gh, repo, &config, &mut gate, actions).await?;
+    act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
@@ -285,7 +285,7 @@ pub async fn on_tick(
         return Ok(());
     };
     let actions = gate.step(Event::Tick, ctx.clock.now(), &settings(&config));
-    act(gh, repo, &config, &mut gate, actions).await?;
+    act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await
 }
@@ -381,7 +381,7 @@ pub async fn on_comment(
                 .await?;
         }
     }
-    act(gh, repo, &config, &mut gate, actions).await?;
+    act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
@@ -441,8 +441,67 @@ pub fn outcome_of(conclusion_or_state: &str) -> Option<Outcome> {
     }
 }
 
+/// Tells the pull request a culprit came from (when known) which commit broke which checks.
+async fn report_culprit(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    flight: u64,
+    checks: &[String],
+    culprit: &str,
+) -> Result<(), HandlerError> {
+    let commit = match gh
+        .api
+        .get(&format!("/repos/{repo}/git/commits/{culprit}"))
+        .await
+    {
+        Ok(commit) => commit,
+        Err(e) if e.not_found() => Value::Null,
+        Err(e) => return Err(e.into()),
+    };
+    let author = text(&commit, "/author/name");
+    let subject = text(&commit, "/message")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let pr = match ctx.store.landed_from(repo, culprit).await? {
+        Some(pr) => Some(pr),
+        None => match gh
+            .api
+            .get(&format!("/repos/{repo}/commits/{culprit}/pulls"))
+            .await
+        {
+            Ok(Value::Array(list)) => list
+                .first()
+                .map(|p| crate::github::number(p, "/number"))
+                .filter(|n| *n > 0),
+            Ok(_) => None,
+            Err(e) if !e.is_transient() => None,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    tracing::warn!(repo, flight, culprit, author = %author, pr, "regression bisected to its first bad commit");
+    if let Some(pr) = pr {
+        let body = format!(
+            "The push gate found that commit `{culprit}` (\"{subject}\" by {author}) from this pull request \
+             is the first to fail {} (flight #{flight}). master stays where it was; please fix or revert.",
+            checks.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        );
+        gh.api
+            .call(
+                Method::Post,
+                &format!("/repos/{repo}/issues/{pr}/comments"),
+                Some(&json!({ "body": body })),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Carries out the gate's actions on GitHub.
 async fn act(
+    ctx: &Context,
     gh: &Installation,
     repo: &str,
     config: &Config,
@@ -548,6 +607,9 @@ async fn act(
             }
             Action::Finished { flight, verdict } => {
                 tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
+                if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
+                    report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
+                }
             }
             Action::Refused { by, why } => {
                 tracing::info!(repo, by = %by, why = %why, "switch refused")

@@ -83,7 +83,10 @@ pub async fn on_command(
     }
     match land(gh, repo, &pr, &config, &acks.given).await? {
         Landed::Done(commits) => {
-            let list: String = commits.iter().map(|c| format!("- {c}\n")).collect();
+            for (sha, _) in &commits {
+                ctx.store.record_landed(repo, sha, number_).await?;
+            }
+            let list: String = commits.iter().map(|(_, line)| format!("- {line}\n")).collect();
             reply(gh, repo, number_, &format!("Merged by @{by} into `{staging}` ({}):\n\n{list}", method_name(config.merge.method))).await?;
             gh.api
                 .call(Method::Patch, &format!("/repos/{repo}/pulls/{number_}"), Some(&json!({ "state": "closed" })))
@@ -162,7 +165,8 @@ async fn held_back(
 }
 
 enum Landed {
-    Done(Vec<String>),
+    /// The new commits: (sha, one line for the comment).
+    Done(Vec<(String, String)>),
     Conflict(Vec<String>),
     Moved,
 }
@@ -265,11 +269,12 @@ async fn land(
                     author_of(c),
                 )
                 .await?;
-                made.push(format!(
+                let line = format!(
                     "`{}` {}",
                     short(&new),
                     first_line(&text(c, "/commit/message"))
-                ));
+                );
+                made.push((new.clone(), line));
                 current = new;
             }
         }
@@ -293,7 +298,7 @@ async fn land(
                 author,
             )
             .await?;
-            made.push(format!("`{}` {}", short(&new), title));
+            made.push((new.clone(), format!("`{}` {}", short(&new), title)));
             current = new;
         }
     }
