@@ -466,6 +466,11 @@ async fn culprit_found_by_bisection_is_reported_on_its_pull_request() {
     let report = report.expect("the culprit's PR is told");
     assert!(report.contains(&culprit), "{report}");
     assert!(report.contains("Nora Newcomer"), "{report}");
+    let board = dashboard(&world);
+    assert!(
+        board.contains(&format!("#{pr} by Nora Newcomer")),
+        "{board}"
+    );
     assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
 }
 

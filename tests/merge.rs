@@ -178,3 +178,66 @@ async fn squash_and_merge_methods_make_one_commit() {
         );
     }
 }
+
+async fn api_post(world: &World, path: &str, body: serde_json::Value) -> u16 {
+    let token = world.gh.mint_token(INSTALLATION);
+    world
+        .http
+        .post(format!("{}{path}", world.api))
+        .header("authorization", format!("token {token}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_label_holds_the_merge_back() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let status = api_post(
+        &world,
+        &format!("/repos/{REPO}/issues/{pr}/labels"),
+        serde_json::json!({ "labels": ["do-not-merge"] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
+    assert!(
+        last_reply(&world, pr).contains("the label `do-not-merge` holds it back"),
+        "{}",
+        last_reply(&world, pr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prs_own_required_checks_must_pass_first() {
+    let config = format!("{CONFIG}\n[merge]\npr_required = [\"ci\"]\n");
+    let world = World::new(&config).await;
+    let pr = acked_pr(&world).await;
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
+    assert!(
+        last_reply(&world, pr).contains("the required check `ci` has not passed"),
+        "{}",
+        last_reply(&world, pr)
+    );
+    let head = world.gh.pr_head(REPO, pr);
+    let body = serde_json::json!({ "name": "ci", "head_sha": head, "status": "completed", "conclusion": "success", "output": { "title": "ci", "summary": "" } });
+    assert_eq!(
+        api_post(&world, &format!("/repos/{REPO}/check-runs"), body).await,
+        201
+    );
+    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    assert_ne!(
+        world.gh.branch_tip(REPO, "staging").unwrap(),
+        before,
+        "{}",
+        last_reply(&world, pr)
+    );
+}

@@ -169,6 +169,9 @@ pub struct Gate {
     pub dashboard: Option<i64>,
     #[serde(default)]
     pub dashboard_text: String,
+    /// What the edges learnt about culprits (pull request, author), shown on the dashboard.
+    #[serde(default)]
+    pub culprits: BTreeMap<String, String>,
     next_flight: u64,
 }
 
@@ -410,6 +413,16 @@ impl Gate {
         }
         let keep: BTreeSet<String> = keep.into_iter().map(str::to_string).collect();
         self.results.retain(|sha, _| keep.contains(sha));
+        let culprits: BTreeSet<&String> = self
+            .flights
+            .iter()
+            .filter_map(|f| match &f.phase {
+                Phase::Done(Verdict::Regressed { culprit, .. }) => Some(culprit),
+                _ => None,
+            })
+            .collect();
+        let culprits: BTreeSet<String> = culprits.into_iter().cloned().collect();
+        self.culprits.retain(|sha, _| culprits.contains(sha));
         if self.audit.len() > 4 * HISTORY {
             let excess = self.audit.len() - 4 * HISTORY;
             self.audit.drain(..excess);
@@ -697,7 +710,10 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
             ),
             Phase::Done(Verdict::Regressed { checks, culprit }) => (
                 format!("regression in {}", checks.join(", ")),
-                format!("`{}`", short(culprit)),
+                match gate.culprits.get(culprit) {
+                    Some(about) => format!("`{}` ({about})", short(culprit)),
+                    None => format!("`{}`", short(culprit)),
+                },
             ),
             Phase::Done(Verdict::TimedOut) => ("timed out".to_string(), String::new()),
             Phase::Done(Verdict::Abandoned) => ("superseded".to_string(), String::new()),

@@ -449,7 +449,7 @@ async fn report_culprit(
     flight: u64,
     checks: &[String],
     culprit: &str,
-) -> Result<(), HandlerError> {
+) -> Result<String, HandlerError> {
     let commit = match gh
         .api
         .get(&format!("/repos/{repo}/git/commits/{culprit}"))
@@ -496,7 +496,10 @@ async fn report_culprit(
             )
             .await?;
     }
-    Ok(())
+    Ok(match pr {
+        Some(pr) => format!("#{pr} by {author}"),
+        None => format!("by {author}"),
+    })
 }
 
 /// Carries out the gate's actions on GitHub.
@@ -608,7 +611,8 @@ async fn act(
             Action::Finished { flight, verdict } => {
                 tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
                 if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
-                    report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
+                    let about = report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
+                    gate.culprits.insert(culprit.clone(), about);
                 }
             }
             Action::Refused { by, why } => {
