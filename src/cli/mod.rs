@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod maintainers;
+pub mod support;
 
 use std::path::PathBuf;
 
@@ -36,6 +37,9 @@ pub enum Command {
     /// Run the GitHub App: the webhook service with its workers (settings from the
     /// environment: PUSHGATE_APP_ID, PUSHGATE_PRIVATE_KEY(_PATH), PUSHGATE_WEBHOOK_SECRET,
     /// DATABASE_URL, PUSHGATE_GITHUB_API, PUSHGATE_LISTEN).
+    /// The feature support matrix of a SUPPORT.md: statuses per feature, counts per status,
+    /// and every status line that could not be read.
+    Support(support::Args),
     Serve,
     /// Play a short story with the real service against a simulated GitHub, then keep
     /// serving the dashboard so you can look around.

@@ -9,4 +9,5 @@ pub mod people;
 pub mod policy;
 pub mod pull;
 pub mod report;
+pub mod support;
 pub mod trailers;

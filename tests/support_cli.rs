@@ -1,0 +1,48 @@
+//! `pushgate support` as a user runs it: JSON shape, unreadable lines named with their line
+//! numbers (exit 1), a missing file (exit 2).
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pushgate"))
+        .args(args)
+        .output()
+        .expect("run pushgate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn json_lists_features_statuses_and_unparsed_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("SUPPORT.md");
+    std::fs::write(
+        &file,
+        "# Feature Support\n\n## Guests\n\n### PV\n\n    Status, x86_64: Supported\n    Status: Sometimes\n\n### HVM\n\n\tStatus: Tech Preview\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(&["support", "--json", &file.to_string_lossy()]);
+    assert_eq!(code, 1, "an unreadable line makes the exit code 1");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(value["features"][0]["category"], "Guests");
+    assert_eq!(value["features"][0]["statuses"][0]["qualifier"], "x86_64");
+    assert_eq!(value["features"][0]["statuses"][0]["status"], "Supported");
+    assert_eq!(
+        value["features"][1]["statuses"][0]["qualifier"],
+        serde_json::Value::Null
+    );
+    assert_eq!(value["features"][1]["statuses"][0]["status"], "Preview");
+    assert_eq!(value["unparsed"][0]["line"], 8);
+    assert!(stderr.contains("SUPPORT.md:8"), "{stderr}");
+}
+
+#[test]
+fn missing_file_is_exit_2() {
+    let (code, _, stderr) = run(&["support", "/nonexistent/SUPPORT.md"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("/nonexistent/SUPPORT.md"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
