@@ -8,6 +8,7 @@ pub mod merge;
 pub mod people;
 pub mod policy;
 pub mod pull;
+pub mod release;
 pub mod report;
 pub mod support;
 pub mod trailers;

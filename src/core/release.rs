@@ -1,0 +1,146 @@
+//! The release gate (SPEC §5) as a pure decision: a release is held while an open issue carries
+//! a regression label together with a `feature:` label whose feature has a blocking status
+//! (by default the Supported family), or carries `release-blocker`.
+
+use serde::Serialize;
+
+use crate::core::support::{SupportMatrix, SupportStatus};
+
+/// The label that blocks a release by itself.
+pub const RELEASE_BLOCKER: &str = "release-blocker";
+/// The prefix of feature labels (`feature: x86/PV`).
+pub const FEATURE_PREFIX: &str = "feature: ";
+
+/// An open issue as the gate sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenIssue {
+    pub number: i64,
+    pub title: String,
+    pub labels: Vec<String>,
+}
+
+/// Why an issue blocks the release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    pub number: i64,
+    pub title: String,
+    /// The feature and its status text, when a feature label made it block.
+    pub feature: Option<String>,
+    pub status: Option<String>,
+    pub reason: String,
+}
+
+/// The release gate's settings (`[release]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub regression_labels: Vec<String>,
+    pub blocking_statuses: Vec<SupportStatus>,
+}
+
+/// The issues that hold the release, in issue order.
+pub fn blockers(issues: &[OpenIssue], support: &SupportMatrix, rules: &Rules) -> Vec<Blocker> {
+    let mut out = Vec::new();
+    for issue in issues {
+        let has = |name: &str| issue.labels.iter().any(|l| l.eq_ignore_ascii_case(name));
+        if has(RELEASE_BLOCKER) {
+            out.push(Blocker {
+                number: issue.number,
+                title: issue.title.clone(),
+                feature: None,
+                status: None,
+                reason: format!("labelled `{RELEASE_BLOCKER}`"),
+            });
+            continue;
+        }
+        let Some(regression) = rules.regression_labels.iter().find(|l| has(l)) else {
+            continue;
+        };
+        let blocking = issue
+            .labels
+            .iter()
+            .filter_map(|l| l.strip_prefix(FEATURE_PREFIX))
+            .find_map(|name| {
+                let feature = support.feature(name.trim())?;
+                let line = feature
+                    .statuses
+                    .iter()
+                    .find(|s| rules.blocking_statuses.contains(&s.status))?;
+                Some((feature.name.clone(), line.text.clone()))
+            });
+        if let Some((feature, status)) = blocking {
+            out.push(Blocker {
+                number: issue.number,
+                title: issue.title.clone(),
+                reason: format!("`{regression}` in {feature}, which is {status}"),
+                feature: Some(feature),
+                status: Some(status),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::support::parse_support;
+
+    const SUPPORT: &str = "# Feature Support\n\n## Guests\n\n### x86/PV\n\n    Status: Supported\n\n### ARM/SMMUv3\n\n    Status: Tech Preview\n\n### Mixed\n\n    Status, x86: Experimental\n    Status, ARM: Supported, not security supported\n";
+
+    fn rules() -> Rules {
+        Rules {
+            regression_labels: vec!["regression".into(), "blocker".into()],
+            blocking_statuses: vec![
+                SupportStatus::Supported,
+                SupportStatus::SupportedLegacyStable,
+            ],
+        }
+    }
+
+    fn issue(number: i64, labels: &[&str]) -> OpenIssue {
+        OpenIssue {
+            number,
+            title: format!("issue {number}"),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn regressions_in_supported_features_hold_the_release() {
+        let support = parse_support(SUPPORT);
+        let issues = [
+            issue(1, &["regression", "feature: x86/PV"]),
+            issue(2, &["regression", "feature: ARM/SMMUv3"]),
+            issue(3, &["feature: x86/PV"]),
+            issue(4, &["Blocker", "feature: Mixed"]),
+            issue(5, &["release-blocker"]),
+            issue(6, &["regression", "feature: Unknown"]),
+        ];
+        let found = blockers(&issues, &support, &rules());
+        let numbers: Vec<i64> = found.iter().map(|b| b.number).collect();
+        // A Tech Preview feature, no regression label, or an unknown feature do not block.
+        assert_eq!(numbers, [1, 4, 5]);
+        assert_eq!(found[0].feature.as_deref(), Some("x86/PV"));
+        assert_eq!(found[0].status.as_deref(), Some("Supported"));
+        assert_eq!(
+            found[1].status.as_deref(),
+            Some("Supported, not security supported")
+        );
+        assert!(found[2].reason.contains("release-blocker"));
+    }
+
+    #[test]
+    fn blocking_statuses_are_configurable() {
+        let support = parse_support(SUPPORT);
+        let strict = Rules {
+            blocking_statuses: vec![SupportStatus::Preview],
+            ..rules()
+        };
+        let found = blockers(
+            &[issue(2, &["regression", "feature: ARM/SMMUv3"])],
+            &support,
+            &strict,
+        );
+        assert_eq!(found.len(), 1);
+    }
+}
