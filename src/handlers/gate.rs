@@ -1,10 +1,10 @@
-//! The push gate on GitHub (issue 4, first part): staging pushes and CI results (check runs and
+//! The push gate on GitHub: staging pushes and CI results (check runs and
 //! commit statuses) feed `core::gate`; its actions become ref updates — master only by
 //! fast-forward, never forced — re-run requests and bisection refs. The gate's state lives in
 //! the store, so a restart continues where it stopped.
 //!
 //! Committers steer it from the dashboard issue ("pushgate status"), which pushgate keeps
-//! current. Not yet here: `/pushgate merge`.
+//! current. Landing PRs on staging (`/pushgate merge`) lives in `merge.rs`.
 
 use serde_json::{json, Value};
 
