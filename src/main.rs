@@ -16,6 +16,9 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => pushgate::cli::check::run(args).map_err(anyhow::Error::from),
         Command::Support(args) => pushgate::cli::support::run(args).map_err(anyhow::Error::from),
+        Command::ReleaseGate(args) => {
+            pushgate::cli::release_gate::run(args).map_err(anyhow::Error::from)
+        }
         Command::Serve => serve(),
         Command::Demo(args) => demo(args),
         Command::AppManifest(args) => pushgate::cli::app_manifest(args.webhook_url.as_deref())

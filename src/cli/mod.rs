@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod maintainers;
+pub mod release_gate;
 pub mod support;
 
 use std::path::PathBuf;
@@ -40,6 +41,9 @@ pub enum Command {
     /// The feature support matrix of a SUPPORT.md: statuses per feature, counts per status,
     /// and every status line that could not be read.
     Support(support::Args),
+    /// Fail while an open issue holds the release: a regression label on a feature whose
+    /// status blocks (the Supported family by default), or `release-blocker`.
+    ReleaseGate(release_gate::Args),
     Serve,
     /// Play a short story with the real service against a simulated GitHub, then keep
     /// serving the dashboard so you can look around.
@@ -95,6 +99,10 @@ pub enum CliError {
     Output(#[source] std::io::Error),
     #[error("no paths given (pass PATH arguments or --files-from)")]
     NoPaths,
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    GitHub(#[from] crate::github::GitHubError),
 }
 
 /// Renders MAINTAINERS diagnostics as `file:line: severity: message` lines, errors first.

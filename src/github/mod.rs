@@ -332,6 +332,65 @@ impl Api {
     }
 }
 
+impl Api {
+    /// A client acting with a plain token (the CLI and the Action: `GITHUB_TOKEN`).
+    pub fn with_token(
+        base: &str,
+        token: &str,
+        metrics: Arc<Metrics>,
+        retry: Retry,
+    ) -> Result<Api, GitHubError> {
+        let crab = Octocrab::builder()
+            .base_uri(base.trim_end_matches('/'))
+            .map_err(|e| GitHubError::Setup(format!("bad API address `{base}`: {e}")))?
+            .add_retry_config(RetryConfig::None)
+            .personal_token(token.to_string())
+            .build()
+            .map_err(|e| GitHubError::Setup(e.to_string()))?;
+        Ok(Api {
+            crab: Arc::new(crab),
+            metrics,
+            retry,
+        })
+    }
+
+    /// A file's text at a commit or branch, None when it does not exist there.
+    pub async fn file_at(
+        &self,
+        repo: &str,
+        file: &str,
+        rev: &str,
+    ) -> Result<Option<String>, GitHubError> {
+        use base64::Engine;
+        let answer = self
+            .get(&format!(
+                "/repos/{repo}/contents/{}?ref={}",
+                path(file),
+                segment(rev)
+            ))
+            .await;
+        let value = match answer {
+            Ok(value) => value,
+            Err(e) if e.not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if text(&value, "/type") != "file" {
+            return Ok(None);
+        }
+        let encoded: String = text(&value, "/content")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| GitHubError::Unexpected {
+                endpoint: format!("GET /repos/{repo}/contents/{file}"),
+                message: format!("bad base64: {e}"),
+            })?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+}
+
 /// Calls made as an installation.
 #[derive(Clone)]
 pub struct Installation {

@@ -10,14 +10,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use base64::Engine;
 use serde_json::Value;
 
 use crate::config::{Config, ConfigError, Labels, CONFIG_PATH};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
-use crate::github::{path, segment, text, GitHubError, Installation};
+use crate::github::{segment, text, GitHubError, Installation};
 use crate::store::{Store, StoreError};
 
 /// Why handling a delivery failed.
@@ -133,30 +132,7 @@ impl Context {
         file: &str,
         commit: &str,
     ) -> Result<Option<String>, HandlerError> {
-        let answer = gh
-            .api
-            .get(&format!(
-                "/repos/{repo}/contents/{}?ref={}",
-                path(file),
-                segment(commit)
-            ))
-            .await;
-        let value = match answer {
-            Ok(value) => value,
-            Err(e) if e.not_found() => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        if text(&value, "/type") != "file" {
-            return Ok(None);
-        }
-        let encoded: String = text(&value, "/content")
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|e| HandlerError::Payload(format!("{file} at {commit}: bad base64: {e}")))?;
-        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        Ok(gh.api.file_at(repo, file, commit).await?)
     }
 
     /// MAINTAINERS, config and .mailmap at a base commit (commits never change: cached).

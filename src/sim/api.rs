@@ -239,6 +239,7 @@ enum Op {
     UpdateRef(String, String),
     DeleteRef(String, String),
     CreateIssue(String),
+    ListIssues(String),
     UpdateIssue(String, u64),
     UpdatePull(String, u64),
     GitCommit(String, String),
@@ -276,6 +277,7 @@ impl Op {
             | Op::UpdateRef(r, _)
             | Op::DeleteRef(r, _)
             | Op::CreateIssue(r)
+            | Op::ListIssues(r)
             | Op::UpdateIssue(r, _)
             | Op::UpdatePull(r, _)
             | Op::GitCommit(r, _)
@@ -333,6 +335,7 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                     (key::ISSUE_COMMENTS, Op::IssueComments(r, num(n)?))
                 }
                 ("POST", ["issues"]) => (key::CREATE_ISSUE, Op::CreateIssue(r)),
+                ("GET", ["issues"]) => (key::LIST_ISSUES, Op::ListIssues(r)),
                 ("PATCH", ["issues", n]) if *n != "comments" => {
                     (key::UPDATE_ISSUE, Op::UpdateIssue(r, num(n)?))
                 }
@@ -837,13 +840,47 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let r = repo(w, &name)?;
             Ok(Reply::ok(git_ref(r, &branch, &sha)))
         }
+        Op::ListIssues(name) => {
+            // Open issues and pull requests (GitHub lists both), oldest first.
+            let r = repo(w, &name)?;
+            let mut items: Vec<(u64, Value)> = r
+                .issues
+                .values()
+                .filter(|i| i.open)
+                .map(|i| (i.number, shapes::plain_issue(r, i)))
+                .chain(
+                    r.pulls
+                        .values()
+                        .filter(|p| p.open)
+                        .map(|p| (p.number, shapes::issue_of_pull(r, p))),
+                )
+                .collect();
+            items.sort_by_key(|(n, _)| *n);
+            Ok(paged(req, items.into_iter().map(|(_, v)| v).collect()))
+        }
         Op::CreateIssue(name) => {
             let body = req.json_object()?;
             let title = string_field(&body, "title")?
                 .ok_or_else(|| Reply::invalid("\"title\" wasn't supplied."))?;
             let text = string_field(&body, "body")?.unwrap_or_default();
+            let labels = match body.get("labels") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(_) => label_names(&Value::Object(body.clone()))?,
+            };
             let id = w.id();
+            let mut label_ids: Vec<u64> = labels.iter().map(|_| w.id()).collect();
             let r = repo_mut(w, &name)?;
+            for label in &labels {
+                // Labels the repository lacks are created, as GitHub does.
+                if r.label(label).is_none() {
+                    r.labels.push(Label {
+                        id: label_ids.pop().unwrap_or_default(),
+                        name: label.clone(),
+                        color: "ededed".to_string(),
+                        description: None,
+                    });
+                }
+            }
             let number = r.next_number;
             r.next_number += 1;
             let issue = Issue {
@@ -853,7 +890,7 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 body: text,
                 user: BOT_LOGIN.to_string(),
                 open: true,
-                labels: Vec::new(),
+                labels,
                 created_at: now,
                 updated_at: now,
             };

@@ -118,6 +118,7 @@ pub mod endpoint {
     pub const UPDATE_REF: &str = "PATCH /repos/git/refs";
     pub const DELETE_REF: &str = "DELETE /repos/git/refs";
     pub const CREATE_ISSUE: &str = "POST /repos/issues";
+    pub const LIST_ISSUES: &str = "GET /repos/issues";
     pub const UPDATE_ISSUE: &str = "PATCH /repos/issues/one";
     pub const UPDATE_PULL: &str = "PATCH /repos/pulls/one";
     pub const GIT_COMMIT: &str = "GET /repos/git/commits";

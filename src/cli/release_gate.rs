@@ -1,0 +1,122 @@
+//! `pushgate release-gate --repo OWNER/NAME`: for scripts and release managers — fails while an
+//! open issue holds the release (a regression in a feature whose status blocks, or
+//! `release-blocker`). SUPPORT.md and the config are read from the default branch.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{CliError, EXIT_OK, EXIT_SHORT};
+use crate::config::{Config, CONFIG_PATH};
+use crate::core::release::{blockers, OpenIssue, Rules};
+use crate::core::support::{parse_support, SupportStatus};
+use crate::github::{text, Api, Retry};
+use crate::metrics::Metrics;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The repository, `owner/name`.
+    #[arg(long)]
+    pub repo: String,
+    /// Print JSON: {"blocking": bool, "blockers": [...]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Exit 0 when nothing holds the release, 1 when something does, 2 on errors. The token comes
+/// from `GITHUB_TOKEN` (or `PUSHGATE_TOKEN`), the API from `PUSHGATE_GITHUB_API` or
+/// `GITHUB_API_URL` (default `https://api.github.com`).
+pub fn run(args: &Args) -> Result<u8, CliError> {
+    let token = std::env::var("GITHUB_TOKEN")
+        .or_else(|_| std::env::var("PUSHGATE_TOKEN"))
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            CliError::Usage(
+                "set GITHUB_TOKEN (or PUSHGATE_TOKEN) to a token that can read the repository"
+                    .into(),
+            )
+        })?;
+    let base = std::env::var("PUSHGATE_GITHUB_API")
+        .or_else(|_| std::env::var("GITHUB_API_URL"))
+        .unwrap_or_else(|_| "https://api.github.com".to_string());
+    if !args.repo.contains('/') || args.repo.split('/').any(str::is_empty) {
+        return Err(CliError::Usage(format!(
+            "--repo must be owner/name, got `{}`",
+            args.repo
+        )));
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(CliError::Output)?;
+    let report = runtime.block_on(gather(&base, &token, &args.repo))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let blocking = !report.is_empty();
+    if args.json {
+        let value = serde_json::json!({ "blocking": blocking, "blockers": report });
+        serde_json::to_writer_pretty(&mut out, &value).map_err(|e| CliError::Output(e.into()))?;
+        writeln!(out).map_err(CliError::Output)?;
+    } else if blocking {
+        writeln!(
+            out,
+            "The release of {} is held by {} issue(s):",
+            args.repo,
+            report.len()
+        )
+        .map_err(CliError::Output)?;
+        for b in &report {
+            writeln!(out, "  #{} {} — {}", b.number, b.title, b.reason)
+                .map_err(CliError::Output)?;
+        }
+    } else {
+        writeln!(out, "Nothing holds the release of {}.", args.repo).map_err(CliError::Output)?;
+    }
+    out.flush().map_err(CliError::Output)?;
+    Ok(if blocking { EXIT_SHORT } else { EXIT_OK })
+}
+
+async fn gather(
+    base: &str,
+    token: &str,
+    repo: &str,
+) -> Result<Vec<crate::core::release::Blocker>, CliError> {
+    let api = Api::with_token(base, token, Arc::new(Metrics::new()), Retry::default())?;
+    let info = api.get(&format!("/repos/{repo}")).await?;
+    let branch = text(&info, "/default_branch");
+    let config = match api.file_at(repo, CONFIG_PATH, &branch).await? {
+        Some(text) => {
+            Config::parse(&text, CONFIG_PATH).map_err(|e| CliError::Usage(e.to_string()))?
+        }
+        None => Config::default(),
+    };
+    let support_text = api
+        .file_at(repo, &config.support.file, &branch)
+        .await?
+        .unwrap_or_default();
+    let support = parse_support(&support_text);
+    let rules = Rules {
+        regression_labels: config.release.regression_labels.clone(),
+        blocking_statuses: config
+            .release
+            .blocking_statuses
+            .iter()
+            .filter_map(|s| SupportStatus::from_text(s))
+            .collect(),
+    };
+    let issues: Vec<OpenIssue> = api
+        .get_list(&format!("/repos/{repo}/issues?state=open"), 50)
+        .await?
+        .iter()
+        // GitHub lists pull requests among issues; the gate is about issues.
+        .filter(|i| i.get("pull_request").is_none())
+        .map(|i| OpenIssue {
+            number: crate::github::number(i, "/number"),
+            title: text(i, "/title"),
+            labels: i
+                .get("labels")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().map(|x| text(x, "/name")).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(blockers(&issues, &support, &rules))
+}
