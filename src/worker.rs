@@ -257,10 +257,10 @@ impl Worker {
                         text(payload, "/state"),
                     )
                 } else {
-                    let state = match text(payload, "/check_run/conclusion") {
-                        c if c.is_empty() => text(payload, "/check_run/status"),
-                        c => c,
-                    };
+                    let state = payload
+                        .get("check_run")
+                        .map(gate::check_run_state)
+                        .unwrap_or_default();
                     (
                         text(payload, "/check_run/head_sha"),
                         text(payload, "/check_run/name"),

@@ -5,8 +5,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::{CliError, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, CONFIG_PATH};
 use crate::core::release::{blockers, OpenIssue, Rules};
@@ -111,11 +109,7 @@ async fn gather(
         .map(|i| OpenIssue {
             number: crate::github::number(i, "/number"),
             title: text(i, "/title"),
-            labels: i
-                .get("labels")
-                .and_then(Value::as_array)
-                .map(|l| l.iter().map(|x| text(x, "/name")).collect())
-                .unwrap_or_default(),
+            labels: crate::github::label_names(i),
         })
         .collect();
     Ok(blockers(&issues, &support, &rules))

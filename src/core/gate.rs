@@ -641,7 +641,8 @@ pub fn read_command(body: &str) -> Option<Command> {
     })
 }
 
-fn short(sha: &str) -> &str {
+/// The first 12 characters of a commit id, as shown to people.
+pub fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 

@@ -425,6 +425,15 @@ pub fn time(value: &Value, pointer: &str) -> Option<i64> {
         .map(|t| t.timestamp())
 }
 
+/// The names of the `labels` of an issue or pull request object.
+pub fn label_names(value: &Value) -> Vec<String> {
+    value
+        .get("labels")
+        .and_then(Value::as_array)
+        .map(|labels| labels.iter().map(|l| text(l, "/name")).collect())
+        .unwrap_or_default()
+}
+
 /// Percent-encodes one path segment (label names contain `:` and spaces).
 pub fn segment(raw: &str) -> String {
     let mut out = String::new();

@@ -304,11 +304,7 @@ async fn finish(
     } else {
         (config_labels.missing, config_labels.complete)
     };
-    let current: Vec<String> = pr
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|labels| labels.iter().map(|l| text(l, "/name")).collect())
-        .unwrap_or_default();
+    let current = crate::github::label_names(pr);
     if !current.contains(&want) {
         gh.api
             .call(

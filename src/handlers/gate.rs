@@ -198,11 +198,7 @@ pub(crate) async fn results_on(
                 .into_iter()
                 .flatten()
             {
-                let state = match text(run, "/conclusion") {
-                    c if c.is_empty() => text(run, "/status"),
-                    c => c,
-                };
-                if let Some(outcome) = outcome_of(&state) {
+                if let Some(outcome) = outcome_of(&check_run_state(run)) {
                     results.push((text(run, "/name"), outcome));
                 }
             }
@@ -425,6 +421,14 @@ pub(crate) async fn is_committer(
                     .any(|m| identities.same(m, person))
             }))
         }
+    }
+}
+
+/// A check run's conclusion once it has one, else its status (queued, in progress).
+pub fn check_run_state(run: &Value) -> String {
+    match text(run, "/conclusion") {
+        c if c.is_empty() => text(run, "/status"),
+        c => c,
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::gate::{config, is_committer, ref_sha, results_on};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
-use crate::core::gate::{wildcard, Outcome};
+use crate::core::gate::{short, wildcard, Outcome};
 use crate::core::merge::{with_trailers, Given};
 use crate::github::{number, segment, text, GitHubError, Installation, Method};
 
@@ -135,11 +135,7 @@ async fn held_back(
     head: &str,
     config: &Config,
 ) -> Result<Option<String>, HandlerError> {
-    let labels: Vec<String> = pr
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|l| l.iter().map(|x| text(x, "/name")).collect())
-        .unwrap_or_default();
+    let labels = crate::github::label_names(pr);
     if let Some(label) = labels
         .iter()
         .find(|l| config.merge.blocking_labels.contains(l))
@@ -364,10 +360,6 @@ fn author_of(commit: &Value) -> Value {
         .pointer("/commit/author")
         .cloned()
         .unwrap_or(Value::Null)
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }
 
 fn first_line(message: &str) -> &str {
