@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenPush};
-use crate::handlers::{gate, merge};
+use crate::handlers::{gate, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::store::{Claimed, NewDelivery};
@@ -193,7 +193,26 @@ impl Worker {
                     push,
                 )
                 .await?;
+                release::on_pull_request(&self.ctx, &gh, repo, payload).await?;
                 Ok(Handled::Processed)
+            }
+            ("pull_request", "closed") => {
+                let gh = self.installation(installation_id)?;
+                release::on_pull_request(&self.ctx, &gh, repo, payload).await?;
+                Ok(Handled::Processed)
+            }
+            (
+                "issues",
+                "opened" | "labeled" | "unlabeled" | "closed" | "reopened" | "deleted"
+                | "transferred",
+            ) => {
+                let gh = self.installation(installation_id)?;
+                let acted = release::on_issue(&self.ctx, &gh, repo, payload).await?;
+                Ok(if acted {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
             }
             ("pull_request_review", _) => {
                 let gh = self.installation(installation_id)?;
@@ -242,8 +261,10 @@ impl Worker {
             }
             ("push", _) => {
                 let gh = self.installation(installation_id)?;
-                let acted = gate::on_push(&self.ctx, &gh, repo, payload).await?;
-                Ok(if acted {
+                let gated = gate::on_push(&self.ctx, &gh, repo, payload).await?;
+                let synced = support::on_push(&self.ctx, &gh, repo, payload).await?;
+                let released = release::on_push(&self.ctx, &gh, repo, payload).await?;
+                Ok(if gated || synced || released {
                     Handled::Processed
                 } else {
                     Handled::Ignored

@@ -5,14 +5,14 @@
 //! Policy (MAINTAINERS, `.mailmap`, `.github/pushgate.toml`) is read at the PR's **base**
 //! commit, never its head, so a PR cannot approve itself by editing them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError, PolicyFiles};
 use crate::config::{Config, DismissOnPush, ReviewerStature, CONFIG_PATH};
-use crate::core::maintainers::{Maintainers, Matcher};
+use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
 use crate::core::pull::{
@@ -115,7 +115,7 @@ pub async fn evaluate(
                      request can be judged."
                 ),
             };
-            return finish(ctx, gh, &target, false, report, None).await;
+            return finish(ctx, gh, &target, false, report, None, None).await;
         }
     };
     if !policy.maintainer_errors.is_empty() {
@@ -130,7 +130,7 @@ pub async fn evaluate(
                     .collect::<String>()
             ),
         };
-        return finish(ctx, gh, &target, false, report, None).await;
+        return finish(ctx, gh, &target, false, report, None, None).await;
     }
 
     // A PR that edits the config is told whether its new version is valid.
@@ -148,7 +148,59 @@ pub async fn evaluate(
     }
 
     let matcher = &policy.matcher;
-    let matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    let mut matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    // The feature lifecycle: labels for the features touched, and a change of support status
+    // needs the ack of the section `support.status_change_needs` names (THE REST).
+    let features =
+        super::support::pull_request(ctx, gh, repo, &config, &files, &base_sha, &head_sha).await?;
+    let mut files = files;
+    if !features.changes.is_empty() {
+        let needs = &config.support.status_change_needs;
+        let names = features
+            .changes
+            .iter()
+            .map(|c| format!("`{}`", c.feature))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let Some(section) = matcher
+            .maintainers()
+            .sections
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(needs))
+        else {
+            let report = Report {
+                title: "A support status change needs a section MAINTAINERS lacks".to_string(),
+                summary: format!(
+                    "This pull request changes the support status of {names}. \
+                     `support.status_change_needs` in `{CONFIG_PATH}` says that needs an ack \
+                     from `{needs}`, but `MAINTAINERS` on the base branch has no such section."
+                ),
+            };
+            return finish(
+                ctx,
+                gh,
+                &target,
+                false,
+                report,
+                None,
+                features.labels.as_ref(),
+            )
+            .await;
+        };
+        files.push(format!(
+            "{} (support status of {names})",
+            config.support.file
+        ));
+        matches.push(vec![SectionMatch {
+            section,
+            specificity: i32::MAX,
+        }]);
+        notes.push(format!(
+            "this pull request changes the support status of {names} in `{}`, which needs \
+             an ack from {needs}",
+            config.support.file
+        ));
+    }
     let identities = Identities::new(policy.mailmap.clone());
     let people = ctx
         .people(
@@ -268,7 +320,16 @@ pub async fn evaluate(
     }
     let wake = verdict.window.open.then_some(verdict.window.ready_at);
     let given = pull::trailers_to_record(&verdict);
-    let outcome = finish(ctx, gh, &target, satisfied, report, wake).await?;
+    let outcome = finish(
+        ctx,
+        gh,
+        &target,
+        satisfied,
+        report,
+        wake,
+        features.labels.as_ref(),
+    )
+    .await?;
     Ok(outcome.map(|o| Outcome { given, ..o }))
 }
 
@@ -289,6 +350,7 @@ async fn finish(
     satisfied: bool,
     report: Report,
     wake: Option<i64>,
+    feature_labels: Option<&BTreeSet<String>>,
 ) -> Result<Option<Outcome>, HandlerError> {
     let Target {
         installation_id,
@@ -329,6 +391,9 @@ async fn finish(
                 other?;
             }
         }
+    }
+    if let Some(wanted) = feature_labels {
+        super::support::set_issue_labels(&gh.api, repo, number_, &current, wanted).await?;
     }
     ctx.store
         .save_evaluation(&Evaluation {

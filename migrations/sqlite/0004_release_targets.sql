@@ -1,0 +1,11 @@
+-- What carries a `pushgate/release` check: release tags, release branch heads and pull requests
+-- into release branches, each with its newest commit, so that a change to an issue's labels
+-- can re-evaluate them.
+CREATE TABLE release_targets (
+    repo TEXT NOT NULL,
+    target TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    installation BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (repo, target)
+);
