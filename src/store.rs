@@ -617,6 +617,41 @@ impl Store {
             .collect()
     }
 
+    /// Keeps the newest `kind` view of a repository for the dashboard.
+    pub async fn save_view(
+        &self,
+        repo: &str,
+        kind: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO repo_views (repo, kind, body, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (repo, kind) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(repo)
+        .bind(kind)
+        .bind(body)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The stored `kind` view of a repository: (JSON body, Unix seconds).
+    pub async fn view(&self, repo: &str, kind: &str) -> Result<Option<(String, i64)>, StoreError> {
+        let row =
+            sqlx::query("SELECT body, updated_at FROM repo_views WHERE repo = $1 AND kind = $2")
+                .bind(repo)
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(row) => Ok(Some((row.try_get("body")?, row.try_get("updated_at")?))),
+            None => Ok(None),
+        }
+    }
+
     /// Every stored gate: (repository, state JSON).
     pub async fn gates(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT repo, state FROM gates ORDER BY repo")

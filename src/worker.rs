@@ -251,6 +251,17 @@ impl Worker {
                 gate::on_tick(&self.ctx, &gh, repo, payload).await?;
                 Ok(Handled::Processed)
             }
+            (SYNTHETIC_EVENT, "repo-refresh") => {
+                let gh = self.installation(installation_id)?;
+                let branch = text(payload, "/repository/default_branch");
+                let synced = support::refresh(&self.ctx, &gh, repo, &branch).await?;
+                let released = release::on_issue(&self.ctx, &gh, repo, payload).await?;
+                Ok(if synced || released {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
             (SYNTHETIC_EVENT, _) => {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number.ok_or_else(|| {
@@ -361,6 +372,22 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
         let repos = gh.api.get_list("/installation/repositories", 10).await?;
         for repo in repos {
             let full = text(&repo, "/full_name");
+            // Labels from SUPPORT.md and the release checks, in case a push or an issue
+            // event was missed.
+            let mut refresh = synthetic(
+                &format!("refresh:{full}@{bucket}"),
+                &full,
+                id,
+                0,
+                "repo-refresh",
+            );
+            refresh.payload = json!({
+                "action": "repo-refresh",
+                "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
+                "installation": { "id": id },
+            })
+            .to_string();
+            deliveries.push(refresh);
             let pulls = gh
                 .api
                 .get_list(&format!("/repos/{full}/pulls?state=open"), 10)

@@ -423,6 +423,35 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
         assert!(!summary.contains("HVM hiccup"), "{summary}");
     }
 
+    // The repository's dashboard shows what holds the release and the support matrix.
+    let page = world
+        .http
+        .get(world.url(&format!("/repos/{REPO}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("held by 1 open issue"), "{page}");
+    assert!(page.contains("PV guests crash"), "{page}");
+    assert!(
+        page.contains("<td>x86/HVM</td><td>Experimental</td>"),
+        "{page}"
+    );
+    let json: serde_json::Value = world
+        .http
+        .get(world.url(&format!("/api/repos/{REPO}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["release"]["blocking"], true);
+    assert_eq!(json["release"]["blockers"][0]["number"], major);
+    assert_eq!(json["support"]["features"][0]["name"], "x86/PV");
+
     // Closing it lets the release go.
     world.gh.close_issue(REPO, major);
     world
@@ -434,4 +463,32 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
     world.settle().await;
     assert_eq!(conclusion(&head).as_deref(), Some("success"));
     assert_eq!(conclusion(&tip).as_deref(), Some("success"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciler_syncs_labels_whose_push_was_missed() {
+    let mut world = World::new(&config("")).await;
+    // SUPPORT.md reaches staging while no webhook reaches us.
+    world.gh.commit(
+        REPO,
+        "staging",
+        COMMITTER,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    );
+    assert!(label(&world, "feature: x86/PV").is_none());
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    let mut reconciling = settings(&world.database_url, &world.api, "again");
+    reconciling.reconcile_every = std::time::Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(reconciling).await.unwrap());
+    wait_until("labels from the missed push", || {
+        label(&world, "feature: x86/PV")
+            == Some(("0e8a16".to_string(), Some("Supported".to_string())))
+    })
+    .await;
 }

@@ -9,3 +9,13 @@ CREATE TABLE release_targets (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (repo, target)
 );
+
+-- What the dashboard shows about a repository besides pull requests and the gate: the last
+-- support matrix read (`support`) and the last release gate answer (`release`), as JSON.
+CREATE TABLE repo_views (
+    repo TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (repo, kind)
+);

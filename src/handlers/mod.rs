@@ -103,6 +103,8 @@ pub struct Context {
     commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
     writers: Mutex<HashMap<(String, String), (bool, i64)>>,
     supports: Mutex<HashMap<SupportKey, Option<Arc<SupportMatrix>>>>,
+    /// The commit whose SUPPORT.md each repository's labels were last synced from.
+    synced: Mutex<HashMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -129,7 +131,16 @@ impl Context {
             commits: Mutex::new(HashMap::new()),
             writers: Mutex::new(HashMap::new()),
             supports: Mutex::new(HashMap::new()),
+            synced: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn synced_support(&self, repo: &str) -> Option<String> {
+        lock(&self.synced).get(repo).cloned()
+    }
+
+    pub fn remember_synced_support(&self, repo: &str, sha: &str) {
+        bounded_insert(&mut lock(&self.synced), repo.to_string(), sha.to_string());
     }
 
     /// SUPPORT.md (or the configured file) read at a commit; None when it does not exist.

@@ -86,11 +86,16 @@ async fn default_config(
 }
 
 async fn post(
+    ctx: &Context,
     gh: &Installation,
     repo: &str,
     shas: &[String],
     blockers: &[Blocker],
 ) -> Result<(), HandlerError> {
+    let view = json!({ "blocking": !blockers.is_empty(), "blockers": blockers });
+    ctx.store
+        .save_view(repo, "release", &view.to_string(), ctx.clock.now())
+        .await?;
     let report = release_report(blockers);
     for sha in shas {
         gh.api
@@ -128,7 +133,7 @@ pub async fn on_push(
         return Ok(false);
     };
     let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    post(gh, repo, std::slice::from_ref(&sha), &found).await?;
+    post(ctx, gh, repo, std::slice::from_ref(&sha), &found).await?;
     let installation = number(payload, "/installation/id");
     ctx.store
         .remember_release_target(repo, &target, &sha, installation, ctx.clock.now())
@@ -165,7 +170,7 @@ pub async fn on_pull_request(
     }
     let head = text(payload, "/pull_request/head/sha");
     let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    post(gh, repo, std::slice::from_ref(&head), &found).await?;
+    post(ctx, gh, repo, std::slice::from_ref(&head), &found).await?;
     let installation = number(payload, "/installation/id");
     ctx.store
         .remember_release_target(repo, &target, &head, installation, ctx.clock.now())
@@ -192,7 +197,7 @@ pub async fn on_issue(
     let mut shas: Vec<String> = targets.into_iter().map(|(_, sha)| sha).collect();
     shas.sort_unstable();
     shas.dedup();
-    post(gh, repo, &shas, &found).await?;
+    post(ctx, gh, repo, &shas, &found).await?;
     tracing::info!(
         repo,
         targets = shas.len(),

@@ -260,11 +260,59 @@ pub async fn on_push(
     if !created && !touched(&config.support.file) && !touched(CONFIG_PATH) {
         return Ok(false);
     }
+    sync_at(ctx, gh, repo, &sha, config, true).await
+}
+
+/// The reconciler's pass: the labels as SUPPORT.md on the default branch wants them, in case a
+/// push was missed. Does nothing while the tip is the one last synced.
+pub async fn refresh(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    default_branch: &str,
+) -> Result<bool, HandlerError> {
+    let Some(tip) = super::gate::ref_sha(gh, repo, default_branch).await? else {
+        return Ok(false);
+    };
+    if ctx.synced_support(repo).as_deref() == Some(tip.as_str()) {
+        return Ok(false);
+    }
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    let Ok(config) = &policy.config else {
+        return Ok(false);
+    };
+    sync_at(ctx, gh, repo, &tip, config, false).await
+}
+
+/// Reads SUPPORT.md at `sha`, keeps its view for the dashboard and, when it reads cleanly,
+/// syncs the labels; `check` posts `pushgate/support` on `sha`.
+async fn sync_at(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    sha: &str,
+    config: &Config,
+    check: bool,
+) -> Result<bool, HandlerError> {
     let file = config.support.file.clone();
-    let Some(matrix) = ctx.support_at(gh, repo, &file, &sha).await? else {
+    let Some(matrix) = ctx.support_at(gh, repo, &file, sha).await? else {
         return Ok(false);
     };
     let warnings = unknown_features(config, &matrix);
+    let view = json!({
+        "sha": sha,
+        "file": file,
+        "features": matrix.features,
+        "unparsed": matrix.unparsed,
+        "counts": matrix
+            .counts()
+            .into_iter()
+            .map(|(status, lines)| json!({ "status": status, "lines": lines }))
+            .collect::<Vec<_>>(),
+    });
+    ctx.store
+        .save_view(repo, "support", &view.to_string(), ctx.clock.now())
+        .await?;
     if !matrix.unparsed.is_empty() {
         tracing::warn!(
             repo,
@@ -272,10 +320,13 @@ pub async fn on_push(
             lines = matrix.unparsed.len(),
             "SUPPORT.md has unreadable lines; labels left alone"
         );
-        post_check(&gh.api, repo, &sha, &file, &matrix, None, &warnings).await?;
+        if check {
+            post_check(&gh.api, repo, sha, &file, &matrix, None, &warnings).await?;
+        }
         return Ok(true);
     }
     let sync = sync_labels(&gh.api, repo, &matrix).await?;
+    ctx.remember_synced_support(repo, sha);
     tracing::info!(
         repo,
         sha,
@@ -283,7 +334,9 @@ pub async fn on_push(
         updated = sync.updated.len(),
         "support labels synced"
     );
-    post_check(&gh.api, repo, &sha, &file, &matrix, Some(&sync), &warnings).await?;
+    if check {
+        post_check(&gh.api, repo, sha, &file, &matrix, Some(&sync), &warnings).await?;
+    }
     Ok(true)
 }
 
