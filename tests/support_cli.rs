@@ -46,3 +46,40 @@ fn missing_file_is_exit_2() {
     assert!(stderr.contains("/nonexistent/SUPPORT.md"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+/// Every feature of Xen's real SUPPORT.md gets a label of its own, within GitHub's 50
+/// characters, and each label reads back as its feature (five Xen names are longer).
+#[test]
+fn every_xen_feature_gets_a_distinct_label_that_names_it() {
+    use pushgate::core::labels::{feature_label, feature_named_by, repository_labels};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/xen/SUPPORT.md"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("{path} is not here: skipping");
+        return;
+    };
+    let matrix = pushgate::core::support::parse_support(&text);
+    let (specs, unlabelled) = repository_labels(&matrix);
+    assert!(unlabelled.is_empty(), "{unlabelled:?}");
+    let features: Vec<_> = specs
+        .iter()
+        .filter(|s| s.name.starts_with("feature: "))
+        .collect();
+    assert_eq!(features.len(), matrix.features.len());
+    let clipped = matrix
+        .features
+        .iter()
+        .filter(|f| feature_label(&f.name).ends_with('…'))
+        .count();
+    assert_eq!(clipped, 5);
+    for feature in &matrix.features {
+        let label = feature_label(&feature.name);
+        assert!(label.chars().count() <= 50, "{label}");
+        assert_eq!(
+            feature_named_by(&label, &matrix).map(|f| &f.name),
+            Some(&feature.name)
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::core::glob::{Pattern, PatternError};
 use crate::core::release::FEATURE_PREFIX;
-use crate::core::support::{SupportMatrix, SupportStatus};
+use crate::core::support::{Feature, SupportMatrix, SupportStatus};
 
 /// The prefix of status labels (`support: Supported`).
 pub const SUPPORT_PREFIX: &str = "support: ";
@@ -68,8 +68,28 @@ pub fn status_label(status: SupportStatus) -> String {
     format!("{SUPPORT_PREFIX}{status}")
 }
 
+/// `feature: <name>`, clipped with `…` to GitHub's 50 characters: Xen has feature names such
+/// as "ARM: Firmware Framework for Arm A-profile (FF-A) Mediator". [`feature_named_by`] reads
+/// a clipped label back.
 pub fn feature_label(name: &str) -> String {
-    format!("{FEATURE_PREFIX}{name}")
+    clip(&format!("{FEATURE_PREFIX}{name}"), NAME_LIMIT)
+}
+
+/// The feature a `feature:` label names: the one with that exact name or, for a clipped label,
+/// the only one whose name starts with the part kept.
+pub fn feature_named_by<'m>(label: &str, matrix: &'m SupportMatrix) -> Option<&'m Feature> {
+    let name = label.strip_prefix(FEATURE_PREFIX)?.trim();
+    if let Some(feature) = matrix.feature(name) {
+        return Some(feature);
+    }
+    // Only a label clipped by [`feature_label`] is read by prefix.
+    if label.chars().count() != NAME_LIMIT {
+        return None;
+    }
+    let kept = name.strip_suffix('…')?;
+    let mut found = matrix.features.iter().filter(|f| f.name.starts_with(kept));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 /// Is this one of the labels pushgate puts on pull requests for features?
@@ -87,7 +107,7 @@ fn clip(text: &str, limit: usize) -> String {
 }
 
 /// A feature's status text as one line: `Supported`, or `x86: Supported; Arm: Tech Preview`.
-pub fn status_text(feature: &crate::core::support::Feature) -> String {
+pub fn status_text(feature: &Feature) -> String {
     feature
         .statuses
         .iter()
@@ -99,8 +119,8 @@ pub fn status_text(feature: &crate::core::support::Feature) -> String {
         .join("; ")
 }
 
-/// The labels a repository should have for its SUPPORT.md, and the features whose names are
-/// too long for a label (GitHub's limit is 50 characters).
+/// The labels a repository should have for its SUPPORT.md, and the features that get none:
+/// two long names clipped to the same label cannot be told apart.
 pub fn repository_labels(matrix: &SupportMatrix) -> (Vec<LabelSpec>, Vec<String>) {
     let mut out: Vec<LabelSpec> = SupportStatus::ALL
         .iter()
@@ -115,12 +135,12 @@ pub fn repository_labels(matrix: &SupportMatrix) -> (Vec<LabelSpec>, Vec<String>
         color: "c5def5".to_string(),
         description: "Changes a feature's support status: needs the committers' ack".to_string(),
     });
-    let mut too_long = Vec::new();
+    let mut unlabelled = Vec::new();
     let mut seen = BTreeSet::new();
     for feature in &matrix.features {
         let name = feature_label(&feature.name);
-        if name.chars().count() > NAME_LIMIT {
-            too_long.push(feature.name.clone());
+        if feature_named_by(&name, matrix).map(|f| &f.name) != Some(&feature.name) {
+            unlabelled.push(feature.name.clone());
             continue;
         }
         if feature.statuses.is_empty() || !seen.insert(name.to_lowercase()) {
@@ -132,7 +152,7 @@ pub fn repository_labels(matrix: &SupportMatrix) -> (Vec<LabelSpec>, Vec<String>
             description: clip(&status_text(feature), DESCRIPTION_LIMIT),
         });
     }
-    (out, too_long)
+    (out, unlabelled)
 }
 
 /// The changes that bring `existing` labels to include `wanted` (names compare without case,
@@ -212,10 +232,7 @@ pub fn pull_request_labels(
 ) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for name in touched {
-        let label = feature_label(name);
-        if label.chars().count() <= NAME_LIMIT {
-            out.insert(label);
-        }
+        out.insert(feature_label(name));
         if let Some(feature) = matrix.feature(name) {
             out.extend(feature.statuses.iter().map(|s| status_label(s.status)));
         }
@@ -291,6 +308,14 @@ mod tests {
 ### A feature whose name is far too long to fit into a GitHub label name
 
     Status: Supported
+
+### Two features whose long names share their first forty characters: one
+
+    Status: Supported
+
+### Two features whose long names share their first forty characters: two
+
+    Status: Experimental
 ";
 
     fn spec<'a>(specs: &'a [LabelSpec], name: &str) -> Option<&'a LabelSpec> {
@@ -299,7 +324,7 @@ mod tests {
 
     #[test]
     fn repository_labels_cover_statuses_features_and_the_change_label() {
-        let (specs, too_long) = repository_labels(&parse_support(SUPPORT));
+        let (specs, unlabelled) = repository_labels(&parse_support(SUPPORT));
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         for status in SupportStatus::ALL {
             assert!(names.contains(&status_label(status).as_str()), "{status}");
@@ -313,12 +338,44 @@ mod tests {
         let its = spec(&specs, "feature: ARM/GICv3 ITS").unwrap();
         assert_eq!(its.description, "x86: Experimental; Arm: Tech Preview");
         assert_eq!(its.color, color(SupportStatus::Experimental));
+        let long = spec(&specs, "feature: A feature whose name is far too long to …").unwrap();
+        assert_eq!(long.description, "Supported");
         assert_eq!(
-            too_long,
-            vec!["A feature whose name is far too long to fit into a GitHub label name"]
+            unlabelled,
+            vec![
+                "Two features whose long names share their first forty characters: one",
+                "Two features whose long names share their first forty characters: two"
+            ]
         );
         assert!(specs.iter().all(|s| s.name.chars().count() <= NAME_LIMIT
             && s.description.chars().count() <= DESCRIPTION_LIMIT));
+    }
+
+    #[test]
+    fn clipped_feature_labels_name_their_feature() {
+        let matrix = parse_support(SUPPORT);
+        let cases = [
+            ("feature: x86/PV", Some("x86/PV")),
+            (
+                "feature: A feature whose name is far too long to …",
+                Some("A feature whose name is far too long to fit into a GitHub label name"),
+            ),
+            // Ambiguous, not clipped by us, unknown, or not a feature label.
+            ("feature: Two features whose long names share thei…", None),
+            ("feature: x86/P…", None),
+            ("feature: Unknown", None),
+            ("support: Supported", None),
+        ];
+        for (label, want) in cases {
+            assert_eq!(
+                feature_named_by(label, &matrix).map(|f| f.name.as_str()),
+                want,
+                "{label}"
+            );
+        }
+        for feature in &matrix.features {
+            assert!(feature_label(&feature.name).chars().count() <= NAME_LIMIT);
+        }
     }
 
     #[test]

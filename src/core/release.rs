@@ -91,18 +91,14 @@ pub fn blockers(issues: &[OpenIssue], support: &SupportMatrix, rules: &Rules) ->
         let Some(regression) = rules.regression_labels.iter().find(|l| has(l)) else {
             continue;
         };
-        let blocking = issue
-            .labels
-            .iter()
-            .filter_map(|l| l.strip_prefix(FEATURE_PREFIX))
-            .find_map(|name| {
-                let feature = support.feature(name.trim())?;
-                let line = feature
-                    .statuses
-                    .iter()
-                    .find(|s| rules.blocking_statuses.contains(&s.status))?;
-                Some((feature.name.clone(), line.text.clone()))
-            });
+        let blocking = issue.labels.iter().find_map(|label| {
+            let feature = crate::core::labels::feature_named_by(label, support)?;
+            let line = feature
+                .statuses
+                .iter()
+                .find(|s| rules.blocking_statuses.contains(&s.status))?;
+            Some((feature.name.clone(), line.text.clone()))
+        });
         if let Some((feature, status)) = blocking {
             out.push(Blocker {
                 number: issue.number,
@@ -185,6 +181,17 @@ mod tests {
         assert!(report.summary.contains("| #5 | issue 5 | — | — |"));
         let clear = release_report(&[]);
         assert_eq!(clear.title, "Nothing holds the release");
+    }
+
+    #[test]
+    fn a_clipped_feature_label_blocks_like_the_full_name() {
+        let long = "A supported feature whose name is longer than GitHub allows";
+        let support = parse_support(&format!("### {long}\n\n    Status: Supported\n"));
+        let label = crate::core::labels::feature_label(long);
+        assert!(label.ends_with('…'));
+        let found = blockers(&[issue(7, &["regression", &label])], &support, &rules());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].feature.as_deref(), Some(long));
     }
 
     #[test]

@@ -28,8 +28,8 @@ const ANNOTATIONS_PER_CALL: usize = 50;
 pub struct LabelSync {
     pub created: Vec<String>,
     pub updated: Vec<String>,
-    /// Features whose names do not fit in a label.
-    pub too_long: Vec<String>,
+    /// Features that get no label (long names clipped to the same label).
+    pub unlabelled: Vec<String>,
 }
 
 /// Brings the repository's labels in step with `matrix`: creates the missing ones and fixes
@@ -49,9 +49,9 @@ pub async fn sync_labels(
             description: text(l, "/description"),
         })
         .collect();
-    let (wanted, too_long) = repository_labels(matrix);
+    let (wanted, unlabelled) = repository_labels(matrix);
     let mut done = LabelSync {
-        too_long,
+        unlabelled,
         ..LabelSync::default()
     };
     for change in label_changes(&existing, &wanted) {
@@ -138,9 +138,10 @@ pub async fn post_check(
             sync.created.len(),
             sync.updated.len()
         ));
-        for name in &sync.too_long {
+        for name in &sync.unlabelled {
             summary.push_str(&format!(
-                "- `{name}` is too long for a GitHub label (50 characters with `feature: `)\n"
+                "- `{name}` gets no label: clipped to GitHub's 50 characters, its label would \
+                 be another feature's too\n"
             ));
         }
     }
