@@ -202,6 +202,7 @@ async fn pull_requests_carry_the_labels_of_the_features_they_touch() {
         .open_pr(NEWCOMER, &[("xen/arch/x86/pv/traps.c", Some("pv\n"))])
         .await;
     world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
     let mut labels = world.gh.labels_on(REPO, pr);
     labels.sort();
     assert_eq!(
@@ -271,10 +272,14 @@ async fn a_status_change_is_labelled_and_needs_the_rest() {
     let summary = check.summary.unwrap_or_default();
     assert!(summary.contains("support status of `x86/PV`"), "{summary}");
     assert!(summary.contains("THE REST"), "{summary}");
-    assert!(world
-        .gh
-        .labels_on(REPO, pr)
-        .contains(&"support-status-change".to_string()));
+    // The labels follow the check run in the same delivery.
+    wait_until("the status change label", || {
+        world
+            .gh
+            .labels_on(REPO, pr)
+            .contains(&"support-status-change".to_string())
+    })
+    .await;
 
     // A committer (THE REST) acks: the status change and the file are both covered.
     let runs = world.acks_count();
@@ -287,7 +292,9 @@ async fn a_status_change_is_labelled_and_needs_the_rest() {
         .open_pr(NEWCOMER, &[("SUPPORT.md", Some(&prose))])
         .await;
     world.wait_check(other, 0, "failure").await;
+    world.settle().await;
     let labels = world.gh.labels_on(REPO, other);
+    assert!(labels.contains(&"acks: missing".to_string()), "{labels:?}");
     assert!(
         !labels.contains(&"support-status-change".to_string()),
         "{labels:?}"
