@@ -6,7 +6,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use pushgate::sim::{FakeGitHub, ReviewState};
+use pushgate::sim::{endpoint, FakeGitHub, Fault, ReviewState};
 use serde_json::{json, Value};
 use support::{CONFIG, INSTALLATION, MAINTAINERS, NEWCOMER, REPO, SHADOW};
 
@@ -189,8 +189,12 @@ async fn acks_met_exits_zero_with_satisfied_true() {
     );
     assert!(ran.summary.contains("acked by @sha-gh"), "{}", ran.summary);
     assert!(ran.errors().is_empty(), "{}", ran.stdout);
-    // The job is the check: the Action posts no check run and sets no label.
-    assert!(gh.check_runs(REPO).is_empty());
+    // The same check as the App's, on the head commit; labels are the App's business.
+    let checks = gh.check_runs(REPO);
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0].name, "pushgate/acks");
+    assert_eq!(checks[0].head_sha, gh.pr_head(REPO, pr));
+    assert_eq!(checks[0].conclusion.as_deref(), Some("success"));
     assert!(gh.labels_on(REPO, pr).is_empty());
 }
 
@@ -296,6 +300,33 @@ async fn slash_ack_on_an_issue_comment_event_passes() {
         .await;
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(ran.output("satisfied"), "true");
+    // A comment's run belongs to the default branch: the check run is what reaches the PR.
+    let checks = gh.check_runs(REPO);
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0].head_sha, gh.pr_head(REPO, pr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_token_still_judges_and_warns_about_the_check_run() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 6;\n"))]);
+    gh.add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    gh.inject(Fault::status(403).on(endpoint::CREATE_CHECK_RUN));
+    let review = gh.add_review(REPO, pr, "rhea-gh", ReviewState::Commented, "Nice");
+    let event = gh.review_event(REPO, pr, review);
+    let ran = Step::new(&api, &token, "acks", "pull_request_review")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.output("satisfied"), "true");
+    assert!(gh.check_runs(REPO).is_empty());
+    assert!(
+        ran.stdout
+            .contains("::warning title=pushgate::the `pushgate/acks` check run was not posted"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,9 +16,9 @@ use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
-use crate::github::{text, Api, Installation, Retry};
+use crate::github::{text, Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenPush};
-use crate::handlers::{Clock, Context};
+use crate::handlers::{Clock, Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::runner::{self, Annotation, Level, SHOWN_ANNOTATIONS, SUMMARY_LIMIT};
 use crate::store::Store;
@@ -270,7 +270,7 @@ async fn acks_mode(
     // No state survives between runs: an in-memory store gives the handlers their caches.
     let store = Store::connect("sqlite::memory:")
         .await
-        .map_err(crate::handlers::HandlerError::from)?;
+        .map_err(HandlerError::from)?;
     let ctx = Context::new(store, Arc::new(Clock::default()));
     if config_path != CONFIG_PATH {
         let base_sha = text(&pr, "/base/sha");
@@ -288,7 +288,34 @@ async fn acks_mode(
         after: text(event, "/after"),
     });
     let assessment = acks::assess(&ctx, &gh, repo, number_, &pr, push).await?;
-    Ok(acks_result(number_, &assessment))
+    let mut result = acks_result(number_, &assessment);
+    // The same `pushgate/acks` check as the App's, on the head commit, so that a run started
+    // by a comment (which GitHub files under the default branch, not the pull request) still
+    // reaches the pull request, and a ruleset can require one name whatever ran it.
+    let posted = acks::post_check(
+        &gh,
+        repo,
+        &assessment.head_sha,
+        assessment.satisfied,
+        &assessment.report,
+    )
+    .await;
+    match posted {
+        Ok(()) => {}
+        // A read-only token (a fork's pull_request_review run): the job still answers.
+        Err(HandlerError::GitHub(e @ GitHubError::Refused { .. })) => {
+            result.annotations.push(
+                Annotation::error(format!(
+                    "the `{}` check run was not posted ({e}); give the job `checks: write`",
+                    acks::CHECK_NAME
+                ))
+                .level(Level::Warning)
+                .titled("pushgate"),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(result)
 }
 
 fn nothing_to_judge(why: String) -> StepResult {
