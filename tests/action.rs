@@ -97,6 +97,11 @@ impl Step {
         self
     }
 
+    fn set(mut self, name: &str, value: &str) -> Step {
+        self.vars.insert(name.to_string(), value.to_string());
+        self
+    }
+
     fn without(mut self, name: &str) -> Step {
         self.vars.remove(name);
         self
@@ -351,6 +356,37 @@ async fn invalid_base_config_is_exit_two_pointing_at_the_line() {
         ran.summary.contains("configuration is invalid"),
         "{}",
         ran.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_input_names_another_file_on_the_base_branch() {
+    let (gh, api, token) = github(CONFIG).await;
+    // This config maps no login to Sha Dow, so Sha's approval cannot be recognised.
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Another config",
+        &[("ci/pushgate.toml", Some("[acks]\nmin_open = \"0s\"\n"))],
+    );
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 7;\n"))]);
+    gh.add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let with_default = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(with_default.code, 0, "{with_default:?}");
+    let with_other = Step::new(&api, &token, "acks", "pull_request_target")
+        .set("INPUT_CONFIG", "ci/pushgate.toml")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(with_other.code, 1, "{with_other:?}");
+    assert!(
+        with_other.output("missing").contains("Sha Dow"),
+        "{with_other:?}"
     );
 }
 

@@ -267,10 +267,14 @@ async fn acks_mode(
             "#{number_} is not open: nothing to judge."
         )));
     }
-    // No state survives between runs: an in-memory store gives the handlers their caches.
-    let store = Store::connect("sqlite::memory:")
-        .await
-        .map_err(HandlerError::from)?;
+    // No state survives between runs: an in-memory store gives the handlers their caches. It
+    // is named and shared, so that every connection of the pool sees the one database.
+    let store = Store::connect(&format!(
+        "sqlite:file:pushgate-action-{}?mode=memory&cache=shared",
+        std::process::id()
+    ))
+    .await
+    .map_err(HandlerError::from)?;
     let ctx = Context::new(store, Arc::new(Clock::default()));
     if config_path != CONFIG_PATH {
         let base_sha = text(&pr, "/base/sha");
