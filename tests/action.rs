@@ -490,6 +490,11 @@ async fn bad_event_file_is_exit_two_with_a_clear_message() {
         ran.stdout
     );
     assert!(ran.outputs.is_empty(), "{:?}", ran.outputs);
+    assert!(
+        ran.summary.starts_with("## pushgate\n\n**Error:** "),
+        "{}",
+        ran.summary
+    );
 
     let ran = Step::new(&api, &token, "acks", "pull_request_target")
         .run()

@@ -158,8 +158,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let result = match outcome {
         Ok(result) => result,
         Err(error) => {
-            // Shown on the run page as well as in the log.
+            // Shown on the run page and in the job summary as well as in the log.
             println!("{}", failure_annotation(&error).command());
+            // Best effort: failing to write the summary must not hide the error itself.
+            if let Some(path) = &runner.summary_path {
+                let _ = append(
+                    path,
+                    &format!("## pushgate\n\n**Error:** {}\n", cell(&error.to_string())),
+                );
+            }
             return Err(error);
         }
     };
@@ -456,7 +463,7 @@ pub fn release_gate_result(repo: &str, blockers: &[Blocker]) -> StepResult {
             EXIT_SHORT
         },
         summary,
-        outputs: vec![("blocking-issues", format!("{numbers:?}").replace(' ', ""))],
+        outputs: vec![("blocking-issues", Value::from(numbers).to_string())],
         annotations: blockers
             .iter()
             .map(|b| {
