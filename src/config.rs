@@ -343,6 +343,20 @@ impl Config {
                 });
             }
         }
+        // Feature paths use the MAINTAINERS matcher: reject what it cannot compile here,
+        // where the line can be named.
+        for pattern in config.support.feature.iter().flat_map(|f| f.paths.iter()) {
+            if let Err(e) = crate::core::glob::Pattern::new(pattern) {
+                let at = text.find(&format!("\"{pattern}\"")).map_or(0, |i| i + 1);
+                let (line, column) = line_column(text, at);
+                return Err(ConfigError {
+                    file: file.to_string(),
+                    line,
+                    column,
+                    message: format!("`{pattern}` is not a MAINTAINERS-style pattern: {e}"),
+                });
+            }
+        }
         Ok(config)
     }
 }
@@ -360,6 +374,15 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_feature_patterns_are_named_with_their_line() {
+        let text =
+            "[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/pv/\", \"xen/[\"]\n";
+        let error = Config::parse(text, CONFIG_PATH).unwrap_err();
+        assert_eq!((error.line, error.column), (3, 31), "{error}");
+        assert!(error.message.contains("`xen/[`"), "{error}");
+    }
 
     #[test]
     fn absent_config_means_defaults() {

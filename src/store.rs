@@ -564,6 +564,94 @@ impl Store {
         }
     }
 
+    /// Records that `target` (`tag:…`, `branch:…`, `pr:…`) carries a release check on `sha`.
+    pub async fn remember_release_target(
+        &self,
+        repo: &str,
+        target: &str,
+        sha: &str,
+        installation: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO release_targets (repo, target, sha, installation, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (repo, target) DO UPDATE SET \
+             sha = excluded.sha, installation = excluded.installation, updated_at = excluded.updated_at",
+        )
+        .bind(repo)
+        .bind(target)
+        .bind(sha)
+        .bind(installation)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a release target (a merged or closed pull request).
+    pub async fn forget_release_target(&self, repo: &str, target: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM release_targets WHERE repo = $1 AND target = $2")
+            .bind(repo)
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The `limit` most recently updated release targets of a repository: (target, sha).
+    pub async fn release_targets(
+        &self,
+        repo: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT target, sha FROM release_targets WHERE repo = $1 \
+             ORDER BY updated_at DESC, target LIMIT $2",
+        )
+        .bind(repo)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("target")?, r.try_get("sha")?)))
+            .collect()
+    }
+
+    /// Keeps the newest `kind` view of a repository for the dashboard.
+    pub async fn save_view(
+        &self,
+        repo: &str,
+        kind: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO repo_views (repo, kind, body, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (repo, kind) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(repo)
+        .bind(kind)
+        .bind(body)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The stored `kind` view of a repository: (JSON body, Unix seconds).
+    pub async fn view(&self, repo: &str, kind: &str) -> Result<Option<(String, i64)>, StoreError> {
+        let row =
+            sqlx::query("SELECT body, updated_at FROM repo_views WHERE repo = $1 AND kind = $2")
+                .bind(repo)
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(row) => Ok(Some((row.try_get("body")?, row.try_get("updated_at")?))),
+            None => Ok(None),
+        }
+    }
+
     /// Every stored gate: (repository, state JSON).
     pub async fn gates(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query("SELECT repo, state FROM gates ORDER BY repo")

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenPush};
-use crate::handlers::{gate, merge};
+use crate::handlers::{gate, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::store::{Claimed, NewDelivery};
@@ -193,7 +193,26 @@ impl Worker {
                     push,
                 )
                 .await?;
+                release::on_pull_request(&self.ctx, &gh, repo, payload).await?;
                 Ok(Handled::Processed)
+            }
+            ("pull_request", "closed") => {
+                let gh = self.installation(installation_id)?;
+                release::on_pull_request(&self.ctx, &gh, repo, payload).await?;
+                Ok(Handled::Processed)
+            }
+            (
+                "issues",
+                "opened" | "labeled" | "unlabeled" | "closed" | "reopened" | "deleted"
+                | "transferred",
+            ) => {
+                let gh = self.installation(installation_id)?;
+                let acted = release::on_issue(&self.ctx, &gh, repo, payload).await?;
+                Ok(if acted {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
             }
             ("pull_request_review", _) => {
                 let gh = self.installation(installation_id)?;
@@ -232,6 +251,17 @@ impl Worker {
                 gate::on_tick(&self.ctx, &gh, repo, payload).await?;
                 Ok(Handled::Processed)
             }
+            (SYNTHETIC_EVENT, "repo-refresh") => {
+                let gh = self.installation(installation_id)?;
+                let branch = text(payload, "/repository/default_branch");
+                let synced = support::refresh(&self.ctx, &gh, repo, &branch).await?;
+                let released = release::on_issue(&self.ctx, &gh, repo, payload).await?;
+                Ok(if synced || released {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
             (SYNTHETIC_EVENT, _) => {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number.ok_or_else(|| {
@@ -242,8 +272,10 @@ impl Worker {
             }
             ("push", _) => {
                 let gh = self.installation(installation_id)?;
-                let acted = gate::on_push(&self.ctx, &gh, repo, payload).await?;
-                Ok(if acted {
+                let gated = gate::on_push(&self.ctx, &gh, repo, payload).await?;
+                let synced = support::on_push(&self.ctx, &gh, repo, payload).await?;
+                let released = release::on_push(&self.ctx, &gh, repo, payload).await?;
+                Ok(if gated || synced || released {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -340,6 +372,22 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
         let repos = gh.api.get_list("/installation/repositories", 10).await?;
         for repo in repos {
             let full = text(&repo, "/full_name");
+            // Labels from SUPPORT.md and the release checks, in case a push or an issue
+            // event was missed.
+            let mut refresh = synthetic(
+                &format!("refresh:{full}@{bucket}"),
+                &full,
+                id,
+                0,
+                "repo-refresh",
+            );
+            refresh.payload = json!({
+                "action": "repo-refresh",
+                "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
+                "installation": { "id": id },
+            })
+            .to_string();
+            deliveries.push(refresh);
             let pulls = gh
                 .api
                 .get_list(&format!("/repos/{full}/pulls?state=open"), 10)

@@ -543,3 +543,113 @@ async fn superseded_flight_still_advances_master_to_its_tested_ancestor() {
     .await;
     assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), second);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_in_a_supported_feature_opens_an_issue_that_holds_the_release() {
+    let config = format!(
+        "{GATE_CONFIG}\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/pv/\"]\n"
+    );
+    let world = World::new(&config).await;
+    let cora = ("Cora", "cora@rest.example", "cora-gh");
+    let start = world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "Add SUPPORT.md",
+        &[(
+            "SUPPORT.md",
+            Some("## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
+        )],
+    );
+    world.gh.create_branch(REPO, "master", &start);
+    world.gh.create_branch(REPO, "stable-4.19", &start);
+    ci_run(&world, &start, "build", "success").await;
+    ci_run(&world, &start, "test-unit", "success").await;
+    // The release branch carries a release check from the start.
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "stable-4.19", &start, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+
+    let culprit = world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "x86/pv: break it",
+        &[("xen/arch/x86/pv/traps.c", Some("broken\n"))],
+    );
+    let tip = world
+        .gh
+        .commit(REPO, "staging", cora, "docs", &[("README", Some("more\n"))]);
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &start, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    let probe = world
+        .gh
+        .branch_tip(REPO, "pushgate/bisect/1")
+        .expect("a probe");
+    assert_eq!(probe, culprit);
+    ci(
+        &world,
+        &[("check_run", check_run(&probe, "test-unit", "failure"))],
+    )
+    .await;
+
+    let title = format!(
+        "Regression in x86/PV: x86/pv: break it ({})",
+        &culprit[..12]
+    );
+    let issues = world.gh.issues_titled(REPO, &title);
+    assert_eq!(issues.len(), 1, "one regression issue");
+    let (open, labels) = world.gh.issue_state(REPO, issues[0]).unwrap();
+    assert!(open);
+    assert_eq!(labels, ["regression", "feature: x86/PV"]);
+    let (_, body) = world.gh.issue(REPO, issues[0]).unwrap();
+    assert!(
+        body.contains(&culprit) && body.contains("flight #1"),
+        "{body}"
+    );
+    assert!(body.contains("`test-unit`"), "{body}");
+
+    // GitHub announces the new issue; the release branch's check now fails on it.
+    world
+        .send(
+            "issues",
+            &world
+                .gh
+                .issues_event(REPO, issues[0], "opened", "pushgate[bot]"),
+        )
+        .await;
+    world.settle().await;
+    let release = world
+        .gh
+        .check_runs(REPO)
+        .into_iter()
+        .rfind(|c| c.name == "pushgate/release" && c.head_sha == start)
+        .expect("release check");
+    assert_eq!(release.conclusion.as_deref(), Some("failure"));
+    assert!(release
+        .summary
+        .unwrap_or_default()
+        .contains(&format!("#{}", issues[0])));
+}

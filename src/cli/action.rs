@@ -378,6 +378,11 @@ pub fn acks_result(number_: i64, a: &Assessment) -> StepResult {
             });
         }
     }
+    if !a.satisfied && missing.is_empty() {
+        // Judged unmet without a verdict for another reason the report gives in its title.
+        missing.push(a.report.title.clone());
+        annotations.push(Annotation::error(a.report.title.clone()).titled(title));
+    }
     let broken = a.config_error.is_some() || !a.maintainer_errors.is_empty();
     let exit = if broken {
         EXIT_ERROR

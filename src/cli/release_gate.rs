@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use super::{CliError, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, CONFIG_PATH};
-use crate::core::release::{blockers, OpenIssue, Rules};
-use crate::core::support::{parse_support, SupportStatus};
 use crate::github::{text, Api, Retry};
 use crate::metrics::Metrics;
 
@@ -89,31 +87,5 @@ pub(crate) async fn gather(
         Some(text) => Config::parse(&text, config_path).map_err(CliError::Config)?,
         None => Config::default(),
     };
-    let support_text = api
-        .file_at(repo, &config.support.file, &branch)
-        .await?
-        .unwrap_or_default();
-    let support = parse_support(&support_text);
-    let rules = Rules {
-        regression_labels: config.release.regression_labels.clone(),
-        blocking_statuses: config
-            .release
-            .blocking_statuses
-            .iter()
-            .filter_map(|s| SupportStatus::from_text(s))
-            .collect(),
-    };
-    let issues: Vec<OpenIssue> = api
-        .get_list(&format!("/repos/{repo}/issues?state=open"), 50)
-        .await?
-        .iter()
-        // GitHub lists pull requests among issues; the gate is about issues.
-        .filter(|i| i.get("pull_request").is_none())
-        .map(|i| OpenIssue {
-            number: crate::github::number(i, "/number"),
-            title: text(i, "/title"),
-            labels: crate::github::label_names(i),
-        })
-        .collect();
-    Ok(blockers(&issues, &support, &rules))
+    Ok(crate::handlers::release::find_blockers(api, repo, &config, &branch).await?)
 }

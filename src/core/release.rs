@@ -37,6 +37,42 @@ pub struct Rules {
     pub blocking_statuses: Vec<SupportStatus>,
 }
 
+/// The `pushgate/release` check's title and Markdown summary for these blockers.
+pub fn release_report(blockers: &[Blocker]) -> crate::core::report::Report {
+    use crate::core::report::{truncate, Report, SUMMARY_LIMIT};
+    if blockers.is_empty() {
+        return Report {
+            title: "Nothing holds the release".to_string(),
+            summary: "No open issue carries `release-blocker`, or a regression label together \
+                      with the `feature:` label of a feature whose status blocks a release."
+                .to_string(),
+        };
+    }
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let rows: String = blockers
+        .iter()
+        .map(|b| {
+            format!(
+                "| #{} | {} | {} | {} |\n",
+                b.number,
+                cell(&b.title),
+                b.feature.as_deref().map_or("—".to_string(), cell),
+                b.status.as_deref().map_or("—".to_string(), cell),
+            )
+        })
+        .collect();
+    Report {
+        title: format!("The release is held by {} open issue(s)", blockers.len()),
+        summary: truncate(
+            &format!(
+                "The release can go ahead once these issues are closed or relabelled.\n\n\
+                 | Issue | Title | Feature | Status |\n|---|---|---|---|\n{rows}"
+            ),
+            SUMMARY_LIMIT,
+        ),
+    }
+}
+
 /// The issues that hold the release, in issue order.
 pub fn blockers(issues: &[OpenIssue], support: &SupportMatrix, rules: &Rules) -> Vec<Blocker> {
     let mut out = Vec::new();
@@ -127,6 +163,28 @@ mod tests {
             Some("Supported, not security supported")
         );
         assert!(found[2].reason.contains("release-blocker"));
+    }
+
+    #[test]
+    fn the_report_lists_each_blocker_with_feature_and_status() {
+        let support = parse_support(SUPPORT);
+        let mut issues = vec![
+            issue(1, &["regression", "feature: x86/PV"]),
+            issue(5, &["release-blocker"]),
+        ];
+        issues[0].title = "PV guests | crash".into();
+        let report = release_report(&blockers(&issues, &support, &rules()));
+        assert_eq!(report.title, "The release is held by 2 open issue(s)");
+        assert!(
+            report
+                .summary
+                .contains("| #1 | PV guests \\| crash | x86/PV | Supported |"),
+            "{}",
+            report.summary
+        );
+        assert!(report.summary.contains("| #5 | issue 5 | — | — |"));
+        let clear = release_report(&[]);
+        assert_eq!(clear.title, "Nothing holds the release");
     }
 
     #[test]

@@ -5,14 +5,14 @@
 //! Policy (MAINTAINERS, `.mailmap`, `.github/pushgate.toml`) is read at the PR's **base**
 //! commit, never its head, so a PR cannot approve itself by editing them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError, PolicyFiles};
 use crate::config::{Config, ConfigError, DismissOnPush, ReviewerStature, CONFIG_PATH};
-use crate::core::maintainers::{Maintainers, Matcher};
+use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
 use crate::core::pull::{
@@ -78,6 +78,7 @@ pub async fn evaluate(
         assessment.satisfied,
         assessment.report,
         assessment.wake,
+        assessment.feature_labels.as_ref(),
     )
     .await?;
     Ok(outcome.map(|o| Outcome {
@@ -105,6 +106,8 @@ pub struct Assessment {
     pub maintainer_errors: Vec<String>,
     /// The pull request's own new config is invalid (that alone fails it).
     pub proposed_config_error: Option<ConfigError>,
+    /// The `feature:` labels the pull request should carry (None: leave them).
+    pub feature_labels: Option<BTreeSet<String>>,
 }
 
 /// Gathers the open pull request `pr`'s state (files, policy at its base, people, reviews,
@@ -130,6 +133,7 @@ pub async fn assess(
         config_error: None,
         maintainer_errors: Vec::new(),
         proposed_config_error: None,
+        feature_labels: None,
     };
 
     if let Some(push) = push.filter(|p| !p.before.is_empty() && p.before != p.after) {
@@ -212,7 +216,53 @@ pub async fn assess(
     }
 
     let matcher = &policy.matcher;
-    let matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    let mut matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    // The feature lifecycle: labels for the features touched, and a change of support status
+    // needs the ack of the section `support.status_change_needs` names (THE REST).
+    let features =
+        super::support::pull_request(ctx, gh, repo, &config, &files, &base_sha, &head_sha).await?;
+    let mut files = files;
+    if !features.changes.is_empty() {
+        let needs = &config.support.status_change_needs;
+        let names = features
+            .changes
+            .iter()
+            .map(|c| format!("`{}`", c.feature))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let Some(section) = matcher
+            .maintainers()
+            .sections
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(needs))
+        else {
+            let report = Report {
+                title: "A support status change needs a section MAINTAINERS lacks".to_string(),
+                summary: format!(
+                    "This pull request changes the support status of {names}. \
+                     `support.status_change_needs` in `{CONFIG_PATH}` says that needs an ack \
+                     from `{needs}`, but `MAINTAINERS` on the base branch has no such section."
+                ),
+            };
+            return Ok(Assessment {
+                feature_labels: features.labels.clone(),
+                ..unjudged(report)
+            });
+        };
+        files.push(format!(
+            "{} (support status of {names})",
+            config.support.file
+        ));
+        matches.push(vec![SectionMatch {
+            section,
+            specificity: i32::MAX,
+        }]);
+        notes.push(format!(
+            "this pull request changes the support status of {names} in `{}`, which needs \
+             an ack from {needs}",
+            config.support.file
+        ));
+    }
     let identities = Identities::new(policy.mailmap.clone());
     let people = ctx
         .people(
@@ -342,6 +392,7 @@ pub async fn assess(
         config_error: None,
         maintainer_errors: Vec::new(),
         proposed_config_error,
+        feature_labels: features.labels,
     })
 }
 
@@ -362,6 +413,7 @@ async fn finish(
     satisfied: bool,
     report: Report,
     wake: Option<i64>,
+    feature_labels: Option<&BTreeSet<String>>,
 ) -> Result<Option<Outcome>, HandlerError> {
     let Target {
         installation_id,
@@ -402,6 +454,9 @@ async fn finish(
                 other?;
             }
         }
+    }
+    if let Some(wanted) = feature_labels {
+        super::support::set_issue_labels(&gh.api, repo, number_, &current, wanted).await?;
     }
     ctx.store
         .save_evaluation(&Evaluation {

@@ -616,6 +616,18 @@ async fn act(
                 tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
                 if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
                     let about = report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
+                    super::release::open_regression_issue(
+                        ctx,
+                        gh,
+                        repo,
+                        config,
+                        &gate.master,
+                        flight,
+                        checks,
+                        culprit,
+                        &about,
+                    )
+                    .await?;
                     gate.culprits.insert(culprit.clone(), about);
                 }
             }

@@ -5,6 +5,8 @@
 pub mod acks;
 pub mod gate;
 pub mod merge;
+pub mod release;
+pub mod support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -16,6 +18,7 @@ use crate::config::{Config, ConfigError, Labels, CONFIG_PATH};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
+use crate::core::support::{parse_support, SupportMatrix};
 use crate::github::{segment, text, GitHubError, Installation};
 use crate::store::{Store, StoreError};
 
@@ -88,6 +91,9 @@ const CACHE_LIMIT: usize = 4096;
 /// A PR's changed files depend on its number, base and head.
 type FilesKey = (String, i64, String, String);
 
+/// SUPPORT.md is read per repository, file name and commit.
+type SupportKey = (String, String, String);
+
 /// What the handlers share.
 pub struct Context {
     pub store: Store,
@@ -96,6 +102,9 @@ pub struct Context {
     files: Mutex<HashMap<FilesKey, Vec<String>>>,
     commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
     writers: Mutex<HashMap<(String, String), (bool, i64)>>,
+    supports: Mutex<HashMap<SupportKey, Option<Arc<SupportMatrix>>>>,
+    /// The commit whose SUPPORT.md each repository's labels were last synced from.
+    synced: Mutex<HashMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,7 +130,37 @@ impl Context {
             files: Mutex::new(HashMap::new()),
             commits: Mutex::new(HashMap::new()),
             writers: Mutex::new(HashMap::new()),
+            supports: Mutex::new(HashMap::new()),
+            synced: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn synced_support(&self, repo: &str) -> Option<String> {
+        lock(&self.synced).get(repo).cloned()
+    }
+
+    pub fn remember_synced_support(&self, repo: &str, sha: &str) {
+        bounded_insert(&mut lock(&self.synced), repo.to_string(), sha.to_string());
+    }
+
+    /// SUPPORT.md (or the configured file) read at a commit; None when it does not exist.
+    pub async fn support_at(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        file: &str,
+        commit: &str,
+    ) -> Result<Option<Arc<SupportMatrix>>, HandlerError> {
+        let key = (repo.to_string(), file.to_string(), commit.to_string());
+        if let Some(found) = lock(&self.supports).get(&key) {
+            return Ok(found.clone());
+        }
+        let matrix = self
+            .file_at(gh, repo, file, commit)
+            .await?
+            .map(|text| Arc::new(parse_support(&text)));
+        bounded_insert(&mut lock(&self.supports), key, matrix.clone());
+        Ok(matrix)
     }
 
     /// A file's text at a commit, None when it does not exist there.

@@ -232,6 +232,7 @@ enum Op {
     RemoveLabel(String, u64, String),
     Labels(String),
     CreateLabel(String),
+    UpdateLabel(String, String),
     Permission(String, String),
     Commits(String),
     GetRef(String, String),
@@ -270,6 +271,7 @@ impl Op {
             | Op::RemoveLabel(r, _, _)
             | Op::Labels(r)
             | Op::CreateLabel(r)
+            | Op::UpdateLabel(r, _)
             | Op::Permission(r, _)
             | Op::Commits(r)
             | Op::GetRef(r, _)
@@ -369,6 +371,9 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 ),
                 ("GET", ["labels"]) => (key::LABELS, Op::Labels(r)),
                 ("POST", ["labels"]) => (key::CREATE_LABEL, Op::CreateLabel(r)),
+                ("PATCH", ["labels", label @ ..]) if !label.is_empty() => {
+                    (key::UPDATE_LABEL, Op::UpdateLabel(r, label.join("/")))
+                }
                 ("GET", ["collaborators", login, "permission"]) => {
                     (key::PERMISSION, Op::Permission(r, login.to_string()))
                 }
@@ -685,14 +690,14 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
         Op::Compare(name, spec) => compare(repo(w, &name)?, &spec),
         Op::IssueLabels(name, n) => {
             let r = repo(w, &name)?;
-            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
-            Ok(paged(req, issue_labels(r, &pr.labels)))
+            let on = r.labels_of_issue(n).ok_or_else(not_found)?.clone();
+            Ok(paged(req, issue_labels(r, &on)))
         }
         Op::AddLabels(name, n) => {
             let names = label_names(&req.json()?)?;
             let mut fresh_ids: Vec<u64> = names.iter().map(|_| w.id()).collect();
             let r = repo_mut(w, &name)?;
-            if !r.pulls.contains_key(&n) {
+            if r.labels_of_issue(n).is_none() {
                 return Err(not_found());
             }
             for label in &names {
@@ -709,28 +714,24 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                         label.clone()
                     }
                 };
-                if let Some(pr) = r.pulls.get_mut(&n) {
-                    if !pr.labels.iter().any(|l| l.eq_ignore_ascii_case(&canonical)) {
-                        pr.labels.push(canonical);
+                if let Some(on) = r.labels_of_issue_mut(n) {
+                    if !on.iter().any(|l| l.eq_ignore_ascii_case(&canonical)) {
+                        on.push(canonical);
                     }
                 }
             }
-            let on = r
-                .pulls
-                .get(&n)
-                .map(|p| p.labels.clone())
-                .unwrap_or_default();
+            let on = r.labels_of_issue(n).cloned().unwrap_or_default();
             Ok(Reply::ok(Value::Array(issue_labels(r, &on))))
         }
         Op::RemoveLabel(name, n, label) => {
             let r = repo_mut(w, &name)?;
-            let pr = r.pulls.get_mut(&n).ok_or_else(not_found)?;
-            let before = pr.labels.len();
-            pr.labels.retain(|l| !l.eq_ignore_ascii_case(&label));
-            if pr.labels.len() == before {
+            let on = r.labels_of_issue_mut(n).ok_or_else(not_found)?;
+            let before = on.len();
+            on.retain(|l| !l.eq_ignore_ascii_case(&label));
+            if on.len() == before {
                 return Err(Reply::error(404, "Label does not exist"));
             }
-            let on = pr.labels.clone();
+            let on = on.clone();
             Ok(Reply::ok(Value::Array(issue_labels(r, &on))))
         }
         Op::Labels(name) => {
@@ -764,6 +765,53 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let shaped = shapes::label(r, &label);
             r.labels.push(label);
             Ok(Reply::created(shaped))
+        }
+        Op::UpdateLabel(name, current) => {
+            let body = req.json_object()?;
+            let new_name = string_field(&body, "new_name")?.filter(|n| !n.trim().is_empty());
+            let color = string_field(&body, "color")?
+                .map(|c| c.trim_start_matches('#').to_ascii_lowercase());
+            if let Some(c) = &color {
+                if c.len() != 6 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(Reply::validation("Label", "color", "invalid"));
+                }
+            }
+            let description = string_field(&body, "description")?;
+            let r = repo_mut(w, &name)?;
+            if let Some(n) = &new_name {
+                if !n.eq_ignore_ascii_case(&current) && r.label(n).is_some() {
+                    return Err(Reply::validation("Label", "name", "already_exists"));
+                }
+            }
+            let label = r
+                .labels
+                .iter_mut()
+                .find(|l| l.name.eq_ignore_ascii_case(&current))
+                .ok_or_else(not_found)?;
+            let old_name = label.name.clone();
+            if let Some(n) = new_name {
+                label.name = n;
+            }
+            if let Some(c) = color {
+                label.color = c;
+            }
+            if description.is_some() {
+                label.description = description;
+            }
+            let label = label.clone();
+            if label.name != old_name {
+                for names in r
+                    .pulls
+                    .values_mut()
+                    .map(|p| &mut p.labels)
+                    .chain(r.issues.values_mut().map(|i| &mut i.labels))
+                {
+                    for n in names.iter_mut().filter(|n| **n == old_name) {
+                        *n = label.name.clone();
+                    }
+                }
+            }
+            Ok(Reply::ok(shapes::label(r, &label)))
         }
         Op::Permission(name, login) => {
             let r = repo(w, &name)?;
@@ -1023,9 +1071,9 @@ fn apply_check_run(run: &mut CheckRun, body: &Map<String, Value>, now: i64) -> R
                 )));
             }
         }
-        let annotations = match output.get("annotations") {
-            None | Some(Value::Null) => 0,
-            Some(Value::Array(a)) if a.len() <= MAX_ANNOTATIONS => a.len(),
+        let annotations: &[Value] = match output.get("annotations") {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(a)) if a.len() <= MAX_ANNOTATIONS => a,
             Some(Value::Array(a)) => {
                 return Err(Reply::invalid(&format!(
                     "Only {MAX_ANNOTATIONS} annotations are allowed per request; {} were supplied.",
@@ -1038,11 +1086,27 @@ fn apply_check_run(run: &mut CheckRun, body: &Map<String, Value>, now: i64) -> R
                 ))
             }
         };
+        for a in annotations {
+            let fields_ok = ["path", "message", "annotation_level"]
+                .iter()
+                .all(|f| a.get(f).is_some_and(Value::is_string))
+                && ["start_line", "end_line"]
+                    .iter()
+                    .all(|f| a.get(f).is_some_and(Value::is_u64));
+            if !fields_ok {
+                return Err(Reply::invalid(
+                    "An annotation needs path, start_line, end_line, annotation_level and message.",
+                ));
+            }
+        }
+        let mut kept = std::mem::take(&mut run.output.annotations);
+        kept.extend(annotations.iter().cloned());
         run.output = Output {
             title: Some(title),
             summary: Some(summary),
             text,
-            annotations_count: run.output.annotations_count + annotations,
+            annotations_count: kept.len(),
+            annotations: kept,
         };
     }
     if let Some(url) = string_field(body, "details_url")? {

@@ -42,6 +42,7 @@
 //! | `DELETE /repos/issues/labels` | `DELETE /repos/{o}/{r}/issues/{n}/labels/{name}` |
 //! | `GET /repos/labels` | `GET /repos/{o}/{r}/labels` |
 //! | `POST /repos/labels` | `POST /repos/{o}/{r}/labels` |
+//! | `PATCH /repos/labels` | `PATCH /repos/{o}/{r}/labels/{name}` |
 //! | `GET /repos/collaborators/permission` | `GET /repos/{o}/{r}/collaborators/{login}/permission` |
 //! | `GET /repos/commits` | `GET /repos/{o}/{r}/commits?author=&sha=` |
 //! | `GET /repos/git/ref` | `GET /repos/{o}/{r}/git/ref/heads/{branch}` |
@@ -111,6 +112,7 @@ pub mod endpoint {
     pub const REMOVE_LABEL: &str = "DELETE /repos/issues/labels";
     pub const LABELS: &str = "GET /repos/labels";
     pub const CREATE_LABEL: &str = "POST /repos/labels";
+    pub const UPDATE_LABEL: &str = "PATCH /repos/labels";
     pub const PERMISSION: &str = "GET /repos/collaborators/permission";
     pub const COMMITS: &str = "GET /repos/commits";
     pub const GET_REF: &str = "GET /repos/git/ref";
@@ -138,6 +140,8 @@ pub struct CheckRunView {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub text: Option<String>,
+    /// The annotations posted to the run, as sent.
+    pub annotations: Vec<serde_json::Value>,
 }
 
 /// An issue comment as a test wants to see it.
@@ -523,6 +527,93 @@ impl FakeGitHub {
         })
     }
 
+    /// Opens a plain issue by `login` with `labels` (created in the repository when missing);
+    /// returns its number.
+    pub fn open_issue(&self, repo: &str, login: &str, title: &str, labels: &[&str]) -> u64 {
+        self.with(|w| {
+            let id = w.id();
+            let now = w.now();
+            let mut ids: Vec<u64> = labels.iter().map(|_| w.id()).collect();
+            let r = w
+                .repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"));
+            for name in labels {
+                if r.label(name).is_none() {
+                    r.labels.push(Label {
+                        id: ids.pop().unwrap_or_default(),
+                        name: name.to_string(),
+                        color: "ededed".to_string(),
+                        description: None,
+                    });
+                }
+            }
+            let number = r.next_number;
+            r.next_number += 1;
+            r.issues.insert(
+                number,
+                state::Issue {
+                    number,
+                    id,
+                    title: title.to_string(),
+                    body: String::new(),
+                    user: login.to_string(),
+                    open: true,
+                    labels: labels.iter().map(|l| l.to_string()).collect(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            );
+            number
+        })
+    }
+
+    /// Sets the labels of pull request or issue `number`, as a person would in the web UI.
+    pub fn set_issue_labels(&self, repo: &str, number: u64, labels: &[&str]) {
+        self.with(|w| {
+            let on = w
+                .repo_mut(repo)
+                .and_then(|r| r.labels_of_issue_mut(number))
+                .unwrap_or_else(|| panic!("sim: no issue {repo}#{number}"));
+            *on = labels.iter().map(|l| l.to_string()).collect();
+        });
+    }
+
+    /// Closes plain issue `number`.
+    pub fn close_issue(&self, repo: &str, number: u64) {
+        self.with(|w| {
+            let now = w.now();
+            let issue = w
+                .repo_mut(repo)
+                .and_then(|r| r.issues.get_mut(&number))
+                .unwrap_or_else(|| panic!("sim: no issue {repo}#{number}"));
+            issue.open = false;
+            issue.updated_at = now;
+        });
+    }
+
+    /// The labels on issue `number` (not a pull request), and whether it is open.
+    pub fn issue_state(&self, repo: &str, number: u64) -> Option<(bool, Vec<String>)> {
+        self.with(|w| {
+            w.repo(repo)
+                .and_then(|r| r.issues.get(&number))
+                .map(|i| (i.open, i.labels.clone()))
+        })
+    }
+
+    /// The repository's labels: (name, colour, description).
+    pub fn repo_labels(&self, repo: &str) -> Vec<(String, String, Option<String>)> {
+        self.with(|w| {
+            w.repo(repo)
+                .map(|r| {
+                    r.labels
+                        .iter()
+                        .map(|l| (l.name.clone(), l.color.clone(), l.description.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
     /// An issue comment on the pull request or issue; returns its id.
     pub fn add_comment(&self, repo: &str, number: u64, login: &str, body: &str) -> u64 {
         self.with(|w| {
@@ -598,6 +689,7 @@ impl FakeGitHub {
                             title: c.output.title.clone(),
                             summary: c.output.summary.clone(),
                             text: c.output.text.clone(),
+                            annotations: c.output.annotations.clone(),
                         })
                         .collect()
                 })

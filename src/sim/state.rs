@@ -171,6 +171,8 @@ pub(crate) struct Output {
     pub summary: Option<String>,
     pub text: Option<String>,
     pub annotations_count: usize,
+    /// Every annotation posted to the run, as sent.
+    pub annotations: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -429,6 +431,21 @@ impl Repo {
     /// Is `n` a pull request or an issue of this repository?
     pub fn has_issue(&self, n: u64) -> bool {
         self.pulls.contains_key(&n) || self.issues.contains_key(&n)
+    }
+
+    /// The labels on pull request or issue `n`.
+    pub fn labels_of_issue(&self, n: u64) -> Option<&Vec<String>> {
+        match self.pulls.get(&n) {
+            Some(p) => Some(&p.labels),
+            None => self.issues.get(&n).map(|i| &i.labels),
+        }
+    }
+
+    pub fn labels_of_issue_mut(&mut self, n: u64) -> Option<&mut Vec<String>> {
+        match self.pulls.get_mut(&n) {
+            Some(p) => Some(&mut p.labels),
+            None => self.issues.get_mut(&n).map(|i| &mut i.labels),
+        }
     }
 
     pub fn owner(&self) -> &str {

@@ -182,6 +182,46 @@ impl FakeGitHub {
         })
     }
 
+    /// A `push` event creating tag `tag` on `sha`.
+    pub fn tag_push_event(&self, repo: &str, tag: &str, sha: &str, pusher: &str) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let fields = json!({
+                "ref": format!("refs/tags/{tag}"),
+                "before": "0000000000000000000000000000000000000000",
+                "after": sha,
+                "created": true,
+                "deleted": false,
+                "forced": false,
+                "base_ref": null,
+                "compare": format!("{WEB}/{}/compare/{tag}", r.full_name),
+                "head_commit": null,
+                "commits": [],
+                "pusher": {"name": pusher, "email": format!("{pusher}@users.noreply.github.com")},
+            });
+            envelope(r, now, pusher, fields)
+        })
+    }
+
+    /// An `issues` event (`opened`, `labeled`, `unlabeled`, `closed`, `reopened`, …) for plain
+    /// issue `number` as it is now.
+    pub fn issues_event(&self, repo: &str, number: u64, action: &str, sender: &str) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let issue = r
+                .issues
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no issue {repo}#{number}"));
+            let fields = json!({
+                "action": action,
+                "issue": shapes::plain_issue(r, issue),
+            });
+            envelope(r, now, sender, fields)
+        })
+    }
+
     /// An `installation` `created` event listing the installation's repositories; the sender
     /// is the account.
     pub fn installation_event(&self, installation: u64) -> Value {

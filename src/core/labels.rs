@@ -1,0 +1,487 @@
+//! The labels of the feature lifecycle (SPEC §4) as plain data: which labels a repository
+//! should have given its SUPPORT.md, which a pull request should carry given the files it
+//! touches, which changes to the repository's labels bring them there, and what counts as a
+//! change of support status. The GitHub adapter only carries these lists out.
+
+use std::collections::BTreeSet;
+
+use crate::core::glob::{Pattern, PatternError};
+use crate::core::release::FEATURE_PREFIX;
+use crate::core::support::{SupportMatrix, SupportStatus};
+
+/// The prefix of status labels (`support: Supported`).
+pub const SUPPORT_PREFIX: &str = "support: ";
+/// The label of a pull request that changes a feature's status in SUPPORT.md.
+pub const STATUS_CHANGE: &str = "support-status-change";
+/// GitHub's limits on a label's name and description, in characters.
+pub const NAME_LIMIT: usize = 50;
+pub const DESCRIPTION_LIMIT: usize = 100;
+
+/// A label as the repository should have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelSpec {
+    pub name: String,
+    /// Six hex digits, lower case, no `#`.
+    pub color: String,
+    pub description: String,
+}
+
+/// What to do to a repository's labels. Labels pushgate does not want are never deleted: a
+/// person may have put them on issues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelChange {
+    Create(LabelSpec),
+    /// Recolour or re-describe the label currently spelled `current`.
+    Update {
+        current: String,
+        spec: LabelSpec,
+    },
+}
+
+/// The colour of a status: green for the Supported family, amber to blue on the way there,
+/// grey and red on the way out.
+pub fn color(status: SupportStatus) -> &'static str {
+    match status {
+        SupportStatus::Preview => "d4c5f9",
+        SupportStatus::Experimental => "fbca04",
+        SupportStatus::Complete => "1d76db",
+        SupportStatus::Supported => "0e8a16",
+        SupportStatus::SupportedLegacyStable => "006b75",
+        SupportStatus::Deprecated => "bfbfbf",
+        SupportStatus::NotSupported => "b60205",
+    }
+}
+
+fn meaning(status: SupportStatus) -> &'static str {
+    match status {
+        SupportStatus::Preview => "Partially implemented; not for production",
+        SupportStatus::Experimental => "Functional, but may change or have gaps",
+        SupportStatus::Complete => "Functionally complete; not yet security supported",
+        SupportStatus::Supported => "Tested, and security supported",
+        SupportStatus::SupportedLegacyStable => "Supported for existing users only",
+        SupportStatus::Deprecated => "Going away; avoid in new deployments",
+        SupportStatus::NotSupported => "Not implemented or not functional",
+    }
+}
+
+pub fn status_label(status: SupportStatus) -> String {
+    format!("{SUPPORT_PREFIX}{status}")
+}
+
+pub fn feature_label(name: &str) -> String {
+    format!("{FEATURE_PREFIX}{name}")
+}
+
+/// Is this one of the labels pushgate puts on pull requests for features?
+pub fn is_feature_managed(name: &str) -> bool {
+    name.starts_with(FEATURE_PREFIX) || name.starts_with(SUPPORT_PREFIX) || name == STATUS_CHANGE
+}
+
+fn clip(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(limit - 1).collect();
+    out.push('…');
+    out
+}
+
+/// A feature's status text as one line: `Supported`, or `x86: Supported; Arm: Tech Preview`.
+pub fn status_text(feature: &crate::core::support::Feature) -> String {
+    feature
+        .statuses
+        .iter()
+        .map(|s| match &s.qualifier {
+            Some(q) => format!("{q}: {}", s.text),
+            None => s.text.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The labels a repository should have for its SUPPORT.md, and the features whose names are
+/// too long for a label (GitHub's limit is 50 characters).
+pub fn repository_labels(matrix: &SupportMatrix) -> (Vec<LabelSpec>, Vec<String>) {
+    let mut out: Vec<LabelSpec> = SupportStatus::ALL
+        .iter()
+        .map(|&s| LabelSpec {
+            name: status_label(s),
+            color: color(s).to_string(),
+            description: meaning(s).to_string(),
+        })
+        .collect();
+    out.push(LabelSpec {
+        name: STATUS_CHANGE.to_string(),
+        color: "c5def5".to_string(),
+        description: "Changes a feature's support status: needs the committers' ack".to_string(),
+    });
+    let mut too_long = Vec::new();
+    let mut seen = BTreeSet::new();
+    for feature in &matrix.features {
+        let name = feature_label(&feature.name);
+        if name.chars().count() > NAME_LIMIT {
+            too_long.push(feature.name.clone());
+            continue;
+        }
+        if feature.statuses.is_empty() || !seen.insert(name.to_lowercase()) {
+            continue;
+        }
+        out.push(LabelSpec {
+            name,
+            color: color(feature.statuses[0].status).to_string(),
+            description: clip(&status_text(feature), DESCRIPTION_LIMIT),
+        });
+    }
+    (out, too_long)
+}
+
+/// The changes that bring `existing` labels to include `wanted` (names compare without case,
+/// as GitHub's do).
+pub fn label_changes(existing: &[LabelSpec], wanted: &[LabelSpec]) -> Vec<LabelChange> {
+    wanted
+        .iter()
+        .filter_map(|spec| {
+            match existing
+                .iter()
+                .find(|e| e.name.eq_ignore_ascii_case(&spec.name))
+            {
+                None => Some(LabelChange::Create(spec.clone())),
+                Some(e)
+                    if !e.color.eq_ignore_ascii_case(&spec.color)
+                        || e.description != spec.description =>
+                {
+                    Some(LabelChange::Update {
+                        current: e.name.clone(),
+                        spec: spec.clone(),
+                    })
+                }
+                Some(_) => None,
+            }
+        })
+        .collect()
+}
+
+/// Features mapped to paths (`[[support.feature]]`), matched as MAINTAINERS `F:` patterns.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureMap {
+    features: Vec<(String, Vec<Pattern>)>,
+}
+
+impl FeatureMap {
+    pub fn new<'a>(
+        features: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> Result<FeatureMap, PatternError> {
+        let features = features
+            .into_iter()
+            .map(|(name, paths)| {
+                let patterns = paths
+                    .iter()
+                    .map(|p| Pattern::new(p))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((name.to_string(), patterns))
+            })
+            .collect::<Result<Vec<_>, PatternError>>()?;
+        Ok(FeatureMap { features })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// The features any of `files` falls under, in config order.
+    pub fn touched<S: AsRef<str>>(&self, files: &[S]) -> Vec<String> {
+        self.features
+            .iter()
+            .filter(|(_, patterns)| {
+                files
+                    .iter()
+                    .any(|f| patterns.iter().any(|p| p.matches(f.as_ref())))
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+}
+
+/// The feature labels a pull request should carry: `feature: <name>` for each feature it
+/// touches, `support: <status>` for their statuses (as SUPPORT.md on the base branch has
+/// them), and `support-status-change` when it changes a status.
+pub fn pull_request_labels(
+    touched: &[String],
+    matrix: &SupportMatrix,
+    changes_status: bool,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for name in touched {
+        let label = feature_label(name);
+        if label.chars().count() <= NAME_LIMIT {
+            out.insert(label);
+        }
+        if let Some(feature) = matrix.feature(name) {
+            out.extend(feature.statuses.iter().map(|s| status_label(s.status)));
+        }
+    }
+    if changes_status {
+        out.insert(STATUS_CHANGE.to_string());
+    }
+    out
+}
+
+/// A feature whose status lines differ between two versions of SUPPORT.md.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub feature: String,
+    /// The status text before and after; None where the feature is absent.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The features whose status lines (qualifier and text) differ: changed, added or removed.
+/// Rewording that keeps every status line, and edits to prose, are not status changes.
+pub fn status_changes(before: &SupportMatrix, after: &SupportMatrix) -> Vec<StatusChange> {
+    let lines = |f: &crate::core::support::Feature| {
+        f.statuses
+            .iter()
+            .map(|s| (s.qualifier.clone(), s.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
+    for old in &before.features {
+        match after.feature(&old.name) {
+            Some(new) if lines(new) == lines(old) => {}
+            new => out.push(StatusChange {
+                feature: old.name.clone(),
+                before: Some(status_text(old)),
+                after: new.map(status_text),
+            }),
+        }
+    }
+    for new in &after.features {
+        if before.feature(&new.name).is_none() && !new.statuses.is_empty() {
+            out.push(StatusChange {
+                feature: new.name.clone(),
+                before: None,
+                after: Some(status_text(new)),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::support::parse_support;
+
+    const SUPPORT: &str = "\
+# Support statement
+
+## Guest Type
+
+### x86/PV
+
+    Status: Supported
+
+### ARM/GICv3 ITS
+
+    Status, x86: Experimental
+    Status, Arm: Tech Preview
+
+## Toolstack
+
+### A feature whose name is far too long to fit into a GitHub label name
+
+    Status: Supported
+";
+
+    fn spec<'a>(specs: &'a [LabelSpec], name: &str) -> Option<&'a LabelSpec> {
+        specs.iter().find(|s| s.name == name)
+    }
+
+    #[test]
+    fn repository_labels_cover_statuses_features_and_the_change_label() {
+        let (specs, too_long) = repository_labels(&parse_support(SUPPORT));
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        for status in SupportStatus::ALL {
+            assert!(names.contains(&status_label(status).as_str()), "{status}");
+        }
+        assert!(names.contains(&STATUS_CHANGE));
+        let pv = spec(&specs, "feature: x86/PV").unwrap();
+        assert_eq!(
+            (pv.color.as_str(), pv.description.as_str()),
+            ("0e8a16", "Supported")
+        );
+        let its = spec(&specs, "feature: ARM/GICv3 ITS").unwrap();
+        assert_eq!(its.description, "x86: Experimental; Arm: Tech Preview");
+        assert_eq!(its.color, color(SupportStatus::Experimental));
+        assert_eq!(
+            too_long,
+            vec!["A feature whose name is far too long to fit into a GitHub label name"]
+        );
+        assert!(specs.iter().all(|s| s.name.chars().count() <= NAME_LIMIT
+            && s.description.chars().count() <= DESCRIPTION_LIMIT));
+    }
+
+    #[test]
+    fn long_descriptions_are_clipped_to_github_limit() {
+        let long = format!(
+            "### F\n\n    Status: Supported, {}\n",
+            "with caveats ".repeat(20)
+        );
+        let (specs, _) = repository_labels(&parse_support(&long));
+        let f = spec(&specs, "feature: F").unwrap();
+        assert_eq!(f.description.chars().count(), DESCRIPTION_LIMIT);
+        assert!(f.description.ends_with('…'));
+    }
+
+    #[test]
+    fn label_changes_create_missing_and_fix_drifted_labels_only() {
+        let wanted = vec![
+            LabelSpec {
+                name: "feature: a".into(),
+                color: "0e8a16".into(),
+                description: "Supported".into(),
+            },
+            LabelSpec {
+                name: "feature: b".into(),
+                color: "fbca04".into(),
+                description: "Experimental".into(),
+            },
+            LabelSpec {
+                name: "feature: c".into(),
+                color: "1d76db".into(),
+                description: "Complete".into(),
+            },
+        ];
+        let existing = vec![
+            // Same, up to the case GitHub ignores.
+            LabelSpec {
+                name: "Feature: A".into(),
+                color: "0E8A16".into(),
+                description: "Supported".into(),
+            },
+            // Drifted description.
+            LabelSpec {
+                name: "feature: b".into(),
+                color: "fbca04".into(),
+                description: "Tech Preview".into(),
+            },
+            // Someone else's label: left alone.
+            LabelSpec {
+                name: "good first issue".into(),
+                color: "7057ff".into(),
+                description: String::new(),
+            },
+        ];
+        let changes = label_changes(&existing, &wanted);
+        assert_eq!(
+            changes,
+            vec![
+                LabelChange::Update {
+                    current: "feature: b".into(),
+                    spec: wanted[1].clone()
+                },
+                LabelChange::Create(wanted[2].clone()),
+            ]
+        );
+        assert!(label_changes(&wanted, &wanted).is_empty());
+    }
+
+    #[test]
+    fn features_are_touched_through_maintainers_patterns() {
+        let pv = vec![
+            "xen/arch/x86/pv/".to_string(),
+            "xen/include/*/pv.h".to_string(),
+        ];
+        let its = vec!["xen/arch/arm/gic-v3-its.c".to_string()];
+        let map = FeatureMap::new([("x86/PV", pv.as_slice()), ("ARM/GICv3 ITS", its.as_slice())])
+            .unwrap();
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["xen/arch/x86/pv/emulate.c"], &["x86/PV"]),
+            (&["xen/arch/x86/pv/sub/deep.c"], &["x86/PV"]),
+            (&["xen/include/asm/pv.h"], &["x86/PV"]),
+            // `*` without a trailing `/` keeps to one directory level, as in MAINTAINERS.
+            (&["xen/include/asm/sub/pv.h"], &[]),
+            (&["xen/arch/x86/hvm/emulate.c"], &[]),
+            (
+                &["xen/arch/arm/gic-v3-its.c", "xen/arch/x86/pv/x.c"],
+                &["x86/PV", "ARM/GICv3 ITS"],
+            ),
+        ];
+        for (files, want) in cases {
+            assert_eq!(map.touched(files), *want, "{files:?}");
+        }
+        assert!(FeatureMap::new([("bad", ["x[".to_string()].as_slice())]).is_err());
+    }
+
+    #[test]
+    fn pull_request_labels_follow_touched_features_and_base_statuses() {
+        let matrix = parse_support(SUPPORT);
+        let touched = vec!["ARM/GICv3 ITS".to_string(), "Not in SUPPORT.md".to_string()];
+        let labels = pull_request_labels(&touched, &matrix, false);
+        let want: BTreeSet<String> = [
+            "feature: ARM/GICv3 ITS",
+            "feature: Not in SUPPORT.md",
+            "support: Experimental",
+            "support: Preview",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(labels, want);
+        assert!(pull_request_labels(&[], &matrix, true).contains(STATUS_CHANGE));
+        assert!(pull_request_labels(&[], &matrix, false).is_empty());
+        assert!(labels.iter().all(|l| is_feature_managed(l)));
+        assert!(!is_feature_managed("acks: missing"));
+    }
+
+    #[test]
+    fn status_changes_are_changed_added_and_removed_status_lines() {
+        let before = parse_support(SUPPORT);
+        let cases: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+            // (what, new text, changed feature's before, after)
+            (
+                "no change but prose",
+                &SUPPORT.replace("# Support statement", "# Support statement\n\nSome prose."),
+                None,
+                None,
+            ),
+            (
+                "status changed",
+                &SUPPORT.replace(
+                    "    Status: Supported\n\n### ARM",
+                    "    Status: Supported, not security supported\n\n### ARM",
+                ),
+                Some("Supported"),
+                Some("Supported, not security supported"),
+            ),
+            (
+                "qualified status changed",
+                &SUPPORT.replace("Status, Arm: Tech Preview", "Status, Arm: Experimental"),
+                Some("x86: Experimental; Arm: Tech Preview"),
+                Some("x86: Experimental; Arm: Experimental"),
+            ),
+            (
+                "feature removed",
+                &SUPPORT.replace("### x86/PV\n\n    Status: Supported\n", ""),
+                Some("Supported"),
+                None,
+            ),
+            (
+                "feature added",
+                &format!("{SUPPORT}\n### Argo\n\n    Status: Experimental\n"),
+                None,
+                Some("Experimental"),
+            ),
+        ];
+        for (what, text, want_before, want_after) in cases {
+            let changes = status_changes(&before, &parse_support(text));
+            if want_before.is_none() && want_after.is_none() {
+                assert!(changes.is_empty(), "{what}: {changes:?}");
+                continue;
+            }
+            assert_eq!(changes.len(), 1, "{what}: {changes:?}");
+            assert_eq!(changes[0].before.as_deref(), *want_before, "{what}");
+            assert_eq!(changes[0].after.as_deref(), *want_after, "{what}");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The `pushgate/release` check (SPEC §5) on release tags, release branch heads and pull
+//! requests into release branches. Each such commit is remembered as a release target, so that
+//! when an issue's labels change, or it closes or reopens, every target's check is posted again
+//! with the new answer. SUPPORT.md and the config come from the default branch.
+
+use serde_json::{json, Value};
+
+use super::{gate, Context, HandlerError};
+use crate::config::Config;
+use crate::core::gate::{short, wildcard};
+use crate::core::labels::{feature_label, status_text, FeatureMap};
+use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
+use crate::core::support::{parse_support, SupportStatus};
+use crate::github::{label_names, number, text, Api, GitHubError, Installation, Method};
+
+pub const CHECK_NAME: &str = "pushgate/release";
+/// How many release targets an issue change re-evaluates (newest first).
+const TARGETS: i64 = 20;
+
+/// The open issues that hold a release of `repo`, with SUPPORT.md read at `rev`.
+pub async fn find_blockers(
+    api: &Api,
+    repo: &str,
+    config: &Config,
+    rev: &str,
+) -> Result<Vec<Blocker>, GitHubError> {
+    let support_text = api
+        .file_at(repo, &config.support.file, rev)
+        .await?
+        .unwrap_or_default();
+    let support = parse_support(&support_text);
+    let rules = Rules {
+        regression_labels: config.release.regression_labels.clone(),
+        blocking_statuses: config
+            .release
+            .blocking_statuses
+            .iter()
+            .filter_map(|s| SupportStatus::from_text(s))
+            .collect(),
+    };
+    let issues: Vec<OpenIssue> = api
+        .get_list(&format!("/repos/{repo}/issues?state=open"), 50)
+        .await?
+        .iter()
+        // GitHub lists pull requests among issues; the gate is about issues.
+        .filter(|i| i.get("pull_request").is_none())
+        .map(|i| OpenIssue {
+            number: number(i, "/number"),
+            title: text(i, "/title"),
+            labels: label_names(i),
+        })
+        .collect();
+    Ok(blockers(&issues, &support, &rules))
+}
+
+/// The release target a pushed ref is, if it is one: `tag:<name>` or `branch:<name>`.
+pub fn target_of_ref(config: &Config, git_ref: &str) -> Option<String> {
+    if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
+        return wildcard(&config.release.tag_pattern, tag).then(|| format!("tag:{tag}"));
+    }
+    let branch = git_ref.strip_prefix("refs/heads/")?;
+    is_release_branch(config, branch).then(|| format!("branch:{branch}"))
+}
+
+fn is_release_branch(config: &Config, branch: &str) -> bool {
+    config.release.branches.iter().any(|p| wildcard(p, branch))
+}
+
+/// The default branch's tip and config; None when it has none or the config is broken (the
+/// acks check reports a broken config).
+async fn default_config(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<Option<(String, Config)>, HandlerError> {
+    let default_branch = match text(payload, "/repository/default_branch") {
+        b if b.is_empty() => "master".to_string(),
+        b => b,
+    };
+    let Some(tip) = gate::ref_sha(gh, repo, &default_branch).await? else {
+        return Ok(None);
+    };
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    Ok(policy.config.as_ref().ok().map(|c| (tip, c.clone())))
+}
+
+async fn post(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    shas: &[String],
+    blockers: &[Blocker],
+) -> Result<(), HandlerError> {
+    let view = json!({ "blocking": !blockers.is_empty(), "blockers": blockers });
+    ctx.store
+        .save_view(repo, "release", &view.to_string(), ctx.clock.now())
+        .await?;
+    let report = release_report(blockers);
+    for sha in shas {
+        gh.api
+            .call(
+                Method::Post,
+                &format!("/repos/{repo}/check-runs"),
+                Some(&json!({
+                    "name": CHECK_NAME,
+                    "head_sha": sha,
+                    "status": "completed",
+                    "conclusion": if blockers.is_empty() { "success" } else { "failure" },
+                    "output": { "title": report.title, "summary": report.summary },
+                })),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// A push of a release tag or to a release branch.
+pub async fn on_push(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let sha = text(payload, "/after");
+    if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
+        return Ok(false);
+    }
+    let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    let Some(target) = target_of_ref(&config, &text(payload, "/ref")) else {
+        return Ok(false);
+    };
+    let found = find_blockers(&gh.api, repo, &config, &tip).await?;
+    post(ctx, gh, repo, std::slice::from_ref(&sha), &found).await?;
+    let installation = number(payload, "/installation/id");
+    ctx.store
+        .remember_release_target(repo, &target, &sha, installation, ctx.clock.now())
+        .await?;
+    tracing::info!(
+        repo,
+        target,
+        sha,
+        blockers = found.len(),
+        "pushgate/release evaluated"
+    );
+    Ok(true)
+}
+
+/// A pull request into a release branch: checked on its head while open.
+pub async fn on_pull_request(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let pr = number(payload, "/pull_request/number");
+    let base = text(payload, "/pull_request/base/ref");
+    let target = format!("pr:{pr}");
+    if text(payload, "/action") == "closed" {
+        ctx.store.forget_release_target(repo, &target).await?;
+        return Ok(false);
+    }
+    let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    if !is_release_branch(&config, &base) {
+        return Ok(false);
+    }
+    let head = text(payload, "/pull_request/head/sha");
+    let found = find_blockers(&gh.api, repo, &config, &tip).await?;
+    post(ctx, gh, repo, std::slice::from_ref(&head), &found).await?;
+    let installation = number(payload, "/installation/id");
+    ctx.store
+        .remember_release_target(repo, &target, &head, installation, ctx.clock.now())
+        .await?;
+    Ok(true)
+}
+
+/// An issue opened, closed, reopened or relabelled: every remembered release target's check
+/// is posted again.
+pub async fn on_issue(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let targets = ctx.store.release_targets(repo, TARGETS).await?;
+    if targets.is_empty() {
+        return Ok(false);
+    }
+    let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    let found = find_blockers(&gh.api, repo, &config, &tip).await?;
+    let mut shas: Vec<String> = targets.into_iter().map(|(_, sha)| sha).collect();
+    shas.sort_unstable();
+    shas.dedup();
+    post(ctx, gh, repo, &shas, &found).await?;
+    tracing::info!(
+        repo,
+        targets = shas.len(),
+        blockers = found.len(),
+        "release checks re-evaluated"
+    );
+    Ok(true)
+}
+
+/// A regression the push gate pinned on `culprit`: when the culprit touches a feature whose
+/// status blocks a release (SUPPORT.md read at `at`), open a regression issue with that
+/// feature's label, so `pushgate/release` holds the release until it is closed. One issue per
+/// culprit: an open issue with the same title is left as it is. Returns the issue's number.
+#[allow(clippy::too_many_arguments)]
+pub async fn open_regression_issue(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    at: &str,
+    flight: u64,
+    checks: &[String],
+    culprit: &str,
+    about: &str,
+) -> Result<Option<i64>, HandlerError> {
+    if config.support.feature.is_empty() {
+        return Ok(None);
+    }
+    let commit = gh
+        .api
+        .get(&format!("/repos/{repo}/git/commits/{culprit}"))
+        .await?;
+    let parent = text(&commit, "/parents/0/sha");
+    let files = if parent.is_empty() {
+        Vec::new()
+    } else {
+        let compare = gh
+            .api
+            .get(&format!("/repos/{repo}/compare/{parent}...{culprit}"))
+            .await?;
+        super::acks::file_names(compare.get("files"))
+    };
+    let map = FeatureMap::new(
+        config
+            .support
+            .feature
+            .iter()
+            .map(|f| (f.name.as_str(), f.paths.as_slice())),
+    )
+    .unwrap_or_default();
+    let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, at).await? else {
+        return Ok(None);
+    };
+    let blocking: Vec<SupportStatus> = config
+        .release
+        .blocking_statuses
+        .iter()
+        .filter_map(|s| SupportStatus::from_text(s))
+        .collect();
+    let hit: Vec<(String, String)> = map
+        .touched(&files)
+        .into_iter()
+        .filter_map(|name| {
+            let feature = matrix.feature(&name)?;
+            feature
+                .statuses
+                .iter()
+                .any(|s| blocking.contains(&s.status))
+                .then(|| (name, status_text(feature)))
+        })
+        .collect();
+    if hit.is_empty() {
+        return Ok(None);
+    }
+    let subject = text(&commit, "/message")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let names = hit
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let title = format!("Regression in {names}: {subject} ({})", short(culprit));
+    let open = gh
+        .api
+        .get_list(&format!("/repos/{repo}/issues?state=open"), 50)
+        .await?;
+    if let Some(existing) = open.iter().find(|i| text(i, "/title") == title) {
+        return Ok(Some(number(existing, "/number")));
+    }
+    let regression = config
+        .release
+        .regression_labels
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "regression".to_string());
+    let mut labels = vec![regression];
+    labels.extend(hit.iter().map(|(n, _)| feature_label(n)));
+    let features = hit
+        .iter()
+        .map(|(n, status)| format!("- {n}: {status}\n"))
+        .collect::<String>();
+    let body = format!(
+        "The push gate's flight #{flight} found that commit {culprit} ({about}) is the first \
+         to fail {}.\n\nIt touches features whose support status holds a release:\n\n\
+         {features}\nWhile this issue is open, `{CHECK_NAME}` fails on release tags, release \
+         branches and pull requests into them. Close it once the regression is fixed or \
+         reverted.",
+        checks
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let created = gh
+        .api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/issues"),
+            Some(&json!({ "title": title, "body": body, "labels": labels })),
+        )
+        .await?;
+    let issue = number(&created, "/number");
+    tracing::warn!(repo, flight, culprit, issue, features = %names, "regression in a release-blocking feature: issue opened");
+    Ok(Some(issue))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_refs_are_tags_and_branches_matching_the_config() {
+        let config = Config::parse(
+            "[release]\ntag_pattern = \"RELEASE-*\"\nbranches = [\"stable-*\"]\n",
+            crate::config::CONFIG_PATH,
+        )
+        .unwrap();
+        let cases = [
+            ("refs/tags/RELEASE-4.19.0", Some("tag:RELEASE-4.19.0")),
+            ("refs/tags/4.19.0-rc1", None),
+            ("refs/heads/stable-4.19", Some("branch:stable-4.19")),
+            ("refs/heads/staging", None),
+            // Whole names only: a branch merely starting like a release branch is not one.
+            ("refs/heads/my-stable-4.19", None),
+            ("refs/tags/stable-4.19", None),
+        ];
+        for (git_ref, want) in cases {
+            assert_eq!(
+                target_of_ref(&config, git_ref).as_deref(),
+                want,
+                "{git_ref}"
+            );
+        }
+    }
+}

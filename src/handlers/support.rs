@@ -1,0 +1,441 @@
+//! Feature support status on GitHub (SPEC §4): the repository's `support:` and `feature:`
+//! labels kept in step with SUPPORT.md on the staging and default branches, the `feature:`
+//! labels of pull requests, and the `pushgate/support` check that points at SUPPORT.md lines
+//! it cannot read. A SUPPORT.md with unreadable lines changes no label: the check fails and
+//! the labels stay as they were until it is fixed.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::{Context, HandlerError};
+use crate::config::{Config, CONFIG_PATH};
+use crate::core::labels::{
+    self, is_feature_managed, label_changes, repository_labels, FeatureMap, LabelChange, LabelSpec,
+    StatusChange,
+};
+use crate::core::report::{truncate, SUMMARY_LIMIT};
+use crate::core::support::SupportMatrix;
+use crate::github::{segment, text, Api, GitHubError, Installation, Method};
+
+pub const CHECK_NAME: &str = "pushgate/support";
+/// GitHub takes at most 50 annotations per request.
+const ANNOTATIONS_PER_CALL: usize = 50;
+
+/// What a label sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSync {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    /// Features whose names do not fit in a label.
+    pub too_long: Vec<String>,
+}
+
+/// Brings the repository's labels in step with `matrix`: creates the missing ones and fixes
+/// colour and description of drifted ones. Never deletes a label.
+pub async fn sync_labels(
+    api: &Api,
+    repo: &str,
+    matrix: &SupportMatrix,
+) -> Result<LabelSync, GitHubError> {
+    let existing: Vec<LabelSpec> = api
+        .get_list(&format!("/repos/{repo}/labels"), 20)
+        .await?
+        .iter()
+        .map(|l| LabelSpec {
+            name: text(l, "/name"),
+            color: text(l, "/color"),
+            description: text(l, "/description"),
+        })
+        .collect();
+    let (wanted, too_long) = repository_labels(matrix);
+    let mut done = LabelSync {
+        too_long,
+        ..LabelSync::default()
+    };
+    for change in label_changes(&existing, &wanted) {
+        match change {
+            LabelChange::Create(spec) => {
+                let body = json!({
+                    "name": spec.name,
+                    "color": spec.color,
+                    "description": spec.description,
+                });
+                match api
+                    .call(Method::Post, &format!("/repos/{repo}/labels"), Some(&body))
+                    .await
+                {
+                    // Created meanwhile by someone else: next sync fixes its colour.
+                    Err(GitHubError::Refused { status: 422, .. }) => {}
+                    other => {
+                        other?;
+                        done.created.push(spec.name);
+                    }
+                }
+            }
+            LabelChange::Update { current, spec } => {
+                let body = json!({
+                    "new_name": spec.name,
+                    "color": spec.color,
+                    "description": spec.description,
+                });
+                api.call(
+                    Method::Patch,
+                    &format!("/repos/{repo}/labels/{}", segment(&current)),
+                    Some(&body),
+                )
+                .await?;
+                done.updated.push(spec.name);
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Posts `pushgate/support` on `sha`: failure with one annotation per unreadable line of
+/// `file`, or success with the feature counts and what the sync did.
+pub async fn post_check(
+    api: &Api,
+    repo: &str,
+    sha: &str,
+    file: &str,
+    matrix: &SupportMatrix,
+    sync: Option<&LabelSync>,
+    warnings: &[String],
+) -> Result<(), GitHubError> {
+    let broken = !matrix.unparsed.is_empty();
+    let (title, mut summary) = if broken {
+        (
+            format!("{file}: {} line(s) cannot be read", matrix.unparsed.len()),
+            format!(
+                "These lines of `{file}` look like status lines but cannot be read, so no \
+                 label was changed. Write them as `Status: <value>` or \
+                 `Status, <qualifier>: <value>`.\n\n| Line | Text |\n|---:|---|\n{}",
+                matrix
+                    .unparsed
+                    .iter()
+                    .map(|u| format!("| {} | `{}` |\n", u.line, u.text.replace('|', "\\|")))
+                    .collect::<String>()
+            ),
+        )
+    } else {
+        let features = matrix.features.len();
+        let counts = matrix
+            .counts()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("| {s} | {n} |\n"))
+            .collect::<String>();
+        (
+            format!("{file}: {features} features"),
+            format!("| Status | Status lines |\n|---|---:|\n{counts}"),
+        )
+    };
+    if let Some(sync) = sync {
+        summary.push_str(&format!(
+            "\nLabels: {} created, {} updated.\n",
+            sync.created.len(),
+            sync.updated.len()
+        ));
+        for name in &sync.too_long {
+            summary.push_str(&format!(
+                "- `{name}` is too long for a GitHub label (50 characters with `feature: `)\n"
+            ));
+        }
+    }
+    for warning in warnings {
+        summary.push_str(&format!("- {warning}\n"));
+    }
+    let annotations: Vec<Value> = matrix
+        .unparsed
+        .iter()
+        .map(|u| {
+            json!({
+                "path": file,
+                "start_line": u.line,
+                "end_line": u.line,
+                "annotation_level": "failure",
+                "title": "Unreadable status line",
+                "message": format!("`{}` is not `Status: <value>` or `Status, <qualifier>: <value>`", u.text.trim()),
+            })
+        })
+        .collect();
+    let mut chunks = annotations.chunks(ANNOTATIONS_PER_CALL);
+    let output = |chunk: Option<&[Value]>| {
+        json!({
+            "title": title,
+            "summary": truncate(&summary, SUMMARY_LIMIT),
+            "annotations": chunk.unwrap_or(&[]),
+        })
+    };
+    let created = api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/check-runs"),
+            Some(&json!({
+                "name": CHECK_NAME,
+                "head_sha": sha,
+                "status": "completed",
+                "conclusion": if broken { "failure" } else { "success" },
+                "output": output(chunks.next()),
+            })),
+        )
+        .await?;
+    let id = crate::github::number(&created, "/id");
+    for chunk in chunks {
+        api.call(
+            Method::Patch,
+            &format!("/repos/{repo}/check-runs/{id}"),
+            Some(&json!({ "output": output(Some(chunk)) })),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Config features that SUPPORT.md does not list (their labels carry no status).
+fn unknown_features(config: &Config, matrix: &SupportMatrix) -> Vec<String> {
+    config
+        .support
+        .feature
+        .iter()
+        .filter(|f| matrix.feature(&f.name).is_none())
+        .map(|f| {
+            format!(
+                "`[[support.feature]]` `{}` is not a feature of `{}`",
+                f.name, config.support.file
+            )
+        })
+        .collect()
+}
+
+/// A push to the staging, master or default branch that touches SUPPORT.md or the config:
+/// sync the labels and report on the pushed commit.
+pub async fn on_push(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let Some(branch) = text(payload, "/ref")
+        .strip_prefix("refs/heads/")
+        .map(str::to_string)
+    else {
+        return Ok(false);
+    };
+    let sha = text(payload, "/after");
+    if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
+        return Ok(false);
+    }
+    let policy = ctx.policy_files(gh, repo, &sha).await?;
+    let Ok(config) = &policy.config else {
+        return Ok(false);
+    };
+    let default_branch = text(payload, "/repository/default_branch");
+    if ![
+        &config.branches.staging,
+        &config.branches.master,
+        &default_branch,
+    ]
+    .contains(&&branch)
+    {
+        return Ok(false);
+    }
+    let touched = |path: &str| {
+        payload
+            .get("commits")
+            .and_then(Value::as_array)
+            .is_some_and(|commits| {
+                commits.iter().any(|c| {
+                    ["added", "modified", "removed"].iter().any(|k| {
+                        c.get(*k)
+                            .and_then(Value::as_array)
+                            .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(path)))
+                    })
+                })
+            })
+    };
+    let created = payload.get("created").and_then(Value::as_bool) == Some(true);
+    if !created && !touched(&config.support.file) && !touched(CONFIG_PATH) {
+        return Ok(false);
+    }
+    sync_at(ctx, gh, repo, &sha, config, true).await
+}
+
+/// The reconciler's pass: the labels as SUPPORT.md on the default branch wants them, in case a
+/// push was missed. Does nothing while the tip is the one last synced.
+pub async fn refresh(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    default_branch: &str,
+) -> Result<bool, HandlerError> {
+    let Some(tip) = super::gate::ref_sha(gh, repo, default_branch).await? else {
+        return Ok(false);
+    };
+    if ctx.synced_support(repo).as_deref() == Some(tip.as_str()) {
+        return Ok(false);
+    }
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    let Ok(config) = &policy.config else {
+        return Ok(false);
+    };
+    sync_at(ctx, gh, repo, &tip, config, false).await
+}
+
+/// Reads SUPPORT.md at `sha`, keeps its view for the dashboard and, when it reads cleanly,
+/// syncs the labels; `check` posts `pushgate/support` on `sha`.
+async fn sync_at(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    sha: &str,
+    config: &Config,
+    check: bool,
+) -> Result<bool, HandlerError> {
+    let file = config.support.file.clone();
+    let Some(matrix) = ctx.support_at(gh, repo, &file, sha).await? else {
+        return Ok(false);
+    };
+    let warnings = unknown_features(config, &matrix);
+    let view = json!({
+        "sha": sha,
+        "file": file,
+        "features": matrix.features,
+        "unparsed": matrix.unparsed,
+        "counts": matrix
+            .counts()
+            .into_iter()
+            .map(|(status, lines)| json!({ "status": status, "lines": lines }))
+            .collect::<Vec<_>>(),
+    });
+    ctx.store
+        .save_view(repo, "support", &view.to_string(), ctx.clock.now())
+        .await?;
+    if !matrix.unparsed.is_empty() {
+        tracing::warn!(
+            repo,
+            sha,
+            lines = matrix.unparsed.len(),
+            "SUPPORT.md has unreadable lines; labels left alone"
+        );
+        if check {
+            post_check(&gh.api, repo, sha, &file, &matrix, None, &warnings).await?;
+        }
+        return Ok(true);
+    }
+    let sync = sync_labels(&gh.api, repo, &matrix).await?;
+    ctx.remember_synced_support(repo, sha);
+    tracing::info!(
+        repo,
+        sha,
+        created = sync.created.len(),
+        updated = sync.updated.len(),
+        "support labels synced"
+    );
+    if check {
+        post_check(&gh.api, repo, sha, &file, &matrix, Some(&sync), &warnings).await?;
+    }
+    Ok(true)
+}
+
+/// What the feature lifecycle says about a pull request.
+#[derive(Debug, Clone, Default)]
+pub struct PullFeatures {
+    /// The feature labels it should carry (None: leave them as they are).
+    pub labels: Option<BTreeSet<String>>,
+    /// The features whose status it changes.
+    pub changes: Vec<StatusChange>,
+}
+
+/// The features a pull request touches and the statuses it changes. When it edits SUPPORT.md,
+/// its version is checked and `pushgate/support` posted on its head.
+pub async fn pull_request(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    files: &[String],
+    base_sha: &str,
+    head_sha: &str,
+) -> Result<PullFeatures, HandlerError> {
+    let file = &config.support.file;
+    let edits_support = files.iter().any(|f| f == file);
+    if config.support.feature.is_empty() && !edits_support {
+        return Ok(PullFeatures::default());
+    }
+    let base = ctx
+        .support_at(gh, repo, file, base_sha)
+        .await?
+        .unwrap_or_else(|| Arc::new(SupportMatrix::default()));
+    let mut changes = Vec::new();
+    if edits_support {
+        let head = ctx
+            .support_at(gh, repo, file, head_sha)
+            .await?
+            .unwrap_or_else(|| Arc::new(SupportMatrix::default()));
+        changes = labels::status_changes(&base, &head);
+        post_check(&gh.api, repo, head_sha, file, &head, None, &[]).await?;
+    }
+    // Patterns were checked when the config was parsed; a failure here means no features.
+    let map = FeatureMap::new(
+        config
+            .support
+            .feature
+            .iter()
+            .map(|f| (f.name.as_str(), f.paths.as_slice())),
+    )
+    .unwrap_or_default();
+    let touched = map.touched(files);
+    Ok(PullFeatures {
+        labels: Some(labels::pull_request_labels(
+            &touched,
+            &base,
+            !changes.is_empty(),
+        )),
+        changes,
+    })
+}
+
+/// Puts `wanted` feature labels on issue or pull request `number` and takes off the feature
+/// labels it no longer should carry; other labels are left alone.
+pub async fn set_issue_labels(
+    api: &Api,
+    repo: &str,
+    number: i64,
+    current: &[String],
+    wanted: &BTreeSet<String>,
+) -> Result<(), GitHubError> {
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !current.iter().any(|c| c.eq_ignore_ascii_case(w)))
+        .collect();
+    if !missing.is_empty() {
+        api.call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{number}/labels"),
+            Some(&json!({ "labels": missing })),
+        )
+        .await?;
+    }
+    for stale in current
+        .iter()
+        .filter(|c| is_feature_managed(c) && !wanted.iter().any(|w| w.eq_ignore_ascii_case(c)))
+    {
+        match api
+            .call(
+                Method::Delete,
+                &format!("/repos/{repo}/issues/{number}/labels/{}", segment(stale)),
+                None,
+            )
+            .await
+        {
+            Err(e) if e.not_found() => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}

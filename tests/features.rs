@@ -1,0 +1,494 @@
+//! The feature lifecycle on the fake GitHub (SPEC §4, §5): labels kept in step with SUPPORT.md,
+//! feature labels on pull requests, a status change needing THE REST, and the
+//! `pushgate/release` check following regression issues.
+
+mod support;
+
+use pushgate::sim::{CheckRunView, ReviewState};
+use support::*;
+
+const COMMITTER: (&str, &str, &str) = ("Cora Committer", "cora@rest.example", "cora-gh");
+
+const FEATURES: &str = r#"
+[[support.feature]]
+name = "x86/PV"
+paths = ["xen/arch/x86/pv/"]
+
+[[support.feature]]
+name = "x86/HVM"
+paths = ["xen/arch/x86/hvm/"]
+"#;
+
+const SUPPORT_MD: &str = "\
+# Support statement
+
+## Guest Type
+
+### x86/PV
+
+    Status: Supported
+
+### x86/HVM
+
+    Status: Experimental
+
+## Toolstack
+
+### libxl
+
+    Status, x86: Supported
+    Status, Arm: Tech Preview
+";
+
+fn config(extra: &str) -> String {
+    format!("{CONFIG}{FEATURES}{extra}")
+}
+
+/// Commits `files` to staging as a committer and delivers the push.
+async fn push_to_staging(world: &World, message: &str, files: &[(&str, Option<&str>)]) -> String {
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    let sha = world.gh.commit(REPO, "staging", COMMITTER, message, files);
+    let (status, _) = world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    sha
+}
+
+fn label(world: &World, name: &str) -> Option<(String, Option<String>)> {
+    world
+        .gh
+        .repo_labels(REPO)
+        .into_iter()
+        .find(|(n, _, _)| n == name)
+        .map(|(_, color, description)| (color, description))
+}
+
+fn newest(world: &World, name: &str, sha: &str) -> Option<CheckRunView> {
+    world
+        .gh
+        .check_runs(REPO)
+        .into_iter()
+        .rfind(|c| c.name == name && c.head_sha == sha)
+}
+
+/// The 1-based number of the line of `text` that equals `line`.
+fn line_of(text: &str, line: &str) -> u64 {
+    text.lines().position(|l| l == line).expect("line present") as u64 + 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_follow_support_md_on_staging_and_a_broken_file_changes_none() {
+    let world = World::new(&config("")).await;
+    world.gh.add_label(REPO, "good first issue", "7057ff", "");
+
+    let sha = push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    assert_eq!(
+        label(&world, "feature: x86/PV"),
+        Some(("0e8a16".to_string(), Some("Supported".to_string())))
+    );
+    assert_eq!(
+        label(&world, "feature: x86/HVM"),
+        Some(("fbca04".to_string(), Some("Experimental".to_string())))
+    );
+    assert_eq!(
+        label(&world, "feature: libxl"),
+        Some((
+            "0e8a16".to_string(),
+            Some("x86: Supported; Arm: Tech Preview".to_string())
+        ))
+    );
+    for status in [
+        "Preview",
+        "Experimental",
+        "Complete",
+        "Supported",
+        "Deprecated",
+    ] {
+        assert!(
+            label(&world, &format!("support: {status}")).is_some(),
+            "{status}"
+        );
+    }
+    assert!(label(&world, "support-status-change").is_some());
+    let check = newest(&world, "pushgate/support", &sha).expect("support check");
+    assert_eq!(check.conclusion.as_deref(), Some("success"));
+    assert_eq!(check.title.as_deref(), Some("SUPPORT.md: 3 features"));
+
+    // A status moves: the label follows, nothing is duplicated, other labels stay.
+    let deprecated = SUPPORT_MD.replace(
+        "### x86/PV\n\n    Status: Supported",
+        "### x86/PV\n\n    Status: Deprecated",
+    );
+    push_to_staging(&world, "Deprecate PV", &[("SUPPORT.md", Some(&deprecated))]).await;
+    assert_eq!(
+        label(&world, "feature: x86/PV"),
+        Some(("bfbfbf".to_string(), Some("Deprecated".to_string())))
+    );
+    let labels = world.gh.repo_labels(REPO);
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|(n, _, _)| n == "feature: x86/PV")
+            .count(),
+        1
+    );
+    assert_eq!(
+        label(&world, "good first issue"),
+        Some(("7057ff".to_string(), None))
+    );
+
+    // A broken line: the check fails pointing at it, and no label moves (not even the status
+    // that was changed in the same commit).
+    let broken = deprecated
+        .replace("    Status: Deprecated", "    Status: Experimental")
+        .replace(
+            "    Status: Experimental\n\n## Toolstack",
+            "    Status, x86 Supported\n\n## Toolstack",
+        );
+    let sha = push_to_staging(&world, "Oops", &[("SUPPORT.md", Some(&broken))]).await;
+    let check = newest(&world, "pushgate/support", &sha).expect("support check");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let line = line_of(&broken, "    Status, x86 Supported");
+    assert_eq!(check.annotations.len(), 1, "{:?}", check.annotations);
+    assert_eq!(check.annotations[0]["path"], "SUPPORT.md");
+    assert_eq!(check.annotations[0]["start_line"], line);
+    assert_eq!(check.annotations[0]["annotation_level"], "failure");
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains(&format!("| {line} |")), "{summary}");
+    assert_eq!(
+        world.gh.repo_labels(REPO),
+        labels,
+        "a broken SUPPORT.md changes no label"
+    );
+
+    // A push elsewhere is not the support file's business.
+    world.gh.create_branch(REPO, "topic", &sha);
+    world
+        .gh
+        .commit(REPO, "topic", COMMITTER, "x", &[("README", Some("y\n"))]);
+    world
+        .send("push", &world.gh.push_event(REPO, "topic", &sha, "cora-gh"))
+        .await;
+    world.settle().await;
+    assert!(newest(
+        &world,
+        "pushgate/support",
+        &world.gh.branch_tip(REPO, "topic").unwrap()
+    )
+    .is_none());
+    assert_eq!(world.gh.repo_labels(REPO), labels);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_requests_carry_the_labels_of_the_features_they_touch() {
+    let world = World::new(&config("")).await;
+    push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    let pr = world
+        .open_pr(NEWCOMER, &[("xen/arch/x86/pv/traps.c", Some("pv\n"))])
+        .await;
+    world.wait_check(pr, 0, "failure").await;
+    let mut labels = world.gh.labels_on(REPO, pr);
+    labels.sort();
+    assert_eq!(
+        labels,
+        ["acks: missing", "feature: x86/PV", "support: Supported"]
+    );
+
+    // The PR moves to HVM: its labels follow on the push.
+    let before = world.gh.pr_head(REPO, pr);
+    world.gh.push_to_pr(
+        REPO,
+        pr,
+        NEWCOMER,
+        "Move to HVM\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
+        &[
+            ("xen/arch/x86/pv/traps.c", None),
+            ("xen/arch/x86/hvm/emulate.c", Some("hvm\n")),
+        ],
+    );
+    let runs = world.acks_count();
+    world
+        .send(
+            "pull_request",
+            &world
+                .gh
+                .pull_request_event(REPO, pr, "synchronize", Some(&before)),
+        )
+        .await;
+    world.wait_check(pr, runs, "failure").await;
+    wait_until("HVM labels", || {
+        let mut labels = world.gh.labels_on(REPO, pr);
+        labels.sort();
+        labels == ["acks: missing", "feature: x86/HVM", "support: Experimental"]
+    })
+    .await;
+}
+
+/// Opens a PR by the newcomer that moves x86/PV from Supported to Deprecated.
+async fn status_change_pr(world: &World) -> u64 {
+    push_to_staging(world, "Add SUPPORT.md", &[("SUPPORT.md", Some(SUPPORT_MD))]).await;
+    let changed = SUPPORT_MD.replace(
+        "### x86/PV\n\n    Status: Supported",
+        "### x86/PV\n\n    Status: Deprecated",
+    );
+    world
+        .open_pr(NEWCOMER, &[("SUPPORT.md", Some(&changed))])
+        .await
+}
+
+async fn approve(world: &World, pr: u64, login: &str) {
+    let review = world
+        .gh
+        .add_review(REPO, pr, login, ReviewState::Approved, "");
+    world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_is_labelled_and_needs_the_rest() {
+    let world = World::new(&config("")).await;
+    let pr = status_change_pr(&world).await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("support status of `x86/PV`"), "{summary}");
+    assert!(summary.contains("THE REST"), "{summary}");
+    assert!(world
+        .gh
+        .labels_on(REPO, pr)
+        .contains(&"support-status-change".to_string()));
+
+    // A committer (THE REST) acks: the status change and the file are both covered.
+    let runs = world.acks_count();
+    approve(&world, pr, "quinn-gh").await;
+    world.wait_check(pr, runs, "success").await;
+
+    // Prose-only edits to SUPPORT.md are no status change.
+    let prose = format!("{SUPPORT_MD}\nSome closing prose.\n");
+    let other = world
+        .open_pr(NEWCOMER, &[("SUPPORT.md", Some(&prose))])
+        .await;
+    world.wait_check(other, 0, "failure").await;
+    let labels = world.gh.labels_on(REPO, other);
+    assert!(
+        !labels.contains(&"support-status-change".to_string()),
+        "{labels:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_change_needs_names_the_section_whose_ack_counts() {
+    let world = World::new(&config(
+        "\n[support]\nstatus_change_needs = \"X86 ARCHITECTURE\"\n",
+    ))
+    .await;
+    let pr = status_change_pr(&world).await;
+    world.wait_check(pr, 0, "failure").await;
+    // A committer covers SUPPORT.md itself, but not the status change.
+    let runs = world.acks_count();
+    approve(&world, pr, "quinn-gh").await;
+    let check = world.wait_check(pr, runs, "failure").await;
+    assert!(check
+        .summary
+        .unwrap_or_default()
+        .contains("X86 ARCHITECTURE"));
+    let runs = world.acks_count();
+    approve(&world, pr, "yara-gh").await;
+    world.wait_check(pr, runs, "success").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_change_needs_a_section_that_exists() {
+    let world = World::new(&config("\n[support]\nstatus_change_needs = \"NOBODY\"\n")).await;
+    let pr = status_change_pr(&world).await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    assert_eq!(
+        check.title.as_deref(),
+        Some("A support status change needs a section MAINTAINERS lacks")
+    );
+    assert!(check.summary.unwrap_or_default().contains("`NOBODY`"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_checks_follow_regression_issues_in_supported_features() {
+    let world = World::new(&config("")).await;
+    let tip = push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    world.gh.create_branch(REPO, "stable-4.19", &tip);
+
+    // A backport PR into the release branch, and a release tag.
+    world.gh.create_branch(REPO, "backport", &tip);
+    world.gh.commit(
+        REPO,
+        "backport",
+        COMMITTER,
+        "Backport\n\nSigned-off-by: Cora Committer <cora@rest.example>",
+        &[("README", Some("backported\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, "cora-gh", "backport", "stable-4.19", "Backport");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world
+        .send(
+            "push",
+            &world
+                .gh
+                .tag_push_event(REPO, "RELEASE-4.19.0", &tip, "cora-gh"),
+        )
+        .await;
+    // A pull request into staging gets no release check.
+    let ordinary = world.open_pr(NEWCOMER, &[("README", Some("x\n"))]).await;
+    world.settle().await;
+    let head = world.gh.pr_head(REPO, pr);
+    let conclusion = |sha: &str| newest(&world, "pushgate/release", sha).and_then(|c| c.conclusion);
+    assert_eq!(conclusion(&head).as_deref(), Some("success"));
+    assert_eq!(conclusion(&tip).as_deref(), Some("success"));
+    assert_eq!(conclusion(&world.gh.pr_head(REPO, ordinary)), None);
+
+    // A regression in an Experimental feature does not hold the release; one in a Supported
+    // feature does, as soon as its label lands.
+    let minor = world.gh.open_issue(
+        REPO,
+        "rhea-gh",
+        "HVM hiccup",
+        &["regression", "feature: x86/HVM"],
+    );
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, minor, "opened", "rhea-gh"),
+        )
+        .await;
+    world.settle().await;
+    assert_eq!(conclusion(&head).as_deref(), Some("success"));
+    let major = world
+        .gh
+        .open_issue(REPO, "rhea-gh", "PV guests crash", &["feature: x86/PV"]);
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, major, "opened", "rhea-gh"),
+        )
+        .await;
+    world.settle().await;
+    assert_eq!(conclusion(&head).as_deref(), Some("success"));
+    world
+        .gh
+        .set_issue_labels(REPO, major, &["feature: x86/PV", "regression"]);
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, major, "labeled", "rhea-gh"),
+        )
+        .await;
+    world.settle().await;
+    for sha in [&head, &tip] {
+        let check = newest(&world, "pushgate/release", sha).expect("release check");
+        assert_eq!(check.conclusion.as_deref(), Some("failure"));
+        let summary = check.summary.unwrap_or_default();
+        assert!(
+            summary.contains(&format!(
+                "| #{major} | PV guests crash | x86/PV | Supported |"
+            )),
+            "{summary}"
+        );
+        assert!(!summary.contains("HVM hiccup"), "{summary}");
+    }
+
+    // The repository's dashboard shows what holds the release and the support matrix.
+    let page = world
+        .http
+        .get(world.url(&format!("/repos/{REPO}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("held by 1 open issue"), "{page}");
+    assert!(page.contains("PV guests crash"), "{page}");
+    assert!(
+        page.contains("<td>x86/HVM</td><td>Experimental</td>"),
+        "{page}"
+    );
+    let json: serde_json::Value = world
+        .http
+        .get(world.url(&format!("/api/repos/{REPO}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["release"]["blocking"], true);
+    assert_eq!(json["release"]["blockers"][0]["number"], major);
+    assert_eq!(json["support"]["features"][0]["name"], "x86/PV");
+
+    // Closing it lets the release go.
+    world.gh.close_issue(REPO, major);
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, major, "closed", "rhea-gh"),
+        )
+        .await;
+    world.settle().await;
+    assert_eq!(conclusion(&head).as_deref(), Some("success"));
+    assert_eq!(conclusion(&tip).as_deref(), Some("success"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciler_syncs_labels_whose_push_was_missed() {
+    let mut world = World::new(&config("")).await;
+    // SUPPORT.md reaches staging while no webhook reaches us.
+    world.gh.commit(
+        REPO,
+        "staging",
+        COMMITTER,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    );
+    assert!(label(&world, "feature: x86/PV").is_none());
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    let mut reconciling = settings(&world.database_url, &world.api, "again");
+    reconciling.reconcile_every = std::time::Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(reconciling).await.unwrap());
+    wait_until("labels from the missed push", || {
+        label(&world, "feature: x86/PV")
+            == Some(("0e8a16".to_string(), Some("Supported".to_string())))
+    })
+    .await;
+}
