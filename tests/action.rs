@@ -557,3 +557,92 @@ async fn acks_on_a_push_event_is_exit_two() {
         ran.stderr
     );
 }
+
+const FEATURES: &str = "\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/\"]\n";
+
+fn repo_label_names(gh: &FakeGitHub) -> Vec<String> {
+    let mut names: Vec<String> = gh.repo_labels(REPO).into_iter().map(|l| l.0).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_labels_sync_the_repository_then_the_pull_request() {
+    let (gh, api, token) = github(&format!("{CONFIG}{FEATURES}")).await;
+    // A manual run: no pull request, only the repository's labels.
+    let ran = Step::new(&api, &token, "support-labels", "workflow_dispatch")
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let pv = gh
+        .repo_labels(REPO)
+        .into_iter()
+        .find(|l| l.0 == "feature: x86/PV");
+    assert_eq!(
+        pv.and_then(|l| l.2).as_deref(),
+        Some("Supported"),
+        "{:?}",
+        gh.repo_labels(REPO)
+    );
+    assert!(repo_label_names(&gh).contains(&"support: Supported".to_string()));
+    assert!(ran.summary.contains("1 feature(s)"), "{}", ran.summary);
+    assert!(!ran.summary.contains("0 created"), "{}", ran.summary);
+
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 8;\n"))]);
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let before = repo_label_names(&gh);
+    let ran = Step::new(&api, &token, "support-labels", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.summary.contains("0 created, 0 updated"),
+        "{}",
+        ran.summary
+    );
+    assert_eq!(
+        repo_label_names(&gh),
+        before,
+        "a second sync changes nothing"
+    );
+    let mut labels = gh.labels_on(REPO, pr);
+    labels.sort();
+    assert_eq!(labels, ["feature: x86/PV", "support: Supported"]);
+    assert!(
+        ran.summary
+            .contains("Pull request #1: `feature: x86/PV`, `support: Supported`."),
+        "{}",
+        ran.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_labels_with_an_unreadable_line_change_no_label() {
+    let (gh, api, token) = github(CONFIG).await;
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Break SUPPORT.md",
+        &[(
+            "SUPPORT.md",
+            Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status Supported\n"),
+        )],
+    );
+    let ran = Step::new(&api, &token, "support-labels", "push")
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        repo_label_names(&gh).is_empty(),
+        "{:?}",
+        repo_label_names(&gh)
+    );
+    let errors = ran.errors();
+    assert_eq!(errors.len(), 1, "{}", ran.stdout);
+    assert!(
+        errors[0].starts_with("::error title=pushgate support,file=SUPPORT.md,line=7::"),
+        "{errors:?}"
+    );
+}

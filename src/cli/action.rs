@@ -16,9 +16,9 @@ use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
-use crate::github::{text, Api, GitHubError, Installation, Retry};
+use crate::github::{label_names, number, text, Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenPush};
-use crate::handlers::{Clock, Context, HandlerError};
+use crate::handlers::{support, Clock, Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::runner::{self, Annotation, Level, SHOWN_ANNOTATIONS, SUMMARY_LIMIT};
 use crate::store::Store;
@@ -235,9 +235,16 @@ fn decide(args: &Args, runner: &Runner) -> Result<StepResult, CliError> {
                 .await
             }
             Mode::ReleaseGate => release_gate_mode(&api, &repo, &config_path).await,
-            Mode::SupportLabels => Err(CliError::Usage(format!(
-                "support-labels is not available yet (repository {repo})"
-            ))),
+            Mode::SupportLabels => {
+                support_labels_mode(
+                    &api,
+                    &repo,
+                    &runner.event_name,
+                    event.as_ref(),
+                    &config_path,
+                )
+                .await
+            }
         }
     })
 }
@@ -274,15 +281,7 @@ async fn acks_mode(
             "#{number_} is not open: nothing to judge."
         )));
     }
-    // No state survives between runs: an in-memory store gives the handlers their caches. It
-    // is named and shared, so that every connection of the pool sees the one database.
-    let store = Store::connect(&format!(
-        "sqlite:file:pushgate-action-{}?mode=memory&cache=shared",
-        std::process::id()
-    ))
-    .await
-    .map_err(HandlerError::from)?;
-    let ctx = Context::new(store, Arc::new(Clock::default()));
+    let ctx = context().await?;
     if config_path != CONFIG_PATH {
         let base_sha = text(&pr, "/base/sha");
         let maintainers = api.file_at(repo, "MAINTAINERS", &base_sha).await?;
@@ -327,6 +326,19 @@ async fn acks_mode(
         Err(e) => return Err(e.into()),
     }
     Ok(result)
+}
+
+/// The handlers' shared state for one run. No state survives between runs: an in-memory
+/// store gives the handlers their caches. It is named and shared, so that every connection of
+/// the pool sees the one database.
+async fn context() -> Result<Context, CliError> {
+    let store = Store::connect(&format!(
+        "sqlite:file:pushgate-action-{}?mode=memory&cache=shared",
+        std::process::id()
+    ))
+    .await
+    .map_err(HandlerError::from)?;
+    Ok(Context::new(store, Arc::new(Clock::default())))
 }
 
 fn nothing_to_judge(why: String) -> StepResult {
@@ -482,6 +494,118 @@ pub fn release_gate_result(repo: &str, blockers: &[Blocker]) -> StepResult {
 /// Text safe inside a Markdown table cell.
 fn cell(raw: &str) -> String {
     raw.replace('|', "\\|").replace(['\r', '\n'], " ")
+}
+
+// ---- support-labels ----
+
+/// The repository's `support:` and `feature:` labels from SUPPORT.md on the default branch
+/// and, on a pull request event, the pull request's `feature:` labels, with the App's code.
+/// Exit 1 when SUPPORT.md has lines it cannot read: then no label changes.
+async fn support_labels_mode(
+    api: &Api,
+    repo: &str,
+    event_name: &str,
+    event: Option<&Value>,
+    config_path: &str,
+) -> Result<StepResult, CliError> {
+    let gh = Installation { api: api.clone() };
+    let ctx = context().await?;
+    let info = api.get(&format!("/repos/{repo}")).await?;
+    let branch = text(&info, "/default_branch");
+    let config = config_at(api, repo, config_path, &branch).await?;
+    let file = config.support.file.clone();
+    let Some(matrix) = ctx.support_at(&gh, repo, &file, &branch).await? else {
+        return Ok(StepResult {
+            exit: EXIT_OK,
+            summary: format!(
+                "## pushgate support labels\n\n`{file}` does not exist on `{branch}`: no labels.\n"
+            ),
+            outputs: Vec::new(),
+            annotations: Vec::new(),
+        });
+    };
+    let mut summary = String::from("## pushgate support labels\n\n");
+    if !matrix.unparsed.is_empty() {
+        summary.push_str(&format!(
+            "`{file}` on `{branch}` has {} status line(s) that cannot be read, so no label was \
+             changed. Write them as `Status: <value>` or `Status, <qualifier>: <value>`.\n\n",
+            matrix.unparsed.len()
+        ));
+        let annotations = matrix
+            .unparsed
+            .iter()
+            .map(|u| {
+                Annotation::error(format!("cannot read this status line: {}", u.text.trim()))
+                    .titled("pushgate support")
+                    .at(&file, Some(u.line), None)
+            })
+            .collect();
+        return Ok(StepResult {
+            exit: EXIT_SHORT,
+            summary,
+            outputs: Vec::new(),
+            annotations,
+        });
+    }
+    let sync = support::sync_labels(api, repo, &matrix).await?;
+    summary.push_str(&format!(
+        "`{file}` on `{branch}`: {} feature(s). Labels: {} created, {} updated.\n",
+        matrix.features.len(),
+        sync.created.len(),
+        sync.updated.len()
+    ));
+    for name in sync.created.iter().chain(&sync.updated) {
+        summary.push_str(&format!("- `{}`\n", cell(name)));
+    }
+    let mut annotations = Vec::new();
+    for name in &sync.too_long {
+        annotations.push(
+            Annotation::error(format!("`{name}` is too long for a GitHub label"))
+                .level(Level::Warning)
+                .titled("pushgate support"),
+        );
+    }
+    let pull = match event {
+        Some(event) if event_name.starts_with("pull_request") => event.get("pull_request"),
+        _ => None,
+    };
+    if let Some(pr) = pull.filter(|pr| text(pr, "/state") == "open") {
+        let number_ = number(pr, "/number");
+        let (base_sha, head_sha) = (text(pr, "/base/sha"), text(pr, "/head/sha"));
+        // The pull request is judged by the config on its base, as the App does.
+        let config = config_at(api, repo, config_path, &base_sha).await?;
+        let files = ctx
+            .cached_files(&gh, repo, number_, &base_sha, &head_sha)
+            .await?;
+        let features =
+            support::pull_request(&ctx, &gh, repo, &config, &files, &base_sha, &head_sha).await?;
+        if let Some(wanted) = &features.labels {
+            support::set_issue_labels(api, repo, number_, &label_names(pr), wanted).await?;
+            let shown: Vec<String> = wanted.iter().map(|l| format!("`{}`", cell(l))).collect();
+            summary.push_str(&format!(
+                "\nPull request #{number_}: {}.\n",
+                if shown.is_empty() {
+                    "no feature labels".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            ));
+        }
+    }
+    Ok(StepResult {
+        exit: EXIT_OK,
+        summary,
+        outputs: Vec::new(),
+        annotations,
+    })
+}
+
+/// The config at `path` on `rev`; the defaults when it does not exist.
+async fn config_at(api: &Api, repo: &str, path: &str, rev: &str) -> Result<Config, CliError> {
+    match api.file_at(repo, path, rev).await? {
+        Some(text) => Config::parse(&text, path).map_err(CliError::Config),
+        None => Ok(Config::default()),
+    }
 }
 
 // ---- answering the runner ----
