@@ -31,7 +31,27 @@ min_open = "0s"
 "yara@x86.example" = "yara-gh"
 "mia@mm.example" = "mia-gh"
 "cora@rest.example" = "cora-gh"
+
+[[support.feature]]
+name = "x86/PV"
+paths = ["xen/arch/x86/pv/"]
 "#;
+const SUPPORT_MD: &str = "# Support statement
+
+## Guest Type
+
+### x86/PV
+
+    Status: Supported
+
+### x86/HVM
+
+    Status: Supported
+
+### ARM/GICv3 ITS
+
+    Status, Arm: Tech Preview
+";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -99,7 +119,10 @@ pub async fn run(
     story.play().await?;
 
     println!();
-    println!("The service keeps running: look at {base}/ and {base}/metrics. Ctrl-C stops it.");
+    println!(
+        "The service keeps running: look at {base}/, {base}/repos/{REPO} and {base}/metrics. \
+         Ctrl-C stops it."
+    );
     until.await;
     service.shutdown(Duration::from_secs(10)).await;
     Ok(())
@@ -177,7 +200,92 @@ impl Story<'_> {
                 "the maintainers acked but the check did not pass".into(),
             ));
         }
+        self.release().await
+    }
+
+    /// The second act: SUPPORT.md becomes labels, and a regression in a Supported feature
+    /// holds the release.
+    async fn release(&mut self) -> Result<(), DemoError> {
+        let cora = ("Cora Committer", "cora@rest.example", "cora-gh");
+        let before = self.gh.branch_tip(REPO, "staging").unwrap_or_default();
+        let tip = self.gh.commit(
+            REPO,
+            "staging",
+            cora,
+            "SUPPORT.md: the support statement",
+            &[("SUPPORT.md", Some(SUPPORT_MD))],
+        );
+        println!("4. @cora-gh pushes SUPPORT.md to staging.");
+        self.deliver(
+            "push",
+            self.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await?;
+        let labels: Vec<String> = self
+            .gh
+            .repo_labels(REPO)
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .filter(|n| n.starts_with("feature: "))
+            .collect();
+        println!("   labels now: {}", labels.join(", "));
+
+        println!("5. @cora-gh tags RELEASE-4.19.0.");
+        self.deliver(
+            "push",
+            self.gh
+                .tag_push_event(REPO, "RELEASE-4.19.0", &tip, "cora-gh"),
+        )
+        .await?;
+        self.show_release(&tip)?;
+
+        println!("6. @rhea-gh reports \"PV guests crash on boot\" as a regression in x86/PV.");
+        let issue = self.gh.open_issue(
+            REPO,
+            "rhea-gh",
+            "PV guests crash on boot",
+            &["regression", "feature: x86/PV"],
+        );
+        self.deliver(
+            "issues",
+            self.gh.issues_event(REPO, issue, "opened", "rhea-gh"),
+        )
+        .await?;
+        if self.show_release(&tip)? != "failure" {
+            return Err(DemoError::Stalled(
+                "a regression in a Supported feature did not hold the release".into(),
+            ));
+        }
+
+        println!("7. The fix lands and @rhea-gh closes issue #{issue}.");
+        self.gh.close_issue(REPO, issue);
+        self.deliver(
+            "issues",
+            self.gh.issues_event(REPO, issue, "closed", "rhea-gh"),
+        )
+        .await?;
+        if self.show_release(&tip)? != "success" {
+            return Err(DemoError::Stalled(
+                "the release stayed held after the regression was closed".into(),
+            ));
+        }
         Ok(())
+    }
+
+    fn show_release(&self, sha: &str) -> Result<String, DemoError> {
+        let check = self
+            .gh
+            .check_runs(REPO)
+            .into_iter()
+            .rfind(|c| c.name == "pushgate/release" && c.head_sha == sha)
+            .ok_or_else(|| DemoError::Stalled("no pushgate/release check on the tag".into()))?;
+        let conclusion = check.conclusion.unwrap_or_default();
+        println!(
+            "   pushgate/release: {} — {}",
+            conclusion.to_uppercase(),
+            check.title.unwrap_or_default()
+        );
+        Ok(conclusion)
     }
 
     /// Sends a signed webhook and waits until the service has processed it; returns the
@@ -188,6 +296,12 @@ impl Story<'_> {
         event: &str,
         payload: Value,
     ) -> Result<crate::sim::CheckRunView, DemoError> {
+        self.deliver(event, payload).await?;
+        self.latest(pr)
+    }
+
+    /// Sends a signed webhook and waits until the service has processed it.
+    async fn deliver(&mut self, event: &str, payload: Value) -> Result<(), DemoError> {
         self.next += 1;
         let id = format!("demo-{}-{}", std::process::id(), self.next);
         let body = serde_json::to_vec(&payload).map_err(|e| DemoError::Send(e.to_string()))?;
@@ -203,8 +317,7 @@ impl Story<'_> {
             .await
             .map_err(|e| DemoError::Send(e.to_string()))?;
         println!("   webhook {event} → {}", answer.status());
-        self.processed(&id).await?;
-        self.latest(pr)
+        self.processed(&id).await
     }
 
     async fn processed(&self, id: &str) -> Result<(), DemoError> {

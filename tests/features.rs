@@ -373,6 +373,26 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
     assert_eq!(conclusion(&tip).as_deref(), Some("success"));
     assert_eq!(conclusion(&world.gh.pr_head(REPO, ordinary)), None);
 
+    // An issue without release labels re-posts nothing.
+    let runs = |world: &World| {
+        world
+            .gh
+            .check_runs(REPO)
+            .iter()
+            .filter(|c| c.name == "pushgate/release")
+            .count()
+    };
+    let before = runs(&world);
+    let bug = world.gh.open_issue(REPO, "rhea-gh", "Typo", &["bug"]);
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, bug, "opened", "rhea-gh"),
+        )
+        .await;
+    world.settle().await;
+    assert_eq!(runs(&world), before);
+
     // A regression in an Experimental feature does not hold the release; one in a Supported
     // feature does, as soon as its label lands.
     let minor = world.gh.open_issue(

@@ -27,6 +27,21 @@ async fn fresh_database(tag: &str) -> Option<String> {
         .connect(&base)
         .await
         .unwrap_or_else(|e| panic!("PUSHGATE_TEST_POSTGRES is set but unreachable: {e}"));
+    // Databases left by earlier runs of this file (another process id) are dropped; the
+    // tests of this run share the process and keep theirs until the next run.
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'pushgate\\_%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .expect("list databases");
+    let mine = format!("_{}_", std::process::id());
+    for old in stale.iter().filter(|n| !n.contains(&mine)) {
+        // Another run's replica may still hold a connection: FORCE (PostgreSQL 13+).
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)"))
+            .execute(&admin)
+            .await;
+    }
     let name = format!(
         "pushgate_{tag}_{}_{}",
         std::process::id(),

@@ -193,6 +193,9 @@ pub async fn on_issue(
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
+    if payload.get("issue").is_some() && !concerns_release(&config, payload) {
+        return Ok(false);
+    }
     let found = find_blockers(&gh.api, repo, &config, &tip).await?;
     let mut shas: Vec<String> = targets.into_iter().map(|(_, sha)| sha).collect();
     shas.sort_unstable();
@@ -205,6 +208,25 @@ pub async fn on_issue(
         "release checks re-evaluated"
     );
     Ok(true)
+}
+
+/// Can this issue event change the release gate's answer? Only when the issue carries (or
+/// just lost) a regression label, a `feature:` label or `release-blocker`.
+fn concerns_release(config: &Config, payload: &Value) -> bool {
+    let mut labels = label_names(payload.get("issue").unwrap_or(&Value::Null));
+    let removed = text(payload, "/label/name");
+    if !removed.is_empty() {
+        labels.push(removed);
+    }
+    labels.iter().any(|l| {
+        l.eq_ignore_ascii_case(crate::core::release::RELEASE_BLOCKER)
+            || l.starts_with(crate::core::release::FEATURE_PREFIX)
+            || config
+                .release
+                .regression_labels
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(l))
+    })
 }
 
 /// A regression the push gate pinned on `culprit`: when the culprit touches a feature whose
@@ -330,6 +352,31 @@ pub async fn open_regression_issue(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_issues_with_release_labels_concern_the_release() {
+        let config = Config::default();
+        let event = |labels: &[&str], removed: Option<&str>| {
+            let labels: Vec<Value> = labels.iter().map(|l| json!({ "name": l })).collect();
+            let mut payload = json!({ "action": "labeled", "issue": { "labels": labels } });
+            if let Some(name) = removed {
+                payload["label"] = json!({ "name": name });
+            }
+            payload
+        };
+        let cases = [
+            (event(&["bug"], None), false),
+            (event(&["Regression"], None), true),
+            (event(&["feature: x86/PV"], None), true),
+            (event(&["release-blocker"], None), true),
+            // The label that was just taken off counts: the answer may change back.
+            (event(&["bug"], Some("blocker")), true),
+            (event(&[], Some("good first issue")), false),
+        ];
+        for (payload, want) in cases {
+            assert_eq!(concerns_release(&config, &payload), want, "{payload}");
+        }
+    }
 
     #[test]
     fn release_refs_are_tags_and_branches_matching_the_config() {

@@ -232,6 +232,7 @@ enum Op {
     RemoveLabel(String, u64, String),
     Labels(String),
     CreateLabel(String),
+    RerequestCheckRun(String, u64),
     UpdateLabel(String, String),
     Permission(String, String),
     Commits(String),
@@ -263,6 +264,7 @@ impl Op {
             | Op::UpdateComment(r, _)
             | Op::Contents(r, _)
             | Op::CreateCheckRun(r)
+            | Op::RerequestCheckRun(r, _)
             | Op::UpdateCheckRun(r, _)
             | Op::CheckRunsForRef(r, _)
             | Op::Compare(r, _)
@@ -351,6 +353,9 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                     (key::CONTENTS, Op::Contents(r, path.join("/")))
                 }
                 ("POST", ["check-runs"]) => (key::CREATE_CHECK_RUN, Op::CreateCheckRun(r)),
+                ("POST", ["check-runs", id, "rerequest"]) => {
+                    (key::RERUN_CHECK_RUN, Op::RerequestCheckRun(r, num(id)?))
+                }
                 ("PATCH", ["check-runs", id]) => {
                     (key::UPDATE_CHECK_RUN, Op::UpdateCheckRun(r, num(id)?))
                 }
@@ -635,11 +640,24 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 details_url: None,
                 external_id: String::new(),
                 output: Output::default(),
+                rerequests: 0,
             };
             apply_check_run(&mut run, &body, now)?;
             let shaped = shapes::check_run(r, &run);
             r.check_runs.push(run);
             Ok(Reply::created(shaped))
+        }
+        Op::RerequestCheckRun(name, id) => {
+            // GitHub answers 201 with no body and sends `check_run` `rerequested` to the app
+            // that owns the run; the run itself is not changed.
+            let r = repo_mut(w, &name)?;
+            let run = r
+                .check_runs
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(not_found)?;
+            run.rerequests += 1;
+            Ok(Reply::created(json!({})))
         }
         Op::UpdateCheckRun(name, id) => {
             let body = req.json_object()?;

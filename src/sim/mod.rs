@@ -35,6 +35,7 @@
 //! | `GET /repos/contents` | `GET /repos/{o}/{r}/contents/{path}?ref=` |
 //! | `POST /repos/check-runs` | `POST /repos/{o}/{r}/check-runs` |
 //! | `PATCH /repos/check-runs` | `PATCH /repos/{o}/{r}/check-runs/{id}` |
+//! | `POST /repos/check-runs/rerequest` | `POST /repos/{o}/{r}/check-runs/{id}/rerequest` |
 //! | `GET /repos/commits/check-runs` | `GET /repos/{o}/{r}/commits/{ref}/check-runs?check_name=` |
 //! | `GET /repos/compare` | `GET /repos/{o}/{r}/compare/{base}...{head}` |
 //! | `GET /repos/issues/labels` | `GET /repos/{o}/{r}/issues/{n}/labels` |
@@ -105,6 +106,7 @@ pub mod endpoint {
     pub const CONTENTS: &str = "GET /repos/contents";
     pub const CREATE_CHECK_RUN: &str = "POST /repos/check-runs";
     pub const UPDATE_CHECK_RUN: &str = "PATCH /repos/check-runs";
+    pub const RERUN_CHECK_RUN: &str = "POST /repos/check-runs/rerequest";
     pub const CHECK_RUNS_FOR_REF: &str = "GET /repos/commits/check-runs";
     pub const COMPARE: &str = "GET /repos/compare";
     pub const ISSUE_LABELS: &str = "GET /repos/issues/labels";
@@ -142,6 +144,8 @@ pub struct CheckRunView {
     pub text: Option<String>,
     /// The annotations posted to the run, as sent.
     pub annotations: Vec<serde_json::Value>,
+    /// How often a re-run was requested.
+    pub rerequests: u32,
 }
 
 /// An issue comment as a test wants to see it.
@@ -690,6 +694,7 @@ impl FakeGitHub {
                             summary: c.output.summary.clone(),
                             text: c.output.text.clone(),
                             annotations: c.output.annotations.clone(),
+                            rerequests: c.rerequests,
                         })
                         .collect()
                 })

@@ -187,6 +187,8 @@ pub(crate) struct CheckRun {
     pub details_url: Option<String>,
     pub external_id: String,
     pub output: Output,
+    /// How often a re-run was requested (`POST …/rerequest`).
+    pub rerequests: u32,
 }
 
 #[derive(Debug, Clone)]
