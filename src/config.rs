@@ -361,6 +361,20 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The `[[support.feature]]` paths as a matcher. Patterns were checked by [`Config::parse`],
+    /// so none fails here; a hand-built config with a bad one gets no features.
+    pub fn feature_map(&self) -> crate::core::labels::FeatureMap {
+        crate::core::labels::FeatureMap::new(
+            self.support
+                .feature
+                .iter()
+                .map(|f| (f.name.as_str(), f.paths.as_slice())),
+        )
+        .unwrap_or_default()
+    }
+}
+
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;

@@ -80,6 +80,49 @@ async fn land_on_staging(world: &World, file: &str) -> String {
     sha
 }
 
+/// Adds a harmless commit on top of `culprit`, pushes staging (from `start`), fails
+/// `test-unit` on the tip twice (the retry), and fails it on the bisection probe, which must be
+/// `culprit`: the flight ends with `culprit` found.
+async fn bisect_to(world: &World, start: &str, culprit: &str) {
+    let tip = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "docs",
+        &[("README", Some("more\n"))],
+    );
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", start, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    ci(
+        world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    ci(
+        world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    let probe = world
+        .gh
+        .branch_tip(REPO, "pushgate/bisect/1")
+        .expect("a probe");
+    assert_eq!(probe, culprit);
+    ci(
+        world,
+        &[("check_run", check_run(&probe, "test-unit", "failure"))],
+    )
+    .await;
+}
+
 async fn ci(world: &World, payloads: &[(&str, Value)]) {
     for (event, payload) in payloads {
         let (status, _) = world.send(event, payload).await;
@@ -417,44 +460,8 @@ async fn culprit_found_by_bisection_is_reported_on_its_pull_request() {
     world.settle().await;
     let culprit = world.gh.branch_tip(REPO, "staging").unwrap();
     assert_ne!(culprit, start, "the PR landed");
-    // One more commit on top, then the push reaches the gate.
-    let tip = world.gh.commit(
-        REPO,
-        "staging",
-        ("Cora", "cora@rest.example", "cora-gh"),
-        "docs",
-        &[("README", Some("more\n"))],
-    );
-    world
-        .send(
-            "push",
-            &world.gh.push_event(REPO, "staging", &start, "cora-gh"),
-        )
-        .await;
-    world.settle().await;
-    ci(
-        &world,
-        &[
-            ("check_run", check_run(&tip, "build", "success")),
-            ("check_run", check_run(&tip, "test-unit", "failure")),
-        ],
-    )
-    .await;
-    ci(
-        &world,
-        &[("check_run", check_run(&tip, "test-unit", "failure"))],
-    )
-    .await;
-    let probe = world
-        .gh
-        .branch_tip(REPO, "pushgate/bisect/1")
-        .expect("a probe");
-    assert_eq!(probe, culprit);
-    ci(
-        &world,
-        &[("check_run", check_run(&probe, "test-unit", "failure"))],
-    )
-    .await;
+    // One more commit on top, then the push reaches the gate and bisection finds the culprit.
+    bisect_to(&world, &start, &culprit).await;
     let report = world
         .gh
         .comments_on(REPO, pr)
@@ -584,39 +591,7 @@ async fn regression_in_a_supported_feature_opens_an_issue_that_holds_the_release
         "x86/pv: break it",
         &[("xen/arch/x86/pv/traps.c", Some("broken\n"))],
     );
-    let tip = world
-        .gh
-        .commit(REPO, "staging", cora, "docs", &[("README", Some("more\n"))]);
-    world
-        .send(
-            "push",
-            &world.gh.push_event(REPO, "staging", &start, "cora-gh"),
-        )
-        .await;
-    world.settle().await;
-    ci(
-        &world,
-        &[
-            ("check_run", check_run(&tip, "build", "success")),
-            ("check_run", check_run(&tip, "test-unit", "failure")),
-        ],
-    )
-    .await;
-    ci(
-        &world,
-        &[("check_run", check_run(&tip, "test-unit", "failure"))],
-    )
-    .await;
-    let probe = world
-        .gh
-        .branch_tip(REPO, "pushgate/bisect/1")
-        .expect("a probe");
-    assert_eq!(probe, culprit);
-    ci(
-        &world,
-        &[("check_run", check_run(&probe, "test-unit", "failure"))],
-    )
-    .await;
+    bisect_to(&world, &start, &culprit).await;
 
     let title = format!(
         "Regression in x86/PV: x86/pv: break it ({})",

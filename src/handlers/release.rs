@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::{gate, Context, HandlerError};
 use crate::config::Config;
 use crate::core::gate::{short, wildcard};
-use crate::core::labels::{feature_label, status_text, FeatureMap};
+use crate::core::labels::{feature_label, status_text};
 use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
 use crate::core::support::{parse_support, SupportStatus};
 use crate::github::{label_names, number, text, Api, GitHubError, Installation, Method};
@@ -262,14 +262,7 @@ pub async fn open_regression_issue(
             .await?;
         super::acks::file_names(compare.get("files"))
     };
-    let map = FeatureMap::new(
-        config
-            .support
-            .feature
-            .iter()
-            .map(|f| (f.name.as_str(), f.paths.as_slice())),
-    )
-    .unwrap_or_default();
+    let map = config.feature_map();
     let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, at).await? else {
         return Ok(None);
     };

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::{Context, HandlerError};
 use crate::config::{Config, CONFIG_PATH};
 use crate::core::labels::{
-    self, is_feature_managed, label_changes, repository_labels, FeatureMap, LabelChange, LabelSpec,
+    self, is_feature_managed, label_changes, repository_labels, LabelChange, LabelSpec,
     StatusChange,
 };
 use crate::core::report::{truncate, SUMMARY_LIMIT};
@@ -378,15 +378,7 @@ pub async fn pull_request(
         changes = labels::status_changes(&base, &head);
         post_check(&gh.api, repo, head_sha, file, &head, None, &[]).await?;
     }
-    // Patterns were checked when the config was parsed; a failure here means no features.
-    let map = FeatureMap::new(
-        config
-            .support
-            .feature
-            .iter()
-            .map(|f| (f.name.as_str(), f.paths.as_slice())),
-    )
-    .unwrap_or_default();
+    let map = config.feature_map();
     let touched = map.touched(files);
     Ok(PullFeatures {
         labels: Some(labels::pull_request_labels(
