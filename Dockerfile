@@ -6,6 +6,9 @@ COPY . .
 RUN cargo build --release --locked --bin pushgate
 
 FROM debian:bookworm-slim
+# ca-certificates is left unpinned on purpose: it must follow Debian's updates (the trust
+# store), and the base image's tag already fixes the release.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \

@@ -10,6 +10,7 @@ pub mod git;
 pub mod github;
 pub mod handlers;
 pub mod metrics;
+pub mod runner;
 pub mod server;
 pub mod service;
 pub mod sim;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::ReleaseGate(args) => {
             pushgate::cli::release_gate::run(args).map_err(anyhow::Error::from)
         }
+        Command::Action(args) => pushgate::cli::action::run(args).map_err(anyhow::Error::from),
         Command::Serve => serve(),
         Command::Demo(args) => demo(args),
         Command::AppManifest(args) => pushgate::cli::app_manifest(args.webhook_url.as_deref())

@@ -1,6 +1,7 @@
 //! The command line: argument definitions and one function per subcommand. Each reads its
 //! inputs, lets the core decide, and prints; `main` only maps the outcome to an exit code.
 
+pub mod action;
 pub mod check;
 pub mod maintainers;
 pub mod release_gate;
@@ -44,6 +45,9 @@ pub enum Command {
     /// Fail while an open issue holds the release: a regression label on a feature whose
     /// status blocks (the Supported family by default), or `release-blocker`.
     ReleaseGate(release_gate::Args),
+    /// The GitHub Action: run one mode (acks, release-gate, support-labels) on the event of a
+    /// workflow run, and answer with a job summary, outputs, annotations and the exit code.
+    Action(action::Args),
     Serve,
     /// Play a short story with the real service against a simulated GitHub, then keep
     /// serving the dashboard so you can look around.
@@ -103,6 +107,10 @@ pub enum CliError {
     Usage(String),
     #[error(transparent)]
     GitHub(#[from] crate::github::GitHubError),
+    #[error(transparent)]
+    Handler(#[from] crate::handlers::HandlerError),
+    #[error("invalid config: {0}")]
+    Config(#[source] crate::config::ConfigError),
 }
 
 /// Renders MAINTAINERS diagnostics as `file:line: severity: message` lines, errors first.

@@ -44,7 +44,11 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         )));
     }
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Output)?;
-    let report = runtime.block_on(gather(&base, &token, &args.repo))?;
+    let report = runtime.block_on(async {
+        // octocrab's client needs the runtime to exist when it is built.
+        let api = Api::with_token(&base, &token, Arc::new(Metrics::new()), Retry::default())?;
+        gather(&api, &args.repo, CONFIG_PATH).await
+    })?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let blocking = !report.is_empty();
     if args.json {
@@ -70,19 +74,18 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     Ok(if blocking { EXIT_SHORT } else { EXIT_OK })
 }
 
-async fn gather(
-    base: &str,
-    token: &str,
+/// The open issues that hold `repo`'s release, judged with SUPPORT.md and the config at
+/// `config_path` on the default branch (the CLI and the Action share this).
+pub(crate) async fn gather(
+    api: &Api,
     repo: &str,
+    config_path: &str,
 ) -> Result<Vec<crate::core::release::Blocker>, CliError> {
-    let api = Api::with_token(base, token, Arc::new(Metrics::new()), Retry::default())?;
     let info = api.get(&format!("/repos/{repo}")).await?;
     let branch = text(&info, "/default_branch");
-    let config = match api.file_at(repo, CONFIG_PATH, &branch).await? {
-        Some(text) => {
-            Config::parse(&text, CONFIG_PATH).map_err(|e| CliError::Usage(e.to_string()))?
-        }
+    let config = match api.file_at(repo, config_path, &branch).await? {
+        Some(text) => Config::parse(&text, config_path).map_err(CliError::Config)?,
         None => Config::default(),
     };
-    Ok(crate::handlers::release::find_blockers(&api, repo, &config, &branch).await?)
+    Ok(crate::handlers::release::find_blockers(api, repo, &config, &branch).await?)
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError, PolicyFiles};
-use crate::config::{Config, DismissOnPush, ReviewerStature, CONFIG_PATH};
+use crate::config::{Config, ConfigError, DismissOnPush, ReviewerStature, CONFIG_PATH};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
@@ -63,15 +63,77 @@ pub async fn evaluate(
     if text(&pr, "/state") != "open" {
         return Ok(None);
     }
-    let head_sha = text(&pr, "/head/sha");
-    let base_sha = text(&pr, "/base/sha");
-    let now = ctx.clock.now();
+    let assessment = assess(ctx, gh, repo, number_, &pr, push).await?;
     let target = Target {
         installation_id,
         repo,
         number: number_,
         pr: &pr,
-        head_sha: &head_sha,
+        head_sha: &assessment.head_sha,
+    };
+    let outcome = finish(
+        ctx,
+        gh,
+        &target,
+        assessment.satisfied,
+        assessment.report,
+        assessment.wake,
+        assessment.feature_labels.as_ref(),
+    )
+    .await?;
+    Ok(outcome.map(|o| Outcome {
+        given: assessment.given,
+        ..o
+    }))
+}
+
+/// What the acks check decided about a pull request, before anything is posted: the App
+/// turns it into a check run and labels, the Action into a job summary and outputs.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub head_sha: String,
+    pub satisfied: bool,
+    pub report: Report,
+    /// When the review window ends, if it is still open.
+    pub wake: Option<i64>,
+    /// The approvals a merge records as trailers.
+    pub given: Vec<crate::core::merge::Given>,
+    /// The judgement; None when the base branch's policy files are broken.
+    pub verdict: Option<pull::PullVerdict>,
+    /// Why there is no verdict: the base branch's config is invalid …
+    pub config_error: Option<ConfigError>,
+    /// … or its MAINTAINERS has errors (`MAINTAINERS:line: message`).
+    pub maintainer_errors: Vec<String>,
+    /// The pull request's own new config is invalid (that alone fails it).
+    pub proposed_config_error: Option<ConfigError>,
+    /// The `feature:` labels the pull request should carry (None: leave them).
+    pub feature_labels: Option<BTreeSet<String>>,
+}
+
+/// Gathers the open pull request `pr`'s state (files, policy at its base, people, reviews,
+/// comments, commits, pushes) and judges it. Posts nothing; records `push` when given.
+pub async fn assess(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    number_: i64,
+    pr: &Value,
+    push: Option<SeenPush>,
+) -> Result<Assessment, HandlerError> {
+    let head_sha = text(pr, "/head/sha");
+    let base_sha = text(pr, "/base/sha");
+    let now = ctx.clock.now();
+    let unjudged = |report: Report| Assessment {
+        head_sha: head_sha.clone(),
+        satisfied: false,
+        report,
+        wake: None,
+        given: Vec::new(),
+        verdict: None,
+        config_error: None,
+        maintainer_errors: Vec::new(),
+        proposed_config_error: None,
+        feature_labels: None,
     };
 
     if let Some(push) = push.filter(|p| !p.before.is_empty() && p.before != p.after) {
@@ -115,7 +177,10 @@ pub async fn evaluate(
                      request can be judged."
                 ),
             };
-            return finish(ctx, gh, &target, false, report, None, None).await;
+            return Ok(Assessment {
+                config_error: Some(error.clone()),
+                ..unjudged(report)
+            });
         }
     };
     if !policy.maintainer_errors.is_empty() {
@@ -130,7 +195,10 @@ pub async fn evaluate(
                     .collect::<String>()
             ),
         };
-        return finish(ctx, gh, &target, false, report, None, None).await;
+        return Ok(Assessment {
+            maintainer_errors: policy.maintainer_errors.clone(),
+            ..unjudged(report)
+        });
     }
 
     // A PR that edits the config is told whether its new version is valid.
@@ -141,7 +209,7 @@ pub async fn evaluate(
                 Ok(_) => notes.push(format!(
                     "the new `{CONFIG_PATH}` in this pull request is valid"
                 )),
-                Err(e) => proposed_config_error = Some(e.to_string()),
+                Err(e) => proposed_config_error = Some(e),
             },
             None => notes.push(format!("this pull request deletes `{CONFIG_PATH}`")),
         }
@@ -176,16 +244,10 @@ pub async fn evaluate(
                      from `{needs}`, but `MAINTAINERS` on the base branch has no such section."
                 ),
             };
-            return finish(
-                ctx,
-                gh,
-                &target,
-                false,
-                report,
-                None,
-                features.labels.as_ref(),
-            )
-            .await;
+            return Ok(Assessment {
+                feature_labels: features.labels.clone(),
+                ..unjudged(report)
+            });
         };
         files.push(format!(
             "{} (support status of {names})",
@@ -225,8 +287,8 @@ pub async fn evaluate(
     let pushes = ctx.store.pushes(repo, number_).await?;
 
     let timeline = Timeline {
-        author: text(&pr, "/user/login"),
-        opened_at: time(&pr, "/created_at").unwrap_or(now),
+        author: text(pr, "/user/login"),
+        opened_at: time(pr, "/created_at").unwrap_or(now),
         files: files.clone(),
         reviews: reviews.iter().filter_map(review_of).collect(),
         comments: comments
@@ -307,7 +369,7 @@ pub async fn evaluate(
     let login_of = |p: &Person| logins.get(&p.email_key()).cloned();
     let mut report = acks_report(&verdict, &login_of, &notes, settings.min_open);
     let mut satisfied = verdict.satisfied;
-    if let Some(error) = proposed_config_error {
+    if let Some(error) = &proposed_config_error {
         satisfied = false;
         report.title = format!("The new {CONFIG_PATH} in this pull request is invalid");
         report.summary = truncate(
@@ -320,17 +382,18 @@ pub async fn evaluate(
     }
     let wake = verdict.window.open.then_some(verdict.window.ready_at);
     let given = pull::trailers_to_record(&verdict);
-    let outcome = finish(
-        ctx,
-        gh,
-        &target,
+    Ok(Assessment {
+        head_sha,
         satisfied,
         report,
         wake,
-        features.labels.as_ref(),
-    )
-    .await?;
-    Ok(outcome.map(|o| Outcome { given, ..o }))
+        given,
+        verdict: Some(verdict),
+        config_error: None,
+        maintainer_errors: Vec::new(),
+        proposed_config_error,
+        feature_labels: features.labels,
+    })
 }
 
 /// The pull request a verdict is about.
@@ -506,7 +569,7 @@ pub(super) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
 }
 
 /// Parses the three policy files read at a base commit.
-pub(super) fn parse_policy(
+pub(crate) fn parse_policy(
     maintainers: Option<String>,
     config: Option<String>,
     mailmap: Option<String>,

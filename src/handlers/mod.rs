@@ -193,6 +193,13 @@ impl Context {
         Ok(files)
     }
 
+    /// Puts the policy files read at a base commit in the cache, for a caller that reads them
+    /// its own way (the Action, with the config at another path).
+    pub fn remember_policy(&self, repo: &str, base_sha: &str, files: PolicyFiles) {
+        let key = (repo.to_string(), base_sha.to_string());
+        bounded_insert(&mut lock(&self.policies), key, Arc::new(files));
+    }
+
     /// The label names of the config at a base commit (defaults when unknown).
     pub async fn labels(&self, _gh: &Installation, repo: &str, base_sha: &str) -> Labels {
         lock(&self.policies)

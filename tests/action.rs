@@ -1,0 +1,648 @@
+//! `pushgate action`, the real binary in a simulated runner: an event payload in a file,
+//! GITHUB_STEP_SUMMARY and GITHUB_OUTPUT as temporary files, and the fake GitHub as the API.
+//! Each test checks what a workflow would see: exit code, outputs, summary and annotations.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use pushgate::sim::{endpoint, FakeGitHub, Fault, ReviewState};
+use serde_json::{json, Value};
+use support::{CONFIG, INSTALLATION, MAINTAINERS, NEWCOMER, REPO, SHADOW};
+
+const ARM: &str = "xen/arch/arm/setup.c";
+
+/// A fake GitHub holding the fixture repository, and a token for it.
+async fn github(config: &str) -> (FakeGitHub, String, String) {
+    let (gh, addr) = FakeGitHub::start().await;
+    gh.add_installation(INSTALLATION, "xen-like");
+    gh.add_repo(INSTALLATION, REPO, "staging");
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Initial import",
+        &[
+            ("MAINTAINERS", Some(MAINTAINERS)),
+            (".github/pushgate.toml", Some(config)),
+            (SHADOW, Some("int shadow;\n")),
+            (ARM, Some("int arm;\n")),
+            (
+                "SUPPORT.md",
+                Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
+            ),
+        ],
+    );
+    let token = gh.mint_token(INSTALLATION);
+    (gh, format!("http://{addr}"), token)
+}
+
+/// A pull request by the newcomer changing `files`.
+fn open_pr(gh: &FakeGitHub, branch: &str, files: &[(&str, Option<&str>)]) -> u64 {
+    let base = gh.branch_tip(REPO, "staging").expect("staging");
+    gh.create_branch(REPO, branch, &base);
+    gh.commit(
+        REPO,
+        branch,
+        NEWCOMER,
+        "A change\n\nSigned-off-by: Nora",
+        files,
+    );
+    gh.open_pr(REPO, NEWCOMER.2, branch, "staging", "A change")
+}
+
+/// One step of a workflow run: the runner's variables and the event file.
+struct Step {
+    vars: BTreeMap<String, String>,
+    event: Option<Vec<u8>>,
+    summary_before: String,
+}
+
+/// What the step left behind.
+#[derive(Debug)]
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    summary: String,
+    outputs: BTreeMap<String, String>,
+}
+
+impl Step {
+    fn new(api: &str, token: &str, mode: &str, event_name: &str) -> Step {
+        let vars = [
+            ("GITHUB_API_URL", api),
+            ("GITHUB_REPOSITORY", REPO),
+            ("GITHUB_EVENT_NAME", event_name),
+            ("INPUT_MODE", mode),
+            ("INPUT_TOKEN", token),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Step {
+            vars,
+            event: None,
+            summary_before: String::new(),
+        }
+    }
+
+    fn event(mut self, payload: &Value) -> Step {
+        self.event = Some(serde_json::to_vec(payload).expect("payload"));
+        self
+    }
+
+    fn raw_event(mut self, bytes: &[u8]) -> Step {
+        self.event = Some(bytes.to_vec());
+        self
+    }
+
+    fn set(mut self, name: &str, value: &str) -> Step {
+        self.vars.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    fn without(mut self, name: &str) -> Step {
+        self.vars.remove(name);
+        self
+    }
+
+    async fn run(self) -> Ran {
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let summary = dir.path().join("summary.md");
+            let output = dir.path().join("output");
+            std::fs::write(&summary, &self.summary_before).expect("summary file");
+            std::fs::write(&output, "").expect("output file");
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pushgate"));
+            // Nothing from the test's own environment (a real GITHUB_TOKEN, say) leaks in.
+            command.arg("action").env_clear().envs(&self.vars);
+            command
+                .env("GITHUB_STEP_SUMMARY", &summary)
+                .env("GITHUB_OUTPUT", &output);
+            if let Some(bytes) = &self.event {
+                let path = dir.path().join("event.json");
+                std::fs::write(&path, bytes).expect("event file");
+                command.env("GITHUB_EVENT_PATH", &path);
+            }
+            let out = command.output().expect("runs pushgate");
+            let outputs = std::fs::read_to_string(&output).expect("output file");
+            Ran {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                summary: std::fs::read_to_string(&summary).expect("summary file"),
+                outputs: read_outputs(&outputs),
+            }
+        })
+        .await
+        .expect("step thread")
+    }
+}
+
+/// GITHUB_OUTPUT read the way the runner reads it: `name=value`, or `name<<DELIMITER`, the
+/// lines of the value, and the delimiter alone on a line.
+fn read_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delimiter)) = line.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            outputs.insert(name.to_string(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            outputs.insert(name.to_string(), value.to_string());
+        } else {
+            assert!(line.is_empty(), "stray line in GITHUB_OUTPUT: {line:?}");
+        }
+    }
+    outputs
+}
+
+impl Ran {
+    fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no output {name}: {self:?}"))
+    }
+
+    fn errors(&self) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .filter(|l| l.starts_with("::error"))
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_met_exits_zero_with_satisfied_true() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 1;\n"))]);
+    gh.add_review(REPO, pr, "sha-gh", ReviewState::Approved, "Looks right");
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.output("satisfied"), "true");
+    assert_eq!(ran.output("missing"), "");
+    assert!(
+        ran.summary.contains("## pushgate/acks on #1"),
+        "{}",
+        ran.summary
+    );
+    assert!(ran.summary.contains("acked by @sha-gh"), "{}", ran.summary);
+    assert!(ran.errors().is_empty(), "{}", ran.stdout);
+    // The same check as the App's, on the head commit; labels are the App's business.
+    let checks = gh.check_runs(REPO);
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0].name, "pushgate/acks");
+    assert_eq!(checks[0].head_sha, gh.pr_head(REPO, pr));
+    assert_eq!(checks[0].conclusion.as_deref(), Some("success"));
+    assert!(gh.labels_on(REPO, pr).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_missing_exits_one_and_names_each_area_on_its_own_line() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(
+        &gh,
+        "topic",
+        &[
+            (SHADOW, Some("int shadow = 1;\n")),
+            (ARM, Some("int arm = 1;\n")),
+        ],
+    );
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let ran = Step::new(&api, &token, "acks", "pull_request")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(ran.output("satisfied"), "false");
+    let missing: Vec<&str> = ran.output("missing").lines().collect();
+    assert!(missing.len() >= 3, "{missing:?}");
+    assert!(missing[0].contains("ARM ARCHITECTURE"), "{missing:?}");
+    assert!(missing[1].contains("X86 SHADOW PAGETABLES"), "{missing:?}");
+    assert!(missing[1].contains("Sha Dow"), "{missing:?}");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.contains("someone other than the author")),
+        "{missing:?}"
+    );
+    // One annotation per missing thing, on the file where there is one.
+    let errors = ran.errors();
+    assert_eq!(errors.len(), missing.len(), "{}", ran.stdout);
+    assert!(
+        errors[0].starts_with(&format!(
+            "::error title=pushgate/acks,file={ARM}::#1 needs ack"
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains(&format!("file={SHADOW}::")),
+        "{errors:?}"
+    );
+    assert!(!errors[2].contains("file="), "{errors:?}");
+    assert!(ran.summary.contains("Not ready yet"), "{}", ran.summary);
+    assert!(ran.summary.contains("@sha-gh"), "{}", ran.summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fork_pull_request_is_judged_by_the_base_branch_maintainers() {
+    let (gh, api, token) = github(CONFIG).await;
+    // The fork makes its author the shadow maintainer; that must not count, because policy
+    // is read at the base commit.
+    let forged = MAINTAINERS.replace(
+        "M:\tSha Dow <sha@shadow.example>",
+        "M:\tNora Newcomer <nora@new.example>",
+    );
+    let pr = open_pr(
+        &gh,
+        "fork-topic",
+        &[
+            (SHADOW, Some("int shadow = 2;\n")),
+            ("MAINTAINERS", Some(&forged)),
+        ],
+    );
+    gh.add_review(REPO, pr, "rhea-gh", ReviewState::Approved, "");
+    let mut event = gh.pull_request_event(REPO, pr, "opened", None);
+    // As GitHub sends it for a fork: the head lives in another repository, which the token
+    // cannot read and pushgate never asks for.
+    event["pull_request"]["head"]["repo"] = json!({
+        "full_name": "nora-gh/hypervisor",
+        "fork": true,
+        "owner": {"login": "nora-gh"},
+    });
+    event["pull_request"]["head"]["label"] = json!("nora-gh:fork-topic");
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let missing = ran.output("missing");
+    assert!(missing.contains("Sha Dow"), "{missing}");
+    assert!(
+        ran.summary.contains(
+            "this pull request edits `MAINTAINERS`; it is judged by the version on the base"
+        ),
+        "{}",
+        ran.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_ack_on_an_issue_comment_event_passes() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    let comment = gh.add_comment(REPO, pr, "sha-gh", "Fine by me.\n/ack");
+    let event = gh.issue_comment_event(REPO, pr, comment);
+    let ran = Step::new(&api, &token, "acks", "issue_comment")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.output("satisfied"), "true");
+    // A comment's run belongs to the default branch: the check run is what reaches the PR.
+    let checks = gh.check_runs(REPO);
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0].head_sha, gh.pr_head(REPO, pr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_token_still_judges_and_warns_about_the_check_run() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 6;\n"))]);
+    gh.add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    gh.inject(Fault::status(403).on(endpoint::CREATE_CHECK_RUN));
+    let review = gh.add_review(REPO, pr, "rhea-gh", ReviewState::Commented, "Nice");
+    let event = gh.review_event(REPO, pr, review);
+    let ran = Step::new(&api, &token, "acks", "pull_request_review")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.output("satisfied"), "true");
+    assert!(gh.check_runs(REPO).is_empty());
+    assert!(
+        ran.stdout
+            .contains("::warning title=pushgate::the `pushgate/acks` check run was not posted"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_base_config_is_exit_two_pointing_at_the_line() {
+    let (gh, api, token) = github("[acks]\nmin_open = \"0s\"\nbogus = 1\n").await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 4;\n"))]);
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert_eq!(ran.output("satisfied"), "false");
+    let errors = ran.errors();
+    assert_eq!(errors.len(), 1, "{}", ran.stdout);
+    assert!(
+        errors[0]
+            .starts_with("::error title=pushgate/acks,file=.github/pushgate.toml,line=3,col=1::"),
+        "{errors:?}"
+    );
+    assert!(
+        ran.summary.contains("configuration is invalid"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_input_names_another_file_on_the_base_branch() {
+    let (gh, api, token) = github(CONFIG).await;
+    // This config maps no login to Sha Dow, so Sha's approval cannot be recognised.
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Another config",
+        &[("ci/pushgate.toml", Some("[acks]\nmin_open = \"0s\"\n"))],
+    );
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 7;\n"))]);
+    gh.add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let with_default = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(with_default.code, 0, "{with_default:?}");
+    let with_other = Step::new(&api, &token, "acks", "pull_request_target")
+        .set("INPUT_CONFIG", "ci/pushgate.toml")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(with_other.code, 1, "{with_other:?}");
+    assert!(
+        with_other.output("missing").contains("Sha Dow"),
+        "{with_other:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_is_appended_after_earlier_steps() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 5;\n"))]);
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let mut step = Step::new(&api, &token, "acks", "pull_request_target").event(&event);
+    step.summary_before = "# Earlier step\n".to_string();
+    let ran = step.run().await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.summary.starts_with("# Earlier step\n## pushgate/acks"),
+        "{}",
+        ran.summary
+    );
+}
+
+async fn open_issues(api: &str, token: &str, issues: &[(&str, &[&str])]) {
+    let http = reqwest::Client::new();
+    for (title, labels) in issues {
+        let status = http
+            .post(format!("{api}/repos/{REPO}/issues"))
+            .header("authorization", format!("token {token}"))
+            .json(&json!({ "title": title, "labels": labels }))
+            .send()
+            .await
+            .expect("create issue")
+            .status();
+        assert_eq!(status.as_u16(), 201);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_gate_blocked_lists_the_issues() {
+    let (_gh, api, token) = github(CONFIG).await;
+    open_issues(
+        &api,
+        &token,
+        &[
+            ("Docs typo", &["docs"]),
+            ("PV guests crash", &["regression", "feature: x86/PV"]),
+            ("Must fix", &["release-blocker"]),
+        ],
+    )
+    .await;
+    // A scheduled run carries no pull request; the gate needs no event at all.
+    let ran = Step::new(&api, &token, "release-gate", "schedule")
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(ran.output("blocking-issues"), "[2,3]");
+    assert!(
+        ran.summary.contains("| #2 | PV guests crash |"),
+        "{}",
+        ran.summary
+    );
+    assert!(!ran.summary.contains("Docs typo"), "{}", ran.summary);
+    let errors = ran.errors();
+    assert_eq!(errors.len(), 2, "{}", ran.stdout);
+    assert!(
+        errors[0].starts_with("::error title=release blocked::#2 PV guests crash"),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_gate_clear_exits_zero_with_an_empty_list() {
+    let (_gh, api, token) = github(CONFIG).await;
+    open_issues(&api, &token, &[("Docs typo", &["docs"])]).await;
+    let ran = Step::new(&api, &token, "release-gate", "workflow_dispatch")
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.output("blocking-issues"), "[]");
+    assert!(
+        ran.summary.contains("Nothing holds the release"),
+        "{}",
+        ran.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_event_file_is_exit_two_with_a_clear_message() {
+    let (_gh, api, token) = github(CONFIG).await;
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .raw_event(b"{ not json")
+        .run()
+        .await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("event.json: the event payload is not valid JSON"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.starts_with("::error title=pushgate::"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.outputs.is_empty(), "{:?}", ran.outputs);
+    assert!(
+        ran.summary.starts_with("## pushgate\n\n**Error:** "),
+        "{}",
+        ran.summary
+    );
+
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .run()
+        .await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("GITHUB_EVENT_PATH is not set"),
+        "{}",
+        ran.stderr
+    );
+
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&json!({"action": "opened"}))
+        .run()
+        .await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("names no pull request"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_token_is_exit_two_naming_the_input() {
+    let (gh, api, _token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("x\n"))]);
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let ran = Step::new(&api, "", "acks", "pull_request_target")
+        .without("INPUT_TOKEN")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("no token"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("INPUT_TOKEN"), "{}", ran.stderr);
+    assert_eq!(gh.calls_total(), 0, "nothing was asked of GitHub");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_on_a_push_event_is_exit_two() {
+    let (_gh, api, token) = github(CONFIG).await;
+    let ran = Step::new(&api, &token, "acks", "push")
+        .event(&json!({"ref": "refs/heads/staging"}))
+        .run()
+        .await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("this run is for `push`"),
+        "{}",
+        ran.stderr
+    );
+
+    let ran = Step::new(&api, &token, "deploy", "push").run().await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("mode must be acks, release-gate or support-labels"),
+        "{}",
+        ran.stderr
+    );
+}
+
+const FEATURES: &str = "\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/\"]\n";
+
+fn repo_label_names(gh: &FakeGitHub) -> Vec<String> {
+    let mut names: Vec<String> = gh.repo_labels(REPO).into_iter().map(|l| l.0).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_labels_sync_the_repository_then_the_pull_request() {
+    let (gh, api, token) = github(&format!("{CONFIG}{FEATURES}")).await;
+    // A manual run: no pull request, only the repository's labels.
+    let ran = Step::new(&api, &token, "support-labels", "workflow_dispatch")
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let pv = gh
+        .repo_labels(REPO)
+        .into_iter()
+        .find(|l| l.0 == "feature: x86/PV");
+    assert_eq!(
+        pv.and_then(|l| l.2).as_deref(),
+        Some("Supported"),
+        "{:?}",
+        gh.repo_labels(REPO)
+    );
+    assert!(repo_label_names(&gh).contains(&"support: Supported".to_string()));
+    assert!(ran.summary.contains("1 feature(s)"), "{}", ran.summary);
+    assert!(!ran.summary.contains("0 created"), "{}", ran.summary);
+
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 8;\n"))]);
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let before = repo_label_names(&gh);
+    let ran = Step::new(&api, &token, "support-labels", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.summary.contains("0 created, 0 updated"),
+        "{}",
+        ran.summary
+    );
+    assert_eq!(
+        repo_label_names(&gh),
+        before,
+        "a second sync changes nothing"
+    );
+    let mut labels = gh.labels_on(REPO, pr);
+    labels.sort();
+    assert_eq!(labels, ["feature: x86/PV", "support: Supported"]);
+    assert!(
+        ran.summary
+            .contains("Pull request #1: `feature: x86/PV`, `support: Supported`."),
+        "{}",
+        ran.summary
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_labels_with_an_unreadable_line_change_no_label() {
+    let (gh, api, token) = github(CONFIG).await;
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Break SUPPORT.md",
+        &[(
+            "SUPPORT.md",
+            Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status Supported\n"),
+        )],
+    );
+    let ran = Step::new(&api, &token, "support-labels", "push")
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        repo_label_names(&gh).is_empty(),
+        "{:?}",
+        repo_label_names(&gh)
+    );
+    let errors = ran.errors();
+    assert_eq!(errors.len(), 1, "{}", ran.stdout);
+    assert!(
+        errors[0].starts_with("::error title=pushgate support,file=SUPPORT.md,line=7::"),
+        "{errors:?}"
+    );
+}
