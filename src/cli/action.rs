@@ -558,11 +558,14 @@ async fn support_labels_mode(
         summary.push_str(&format!("- `{}`\n", cell(name)));
     }
     let mut annotations = Vec::new();
-    for name in &sync.too_long {
+    for name in &sync.unlabelled {
         annotations.push(
-            Annotation::error(format!("`{name}` is too long for a GitHub label"))
-                .level(Level::Warning)
-                .titled("pushgate support"),
+            Annotation::error(format!(
+                "`{name}` gets no label: clipped to GitHub's 50 characters, its label would be \
+                 another feature's too"
+            ))
+            .level(Level::Warning)
+            .titled("pushgate support"),
         );
     }
     let pull = match event {
