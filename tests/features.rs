@@ -519,3 +519,27 @@ async fn the_reconciler_syncs_labels_whose_push_was_missed() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_with_an_unreadable_status_line_fails_pushgate_support() {
+    let world = World::new(&config("")).await;
+    push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    let broken = SUPPORT_MD.replace("    Status: Experimental", "    Status, x86 Experimental");
+    let pr = world
+        .open_pr(NEWCOMER, &[("SUPPORT.md", Some(&broken))])
+        .await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let head = world.gh.pr_head(REPO, pr);
+    let check = newest(&world, "pushgate/support", &head).expect("support check on the head");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        check.annotations[0]["start_line"],
+        line_of(&broken, "    Status, x86 Experimental")
+    );
+}

@@ -19,6 +19,7 @@ use crate::core::pull::{
     self, Comment, Dismissal, PrCommit, Push, Review, ReviewState, Settings, Timeline,
 };
 use crate::core::report::{acks_report, truncate, Report, SUMMARY_LIMIT};
+use crate::core::support::SupportMatrix;
 use crate::github::{number, segment, text, time, Installation, Method};
 use crate::store::Evaluation;
 
@@ -64,6 +65,10 @@ pub async fn evaluate(
         return Ok(None);
     }
     let assessment = assess(ctx, gh, repo, number_, &pr, push).await?;
+    if let Some((file, matrix)) = &assessment.head_support {
+        super::support::post_check(&gh.api, repo, &assessment.head_sha, file, matrix, None, &[])
+            .await?;
+    }
     let target = Target {
         installation_id,
         repo,
@@ -108,6 +113,9 @@ pub struct Assessment {
     pub proposed_config_error: Option<ConfigError>,
     /// The `feature:` labels the pull request should carry (None: leave them).
     pub feature_labels: Option<BTreeSet<String>>,
+    /// The pull request's own SUPPORT.md (file, parsed) when it edits it, for the
+    /// `pushgate/support` check.
+    pub head_support: Option<(String, Arc<SupportMatrix>)>,
 }
 
 /// Gathers the open pull request `pr`'s state (files, policy at its base, people, reviews,
@@ -134,6 +142,7 @@ pub async fn assess(
         maintainer_errors: Vec::new(),
         proposed_config_error: None,
         feature_labels: None,
+        head_support: None,
     };
 
     if let Some(push) = push.filter(|p| !p.before.is_empty() && p.before != p.after) {
@@ -246,6 +255,7 @@ pub async fn assess(
             };
             return Ok(Assessment {
                 feature_labels: features.labels.clone(),
+                head_support: features.head_support.clone(),
                 ..unjudged(report)
             });
         };
@@ -393,6 +403,7 @@ pub async fn assess(
         maintainer_errors: Vec::new(),
         proposed_config_error,
         feature_labels: features.labels,
+        head_support: features.head_support,
     })
 }
 

@@ -348,10 +348,13 @@ pub struct PullFeatures {
     pub labels: Option<BTreeSet<String>>,
     /// The features whose status it changes.
     pub changes: Vec<StatusChange>,
+    /// Its own SUPPORT.md (file, parsed) when it edits it: the caller reports unreadable
+    /// lines in `pushgate/support`.
+    pub head_support: Option<(String, Arc<SupportMatrix>)>,
 }
 
-/// The features a pull request touches and the statuses it changes. When it edits SUPPORT.md,
-/// its version is checked and `pushgate/support` posted on its head.
+/// The features a pull request touches and the statuses it changes, and its SUPPORT.md when
+/// it edits it. Posts nothing.
 pub async fn pull_request(
     ctx: &Context,
     gh: &Installation,
@@ -371,13 +374,14 @@ pub async fn pull_request(
         .await?
         .unwrap_or_else(|| Arc::new(SupportMatrix::default()));
     let mut changes = Vec::new();
+    let mut head_support = None;
     if edits_support {
         let head = ctx
             .support_at(gh, repo, file, head_sha)
             .await?
             .unwrap_or_else(|| Arc::new(SupportMatrix::default()));
         changes = labels::status_changes(&base, &head);
-        post_check(&gh.api, repo, head_sha, file, &head, None, &[]).await?;
+        head_support = Some((file.clone(), head));
     }
     let map = config.feature_map();
     let touched = map.touched(files);
@@ -388,6 +392,7 @@ pub async fn pull_request(
             !changes.is_empty(),
         )),
         changes,
+        head_support,
     })
 }
 
