@@ -83,3 +83,29 @@ fn every_xen_feature_gets_a_distinct_label_that_names_it() {
         );
     }
 }
+
+/// Each subcommand of SPEC §7 is listed by `--help` with its own description.
+#[test]
+fn every_subcommand_is_described_in_help() {
+    let (code, stdout, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    let described = |name: &str, words: &str| {
+        stdout.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with(&format!("{name} ")) && l.contains(words)
+        })
+    };
+    let cases = [
+        ("serve", "Run the GitHub App"),
+        ("maintainers", "Who maintains"),
+        ("check", "check-in policy"),
+        ("support", "feature support matrix"),
+        ("release-gate", "holds the release"),
+        ("action", "GitHub Action"),
+        ("demo", "simulated GitHub"),
+        ("app-manifest", "manifest"),
+    ];
+    for (name, words) in cases {
+        assert!(described(name, words), "{name}:\n{stdout}");
+    }
+}

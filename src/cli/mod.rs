@@ -36,9 +36,6 @@ pub enum Command {
     /// Judge each commit of a git range by the Xen check-in policy, with MAINTAINERS as it was
     /// at the commit's parent and the trailers of its message.
     Check(check::Args),
-    /// Run the GitHub App: the webhook service with its workers (settings from the
-    /// environment: PUSHGATE_APP_ID, PUSHGATE_PRIVATE_KEY(_PATH), PUSHGATE_WEBHOOK_SECRET,
-    /// DATABASE_URL, PUSHGATE_GITHUB_API, PUSHGATE_LISTEN).
     /// The feature support matrix of a SUPPORT.md: statuses per feature, counts per status,
     /// and every status line that could not be read.
     Support(support::Args),
@@ -48,6 +45,9 @@ pub enum Command {
     /// The GitHub Action: run one mode (acks, release-gate, support-labels) on the event of a
     /// workflow run, and answer with a job summary, outputs, annotations and the exit code.
     Action(action::Args),
+    /// Run the GitHub App: the webhook service with its workers (settings from the
+    /// environment: PUSHGATE_APP_ID, PUSHGATE_PRIVATE_KEY(_PATH), PUSHGATE_WEBHOOK_SECRET,
+    /// DATABASE_URL, PUSHGATE_GITHUB_API, PUSHGATE_LISTEN).
     Serve,
     /// Play a short story with the real service against a simulated GitHub, then keep
     /// serving the dashboard so you can look around.
