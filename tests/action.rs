@@ -646,3 +646,30 @@ async fn support_labels_with_an_unreadable_line_change_no_label() {
         "{errors:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_labels_fail_a_pull_request_whose_support_md_cannot_be_read() {
+    let (gh, api, token) = github(CONFIG).await;
+    let broken = "# Support\n\n## Guests\n\n### x86/PV\n\n    Status, x86 Supported\n";
+    let pr = open_pr(&gh, "broken-support", &[("SUPPORT.md", Some(broken))]);
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let ran = Step::new(&api, &token, "support-labels", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let line = broken
+        .lines()
+        .position(|l| l == "    Status, x86 Supported")
+        .unwrap()
+        + 1;
+    let errors = ran.errors();
+    assert_eq!(errors.len(), 1, "{}", ran.stdout);
+    assert!(
+        errors[0].starts_with(&format!(
+            "::error title=pushgate support,file=SUPPORT.md,line={line}::"
+        )),
+        "{errors:?}"
+    );
+    assert!(ran.summary.contains("cannot be read"), "{}", ran.summary);
+}

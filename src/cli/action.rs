@@ -558,6 +558,7 @@ async fn support_labels_mode(
         summary.push_str(&format!("- `{}`\n", cell(name)));
     }
     let mut annotations = Vec::new();
+    let mut exit = EXIT_OK;
     for name in &sync.unlabelled {
         annotations.push(
             Annotation::error(format!(
@@ -582,6 +583,25 @@ async fn support_labels_mode(
             .await?;
         let features =
             support::pull_request(&ctx, &gh, repo, &config, &files, &base_sha, &head_sha).await?;
+        // The pull request's own SUPPORT.md: its unreadable lines fail the step.
+        if let Some((file, head)) = &features.head_support {
+            for u in &head.unparsed {
+                annotations.push(
+                    Annotation::error(format!(
+                        "this pull request's status line cannot be read: {}",
+                        u.text.trim()
+                    ))
+                    .titled("pushgate support")
+                    .at(file, Some(u.line), None),
+                );
+                summary.push_str(&format!(
+                    "\nPull request #{number_}: `{file}` line {} cannot be read: `{}`.\n",
+                    u.line,
+                    cell(u.text.trim())
+                ));
+                exit = EXIT_SHORT;
+            }
+        }
         if let Some(wanted) = &features.labels {
             support::set_issue_labels(api, repo, number_, &label_names(pr), wanted).await?;
             let shown: Vec<String> = wanted.iter().map(|l| format!("`{}`", cell(l))).collect();
@@ -596,7 +616,7 @@ async fn support_labels_mode(
         }
     }
     Ok(StepResult {
-        exit: EXIT_OK,
+        exit,
         summary,
         outputs: Vec::new(),
         annotations,
