@@ -543,3 +543,36 @@ async fn a_pull_request_with_an_unreadable_status_line_fails_pushgate_support() 
         line_of(&broken, "    Status, x86 Experimental")
     );
 }
+
+/// With features configured, a steady-state re-evaluation still costs what it did without:
+/// SUPPORT.md is cached by commit and labels move only on change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feature_labels_add_no_github_calls_in_steady_state() {
+    let world = World::new(&config("")).await;
+    push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    let pr = world
+        .open_pr(NEWCOMER, &[("xen/arch/x86/pv/traps.c", Some("pv\n"))])
+        .await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    for round in 1..=2 {
+        world.gh.reset_calls();
+        let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
+        world
+            .send(
+                "issue_comment",
+                &world.gh.issue_comment_event(REPO, pr, comment),
+            )
+            .await;
+        world.wait_check(pr, round, "failure").await;
+        world.settle().await;
+        let calls = world.gh.calls_total();
+        eprintln!("round {round}: {calls} calls: {:?}", world.gh.call_counts());
+        assert!(calls <= 5, "{calls} calls: {:?}", world.gh.call_counts());
+    }
+}
