@@ -189,20 +189,21 @@ async fn labels_follow_support_md_on_staging_and_a_broken_file_changes_none() {
     assert_eq!(world.gh.repo_labels(REPO), labels);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pull_requests_carry_the_labels_of_the_features_they_touch() {
-    let world = World::new(&config("")).await;
-    push_to_staging(
-        &world,
-        "Add SUPPORT.md",
-        &[("SUPPORT.md", Some(SUPPORT_MD))],
-    )
-    .await;
+/// SUPPORT.md on staging, then a newcomer's PR touching x86/PV, judged and settled.
+async fn pv_pull_request(world: &World) -> u64 {
+    push_to_staging(world, "Add SUPPORT.md", &[("SUPPORT.md", Some(SUPPORT_MD))]).await;
     let pr = world
         .open_pr(NEWCOMER, &[("xen/arch/x86/pv/traps.c", Some("pv\n"))])
         .await;
     world.wait_check(pr, 0, "failure").await;
     world.settle().await;
+    pr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_requests_carry_the_labels_of_the_features_they_touch() {
+    let world = World::new(&config("")).await;
+    let pr = pv_pull_request(&world).await;
     let mut labels = world.gh.labels_on(REPO, pr);
     labels.sort();
     assert_eq!(
@@ -549,17 +550,7 @@ async fn a_pull_request_with_an_unreadable_status_line_fails_pushgate_support() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feature_labels_add_no_github_calls_in_steady_state() {
     let world = World::new(&config("")).await;
-    push_to_staging(
-        &world,
-        "Add SUPPORT.md",
-        &[("SUPPORT.md", Some(SUPPORT_MD))],
-    )
-    .await;
-    let pr = world
-        .open_pr(NEWCOMER, &[("xen/arch/x86/pv/traps.c", Some("pv\n"))])
-        .await;
-    world.wait_check(pr, 0, "failure").await;
-    world.settle().await;
+    let pr = pv_pull_request(&world).await;
     for round in 1..=2 {
         world.gh.reset_calls();
         let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");

@@ -502,21 +502,8 @@ pub async fn post_check(
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
-    let body = json!({
-        "name": CHECK_NAME,
-        "head_sha": head_sha,
-        "status": "completed",
-        // A required check counts neutral and skipped as passing: blocking must be failure.
-        "conclusion": if satisfied { "success" } else { "failure" },
-        "output": { "title": report.title, "summary": report.summary },
-    });
-    gh.api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/check-runs"),
-            Some(&body),
-        )
-        .await?;
+    let output = json!({ "title": report.title, "summary": report.summary });
+    super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
     Ok(())
 }
 

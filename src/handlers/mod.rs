@@ -54,6 +54,32 @@ impl HandlerError {
     }
 }
 
+/// Creates a completed check run `name` on `sha`: `success`, or `failure` (a required check
+/// counts neutral and skipped as passing, so blocking must be failure). `output` is the
+/// check's `{title, summary, …}`. Returns GitHub's answer (the run, with its id).
+pub async fn post_check_run(
+    api: &crate::github::Api,
+    repo: &str,
+    name: &str,
+    sha: &str,
+    passed: bool,
+    output: Value,
+) -> Result<Value, GitHubError> {
+    let body = serde_json::json!({
+        "name": name,
+        "head_sha": sha,
+        "status": "completed",
+        "conclusion": if passed { "success" } else { "failure" },
+        "output": output,
+    });
+    api.call(
+        crate::github::Method::Post,
+        &format!("/repos/{repo}/check-runs"),
+        Some(&body),
+    )
+    .await
+}
+
 /// The service's clock: real time plus an offset that tests and the demo may advance.
 #[derive(Debug, Default)]
 pub struct Clock {

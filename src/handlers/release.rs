@@ -97,20 +97,17 @@ async fn post(
         .save_view(repo, "release", &view.to_string(), ctx.clock.now())
         .await?;
     let report = release_report(blockers);
+    let output = json!({ "title": report.title, "summary": report.summary });
     for sha in shas {
-        gh.api
-            .call(
-                Method::Post,
-                &format!("/repos/{repo}/check-runs"),
-                Some(&json!({
-                    "name": CHECK_NAME,
-                    "head_sha": sha,
-                    "status": "completed",
-                    "conclusion": if blockers.is_empty() { "success" } else { "failure" },
-                    "output": { "title": report.title, "summary": report.summary },
-                })),
-            )
-            .await?;
+        super::post_check_run(
+            &gh.api,
+            repo,
+            CHECK_NAME,
+            sha,
+            blockers.is_empty(),
+            output.clone(),
+        )
+        .await?;
     }
     Ok(())
 }

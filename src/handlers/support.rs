@@ -170,19 +170,8 @@ pub async fn post_check(
             "annotations": chunk.unwrap_or(&[]),
         })
     };
-    let created = api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/check-runs"),
-            Some(&json!({
-                "name": CHECK_NAME,
-                "head_sha": sha,
-                "status": "completed",
-                "conclusion": if broken { "failure" } else { "success" },
-                "output": output(chunks.next()),
-            })),
-        )
-        .await?;
+    let created =
+        super::post_check_run(api, repo, CHECK_NAME, sha, !broken, output(chunks.next())).await?;
     let id = crate::github::number(&created, "/id");
     for chunk in chunks {
         api.call(
