@@ -218,20 +218,26 @@ pub async fn on_push(
     if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
         return Ok(false);
     }
-    let policy = ctx.policy_files(gh, repo, &sha).await?;
-    let Ok(config) = &policy.config else {
+    // Which branches count comes from the default branch's config (cached by its tip, as the
+    // gate reads it), so a push to a topic branch costs no policy read.
+    let Some(names) = super::gate::config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
     let default_branch = text(payload, "/repository/default_branch");
     if ![
-        &config.branches.staging,
-        &config.branches.master,
+        &names.branches.staging,
+        &names.branches.master,
         &default_branch,
     ]
     .contains(&&branch)
     {
         return Ok(false);
     }
+    // The labels follow the config and SUPPORT.md as pushed.
+    let policy = ctx.policy_files(gh, repo, &sha).await?;
+    let Ok(config) = &policy.config else {
+        return Ok(false);
+    };
     let touched = |path: &str| {
         payload
             .get("commits")
