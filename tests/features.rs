@@ -530,7 +530,12 @@ async fn a_pull_request_with_an_unreadable_status_line_fails_pushgate_support() 
         &[("SUPPORT.md", Some(SUPPORT_MD))],
     )
     .await;
-    let broken = SUPPORT_MD.replace("    Status: Experimental", "    Status, x86 Experimental");
+    // One unreadable line where a status was, then 120 more: a flood costs one request.
+    let broken = format!(
+        "{}{}",
+        SUPPORT_MD.replace("    Status: Experimental", "    Status, x86 Experimental"),
+        "\n### Flood\n\n    Status,\n".repeat(120)
+    );
     let pr = world
         .open_pr(NEWCOMER, &[("SUPPORT.md", Some(&broken))])
         .await;
@@ -540,9 +545,36 @@ async fn a_pull_request_with_an_unreadable_status_line_fails_pushgate_support() 
     let check = newest(&world, "pushgate/support", &head).expect("support check on the head");
     assert_eq!(check.conclusion.as_deref(), Some("failure"));
     assert_eq!(
+        check.title.as_deref(),
+        Some("SUPPORT.md: 121 line(s) cannot be read")
+    );
+    assert_eq!(check.annotations.len(), 50);
+    assert_eq!(
         check.annotations[0]["start_line"],
         line_of(&broken, "    Status, x86 Experimental")
     );
+    assert_eq!(world.gh.calls("PATCH /repos/check-runs"), 0);
+
+    // Re-evaluations of the same head do not post it again.
+    let support_runs = |world: &World| {
+        world
+            .gh
+            .check_runs(REPO)
+            .iter()
+            .filter(|c| c.name == "pushgate/support" && c.head_sha == head)
+            .count()
+    };
+    let runs = world.acks_count();
+    let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
+    world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, pr, comment),
+        )
+        .await;
+    world.wait_check(pr, runs, "failure").await;
+    world.settle().await;
+    assert_eq!(support_runs(&world), 1);
 }
 
 /// With features configured, a steady-state re-evaluation still costs what it did without:

@@ -65,9 +65,27 @@ pub async fn evaluate(
         return Ok(None);
     }
     let assessment = assess(ctx, gh, repo, number_, &pr, push).await?;
+    // `pushgate/support` once per head (the file cannot change under a SHA), and never at
+    // the cost of the acks check.
     if let Some((file, matrix)) = &assessment.head_support {
-        super::support::post_check(&gh.api, repo, &assessment.head_sha, file, matrix, None, &[])
-            .await?;
+        if !ctx.support_checked(repo, &assessment.head_sha) {
+            let posted = super::support::post_check(
+                &gh.api,
+                repo,
+                &assessment.head_sha,
+                file,
+                matrix,
+                None,
+                &[],
+            )
+            .await;
+            match posted {
+                Ok(()) => ctx.mark_support_checked(repo, &assessment.head_sha),
+                Err(e) => {
+                    tracing::warn!(repo, pr = number_, error = %e, "could not post pushgate/support")
+                }
+            }
+        }
     }
     let target = Target {
         installation_id,

@@ -131,6 +131,8 @@ pub struct Context {
     supports: Mutex<HashMap<SupportKey, Option<Arc<SupportMatrix>>>>,
     /// The commit whose SUPPORT.md each repository's labels were last synced from.
     synced: Mutex<HashMap<String, String>>,
+    /// Pull request heads whose SUPPORT.md already got its `pushgate/support` check.
+    support_checked: Mutex<HashMap<(String, String), ()>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -158,7 +160,22 @@ impl Context {
             writers: Mutex::new(HashMap::new()),
             supports: Mutex::new(HashMap::new()),
             synced: Mutex::new(HashMap::new()),
+            support_checked: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Has this head SHA's SUPPORT.md had its check posted (by this process: after a restart
+    /// it is posted once more, which is harmless)?
+    pub fn support_checked(&self, repo: &str, sha: &str) -> bool {
+        lock(&self.support_checked).contains_key(&(repo.to_string(), sha.to_string()))
+    }
+
+    pub fn mark_support_checked(&self, repo: &str, sha: &str) {
+        bounded_insert(
+            &mut lock(&self.support_checked),
+            (repo.to_string(), sha.to_string()),
+            (),
+        );
     }
 
     pub fn synced_support(&self, repo: &str) -> Option<String> {

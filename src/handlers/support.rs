@@ -20,8 +20,17 @@ use crate::core::support::SupportMatrix;
 use crate::github::{segment, text, Api, GitHubError, Installation, Method};
 
 pub const CHECK_NAME: &str = "pushgate/support";
-/// GitHub takes at most 50 annotations per request.
+/// GitHub takes at most 50 annotations per request; pushgate sends one request.
 const ANNOTATIONS_PER_CALL: usize = 50;
+/// How much of an unreadable line is quoted back.
+const LINE_SHOWN: usize = 200;
+
+fn clip(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
 
 /// What a label sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,7 +124,11 @@ pub async fn post_check(
                 matrix
                     .unparsed
                     .iter()
-                    .map(|u| format!("| {} | `{}` |\n", u.line, u.text.replace('|', "\\|")))
+                    .map(|u| format!(
+                        "| {} | `{}` |\n",
+                        u.line,
+                        clip(u.text.trim(), LINE_SHOWN).replace('|', "\\|")
+                    ))
                     .collect::<String>()
             ),
         )
@@ -148,9 +161,12 @@ pub async fn post_check(
     for warning in warnings {
         summary.push_str(&format!("- {warning}\n"));
     }
+    // One request's worth of annotations: a file of a million bad lines must not cost
+    // thousands of calls. The summary's table lists the lines (up to GitHub's size limit).
     let annotations: Vec<Value> = matrix
         .unparsed
         .iter()
+        .take(ANNOTATIONS_PER_CALL)
         .map(|u| {
             json!({
                 "path": file,
@@ -158,29 +174,24 @@ pub async fn post_check(
                 "end_line": u.line,
                 "annotation_level": "failure",
                 "title": "Unreadable status line",
-                "message": format!("`{}` is not `Status: <value>` or `Status, <qualifier>: <value>`", u.text.trim()),
+                "message": format!(
+                    "`{}` is not `Status: <value>` or `Status, <qualifier>: <value>`",
+                    clip(u.text.trim(), LINE_SHOWN)
+                ),
             })
         })
         .collect();
-    let mut chunks = annotations.chunks(ANNOTATIONS_PER_CALL);
-    let output = |chunk: Option<&[Value]>| {
-        json!({
-            "title": title,
-            "summary": truncate(&summary, SUMMARY_LIMIT),
-            "annotations": chunk.unwrap_or(&[]),
-        })
-    };
-    let created =
-        super::post_check_run(api, repo, CHECK_NAME, sha, !broken, output(chunks.next())).await?;
-    let id = crate::github::number(&created, "/id");
-    for chunk in chunks {
-        api.call(
-            Method::Patch,
-            &format!("/repos/{repo}/check-runs/{id}"),
-            Some(&json!({ "output": output(Some(chunk)) })),
-        )
-        .await?;
+    if matrix.unparsed.len() > ANNOTATIONS_PER_CALL {
+        summary.push_str(&format!(
+            "\nThe first {ANNOTATIONS_PER_CALL} lines are annotated in the file.\n"
+        ));
     }
+    let output = json!({
+        "title": title,
+        "summary": truncate(&summary, SUMMARY_LIMIT),
+        "annotations": annotations,
+    });
+    super::post_check_run(api, repo, CHECK_NAME, sha, !broken, output).await?;
     Ok(())
 }
 
