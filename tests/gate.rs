@@ -591,14 +591,21 @@ async fn regression_in_a_supported_feature_opens_an_issue_that_holds_the_release
         "x86/pv: break it",
         &[("xen/arch/x86/pv/traps.c", Some("broken\n"))],
     );
-    bisect_to(&world, &start, &culprit).await;
-
+    // Anyone can guess the title and open an unlabelled issue with it first.
     let title = format!(
         "Regression in x86/PV: x86/pv: break it ({})",
         &culprit[..12]
     );
-    let issues = world.gh.issues_titled(REPO, &title);
-    assert_eq!(issues.len(), 1, "one regression issue");
+    let decoy = world.gh.open_issue(REPO, "mallory", &title, &[]);
+    bisect_to(&world, &start, &culprit).await;
+
+    let issues: Vec<u64> = world
+        .gh
+        .issues_titled(REPO, &title)
+        .into_iter()
+        .filter(|n| *n != decoy)
+        .collect();
+    assert_eq!(issues.len(), 1, "one regression issue besides the decoy");
     let (open, labels) = world.gh.issue_state(REPO, issues[0]).unwrap();
     assert!(open);
     assert_eq!(labels, ["regression", "feature: x86/PV"]);

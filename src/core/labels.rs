@@ -97,7 +97,8 @@ pub fn is_feature_managed(name: &str) -> bool {
     name.starts_with(FEATURE_PREFIX) || name.starts_with(SUPPORT_PREFIX) || name == STATUS_CHANGE
 }
 
-fn clip(text: &str, limit: usize) -> String {
+/// `text` cut to `limit` characters, the last of them `…` when it was longer.
+pub fn clip(text: &str, limit: usize) -> String {
     if text.chars().count() <= limit {
         return text.to_string();
     }

@@ -616,7 +616,8 @@ async fn act(
                 tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
                 if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
                     let about = report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
-                    super::release::open_regression_issue(
+                    // Best effort: the gate's own state must not wait on an issue tracker.
+                    let opened = super::release::open_regression_issue(
                         ctx,
                         gh,
                         repo,
@@ -627,7 +628,10 @@ async fn act(
                         culprit,
                         &about,
                     )
-                    .await?;
+                    .await;
+                    if let Err(e) = opened {
+                        tracing::warn!(repo, flight, culprit = %culprit, error = %e, "could not open the regression issue");
+                    }
                     gate.culprits.insert(culprit.clone(), about);
                 }
             }

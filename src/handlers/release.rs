@@ -8,12 +8,14 @@ use serde_json::{json, Value};
 use super::{gate, Context, HandlerError};
 use crate::config::Config;
 use crate::core::gate::{short, wildcard};
-use crate::core::labels::{feature_label, status_text};
-use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
+use crate::core::labels::{clip, feature_label, feature_named_by, status_text};
+use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules, RELEASE_BLOCKER};
 use crate::core::support::{parse_support, SupportStatus};
 use crate::github::{label_names, number, text, Api, GitHubError, Installation, Method};
 
 pub const CHECK_NAME: &str = "pushgate/release";
+/// GitHub's limit on an issue title, in characters.
+const TITLE_LIMIT: usize = 256;
 /// How many release targets an issue change re-evaluates (newest first).
 const TARGETS: i64 = 20;
 
@@ -229,7 +231,8 @@ fn concerns_release(config: &Config, payload: &Value) -> bool {
 /// A regression the push gate pinned on `culprit`: when the culprit touches a feature whose
 /// status blocks a release (SUPPORT.md read at `at`), open a regression issue with that
 /// feature's label, so `pushgate/release` holds the release until it is closed. One issue per
-/// culprit: an open issue with the same title is left as it is. Returns the issue's number.
+/// culprit, remembered in the store (a title can be guessed and taken by anyone; the store
+/// cannot). Returns the issue's number.
 #[allow(clippy::too_many_arguments)]
 pub async fn open_regression_issue(
     ctx: &Context,
@@ -244,6 +247,10 @@ pub async fn open_regression_issue(
 ) -> Result<Option<i64>, HandlerError> {
     if config.support.feature.is_empty() {
         return Ok(None);
+    }
+    let remembered = format!("regression:{culprit}");
+    if let Some((number_, _)) = ctx.store.view(repo, &remembered).await? {
+        return Ok(number_.parse().ok());
     }
     let commit = gh
         .api
@@ -294,14 +301,15 @@ pub async fn open_regression_issue(
         .map(|(n, _)| n.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let title = format!("Regression in {names}: {subject} ({})", short(culprit));
-    let open = gh
-        .api
-        .get_list(&format!("/repos/{repo}/issues?state=open"), 50)
-        .await?;
-    if let Some(existing) = open.iter().find(|i| text(i, "/title") == title) {
-        return Ok(Some(number(existing, "/number")));
-    }
+    // GitHub takes titles of up to 256 characters; the SHA at the end is kept.
+    let sha = format!(" ({})", short(culprit));
+    let title = format!(
+        "{}{sha}",
+        clip(
+            &format!("Regression in {names}: {subject}"),
+            TITLE_LIMIT - sha.chars().count()
+        )
+    );
     let regression = config
         .release
         .regression_labels
@@ -310,6 +318,13 @@ pub async fn open_regression_issue(
         .unwrap_or_else(|| "regression".to_string());
     let mut labels = vec![regression];
     labels.extend(hit.iter().map(|(n, _)| feature_label(n)));
+    // A clipped label that two features share names neither: hold the release by itself.
+    if hit
+        .iter()
+        .any(|(n, _)| feature_named_by(&feature_label(n), &matrix).is_none())
+    {
+        labels.push(RELEASE_BLOCKER.to_string());
+    }
     let features = hit
         .iter()
         .map(|(n, status)| format!("- {n}: {status}\n"))
@@ -335,6 +350,9 @@ pub async fn open_regression_issue(
         )
         .await?;
     let issue = number(&created, "/number");
+    ctx.store
+        .save_view(repo, &remembered, &issue.to_string(), ctx.clock.now())
+        .await?;
     tracing::warn!(repo, flight, culprit, issue, features = %names, "regression in a release-blocking feature: issue opened");
     Ok(Some(issue))
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::{Context, HandlerError};
 use crate::config::{Config, CONFIG_PATH};
 use crate::core::labels::{
-    self, is_feature_managed, label_changes, repository_labels, LabelChange, LabelSpec,
+    self, clip, is_feature_managed, label_changes, repository_labels, LabelChange, LabelSpec,
     StatusChange,
 };
 use crate::core::report::{truncate, SUMMARY_LIMIT};
@@ -24,13 +24,6 @@ pub const CHECK_NAME: &str = "pushgate/support";
 const ANNOTATIONS_PER_CALL: usize = 50;
 /// How much of an unreadable line is quoted back.
 const LINE_SHOWN: usize = 200;
-
-fn clip(text: &str, limit: usize) -> String {
-    match text.char_indices().nth(limit) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
 
 /// What a label sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
