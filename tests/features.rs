@@ -372,6 +372,22 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
                 .tag_push_event(REPO, "RELEASE-4.19.0", &tip, "cora-gh"),
         )
         .await;
+    // Xen's release tags are signed, so annotated: the check goes on the tagged commit.
+    let signed = world.gh.commit(
+        REPO,
+        "stable-4.19",
+        COMMITTER,
+        "Update version to 4.19.1",
+        &[("README", Some("4.19.1\n"))],
+    );
+    world
+        .send(
+            "push",
+            &world
+                .gh
+                .annotated_tag_push_event(REPO, "RELEASE-4.19.1", &signed, "cora-gh"),
+        )
+        .await;
     // A pull request into staging gets no release check.
     let ordinary = world.open_pr(NEWCOMER, &[("README", Some("x\n"))]).await;
     world.settle().await;
@@ -379,6 +395,7 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
     let conclusion = |sha: &str| newest(&world, "pushgate/release", sha).and_then(|c| c.conclusion);
     assert_eq!(conclusion(&head).as_deref(), Some("success"));
     assert_eq!(conclusion(&tip).as_deref(), Some("success"));
+    assert_eq!(conclusion(&signed).as_deref(), Some("success"));
     assert_eq!(conclusion(&world.gh.pr_head(REPO, ordinary)), None);
 
     // An issue without release labels re-posts nothing.
@@ -438,7 +455,7 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
         )
         .await;
     world.settle().await;
-    for sha in [&head, &tip] {
+    for sha in [&head, &tip, &signed] {
         let check = newest(&world, "pushgate/release", sha).expect("release check");
         assert_eq!(check.conclusion.as_deref(), Some("failure"));
         let summary = check.summary.unwrap_or_default();

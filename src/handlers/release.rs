@@ -121,10 +121,16 @@ pub async fn on_push(
     repo: &str,
     payload: &Value,
 ) -> Result<bool, HandlerError> {
-    let sha = text(payload, "/after");
-    if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
+    let after = text(payload, "/after");
+    if after.is_empty() || after.bytes().all(|b| b == b'0') {
         return Ok(false);
     }
+    // An annotated or signed tag's `after` is the tag object, which can carry no check run;
+    // `head_commit` is the commit it tags (and the pushed commit for a branch).
+    let sha = match text(payload, "/head_commit/id") {
+        id if id.is_empty() => after,
+        id => id,
+    };
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };

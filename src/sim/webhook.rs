@@ -182,21 +182,49 @@ impl FakeGitHub {
         })
     }
 
-    /// A `push` event creating tag `tag` on `sha`.
+    /// A `push` event creating lightweight tag `tag` on commit `sha`: `after` is the commit.
     pub fn tag_push_event(&self, repo: &str, tag: &str, sha: &str, pusher: &str) -> Value {
+        self.tag_push(repo, tag, sha, sha, pusher)
+    }
+
+    /// A `push` event creating annotated (or signed) tag `tag` on commit `sha`: `after` is
+    /// the tag object's own SHA, which is no commit; `head_commit` is the tagged commit.
+    pub fn annotated_tag_push_event(
+        &self,
+        repo: &str,
+        tag: &str,
+        sha: &str,
+        pusher: &str,
+    ) -> Value {
+        let object = format!("{:0>40}", format!("7a9{}", tag.len()));
+        self.tag_push(repo, tag, &object, sha, pusher)
+    }
+
+    fn tag_push(&self, repo: &str, tag: &str, after: &str, commit: &str, pusher: &str) -> Value {
         self.with(|w| {
             let now = w.now();
             let r = find(w, repo);
+            let full = &r.full_name;
+            let head_commit = r.commits.get(commit).map_or(Value::Null, |c| {
+                json!({
+                    "id": c.sha,
+                    "tree_id": c.tree,
+                    "distinct": true,
+                    "message": c.message,
+                    "timestamp": shapes::time(c.date),
+                    "url": format!("{WEB}/{full}/commit/{}", c.sha),
+                })
+            });
             let fields = json!({
                 "ref": format!("refs/tags/{tag}"),
                 "before": "0000000000000000000000000000000000000000",
-                "after": sha,
+                "after": after,
                 "created": true,
                 "deleted": false,
                 "forced": false,
                 "base_ref": null,
-                "compare": format!("{WEB}/{}/compare/{tag}", r.full_name),
-                "head_commit": null,
+                "compare": format!("{WEB}/{full}/compare/{tag}"),
+                "head_commit": head_commit,
                 "commits": [],
                 "pusher": {"name": pusher, "email": format!("{pusher}@users.noreply.github.com")},
             });
