@@ -598,15 +598,19 @@ impl Store {
         Ok(())
     }
 
-    /// The `limit` most recently updated release targets of a repository: (target, sha).
+    /// Up to `limit` release targets of a repository, tags and branches before pull requests,
+    /// newest first: (target, sha).
     pub async fn release_targets(
         &self,
         repo: &str,
         limit: i64,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let rows = sqlx::query(
+            // Tags and branches first: many pull requests into a release branch must not
+            // push the release itself out of the window.
             "SELECT target, sha FROM release_targets WHERE repo = $1 \
-             ORDER BY updated_at DESC, target LIMIT $2",
+             ORDER BY CASE WHEN target LIKE 'pr:%' THEN 1 ELSE 0 END, updated_at DESC, target \
+             LIMIT $2",
         )
         .bind(repo)
         .bind(limit)

@@ -468,6 +468,23 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
         assert!(!summary.contains("HVM hiccup"), "{summary}");
     }
 
+    // The same answer again posts nothing: the newest runs already say it.
+    let before = runs(&world);
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, major, "edited", "rhea-gh"),
+        )
+        .await;
+    world
+        .send(
+            "issues",
+            &world.gh.issues_event(REPO, major, "labeled", "rhea-gh"),
+        )
+        .await;
+    world.settle().await;
+    assert_eq!(runs(&world), before);
+
     // The repository's dashboard shows what holds the release and the support matrix.
     let page = world
         .http

@@ -87,20 +87,28 @@ async fn default_config(
     Ok(policy.config.as_ref().ok().map(|c| (tip, c.clone())))
 }
 
-async fn post(
+/// Posts the answer for `blockers`: on `new` (a target just pushed or updated), and, when the
+/// answer differs from the last one posted, on every remembered target too. An unchanged
+/// answer posts nothing on the others: their newest runs already say it.
+async fn publish(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    shas: &[String],
+    new: Option<&str>,
     blockers: &[Blocker],
-) -> Result<(), HandlerError> {
-    let view = json!({ "blocking": !blockers.is_empty(), "blockers": blockers });
-    ctx.store
-        .save_view(repo, "release", &view.to_string(), ctx.clock.now())
-        .await?;
+) -> Result<usize, HandlerError> {
+    let view = json!({ "blocking": !blockers.is_empty(), "blockers": blockers }).to_string();
+    let changed = ctx.store.view(repo, "release").await?.map(|(v, _)| v) != Some(view.clone());
+    let mut shas: Vec<String> = new.map(str::to_string).into_iter().collect();
+    if changed {
+        let targets = ctx.store.release_targets(repo, TARGETS).await?;
+        shas.extend(targets.into_iter().map(|(_, sha)| sha));
+    }
+    shas.sort_unstable();
+    shas.dedup();
     let report = release_report(blockers);
     let output = json!({ "title": report.title, "summary": report.summary });
-    for sha in shas {
+    for sha in &shas {
         super::post_check_run(
             &gh.api,
             repo,
@@ -111,7 +119,11 @@ async fn post(
         )
         .await?;
     }
-    Ok(())
+    // Saved after the posts: a failure part-way leaves the old answer, so a retry posts again.
+    ctx.store
+        .save_view(repo, "release", &view, ctx.clock.now())
+        .await?;
+    Ok(shas.len())
 }
 
 /// A push of a release tag or to a release branch.
@@ -138,7 +150,7 @@ pub async fn on_push(
         return Ok(false);
     };
     let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    post(ctx, gh, repo, std::slice::from_ref(&sha), &found).await?;
+    publish(ctx, gh, repo, Some(&sha), &found).await?;
     let installation = number(payload, "/installation/id");
     ctx.store
         .remember_release_target(repo, &target, &sha, installation, ctx.clock.now())
@@ -175,7 +187,7 @@ pub async fn on_pull_request(
     }
     let head = text(payload, "/pull_request/head/sha");
     let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    post(ctx, gh, repo, std::slice::from_ref(&head), &found).await?;
+    publish(ctx, gh, repo, Some(&head), &found).await?;
     let installation = number(payload, "/installation/id");
     ctx.store
         .remember_release_target(repo, &target, &head, installation, ctx.clock.now())
@@ -183,16 +195,15 @@ pub async fn on_pull_request(
     Ok(true)
 }
 
-/// An issue opened, closed, reopened or relabelled: every remembered release target's check
-/// is posted again.
+/// An issue opened, closed, reopened or relabelled (or the reconciler's pass, with no issue):
+/// when the answer changed, every remembered release target's check is posted again.
 pub async fn on_issue(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
     payload: &Value,
 ) -> Result<bool, HandlerError> {
-    let targets = ctx.store.release_targets(repo, TARGETS).await?;
-    if targets.is_empty() {
+    if ctx.store.release_targets(repo, 1).await?.is_empty() {
         return Ok(false);
     }
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
@@ -202,21 +213,19 @@ pub async fn on_issue(
         return Ok(false);
     }
     let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    let mut shas: Vec<String> = targets.into_iter().map(|(_, sha)| sha).collect();
-    shas.sort_unstable();
-    shas.dedup();
-    post(ctx, gh, repo, &shas, &found).await?;
+    let posted = publish(ctx, gh, repo, None, &found).await?;
     tracing::info!(
         repo,
-        targets = shas.len(),
+        posted,
         blockers = found.len(),
         "release checks re-evaluated"
     );
-    Ok(true)
+    Ok(posted > 0)
 }
 
 /// Can this issue event change the release gate's answer? Only when the issue carries (or
-/// just lost) a regression label, a `feature:` label or `release-blocker`.
+/// just lost) a regression label or `release-blocker`: without one, no `feature:` label
+/// makes it block.
 fn concerns_release(config: &Config, payload: &Value) -> bool {
     let mut labels = label_names(payload.get("issue").unwrap_or(&Value::Null));
     let removed = text(payload, "/label/name");
@@ -224,8 +233,7 @@ fn concerns_release(config: &Config, payload: &Value) -> bool {
         labels.push(removed);
     }
     labels.iter().any(|l| {
-        l.eq_ignore_ascii_case(crate::core::release::RELEASE_BLOCKER)
-            || l.starts_with(crate::core::release::FEATURE_PREFIX)
+        l.eq_ignore_ascii_case(RELEASE_BLOCKER)
             || config
                 .release
                 .regression_labels
@@ -381,7 +389,8 @@ mod tests {
         let cases = [
             (event(&["bug"], None), false),
             (event(&["Regression"], None), true),
-            (event(&["feature: x86/PV"], None), true),
+            (event(&["feature: x86/PV"], None), false),
+            (event(&["feature: x86/PV", "regression"], None), true),
             (event(&["release-blocker"], None), true),
             // The label that was just taken off counts: the answer may change back.
             (event(&["bug"], Some("blocker")), true),
