@@ -1,5 +1,5 @@
 //! Feature support status on GitHub (SPEC §4): the repository's `support:` and `feature:`
-//! labels kept in step with SUPPORT.md on the staging and default branches, the `feature:`
+//! labels kept in step with SUPPORT.md on the default branch, the `feature:`
 //! labels of pull requests, and the `pushgate/support` check that points at SUPPORT.md lines
 //! it cannot read. A SUPPORT.md with unreadable lines changes no label: the check fails and
 //! the labels stay as they were until it is fixed.
@@ -204,8 +204,8 @@ fn unknown_features(config: &Config, matrix: &SupportMatrix) -> Vec<String> {
         .collect()
 }
 
-/// A push to the staging, master or default branch that touches SUPPORT.md or the config:
-/// sync the labels and report on the pushed commit.
+/// A push to the default branch that touches SUPPORT.md or the config: sync the labels and
+/// report on the pushed commit.
 pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
@@ -222,22 +222,11 @@ pub async fn on_push(
     if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
         return Ok(false);
     }
-    // Which branches count comes from the default branch's config (cached by its tip, as the
-    // gate reads it), so a push to a topic branch costs no policy read.
-    let Some(names) = super::gate::config(ctx, gh, repo, payload).await? else {
-        return Ok(false);
-    };
-    let default_branch = text(payload, "/repository/default_branch");
-    if ![
-        &names.branches.staging,
-        &names.branches.master,
-        &default_branch,
-    ]
-    .contains(&&branch)
-    {
+    // One source of truth, the default branch, as the release gate and the reconciler read
+    // it: labels synced from staging would flip back at the next reconciler pass.
+    if branch != text(payload, "/repository/default_branch") {
         return Ok(false);
     }
-    // The labels follow the config and SUPPORT.md as pushed.
     let policy = ctx.policy_files(gh, repo, &sha).await?;
     let Ok(config) = &policy.config else {
         return Ok(false);
