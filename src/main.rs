@@ -32,7 +32,12 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("pushgate: {error:#}");
+            // One line: in a workflow step a line of an error that began with `::` would be
+            // read as a workflow command.
+            eprintln!(
+                "pushgate: {}",
+                format!("{error:#}").replace(['\r', '\n'], " ")
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

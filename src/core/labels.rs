@@ -3,7 +3,7 @@
 //! touches, which changes to the repository's labels bring them there, and what counts as a
 //! change of support status. The GitHub adapter only carries these lists out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::core::glob::{Pattern, PatternError};
 use crate::core::release::FEATURE_PREFIX;
@@ -256,29 +256,50 @@ pub struct StatusChange {
 /// The features whose status lines (qualifier and text) differ: changed, added or removed.
 /// Rewording that keeps every status line, and edits to prose, are not status changes.
 pub fn status_changes(before: &SupportMatrix, after: &SupportMatrix) -> Vec<StatusChange> {
-    let lines = |f: &crate::core::support::Feature| {
+    // A feature is its category and name, and which of that name it is: a file may hold the
+    // same heading twice, and each is compared with its own counterpart.
+    fn keyed(matrix: &SupportMatrix) -> Vec<((&str, &str, usize), &Feature)> {
+        let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        matrix
+            .features
+            .iter()
+            .map(|f| {
+                let n = seen.entry((&f.category, &f.name)).or_insert(0);
+                *n += 1;
+                ((f.category.as_str(), f.name.as_str(), *n), f)
+            })
+            .collect()
+    }
+    fn find<'m>(
+        list: &[((&str, &str, usize), &'m Feature)],
+        key: (&str, &str, usize),
+    ) -> Option<&'m Feature> {
+        list.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
+    }
+    let lines = |f: &Feature| {
         f.statuses
             .iter()
             .map(|s| (s.qualifier.clone(), s.text.clone()))
             .collect::<Vec<_>>()
     };
+    let (old, new) = (keyed(before), keyed(after));
     let mut out = Vec::new();
-    for old in &before.features {
-        match after.feature(&old.name) {
-            Some(new) if lines(new) == lines(old) => {}
-            new => out.push(StatusChange {
-                feature: old.name.clone(),
-                before: Some(status_text(old)),
-                after: new.map(status_text),
+    for (key, was) in &old {
+        match find(&new, *key) {
+            Some(now) if lines(now) == lines(was) => {}
+            now => out.push(StatusChange {
+                feature: was.name.clone(),
+                before: Some(status_text(was)),
+                after: now.map(status_text),
             }),
         }
     }
-    for new in &after.features {
-        if before.feature(&new.name).is_none() && !new.statuses.is_empty() {
+    for (key, now) in &new {
+        if find(&old, *key).is_none() && !now.statuses.is_empty() {
             out.push(StatusChange {
-                feature: new.name.clone(),
+                feature: now.name.clone(),
                 before: None,
-                after: Some(status_text(new)),
+                after: Some(status_text(now)),
             });
         }
     }
@@ -529,6 +550,13 @@ mod tests {
                 &format!("{SUPPORT}\n### Argo\n\n    Status: Experimental\n"),
                 None,
                 Some("Experimental"),
+            ),
+            // The same heading twice: the second is a feature of its own, added.
+            (
+                "duplicate heading added",
+                &format!("{SUPPORT}\n### x86/PV\n\n    Status: Supported\n"),
+                None,
+                Some("Supported"),
             ),
         ];
         for (what, text, want_before, want_after) in cases {

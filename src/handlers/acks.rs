@@ -24,6 +24,16 @@ use crate::github::{number, segment, text, time, Installation, Method};
 use crate::store::Evaluation;
 
 pub const CHECK_NAME: &str = "pushgate/acks";
+/// Marks the pseudo-file of a support status change requirement: `SUPPORT.md (support status
+/// of …)`.
+const STATUS_CHANGE_NOTE: &str = " (support status of ";
+
+/// The repository path a requirement's file names: itself, or the SUPPORT.md behind a status
+/// change requirement.
+pub fn real_path(file: &str) -> &str {
+    file.split_once(STATUS_CHANGE_NOTE)
+        .map_or(file, |(path, _)| path)
+}
 
 /// What one evaluation decided (for logs and tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +288,7 @@ pub async fn assess(
             });
         };
         files.push(format!(
-            "{} (support status of {names})",
+            "{}{STATUS_CHANGE_NOTE}{names})",
             config.support.file
         ));
         matches.push(vec![SectionMatch {
@@ -613,4 +623,26 @@ pub fn pull_number(payload: &Value) -> Option<i64> {
         .iter()
         .map(|p| number(payload, p))
         .find(|n| *n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_change_requirement_points_at_its_support_file() {
+        let cases = [
+            (
+                "docs/SUPPORT.md (support status of `x86/PV`)",
+                "docs/SUPPORT.md",
+            ),
+            ("xen/arch/x86/pv/traps.c", "xen/arch/x86/pv/traps.c"),
+            ("a (b).c", "a (b).c"),
+        ];
+        for (file, want) in cases {
+            assert_eq!(real_path(file), want, "{file}");
+        }
+        let made = format!("SUPPORT.md{STATUS_CHANGE_NOTE}`x`)");
+        assert_eq!(real_path(&made), "SUPPORT.md");
+    }
 }
