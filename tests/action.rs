@@ -673,3 +673,39 @@ async fn support_labels_fail_a_pull_request_whose_support_md_cannot_be_read() {
     );
     assert!(ran.summary.contains("cannot be read"), "{}", ran.summary);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_editing_the_configured_config_file_is_told_and_validated() {
+    let (gh, api, token) = github(CONFIG).await;
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Another config",
+        &[("ci/pushgate.toml", Some("[acks]\nmin_open = \"0s\"\n"))],
+    );
+    let pr = open_pr(
+        &gh,
+        "loosen",
+        &[("ci/pushgate.toml", Some("[acks]\nmin_open = \"soon\"\n"))],
+    );
+    let event = gh.pull_request_event(REPO, pr, "opened", None);
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .set("INPUT_CONFIG", "ci/pushgate.toml")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.summary
+            .contains("this pull request edits `ci/pushgate.toml`"),
+        "{}",
+        ran.summary
+    );
+    assert!(
+        ran.summary
+            .contains("This pull request's `ci/pushgate.toml` is invalid"),
+        "{}",
+        ran.summary
+    );
+}

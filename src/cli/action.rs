@@ -281,18 +281,8 @@ async fn acks_mode(
             "#{number_} is not open: nothing to judge."
         )));
     }
-    let ctx = context().await?;
-    if config_path != CONFIG_PATH {
-        let base_sha = text(&pr, "/base/sha");
-        let maintainers = api.file_at(repo, "MAINTAINERS", &base_sha).await?;
-        let mailmap = api.file_at(repo, ".mailmap", &base_sha).await?;
-        let mut policy = acks::parse_policy(maintainers, None, mailmap);
-        policy.config = match api.file_at(repo, config_path, &base_sha).await? {
-            Some(text) => Config::parse(&text, config_path),
-            None => Ok(Config::default()),
-        };
-        ctx.remember_policy(repo, &base_sha, policy);
-    }
+    let mut ctx = context().await?;
+    ctx.config_path = config_path.to_string();
     let push = (text(event, "/action") == "synchronize").then(|| SeenPush {
         before: text(event, "/before"),
         after: text(event, "/after"),

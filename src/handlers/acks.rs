@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError, PolicyFiles};
-use crate::config::{Config, ConfigError, DismissOnPush, ReviewerStature, CONFIG_PATH};
+use crate::config::{Config, ConfigError, DismissOnPush, ReviewerStature};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
@@ -194,7 +194,8 @@ pub async fn assess(
         .await?;
     let policy = ctx.policy_files(gh, repo, &base_sha).await?;
     let mut notes = Vec::new();
-    for edited in ["MAINTAINERS", CONFIG_PATH, ".mailmap"] {
+    let config_path = ctx.config_path.as_str();
+    for edited in ["MAINTAINERS", config_path, ".mailmap"] {
         if files.iter().any(|f| f == edited) {
             notes.push(format!(
                 "this pull request edits `{edited}`; it is judged by the version on the base \
@@ -210,7 +211,7 @@ pub async fn assess(
             let report = Report {
                 title: "The repository's pushgate configuration is invalid".to_string(),
                 summary: format!(
-                    "`{error}`\n\nFix `{CONFIG_PATH}` on the base branch; until then no pull \
+                    "`{error}`\n\nFix `{config_path}` on the base branch; until then no pull \
                      request can be judged."
                 ),
             };
@@ -240,15 +241,15 @@ pub async fn assess(
 
     // A PR that edits the config is told whether its new version is valid.
     let mut proposed_config_error = None;
-    if files.iter().any(|f| f == CONFIG_PATH) {
-        match ctx.file_at(gh, repo, CONFIG_PATH, &head_sha).await? {
-            Some(text) => match Config::parse(&text, CONFIG_PATH) {
+    if files.iter().any(|f| f == config_path) {
+        match ctx.file_at(gh, repo, config_path, &head_sha).await? {
+            Some(text) => match Config::parse(&text, config_path) {
                 Ok(_) => notes.push(format!(
-                    "the new `{CONFIG_PATH}` in this pull request is valid"
+                    "the new `{config_path}` in this pull request is valid"
                 )),
                 Err(e) => proposed_config_error = Some(e),
             },
-            None => notes.push(format!("this pull request deletes `{CONFIG_PATH}`")),
+            None => notes.push(format!("this pull request deletes `{config_path}`")),
         }
     }
 
@@ -277,7 +278,7 @@ pub async fn assess(
                 title: "A support status change needs a section MAINTAINERS lacks".to_string(),
                 summary: format!(
                     "This pull request changes the support status of {names}. \
-                     `support.status_change_needs` in `{CONFIG_PATH}` says that needs an ack \
+                     `support.status_change_needs` in `{config_path}` says that needs an ack \
                      from `{needs}`, but `MAINTAINERS` on the base branch has no such section."
                 ),
             };
@@ -409,10 +410,10 @@ pub async fn assess(
     let mut satisfied = verdict.satisfied;
     if let Some(error) = &proposed_config_error {
         satisfied = false;
-        report.title = format!("The new {CONFIG_PATH} in this pull request is invalid");
+        report.title = format!("The new {config_path} in this pull request is invalid");
         report.summary = truncate(
             &format!(
-                "**This pull request's `{CONFIG_PATH}` is invalid:** `{error}`\n\n{}",
+                "**This pull request's `{config_path}` is invalid:** `{error}`\n\n{}",
                 report.summary
             ),
             SUMMARY_LIMIT,
@@ -598,6 +599,7 @@ pub(super) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
 pub(crate) fn parse_policy(
     maintainers: Option<String>,
     config: Option<String>,
+    config_path: &str,
     mailmap: Option<String>,
 ) -> PolicyFiles {
     let parsed = Maintainers::parse(maintainers.as_deref().unwrap_or(""));
@@ -606,7 +608,7 @@ pub(crate) fn parse_policy(
         .map(|d| format!("MAINTAINERS:{}: {}", d.line, d.message))
         .collect();
     let config = match config {
-        Some(text) => Config::parse(&text, CONFIG_PATH),
+        Some(text) => Config::parse(&text, config_path),
         None => Ok(Config::default()),
     };
     let (mailmap, _) = Mailmap::parse(mailmap.as_deref().unwrap_or(""));

@@ -124,6 +124,9 @@ type SupportKey = (String, String, String);
 pub struct Context {
     pub store: Store,
     pub clock: Arc<Clock>,
+    /// Where the repository config lives: `.github/pushgate.toml`, or the Action's `config`
+    /// input.
+    pub config_path: String,
     policies: Mutex<HashMap<(String, String), Arc<PolicyFiles>>>,
     files: Mutex<HashMap<FilesKey, Vec<String>>>,
     commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
@@ -154,6 +157,7 @@ impl Context {
         Context {
             store,
             clock,
+            config_path: CONFIG_PATH.to_string(),
             policies: Mutex::new(HashMap::new()),
             files: Mutex::new(HashMap::new()),
             commits: Mutex::new(HashMap::new()),
@@ -229,18 +233,16 @@ impl Context {
             return Ok(found.clone());
         }
         let maintainers = self.file_at(gh, repo, "MAINTAINERS", base_sha).await?;
-        let config = self.file_at(gh, repo, CONFIG_PATH, base_sha).await?;
+        let config = self.file_at(gh, repo, &self.config_path, base_sha).await?;
         let mailmap = self.file_at(gh, repo, ".mailmap", base_sha).await?;
-        let files = Arc::new(acks::parse_policy(maintainers, config, mailmap));
+        let files = Arc::new(acks::parse_policy(
+            maintainers,
+            config,
+            &self.config_path,
+            mailmap,
+        ));
         bounded_insert(&mut lock(&self.policies), key, files.clone());
         Ok(files)
-    }
-
-    /// Puts the policy files read at a base commit in the cache, for a caller that reads them
-    /// its own way (the Action, with the config at another path).
-    pub fn remember_policy(&self, repo: &str, base_sha: &str, files: PolicyFiles) {
-        let key = (repo.to_string(), base_sha.to_string());
-        bounded_insert(&mut lock(&self.policies), key, Arc::new(files));
     }
 
     /// The label names of the config at a base commit (defaults when unknown).
