@@ -1268,3 +1268,61 @@ async fn pull_requests_are_closed_retitled_and_reopened() {
     assert_eq!(missing.status, 404);
     assert_eq!(gh.calls(endpoint::UPDATE_PULL), 5);
 }
+
+#[tokio::test]
+async fn repository_labels_are_updated_and_issues_filtered_by_labels() {
+    let (gh, client) = world().await;
+    gh.add_label(REPO, "feature: x86/PV", "ededed", "");
+    let updated = client
+        .call(
+            Method::PATCH,
+            &format!("/repos/{REPO}/labels/feature%3A%20x86%2FPV"),
+            Some(json!({"new_name": "feature: x86/PV", "color": "0E8A16", "description": "Supported"})),
+        )
+        .await;
+    assert_eq!(updated.status, 200);
+    assert_eq!(
+        gh.repo_labels(REPO),
+        [(
+            "feature: x86/PV".to_string(),
+            "0e8a16".to_string(),
+            Some("Supported".to_string())
+        )]
+    );
+    let missing = client
+        .call(
+            Method::PATCH,
+            &format!("/repos/{REPO}/labels/nope"),
+            Some(json!({"color": "000000"})),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+
+    let both = gh.open_issue(REPO, "rhea", "both", &["regression", "feature: x86/PV"]);
+    let one = gh.open_issue(REPO, "rhea", "one", &["Regression"]);
+    gh.open_issue(REPO, "rhea", "none", &["bug"]);
+    let numbers = |answer: &Answer| -> Vec<u64> {
+        answer
+            .body
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i["number"].as_u64()).collect())
+            .unwrap_or_default()
+    };
+    let regression = client
+        .get(&format!(
+            "/repos/{REPO}/issues?state=open&labels=regression"
+        ))
+        .await;
+    assert_eq!(numbers(&regression), [both, one]);
+    let all_of = client
+        .get(&format!(
+            "/repos/{REPO}/issues?state=open&labels=regression,feature%3A%20x86%2FPV"
+        ))
+        .await;
+    assert_eq!(numbers(&all_of), [both]);
+    gh.close_issue(REPO, one);
+    let open = client
+        .get(&format!("/repos/{REPO}/issues?labels=regression"))
+        .await;
+    assert_eq!(numbers(&open), [both]);
+}

@@ -11,7 +11,7 @@ use crate::core::gate::{short, wildcard};
 use crate::core::labels::{clip, feature_label, feature_named_by, status_text};
 use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules, RELEASE_BLOCKER};
 use crate::core::support::{parse_support, SupportStatus};
-use crate::github::{label_names, number, text, Api, GitHubError, Installation, Method};
+use crate::github::{label_names, number, segment, text, Api, GitHubError, Installation, Method};
 
 pub const CHECK_NAME: &str = "pushgate/release";
 /// GitHub's limit on an issue title, in characters.
@@ -40,18 +40,36 @@ pub async fn find_blockers(
             .filter_map(|s| SupportStatus::from_text(s))
             .collect(),
     };
-    let issues: Vec<OpenIssue> = api
-        .get_list(&format!("/repos/{repo}/issues?state=open"), 50)
-        .await?
+    // Only issues with a regression label or `release-blocker` can block: one filtered list
+    // per label (GitHub's `labels` filter wants all the labels it names), not every open issue.
+    let mut issues: Vec<OpenIssue> = Vec::new();
+    let labels = config
+        .release
+        .regression_labels
         .iter()
-        // GitHub lists pull requests among issues; the gate is about issues.
-        .filter(|i| i.get("pull_request").is_none())
-        .map(|i| OpenIssue {
-            number: number(i, "/number"),
-            title: text(i, "/title"),
-            labels: label_names(i),
-        })
-        .collect();
+        .map(String::as_str)
+        .chain([RELEASE_BLOCKER]);
+    for label in labels {
+        let found = api
+            .get_list(
+                &format!("/repos/{repo}/issues?state=open&labels={}", segment(label)),
+                20,
+            )
+            .await?;
+        for i in &found {
+            let n = number(i, "/number");
+            // GitHub lists pull requests among issues; the gate is about issues.
+            if i.get("pull_request").is_some() || issues.iter().any(|o| o.number == n) {
+                continue;
+            }
+            issues.push(OpenIssue {
+                number: n,
+                title: text(i, "/title"),
+                labels: label_names(i),
+            });
+        }
+    }
+    issues.sort_by_key(|i| i.number);
     Ok(blockers(&issues, &support, &rules))
 }
 

@@ -907,17 +907,32 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             Ok(Reply::ok(git_ref(r, &branch, &sha)))
         }
         Op::ListIssues(name) => {
-            // Open issues and pull requests (GitHub lists both), oldest first.
+            // Open issues and pull requests (GitHub lists both), oldest first; `labels` is a
+            // comma-separated list an item must carry all of.
             let r = repo(w, &name)?;
+            let wanted: Vec<String> = req
+                .param("labels")
+                .map(|l| {
+                    l.split(',')
+                        .map(|n| n.trim().to_string())
+                        .filter(|n| !n.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let carries = |labels: &[String]| {
+                wanted
+                    .iter()
+                    .all(|w| labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
+            };
             let mut items: Vec<(u64, Value)> = r
                 .issues
                 .values()
-                .filter(|i| i.open)
+                .filter(|i| i.open && carries(&i.labels))
                 .map(|i| (i.number, shapes::plain_issue(r, i)))
                 .chain(
                     r.pulls
                         .values()
-                        .filter(|p| p.open)
+                        .filter(|p| p.open && carries(&p.labels))
                         .map(|p| (p.number, shapes::issue_of_pull(r, p))),
                 )
                 .collect();
