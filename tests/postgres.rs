@@ -27,16 +27,23 @@ async fn fresh_database(tag: &str) -> Option<String> {
         .connect(&base)
         .await
         .unwrap_or_else(|e| panic!("PUSHGATE_TEST_POSTGRES is set but unreachable: {e}"));
-    // Databases left by earlier runs of this file (another process id) are dropped; the
-    // tests of this run share the process and keep theirs until the next run.
+    // Databases left by earlier runs of this file are dropped once they are an hour old
+    // (their name ends in their creation time), so a run going on beside this one keeps its
+    // own; the tests of this run keep theirs until a later run.
     let stale: Vec<String> = sqlx::query_scalar(
         "SELECT datname::text FROM pg_database WHERE datname LIKE 'pushgate\\_%'",
     )
     .fetch_all(&admin)
     .await
     .expect("list databases");
-    let mine = format!("_{}_", std::process::id());
-    for old in stale.iter().filter(|n| !n.contains(&mine)) {
+    let hour_ago = chrono::Utc::now().timestamp_micros() - 3_600_000_000;
+    let old_enough = |name: &str| {
+        name.rsplit('_')
+            .next()
+            .and_then(|t| t.parse::<i64>().ok())
+            .is_some_and(|t| t < hour_ago)
+    };
+    for old in stale.iter().filter(|n| old_enough(n)) {
         // Another run's replica may still hold a connection: FORCE (PostgreSQL 13+).
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)"))
             .execute(&admin)
@@ -99,6 +106,66 @@ async fn queue_claims_in_order_one_per_repository() {
         .unwrap()
         .unwrap();
     assert_eq!(taken.delivery_id, "d1");
+}
+
+/// The release targets and dashboard views (migration 0004) on PostgreSQL, and on SQLite for
+/// comparison: the same answers from the same SQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_targets_and_views_answer_alike_on_both_stores() {
+    let Some(url) = fresh_database("targets").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("t.db").display());
+    for url in [url, sqlite] {
+        let store = Store::connect(&url).await.expect("connect");
+        let repo = "a/x";
+        store
+            .remember_release_target(repo, "pr:7", "p7", 1, 30)
+            .await
+            .unwrap();
+        store
+            .remember_release_target(repo, "tag:RELEASE-1", "t1", 1, 10)
+            .await
+            .unwrap();
+        store
+            .remember_release_target(repo, "branch:stable-1", "b1", 1, 20)
+            .await
+            .unwrap();
+        // An update moves the target's commit; tags and branches come before pull requests.
+        store
+            .remember_release_target(repo, "tag:RELEASE-1", "t1b", 1, 40)
+            .await
+            .unwrap();
+        let targets = store.release_targets(repo, 10).await.unwrap();
+        let want = [
+            ("tag:RELEASE-1", "t1b"),
+            ("branch:stable-1", "b1"),
+            ("pr:7", "p7"),
+        ];
+        let got: Vec<(&str, &str)> = targets
+            .iter()
+            .map(|(t, s)| (t.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(got, want, "{url}");
+        assert_eq!(store.release_targets(repo, 1).await.unwrap().len(), 1);
+        store.forget_release_target(repo, "pr:7").await.unwrap();
+        assert_eq!(store.release_targets(repo, 10).await.unwrap().len(), 2);
+
+        assert_eq!(store.view(repo, "release").await.unwrap(), None);
+        store
+            .save_view(repo, "release", "{\"a\":1}", 5)
+            .await
+            .unwrap();
+        store
+            .save_view(repo, "release", "{\"a\":2}", 6)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.view(repo, "release").await.unwrap(),
+            Some(("{\"a\":2}".to_string(), 6))
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
