@@ -554,15 +554,8 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
     world.settle().await;
     for round in 1..=3 {
         world.gh.reset_calls();
-        let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
-        let (_, id) = world
-            .send(
-                "issue_comment",
-                &world.gh.issue_comment_event(REPO, pr, comment),
-            )
-            .await;
+        let id = world.comment(pr, "someone", "any news?").await;
         world.wait_check(pr, round, "failure").await;
-        world.settle().await;
         let state = world
             .service()
             .store

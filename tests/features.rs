@@ -599,15 +599,8 @@ async fn a_pull_request_with_an_unreadable_status_line_fails_pushgate_support() 
             .count()
     };
     let runs = world.acks_count();
-    let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
-    world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, comment),
-        )
-        .await;
+    world.comment(pr, "someone", "any news?").await;
     world.wait_check(pr, runs, "failure").await;
-    world.settle().await;
     assert_eq!(support_runs(&world), 1);
 }
 
@@ -619,15 +612,8 @@ async fn feature_labels_add_no_github_calls_in_steady_state() {
     let pr = pv_pull_request(&world).await;
     for round in 1..=2 {
         world.gh.reset_calls();
-        let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
-        world
-            .send(
-                "issue_comment",
-                &world.gh.issue_comment_event(REPO, pr, comment),
-            )
-            .await;
+        world.comment(pr, "someone", "any news?").await;
         world.wait_check(pr, round, "failure").await;
-        world.settle().await;
         let calls = world.gh.calls_total();
         eprintln!("round {round}: {calls} calls: {:?}", world.gh.call_counts());
         assert!(calls <= 5, "{calls} calls: {:?}", world.gh.call_counts());

@@ -49,14 +49,6 @@ async fn acked_pr(world: &World) -> u64 {
     pr
 }
 
-async fn command(world: &World, pr: u64, login: &str, body: &str) {
-    let id = world.gh.add_comment(REPO, pr, login, body);
-    world
-        .send("issue_comment", &world.gh.issue_comment_event(REPO, pr, id))
-        .await;
-    world.settle().await;
-}
-
 fn last_reply(world: &World, pr: u64) -> String {
     world
         .gh
@@ -72,7 +64,7 @@ async fn committer_merge_rebases_with_xen_trailers_and_closes_the_pr() {
     let world = World::new(CONFIG).await;
     let pr = acked_pr(&world).await;
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     let after = world.gh.branch_tip(REPO, "staging").unwrap();
     assert_ne!(after, before, "{}", last_reply(&world, pr));
     assert_eq!(world.gh.commit_parents(REPO, &after), [before]);
@@ -100,7 +92,7 @@ async fn merge_by_a_non_committer_is_refused() {
     let world = World::new(CONFIG).await;
     let pr = acked_pr(&world).await;
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
-    command(&world, pr, "sha-gh", "/pushgate merge").await;
+    world.comment(pr, "sha-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     assert!(last_reply(&world, pr).contains("only committers can merge"));
 }
@@ -111,7 +103,7 @@ async fn merge_without_acks_lands_nothing() {
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("z\n"))]).await;
     world.settle().await;
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     assert!(last_reply(&world, pr).contains("`pushgate/acks` is not satisfied"));
 }
@@ -129,7 +121,7 @@ async fn conflict_with_staging_lands_nothing_and_says_what_to_do() {
         &[(SHADOW, Some("int shadow = 3;\n"))],
     );
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     let reply = last_reply(&world, pr);
     assert!(reply.contains("Rebase the pull request"), "{reply}");
@@ -145,7 +137,7 @@ async fn staging_moving_during_the_merge_lands_nothing() {
     world
         .gh
         .inject(Fault::status(422).on(endpoint::UPDATE_REF).times(1));
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     assert!(
         last_reply(&world, pr).contains("moved while the commits were being built"),
@@ -162,7 +154,7 @@ async fn squash_and_merge_methods_make_one_commit() {
         let world = World::new(&config).await;
         let pr = acked_pr(&world).await;
         let before = world.gh.branch_tip(REPO, "staging").unwrap();
-        command(&world, pr, "cora-gh", "/pushgate merge").await;
+        world.comment(pr, "cora-gh", "/pushgate merge").await;
         let after = world.gh.branch_tip(REPO, "staging").unwrap();
         let found = world.gh.commit_parents(REPO, &after);
         assert_eq!(found.len(), parents, "{method}: {}", last_reply(&world, pr));
@@ -205,7 +197,7 @@ async fn blocking_label_holds_the_merge_back() {
     .await;
     assert_eq!(status, 200);
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     assert!(
         last_reply(&world, pr).contains("the label `do-not-merge` holds it back"),
@@ -220,7 +212,7 @@ async fn the_prs_own_required_checks_must_pass_first() {
     let world = World::new(&config).await;
     let pr = acked_pr(&world).await;
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     assert!(
         last_reply(&world, pr).contains("the required check `ci` has not passed"),
@@ -233,7 +225,7 @@ async fn the_prs_own_required_checks_must_pass_first() {
         api_post(&world, &format!("/repos/{REPO}/check-runs"), body).await,
         201
     );
-    command(&world, pr, "cora-gh", "/pushgate merge").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_ne!(
         world.gh.branch_tip(REPO, "staging").unwrap(),
         before,

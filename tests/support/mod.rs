@@ -177,6 +177,21 @@ impl World {
         number
     }
 
+    /// `login` comments `body` on pull request or issue `number`; the comment's webhook is
+    /// sent and processed. Returns the delivery id.
+    pub async fn comment(&self, number: u64, login: &str, body: &str) -> String {
+        let comment = self.gh.add_comment(REPO, number, login, body);
+        let (status, id) = self
+            .send(
+                "issue_comment",
+                &self.gh.issue_comment_event(REPO, number, comment),
+            )
+            .await;
+        assert_eq!(status, 202);
+        self.settle().await;
+        id
+    }
+
     /// The newest `pushgate/acks` check run on the PR's head.
     pub fn acks(&self, number: u64) -> Option<CheckRunView> {
         let head = self.gh.pr_head(REPO, number);
