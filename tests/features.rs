@@ -409,13 +409,7 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
     };
     let before = runs(&world);
     let bug = world.gh.open_issue(REPO, "rhea-gh", "Typo", &["bug"]);
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, bug, "opened", "rhea-gh"),
-        )
-        .await;
-    world.settle().await;
+    world.issue_event(bug, "opened", "rhea-gh").await;
     assert_eq!(runs(&world), before);
 
     // A regression in an Experimental feature does not hold the release; one in a Supported
@@ -426,35 +420,17 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
         "HVM hiccup",
         &["regression", "feature: x86/HVM"],
     );
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, minor, "opened", "rhea-gh"),
-        )
-        .await;
-    world.settle().await;
+    world.issue_event(minor, "opened", "rhea-gh").await;
     assert_eq!(conclusion(&head).as_deref(), Some("success"));
     let major = world
         .gh
         .open_issue(REPO, "rhea-gh", "PV guests crash", &["feature: x86/PV"]);
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, major, "opened", "rhea-gh"),
-        )
-        .await;
-    world.settle().await;
+    world.issue_event(major, "opened", "rhea-gh").await;
     assert_eq!(conclusion(&head).as_deref(), Some("success"));
     world
         .gh
         .set_issue_labels(REPO, major, &["feature: x86/PV", "regression"]);
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, major, "labeled", "rhea-gh"),
-        )
-        .await;
-    world.settle().await;
+    world.issue_event(major, "labeled", "rhea-gh").await;
     for sha in [&head, &tip, &signed] {
         let check = newest(&world, "pushgate/release", sha).expect("release check");
         assert_eq!(check.conclusion.as_deref(), Some("failure"));
@@ -470,19 +446,7 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
 
     // The same answer again posts nothing: the newest runs already say it.
     let before = runs(&world);
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, major, "edited", "rhea-gh"),
-        )
-        .await;
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, major, "labeled", "rhea-gh"),
-        )
-        .await;
-    world.settle().await;
+    world.issue_event(major, "labeled", "rhea-gh").await;
     assert_eq!(runs(&world), before);
 
     // The repository's dashboard shows what holds the release and the support matrix.
@@ -516,13 +480,7 @@ async fn release_checks_follow_regression_issues_in_supported_features() {
 
     // Closing it lets the release go.
     world.gh.close_issue(REPO, major);
-    world
-        .send(
-            "issues",
-            &world.gh.issues_event(REPO, major, "closed", "rhea-gh"),
-        )
-        .await;
-    world.settle().await;
+    world.issue_event(major, "closed", "rhea-gh").await;
     assert_eq!(conclusion(&head).as_deref(), Some("success"));
     assert_eq!(conclusion(&tip).as_deref(), Some("success"));
 }

@@ -618,14 +618,8 @@ async fn regression_in_a_supported_feature_opens_an_issue_that_holds_the_release
 
     // GitHub announces the new issue; the release branch's check now fails on it.
     world
-        .send(
-            "issues",
-            &world
-                .gh
-                .issues_event(REPO, issues[0], "opened", "pushgate[bot]"),
-        )
+        .issue_event(issues[0], "opened", "pushgate[bot]")
         .await;
-    world.settle().await;
     let release = world
         .gh
         .check_runs(REPO)

@@ -28,7 +28,7 @@ pub(crate) async fn config(
 }
 
 /// The tip of the repository's default branch, where the gate's config and MAINTAINERS live.
-async fn default_tip(
+pub(crate) async fn default_tip(
     gh: &Installation,
     repo: &str,
     payload: &Value,

@@ -94,11 +94,7 @@ async fn default_config(
     repo: &str,
     payload: &Value,
 ) -> Result<Option<(String, Config)>, HandlerError> {
-    let default_branch = match text(payload, "/repository/default_branch") {
-        b if b.is_empty() => "master".to_string(),
-        b => b,
-    };
-    let Some(tip) = gate::ref_sha(gh, repo, &default_branch).await? else {
+    let Some(tip) = gate::default_tip(gh, repo, payload).await? else {
         return Ok(None);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;

@@ -192,6 +192,19 @@ impl World {
         id
     }
 
+    /// GitHub announces `action` on plain issue `number` (sent by `sender`); the webhook is
+    /// processed before this returns.
+    pub async fn issue_event(&self, number: u64, action: &str, sender: &str) {
+        let (status, _) = self
+            .send(
+                "issues",
+                &self.gh.issues_event(REPO, number, action, sender),
+            )
+            .await;
+        assert_eq!(status, 202);
+        self.settle().await;
+    }
+
     /// The newest `pushgate/acks` check run on the PR's head.
     pub fn acks(&self, number: u64) -> Option<CheckRunView> {
         let head = self.gh.pr_head(REPO, number);
