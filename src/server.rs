@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::github::signature;
 use crate::metrics::Metrics;
-use crate::store::{NewDelivery, Store};
+use crate::store::{NewDelivery, Payload, Store};
 
 /// GitHub caps webhook payloads at 25 MiB.
 pub const BODY_LIMIT: usize = 25 * 1024 * 1024;
@@ -43,36 +43,44 @@ pub struct Ingest {
     pub reply: oneshot::Sender<Result<bool, String>>,
 }
 
+/// The most deliveries written in one transaction.
+const BATCH: usize = 256;
+
 /// Writes deliveries in batches until every sender is gone.
 pub async fn run_ingest(
     store: Store,
     mut requests: mpsc::Receiver<Ingest>,
     wake: Arc<tokio::sync::Notify>,
 ) {
+    let mut deliveries = Vec::with_capacity(BATCH);
+    let mut replies = Vec::with_capacity(BATCH);
     while let Some(first) = requests.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < 256 {
-            match requests.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
+        let mut next = Some(first);
+        while let Some(ingest) = next {
+            deliveries.push(ingest.delivery);
+            replies.push(ingest.reply);
+            next = if deliveries.len() < BATCH {
+                requests.try_recv().ok()
+            } else {
+                None
+            };
         }
-        let deliveries: Vec<NewDelivery> = batch.iter().map(|i| i.delivery.clone()).collect();
         let now = chrono::Utc::now().timestamp_millis();
         match store.insert_deliveries(&deliveries, now).await {
             Ok(fresh) => {
-                for (ingest, new) in batch.into_iter().zip(fresh) {
-                    let _ = ingest.reply.send(Ok(new));
+                for (reply, new) in replies.drain(..).zip(fresh) {
+                    let _ = reply.send(Ok(new));
                 }
                 wake.notify_waiters();
             }
             Err(e) => {
                 tracing::error!(error = %e, "storing deliveries failed");
-                for ingest in batch {
-                    let _ = ingest.reply.send(Err(e.to_string()));
+                for reply in replies.drain(..) {
+                    let _ = reply.send(Err(e.to_string()));
                 }
             }
         }
+        deliveries.clear();
     }
 }
 
@@ -139,11 +147,8 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             );
         }
     };
-    let payload = match String::from_utf8(body.to_vec()) {
-        Ok(text) => text,
-        // serde_json accepted it, so it is UTF-8; this only guards the conversion.
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+    // serde_json accepted it, so it is UTF-8 JSON; it is stored packed, as received.
+    let payload = Payload::pack(&body);
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),

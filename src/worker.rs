@@ -18,7 +18,7 @@ use crate::handlers::acks::{self, SeenPush};
 use crate::handlers::{gate, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
-use crate::store::{Claimed, NewDelivery};
+use crate::store::{Claimed, NewDelivery, Payload};
 
 /// The synthetic event name of deliveries pushgate makes itself.
 pub const SYNTHETIC_EVENT: &str = "pushgate";
@@ -81,7 +81,21 @@ impl Worker {
     }
 
     async fn process(&self, d: Claimed) {
-        let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
+        let text = match &d.payload {
+            Ok(text) => text,
+            Err(reason) => {
+                // Not a GitHub problem and no retry will mend it: record it where people look.
+                tracing::error!(id = %d.delivery_id, %reason, "stored payload is unreadable");
+                self.metrics.delivery(&d.event, "failed");
+                let now = self.ctx.clock.now_millis();
+                let error = format!("stored payload is unreadable: {reason}");
+                if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
+                    tracing::error!(error = %e, "could not record the outcome of a delivery");
+                }
+                return;
+            }
+        };
+        let payload: Value = serde_json::from_str(text).unwrap_or(Value::Null);
         let pr = acks::pull_number(&payload).unwrap_or(0);
         let span = tracing::info_span!(
             "delivery",
@@ -381,12 +395,15 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
                 0,
                 "repo-refresh",
             );
-            refresh.payload = json!({
-                "action": "repo-refresh",
-                "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
-                "installation": { "id": id },
-            })
-            .to_string();
+            refresh.payload = Payload::pack(
+                json!({
+                    "action": "repo-refresh",
+                    "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
+                    "installation": { "id": id },
+                })
+                .to_string()
+                .as_bytes(),
+            );
             deliveries.push(refresh);
             let pulls = gh
                 .api
@@ -431,12 +448,15 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
                 0,
                 "gate-tick",
             );
-            tick.payload = json!({
-                "action": "gate-tick",
-                "repository": { "full_name": repo },
-                "installation": { "id": installation },
-            })
-            .to_string();
+            tick.payload = Payload::pack(
+                json!({
+                    "action": "gate-tick",
+                    "repository": { "full_name": repo },
+                    "installation": { "id": installation },
+                })
+                .to_string()
+                .as_bytes(),
+            );
             deliveries.push(tick);
         }
     }
@@ -463,12 +483,15 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
         action: action.to_string(),
         repo: repo.to_string(),
         installation_id: installation,
-        payload: json!({
-            "action": action,
-            "number": pr,
-            "repository": { "full_name": repo },
-            "installation": { "id": installation },
-        })
-        .to_string(),
+        payload: Payload::pack(
+            json!({
+                "action": action,
+                "number": pr,
+                "repository": { "full_name": repo },
+                "installation": { "id": installation },
+            })
+            .to_string()
+            .as_bytes(),
+        ),
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use pushgate::service;
-use pushgate::store::{NewDelivery, Store};
+use pushgate::store::{NewDelivery, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
 
@@ -76,7 +76,7 @@ async fn queue_claims_in_order_one_per_repository() {
             action: "created".to_string(),
             repo: if i % 2 == 0 { "a/x" } else { "b/y" }.to_string(),
             installation_id: 1,
-            payload: "{}".to_string(),
+            payload: Payload::pack(b"{}"),
         })
         .collect();
     assert_eq!(
@@ -94,6 +94,8 @@ async fn queue_claims_in_order_one_per_repository() {
         (first.delivery_id.as_str(), second.delivery_id.as_str()),
         ("d0", "d1")
     );
+    // The payload went in packed (BYTEA) and comes back as the JSON text.
+    assert_eq!(first.payload, Ok("{}".to_string()));
     // Both repositories are held: nothing else may be claimed.
     assert_eq!(store.claim("w3", 10, lease).await.unwrap(), None);
     store.complete(first.id, "w1", 20).await.unwrap();
