@@ -572,3 +572,43 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
         assert!(calls <= 5, "{calls} calls: {:?}", world.gh.call_counts());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on() {
+    let world = World::new(CONFIG).await;
+    // A row whose packed payload claims 4 GiB: written behind the service's back, as a damaged
+    // database would hold it.
+    let pool = sqlx::SqlitePool::connect(&world.database_url)
+        .await
+        .expect("second connection");
+    sqlx::query(
+        "INSERT INTO deliveries (delivery_id, event, action, repo, installation_id, payload, \
+         payload_lz4, received_at) VALUES ('garbled', 'issue_comment', 'created', $1, $2, '', \
+         X'FFFFFFFF00', 0)",
+    )
+    .bind(REPO)
+    .bind(INSTALLATION as i64)
+    .execute(&pool)
+    .await
+    .expect("insert");
+    pool.close().await;
+    let store = &world.service().store;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (state, error) = loop {
+        if let Some((state, _, error)) = store.delivery_state("garbled").await.unwrap() {
+            if state != "pending" {
+                break (state, error.unwrap_or_default());
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "garbled delivery never left the queue"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(state, "failed");
+    assert!(error.contains("over the webhook limit"), "{error}");
+    // The repository's queue is not stuck behind it.
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+}
