@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::store::{NewDelivery, Payload, Store};
 
 /// GitHub caps webhook payloads at 25 MiB.
-pub const BODY_LIMIT: usize = 25 * 1024 * 1024;
+pub const BODY_LIMIT: usize = crate::store::PAYLOAD_LIMIT;
 
 /// Shared by the handlers.
 #[derive(Clone)]

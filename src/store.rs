@@ -31,13 +31,18 @@ pub enum StoreError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Payload(Vec<u8>);
 
-/// A stored payload never unpacks to more than a webhook may carry.
-const UNPACKED_LIMIT: usize = 25 * 1024 * 1024;
+/// GitHub caps webhook payloads at 25 MiB; a stored payload never unpacks to more.
+pub const PAYLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 impl Payload {
     /// Packs the raw JSON bytes of a delivery.
     pub fn pack(json: &[u8]) -> Payload {
         Payload(lz4_flex::compress_prepend_size(json))
+    }
+
+    /// Packs a JSON value (the deliveries pushgate makes itself).
+    pub fn json(value: &serde_json::Value) -> Payload {
+        Payload::pack(value.to_string().as_bytes())
     }
 
     /// The packed size in bytes.
@@ -55,7 +60,7 @@ impl Payload {
             .split_first_chunk::<4>()
             .ok_or_else(|| "shorter than its length prefix".to_string())?;
         let size = u32::from_le_bytes(*prefix) as usize;
-        if size > UNPACKED_LIMIT {
+        if size > PAYLOAD_LIMIT {
             return Err(format!("claims {size} bytes, over the webhook limit"));
         }
         let bytes = lz4_flex::decompress(block, size).map_err(|e| e.to_string())?;

@@ -395,15 +395,11 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
                 0,
                 "repo-refresh",
             );
-            refresh.payload = Payload::pack(
-                json!({
-                    "action": "repo-refresh",
-                    "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
-                    "installation": { "id": id },
-                })
-                .to_string()
-                .as_bytes(),
-            );
+            refresh.payload = Payload::json(&json!({
+                "action": "repo-refresh",
+                "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
+                "installation": { "id": id },
+            }));
             deliveries.push(refresh);
             let pulls = gh
                 .api
@@ -448,15 +444,11 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
                 0,
                 "gate-tick",
             );
-            tick.payload = Payload::pack(
-                json!({
-                    "action": "gate-tick",
-                    "repository": { "full_name": repo },
-                    "installation": { "id": installation },
-                })
-                .to_string()
-                .as_bytes(),
-            );
+            tick.payload = Payload::json(&json!({
+                "action": "gate-tick",
+                "repository": { "full_name": repo },
+                "installation": { "id": installation },
+            }));
             deliveries.push(tick);
         }
     }
@@ -483,15 +475,11 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
         action: action.to_string(),
         repo: repo.to_string(),
         installation_id: installation,
-        payload: Payload::pack(
-            json!({
-                "action": action,
-                "number": pr,
-                "repository": { "full_name": repo },
-                "installation": { "id": installation },
-            })
-            .to_string()
-            .as_bytes(),
-        ),
+        payload: Payload::json(&json!({
+            "action": action,
+            "number": pr,
+            "repository": { "full_name": repo },
+            "installation": { "id": installation },
+        })),
     }
 }
