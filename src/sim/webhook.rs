@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::shapes::{self, WEB};
-use super::state::{Repo, World};
+use super::state::{Author, Commit, Repo, World};
 use super::FakeGitHub;
 
 fn installation_ref(id: u64) -> Value {
@@ -23,6 +23,33 @@ fn envelope(repo: &Repo, now: i64, sender: &str, fields: Value) -> Value {
         map.insert("sender".into(), shapes::user(sender));
     }
     payload
+}
+
+/// A commit as a `push` event lists it (and as its `head_commit`).
+fn push_commit(r: &Repo, c: &Commit) -> Value {
+    let parent = c.parents.first().map(String::as_str);
+    let changes = r.diff(parent, &c.sha);
+    let paths = |status: &str| {
+        changes
+            .iter()
+            .filter(|f| f.status == status)
+            .map(|f| f.path.clone())
+            .collect::<Vec<_>>()
+    };
+    let person = |a: &Author| json!({"name": a.name, "email": a.email, "username": a.login});
+    json!({
+        "id": c.sha,
+        "tree_id": c.tree,
+        "distinct": true,
+        "message": c.message,
+        "timestamp": shapes::time(c.date),
+        "url": format!("{WEB}/{}/commit/{}", r.full_name, c.sha),
+        "author": person(&c.author),
+        "committer": person(&c.committer),
+        "added": paths("added"),
+        "removed": paths("removed"),
+        "modified": paths("modified"),
+    })
 }
 
 fn find<'w>(w: &'w World, repo: &str) -> &'w Repo {
@@ -135,33 +162,7 @@ impl FakeGitHub {
             let commits: Vec<Value> = r
                 .only_in(&after, before)
                 .into_iter()
-                .map(|c| {
-                    let parent = c.parents.first().map(String::as_str);
-                    let changes = r.diff(parent, &c.sha);
-                    let paths = |status: &str| {
-                        changes
-                            .iter()
-                            .filter(|f| f.status == status)
-                            .map(|f| f.path.clone())
-                            .collect::<Vec<_>>()
-                    };
-                    let person = |a: &super::state::Author| {
-                        json!({"name": a.name, "email": a.email, "username": a.login})
-                    };
-                    json!({
-                        "id": c.sha,
-                        "tree_id": c.tree,
-                        "distinct": true,
-                        "message": c.message,
-                        "timestamp": shapes::time(c.date),
-                        "url": format!("{WEB}/{full}/commit/{}", c.sha),
-                        "author": person(&c.author),
-                        "committer": person(&c.committer),
-                        "added": paths("added"),
-                        "removed": paths("removed"),
-                        "modified": paths("modified"),
-                    })
-                })
+                .map(|c| push_commit(r, c))
                 .collect();
             let created = before.bytes().all(|b| b == b'0');
             let forced = !created && !r.ancestors(&after).contains(before);
@@ -205,16 +206,10 @@ impl FakeGitHub {
             let now = w.now();
             let r = find(w, repo);
             let full = &r.full_name;
-            let head_commit = r.commits.get(commit).map_or(Value::Null, |c| {
-                json!({
-                    "id": c.sha,
-                    "tree_id": c.tree,
-                    "distinct": true,
-                    "message": c.message,
-                    "timestamp": shapes::time(c.date),
-                    "url": format!("{WEB}/{full}/commit/{}", c.sha),
-                })
-            });
+            let head_commit = r
+                .commits
+                .get(commit)
+                .map_or(Value::Null, |c| push_commit(r, c));
             let fields = json!({
                 "ref": format!("refs/tags/{tag}"),
                 "before": "0000000000000000000000000000000000000000",
