@@ -150,7 +150,7 @@ impl Store {
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA synchronous = OFF")
+                        sqlx::query("PRAGMA synchronous = FULL")
                             .execute(&mut *conn)
                             .await?;
                         sqlx::query("PRAGMA busy_timeout = 10000")
@@ -835,6 +835,34 @@ mod tests {
                 Ok(text) => panic!("{name}: unpacked to {text:?}"),
                 Err(e) => assert!(e.contains(says), "{name}: {e}"),
             }
+        }
+    }
+
+    /// A delivery is answered 202 only after its commit, so every SQLite connection must sync
+    /// each commit: WAL with `synchronous = FULL` (2).
+    #[tokio::test]
+    async fn every_sqlite_connection_syncs_each_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        // Hold several at once, so the pool has to open more than one connection.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = store.pool.acquire().await.unwrap();
+            let sync: i64 = sqlx::query("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            let journal: String = sqlx::query("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            assert_eq!((sync, journal.as_str()), (2, "wal"));
+            held.push(conn);
         }
     }
 
