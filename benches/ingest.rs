@@ -7,7 +7,8 @@
 //!   webhook door on this machine.
 //! * `service`: the real service ([`pushgate::service::start`]) on a fresh SQLite file, with
 //!   no workers and the reconciler off, so what is measured is ingest only: verify, parse,
-//!   store durably (WAL, `synchronous = FULL`, batched commits), then 202.
+//!   store durably (WAL, `synchronous = FULL`, batched commits on the ingest writer's own
+//!   SQLite connection), then 202.
 //!
 //! The load generator is a small HTTP/1.1 client over keep-alive `TcpStream`s. Every request
 //! carries the same ~6 KB `pull_request` payload (signed once) and a unique
@@ -20,6 +21,10 @@
 //!   measured from each request's *scheduled* send time, so a server that falls behind shows
 //!   its queueing instead of slowing the generator down (no coordinated omission). The
 //!   scheduler sleeps on tokio's millisecond timer, so up to ~1 ms of that is the generator's.
+//!
+//! In the closed loop it also reads the CPU time of the whole process (servers and load
+//! generator, from `/proc/self/stat`) over the measured window and prints it per answered
+//! request: the service's extra work per delivery, next to the baseline's.
 //!
 //! It prints a table, the service/baseline throughput ratio, whether the goals hold (service
 //! throughput ≥ 50% of the baseline's; at 2,000 deliveries/s: p99 ≤ 20 ms, the rate reached and
@@ -146,7 +151,7 @@ async fn run() {
 
     println!();
     println!(
-        "{:<9} {:<16} {:>9} {:>12} {:>9} {:>9} {:>9} {:>8} {:>7}",
+        "{:<9} {:<16} {:>9} {:>12} {:>9} {:>9} {:>9} {:>8} {:>7} {:>11}",
         "server",
         "mode",
         "measured",
@@ -155,12 +160,13 @@ async fn run() {
         "p99 ms",
         "max ms",
         "non-202",
-        "errors"
+        "errors",
+        "CPU µs/req"
     );
     for (name, mode, outcome) in &rows {
         let (p50, p99, max) = outcome.percentiles();
         println!(
-            "{:<9} {:<16} {:>9} {:>12.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>7}",
+            "{:<9} {:<16} {:>9} {:>12.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>7} {:>11}",
             name,
             mode,
             outcome.measured(),
@@ -169,7 +175,12 @@ async fn run() {
             ms(p99),
             ms(max),
             outcome.non_202,
-            outcome.errors
+            outcome.errors,
+            if outcome.cpu.is_zero() {
+                "-".to_string()
+            } else {
+                format!("{:.1}", outcome.cpu_per_request().as_secs_f64() * 1e6)
+            }
         );
     }
     println!();
@@ -403,6 +414,8 @@ struct Outcome {
     /// 202 answers including the warm-up (what the store must hold).
     accepted_total: u64,
     window: Duration,
+    /// CPU time the whole process (servers and load generator) used in the window.
+    cpu: Duration,
 }
 
 impl Outcome {
@@ -438,6 +451,11 @@ impl Outcome {
         self.accepted as f64 / self.window.as_secs_f64().max(f64::MIN_POSITIVE)
     }
 
+    /// CPU time (servers and load generator together) per 202 answer in the window.
+    fn cpu_per_request(&self) -> Duration {
+        self.cpu / self.accepted.max(1) as u32
+    }
+
     /// p50, p99 and max (nearest rank).
     fn percentiles(&self) -> (Duration, Duration, Duration) {
         let mut sorted = self.latencies.clone();
@@ -464,6 +482,7 @@ async fn closed_loop(
     let start = Instant::now();
     let from = start + warm_up;
     let until = from + run;
+    let cpu = tokio::spawn(cpu_between(from, until));
     let mut tasks = Vec::new();
     for _ in 0..connections {
         let target = target.clone();
@@ -486,7 +505,37 @@ async fn closed_loop(
     for task in tasks {
         total.merge(task.await.expect("closed-loop client"));
     }
+    total.cpu = cpu.await.expect("CPU sampler");
     total
+}
+
+/// The CPU time this process uses between two instants.
+async fn cpu_between(from: Instant, until: Instant) -> Duration {
+    tokio::time::sleep_until(from.into()).await;
+    let start = process_cpu();
+    tokio::time::sleep_until(until.into()).await;
+    process_cpu().saturating_sub(start)
+}
+
+/// User and system CPU time of the whole process so far, from `/proc/self/stat` (Linux's
+/// clock ticks are 1/100 s there); zero where that file cannot be read.
+fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name in parentheses start with the third, `state`;
+    // `utime` and `stime` are the 14th and 15th.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 /// Requests scheduled at `rate` per second, served by a pool of `connections` clients; latency

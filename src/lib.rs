@@ -9,6 +9,7 @@ pub mod demo;
 pub mod git;
 pub mod github;
 pub mod handlers;
+pub mod ingest;
 pub mod metrics;
 pub mod runner;
 pub mod server;

@@ -1,10 +1,6 @@
 //! The HTTP door (axum): `POST /webhook` verifies the signature over the raw body, parses,
-//! stores durably and answers 202 — it never calls GitHub. Probes, metrics and the status pages
-//! read the store.
-//!
-//! Concurrent deliveries are written in one transaction per batch by the ingest task, so each
-//! request still waits for its own commit (durable before the 202) while the database syncs
-//! once for many requests.
+//! hands the delivery to the ingest writer ([`crate::ingest`]), waits for its commit and
+//! answers 202 — it never calls GitHub. Probes, metrics and the status pages read the store.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,6 +15,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::github::signature;
+use crate::ingest::Ingest;
 use crate::metrics::Metrics;
 use crate::store::{NewDelivery, Payload, Store};
 
@@ -35,53 +32,6 @@ pub struct AppState {
     pub shutting_down: Arc<AtomicBool>,
     /// Wakes the workers when a delivery arrives.
     pub wake: Arc<tokio::sync::Notify>,
-}
-
-/// One delivery waiting to be written, and where to say whether it was new.
-pub struct Ingest {
-    pub delivery: NewDelivery,
-    pub reply: oneshot::Sender<Result<bool, String>>,
-}
-
-/// The most deliveries written in one transaction.
-const BATCH: usize = 256;
-
-/// Writes deliveries in batches until every sender is gone.
-pub async fn run_ingest(
-    store: Store,
-    mut requests: mpsc::Receiver<Ingest>,
-    wake: Arc<tokio::sync::Notify>,
-) {
-    let mut deliveries = Vec::with_capacity(BATCH);
-    let mut replies = Vec::with_capacity(BATCH);
-    while let Some(first) = requests.recv().await {
-        let mut next = Some(first);
-        while let Some(ingest) = next {
-            deliveries.push(ingest.delivery);
-            replies.push(ingest.reply);
-            next = if deliveries.len() < BATCH {
-                requests.try_recv().ok()
-            } else {
-                None
-            };
-        }
-        let now = chrono::Utc::now().timestamp_millis();
-        match store.insert_deliveries(&deliveries, now).await {
-            Ok(fresh) => {
-                for (reply, new) in replies.drain(..).zip(fresh) {
-                    let _ = reply.send(Ok(new));
-                }
-                wake.notify_waiters();
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "storing deliveries failed");
-                for reply in replies.drain(..) {
-                    let _ = reply.send(Err(e.to_string()));
-                }
-            }
-        }
-        deliveries.clear();
-    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::github::{GitHub, GitHubError, Retry};
 use crate::handlers::{Clock, Context};
+use crate::ingest;
 use crate::metrics::Metrics;
 use crate::server::{self, AppState};
 use crate::store::{Store, StoreError};
@@ -199,7 +200,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         shutting_down: shutting_down.clone(),
         wake: wake.clone(),
     };
-    let ingest_task = tokio::spawn(server::run_ingest(store.clone(), ingest_rx, wake.clone()));
+    let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone())?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| SetupError::Listen {

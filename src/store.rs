@@ -9,10 +9,12 @@
 //! repository's deliveries are processed in order and never two at once, across replicas.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 
 /// What went wrong in the store.
@@ -20,6 +22,8 @@ use sqlx::{AnyPool, Row};
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL `{0}` (use sqlite://… or postgres://…)")]
@@ -87,6 +91,67 @@ pub struct NewDelivery {
     pub payload: Payload,
 }
 
+/// The columns ingest writes; the rest of a delivery's row starts at its defaults.
+const INSERT_DELIVERY: &str = "INSERT INTO deliveries (delivery_id, event, action, repo, \
+     installation_id, payload, payload_lz4, received_at, next_attempt_at) VALUES ";
+
+/// The ingest writer's own connection to a SQLite file (rusqlite, used from one thread). A
+/// batch is one transaction of single-row INSERTs from one prepared statement; SQLite says per
+/// row whether it was inserted, so no rows travel back. Through sqlx every statement is a round
+/// trip to sqlx's connection thread and every returned row a message, which cost more than the
+/// insert itself (see README, "Webhook ingest").
+pub struct SqliteWriter {
+    conn: rusqlite::Connection,
+}
+
+impl SqliteWriter {
+    /// Opens the file, which [`Store::connect`] has created and migrated.
+    pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
+        Ok(SqliteWriter { conn })
+    }
+
+    /// Stores deliveries in one transaction and says, per delivery, whether it is new (false:
+    /// a redelivery of a known id, or a repeat within the batch; the first is the one stored).
+    /// On an error nothing of the batch is stored.
+    pub fn insert(
+        &mut self,
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut fresh = Vec::with_capacity(deliveries.len());
+        {
+            let mut insert = tx.prepare_cached(&format!(
+                "{INSERT_DELIVERY}(?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?7) \
+                 ON CONFLICT (delivery_id) DO NOTHING"
+            ))?;
+            for d in deliveries {
+                let inserted = insert.execute(rusqlite::params![
+                    d.delivery_id,
+                    d.event,
+                    d.action,
+                    d.repo,
+                    d.installation_id,
+                    d.payload.0,
+                    now,
+                ])?;
+                fresh.push(inserted == 1);
+            }
+        }
+        tx.commit()?;
+        Ok(fresh)
+    }
+}
+
 /// A delivery claimed by a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
@@ -123,7 +188,14 @@ pub struct Evaluation {
 pub struct Store {
     pool: AnyPool,
     postgres: bool,
+    /// The database file, when the store is a SQLite file.
+    sqlite_file: Option<PathBuf>,
 }
+
+/// Every SQLite connection: WAL, a full sync at each commit (durable before the 202), and a
+/// wait rather than an error while another connection writes.
+const SQLITE_SYNCHRONOUS: &str = "FULL";
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Store {
     /// Connects and applies the migrations. `sqlite://path` creates the file when missing.
@@ -141,6 +213,16 @@ impl Store {
             url.to_string()
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        // An in-memory database is private to the pool; only a file can have a second writer.
+        let sqlite_file = if sqlite && !url.contains(":memory:") && !url.contains("mode=memory") {
+            Some(
+                SqliteConnectOptions::from_str(&url)?
+                    .get_filename()
+                    .to_path_buf(),
+            )
+        } else {
+            None
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(if postgres { 10 } else { 4 })
             .acquire_timeout(Duration::from_secs(10))
@@ -150,12 +232,15 @@ impl Store {
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA synchronous = FULL")
+                        sqlx::query(&format!("PRAGMA synchronous = {SQLITE_SYNCHRONOUS}"))
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000")
-                            .execute(&mut *conn)
-                            .await?;
+                        sqlx::query(&format!(
+                            "PRAGMA busy_timeout = {}",
+                            SQLITE_BUSY_TIMEOUT.as_millis()
+                        ))
+                        .execute(&mut *conn)
+                        .await?;
                     }
                     Ok(())
                 })
@@ -167,11 +252,20 @@ impl Store {
         } else {
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         }
-        Ok(Store { pool, postgres })
+        Ok(Store {
+            pool,
+            postgres,
+            sqlite_file,
+        })
     }
 
     pub fn is_postgres(&self) -> bool {
         self.postgres
+    }
+
+    /// The database file, when the store is a SQLite file (not in memory, not PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.sqlite_file.clone()
     }
 
     /// For `/readyz`: the database answers and the migrations are applied.
@@ -225,10 +319,7 @@ impl Store {
     /// The INSERT for `rows` deliveries. SQLite gets positional `?` parameters: it treats `$n`
     /// as a name and finds each one by a linear search, which made a large batch quadratic.
     fn insert_sql(&self, rows: usize) -> String {
-        let mut sql = String::from(
-            "INSERT INTO deliveries (delivery_id, event, action, repo, installation_id, \
-             payload, payload_lz4, received_at, next_attempt_at) VALUES ",
-        );
+        let mut sql = String::from(INSERT_DELIVERY);
         for i in 0..rows {
             if i > 0 {
                 sql.push_str(", ");
@@ -864,13 +955,59 @@ mod tests {
             assert_eq!((sync, journal.as_str()), (2, "wal"));
             held.push(conn);
         }
+        // The ingest writer's own connection too.
+        let writer = SqliteWriter::open(&store.sqlite_file().unwrap()).unwrap();
+        let sync: i64 = writer
+            .conn
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .unwrap();
+        let journal: String = writer
+            .conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!((sync, journal.as_str()), (2, "wal"));
+    }
+
+    /// Only a database file can have a second connection for the ingest writer.
+    #[tokio::test]
+    async fn the_ingest_writer_gets_a_file_and_never_a_memory_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pushgate.db");
+        let cases = [
+            (format!("sqlite://{}", file.display()), Some(file.clone())),
+            (
+                format!("sqlite://{}?mode=rwc", file.display()),
+                Some(file.clone()),
+            ),
+            ("sqlite::memory:".to_string(), None),
+            (
+                "sqlite:file:store-test?mode=memory&cache=shared".to_string(),
+                None,
+            ),
+        ];
+        for (url, expected) in cases {
+            let store = Store::connect(&url).await.unwrap();
+            assert_eq!(store.sqlite_file(), expected, "{url}");
+        }
     }
 
     #[tokio::test]
     async fn batches_say_which_deliveries_are_new_and_claims_unpack_them() {
+        // Both writers: the pool's multi-row INSERT and the SQLite file's own writer.
+        for own_writer in [false, true] {
+            batches_through(own_writer).await;
+        }
+    }
+
+    async fn batches_through(own_writer: bool) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("store.db").display());
         let store = Store::connect(&url).await.unwrap();
+        let mut writer = if own_writer {
+            Some(SqliteWriter::open(&store.sqlite_file().unwrap()).unwrap())
+        } else {
+            None
+        };
         // (batch, expected answers): repeats within a batch and ids stored by earlier batches
         // are not new, in any position.
         let batches: [(&[&str], &[bool]); 4] = [
@@ -884,8 +1021,11 @@ mod tests {
                 .iter()
                 .map(|id| delivery(id, &format!("{{\"id\":\"{id}\"}}")))
                 .collect();
-            let fresh = store.insert_deliveries(&batch, 1).await.unwrap();
-            assert_eq!(fresh, expected, "{ids:?}");
+            let fresh = match writer.as_mut() {
+                Some(writer) => writer.insert(&batch, 1).unwrap(),
+                None => store.insert_deliveries(&batch, 1).await.unwrap(),
+            };
+            assert_eq!(fresh, expected, "own writer {own_writer}: {ids:?}");
         }
         // A row stored before payloads were packed still reads back.
         sqlx::query(

@@ -149,6 +149,46 @@ async fn replayed_delivery_is_acknowledged_and_not_processed_again() {
     assert_eq!((state.as_str(), attempts), ("done", 1));
 }
 
+/// A delivery the database refuses is not acknowledged: GitHub records the 503, and the
+/// redelivery, once the database takes writes again, is stored and processed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_the_database_refuses_is_503_and_its_redelivery_is_processed() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    // The database itself refuses new deliveries, as a full disk would.
+    let pool = sqlx::SqlitePool::connect(&world.database_url)
+        .await
+        .expect("second connection");
+    let refuse = "CREATE TRIGGER refuse BEFORE INSERT ON deliveries \
+                  BEGIN SELECT RAISE(ABORT, 'no space left'); END";
+    sqlx::query(refuse).execute(&pool).await.expect("trigger");
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    let payload = world.gh.review_event(REPO, pr, review);
+    assert_eq!(
+        world
+            .send_as("pull_request_review", &payload, "refused", SECRET)
+            .await,
+        503
+    );
+    let store = &world.service().store;
+    assert_eq!(store.delivery_state("refused").await.unwrap(), None);
+    sqlx::query("DROP TRIGGER refuse")
+        .execute(&pool)
+        .await
+        .expect("drop trigger");
+    pool.close().await;
+    assert_eq!(
+        world
+            .send_as("pull_request_review", &payload, "refused", SECRET)
+            .await,
+        202
+    );
+    world.wait_check(pr, 1, "success").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_maintainer_comment_acked_by_a_maintainer_does_not_count() {
     let world = World::new(CONFIG).await;
