@@ -127,6 +127,7 @@ async fn run() {
             max_inline_wait: Duration::from_secs(2),
         },
         replica: "bench".to_string(),
+        keep_done: Duration::ZERO,
     };
     let service = service::start(settings).await.expect("service starts");
 

@@ -101,6 +101,7 @@ pub async fn run(
         lease: Duration::from_secs(60),
         retry: Retry::default(),
         replica: "demo".to_string(),
+        keep_done: Duration::from_secs(30 * 86_400),
     };
     let service = service::start(settings).await?;
     let base = format!("http://{}", service.addr);

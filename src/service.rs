@@ -60,7 +60,17 @@ pub struct Settings {
     pub retry: Retry,
     /// A name for this replica in leases (host and process id by default).
     pub replica: String,
+    /// Processed deliveries are deleted this long after processing; zero keeps them forever.
+    pub keep_done: Duration,
 }
+
+/// How often processed deliveries older than `keep_done` are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// GitHub Enterprise Server offers redelivery for 7 days (github.com for 3), and a redelivery
+/// of a deleted delivery would be taken as new: processed deliveries are kept at least this
+/// long.
+pub const MIN_KEEP_DAYS: u64 = 7;
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,6 +81,7 @@ impl std::fmt::Debug for Settings {
             .field("github_api", &self.github_api)
             .field("app_id", &self.app_id)
             .field("workers", &self.workers)
+            .field("keep_done", &self.keep_done)
             .finish_non_exhaustive()
     }
 }
@@ -92,10 +103,15 @@ pub fn redact_url(url: &str) -> String {
 impl Settings {
     /// Reads SPEC §7's environment: `PUSHGATE_APP_ID`, `PUSHGATE_PRIVATE_KEY` or
     /// `PUSHGATE_PRIVATE_KEY_PATH`, `PUSHGATE_WEBHOOK_SECRET`, `DATABASE_URL`,
-    /// `PUSHGATE_GITHUB_API`, `PUSHGATE_LISTEN`, plus `PUSHGATE_WORKERS` and
-    /// `PUSHGATE_RECONCILE_SECONDS`.
+    /// `PUSHGATE_GITHUB_API`, `PUSHGATE_LISTEN`, plus `PUSHGATE_WORKERS`,
+    /// `PUSHGATE_RECONCILE_SECONDS` and `PUSHGATE_KEEP_DELIVERIES_DAYS`.
     pub fn from_env() -> Result<Settings, SetupError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Settings::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Settings::from_env`] over any source of variables; empty values count as unset.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SetupError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let app_id = var("PUSHGATE_APP_ID")
             .ok_or(SetupError::Missing("PUSHGATE_APP_ID"))?
             .trim()
@@ -156,6 +172,10 @@ impl Settings {
                 var("HOSTNAME").unwrap_or_else(|| "pushgate".to_string()),
                 std::process::id()
             ),
+            keep_done: match number("PUSHGATE_KEEP_DELIVERIES_DAYS", 30)? {
+                0 => Duration::ZERO,
+                days => Duration::from_secs(days.max(MIN_KEEP_DAYS) * 86_400),
+            },
         })
     }
 }
@@ -283,6 +303,23 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
             }
         }));
     }
+    if !settings.keep_done.is_zero() {
+        let (store, clock, mut stop) = (store.clone(), clock.clone(), stop_rx.clone());
+        let keep = settings.keep_done.as_millis() as i64;
+        background.push(tokio::spawn(async move {
+            loop {
+                match store.prune_done(clock.now_millis() - keep).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deliveries = n, "deleted old processed deliveries"),
+                    Err(e) => tracing::warn!(error = %e, "deleting old deliveries failed"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(PRUNE_EVERY) => {}
+                    _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
+                }
+            }
+        }));
+    }
     tracing::info!(%addr, settings = ?settings, "pushgate is serving");
     Ok(Service {
         addr,
@@ -329,6 +366,59 @@ impl Service {
         self.http.abort();
         for task in self.workers.into_iter().chain(self.background) {
             task.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variables a running service needs, plus `extra`.
+    fn settings_with(extra: &[(&str, &str)]) -> Result<Settings, SetupError> {
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("PUSHGATE_APP_ID", "42"),
+            ("PUSHGATE_PRIVATE_KEY", "pem"),
+            ("PUSHGATE_WEBHOOK_SECRET", "secret"),
+        ];
+        vars.extend_from_slice(extra);
+        Settings::from_vars(|name| {
+            vars.iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn processed_deliveries_are_kept_for_the_days_asked_and_never_under_seven() {
+        let day = 86_400;
+        let cases: [(&[(&str, &str)], Duration); 5] = [
+            (&[], Duration::from_secs(30 * day)),
+            (
+                &[("PUSHGATE_KEEP_DELIVERIES_DAYS", "")],
+                Duration::from_secs(30 * day),
+            ),
+            (&[("PUSHGATE_KEEP_DELIVERIES_DAYS", "0")], Duration::ZERO),
+            (
+                &[("PUSHGATE_KEEP_DELIVERIES_DAYS", "3")],
+                Duration::from_secs(7 * day),
+            ),
+            (
+                &[("PUSHGATE_KEEP_DELIVERIES_DAYS", " 90 ")],
+                Duration::from_secs(90 * day),
+            ),
+        ];
+        for (vars, expected) in cases {
+            let settings = settings_with(vars).unwrap();
+            assert_eq!(settings.keep_done, expected, "{vars:?}");
+        }
+        match settings_with(&[("PUSHGATE_KEEP_DELIVERIES_DAYS", "a month")]) {
+            Err(e) => assert!(
+                e.to_string().contains("PUSHGATE_KEEP_DELIVERIES_DAYS"),
+                "{e}"
+            ),
+            Ok(_) => panic!("a bad number must be an error"),
         }
     }
 }

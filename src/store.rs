@@ -510,6 +510,18 @@ impl Store {
         }
     }
 
+    /// Deletes the deliveries processed (done) before `before` (ms) and says how many. Pending
+    /// and failed deliveries stay: the first are still to do, the second are what people look
+    /// at. A redelivery of a deleted delivery's id is taken as new.
+    pub async fn prune_done(&self, before: i64) -> Result<u64, StoreError> {
+        let deleted =
+            sqlx::query("DELETE FROM deliveries WHERE state = 'done' AND processed_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+        Ok(deleted.rows_affected())
+    }
+
     /// Processing order of a repository's deliveries, by completion (tests).
     pub async fn processed_order(&self, repo: &str) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
@@ -966,6 +978,63 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();
         assert_eq!((sync, journal.as_str()), (2, "wal"));
+    }
+
+    #[tokio::test]
+    async fn pruning_deletes_only_done_deliveries_processed_before_the_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        // (delivery id, state, processed at); the cut is at 100.
+        let rows: [(&str, &str, Option<i64>); 6] = [
+            ("done-before", "done", Some(99)),
+            ("done-at-the-cut", "done", Some(100)),
+            ("done-after", "done", Some(101)),
+            ("failed-before", "failed", Some(1)),
+            ("pending", "pending", None),
+            ("done-without-a-time", "done", None),
+        ];
+        for (id, state, at) in rows {
+            sqlx::query(
+                "INSERT INTO deliveries (delivery_id, event, payload, received_at, state, \
+                 processed_at) VALUES ($1, 'ping', '{}', 0, $2, $3)",
+            )
+            .bind(id)
+            .bind(state)
+            .bind(at)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        assert_eq!(store.prune_done(100).await.unwrap(), 1);
+        for (id, _, _) in rows {
+            let kept = store.delivery_state(id).await.unwrap().is_some();
+            assert_eq!(kept, id != "done-before", "{id}");
+        }
+        // Ids keep growing after a delete, so a later delivery still sorts after every
+        // earlier one (the per-repository order).
+        let max_before: i64 = sqlx::query("SELECT MAX(id) FROM deliveries")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        sqlx::query("DELETE FROM deliveries WHERE id = $1")
+            .bind(max_before)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store
+            .insert_deliveries(&[delivery("later", "{}")], 200)
+            .await
+            .unwrap();
+        let later: i64 = sqlx::query("SELECT id FROM deliveries WHERE delivery_id = 'later'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert!(later > max_before, "{later} after {max_before}");
     }
 
     /// Only a database file can have a second connection for the ingest writer.

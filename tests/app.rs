@@ -492,6 +492,59 @@ async fn delivery_stored_before_a_crash_is_processed_once_after_restart() {
     assert_eq!(world.acks_count(), 1, "processed exactly once");
 }
 
+/// Processed deliveries are deleted once older than `keep_done`, from start-up on; younger
+/// ones, and pending and failed ones of any age, stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_processed_deliveries_are_deleted_and_the_rest_kept() {
+    let mut world = World::new(CONFIG).await;
+    world.service.take().unwrap().kill();
+    let pool = sqlx::SqlitePool::connect(&world.database_url)
+        .await
+        .expect("second connection");
+    let day = 86_400_000_i64;
+    let now = chrono::Utc::now().timestamp_millis();
+    // (delivery id, state, processed how many days ago)
+    let rows = [
+        ("done-40-days-ago", "done", Some(40)),
+        ("done-20-days-ago", "done", Some(20)),
+        ("failed-40-days-ago", "failed", Some(40)),
+        ("pending", "pending", None),
+    ];
+    for (id, state, age) in rows {
+        sqlx::query(
+            "INSERT INTO deliveries (delivery_id, event, repo, payload, received_at, state, \
+             processed_at) VALUES ($1, 'ping', 'xen/other', '{}', 0, $2, $3)",
+        )
+        .bind(id)
+        .bind(state)
+        .bind(age.map(|days: i64| now - days * day))
+        .execute(&pool)
+        .await
+        .expect("insert");
+    }
+    pool.close().await;
+    let mut keeping_30_days = settings(&world.database_url, &world.api, "pruner");
+    keeping_30_days.workers = 0;
+    world.service = Some(pushgate::service::start(keeping_30_days).await.unwrap());
+    let store = &world.service().store;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while store
+        .delivery_state("done-40-days-ago")
+        .await
+        .unwrap()
+        .is_some()
+    {
+        assert!(std::time::Instant::now() < deadline, "never deleted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for (id, _, _) in &rows[1..] {
+        assert!(
+            store.delivery_state(id).await.unwrap().is_some(),
+            "{id} must stay"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_and_metrics_answer() {
     let world = World::new(CONFIG).await;

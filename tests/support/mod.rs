@@ -67,6 +67,7 @@ pub fn settings(database_url: &str, api: &str, replica: &str) -> Settings {
             max_inline_wait: Duration::from_secs(2),
         },
         replica: replica.to_string(),
+        keep_done: Duration::from_secs(30 * 86_400),
     }
 }
 
