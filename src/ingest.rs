@@ -7,6 +7,7 @@
 //! rows and the commit. On PostgreSQL, and on an in-memory SQLite database (which only the
 //! pool can see), it writes through the store's pool with one multi-row INSERT a batch.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -23,36 +24,59 @@ pub struct Ingest {
 /// The most deliveries written in one transaction.
 const BATCH: usize = 256;
 
-/// Starts the writer; it runs until every sender of `requests` is gone.
+/// Starts the writer; it runs until every sender of `requests` is gone, or until `killed` is
+/// set (a crash in the tests), after which it commits nothing more.
 pub fn spawn(
     store: &Store,
     requests: mpsc::Receiver<Ingest>,
     wake: Arc<Notify>,
+    killed: Arc<AtomicBool>,
 ) -> Result<JoinHandle<()>, StoreError> {
     match store.sqlite_file() {
         Some(path) => {
             let writer = SqliteWriter::open(&path)?;
             Ok(tokio::task::spawn_blocking(move || {
-                run_sqlite(writer, requests, &wake)
+                run_sqlite(writer, requests, &wake, &killed)
             }))
         }
-        None => Ok(tokio::spawn(run_pool(store.clone(), requests, wake))),
+        None => Ok(tokio::spawn(run_pool(
+            store.clone(),
+            requests,
+            wake,
+            killed,
+        ))),
     }
 }
 
-fn run_sqlite(mut writer: SqliteWriter, mut requests: mpsc::Receiver<Ingest>, wake: &Notify) {
+fn run_sqlite(
+    mut writer: SqliteWriter,
+    mut requests: mpsc::Receiver<Ingest>,
+    wake: &Notify,
+    killed: &AtomicBool,
+) {
     let mut batch = Batch::default();
     while let Some(first) = requests.blocking_recv() {
         batch.fill(first, &mut requests);
+        if killed.load(Ordering::SeqCst) {
+            return;
+        }
         let result = writer.insert(&batch.deliveries, now());
         batch.answer(result, wake);
     }
 }
 
-async fn run_pool(store: Store, mut requests: mpsc::Receiver<Ingest>, wake: Arc<Notify>) {
+async fn run_pool(
+    store: Store,
+    mut requests: mpsc::Receiver<Ingest>,
+    wake: Arc<Notify>,
+    killed: Arc<AtomicBool>,
+) {
     let mut batch = Batch::default();
     while let Some(first) = requests.recv().await {
         batch.fill(first, &mut requests);
+        if killed.load(Ordering::SeqCst) {
+            return;
+        }
         let result = store.insert_deliveries(&batch.deliveries, now()).await;
         batch.answer(result, &wake);
     }

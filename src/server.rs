@@ -139,6 +139,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutting_down.load(Ordering::SeqCst) {
         return reject(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
+    if state.ingest.is_closed() {
+        return reject(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the ingest writer has stopped",
+        );
+    }
     match state.store.ready().await {
         Ok(()) => "ready".into_response(),
         Err(e) => reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),

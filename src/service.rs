@@ -71,6 +71,8 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// of a deleted delivery would be taken as new: processed deliveries are kept at least this
 /// long.
 pub const MIN_KEEP_DAYS: u64 = 7;
+/// A century: any longer is forever.
+const MAX_KEEP_DAYS: u64 = 36_500;
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -174,7 +176,7 @@ impl Settings {
             ),
             keep_done: match number("PUSHGATE_KEEP_DELIVERIES_DAYS", 30)? {
                 0 => Duration::ZERO,
-                days => Duration::from_secs(days.max(MIN_KEEP_DAYS) * 86_400),
+                days => Duration::from_secs(days.clamp(MIN_KEEP_DAYS, MAX_KEEP_DAYS) * 86_400),
             },
         })
     }
@@ -191,6 +193,8 @@ pub struct Service {
     stop: watch::Sender<bool>,
     abort: watch::Sender<bool>,
     shutting_down: Arc<AtomicBool>,
+    /// Set by [`Service::kill`]: the ingest writer commits nothing more.
+    killed: Arc<AtomicBool>,
     http: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
@@ -220,7 +224,8 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         shutting_down: shutting_down.clone(),
         wake: wake.clone(),
     };
-    let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone())?;
+    let killed = Arc::new(AtomicBool::new(false));
+    let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone(), killed.clone())?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| SetupError::Listen {
@@ -305,10 +310,13 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
     }
     if !settings.keep_done.is_zero() {
         let (store, clock, mut stop) = (store.clone(), clock.clone(), stop_rx.clone());
-        let keep = settings.keep_done.as_millis() as i64;
+        let keep = i64::try_from(settings.keep_done.as_millis()).unwrap_or(i64::MAX);
         background.push(tokio::spawn(async move {
             loop {
-                match store.prune_done(clock.now_millis() - keep).await {
+                match store
+                    .prune_done(clock.now_millis().saturating_sub(keep))
+                    .await
+                {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(deliveries = n, "deleted old processed deliveries"),
                     Err(e) => tracing::warn!(error = %e, "deleting old deliveries failed"),
@@ -331,6 +339,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         stop,
         abort,
         shutting_down,
+        killed,
         http,
         workers,
         background,
@@ -363,6 +372,8 @@ impl Service {
 
     /// Stops at once, like a killed process (tests of crash recovery).
     pub fn kill(self) {
+        // The writer may run on a thread of its own, which an abort does not reach.
+        self.killed.store(true, Ordering::SeqCst);
         self.http.abort();
         for task in self.workers.into_iter().chain(self.background) {
             task.abort();
@@ -393,7 +404,7 @@ mod tests {
     #[test]
     fn processed_deliveries_are_kept_for_the_days_asked_and_never_under_seven() {
         let day = 86_400;
-        let cases: [(&[(&str, &str)], Duration); 5] = [
+        let cases: [(&[(&str, &str)], Duration); 6] = [
             (&[], Duration::from_secs(30 * day)),
             (
                 &[("PUSHGATE_KEEP_DELIVERIES_DAYS", "")],
@@ -407,6 +418,10 @@ mod tests {
             (
                 &[("PUSHGATE_KEEP_DELIVERIES_DAYS", " 90 ")],
                 Duration::from_secs(90 * day),
+            ),
+            (
+                &[("PUSHGATE_KEEP_DELIVERIES_DAYS", "999999999999")],
+                Duration::from_secs(36_500 * day),
             ),
         ];
         for (vars, expected) in cases {

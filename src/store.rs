@@ -213,13 +213,18 @@ impl Store {
             url.to_string()
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        // An in-memory database is private to the pool; only a file can have a second writer.
-        let sqlite_file = if sqlite && !url.contains(":memory:") && !url.contains("mode=memory") {
+        // Only a plain file gets a second writer: an in-memory database is private to the pool,
+        // and other URL parameters (a VFS, read-only, immutable) would not carry over to it.
+        let plain = url
+            .split_once('?')
+            .is_none_or(|(_, query)| query == "mode=rwc");
+        let sqlite_file = if sqlite && plain && !url.contains(":memory:") {
             Some(
                 SqliteConnectOptions::from_str(&url)?
                     .get_filename()
                     .to_path_buf(),
             )
+            .filter(|file| !file.as_os_str().is_empty())
         } else {
             None
         };
@@ -513,13 +518,24 @@ impl Store {
     /// Deletes the deliveries processed (done) before `before` (ms) and says how many. Pending
     /// and failed deliveries stay: the first are still to do, the second are what people look
     /// at. A redelivery of a deleted delivery's id is taken as new.
+    /// It deletes in chunks, so the ingest writer never waits long for the database.
     pub async fn prune_done(&self, before: i64) -> Result<u64, StoreError> {
-        let deleted =
-            sqlx::query("DELETE FROM deliveries WHERE state = 'done' AND processed_at < $1")
-                .bind(before)
-                .execute(&self.pool)
-                .await?;
-        Ok(deleted.rows_affected())
+        let mut total = 0;
+        loop {
+            let deleted = sqlx::query(
+                "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
+                 WHERE state = 'done' AND processed_at < $1 LIMIT 1000)",
+            )
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            total += deleted;
+            if deleted == 0 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Processing order of a repository's deliveries, by completion (tests).
@@ -1051,6 +1067,14 @@ mod tests {
             ("sqlite::memory:".to_string(), None),
             (
                 "sqlite:file:store-test?mode=memory&cache=shared".to_string(),
+                None,
+            ),
+            // Parameters the writer's own connection would not share: the pool writes alone.
+            (
+                format!(
+                    "sqlite://{}?mode=rwc&vfs=unix-dotfile",
+                    dir.path().join("dotfile-locking.db").display()
+                ),
                 None,
             ),
         ];
