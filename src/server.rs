@@ -409,3 +409,40 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/readyz` answers for the whole door: a store that answers is not enough when the
+    /// ingest writer, which every webhook waits on, has stopped.
+    #[tokio::test]
+    async fn readyz_is_503_once_the_ingest_writer_has_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("door.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let (ingest, requests) = mpsc::channel(8);
+        let state = AppState {
+            store,
+            secret: Arc::new(b"secret".to_vec()),
+            metrics: Arc::new(Metrics::new()),
+            ingest,
+            shutting_down: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let readyz = || async move {
+            reqwest::get(format!("http://{addr}/readyz"))
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        assert_eq!(readyz().await, 200);
+        // The writer ends: its end of the channel goes away.
+        drop(requests);
+        assert_eq!(readyz().await, 503);
+    }
+}
