@@ -18,8 +18,11 @@ use crate::store::{NewDelivery, SqliteWriter, Store, StoreError};
 /// One delivery waiting to be written, and where to say whether it was new.
 pub struct Ingest {
     pub delivery: NewDelivery,
-    pub reply: oneshot::Sender<Result<bool, String>>,
+    pub reply: Reply,
 }
+
+/// Whether the delivery was new (false: a redelivery), or why it could not be stored.
+pub type Reply = oneshot::Sender<Result<bool, String>>;
 
 /// The most deliveries written in one transaction.
 const BATCH: usize = 256;
@@ -90,7 +93,7 @@ fn now() -> i64 {
 #[derive(Default)]
 struct Batch {
     deliveries: Vec<NewDelivery>,
-    replies: Vec<oneshot::Sender<Result<bool, String>>>,
+    replies: Vec<Reply>,
 }
 
 impl Batch {

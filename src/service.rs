@@ -182,6 +182,14 @@ impl Settings {
     }
 }
 
+/// Sleeps for `period` in a background loop; false when the service stops first.
+async fn pause(period: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(period) => true,
+        _ = stop.wait_for(|s| *s) => false,
+    }
+}
+
 /// A running service.
 pub struct Service {
     pub addr: SocketAddr,
@@ -281,9 +289,8 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
                     }
                     Err(e) => tracing::warn!(error = %e, "reconciling failed; will try again"),
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
+                if !pause(every, &mut stop).await {
+                    return;
                 }
             }
         }));
@@ -301,9 +308,8 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
                     }
                     Err(e) => tracing::warn!(error = %e, "wake-ups failed; will try again"),
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
+                if !pause(every, &mut stop).await {
+                    return;
                 }
             }
         }));
@@ -321,9 +327,8 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
                     Ok(n) => tracing::info!(deliveries = n, "deleted old processed deliveries"),
                     Err(e) => tracing::warn!(error = %e, "deleting old deliveries failed"),
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(PRUNE_EVERY) => {}
-                    _ = async { let _ = stop.wait_for(|s| *s).await; } => return,
+                if !pause(PRUNE_EVERY, &mut stop).await {
+                    return;
                 }
             }
         }));
