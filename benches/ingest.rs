@@ -14,8 +14,9 @@
 //! carries the same ~6 KB `pull_request` payload (signed once) and a unique
 //! `X-GitHub-Delivery`, so the service stores each one. Two modes per server:
 //!
-//! * closed loop: [`CLOSED_CONNECTIONS`] connections send back to back for
-//!   [`CLOSED_RUN`] after a [`WARM_UP`] → throughput (202 answers per second) and latency;
+//! * closed loop: [`CLOSED_CONNECTIONS`] connections (or `INGEST_CONNECTIONS`, when set) send
+//!   back to back for [`CLOSED_RUN`] after a [`WARM_UP`] → throughput (202 answers per second)
+//!   and latency;
 //! * open loop: requests scheduled at [`OPEN_RATE`] per second for [`OPEN_RUN`] (after a
 //!   [`WARM_UP`] at the same rate) over a pool of [`OPEN_CONNECTIONS`] connections. Latency is
 //!   measured from each request's *scheduled* send time, so a server that falls behind shows
@@ -79,8 +80,16 @@ async fn run() {
     let body = serde_json::to_vec(&payload()).expect("payload serializes");
     let signature = signature::sign(SECRET, &body);
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let connections = match std::env::var("INGEST_CONNECTIONS") {
+        Ok(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .expect("INGEST_CONNECTIONS is a number of connections, at least 1"),
+        Err(_) => CLOSED_CONNECTIONS,
+    };
     println!(
-        "ingest bench: payload {} bytes, {cores} cores; closed loop {CLOSED_CONNECTIONS} \
+        "ingest bench: payload {} bytes, {cores} cores; closed loop {connections} \
          connections × {} s, open loop {OPEN_RATE}/s × {} s over {OPEN_CONNECTIONS} \
          connections; {} s warm-up before each",
         body.len(),
@@ -137,16 +146,12 @@ async fn run() {
     let mut rows = Vec::new();
     let mut service_accepted = 0;
     for target in [&baseline_target, &service_target] {
-        let closed = closed_loop(target, CLOSED_CONNECTIONS, WARM_UP, CLOSED_RUN).await;
+        let closed = closed_loop(target, connections, WARM_UP, CLOSED_RUN).await;
         let open = open_loop(target, OPEN_RATE, OPEN_CONNECTIONS, WARM_UP, OPEN_RUN).await;
         if target.name == "service" {
             service_accepted = closed.accepted_total + open.accepted_total;
         }
-        rows.push((
-            target.name,
-            format!("closed {CLOSED_CONNECTIONS} conns"),
-            closed,
-        ));
+        rows.push((target.name, format!("closed {connections} conns"), closed));
         rows.push((target.name, format!("open {OPEN_RATE}/s"), open));
     }
 
