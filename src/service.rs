@@ -88,18 +88,37 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// A database URL without its password.
+/// A database URL without its passwords: the one before the host, and `password` or
+/// `sslpassword` parameters (PostgreSQL takes both forms).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match base[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+            None => base.to_string(),
+        },
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((key, _))
+                    if key.eq_ignore_ascii_case("password")
+                        || key.eq_ignore_ascii_case("sslpassword") =>
+                {
+                    format!("{key}=***")
+                }
+                _ => param.to_string(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&params.join("&"));
     }
+    redacted
 }
 
 impl Settings {
@@ -279,10 +298,11 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
             stop_rx.clone(),
         );
         let every = settings.reconcile_every;
+        let started = format!("start-{}-{}", settings.replica, context.clock.now_millis());
         background.push(tokio::spawn(async move {
+            let mut round = started;
             loop {
-                let bucket = context.clock.now() / every.as_secs().max(1) as i64;
-                match worker::reconcile(&github, &context, bucket).await {
+                match worker::reconcile(&github, &context, &round).await {
                     Ok(n) => {
                         tracing::info!(pull_requests = n, "reconciled open pull requests");
                         wake.notify_waiters();
@@ -292,6 +312,10 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
                 if !pause(every, &mut stop).await {
                     return;
                 }
+                // Replicas share a round's delivery ids, so one of them re-evaluates a PR once
+                // per period. The start-up round is the process's own: a quick restart still
+                // catches up on what it missed while it was down.
+                round = (context.clock.now() / every.as_secs().max(1) as i64).to_string();
             }
         }));
     }
@@ -389,6 +413,33 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_are_logged_without_their_passwords() {
+        let cases = [
+            ("sqlite://pushgate.db", "sqlite://pushgate.db"),
+            (
+                "postgres://pushgate:s3cret@db:5432/pushgate",
+                "postgres://pushgate:***@db:5432/pushgate",
+            ),
+            (
+                "postgres://pushgate@db/pushgate",
+                "postgres://pushgate@db/pushgate",
+            ),
+            (
+                "postgres://pushgate@db/pushgate?sslmode=require&password=s3cret",
+                "postgres://pushgate@db/pushgate?sslmode=require&password=***",
+            ),
+            (
+                "postgres://u:p@db/x?PASSWORD=s3cret&sslpassword=k3y&application_name=pg",
+                "postgres://u:***@db/x?PASSWORD=***&sslpassword=***&application_name=pg",
+            ),
+        ];
+        for (url, logged) in cases {
+            assert_eq!(redact_url(url), logged, "{url}");
+            assert!(!redact_url(url).contains("s3cret"), "{url}");
+        }
+    }
 
     /// The variables a running service needs, plus `extra`.
     fn settings_with(extra: &[(&str, &str)]) -> Result<Settings, SetupError> {

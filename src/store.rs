@@ -692,6 +692,29 @@ impl Store {
         Ok(())
     }
 
+    /// The verdict last shown on a pull request's check run, if any.
+    pub async fn evaluation(&self, repo: &str, pr: i64) -> Result<Option<Evaluation>, StoreError> {
+        let row = sqlx::query(
+            "SELECT head_sha, satisfied, summary, at FROM evaluations WHERE repo = $1 AND pr = $2",
+        )
+        .bind(repo)
+        .bind(pr)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let satisfied: i64 = r.try_get("satisfied")?;
+            Ok(Evaluation {
+                repo: repo.to_string(),
+                pr,
+                head_sha: r.try_get("head_sha")?,
+                satisfied: satisfied != 0,
+                summary: r.try_get("summary")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .transpose()
+    }
+
     pub async fn evaluations(&self, repo: Option<&str>) -> Result<Vec<Evaluation>, StoreError> {
         let rows = sqlx::query(
             "SELECT repo, pr, head_sha, satisfied, summary, at FROM evaluations \

@@ -18,7 +18,7 @@ use crate::handlers::acks::{self, SeenPush};
 use crate::handlers::{gate, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
-use crate::store::{Claimed, NewDelivery, Payload};
+use crate::store::{Claimed, Evaluation, NewDelivery, Payload};
 
 /// The synthetic event name of deliveries pushgate makes itself.
 pub const SYNTHETIC_EVENT: &str = "pushgate";
@@ -114,19 +114,38 @@ impl Worker {
                 loop {
                     tick.tick().await;
                     let until = self.ctx.clock.now_millis() + self.lease.as_millis() as i64;
-                    if let Err(e) = self.ctx.store.renew(d.id, &self.owner, until).await {
-                        tracing::warn!(error = %e, "lease renewal failed");
+                    match self.ctx.store.renew(d.id, &self.owner, until).await {
+                        Ok(true) => {}
+                        // The lease ran out and another worker may hold the delivery now:
+                        // stop, so that one repository never has two deliveries in hand.
+                        Ok(false) => return,
+                        Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
                     }
                 }
             };
             tokio::select! {
-                result = self.route(&d, &payload) => result,
-                _ = renew => Ok(Handled::Ignored),
+                result = self.route(&d, &payload) => Some(result),
+                () = renew => None,
             }
         }
         .instrument(span.clone());
-        let result = work.await;
-        let _entered = span.enter();
+        let Some(result) = work.await else {
+            tracing::warn!(parent: &span, "lease lost; stopped without recording an outcome");
+            return;
+        };
+        self.record(&d, &payload, result, started)
+            .instrument(span)
+            .await;
+    }
+
+    /// Records how a delivery ended: done, retried later, or failed (and shown on its PR).
+    async fn record(
+        &self,
+        d: &Claimed,
+        payload: &Value,
+        result: Result<Handled, HandlerError>,
+        started: Instant,
+    ) {
         self.metrics
             .processing_seconds
             .observe(started.elapsed().as_secs_f64());
@@ -156,7 +175,7 @@ impl Worker {
             Err(e) => {
                 tracing::error!(error = %e, attempt = d.attempts, "delivery failed permanently");
                 self.metrics.delivery(&d.event, "failed");
-                self.report_failure(&d, &payload, &e).await;
+                self.report_failure(d, payload, &e).await;
                 store.fail(d.id, &self.owner, now, &e.to_string()).await
             }
         };
@@ -351,8 +370,19 @@ impl Worker {
     /// A permanent failure on a pull request is shown on its check run, so the author is not
     /// left waiting; internal details stay in the log.
     async fn report_failure(&self, d: &Claimed, payload: &Value, error: &HandlerError) {
-        let head = text(payload, "/pull_request/head/sha");
-        let installation_id = number(payload, "/installation/id");
+        let Some(pr) = acks::pull_number(payload) else {
+            return;
+        };
+        // Comments, reviews of a check and the scheduled re-evaluations carry no head SHA: the
+        // one the check was last shown on stands in.
+        let shown = self.ctx.store.evaluation(&d.repo, pr).await.ok().flatten();
+        let head = Some(text(payload, "/pull_request/head/sha"))
+            .filter(|sha| !sha.is_empty())
+            .or_else(|| shown.map(|e| e.head_sha))
+            .unwrap_or_default();
+        let installation_id = Some(number(payload, "/installation/id"))
+            .filter(|&id| id > 0)
+            .unwrap_or(d.installation_id);
         if head.is_empty() || installation_id <= 0 {
             return;
         }
@@ -369,12 +399,26 @@ impl Worker {
         };
         if let Err(e) = acks::post_check(&gh, &d.repo, &head, false, &report).await {
             tracing::warn!(error = %e, "could not report the failure on the check run");
+            return;
+        }
+        // What the check shows now, so that the next evaluation posts its verdict again.
+        let shown = Evaluation {
+            repo: d.repo.clone(),
+            pr,
+            head_sha: head,
+            satisfied: false,
+            summary: format!("{}\n{}", report.title, report.summary),
+            at: self.ctx.clock.now(),
+        };
+        if let Err(e) = self.ctx.store.save_evaluation(&shown).await {
+            tracing::warn!(error = %e, "could not record the failure shown on the check run");
         }
     }
 }
 
 /// Synthetic deliveries that re-evaluate every open PR of every installation.
-pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<usize, HandlerError> {
+/// `round` goes into the delivery ids: deliveries of one round are stored once.
+pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<usize, HandlerError> {
     let installations = github.as_app().get_list("/app/installations", 10).await?;
     let mut deliveries = Vec::new();
     for installation in installations {
@@ -389,7 +433,7 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
             // Labels from SUPPORT.md and the release checks, in case a push or an issue
             // event was missed.
             let mut refresh = synthetic(
-                &format!("refresh:{full}@{bucket}"),
+                &format!("refresh:{full}@{round}"),
                 &full,
                 id,
                 0,
@@ -408,7 +452,7 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, bucket: i64) -> Result<us
             for pull in pulls {
                 let n = number(&pull, "/number");
                 deliveries.push(synthetic(
-                    &format!("reconcile:{full}#{n}@{bucket}"),
+                    &format!("reconcile:{full}#{n}@{round}"),
                     &full,
                     id,
                     n,

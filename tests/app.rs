@@ -194,19 +194,12 @@ async fn non_maintainer_comment_acked_by_a_maintainer_does_not_count() {
     let world = World::new(CONFIG).await;
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let comment = world.gh.add_comment(
-        REPO,
-        pr,
-        "mallory",
-        "Acked-by: Sha Dow <sha@shadow.example>",
-    );
     world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, comment),
-        )
+        .comment(pr, "mallory", "Acked-by: Sha Dow <sha@shadow.example>")
         .await;
-    let check = world.wait_check(pr, 1, "failure").await;
+    // Processed: had it counted, the verdict would have changed and been posted.
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
     assert!(check.summary.unwrap_or_default().contains("❌ missing"));
 }
 
@@ -251,14 +244,9 @@ async fn author_acking_own_pr_for_a_section_they_do_not_maintain_fails() {
     let rhea = ("Rhea Reviewer", "rhea@review.example", "rhea-gh");
     let pr = world.open_pr(rhea, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let comment = world.gh.add_comment(REPO, pr, "rhea-gh", "/ack");
-    world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, comment),
-        )
-        .await;
-    let check = world.wait_check(pr, 1, "failure").await;
+    world.comment(pr, "rhea-gh", "/ack").await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
     assert!(check.summary.unwrap_or_default().contains("❌ missing"));
 }
 
@@ -385,7 +373,7 @@ async fn push_touching_the_ackers_files_dismisses_the_ack() {
             &world.gh.review_event(REPO, pr, review),
         )
         .await;
-    world.wait_check(pr, 1, "success").await;
+    world.wait_check(pr, 0, "success").await;
     let before = world.gh.pr_head(REPO, pr);
     world.gh.advance(60);
     world.service().clock.advance(60);
@@ -593,6 +581,27 @@ async fn reconciler_evaluates_a_pr_whose_webhook_was_missed() {
     reconciling.reconcile_every = Duration::from_secs(3600);
     world.service = Some(pushgate::service::start(reconciling).await.unwrap());
     world.wait_check(pr, 0, "success").await;
+
+    // Down again, a push is missed; the restart comes within the same reconcile period, and
+    // its start-up round still looks at the PR again.
+    world.settle().await;
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(Duration::from_secs(5))
+        .await;
+    world
+        .gh
+        .push_to_pr(REPO, pr, NEWCOMER, "more", &[(SHADOW, Some("m2\n"))]);
+    let head = world.gh.pr_head(REPO, pr);
+    let mut restarted = settings(&world.database_url, &world.api, "once more");
+    restarted.reconcile_every = Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(restarted).await.unwrap());
+    wait_until("a check on the head pushed while down", || {
+        world.acks(pr).is_some_and(|c| c.head_sha == head)
+    })
+    .await;
 }
 
 /// Every example payload GitHub publishes (58 events, 329 payloads), sent signed: all are
@@ -648,7 +657,6 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
     for round in 1..=3 {
         world.gh.reset_calls();
         let id = world.comment(pr, "someone", "any news?").await;
-        world.wait_check(pr, round, "failure").await;
         let state = world
             .service()
             .store
@@ -663,7 +671,23 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
             world.gh.call_counts()
         );
         assert!(calls <= 5, "{calls} calls: {:?}", world.gh.call_counts());
+        assert_eq!(
+            world.acks_count(),
+            1,
+            "an unchanged verdict is not posted again"
+        );
     }
+    // A verdict that changes is.
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    world
+        .send(
+            "pull_request_review",
+            &world.gh.review_event(REPO, pr, review),
+        )
+        .await;
+    world.wait_check(pr, 1, "success").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -704,4 +728,66 @@ async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on()
     // The repository's queue is not stuck behind it.
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
+}
+
+/// A comment carries no head SHA; a permanent failure on it is still shown on the check run,
+/// on the head the check was last shown on. The next evaluation then posts the verdict
+/// again, although it is the one shown before the failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_on_a_comment_is_shown_on_the_check_and_the_next_evaluation_replaces_it() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    let first = world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::PULL_REVIEWS).times(1));
+    let id = world.comment(pr, "someone", "any news?").await;
+    let (state, _, _) = world
+        .service()
+        .store
+        .delivery_state(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, "failed");
+    let shown = world.wait_check(pr, 1, "failure").await;
+    assert_eq!(
+        shown.title.as_deref(),
+        Some("pushgate could not evaluate this pull request")
+    );
+    assert_eq!(shown.head_sha, first.head_sha);
+
+    world.comment(pr, "someone", "and now?").await;
+    let again = world.wait_check(pr, 2, "failure").await;
+    assert_eq!(again.title, first.title);
+    assert_eq!(again.summary, first.summary);
+}
+
+/// A MAINTAINERS file broken on thousands of lines: the check still gets posted, its list of
+/// errors cut to GitHub's limit (which the fake enforces, as GitHub does, with a 422).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintainers_broken_on_thousands_of_lines_still_gets_its_check() {
+    let world = World::new(CONFIG).await;
+    let broken = format!(
+        "{MAINTAINERS}\nBROKEN\n{}",
+        "M:\tSomeone Without An Address, on a line long enough to add up quickly\n".repeat(3000)
+    );
+    world.gh.commit(
+        REPO,
+        "staging",
+        NEWCOMER,
+        "Break MAINTAINERS",
+        &[("MAINTAINERS", Some(&broken))],
+    );
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    assert_eq!(
+        check.title.as_deref(),
+        Some("MAINTAINERS on the base branch has errors")
+    );
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.chars().count() <= 65_535, "{}", summary.len());
+    assert!(summary.contains("truncated"), "{summary}");
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use pushgate::service;
+use pushgate::sim::endpoint;
 use pushgate::store::{NewDelivery, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
@@ -259,9 +260,10 @@ async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
             let (state, attempts, _) = store.delivery_state(id).await.unwrap().unwrap();
             assert_eq!((state.as_str(), attempts), ("done", 1), "{id}");
         }
-        // One check run per delivery: nothing was processed twice.
-        let runs = world.gh.check_runs(name).len();
-        assert_eq!(runs, per_repo, "check runs in {name}");
+        // The verdict never changed, so it was posted once.
+        assert_eq!(world.gh.check_runs(name).len(), 1, "check runs in {name}");
     }
+    // Each evaluation of a comment fetches its pull request once: nothing was processed twice.
+    assert_eq!(world.gh.calls(endpoint::PULL), per_repo * prs.len());
     second.shutdown(Duration::from_secs(5)).await;
 }

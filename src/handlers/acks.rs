@@ -462,7 +462,17 @@ async fn finish(
         pr,
         head_sha,
     } = *target;
-    post_check(gh, repo, head_sha, satisfied, &report).await?;
+    // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
+    // that changes nothing) posts no new check run: that is most of them, and each would be a
+    // content-creating request against the installation's rate limit.
+    let summary = format!("{}\n{}", report.title, report.summary);
+    let shown = ctx.store.evaluation(repo, number_).await?;
+    let unchanged = shown.is_some_and(|e| {
+        e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
+    });
+    if !unchanged {
+        post_check(gh, repo, head_sha, satisfied, &report).await?;
+    }
     let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
     let (want, drop) = if satisfied {
         (config_labels.complete, config_labels.missing)
@@ -504,7 +514,7 @@ async fn finish(
             pr: number_,
             head_sha: head_sha.to_string(),
             satisfied,
-            summary: format!("{}\n{}", report.title, report.summary),
+            summary,
             at: ctx.clock.now(),
         })
         .await?;
@@ -531,7 +541,11 @@ pub async fn post_check(
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
-    let output = json!({ "title": report.title, "summary": report.summary });
+    // Every summary is capped here, whichever path wrote it (GitHub refuses over 65,535).
+    let output = json!({
+        "title": truncate(&report.title, 200),
+        "summary": truncate(&report.summary, SUMMARY_LIMIT),
+    });
     super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
     Ok(())
 }
