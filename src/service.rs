@@ -219,6 +219,8 @@ pub struct Service {
     pub github: Arc<GitHub>,
     stop: watch::Sender<bool>,
     abort: watch::Sender<bool>,
+    /// Closes the HTTP door (after the workers have stopped).
+    http_close: watch::Sender<bool>,
     shutting_down: Arc<AtomicBool>,
     /// Set by [`Service::kill`]: the ingest writer commits nothing more.
     killed: Arc<AtomicBool>,
@@ -266,7 +268,9 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
     let (stop, stop_rx) = watch::channel(false);
     let (abort, abort_rx) = watch::channel(false);
     let router = server::router(state);
-    let mut http_stop = stop_rx.clone();
+    // The door stays open until the workers are done: while they finish, `/readyz` answers 503
+    // and deliveries are still stored (for the next start), rather than refused.
+    let (http_close, mut http_stop) = watch::channel(false);
     let http = tokio::spawn(async move {
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -367,6 +371,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         github,
         stop,
         abort,
+        http_close,
         shutting_down,
         killed,
         http,
@@ -377,7 +382,8 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
 
 impl Service {
     /// Stops taking work, lets each worker finish the delivery in hand (up to `grace`), then
-    /// releases whatever is still held, and stops.
+    /// releases whatever is still held, and stops. Until the workers have stopped, `/readyz`
+    /// answers 503 and webhooks are still stored; then the HTTP door closes.
     pub async fn shutdown(mut self, grace: Duration) {
         self.shutting_down.store(true, Ordering::SeqCst);
         let _ = self.stop.send(true);
@@ -393,6 +399,7 @@ impl Service {
                 let _ = worker.await;
             }
         }
+        let _ = self.http_close.send(true);
         let _ = (&mut self.http).await;
         for task in &self.background {
             task.abort();

@@ -791,3 +791,79 @@ async fn maintainers_broken_on_thousands_of_lines_still_gets_its_check() {
     assert!(summary.chars().count() <= 65_535, "{}", summary.len());
     assert!(summary.contains("truncated"), "{summary}");
 }
+
+/// While the workers finish the delivery in hand, the service says it is not ready and still
+/// stores what arrives; the delivery in hand is finished, the new one waits for the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_shutting_down_readyz_is_503_and_webhooks_are_still_stored() {
+    let mut world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+
+    // The next evaluation waits a second on GitHub.
+    world.gh.inject(
+        Fault::delay(Duration::from_secs(1))
+            .on(endpoint::PULL)
+            .times(1),
+    );
+    let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
+    let (status, in_hand) = world
+        .send(
+            "issue_comment",
+            &world.gh.issue_comment_event(REPO, pr, comment),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let store = world.service().store.clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while store.delivery_state(&in_hand).await.unwrap().map(|s| s.1) != Some(1) {
+        assert!(std::time::Instant::now() < deadline, "never claimed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let (readyz, webhook) = (world.url("/readyz"), world.url("/webhook"));
+    let service = world.service.take().unwrap();
+    let stopping = tokio::spawn(service.shutdown(Duration::from_secs(20)));
+    let ready = loop {
+        let status = world
+            .http
+            .get(&readyz)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status != 200 || std::time::Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(ready, 503);
+    let comment = world.gh.add_comment(REPO, pr, "someone", "still there?");
+    let body = serde_json::to_vec(&world.gh.issue_comment_event(REPO, pr, comment)).unwrap();
+    let arrived = "arrived-while-stopping".to_string();
+    let status = world
+        .http
+        .post(&webhook)
+        .header("x-github-event", "issue_comment")
+        .header("x-github-delivery", &arrived)
+        .header(
+            "x-hub-signature-256",
+            pushgate::github::signature::sign(SECRET, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 202);
+
+    stopping.await.unwrap();
+    let state = |id: String| {
+        let store = store.clone();
+        async move { store.delivery_state(&id).await.unwrap().unwrap().0 }
+    };
+    assert_eq!(state(in_hand).await, "done");
+    assert_eq!(state(arrived).await, "pending");
+}
