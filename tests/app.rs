@@ -867,3 +867,43 @@ async fn while_shutting_down_readyz_is_503_and_webhooks_are_still_stored() {
     assert_eq!(state(in_hand).await, "done");
     assert_eq!(state(arrived).await, "pending");
 }
+
+/// GitHub's secondary limit does not always say how long to wait. Its 403 is still a rate
+/// limit: the delivery waits a minute (SPEC §9) and is then processed, not failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secondary_limit_without_retry_after_waits_a_minute_and_does_not_fail() {
+    let world = World::new(CONFIG).await;
+    world.gh.inject(
+        Fault::secondary_limit_without_retry_after()
+            .on(endpoint::PULL_FILES)
+            .times(1),
+    );
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let metrics = world
+            .http
+            .get(world.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("outcome=\"retry\"") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let depth = world.service().store.depth().await.unwrap();
+    assert_eq!((depth.pending, depth.failed), (1, 0));
+    assert_eq!(world.acks_count(), 0, "nothing shown while waiting");
+
+    world.service().clock.advance(65);
+    let check = world.wait_check(pr, 0, "failure").await;
+    assert_eq!(
+        check.title.as_deref(),
+        Some("0 of 1 maintainer requirement(s) met; 2 thing(s) missing")
+    );
+}

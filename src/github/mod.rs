@@ -255,15 +255,20 @@ impl Api {
                 .unwrap_or_else(|| text.chars().take(200).collect());
             let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
             let exhausted = header("x-ratelimit-remaining").as_deref() == Some("0");
+            // A secondary limit may come without either header; GitHub's message says what it is.
+            let said = message.to_ascii_lowercase().contains("rate limit");
             // Rate limits (SPEC §9): retry-after, else x-ratelimit-reset, else a minute.
-            if status == 429 || (status == 403 && (retry_after.is_some() || exhausted)) {
+            if status == 429 || (status == 403 && (retry_after.is_some() || exhausted || said)) {
                 self.metrics.github_call("rate_limited");
-                let wait = retry_after.unwrap_or_else(|| {
+                // The reset time is the hourly budget's: it counts only when that is spent.
+                let reset = || {
                     header("x-ratelimit-reset")
                         .and_then(|v| v.parse::<i64>().ok())
                         .map(|reset| (reset - chrono::Utc::now().timestamp()).max(1) as u64)
-                        .unwrap_or(60)
-                });
+                };
+                let wait = retry_after
+                    .or_else(|| exhausted.then(reset).flatten())
+                    .unwrap_or(60);
                 let error = GitHubError::Transient {
                     endpoint: endpoint.clone(),
                     message: format!("rate limited ({status}): {message}"),

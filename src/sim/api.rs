@@ -197,11 +197,16 @@ fn fault_reply(kind: &FaultKind) -> Reply {
         .header("x-ratelimit-remaining", 0)
         .header("x-ratelimit-used", RATE_LIMIT)
         .header("x-ratelimit-reset", reset),
-        FaultKind::SecondaryLimit { retry_after } => Reply::error(
-            403,
-            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-        )
-        .header("retry-after", retry_after),
+        FaultKind::SecondaryLimit { retry_after } => {
+            let reply = Reply::error(
+                403,
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            );
+            match retry_after {
+                Some(secs) => reply.header("retry-after", secs),
+                None => reply,
+            }
+        }
         // Delays are slept before the answer; they never answer by themselves.
         FaultKind::Delay(_) => Reply::error(500, "Server Error"),
     }

@@ -14,8 +14,9 @@ pub enum FaultKind {
     /// 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset: <unix secs>`: the hourly
     /// budget is spent.
     RateLimited { reset: i64 },
-    /// 403 "secondary rate limit" with `retry-after: <secs>`.
-    SecondaryLimit { retry_after: u64 },
+    /// 403 "secondary rate limit", with `retry-after: <secs>` or (GitHub does not always send
+    /// one) without.
+    SecondaryLimit { retry_after: Option<u64> },
     /// The answer is delayed, then given normally.
     Delay(Duration),
 }
@@ -82,8 +83,13 @@ impl Fault {
     /// 403 secondary rate limit with `retry-after: <secs>`.
     pub fn secondary_limit(retry_after_secs: u64) -> Self {
         Fault::new(FaultKind::SecondaryLimit {
-            retry_after: retry_after_secs,
+            retry_after: Some(retry_after_secs),
         })
+    }
+
+    /// 403 secondary rate limit without `retry-after`: the client should wait a minute.
+    pub fn secondary_limit_without_retry_after() -> Self {
+        Fault::new(FaultKind::SecondaryLimit { retry_after: None })
     }
 
     /// The answer comes after `delay`, otherwise normal.
