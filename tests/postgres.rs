@@ -70,6 +70,7 @@ async fn queue_claims_in_order_one_per_repository() {
     };
     let store = Store::connect(&url).await.expect("connect");
     assert!(store.is_postgres());
+    store.ready().await.expect("migrated, so ready");
     let deliveries: Vec<NewDelivery> = (0..4)
         .map(|i| NewDelivery {
             delivery_id: format!("d{i}"),
