@@ -605,9 +605,9 @@ async fn reconciler_evaluates_a_pr_whose_webhook_was_missed() {
 }
 
 /// Every example payload GitHub publishes (58 events, 329 payloads), sent signed: all are
-/// accepted, and none fails in the worker — handled events are handled (here: for
-/// installations and repositories this App cannot see, which is nothing to do), the rest are
-/// stored and ignored.
+/// accepted, and none fails in the worker. First as published (installations and repositories
+/// this App cannot see: nothing to do), then re-addressed to the fake's installation and
+/// repository, so that the handlers read them; the rest are stored and ignored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_github_example_payload_is_accepted_and_none_fails() {
     let path = concat!(
@@ -634,6 +634,61 @@ async fn every_github_example_payload_is_accepted_and_none_fails() {
     let depth = world.service().store.depth().await.unwrap();
     assert_eq!(depth.failed, 0, "no example may fail in the worker");
     assert!(depth.done >= 329, "{depth:?}");
+
+    // Again, addressed to the installation and repository the fake serves, so that the
+    // handlers get past the installation and read the rest of each payload. What they look
+    // up there (pull requests, commits the fake has never seen) is not found: nothing to do.
+    let (owner, name) = REPO.split_once('/').unwrap();
+    let processed_before = processed(&world).await;
+    for event in &events {
+        let event_name = event["name"].as_str().unwrap();
+        for example in event["examples"].as_array().unwrap() {
+            let mut example = example.clone();
+            if let Some(installation) = example.get_mut("installation") {
+                installation["id"] = json!(INSTALLATION);
+            }
+            if let Some(repository) = example.get_mut("repository") {
+                repository["full_name"] = json!(REPO);
+                repository["name"] = json!(name);
+                repository["owner"]["login"] = json!(owner);
+            }
+            let (status, id) = world.send(event_name, &example).await;
+            assert_eq!(status, 202, "{event_name} example {id}, re-addressed");
+        }
+    }
+    world.settle().await;
+    let depth = world.service().store.depth().await.unwrap();
+    assert_eq!(
+        depth.failed, 0,
+        "no re-addressed example may fail in the worker"
+    );
+    assert!(depth.done >= 2 * 329, "{depth:?}");
+    let acted = processed(&world).await - processed_before;
+    eprintln!("re-addressed examples processed (not ignored): {acted}");
+    assert!(
+        acted > 0,
+        "some re-addressed examples reach a handler that acts"
+    );
+}
+
+/// How many deliveries the worker processed (not ignored), from `/metrics`.
+async fn processed(world: &World) -> u64 {
+    let metrics = world
+        .http
+        .get(world.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .filter(|line| {
+            line.starts_with("pushgate_deliveries_total{") && line.contains("outcome=\"processed\"")
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
