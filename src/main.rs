@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Command::Action(args) => pushgate::cli::action::run(args).map_err(anyhow::Error::from),
         Command::Serve => serve(),
         Command::Demo(args) => demo(args),
-        Command::AppManifest(args) => pushgate::cli::app_manifest(args.webhook_url.as_deref())
+        Command::AppManifest(args) => pushgate::cli::app_manifest(args)
             .map(|json| {
                 println!("{json}");
                 0

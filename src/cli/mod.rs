@@ -71,19 +71,82 @@ pub struct ManifestArgs {
     /// The webhook URL of your deployment (replaces the placeholder).
     #[arg(long)]
     pub webhook_url: Option<String>,
+    /// Where GitHub sends the browser, with a `code`, once the App is created from the manifest
+    /// (replaces the placeholder).
+    #[arg(long)]
+    pub redirect_url: Option<String>,
 }
 
 /// The App manifest shipped with pushgate: `app.yml`, written in YAML's JSON-compatible form
 /// so the binary can embed and check it with the JSON parser it already has.
 pub const APP_MANIFEST: &str = include_str!("../../app.yml");
 
-/// The manifest as JSON, with the webhook URL filled in when given.
-pub fn app_manifest(webhook_url: Option<&str>) -> Result<String, serde_json::Error> {
+/// The manifest as JSON, with the webhook and redirect URLs filled in when given.
+pub fn app_manifest(args: &ManifestArgs) -> Result<String, serde_json::Error> {
     let mut manifest: serde_json::Value = serde_json::from_str(APP_MANIFEST)?;
-    if let Some(url) = webhook_url {
-        manifest["hook_attributes"]["url"] = serde_json::Value::String(url.to_string());
+    if let Some(url) = &args.webhook_url {
+        manifest["hook_attributes"]["url"] = serde_json::Value::String(url.clone());
+    }
+    if let Some(url) = &args.redirect_url {
+        manifest["redirect_url"] = serde_json::Value::String(url.clone());
     }
     serde_json::to_string_pretty(&manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_asks_for_what_pushgate_needs_with_the_urls_given() {
+        let args = ManifestArgs {
+            webhook_url: Some("https://hooks.example.org/webhook".to_string()),
+            redirect_url: Some("https://hooks.example.org/created".to_string()),
+        };
+        let manifest: serde_json::Value =
+            serde_json::from_str(&app_manifest(&args).unwrap()).unwrap();
+        assert_eq!(
+            manifest["hook_attributes"]["url"],
+            "https://hooks.example.org/webhook"
+        );
+        assert_eq!(
+            manifest["redirect_url"],
+            "https://hooks.example.org/created"
+        );
+        assert_eq!(
+            manifest["default_permissions"],
+            serde_json::json!({
+                "metadata": "read", "contents": "write", "checks": "write",
+                "statuses": "read", "pull_requests": "write", "issues": "write",
+            })
+        );
+        let events = manifest["default_events"].as_array().unwrap();
+        for event in [
+            "pull_request",
+            "pull_request_review",
+            "issue_comment",
+            "issues",
+            "push",
+            "check_run",
+            "status",
+        ] {
+            assert!(events.iter().any(|e| e == event), "{event}");
+        }
+        assert_eq!(events.len(), 7);
+
+        let unchanged: serde_json::Value = serde_json::from_str(
+            &app_manifest(&ManifestArgs {
+                webhook_url: None,
+                redirect_url: None,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            unchanged,
+            serde_json::from_str::<serde_json::Value>(APP_MANIFEST).unwrap()
+        );
+    }
 }
 
 /// A problem the user can fix: printed on stderr, exit code 2.
