@@ -407,7 +407,7 @@ impl Worker {
             pr,
             head_sha: head,
             satisfied: false,
-            summary: format!("{}\n{}", report.title, report.summary),
+            summary: report.shown(),
             at: self.ctx.clock.now(),
         };
         if let Err(e) = self.ctx.store.save_evaluation(&shown).await {

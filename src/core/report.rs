@@ -15,6 +15,13 @@ pub struct Report {
     pub summary: String,
 }
 
+impl Report {
+    /// Title and summary as one text: what the store keeps as the verdict shown on a check.
+    pub fn shown(&self) -> String {
+        format!("{}\n{}", self.title, self.summary)
+    }
+}
+
 /// Renders a verdict. `login_of` names a person's GitHub login when known (for @-mentions);
 /// `notes` are shown first (e.g. "this PR edits MAINTAINERS; judged by the base version").
 pub fn acks_report(

@@ -465,7 +465,7 @@ async fn finish(
     // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
     // that changes nothing) posts no new check run: that is most of them, and each would be a
     // content-creating request against the installation's rate limit.
-    let summary = format!("{}\n{}", report.title, report.summary);
+    let summary = report.shown();
     let shown = ctx.store.evaluation(repo, number_).await?;
     let unchanged = shown.is_some_and(|e| {
         e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
