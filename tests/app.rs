@@ -344,15 +344,7 @@ async fn review_window_holds_the_check_and_a_wakeup_releases_it() {
     let world = World::new(&config).await;
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    world
-        .send(
-            "pull_request_review",
-            &world.gh.review_event(REPO, pr, review),
-        )
-        .await;
+    world.approve(pr, "sha-gh").await;
     let check = world.wait_check(pr, 1, "failure").await;
     assert!(check.summary.unwrap_or_default().contains("ready at"));
     // Two hours pass: the scheduled wake-up re-evaluates without any webhook.
@@ -364,15 +356,7 @@ async fn review_window_holds_the_check_and_a_wakeup_releases_it() {
 async fn push_touching_the_ackers_files_dismisses_the_ack() {
     let world = World::new(CONFIG).await;
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    world
-        .send(
-            "pull_request_review",
-            &world.gh.review_event(REPO, pr, review),
-        )
-        .await;
+    world.approve(pr, "sha-gh").await;
     world.wait_check(pr, 0, "success").await;
     let before = world.gh.pr_head(REPO, pr);
     world.gh.advance(60);
@@ -402,15 +386,7 @@ async fn github_failing_a_share_of_calls_still_ends_right() {
     world.gh.inject(Fault::server_error().every(3));
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    world
-        .send(
-            "pull_request_review",
-            &world.gh.review_event(REPO, pr, review),
-        )
-        .await;
+    world.approve(pr, "sha-gh").await;
     world.wait_check(pr, 1, "success").await;
     world.gh.clear_faults();
     let metrics = world
@@ -733,15 +709,7 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
         );
     }
     // A verdict that changes is.
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    world
-        .send(
-            "pull_request_review",
-            &world.gh.review_event(REPO, pr, review),
-        )
-        .await;
+    world.approve(pr, "sha-gh").await;
     world.wait_check(pr, 1, "success").await;
 }
 
@@ -898,21 +866,16 @@ async fn while_shutting_down_readyz_is_503_and_webhooks_are_still_stored() {
     let comment = world.gh.add_comment(REPO, pr, "someone", "still there?");
     let body = serde_json::to_vec(&world.gh.issue_comment_event(REPO, pr, comment)).unwrap();
     let arrived = "arrived-while-stopping".to_string();
-    let status = world
-        .http
-        .post(&webhook)
-        .header("x-github-event", "issue_comment")
-        .header("x-github-delivery", &arrived)
-        .header(
-            "x-hub-signature-256",
-            pushgate::github::signature::sign(SECRET, &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status.as_u16(), 202);
+    let status = post_webhook(
+        &world.http,
+        &webhook,
+        "issue_comment",
+        &arrived,
+        body,
+        SECRET,
+    )
+    .await;
+    assert_eq!(status, 202);
 
     stopping.await.unwrap();
     let state = |id: String| {

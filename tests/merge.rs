@@ -3,7 +3,7 @@
 
 mod support;
 
-use pushgate::sim::{endpoint, Fault, ReviewState};
+use pushgate::sim::{endpoint, Fault};
 use support::*;
 
 const MESSAGE: &str = "x86/shadow: tidy the log-dirty code\n\nNo functional change.\n\n\
@@ -29,15 +29,7 @@ async fn acked_pr(world: &World) -> u64 {
             &world.gh.pull_request_event(REPO, pr, "opened", None),
         )
         .await;
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    world
-        .send(
-            "pull_request_review",
-            &world.gh.review_event(REPO, pr, review),
-        )
-        .await;
+    world.approve(pr, "sha-gh").await;
     let ack = world.gh.add_comment(REPO, pr, "xavier-gh", "/ack");
     world
         .send(

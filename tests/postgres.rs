@@ -222,21 +222,9 @@ async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
             let body = serde_json::to_vec(&payload).unwrap();
             let id = format!("{name}-{round}");
             // Alternate replicas, as a load balancer would.
-            let status = world
-                .http
-                .post(&urls[(round + i) % 2])
-                .header("x-github-event", "issue_comment")
-                .header("x-github-delivery", &id)
-                .header(
-                    "x-hub-signature-256",
-                    pushgate::github::signature::sign(SECRET, &body),
-                )
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status();
-            assert_eq!(status.as_u16(), 202);
+            let url = &urls[(round + i) % 2];
+            let status = post_webhook(&world.http, url, "issue_comment", &id, body, SECRET).await;
+            assert_eq!(status, 202);
             sent.entry(name).or_default().push(id);
         }
     }

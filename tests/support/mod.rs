@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use pushgate::github::signature;
 use pushgate::github::Retry;
 use pushgate::service::{self, Service, Settings};
-use pushgate::sim::{CheckRunView, FakeGitHub};
+use pushgate::sim::{CheckRunView, FakeGitHub, ReviewState};
 use serde_json::Value;
 
 pub const SECRET: &[u8] = b"test webhook secret";
@@ -127,6 +127,20 @@ impl World {
     }
 
     /// Sends a signed webhook; returns the status and the delivery id used.
+    /// `login` approves PR `number`; the review's webhook is sent and accepted.
+    pub async fn approve(&self, number: u64, login: &str) {
+        let review = self
+            .gh
+            .add_review(REPO, number, login, ReviewState::Approved, "");
+        let (status, _) = self
+            .send(
+                "pull_request_review",
+                &self.gh.review_event(REPO, number, review),
+            )
+            .await;
+        assert_eq!(status, 202);
+    }
+
     pub async fn send(&self, event: &str, payload: &Value) -> (u16, String) {
         let id = format!("delivery-{}", DELIVERY.fetch_add(1, Ordering::SeqCst));
         let status = self.send_as(event, payload, &id, SECRET).await;
@@ -139,18 +153,7 @@ impl World {
     }
 
     pub async fn send_raw(&self, event: &str, body: Vec<u8>, id: &str, secret: &[u8]) -> u16 {
-        self.http
-            .post(self.url("/webhook"))
-            .header("x-github-event", event)
-            .header("x-github-delivery", id)
-            .header("x-hub-signature-256", signature::sign(secret, &body))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("webhook request")
-            .status()
-            .as_u16()
+        post_webhook(&self.http, &self.url("/webhook"), event, id, body, secret).await
     }
 
     /// Opens a PR from `author` changing `files`, and sends its `opened` webhook.
@@ -252,6 +255,28 @@ impl World {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Posts one webhook delivery to `url`, signed with `secret`; returns the HTTP status.
+pub async fn post_webhook(
+    http: &reqwest::Client,
+    url: &str,
+    event: &str,
+    id: &str,
+    body: Vec<u8>,
+    secret: &[u8],
+) -> u16 {
+    http.post(url)
+        .header("x-github-event", event)
+        .header("x-github-delivery", id)
+        .header("x-hub-signature-256", signature::sign(secret, &body))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("webhook request")
+        .status()
+        .as_u16()
 }
 
 /// Polls `condition` until it holds (30 s at most).
