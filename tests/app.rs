@@ -389,15 +389,7 @@ async fn github_failing_a_share_of_calls_still_ends_right() {
     world.approve(pr, "sha-gh").await;
     world.wait_check(pr, 1, "success").await;
     world.gh.clear_faults();
-    let metrics = world
-        .http
-        .get(world.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = world.metrics().await;
     assert!(
         metrics.contains("pushgate_github_calls_total{outcome=\"server_error\"}"),
         "{metrics}"
@@ -417,15 +409,7 @@ async fn rate_limit_with_retry_after_is_honoured() {
         .inject(Fault::secondary_limit(1).on(endpoint::CONTENTS).times(1));
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let metrics = world
-        .http
-        .get(world.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = world.metrics().await;
     assert!(
         metrics.contains("pushgate_github_calls_total{outcome=\"rate_limited\"} 2"),
         "{metrics}"
@@ -649,15 +633,7 @@ async fn every_github_example_payload_is_accepted_and_none_fails() {
 
 /// How many deliveries the worker processed (not ignored), from `/metrics`.
 async fn processed(world: &World) -> u64 {
-    let metrics = world
-        .http
-        .get(world.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = world.metrics().await;
     metrics
         .lines()
         .filter(|line| {
@@ -899,15 +875,7 @@ async fn a_secondary_limit_without_retry_after_waits_a_minute_and_does_not_fail(
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let metrics = world
-            .http
-            .get(world.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = world.metrics().await;
         if metrics.contains("outcome=\"retry\"") {
             break;
         }

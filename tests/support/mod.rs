@@ -127,6 +127,18 @@ impl World {
     }
 
     /// Sends a signed webhook; returns the status and the delivery id used.
+    /// The service's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics request")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// `login` approves PR `number`; the review's webhook is sent and accepted.
     pub async fn approve(&self, number: u64, login: &str) {
         let review = self
