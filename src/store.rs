@@ -935,6 +935,14 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A store on a fresh SQLite file; the directory lives as long as the guard.
+    async fn file_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        (dir, store)
+    }
+
     fn delivery(id: &str, json: &str) -> NewDelivery {
         NewDelivery {
             delivery_id: id.to_string(),
@@ -996,9 +1004,7 @@ mod tests {
     /// `/readyz` says ready only when this build's newest migration is applied.
     #[tokio::test]
     async fn ready_means_the_newest_migration_is_applied() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("ready.db").display());
-        let store = Store::connect(&url).await.unwrap();
+        let (_dir, store) = file_store().await;
         store.ready().await.unwrap();
         let newest: i64 = sqlx::query("SELECT MAX(version) FROM _sqlx_migrations")
             .fetch_one(&store.pool)
@@ -1021,9 +1027,7 @@ mod tests {
     /// each commit: WAL with `synchronous = FULL` (2).
     #[tokio::test]
     async fn every_sqlite_connection_syncs_each_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("store.db").display());
-        let store = Store::connect(&url).await.unwrap();
+        let (_dir, store) = file_store().await;
         // Hold several at once, so the pool has to open more than one connection.
         let mut held = Vec::new();
         for _ in 0..3 {
@@ -1058,9 +1062,7 @@ mod tests {
 
     #[tokio::test]
     async fn pruning_deletes_only_done_deliveries_processed_before_the_cut() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("store.db").display());
-        let store = Store::connect(&url).await.unwrap();
+        let (_dir, store) = file_store().await;
         // (delivery id, state, processed at); the cut is at 100.
         let rows: [(&str, &str, Option<i64>); 6] = [
             ("done-before", "done", Some(99)),
@@ -1153,9 +1155,7 @@ mod tests {
     }
 
     async fn batches_through(own_writer: bool) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("store.db").display());
-        let store = Store::connect(&url).await.unwrap();
+        let (_dir, store) = file_store().await;
         let mut writer = if own_writer {
             Some(SqliteWriter::open(&store.sqlite_file().unwrap()).unwrap())
         } else {
