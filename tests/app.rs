@@ -406,7 +406,7 @@ async fn rate_limit_with_retry_after_is_honoured() {
     );
     world
         .gh
-        .inject(Fault::secondary_limit(1).on(endpoint::CONTENTS).times(1));
+        .inject(Fault::secondary_limit(1).on(endpoint::GIT_TREE).times(1));
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
     let metrics = world.metrics().await;
@@ -687,6 +687,53 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
     // A verdict that changes is.
     world.approve(pr, "sha-gh").await;
     world.wait_check(pr, 1, "success").await;
+}
+
+/// Policy files are cached by blob: when the base branch moves without touching them, the
+/// evaluation on the new base lists its root tree and fetches nothing more of the policy; when
+/// MAINTAINERS changes there, its new text is fetched and the PR is judged by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_files_are_fetched_again_only_when_their_blobs_change() {
+    let world = World::new(CONFIG).await;
+    let cora = ("Cora Committer", "cora@rest.example", "cora-gh");
+    let first = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(first, 0, "failure").await;
+    world.settle().await;
+
+    world
+        .gh
+        .commit(REPO, "staging", cora, "Docs", &[("README", Some("hi\n"))]);
+    world.gh.reset_calls();
+    let second = world.open_pr(NEWCOMER, &[(SHADOW, Some("y\n"))]).await;
+    let run = world.wait_check(second, 1, "failure").await;
+    world.settle().await;
+    let calls = world.gh.call_counts();
+    assert_eq!(world.gh.calls(endpoint::GIT_TREE), 1, "{calls:?}");
+    assert_eq!(world.gh.calls(endpoint::GIT_BLOB), 0, "{calls:?}");
+    assert_eq!(world.gh.calls(endpoint::CONTENTS), 0, "{calls:?}");
+    let summary = run.summary.unwrap_or_default();
+    assert!(summary.contains("sha-gh"), "{summary}");
+
+    // Sha Dow leaves the shadow section; only Twin Dow is left to ask.
+    let without_sha = MAINTAINERS.replace("M:\tSha Dow <sha@shadow.example>\n", "");
+    assert_ne!(without_sha, MAINTAINERS);
+    world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "MAINTAINERS: Sha steps down",
+        &[("MAINTAINERS", Some(without_sha.as_str()))],
+    );
+    world.gh.reset_calls();
+    let third = world.open_pr(NEWCOMER, &[(SHADOW, Some("z\n"))]).await;
+    let run = world.wait_check(third, 2, "failure").await;
+    world.settle().await;
+    let calls = world.gh.call_counts();
+    assert_eq!(world.gh.calls(endpoint::GIT_TREE), 1, "{calls:?}");
+    assert!(world.gh.calls(endpoint::GIT_BLOB) >= 1, "{calls:?}");
+    let summary = run.summary.unwrap_or_default();
+    assert!(summary.contains("twin-gh"), "{summary}");
+    assert!(!summary.contains("sha-gh"), "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -377,6 +377,86 @@ async fn contents_come_base64_encoded_at_the_requested_ref() {
     assert_eq!(bad_ref.status, 404);
 }
 
+/// `GET /git/trees/{sha}` lists one level; a commit's sha names its root tree; a directory's
+/// tree sha depends on its files only, and the blob shas lead to `GET /git/blobs`.
+#[tokio::test]
+async fn trees_list_one_level_and_name_directories_by_their_content() {
+    let (gh, client) = world().await;
+    let first = gh.commit(
+        REPO,
+        "master",
+        alice(),
+        "config",
+        &[(".github/pushgate.toml", Some("[acks]\n"))],
+    );
+    let second = gh.commit(
+        REPO,
+        "master",
+        alice(),
+        "readme",
+        &[("README", Some("hi\n"))],
+    );
+    let third = gh.commit(
+        REPO,
+        "master",
+        alice(),
+        "tweak",
+        &[(".github/pushgate.toml", Some("[acks]\nmin_open = \"0s\"\n"))],
+    );
+    let entry = |tree: &Value, path: &str| -> Value {
+        tree["tree"]
+            .as_array()
+            .and_then(|entries| entries.iter().find(|e| e["path"] == path))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let mut github_trees = Vec::new();
+    for commit in [&first, &second, &third] {
+        let root = client
+            .get(&format!("/repos/{REPO}/git/trees/{commit}"))
+            .await;
+        assert_eq!(root.status, 200, "{}", root.body);
+        assert_eq!(root.body["truncated"], false);
+        let github = entry(&root.body, ".github");
+        assert_eq!(github["type"], "tree");
+        assert_eq!(github["mode"], "040000");
+        assert!(tree_paths(&root.body).iter().all(|p| !p.contains('/')));
+        github_trees.push(github["sha"].as_str().unwrap_or_default().to_string());
+    }
+    // Unchanged by the README commit, changed by the tweak.
+    assert_eq!(github_trees[0], github_trees[1]);
+    assert_ne!(github_trees[1], github_trees[2]);
+
+    let sub = client
+        .get(&format!("/repos/{REPO}/git/trees/{}", github_trees[2]))
+        .await;
+    assert_eq!(sub.status, 200, "{}", sub.body);
+    let config = entry(&sub.body, "pushgate.toml");
+    assert_eq!(config["type"], "blob");
+    let blob = client
+        .get(&format!(
+            "/repos/{REPO}/git/blobs/{}",
+            config["sha"].as_str().unwrap_or_default()
+        ))
+        .await;
+    assert_eq!(blob.status, 200, "{}", blob.body);
+    assert_eq!(blob.body["encoding"], "base64");
+    assert_eq!(
+        decoded_content(&blob).as_deref(),
+        Some("[acks]\nmin_open = \"0s\"\n")
+    );
+    assert_eq!(gh.calls(endpoint::GIT_TREE), 4);
+    assert_eq!(gh.calls(endpoint::GIT_BLOB), 1);
+
+    for unknown in [
+        "git/trees/0000000000000000000000000000000000000000",
+        "git/blobs/00",
+    ] {
+        let answer = client.get(&format!("/repos/{REPO}/{unknown}")).await;
+        assert_eq!(answer.status, 404, "{unknown}");
+    }
+}
+
 #[tokio::test]
 async fn check_runs_are_created_updated_and_oversized_summaries_refused() {
     let (gh, client) = world().await;

@@ -8,7 +8,7 @@
 
 pub mod signature;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -366,7 +366,6 @@ impl Api {
         file: &str,
         rev: &str,
     ) -> Result<Option<String>, GitHubError> {
-        use base64::Engine;
         let answer = self
             .get(&format!(
                 "/repos/{repo}/contents/{}?ref={}",
@@ -382,18 +381,69 @@ impl Api {
         if text(&value, "/type") != "file" {
             return Ok(None);
         }
-        let encoded: String = text(&value, "/content")
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|e| GitHubError::Unexpected {
-                endpoint: format!("GET /repos/{repo}/contents/{file}"),
-                message: format!("bad base64: {e}"),
-            })?;
-        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        decode_content(&value, || format!("GET /repos/{repo}/contents/{file}")).map(Some)
     }
+
+    /// A tree's direct entries; a commit's sha names its root tree. GitHub may truncate a very
+    /// large listing: that is an error here, not a directory that looks smaller than it is.
+    pub async fn tree(&self, repo: &str, sha: &str) -> Result<Tree, GitHubError> {
+        let value = self
+            .get(&format!("/repos/{repo}/git/trees/{}", segment(sha)))
+            .await?;
+        let unexpected = |message: &str| GitHubError::Unexpected {
+            endpoint: format!("GET /repos/{repo}/git/trees/{sha}"),
+            message: message.to_string(),
+        };
+        if value.get("truncated").and_then(Value::as_bool) == Some(true) {
+            return Err(unexpected("the tree listing is truncated"));
+        }
+        let entries = value
+            .get("tree")
+            .and_then(Value::as_array)
+            .ok_or_else(|| unexpected("no `tree` array"))?;
+        let mut tree = Tree::default();
+        for entry in entries {
+            let (name, sha) = (text(entry, "/path"), text(entry, "/sha"));
+            match entry.get("type").and_then(Value::as_str) {
+                Some("blob") => tree.blobs.insert(name, sha),
+                Some("tree") => tree.trees.insert(name, sha),
+                // Submodules (`commit`) hold no files of this repository.
+                _ => None,
+            };
+        }
+        Ok(tree)
+    }
+
+    /// A blob's text, by its sha.
+    pub async fn blob(&self, repo: &str, sha: &str) -> Result<String, GitHubError> {
+        let value = self
+            .get(&format!("/repos/{repo}/git/blobs/{}", segment(sha)))
+            .await?;
+        decode_content(&value, || format!("GET /repos/{repo}/git/blobs/{sha}"))
+    }
+}
+
+/// The direct entries of a git tree: file name → blob sha, directory name → tree sha.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tree {
+    pub blobs: BTreeMap<String, String>,
+    pub trees: BTreeMap<String, String>,
+}
+
+/// The text of a base64 `content` field (contents and blobs), with GitHub's line breaks.
+fn decode_content(value: &Value, endpoint: impl Fn() -> String) -> Result<String, GitHubError> {
+    use base64::Engine;
+    let encoded: String = text(value, "/content")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| GitHubError::Unexpected {
+            endpoint: endpoint(),
+            message: format!("bad base64: {e}"),
+        })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Calls made as an installation.

@@ -19,7 +19,7 @@ use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::core::support::{parse_support, SupportMatrix};
-use crate::github::{segment, text, GitHubError, Installation};
+use crate::github::{segment, text, GitHubError, Installation, Tree};
 use crate::store::{Store, StoreError};
 
 /// Why handling a delivery failed.
@@ -120,6 +120,13 @@ type FilesKey = (String, i64, String, String);
 /// SUPPORT.md is read per repository, file name and commit.
 type SupportKey = (String, String, String);
 
+/// The policy files, in the order [`acks::parse_policy`] takes them; the config's path may be
+/// another (the Action's `config` input).
+const POLICY_FILES: [&str; 3] = ["MAINTAINERS", CONFIG_PATH, ".mailmap"];
+
+/// Parsed policy files by repository and the blob shas of [`POLICY_FILES`] (None: absent).
+type ParsedKey = (String, Vec<Option<String>>);
+
 /// What the handlers share.
 pub struct Context {
     pub store: Store,
@@ -128,6 +135,9 @@ pub struct Context {
     /// input.
     pub config_path: String,
     policies: Mutex<HashMap<(String, String), Arc<PolicyFiles>>>,
+    parsed: Mutex<HashMap<ParsedKey, Arc<PolicyFiles>>>,
+    /// Directory listings by repository and tree sha (a tree's sha names its content).
+    trees: Mutex<HashMap<(String, String), Arc<Tree>>>,
     files: Mutex<HashMap<FilesKey, Vec<String>>>,
     commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
     writers: Mutex<HashMap<(String, String), (bool, i64)>>,
@@ -159,6 +169,8 @@ impl Context {
             clock,
             config_path: CONFIG_PATH.to_string(),
             policies: Mutex::new(HashMap::new()),
+            parsed: Mutex::new(HashMap::new()),
+            trees: Mutex::new(HashMap::new()),
             files: Mutex::new(HashMap::new()),
             commits: Mutex::new(HashMap::new()),
             writers: Mutex::new(HashMap::new()),
@@ -221,7 +233,9 @@ impl Context {
         Ok(gh.api.file_at(repo, file, commit).await?)
     }
 
-    /// MAINTAINERS, config and .mailmap at a base commit (commits never change: cached).
+    /// MAINTAINERS, config and .mailmap at a base commit. Cached by commit, and below that by
+    /// the files' blob shas: when the base branch moves without touching them, a listing of
+    /// the commit's root tree is all it costs, and nothing is fetched or parsed again.
     pub async fn policy_files(
         &self,
         gh: &Installation,
@@ -232,17 +246,84 @@ impl Context {
         if let Some(found) = lock(&self.policies).get(&key) {
             return Ok(found.clone());
         }
-        let maintainers = self.file_at(gh, repo, "MAINTAINERS", base_sha).await?;
-        let config = self.file_at(gh, repo, &self.config_path, base_sha).await?;
-        let mailmap = self.file_at(gh, repo, ".mailmap", base_sha).await?;
-        let files = Arc::new(acks::parse_policy(
-            maintainers,
-            config,
-            &self.config_path,
-            mailmap,
-        ));
+        let root = Arc::new(gh.api.tree(repo, base_sha).await?);
+        let mut blobs = Vec::with_capacity(POLICY_FILES.len());
+        for path in self.policy_paths() {
+            blobs.push(self.blob_id(gh, repo, &root, &path).await?);
+        }
+        let parsed_key = (repo.to_string(), blobs);
+        let cached = lock(&self.parsed).get(&parsed_key).cloned();
+        let files = match cached {
+            Some(files) => files,
+            None => {
+                let mut texts = Vec::with_capacity(POLICY_FILES.len());
+                for blob in &parsed_key.1 {
+                    texts.push(match blob {
+                        Some(sha) => Some(gh.api.blob(repo, sha).await?),
+                        None => None,
+                    });
+                }
+                let [maintainers, config, mailmap]: [Option<String>; POLICY_FILES.len()] =
+                    texts.try_into().unwrap_or_default();
+                let files = Arc::new(acks::parse_policy(
+                    maintainers,
+                    config,
+                    &self.config_path,
+                    mailmap,
+                ));
+                bounded_insert(&mut lock(&self.parsed), parsed_key, files.clone());
+                files
+            }
+        };
         bounded_insert(&mut lock(&self.policies), key, files.clone());
         Ok(files)
+    }
+
+    /// The paths of [`POLICY_FILES`], with the config where this context reads it.
+    fn policy_paths(&self) -> [String; POLICY_FILES.len()] {
+        POLICY_FILES.map(|path| {
+            if path == CONFIG_PATH {
+                self.config_path.clone()
+            } else {
+                path.to_string()
+            }
+        })
+    }
+
+    /// The blob sha of `path` under the tree `root`, None when there is no such file. Trees
+    /// are named by their content, so a directory listed once is never listed again.
+    async fn blob_id(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        root: &Arc<Tree>,
+        path: &str,
+    ) -> Result<Option<String>, HandlerError> {
+        let parts: Vec<String> = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        let Some((file, dirs)) = parts.split_last() else {
+            return Ok(None);
+        };
+        let mut tree = root.clone();
+        for dir in dirs {
+            let Some(sha) = tree.trees.get(dir).cloned() else {
+                return Ok(None);
+            };
+            let key = (repo.to_string(), sha);
+            let cached = lock(&self.trees).get(&key).cloned();
+            tree = match cached {
+                Some(sub) => sub,
+                None => {
+                    let sub = Arc::new(gh.api.tree(repo, &key.1).await?);
+                    bounded_insert(&mut lock(&self.trees), key, sub.clone());
+                    sub
+                }
+            };
+        }
+        Ok(tree.blobs.get(file).cloned())
     }
 
     /// The label names of the config at a base commit (defaults when unknown).

@@ -2,6 +2,8 @@
 //! call, applies injected faults, checks the credentials, and answers from the world. Handlers
 //! never panic on request data: anything malformed gets GitHub's 4xx JSON.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
@@ -13,7 +15,8 @@ use super::endpoint as key;
 use super::fault::{self, FaultKind};
 use super::shapes::{self, BOT_LOGIN};
 use super::state::{
-    digest40, Author, CheckRun, Comment, Issue, Label, NewCommit, Output, Repo, Token, World,
+    blob_sha, digest40, Author, CheckRun, Comment, Issue, Label, NewCommit, Output, Repo, Token,
+    World,
 };
 use super::FakeGitHub;
 
@@ -252,6 +255,8 @@ enum Op {
     GitCommit(String, String),
     CreateGitCommit(String),
     CreateTree(String),
+    GetTree(String, String),
+    GetBlob(String, String),
 }
 
 impl Op {
@@ -291,7 +296,9 @@ impl Op {
             | Op::UpdatePull(r, _)
             | Op::GitCommit(r, _)
             | Op::CreateGitCommit(r)
-            | Op::CreateTree(r) => Some(r),
+            | Op::CreateTree(r)
+            | Op::GetTree(r, _)
+            | Op::GetBlob(r, _) => Some(r),
         }
     }
 
@@ -397,6 +404,8 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 }
                 ("POST", ["git", "commits"]) => (key::CREATE_GIT_COMMIT, Op::CreateGitCommit(r)),
                 ("POST", ["git", "trees"]) => (key::CREATE_TREE, Op::CreateTree(r)),
+                ("GET", ["git", "trees", sha]) => (key::GIT_TREE, Op::GetTree(r, sha.to_string())),
+                ("GET", ["git", "blobs", sha]) => (key::GIT_BLOB, Op::GetBlob(r, sha.to_string())),
                 ("PATCH", ["git", "refs", "heads", branch @ ..]) if !branch.is_empty() => {
                     (key::UPDATE_REF, Op::UpdateRef(r, branch.join("/")))
                 }
@@ -1007,6 +1016,12 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             Ok(Reply::ok(shapes::git_commit(r, commit)))
         }
         Op::CreateTree(name) => create_tree(repo_mut(w, &name)?, &req.json_object()?),
+        Op::GetTree(name, sha) => get_tree(repo_mut(w, &name)?, &sha, req),
+        Op::GetBlob(name, sha) => {
+            let r = repo(w, &name)?;
+            let content = r.blobs.get(&sha).ok_or_else(not_found)?;
+            Ok(Reply::ok(shapes::git_blob(r, &sha, content)))
+        }
         Op::CreateGitCommit(name) => {
             let new = new_commit(repo(w, &name)?, &req.json_object()?)?;
             let sha = w.create_commit(&name, new).ok_or_else(not_found)?;
@@ -1269,7 +1284,7 @@ fn contents(r: &Repo, path: &str, req: &Request) -> Result<Reply, Reply> {
                 file,
                 "file",
                 text.len(),
-                &super::state::blob_sha(text),
+                &blob_sha(text),
             )),
         }
     }
@@ -1512,6 +1527,55 @@ fn signature(
     let mut author = Author::new(&name, &email);
     author.login = r.login_for(&email);
     Ok(Some((author, date)))
+}
+
+/// `GET /git/trees/{sha}`: a tree's direct entries; a commit's sha names its root tree, as on
+/// GitHub. The fake keeps a tree as the flat list of the files under it, so a subdirectory's
+/// entry is a tree of its own (its files, paths relative to it), stored here so that it can be
+/// asked for next; equal directories get equal shas whichever commit they are in. `recursive`
+/// is not supported.
+fn get_tree(r: &mut Repo, sha: &str, req: &Request) -> Result<Reply, Reply> {
+    if req.param("recursive").is_some() {
+        return Err(Reply::error(
+            422,
+            "the fake does not list trees recursively",
+        ));
+    }
+    let tree = match r.commits.get(sha) {
+        Some(commit) => commit.tree.clone(),
+        None => sha.to_string(),
+    };
+    let files = r.trees.get(&tree).cloned().ok_or_else(not_found)?;
+    let mut blobs = Vec::new();
+    let mut dirs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (path, content) in files {
+        match path.split_once('/') {
+            Some((dir, rest)) => {
+                dirs.entry(dir.to_string())
+                    .or_default()
+                    .insert(rest.to_string(), content);
+            }
+            None => blobs.push((path, content)),
+        }
+    }
+    let mut entries: Vec<(String, Value)> = blobs
+        .into_iter()
+        .map(|(name, content)| {
+            let entry =
+                shapes::git_tree_entry(r, &name, "blob", &blob_sha(&content), content.len());
+            (name, entry)
+        })
+        .collect();
+    for (name, files) in dirs {
+        let sub = r.store_tree(files);
+        entries.push((
+            name.clone(),
+            shapes::git_tree_entry(r, &name, "tree", &sub, 0),
+        ));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let entries = entries.into_iter().map(|(_, entry)| entry).collect();
+    Ok(Reply::ok(shapes::git_tree(r, &tree, entries)))
 }
 
 /// `POST /git/commits`: `message`, `tree`, `parents`, optional `author` and `committer` (the

@@ -128,6 +128,8 @@ pub mod endpoint {
     pub const GIT_COMMIT: &str = "GET /repos/git/commits";
     pub const CREATE_GIT_COMMIT: &str = "POST /repos/git/commits";
     pub const CREATE_TREE: &str = "POST /repos/git/trees";
+    pub const GIT_TREE: &str = "GET /repos/git/trees";
+    pub const GIT_BLOB: &str = "GET /repos/git/blobs";
     pub const UNKNOWN: &str = "unknown";
 }
 

@@ -670,6 +670,43 @@ pub(crate) fn content_file(repo: &Repo, rev: &str, path: &str, text: &str) -> Va
     obj
 }
 
+/// `GET /git/trees/{sha}`, not truncated (the fake has no limit).
+pub(crate) fn git_tree(repo: &Repo, sha: &str, entries: Vec<Value>) -> Value {
+    json!({
+        "sha": sha,
+        "url": format!("{API}/repos/{}/git/trees/{sha}", repo.full_name),
+        "tree": entries,
+        "truncated": false,
+    })
+}
+
+/// One entry of a tree: a file (`blob`) or a directory (`tree`, which has no size).
+pub(crate) fn git_tree_entry(repo: &Repo, name: &str, kind: &str, sha: &str, size: usize) -> Value {
+    let mut entry = json!({
+        "path": name,
+        "mode": if kind == "tree" { "040000" } else { "100644" },
+        "type": kind,
+        "sha": sha,
+        "url": format!("{API}/repos/{}/git/{kind}s/{sha}", repo.full_name),
+    });
+    if kind == "blob" {
+        entry["size"] = size.into();
+    }
+    entry
+}
+
+/// `GET /git/blobs/{sha}`.
+pub(crate) fn git_blob(repo: &Repo, sha: &str, content: &str) -> Value {
+    json!({
+        "sha": sha,
+        "node_id": digest40(&format!("blob-node:{sha}")),
+        "size": content.len(),
+        "url": format!("{API}/repos/{}/git/blobs/{sha}", repo.full_name),
+        "content": super::base64::encode_wrapped(content.as_bytes()),
+        "encoding": "base64",
+    })
+}
+
 /// A directory listing entry (`kind` is `file` or `dir`).
 pub(crate) fn content_entry(
     repo: &Repo,
