@@ -811,6 +811,21 @@ async fn a_failure_on_a_comment_is_shown_on_the_check_and_the_next_evaluation_re
     assert_eq!(again.summary, first.summary);
 }
 
+/// A base commit whose tree GitHub will not list is a failure shown on the check, never an
+/// evaluation under default policy (with no MAINTAINERS, nobody's ack would be asked for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unlistable_base_commit_fails_the_check_instead_of_using_defaults() {
+    let world = World::new(CONFIG).await;
+    world.gh.inject(Fault::status(404).on(endpoint::GIT_TREE));
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    let shown = world.wait_check(pr, 0, "failure").await;
+    assert_eq!(
+        shown.title.as_deref(),
+        Some("pushgate could not evaluate this pull request")
+    );
+    assert!(world.gh.labels_on(REPO, pr).is_empty());
+}
+
 /// A MAINTAINERS file broken on thousands of lines: the check still gets posted, its list of
 /// errors cut to GitHub's limit (which the fake enforces, as GitHub does, with a 422).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -192,7 +192,16 @@ pub async fn assess(
     let files = ctx
         .cached_files(gh, repo, number_, &base_sha, &head_sha)
         .await?;
-    let policy = ctx.policy_files(gh, repo, &base_sha).await?;
+    // The pull request was found, so its base commit not being there is no reason to ignore
+    // the delivery (as a repository out of reach would be): it is shown on the check.
+    let policy = match ctx.policy_files(gh, repo, &base_sha).await {
+        Err(HandlerError::GitHub(e)) if e.not_found() => {
+            return Err(HandlerError::Inconsistent(format!(
+                "the policy files of the base commit {base_sha} cannot be read: {e}"
+            )))
+        }
+        other => other?,
+    };
     let mut notes = Vec::new();
     let config_path = ctx.config_path.as_str();
     for edited in ["MAINTAINERS", config_path, ".mailmap"] {

@@ -33,6 +33,10 @@ pub enum HandlerError {
     Payload(String),
     #[error("the delivery names no installation")]
     NoInstallation,
+    /// GitHub's answers do not fit together, such as a pull request whose base commit cannot
+    /// be read. Not a repository that is none of our business: the user must see it.
+    #[error("{0}")]
+    Inconsistent(String),
 }
 
 impl HandlerError {
@@ -41,7 +45,9 @@ impl HandlerError {
         match self {
             HandlerError::GitHub(e) => e.is_transient(),
             HandlerError::Store(_) => true,
-            HandlerError::Payload(_) | HandlerError::NoInstallation => false,
+            HandlerError::Payload(_)
+            | HandlerError::NoInstallation
+            | HandlerError::Inconsistent(_) => false,
         }
     }
 
