@@ -204,8 +204,8 @@ pub async fn assess(
     };
     let mut notes = Vec::new();
     let config_path = ctx.config_path.as_str();
-    for edited in ["MAINTAINERS", config_path, ".mailmap"] {
-        if files.iter().any(|f| f == edited) {
+    for edited in ctx.policy_paths() {
+        if files.contains(&edited) {
             notes.push(format!(
                 "this pull request edits `{edited}`; it is judged by the version on the base \
                  branch, and the new version applies once merged"

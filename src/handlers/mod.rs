@@ -126,11 +126,8 @@ type FilesKey = (String, i64, String, String);
 /// SUPPORT.md is read per repository, file name and commit.
 type SupportKey = (String, String, String);
 
-/// The policy files, in the order [`acks::parse_policy`] takes them; the config's path may be
-/// another (the Action's `config` input).
-const POLICY_FILES: [&str; 3] = ["MAINTAINERS", CONFIG_PATH, ".mailmap"];
-
-/// Parsed policy files by repository and the blob shas of [`POLICY_FILES`] (None: absent).
+/// Parsed policy files by repository and the blob shas of [`Context::policy_paths`] (None:
+/// absent).
 type ParsedKey = (String, Vec<Option<String>>);
 
 /// What the handlers share.
@@ -253,7 +250,7 @@ impl Context {
             return Ok(found.clone());
         }
         let root = Arc::new(gh.api.tree(repo, base_sha).await?);
-        let mut blobs = Vec::with_capacity(POLICY_FILES.len());
+        let mut blobs = Vec::with_capacity(3);
         for path in self.policy_paths() {
             blobs.push(self.blob_id(gh, repo, &root, &path).await?);
         }
@@ -262,14 +259,14 @@ impl Context {
         let files = match cached {
             Some(files) => files,
             None => {
-                let mut texts = Vec::with_capacity(POLICY_FILES.len());
+                let mut texts = Vec::with_capacity(3);
                 for blob in &parsed_key.1 {
                     texts.push(match blob {
                         Some(sha) => Some(gh.api.blob(repo, sha).await?),
                         None => None,
                     });
                 }
-                let [maintainers, config, mailmap]: [Option<String>; POLICY_FILES.len()] =
+                let [maintainers, config, mailmap]: [Option<String>; 3] =
                     texts.try_into().unwrap_or_default();
                 let files = Arc::new(acks::parse_policy(
                     maintainers,
@@ -285,15 +282,14 @@ impl Context {
         Ok(files)
     }
 
-    /// The paths of [`POLICY_FILES`], with the config where this context reads it.
-    fn policy_paths(&self) -> [String; POLICY_FILES.len()] {
-        POLICY_FILES.map(|path| {
-            if path == CONFIG_PATH {
-                self.config_path.clone()
-            } else {
-                path.to_string()
-            }
-        })
+    /// The policy files, in the order [`acks::parse_policy`] takes them: MAINTAINERS, the
+    /// config (where this context reads it) and `.mailmap`.
+    pub fn policy_paths(&self) -> [String; 3] {
+        [
+            "MAINTAINERS".to_string(),
+            self.config_path.clone(),
+            ".mailmap".to_string(),
+        ]
     }
 
     /// The blob sha of `path` under the tree `root`, None when there is no such file. Trees
