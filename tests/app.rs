@@ -113,10 +113,7 @@ async fn replayed_delivery_is_acknowledged_and_not_processed_again() {
     let world = World::new(CONFIG).await;
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    let payload = world.gh.review_event(REPO, pr, review);
+    let payload = world.approval(pr, "sha-gh");
     assert_eq!(
         world
             .send_as("pull_request_review", &payload, "same-id", SECRET)
@@ -163,10 +160,7 @@ async fn a_delivery_the_database_refuses_is_503_and_its_redelivery_is_processed(
     let refuse = "CREATE TRIGGER refuse BEFORE INSERT ON deliveries \
                   BEGIN SELECT RAISE(ABORT, 'no space left'); END";
     sqlx::query(refuse).execute(&pool).await.expect("trigger");
-    let review = world
-        .gh
-        .add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
-    let payload = world.gh.review_event(REPO, pr, review);
+    let payload = world.approval(pr, "sha-gh");
     assert_eq!(
         world
             .send_as("pull_request_review", &payload, "refused", SECRET)

@@ -141,16 +141,19 @@ impl World {
 
     /// `login` approves PR `number`; the review's webhook is sent and accepted.
     pub async fn approve(&self, number: u64, login: &str) {
+        let (status, _) = self
+            .send("pull_request_review", &self.approval(number, login))
+            .await;
+        assert_eq!(status, 202);
+    }
+
+    /// `login` approves pull request `number` on GitHub; returns the review's webhook payload,
+    /// not yet sent.
+    pub fn approval(&self, number: u64, login: &str) -> Value {
         let review = self
             .gh
             .add_review(REPO, number, login, ReviewState::Approved, "");
-        let (status, _) = self
-            .send(
-                "pull_request_review",
-                &self.gh.review_event(REPO, number, review),
-            )
-            .await;
-        assert_eq!(status, 202);
+        self.gh.review_event(REPO, number, review)
     }
 
     pub async fn send(&self, event: &str, payload: &Value) -> (u16, String) {
