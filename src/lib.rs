@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod corpus;
 pub mod demo;
 pub mod git;
 pub mod github;
