@@ -51,15 +51,7 @@ async fn slash_ack_comment_by_the_maintainer_counts() {
     let world = World::new(CONFIG).await;
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
-    let comment = world
-        .gh
-        .add_comment(REPO, pr, "sha-gh", "Fine by me.\n/ack");
-    world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, comment),
-        )
-        .await;
+    world.comment(pr, "sha-gh", "Fine by me.\n/ack").await;
     world.wait_check(pr, 1, "success").await;
 }
 
@@ -857,14 +849,7 @@ async fn while_shutting_down_readyz_is_503_and_webhooks_are_still_stored() {
             .on(endpoint::PULL)
             .times(1),
     );
-    let comment = world.gh.add_comment(REPO, pr, "someone", "any news?");
-    let (status, in_hand) = world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, comment),
-        )
-        .await;
-    assert_eq!(status, 202);
+    let in_hand = world.send_comment(pr, "someone", "any news?").await;
     let store = world.service().store.clone();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while store.delivery_state(&in_hand).await.unwrap().map(|s| s.1) != Some(1) {

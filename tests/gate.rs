@@ -336,15 +336,7 @@ async fn flight_pending_past_the_timeout_times_out_and_blocks() {
 
 async fn comment_on_dashboard(world: &World, login: &str, body: &str) {
     let number = world.gh.issues_titled(REPO, "pushgate status")[0];
-    let id = world.gh.add_comment(REPO, number, login, body);
-    let (status, _) = world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, number, id),
-        )
-        .await;
-    assert_eq!(status, 202);
-    world.settle().await;
+    world.comment(number, login, body).await;
 }
 
 fn dashboard(world: &World) -> String {
@@ -450,14 +442,7 @@ async fn culprit_found_by_bisection_is_reported_on_its_pull_request() {
         )
         .await;
     world.settle().await;
-    let merge = world.gh.add_comment(REPO, pr, "cora-gh", "/pushgate merge");
-    world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, merge),
-        )
-        .await;
-    world.settle().await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
     let culprit = world.gh.branch_tip(REPO, "staging").unwrap();
     assert_ne!(culprit, start, "the PR landed");
     // One more commit on top, then the push reaches the gate and bisection finds the culprit.

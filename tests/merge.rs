@@ -30,14 +30,7 @@ async fn acked_pr(world: &World) -> u64 {
         )
         .await;
     world.approve(pr, "sha-gh").await;
-    let ack = world.gh.add_comment(REPO, pr, "xavier-gh", "/ack");
-    world
-        .send(
-            "issue_comment",
-            &world.gh.issue_comment_event(REPO, pr, ack),
-        )
-        .await;
-    world.settle().await;
+    world.comment(pr, "xavier-gh", "/ack").await;
     pr
 }
 

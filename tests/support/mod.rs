@@ -199,6 +199,13 @@ impl World {
     /// `login` comments `body` on pull request or issue `number`; the comment's webhook is
     /// sent and processed. Returns the delivery id.
     pub async fn comment(&self, number: u64, login: &str, body: &str) -> String {
+        let id = self.send_comment(number, login, body).await;
+        self.settle().await;
+        id
+    }
+
+    /// [`World::comment`] without waiting for the delivery to be processed.
+    pub async fn send_comment(&self, number: u64, login: &str, body: &str) -> String {
         let comment = self.gh.add_comment(REPO, number, login, body);
         let (status, id) = self
             .send(
@@ -207,7 +214,6 @@ impl World {
             )
             .await;
         assert_eq!(status, 202);
-        self.settle().await;
         id
     }
 
