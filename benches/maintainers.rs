@@ -1,5 +1,5 @@
-//! Benchmarks of the MAINTAINERS engine on real trees (Xen and Linux, from
-//! `/work/shared/corpus`):
+//! Benchmarks of the MAINTAINERS engine on real trees (Xen and Linux, from the shared corpus,
+//! read with [`pushgate::corpus::read`]):
 //!
 //! * `parse/xen`, `parse/linux`: [`Maintainers::parse`] of the whole file.
 //! * `approvers/xen-all-paths`, `approvers/linux-all-paths`: with one [`Matcher`] built up
@@ -24,29 +24,17 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use pushgate::core::maintainers::{Maintainers, Matcher};
 
-const XEN_MAINTAINERS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/xen/MAINTAINERS"
-);
-const XEN_FILES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/xen/files.txt"
-);
-const LINUX_MAINTAINERS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/linux/MAINTAINERS"
-);
-const LINUX_FILES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/linux/files.txt"
-);
+const XEN_MAINTAINERS: &str = "xen/MAINTAINERS";
+const XEN_FILES: &str = "xen/files.txt";
+const LINUX_MAINTAINERS: &str = "linux/MAINTAINERS";
+const LINUX_FILES: &str = "linux/files.txt";
 
-/// The file's text, or `None` (with a message on stderr) when it cannot be read.
-fn read(path: &str, needed_by: &str) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
+/// The text of a corpus file, or `None` (with a message on stderr) when it cannot be read.
+fn read(relative: &str, needed_by: &str) -> Option<String> {
+    match pushgate::corpus::read(relative) {
+        Ok(text) => text,
         Err(error) => {
-            eprintln!("skipping {needed_by}: cannot read {path}: {error}");
+            eprintln!("skipping {needed_by}: {error}");
             None
         }
     }
