@@ -760,6 +760,11 @@ impl FakeGitHub {
         self.with(|w| api::mint(w, installation))
     }
 
+    /// The installation tokens that are valid now (minted and not revoked).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.with(|w| w.tokens.keys().cloned().collect())
+    }
+
     /// Every minted token stops working (401 "Bad credentials"), as after expiry.
     pub fn revoke_tokens(&self) {
         self.with(|w| w.tokens.clear());

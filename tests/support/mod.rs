@@ -87,24 +87,7 @@ impl World {
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let (gh, addr) = FakeGitHub::start().await;
-        gh.add_installation(INSTALLATION, "xen-like");
-        gh.add_repo(INSTALLATION, REPO, "staging");
-        gh.commit(
-            REPO,
-            "staging",
-            ("Cora Committer", "cora@rest.example", "cora-gh"),
-            "Initial import",
-            &[
-                ("MAINTAINERS", Some(MAINTAINERS)),
-                (".github/pushgate.toml", Some(config)),
-                ("README", Some("hello\n")),
-                (SHADOW, Some("int shadow;\n")),
-                ("xen/arch/x86/traps.c", Some("int traps;\n")),
-                ("xen/arch/arm/setup.c", Some("int arm;\n")),
-            ],
-        );
-        let api = format!("http://{addr}");
+        let (gh, api) = fake_github(config).await;
         let service = service::start(settings(database_url, &api, "test"))
             .await
             .expect("service starts");
@@ -276,6 +259,29 @@ impl World {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The fake GitHub with one installation and a repository holding the fixture MAINTAINERS and
+/// `config` on `staging`; returns it and its API base URL.
+pub async fn fake_github(config: &str) -> (FakeGitHub, String) {
+    let (gh, addr) = FakeGitHub::start().await;
+    gh.add_installation(INSTALLATION, "xen-like");
+    gh.add_repo(INSTALLATION, REPO, "staging");
+    gh.commit(
+        REPO,
+        "staging",
+        ("Cora Committer", "cora@rest.example", "cora-gh"),
+        "Initial import",
+        &[
+            ("MAINTAINERS", Some(MAINTAINERS)),
+            (".github/pushgate.toml", Some(config)),
+            ("README", Some("hello\n")),
+            (SHADOW, Some("int shadow;\n")),
+            ("xen/arch/x86/traps.c", Some("int traps;\n")),
+            ("xen/arch/arm/setup.c", Some("int arm;\n")),
+        ],
+    );
+    (gh, format!("http://{addr}"))
 }
 
 /// Posts one webhook delivery to `url`, signed with `secret`; returns the HTTP status.
