@@ -498,6 +498,19 @@ async fn probes_and_metrics_answer() {
             .contains("pushgate_deliveries_total{event=\"pull_request\",outcome=\"processed\"} 1"),
         "{metrics}"
     );
+    // The rate-limit gauge follows GitHub's `x-ratelimit-remaining` (the fake allows 5,000 an
+    // hour and counts every call); the last answer read is at most all calls old.
+    let remaining: i64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("pushgate_github_rate_limit_remaining "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rate-limit gauge: {metrics}"));
+    let calls = world.gh.calls_total() as i64;
+    assert!(calls > 0);
+    assert!(
+        (5000 - calls..5000).contains(&remaining),
+        "{remaining} after {calls} calls"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
