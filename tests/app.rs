@@ -498,6 +498,13 @@ async fn probes_and_metrics_answer() {
             .contains("pushgate_deliveries_total{event=\"pull_request\",outcome=\"processed\"} 1"),
         "{metrics}"
     );
+    // The one delivery's processing time was observed.
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "pushgate_processing_seconds_count 1"),
+        "{metrics}"
+    );
     // The rate-limit gauge follows GitHub's `x-ratelimit-remaining` (the fake allows 5,000 an
     // hour and counts every call); the last answer read is at most all calls old.
     let remaining: i64 = metrics
