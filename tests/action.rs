@@ -14,27 +14,19 @@ const ARM: &str = "xen/arch/arm/setup.c";
 
 /// A fake GitHub holding the fixture repository, and a token for it.
 async fn github(config: &str) -> (FakeGitHub, String, String) {
-    let (gh, addr) = FakeGitHub::start().await;
-    gh.add_installation(INSTALLATION, "xen-like");
-    gh.add_repo(INSTALLATION, REPO, "staging");
-    gh.commit(
-        REPO,
-        "staging",
-        ("Cora Committer", "cora@rest.example", "cora-gh"),
-        "Initial import",
-        &[
-            ("MAINTAINERS", Some(MAINTAINERS)),
-            (".github/pushgate.toml", Some(config)),
-            (SHADOW, Some("int shadow;\n")),
-            (ARM, Some("int arm;\n")),
-            (
-                "SUPPORT.md",
-                Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
-            ),
-        ],
-    );
+    let (gh, api) = support::fake_github_with(&[
+        ("MAINTAINERS", Some(MAINTAINERS)),
+        (".github/pushgate.toml", Some(config)),
+        (SHADOW, Some("int shadow;\n")),
+        (ARM, Some("int arm;\n")),
+        (
+            "SUPPORT.md",
+            Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
+        ),
+    ])
+    .await;
     let token = gh.mint_token(INSTALLATION);
-    (gh, format!("http://{addr}"), token)
+    (gh, api, token)
 }
 
 /// A pull request by the newcomer changing `files`.

@@ -264,6 +264,19 @@ impl World {
 /// The fake GitHub with one installation and a repository holding the fixture MAINTAINERS and
 /// `config` on `staging`; returns it and its API base URL.
 pub async fn fake_github(config: &str) -> (FakeGitHub, String) {
+    fake_github_with(&[
+        ("MAINTAINERS", Some(MAINTAINERS)),
+        (".github/pushgate.toml", Some(config)),
+        ("README", Some("hello\n")),
+        (SHADOW, Some("int shadow;\n")),
+        ("xen/arch/x86/traps.c", Some("int traps;\n")),
+        ("xen/arch/arm/setup.c", Some("int arm;\n")),
+    ])
+    .await
+}
+
+/// [`fake_github`] with the repository's first commit holding `files`.
+pub async fn fake_github_with(files: &[(&str, Option<&str>)]) -> (FakeGitHub, String) {
     let (gh, addr) = FakeGitHub::start().await;
     gh.add_installation(INSTALLATION, "xen-like");
     gh.add_repo(INSTALLATION, REPO, "staging");
@@ -272,14 +285,7 @@ pub async fn fake_github(config: &str) -> (FakeGitHub, String) {
         "staging",
         ("Cora Committer", "cora@rest.example", "cora-gh"),
         "Initial import",
-        &[
-            ("MAINTAINERS", Some(MAINTAINERS)),
-            (".github/pushgate.toml", Some(config)),
-            ("README", Some("hello\n")),
-            (SHADOW, Some("int shadow;\n")),
-            ("xen/arch/x86/traps.c", Some("int traps;\n")),
-            ("xen/arch/arm/setup.c", Some("int arm;\n")),
-        ],
+        files,
     );
     (gh, format!("http://{addr}"))
 }
