@@ -186,6 +186,18 @@ pub struct Evaluation {
     pub at: i64,
 }
 
+/// How far a command given in a comment got (see [`Store::command`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandProgress {
+    /// Begun; nothing irreversible done yet.
+    Started,
+    /// The commits are built and staging is about to move (or moved) to `tip`; `report` is
+    /// what the reply will say.
+    Landing { tip: String, report: String },
+    /// Finished: replies posted, nothing left to do.
+    Done,
+}
+
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
@@ -771,6 +783,68 @@ impl Store {
         .bind(repo)
         .bind(sha)
         .bind(pr)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The progress of the command given in comment `comment_id`, None when it was never
+    /// started. A replayed or re-run delivery reads it before doing anything.
+    pub async fn command(
+        &self,
+        repo: &str,
+        comment_id: i64,
+    ) -> Result<Option<CommandProgress>, StoreError> {
+        let row = sqlx::query(
+            "SELECT state, tip, report FROM commands WHERE repo = $1 AND comment_id = $2",
+        )
+        .bind(repo)
+        .bind(comment_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let state: String = row.try_get("state")?;
+        let tip: Option<String> = row.try_get("tip")?;
+        let report: Option<String> = row.try_get("report")?;
+        Ok(Some(match (state.as_str(), tip) {
+            ("done", _) => CommandProgress::Done,
+            ("landing", Some(tip)) => CommandProgress::Landing {
+                tip,
+                report: report.unwrap_or_default(),
+            },
+            _ => CommandProgress::Started,
+        }))
+    }
+
+    /// Records the progress of the command given in comment `comment_id`.
+    pub async fn set_command(
+        &self,
+        repo: &str,
+        comment_id: i64,
+        progress: &CommandProgress,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let (state, tip, report) = match progress {
+            CommandProgress::Started => ("started", None, None),
+            CommandProgress::Landing { tip, report } => {
+                ("landing", Some(tip.as_str()), Some(report.as_str()))
+            }
+            CommandProgress::Done => ("done", None, None),
+        };
+        sqlx::query(
+            "INSERT INTO commands (repo, comment_id, state, tip, report, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (repo, comment_id) DO UPDATE SET state = excluded.state, \
+             tip = excluded.tip, report = excluded.report, at = excluded.at",
+        )
+        .bind(repo)
+        .bind(comment_id)
+        .bind(state)
+        .bind(tip)
+        .bind(report)
+        .bind(at)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -391,10 +391,15 @@ impl Worker {
         };
         let what = match error {
             HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
+            HandlerError::TooLarge(why) => why.clone(),
             _ => "an internal error stopped pushgate from judging this pull request".to_string(),
         };
         let report = Report {
-            title: "pushgate could not evaluate this pull request".to_string(),
+            title: match error {
+                HandlerError::TooLarge(_) => "This pull request is too large to judge",
+                _ => "pushgate could not evaluate this pull request",
+            }
+            .to_string(),
             summary: format!("{what}\n\nPush again or comment to retry; the maintainers of the pushgate installation can see the details in its log (delivery `{}`).", d.delivery_id),
         };
         if let Err(e) = acks::post_check(&gh, &d.repo, &head, false, &report).await {

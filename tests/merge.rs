@@ -218,3 +218,289 @@ async fn the_prs_own_required_checks_must_pass_first() {
         last_reply(&world, pr)
     );
 }
+
+fn bot_replies(world: &World, pr: u64) -> usize {
+    world
+        .gh
+        .comments_on(REPO, pr)
+        .iter()
+        .filter(|c| c.user == pushgate::sim::BOT_LOGIN)
+        .count()
+}
+
+/// Every commit's message on `tip`'s first-parent line down to (not including) `stop`,
+/// oldest first.
+fn messages_since(world: &World, tip: &str, stop: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = tip.to_string();
+    while at != stop {
+        out.push(world.gh.commit_message(REPO, &at).unwrap());
+        at = world.gh.commit_parents(REPO, &at)[0].clone();
+    }
+    out.reverse();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_between_the_judgement_and_the_land_lands_nothing() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    // The PR is judged acked; the moment pushgate starts comparing to build the commits, the
+    // author pushes code nobody acked.
+    world.gh.before(endpoint::COMPARE, move |gh| {
+        gh.push_to_pr(
+            REPO,
+            pr,
+            NEWCOMER,
+            "sneak in\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
+            &[("xen/arch/arm/setup.c", Some("unacked\n"))],
+        );
+    });
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_eq!(
+        world
+            .gh
+            .file_at(REPO, &after, "xen/arch/arm/setup.c")
+            .as_deref(),
+        Some("int arm;\n"),
+        "unacked code reached staging"
+    );
+    assert_eq!(after, before);
+    let reply = last_reply(&world, pr);
+    assert!(reply.contains("new commits since the check"), "{reply}");
+    assert_eq!(world.gh.pr_state(REPO, pr), "open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staging_changed_elsewhere_in_the_same_file_is_merged_line_by_line() {
+    let world = World::new(CONFIG).await;
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    let cora = ("Cora", "cora@rest.example", "cora-gh");
+    world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "three lines",
+        &[(SHADOW, Some("one\ntwo\nthree\nfour\nfive\n"))],
+    );
+    let fork = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(fork, base);
+    world.gh.create_branch(REPO, "tidy", &fork);
+    world.gh.commit(
+        REPO,
+        "tidy",
+        NEWCOMER,
+        MESSAGE,
+        &[(SHADOW, Some("one\ntwo\nthree\nfour\nFIVE\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "tidy", "staging", "x86/shadow: tidy");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world.approve(pr, "sha-gh").await;
+    world.comment(pr, "xavier-gh", "/ack").await;
+    // Staging changes another line of the same file after the fork.
+    world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "first line",
+        &[(SHADOW, Some("ONE\ntwo\nthree\nfour\nfive\n"))],
+    );
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(after, before, "{}", last_reply(&world, pr));
+    assert_eq!(world.gh.commit_parents(REPO, &after), [before]);
+    assert_eq!(
+        world.gh.file_at(REPO, &after, SHADOW).as_deref(),
+        Some("ONE\ntwo\nthree\nfour\nFIVE\n")
+    );
+    // The temporary branch of the three-way merge is gone.
+    let branches = world.gh.branches(REPO);
+    assert!(
+        !branches.iter().any(|b| b.starts_with("pushgate-tmp/")),
+        "{branches:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_commit_carries_the_acks_for_the_files_it_touches_and_the_committer() {
+    let world = World::new(CONFIG).await;
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "two", &base);
+    world.gh.commit(
+        REPO,
+        "two",
+        NEWCOMER,
+        "x86/shadow: one\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
+        &[(SHADOW, Some("int shadow = 2;\n"))],
+    );
+    world.gh.commit(
+        REPO,
+        "two",
+        NEWCOMER,
+        "arm: two\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
+        &[("xen/arch/arm/setup.c", Some("int arm = 2;\n"))],
+    );
+    let pr = world.gh.open_pr(REPO, NEWCOMER.2, "two", "staging", "two");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world.comment(pr, "sha-gh", "/ack").await;
+    world.comment(pr, "ada-gh", "/ack").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(after, base, "{}", last_reply(&world, pr));
+    let messages = messages_since(&world, &after, &base);
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("Acked-by: Sha Dow <sha@shadow.example>"),
+        "{}",
+        messages[0]
+    );
+    assert!(!messages[0].contains("Ada Arm"), "{}", messages[0]);
+    assert!(
+        messages[1].contains("Acked-by: Ada Arm <ada@arm.example>"),
+        "{}",
+        messages[1]
+    );
+    assert!(!messages[1].contains("Sha Dow"), "{}", messages[1]);
+    // The committer who asked is git's committer of what landed.
+    let (name, email) = world.gh.commit_committer(REPO, &after).unwrap();
+    assert_eq!(name, "cora-gh");
+    assert!(
+        email.ends_with("+cora-gh@users.noreply.github.com"),
+        "{email}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_merge_command_lands_and_answers_once() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    let comment = world.gh.add_comment(REPO, pr, "cora-gh", "/pushgate merge");
+    let payload = world.gh.issue_comment_event(REPO, pr, comment);
+    let (status, _) = world.send("issue_comment", &payload).await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    let landed = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(landed, before, "{}", last_reply(&world, pr));
+    assert_eq!(bot_replies(&world, pr), 1);
+    // The same signed comment delivered again under a new delivery id (a replay, or GitHub's
+    // redelivery button).
+    let (status, _) = world.send("issue_comment", &payload).await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), landed);
+    assert_eq!(
+        bot_replies(&world, pr),
+        1,
+        "{:?}",
+        world.gh.comments_on(REPO, pr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_whose_reply_was_lost_is_finished_without_landing_twice() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    // Staging moves, and the reply is posted, but GitHub's answer to it is lost: the delivery
+    // fails and is run again.
+    world.gh.inject(
+        Fault::lost_answer(502)
+            .on(endpoint::CREATE_COMMENT)
+            .times(1),
+    );
+    world.send_comment(pr, "cora-gh", "/pushgate merge").await;
+    wait_until("the PR to be closed", || {
+        world.gh.pr_state(REPO, pr) == "closed"
+    })
+    .await;
+    world.settle().await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_eq!(
+        world.gh.commit_parents(REPO, &after),
+        [before],
+        "landed twice"
+    );
+    assert_eq!(
+        bot_replies(&world, pr),
+        1,
+        "{:?}",
+        world.gh.comments_on(REPO, pr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_longer_than_github_lists_is_refused_whole() {
+    let world = World::new(CONFIG).await;
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "long", &base);
+    for i in 0..251 {
+        world.gh.commit(
+            REPO,
+            "long",
+            NEWCOMER,
+            &format!("x86/shadow: step {i}\n\nSigned-off-by: Nora Newcomer <nora@new.example>"),
+            &[(SHADOW, Some(&format!("int shadow = {i};\n")))],
+        );
+    }
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "long", "staging", "long");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world.approve(pr, "sha-gh").await;
+    world.comment(pr, "xavier-gh", "/ack").await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), base);
+    let reply = last_reply(&world, pr);
+    assert!(reply.contains("251 commits"), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewind_of_staging_during_the_merge_is_not_undone() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let good = world.gh.branch_tip(REPO, "staging").unwrap();
+    let bad = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "bad commit",
+        &[("README", Some("broken\n"))],
+    );
+    // While pushgate builds the commits on `bad`, a committer rewinds staging to drop it.
+    world.gh.before(endpoint::CREATE_GIT_COMMIT, move |gh| {
+        gh.create_branch(REPO, "staging", &good);
+    });
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_eq!(
+        world.gh.file_at(REPO, &after, "README").as_deref(),
+        Some("hello\n"),
+        "the dropped commit {bad} came back"
+    );
+    let reply = last_reply(&world, pr);
+    assert!(
+        reply.contains("moved while the commits were being built"),
+        "{reply}"
+    );
+}

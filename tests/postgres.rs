@@ -252,7 +252,12 @@ async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
         // The verdict never changed, so it was posted once.
         assert_eq!(world.gh.check_runs(name).len(), 1, "check runs in {name}");
     }
-    // Each evaluation of a comment fetches its pull request once: nothing was processed twice.
-    assert_eq!(world.gh.calls(endpoint::PULL), per_repo * prs.len());
+    // Each evaluation of a comment fetches its pull request once, plus once more after each
+    // reading of its files (to see that the head did not move meanwhile): nothing was
+    // processed twice.
+    assert_eq!(
+        world.gh.calls(endpoint::PULL),
+        per_repo * prs.len() + world.gh.calls(endpoint::PULL_FILES)
+    );
     second.shutdown(Duration::from_secs(5)).await;
 }

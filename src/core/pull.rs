@@ -420,22 +420,49 @@ pub fn evaluate(
 /// counted — a maintainer's ack or approving review that met a requirement, a review that met
 /// rule 2, a release manager's release ack — from people known by name and e-mail.
 pub fn trailers_to_record(verdict: &PullVerdict) -> Vec<crate::core::merge::Given> {
+    trailers_for(verdict, |_| true)
+}
+
+/// The trailers of one re-created commit, as Xen's per-patch acks: the acks of the people
+/// whose approval met a requirement on a file the commit touches (`touches` says, for a file
+/// of a requirement, whether the commit changes it), every review that met rule 2, and the
+/// release manager's release ack.
+pub fn trailers_for(
+    verdict: &PullVerdict,
+    touches: impl Fn(&str) -> bool,
+) -> Vec<crate::core::merge::Given> {
     use crate::core::policy::Status;
-    let met_by: Vec<&Person> = verdict
+    // Who met a requirement, with whether that requirement covers a file the commit touches.
+    let met: Vec<(&Person, bool)> = verdict
         .verdict
         .requirements
         .iter()
         .filter_map(|r| match &r.status {
-            Status::AckedBy { person } => Some(person),
-            Status::StoodInBy {
+            Status::AckedBy { person }
+            | Status::StoodInBy {
                 person,
                 authored: false,
                 ..
-            } => Some(person),
+            } => Some((person, r.files.iter().any(|f| touches(f)))),
             _ => None,
         })
-        .chain(verdict.verdict.other_than_author.iter())
         .collect();
+    let same = |a: &Person, b: &Person| a.email_key() == b.email_key();
+    let rule_two = |p: &Person| verdict.verdict.other_than_author.iter().any(|o| same(o, p));
+    let counts = |kind: TrailerKind, p: &Person| {
+        let for_files: Vec<bool> = met
+            .iter()
+            .filter(|(m, _)| same(m, p))
+            .map(|(_, touched)| *touched)
+            .collect();
+        match kind {
+            TrailerKind::ReleaseAckedBy => true,
+            // A maintainer's ack belongs on the commits that touch their files; an ack that
+            // met no requirement (rule 2 only) is not tied to files.
+            TrailerKind::AckedBy if !for_files.is_empty() => for_files.contains(&true),
+            _ => for_files.contains(&true) || rule_two(p),
+        }
+    };
     let mut given: Vec<crate::core::merge::Given> = Vec::new();
     for approval in &verdict.standing {
         if approval.person.email.is_empty() {
@@ -449,10 +476,7 @@ pub fn trailers_to_record(verdict: &PullVerdict) -> Vec<crate::core::merge::Give
             }
             _ => continue,
         };
-        let counted = kind == TrailerKind::ReleaseAckedBy
-            || met_by
-                .iter()
-                .any(|p| p.email_key() == approval.person.email_key());
+        let counted = counts(kind, &approval.person);
         let entry = crate::core::merge::Given {
             kind,
             person: approval.person.clone(),
@@ -785,5 +809,56 @@ mod tests {
     fn dates_are_written_in_utc() {
         assert_eq!(utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc(1_764_147_600), "2025-11-26 09:00 UTC");
+    }
+
+    #[test]
+    fn each_commit_carries_the_acks_of_the_files_it_touches() {
+        const TRAPS: &str = "xen/arch/x86/traps.c";
+        const MM: &str = "xen/arch/x86/mm/p2m.c";
+        let mut t = timeline("newcomer", &[SHADOW, TRAPS, MM]);
+        t.comments.push(comment("sha-gh", "/ack", HOUR));
+        t.comments
+            .push(comment("xavier-gh", "Acked-by: Xavier", HOUR));
+        t.comments.push(comment("mia-gh", "/ack", HOUR));
+        t.reviews
+            .push(review("rhea-gh", ReviewState::Approved, "", HOUR));
+        let v = judge(&t);
+        assert!(v.satisfied, "{:?}", v.missing);
+        let names = |touched: &[&str]| -> Vec<String> {
+            trailers_for(&v, |f| touched.contains(&f))
+                .iter()
+                .map(|g| format!("{}: {}", g.kind.as_str(), g.person.name))
+                .collect()
+        };
+        // (files one commit touches, the trailers it carries). Rhea's review met rule 2 and
+        // goes on every commit; an ack only where its giver's requirement is touched.
+        let cases: [(&[&str], &[&str]); 4] = [
+            (&[SHADOW], &["Acked-by: Sha Dow"]),
+            (&[TRAPS], &["Acked-by: Xavier Ex"]),
+            (
+                &[MM, TRAPS],
+                &["Acked-by: Xavier Ex", "Acked-by: Mia Memory"],
+            ),
+            (&[], &[]),
+        ];
+        for (touched, acks) in cases {
+            let got = names(touched);
+            assert!(
+                got.contains(&"Reviewed-by: Rhea Reviewer".to_string()),
+                "{touched:?}: {got:?}"
+            );
+            let got_acks: Vec<&String> = got.iter().filter(|g| g.starts_with("Acked-by")).collect();
+            assert_eq!(
+                got_acks,
+                acks.iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .collect::<Vec<_>>(),
+                "{touched:?}"
+            );
+        }
+        // The whole pull request: everyone who counted.
+        assert_eq!(trailers_to_record(&v).len(), 4);
     }
 }

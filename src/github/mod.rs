@@ -176,6 +176,14 @@ pub enum Method {
     Delete,
 }
 
+/// May this call be sent again when its answer was lost (a 5xx or a broken connection, after
+/// which GitHub may or may not have done it)? Reads, updates and deletions may; a POST that
+/// creates something (a comment, an issue, a check run, a commit) may not, since a second one
+/// would be a second object. Adding labels is the one POST that changes nothing when repeated.
+fn replayable(method: Method, path: &str) -> bool {
+    method != Method::Post || path.split('?').next().unwrap_or(path).ends_with("/labels")
+}
+
 impl Api {
     /// One REST call with retries. `path` starts with `/`. Returns the JSON body (Null when
     /// empty).
@@ -217,11 +225,18 @@ impl Api {
                 }
                 Err(e) => {
                     self.metrics.github_call("transport");
-                    last = Some(GitHubError::Transient {
+                    let error = GitHubError::Transient {
                         endpoint: endpoint.clone(),
                         message: short_error(&e),
                         retry_after: None,
-                    });
+                    };
+                    // A POST creates something, and may have done so before the answer was
+                    // lost: it is not sent again blindly. The delivery is re-run instead, and
+                    // its handler looks before it creates.
+                    if !replayable(method, path) {
+                        return Err(error);
+                    }
+                    last = Some(error);
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
                     continue;
@@ -283,11 +298,15 @@ impl Api {
             }
             if status >= 500 {
                 self.metrics.github_call("server_error");
-                last = Some(GitHubError::Transient {
+                let error = GitHubError::Transient {
                     endpoint: endpoint.clone(),
                     message: format!("{status}: {message}"),
                     retry_after: None,
-                });
+                };
+                if !replayable(method, path) {
+                    return Err(error);
+                }
+                last = Some(error);
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
                 continue;

@@ -43,6 +43,9 @@ pub struct Outcome {
     pub title: String,
     /// The approvals a merge records as trailers.
     pub given: Vec<crate::core::merge::Given>,
+    /// The judgement behind it (None when the policy files are broken): a merge takes each
+    /// commit's trailers from it.
+    pub verdict: Option<pull::PullVerdict>,
 }
 
 /// A push seen on a `synchronize` event, to be recorded before judging.
@@ -74,7 +77,22 @@ pub async fn evaluate(
     if text(&pr, "/state") != "open" {
         return Ok(None);
     }
-    let assessment = assess(ctx, gh, repo, number_, &pr, push).await?;
+    let (pr, assessment) = match assess(ctx, gh, repo, number_, &pr, push.clone()).await {
+        // The head moved while the pull request was read: judge the new head instead, from
+        // a fresh read (once; a head that keeps moving is retried by the worker).
+        Err(HandlerError::HeadMoved(_)) => {
+            let pr = gh
+                .api
+                .get(&format!("/repos/{repo}/pulls/{number_}"))
+                .await?;
+            if text(&pr, "/state") != "open" {
+                return Ok(None);
+            }
+            let assessment = assess(ctx, gh, repo, number_, &pr, push).await?;
+            (pr, assessment)
+        }
+        other => (pr, other?),
+    };
     // `pushgate/support` once per head (the file cannot change under a SHA), and never at
     // the cost of the acks check.
     if let Some((file, matrix)) = &assessment.head_support {
@@ -116,6 +134,7 @@ pub async fn evaluate(
     .await?;
     Ok(outcome.map(|o| Outcome {
         given: assessment.given,
+        verdict: assessment.verdict,
         ..o
     }))
 }
@@ -331,7 +350,9 @@ pub async fn assess(
         .api
         .get_list(&format!("/repos/{repo}/issues/{number_}/comments"), 10)
         .await?;
-    let commits = ctx.cached_commits(gh, repo, number_, &head_sha).await?;
+    let commits = ctx
+        .cached_commits(gh, repo, number_, &base_sha, &head_sha)
+        .await?;
     let pushes = ctx.store.pushes(repo, number_).await?;
 
     let timeline = Timeline {
@@ -538,6 +559,7 @@ async fn finish(
         satisfied,
         title: report.title,
         given: Vec::new(),
+        verdict: None,
     }))
 }
 

@@ -1,9 +1,19 @@
 //! `/pushgate merge`: a committer lands a gated pull request on staging (SPEC §3). The PR must
 //! pass `pushgate/acks` (re-evaluated now), its own required checks, and carry no blocking
-//! label. Then its commits are re-created on staging's tip through the Git Data API — with the
-//! acks that satisfied the check as trailers (`rebase-trailers`), as one commit
-//! (`squash-trailers`), or as a merge commit (`merge`) — and staging is fast-forwarded from the
-//! tip the commits were built on. Nothing lands on a conflict or a moved tip.
+//! label. Then its commits are re-created on staging's tip — each with the acks that cover the
+//! files it touches as trailers (`rebase-trailers`), as one commit (`squash-trailers`), or as a
+//! merge commit (`merge`) — and staging is fast-forwarded from the tip the commits were built
+//! on.
+//!
+//! What lands is exactly what was judged: the head SHA the acks check judged is pinned, every
+//! later read names that SHA, and nothing lands if the pull request's head moved meanwhile.
+//! Trees are never assembled from guessed blob modes: a commit whose parent's tree is the tip's
+//! keeps its own tree, and any other is merged three ways by GitHub itself (`POST /merges` on a
+//! temporary branch), so modes, symlinks and submodules survive and a true conflict is refused
+//! with its paths. A command is keyed by its comment: a replayed or re-run delivery finds its
+//! progress in the store and does no side effect twice.
+
+use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
@@ -11,12 +21,32 @@ use super::gate::{config, is_committer, ref_sha, results_on};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
 use crate::core::gate::{short, wildcard, Outcome};
-use crate::core::merge::{with_trailers, Given};
+use crate::core::merge::with_trailers;
+use crate::core::pull::{trailers_for, PullVerdict};
 use crate::github::{number, segment, text, GitHubError, Installation, Method};
+use crate::store::CommandProgress;
+
+/// GitHub lists at most 250 commits of a comparison; a longer pull request is refused rather
+/// than landed in part.
+pub const MAX_COMMITS: usize = 250;
+/// GitHub lists at most 300 files of a comparison: a commit's trailers cannot be chosen from a
+/// list that may be cut short.
+pub const MAX_COMMIT_FILES: usize = 300;
 
 /// Does this comment ask for a merge?
 pub fn asks_for_merge(body: &str) -> bool {
     body.lines().any(|l| l.trim() == "/pushgate merge")
+}
+
+/// The command being handled: who asked, where, in which comment.
+struct Command<'a> {
+    repo: &'a str,
+    number: i64,
+    comment_id: i64,
+    by: String,
+    /// The comment's delivery was seen before (a replay, or a re-run after a crash): replies
+    /// are looked for before they are posted.
+    seen: bool,
 }
 
 /// Handles `/pushgate merge` on pull request `number`.
@@ -28,24 +58,74 @@ pub async fn on_command(
     number_: i64,
     payload: &Value,
 ) -> Result<(), HandlerError> {
-    let by = text(payload, "/comment/user/login");
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
-        return reply(
-            gh,
-            repo,
-            number_,
-            &format!("@{by}: pushgate has no configuration to merge with."),
-        )
-        .await;
+    let comment_id = number(payload, "/comment/id");
+    let progress = ctx.store.command(repo, comment_id).await?;
+    let cmd = Command {
+        repo,
+        number: number_,
+        comment_id,
+        by: text(payload, "/comment/user/login"),
+        seen: progress.is_some(),
     };
-    if !is_committer(ctx, gh, repo, payload, &config, &by).await? {
-        return reply(
-            gh,
-            repo,
-            number_,
-            &format!("@{by}: only committers can merge; nothing changed."),
-        )
-        .await;
+    match progress {
+        Some(CommandProgress::Done) => {
+            tracing::info!(
+                repo,
+                pr = number_,
+                comment_id,
+                "merge command already handled"
+            );
+            return Ok(());
+        }
+        Some(CommandProgress::Landing { tip, report }) => {
+            let staging = match config(ctx, gh, repo, payload).await? {
+                Some(config) => config.branches.staging,
+                None => "staging".to_string(),
+            };
+            if contains(gh, repo, &staging, &tip).await? {
+                return finish(ctx, gh, &cmd, &report).await;
+            }
+            // The ref update never happened: start again from what GitHub holds now.
+        }
+        Some(CommandProgress::Started) | None => {}
+    }
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, ctx.clock.now())
+        .await?;
+    // A failure of the merge is answered on the pull request, where it was asked for; only a
+    // transient one is left to the worker's retry.
+    let refused = match attempt(ctx, gh, installation_id, &cmd, payload).await {
+        Ok(refused) => refused,
+        Err(e) if !e.is_transient() => Some(format!("@{}: not merged: {e}", cmd.by)),
+        Err(e) => return Err(e),
+    };
+    if let Some(why) = refused {
+        reply(gh, &cmd, &why).await?;
+    }
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// Checks and lands; returns the refusal to reply with, or None once landed and answered.
+async fn attempt(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    cmd: &Command<'_>,
+    payload: &Value,
+) -> Result<Option<String>, HandlerError> {
+    let (repo, number_, by) = (cmd.repo, cmd.number, &cmd.by);
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(Some(format!(
+            "@{by}: pushgate has no configuration to merge with."
+        )));
+    };
+    if !is_committer(ctx, gh, repo, payload, &config, by).await? {
+        return Ok(Some(format!(
+            "@{by}: only committers can merge; nothing changed."
+        )));
     }
     let pr = gh
         .api
@@ -53,17 +133,13 @@ pub async fn on_command(
         .await?;
     let staging = config.branches.staging.clone();
     if text(&pr, "/state") != "open" || text(&pr, "/base/ref") != staging {
-        return reply(
-            gh,
-            repo,
-            number_,
-            &format!("@{by}: only open pull requests into `{staging}` can be merged here."),
-        )
-        .await;
+        return Ok(Some(format!(
+            "@{by}: only open pull requests into `{staging}` can be merged here."
+        )));
     }
     let head = text(&pr, "/head/sha");
     if let Some(why) = held_back(gh, repo, &pr, &head, &config).await? {
-        return reply(gh, repo, number_, &format!("@{by}: not merged: {why}")).await;
+        return Ok(Some(format!("@{by}: not merged: {why}")));
     }
     let Some(acks) = acks::evaluate(
         ctx,
@@ -76,31 +152,83 @@ pub async fn on_command(
     )
     .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     if !acks.satisfied {
-        return reply(gh, repo, number_, &format!("@{by}: not merged: `pushgate/acks` is not satisfied ({}). See the check for what is missing.", acks.title)).await;
+        return Ok(Some(format!("@{by}: not merged: `pushgate/acks` is not satisfied ({}). See the check for what is missing.", acks.title)));
     }
-    match land(gh, repo, &pr, &config, &acks.given).await? {
-        Landed::Done(commits) => {
-            for (sha, _) in &commits {
-                ctx.store.record_landed(repo, sha, number_).await?;
-            }
-            let list: String = commits.iter().map(|(_, line)| format!("- {line}\n")).collect();
-            reply(gh, repo, number_, &format!("Merged by @{by} into `{staging}` ({}):\n\n{list}", method_name(config.merge.method))).await?;
-            gh.api
-                .call(Method::Patch, &format!("/repos/{repo}/pulls/{number_}"), Some(&json!({ "state": "closed" })))
+    let Some(verdict) = acks.verdict.as_ref() else {
+        return Ok(Some(format!(
+            "@{by}: not merged: `pushgate/acks` gave no verdict to take the trailers from."
+        )));
+    };
+    // Everything from here on is read at the judged head, never at "the pull request now".
+    let judged = Judged {
+        head: acks.head_sha.clone(),
+        pr: &pr,
+        verdict,
+    };
+    let landed = land(gh, cmd, &judged, &config, payload).await?;
+    let why = match landed {
+        Landed::Done { from, tip, report } => {
+            ctx.store
+                .set_command(
+                    repo,
+                    cmd.comment_id,
+                    &CommandProgress::Landing {
+                        tip: tip.clone(),
+                        report: report.clone(),
+                    },
+                    ctx.clock.now(),
+                )
                 .await?;
-            Ok(())
+            if let Some(refused) = move_staging(gh, repo, &staging, &from, &tip).await? {
+                refused
+            } else {
+                finish(ctx, gh, cmd, &report).await?;
+                return Ok(None);
+            }
         }
-        Landed::Conflict(files) => reply(gh, repo, number_, &format!(
-            "@{by}: not merged: `{staging}` changed {} since this pull request was based on it. Rebase the pull request on `{staging}` and ask again.",
-            files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
-        )).await,
-        Landed::Moved => reply(gh, repo, number_, &format!(
-            "@{by}: not merged: `{staging}` moved while the commits were being built; nothing landed. Ask again with `/pushgate merge`."
-        )).await,
+        Landed::Refused(why) => why,
+    };
+    Ok(Some(format!("@{by}: not merged: {why}")))
+}
+
+/// Records the landed commits, answers, closes the pull request and marks the command done.
+/// Each step may run twice after a crash; none has a second effect.
+async fn finish(
+    ctx: &Context,
+    gh: &Installation,
+    cmd: &Command<'_>,
+    report: &str,
+) -> Result<(), HandlerError> {
+    let report: Value = serde_json::from_str(report).unwrap_or(Value::Null);
+    for sha in report
+        .get("commits")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        ctx.store.record_landed(cmd.repo, sha, cmd.number).await?;
     }
+    reply(gh, cmd, &text(&report, "/reply")).await?;
+    gh.api
+        .call(
+            Method::Patch,
+            &format!("/repos/{}/pulls/{}", cmd.repo, cmd.number),
+            Some(&json!({ "state": "closed" })),
+        )
+        .await?;
+    ctx.store
+        .set_command(
+            cmd.repo,
+            cmd.comment_id,
+            &CommandProgress::Done,
+            ctx.clock.now(),
+        )
+        .await?;
+    Ok(())
 }
 
 fn method_name(method: MergeMethod) -> &'static str {
@@ -111,17 +239,27 @@ fn method_name(method: MergeMethod) -> &'static str {
     }
 }
 
-async fn reply(
-    gh: &Installation,
-    repo: &str,
-    number_: i64,
-    body: &str,
-) -> Result<(), HandlerError> {
+/// The hidden line that ties a reply to the command's comment.
+fn marker(comment_id: i64) -> String {
+    format!("<!-- pushgate:command {comment_id} -->")
+}
+
+/// Answers the command once: when its delivery was seen before, an answer already posted
+/// (found by its marker) is not posted again.
+async fn reply(gh: &Installation, cmd: &Command<'_>, body: &str) -> Result<(), HandlerError> {
+    let marker = marker(cmd.comment_id);
+    let path = format!("/repos/{}/issues/{}/comments", cmd.repo, cmd.number);
+    if cmd.seen {
+        let comments = gh.api.get_list(&path, 30).await?;
+        if comments.iter().any(|c| text(c, "/body").contains(&marker)) {
+            return Ok(());
+        }
+    }
     gh.api
         .call(
             Method::Post,
-            &format!("/repos/{repo}/issues/{number_}/comments"),
-            Some(&json!({ "body": body })),
+            &path,
+            Some(&json!({ "body": format!("{body}\n\n{marker}") })),
         )
         .await?;
     Ok(())
@@ -160,199 +298,447 @@ async fn held_back(
     Ok(None)
 }
 
-enum Landed {
-    /// The new commits: (sha, one line for the comment).
-    Done(Vec<(String, String)>),
-    Conflict(Vec<String>),
-    Moved,
+/// What the acks check judged: the head SHA it pinned and its verdict.
+struct Judged<'a> {
+    head: String,
+    pr: &'a Value,
+    verdict: &'a PullVerdict,
 }
 
-/// A file change: path and the blob it becomes (None: deleted).
-type Change = (String, Option<String>);
+enum Landed {
+    /// The commits are built on staging's tip `from`; `tip` is the new staging tip, `report`
+    /// the stored progress (JSON: the reply and the landed commits).
+    Done {
+        from: String,
+        tip: String,
+        report: String,
+    },
+    /// Nothing landed, and why.
+    Refused(String),
+}
 
-async fn changes(
+/// The files a comparison changes (renames: both names), and whether the list is complete.
+async fn changed_files(
     gh: &Installation,
     repo: &str,
     from: &str,
     to: &str,
-) -> Result<Vec<Change>, HandlerError> {
+) -> Result<(Vec<String>, bool), HandlerError> {
     let compare = gh
         .api
         .get(&format!("/repos/{repo}/compare/{from}...{to}"))
         .await?;
-    let mut out = Vec::new();
-    for f in compare
+    let listed = compare
         .get("files")
         .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let path = text(f, "/filename");
-        match text(f, "/status").as_str() {
-            "removed" => out.push((path, None)),
-            "renamed" => {
-                out.push((text(f, "/previous_filename"), None));
-                out.push((path, Some(text(f, "/sha"))));
-            }
-            _ => out.push((path, Some(text(f, "/sha")))),
-        }
-    }
-    Ok(out)
+        .map_or(0, Vec::len);
+    Ok((
+        acks::file_names(compare.get("files")),
+        listed < MAX_COMMIT_FILES,
+    ))
 }
 
+/// Git objects read while building: commit → (tree, parents), each read once.
+#[derive(Default)]
+struct Objects(HashMap<String, (String, Vec<String>)>);
+
+impl Objects {
+    async fn commit(
+        &mut self,
+        gh: &Installation,
+        repo: &str,
+        sha: &str,
+    ) -> Result<(String, Vec<String>), HandlerError> {
+        if let Some(found) = self.0.get(sha) {
+            return Ok(found.clone());
+        }
+        let value = gh
+            .api
+            .get(&format!("/repos/{repo}/git/commits/{sha}"))
+            .await?;
+        let parents = value
+            .get("parents")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|p| text(p, "/sha"))
+            .collect();
+        let found = (text(&value, "/tree/sha"), parents);
+        self.0.insert(sha.to_string(), found.clone());
+        Ok(found)
+    }
+}
+
+/// Re-creates the judged commits on staging's tip and returns the new tip (staging is not
+/// moved here).
 async fn land(
     gh: &Installation,
-    repo: &str,
-    pr: &Value,
+    cmd: &Command<'_>,
+    judged: &Judged<'_>,
     config: &Config,
-    given: &[Given],
+    payload: &Value,
 ) -> Result<Landed, HandlerError> {
+    let repo = cmd.repo;
     let staging = &config.branches.staging;
     let Some(tip) = ref_sha(gh, repo, staging).await? else {
         return Err(HandlerError::Payload(format!(
             "{repo} has no branch {staging}"
         )));
     };
-    let head = text(pr, "/head/sha");
-    // What staging changed since the PR's fork point, and what the PR changes.
-    let fork = gh
+    // The judged commits, listed at the judged head: whatever was pushed since is not here.
+    let range = gh
         .api
-        .get(&format!("/repos/{repo}/compare/{tip}...{head}"))
+        .get(&format!("/repos/{repo}/compare/{tip}...{}", judged.head))
         .await?;
-    let base = text(&fork, "/merge_base_commit/sha");
-    let theirs: Vec<String> = changes(gh, repo, &base, &tip)
-        .await?
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
-    let ours = changes(gh, repo, &base, &head).await?;
-    // Conservative: the same file changed on both sides is a conflict for a human to resolve.
-    let clash: Vec<String> = ours
-        .iter()
-        .filter(|(p, _)| theirs.contains(p))
-        .map(|(p, _)| p.clone())
-        .collect();
-    if !clash.is_empty() {
-        return Ok(Landed::Conflict(clash));
+    let commits: Vec<Value> = range
+        .get("commits")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let total = usize::try_from(number(&range, "/total_commits")).unwrap_or(usize::MAX);
+    if total > MAX_COMMITS || commits.len() != total {
+        return Ok(Landed::Refused(format!(
+            "this pull request has {total} commits; GitHub lists no more than {MAX_COMMITS} of \
+             a comparison, and pushgate lands all of a pull request or nothing. Squash some \
+             commits, or split it."
+        )));
     }
-    let commits = gh
-        .api
-        .get_list(
-            &format!("/repos/{repo}/pulls/{}/commits", number(pr, "/number")),
-            3,
-        )
-        .await?;
+    if commits.is_empty() {
+        return Ok(Landed::Refused(format!(
+            "`{staging}` already holds every commit of this pull request."
+        )));
+    }
+    let fork = text(&range, "/merge_base_commit/sha");
+    let mut objects = Objects::default();
+    let mut builder = Builder {
+        gh,
+        repo,
+        comment_id: cmd.comment_id,
+        temporary: 0,
+        committer: committer(payload),
+    };
     let mut current = tip.clone();
-    let mut made = Vec::new();
+    let mut made: Vec<(String, String)> = Vec::new();
     match config.merge.method {
         MergeMethod::RebaseTrailers => {
             for c in &commits {
                 let sha = text(c, "/sha");
-                let parent = c
-                    .pointer("/parents/0/sha")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&base)
-                    .to_string();
-                let entries = changes(gh, repo, &parent, &sha).await?;
-                let message = with_trailers(&text(c, "/commit/message"), given);
-                let new = build_commit(
-                    gh,
-                    repo,
-                    tree_of(gh, repo, &current).await?,
-                    entries,
-                    message,
-                    vec![current.clone()],
-                    author_of(c),
-                )
-                .await?;
-                let line = format!(
-                    "`{}` {}",
-                    short(&new),
-                    first_line(&text(c, "/commit/message"))
-                );
-                made.push((new.clone(), line));
+                let (_, parents) = objects.commit(gh, repo, &sha).await?;
+                let [parent] = parents.as_slice() else {
+                    return Ok(Landed::Refused(format!(
+                        "commit `{}` is a merge; `rebase-trailers` re-creates a linear series. \
+                         Rebase the pull request without merges and ask again.",
+                        short(&sha)
+                    )));
+                };
+                let (files, complete) = changed_files(gh, repo, parent, &sha).await?;
+                if !complete {
+                    return Ok(Landed::Refused(format!(
+                        "commit `{}` changes {MAX_COMMIT_FILES} files or more, more than GitHub \
+                         lists, so its trailers cannot be chosen by the files it touches.",
+                        short(&sha)
+                    )));
+                }
+                let tree = match builder.pick(&mut objects, &current, parent, &sha).await? {
+                    Ok(tree) => tree,
+                    Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
+                };
+                let touches = |f: &str| files.iter().any(|t| t == acks::real_path(f));
+                let given = trailers_for(judged.verdict, touches);
+                let message = text(c, "/commit/message");
+                let new = builder
+                    .commit(
+                        &tree,
+                        with_trailers(&message, &given),
+                        vec![current.clone()],
+                        author_of(c),
+                    )
+                    .await?;
+                made.push((
+                    new.clone(),
+                    format!("`{}` {}", short(&new), first_line(&message)),
+                ));
                 current = new;
             }
         }
         MergeMethod::SquashTrailers | MergeMethod::Merge => {
-            let title = text(pr, "/title");
-            let body = text(pr, "/body");
-            let message = with_trailers(&format!("{title}\n\n{body}"), given);
+            let tree = match builder
+                .pick(&mut objects, &current, &fork, &judged.head)
+                .await?
+            {
+                Ok(tree) => tree,
+                Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
+            };
+            let title = text(judged.pr, "/title");
+            let body = text(judged.pr, "/body");
+            let given = crate::core::pull::trailers_to_record(judged.verdict);
+            let message = with_trailers(&format!("{title}\n\n{body}"), &given);
             let parents = if config.merge.method == MergeMethod::Merge {
-                vec![current.clone(), head.clone()]
+                vec![current.clone(), judged.head.clone()]
             } else {
                 vec![current.clone()]
             };
             let author = commits.first().map(author_of).unwrap_or(Value::Null);
-            let new = build_commit(
-                gh,
-                repo,
-                tree_of(gh, repo, &current).await?,
-                ours.clone(),
-                message,
-                parents,
-                author,
-            )
-            .await?;
+            let new = builder.commit(&tree, message, parents, author).await?;
             made.push((new.clone(), format!("`{}` {}", short(&new), title)));
             current = new;
         }
     }
-    // Fast-forward only from the tip the commits were built on.
-    let moved = gh
+    // The pull request must still be at the head that was judged.
+    let now = gh
+        .api
+        .get(&format!("/repos/{repo}/pulls/{}", cmd.number))
+        .await?;
+    let head_now = text(&now, "/head/sha");
+    if head_now != judged.head || text(&now, "/state") != "open" {
+        return Ok(Landed::Refused(format!(
+            "new commits since the check (it judged `{}`, the pull request is now at `{}`); \
+             nothing landed. Re-run `/pushgate merge` once `pushgate/acks` has judged the new \
+             head.",
+            short(&judged.head),
+            short(&head_now)
+        )));
+    }
+    let list: String = made.iter().map(|(_, line)| format!("- {line}\n")).collect();
+    let reply = format!(
+        "Merged by @{} into `{staging}` ({}):\n\n{list}",
+        cmd.by,
+        method_name(config.merge.method)
+    );
+    let report = json!({
+        "reply": reply,
+        "commits": made.iter().map(|(sha, _)| sha).collect::<Vec<_>>(),
+    });
+    Ok(Landed::Done {
+        from: tip,
+        tip: current,
+        report: report.to_string(),
+    })
+}
+
+fn conflict(staging: &str, paths: &[String]) -> String {
+    format!(
+        "`{staging}` changed {} since this pull request was based on it, in ways that \
+         overlap. Rebase the pull request on `{staging}` and ask again.",
+        paths
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Moves `branch` from exactly `from` to `to`: the tip is read first and must be `from`, and
+/// the update is a fast-forward (never forced), so a branch rewound or advanced meanwhile
+/// stays as it is. Returns the refusal when it moved.
+async fn move_staging(
+    gh: &Installation,
+    repo: &str,
+    branch: &str,
+    from: &str,
+    to: &str,
+) -> Result<Option<String>, HandlerError> {
+    let moved = format!(
+        "`{branch}` moved while the commits were being built; nothing landed. Ask again with \
+         `/pushgate merge`."
+    );
+    if ref_sha(gh, repo, branch).await?.as_deref() != Some(from) {
+        return Ok(Some(moved));
+    }
+    let updated = gh
         .api
         .call(
             Method::Patch,
-            &format!("/repos/{repo}/git/refs/heads/{}", segment(staging)),
-            Some(&json!({ "sha": current, "force": false })),
+            &format!("/repos/{repo}/git/refs/heads/{}", segment(branch)),
+            Some(&json!({ "sha": to, "force": false })),
         )
         .await;
-    match moved {
-        Ok(_) => Ok(Landed::Done(made)),
-        Err(GitHubError::Refused { status: 422, .. }) => Ok(Landed::Moved),
+    match updated {
+        Ok(_) => Ok(None),
+        Err(GitHubError::Refused { status: 422, .. }) => Ok(Some(moved)),
         Err(e) => Err(e.into()),
     }
 }
 
-/// A new commit: `base_tree` with `entries` applied, with `message`, `parents` and `author`.
-async fn build_commit(
+/// Is `sha` on `branch` (its tip or an ancestor of it)?
+async fn contains(
     gh: &Installation,
     repo: &str,
-    base_tree: String,
-    entries: Vec<Change>,
-    message: String,
-    parents: Vec<String>,
-    author: Value,
-) -> Result<String, HandlerError> {
-    let tree_entries: Vec<Value> = entries
-        .into_iter()
-        .map(|(path, sha)| json!({ "path": path, "mode": "100644", "type": "blob", "sha": sha }))
-        .collect();
-    let tree = gh
+    branch: &str,
+    sha: &str,
+) -> Result<bool, HandlerError> {
+    let Some(tip) = ref_sha(gh, repo, branch).await? else {
+        return Ok(false);
+    };
+    if tip == sha {
+        return Ok(true);
+    }
+    match gh
         .api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/git/trees"),
-            Some(&json!({ "base_tree": base_tree, "tree": tree_entries })),
-        )
-        .await?;
-    let commit = gh
-        .api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/git/commits"),
-            Some(&json!({ "message": message, "tree": text(&tree, "/sha"), "parents": parents, "author": author })),
-        )
-        .await?;
-    Ok(text(&commit, "/sha"))
+        .get(&format!("/repos/{repo}/compare/{sha}...{tip}"))
+        .await
+    {
+        Ok(compare) => Ok(matches!(
+            text(&compare, "/status").as_str(),
+            "ahead" | "identical"
+        )),
+        Err(e) if e.not_found() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
-async fn tree_of(gh: &Installation, repo: &str, commit: &str) -> Result<String, HandlerError> {
-    let value = gh
-        .api
-        .get(&format!("/repos/{repo}/git/commits/{commit}"))
-        .await?;
-    Ok(text(&value, "/tree/sha"))
+/// Builds commits for one command.
+struct Builder<'a> {
+    gh: &'a Installation,
+    repo: &'a str,
+    comment_id: i64,
+    /// Temporary branches made so far (each name is used once).
+    temporary: u32,
+    /// The committer who asked, recorded as the git committer of every commit made.
+    committer: Value,
+}
+
+impl Builder<'_> {
+    /// The tree of `onto` with the change `from` → `to` applied, or the paths that conflict.
+    /// When `onto`'s tree is `from`'s, that is `to`'s own tree; otherwise GitHub merges it
+    /// three ways (base `from`) on a temporary branch.
+    async fn pick(
+        &mut self,
+        objects: &mut Objects,
+        onto: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Result<String, Vec<String>>, HandlerError> {
+        let (onto_tree, _) = objects.commit(self.gh, self.repo, onto).await?;
+        let (from_tree, _) = objects.commit(self.gh, self.repo, from).await?;
+        let (to_tree, _) = objects.commit(self.gh, self.repo, to).await?;
+        if onto_tree == from_tree {
+            return Ok(Ok(to_tree));
+        }
+        if to_tree == from_tree {
+            return Ok(Ok(onto_tree));
+        }
+        // A sibling of `to`: `onto`'s tree on `to`'s parent. Merging `to` into it is git's
+        // cherry-pick: three ways, with `from` as the base.
+        let sibling = self
+            .create(json!({
+                "message": "pushgate: temporary commit for a three-way merge",
+                "tree": onto_tree,
+                "parents": [from],
+            }))
+            .await?;
+        self.temporary += 1;
+        let branch = format!("pushgate-tmp/{}-{}", self.comment_id, self.temporary);
+        let refs = format!("/repos/{}/git/refs", self.repo);
+        let created = self
+            .gh
+            .api
+            .call(
+                Method::Post,
+                &refs,
+                Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sibling })),
+            )
+            .await;
+        match created {
+            Ok(_) => {}
+            // Left by a run that crashed: it is ours, and holds nothing worth keeping.
+            Err(GitHubError::Refused { status: 422, .. }) => {
+                self.delete_branch(&branch).await?;
+                self.gh
+                    .api
+                    .call(
+                        Method::Post,
+                        &refs,
+                        Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sibling })),
+                    )
+                    .await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let merged = self
+            .gh
+            .api
+            .call(
+                Method::Post,
+                &format!("/repos/{}/merges", self.repo),
+                Some(&json!({ "base": branch, "head": to, "commit_message": "pushgate: temporary merge" })),
+            )
+            .await;
+        let deleted = self.delete_branch(&branch).await;
+        let tree = match merged {
+            Ok(merge) => Ok(text(&merge, "/commit/tree/sha")),
+            Err(GitHubError::Refused { status: 409, .. }) => {
+                // Which paths: those both sides changed since `from`.
+                let (ours, _) = changed_files(self.gh, self.repo, from, &sibling).await?;
+                let (theirs, _) = changed_files(self.gh, self.repo, from, to).await?;
+                Err(ours.into_iter().filter(|p| theirs.contains(p)).collect())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        deleted?;
+        Ok(tree)
+    }
+
+    async fn delete_branch(&self, branch: &str) -> Result<(), HandlerError> {
+        match self
+            .gh
+            .api
+            .call(
+                Method::Delete,
+                &format!("/repos/{}/git/refs/heads/{}", self.repo, segment(branch)),
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(GitHubError::Refused {
+                status: 404 | 422, ..
+            }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A new commit (on no branch) with the committer who asked.
+    async fn commit(
+        &self,
+        tree: &str,
+        message: String,
+        parents: Vec<String>,
+        author: Value,
+    ) -> Result<String, HandlerError> {
+        self.create(json!({
+            "message": message,
+            "tree": tree,
+            "parents": parents,
+            "author": author,
+            "committer": self.committer,
+        }))
+        .await
+    }
+
+    async fn create(&self, body: Value) -> Result<String, HandlerError> {
+        let commit = self
+            .gh
+            .api
+            .call(
+                Method::Post,
+                &format!("/repos/{}/git/commits", self.repo),
+                Some(&body),
+            )
+            .await?;
+        Ok(text(&commit, "/sha"))
+    }
+}
+
+/// The committer who gave the command, as git's committer: their login at the no-reply
+/// address GitHub links to their account (`id+login@users.noreply.github.com`).
+fn committer(payload: &Value) -> Value {
+    let login = text(payload, "/comment/user/login");
+    let id = number(payload, "/comment/user/id");
+    json!({
+        "name": login,
+        "email": format!("{id}+{login}@users.noreply.github.com"),
+    })
 }
 
 fn author_of(commit: &Value) -> Value {

@@ -19,7 +19,7 @@ use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::core::support::{parse_support, SupportMatrix};
-use crate::github::{segment, text, GitHubError, Installation, Tree};
+use crate::github::{number, segment, text, GitHubError, Installation, Tree};
 use crate::store::{Store, StoreError};
 
 /// Why handling a delivery failed.
@@ -37,6 +37,14 @@ pub enum HandlerError {
     /// be read. Not a repository that is none of our business: the user must see it.
     #[error("{0}")]
     Inconsistent(String),
+    /// The pull request's head moved while its state was being read: what was read belongs to
+    /// another head than the one being judged. Worth judging again from a fresh read.
+    #[error("the head of pull request #{0} moved while it was being read")]
+    HeadMoved(i64),
+    /// GitHub cut a list short (a pull request's 3,000 files, 250 commits): judging the part
+    /// it gave would judge a different change, so nothing is judged.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl HandlerError {
@@ -44,10 +52,11 @@ impl HandlerError {
     pub fn is_transient(&self) -> bool {
         match self {
             HandlerError::GitHub(e) => e.is_transient(),
-            HandlerError::Store(_) => true,
+            HandlerError::Store(_) | HandlerError::HeadMoved(_) => true,
             HandlerError::Payload(_)
             | HandlerError::NoInstallation
-            | HandlerError::Inconsistent(_) => false,
+            | HandlerError::Inconsistent(_)
+            | HandlerError::TooLarge(_) => false,
         }
     }
 
@@ -71,19 +80,52 @@ pub async fn post_check_run(
     passed: bool,
     output: Value,
 ) -> Result<Value, GitHubError> {
+    let conclusion = if passed { "success" } else { "failure" };
+    // Names this exact run, so that a run made before its answer was lost is found.
+    let external_id = {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{name}\n{sha}\n{conclusion}\n{output}"));
+        format!("pushgate:{}", hex::encode(&digest[..12]))
+    };
     let body = serde_json::json!({
         "name": name,
         "head_sha": sha,
         "status": "completed",
-        "conclusion": if passed { "success" } else { "failure" },
+        "conclusion": conclusion,
         "output": output,
+        "external_id": external_id,
     });
-    api.call(
-        crate::github::Method::Post,
-        &format!("/repos/{repo}/check-runs"),
-        Some(&body),
-    )
-    .await
+    let path = format!("/repos/{repo}/check-runs");
+    match api
+        .call(crate::github::Method::Post, &path, Some(&body))
+        .await
+    {
+        // GitHub may have made the run before the answer was lost: look before making it.
+        Err(e) if e.is_transient() => {
+            let runs = api
+                .get(&format!(
+                    "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all",
+                    segment(name)
+                ))
+                .await?;
+            let made = runs
+                .get("check_runs")
+                .and_then(Value::as_array)
+                .and_then(|runs| {
+                    runs.iter()
+                        .find(|r| text(r, "/external_id") == external_id)
+                        .cloned()
+                });
+            match made {
+                Some(run) => Ok(run),
+                None => {
+                    api.call(crate::github::Method::Post, &path, Some(&body))
+                        .await
+                }
+            }
+        }
+        other => other,
+    }
 }
 
 /// The service's clock: real time plus an offset that tests and the demo may advance.
@@ -117,6 +159,8 @@ pub struct PolicyFiles {
 
 /// How long an e-mail → login answer is trusted.
 const IDENTITY_TTL: i64 = 7 * 86400;
+/// GitHub lists at most this many files of a pull request.
+const PULL_FILES_LIMIT: usize = 3000;
 /// Caches are bounded: a long-running service must not grow without end.
 const CACHE_LIMIT: usize = 4096;
 
@@ -336,7 +380,10 @@ impl Context {
             .unwrap_or_default()
     }
 
-    /// The files a PR changes, for a (base, head) pair.
+    /// The files a PR changes, for a (base, head) pair. GitHub lists a pull request's files
+    /// as they are *now*, so the list is kept only when the pull request's head is still
+    /// `head` after it was read ([`HandlerError::HeadMoved`] otherwise), and a list GitHub
+    /// cut at 3,000 files is refused ([`HandlerError::TooLarge`]).
     pub async fn cached_files(
         &self,
         gh: &Installation,
@@ -351,29 +398,58 @@ impl Context {
         }
         let list = gh
             .api
-            .get_list(&format!("/repos/{repo}/pulls/{pr}/files"), 30)
+            .get_list(
+                &format!("/repos/{repo}/pulls/{pr}/files"),
+                (PULL_FILES_LIMIT / 100) as u32,
+            )
             .await?;
+        if list.len() >= PULL_FILES_LIMIT {
+            return Err(HandlerError::TooLarge(format!(
+                "pull request #{pr} changes {PULL_FILES_LIMIT} files or more, and GitHub lists \
+                 no more than that: it is too large to judge. Split it."
+            )));
+        }
+        let now = gh.api.get(&format!("/repos/{repo}/pulls/{pr}")).await?;
+        if text(&now, "/head/sha") != head {
+            return Err(HandlerError::HeadMoved(pr));
+        }
         let files = acks::file_names(Some(&Value::Array(list)));
         bounded_insert(&mut lock(&self.files), key, files.clone());
         Ok(files)
     }
 
-    /// The PR's commits, for a head.
+    /// The PR's commits between `base` and `head`, read at those SHAs (a comparison), so they
+    /// are the commits of `head` whatever was pushed since. A list GitHub cut at 250 commits
+    /// is refused ([`HandlerError::TooLarge`]).
     pub async fn cached_commits(
         &self,
         gh: &Installation,
         repo: &str,
         pr: i64,
+        base: &str,
         head: &str,
     ) -> Result<Vec<PrCommit>, HandlerError> {
         let key = (repo.to_string(), pr, head.to_string());
         if let Some(found) = lock(&self.commits).get(&key) {
             return Ok(found.clone());
         }
-        let list = gh
+        let compare = gh
             .api
-            .get_list(&format!("/repos/{repo}/pulls/{pr}/commits"), 3)
+            .get(&format!("/repos/{repo}/compare/{base}...{head}"))
             .await?;
+        let list: Vec<Value> = compare
+            .get("commits")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let total = usize::try_from(number(&compare, "/total_commits")).unwrap_or(usize::MAX);
+        if total != list.len() {
+            return Err(HandlerError::TooLarge(format!(
+                "pull request #{pr} has {total} commits, and GitHub lists no more than {}: it \
+                 is too large to judge. Squash or split it.",
+                list.len()
+            )));
+        }
         let commits = acks::commits_of(&list);
         bounded_insert(&mut lock(&self.commits), key, commits.clone());
         Ok(commits)

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use super::endpoint as key;
 use super::fault::{self, FaultKind};
 use super::shapes::{self, BOT_LOGIN};
+use super::state::Merged;
 use super::state::{
     blob_sha, digest40, Author, CheckRun, Comment, Issue, Label, NewCommit, Output, Repo, Token,
     World,
@@ -25,6 +26,12 @@ const RATE_LIMIT: u64 = 5000;
 /// GitHub's limit on a check run's `output.summary` and `output.text` (SPEC §9).
 const MAX_OUTPUT_CHARS: usize = 65_535;
 const MAX_ANNOTATIONS: usize = 50;
+/// GitHub's truncation of long lists, which it does without an error: a pull request's
+/// files (3,000), its commits (250), and a comparison's commits (250) and files (300).
+const LIST_LIMIT_PULL_FILES: usize = 3000;
+const LIST_LIMIT_COMMITS: usize = 250;
+const LIST_LIMIT_COMPARE_COMMITS: usize = 250;
+const LIST_LIMIT_COMPARE_FILES: usize = 300;
 
 pub(crate) fn router(fake: FakeGitHub) -> Router {
     Router::new().fallback(dispatch).with_state(fake)
@@ -39,6 +46,10 @@ async fn dispatch(
 ) -> Response {
     let route = route(&method, uri.path());
     let endpoint = route.as_ref().map_or(key::UNKNOWN, |(k, _)| *k);
+    // A test's staged change happens first, without the world's lock held.
+    if let Some(hook) = fake.take_hook(endpoint) {
+        hook(&fake);
+    }
     let (delay, failure, request_id) = fake.with(|w| {
         *w.calls.entry(endpoint.to_string()).or_default() += 1;
         w.used += 1;
@@ -49,6 +60,15 @@ async fn dispatch(
         tokio::time::sleep(delay).await;
     }
     let reply = match (failure, route) {
+        (Some(FaultKind::LostAnswer(status)), Some((_, op))) => {
+            let request = Request {
+                query: parse_query(uri.query()),
+                body: &body,
+                link_base: String::new(),
+            };
+            let _ = fake.with(|w| answer(w, op, &headers, &request));
+            Reply::error(status, "Server Error")
+        }
         (Some(kind), _) => fault_reply(&kind),
         (None, None) => Reply::error(404, "Not Found"),
         (None, Some((_, op))) => {
@@ -210,6 +230,7 @@ fn fault_reply(kind: &FaultKind) -> Reply {
                 None => reply,
             }
         }
+        FaultKind::LostAnswer(status) => Reply::error(*status, "Server Error"),
         // Delays are slept before the answer; they never answer by themselves.
         FaultKind::Delay(_) => Reply::error(500, "Server Error"),
     }
@@ -255,6 +276,7 @@ enum Op {
     GitCommit(String, String),
     CreateGitCommit(String),
     CreateTree(String),
+    Merge(String),
     GetTree(String, String),
     GetBlob(String, String),
 }
@@ -297,6 +319,7 @@ impl Op {
             | Op::GitCommit(r, _)
             | Op::CreateGitCommit(r)
             | Op::CreateTree(r)
+            | Op::Merge(r)
             | Op::GetTree(r, _)
             | Op::GetBlob(r, _) => Some(r),
         }
@@ -404,6 +427,7 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 }
                 ("POST", ["git", "commits"]) => (key::CREATE_GIT_COMMIT, Op::CreateGitCommit(r)),
                 ("POST", ["git", "trees"]) => (key::CREATE_TREE, Op::CreateTree(r)),
+                ("POST", ["merges"]) => (key::MERGE, Op::Merge(r)),
                 ("GET", ["git", "trees", sha]) => (key::GIT_TREE, Op::GetTree(r, sha.to_string())),
                 ("GET", ["git", "blobs", sha]) => (key::GIT_BLOB, Op::GetBlob(r, sha.to_string())),
                 ("PATCH", ["git", "refs", "heads", branch @ ..]) if !branch.is_empty() => {
@@ -553,6 +577,7 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let files = r
                 .diff(base.as_deref(), &pr.head_sha)
                 .iter()
+                .take(LIST_LIMIT_PULL_FILES)
                 .map(|c| shapes::file(r, &pr.head_sha, c))
                 .collect();
             Ok(paged(req, files))
@@ -573,6 +598,7 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let commits = r
                 .only_in(&pr.head_sha, &pr.base_sha)
                 .into_iter()
+                .take(LIST_LIMIT_COMMITS)
                 .map(|c| shapes::commit(r, c))
                 .collect();
             Ok(paged(req, commits))
@@ -1029,6 +1055,29 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let commit = r.commits.get(&sha).ok_or_else(not_found)?;
             Ok(Reply::created(shapes::git_commit(r, commit)))
         }
+        Op::Merge(name) => {
+            let body = req.json_object()?;
+            let base = string_field(&body, "base")?
+                .ok_or_else(|| Reply::invalid("\"base\" wasn't supplied."))?;
+            let head = string_field(&body, "head")?
+                .ok_or_else(|| Reply::invalid("\"head\" wasn't supplied."))?;
+            let message = string_field(&body, "commit_message")?
+                .unwrap_or_else(|| format!("Merge {head} into {base}"));
+            match w.merge_three_way(&name, &base, &head, &message) {
+                Merged::Missing(what) => Err(Reply::error(404, &format!("{what} does not exist"))),
+                Merged::Nothing => Ok(Reply {
+                    status: 204,
+                    body: Value::Null,
+                    headers: vec![],
+                }),
+                Merged::Conflict(_) => Err(Reply::error(409, "Merge conflict")),
+                Merged::Made(sha) => {
+                    let r = repo(w, &name)?;
+                    let commit = r.commits.get(&sha).ok_or_else(not_found)?;
+                    Ok(Reply::created(shapes::commit(r, commit)))
+                }
+            }
+        }
         Op::DeleteRef(name, branch) => {
             let r = repo_mut(w, &name)?;
             if r.branches.remove(&branch).is_none() {
@@ -1317,9 +1366,11 @@ fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
         (0, _) => "behind",
         _ => "diverged",
     };
+    // GitHub lists 300 files of a comparison, and says nothing of the rest.
     let files: Vec<Value> = r
         .diff(merge_base.as_deref(), &head_sha)
         .iter()
+        .take(LIST_LIMIT_COMPARE_FILES)
         .map(|c| shapes::file(r, &head_sha, c))
         .collect();
     let commit_of = |sha: &str| {
@@ -1340,7 +1391,7 @@ fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
         "ahead_by": ahead.len(),
         "behind_by": behind.len(),
         "total_commits": ahead.len(),
-        "commits": ahead.iter().map(|c| shapes::commit(r, c)).collect::<Vec<_>>(),
+        "commits": ahead.iter().take(LIST_LIMIT_COMPARE_COMMITS).map(|c| shapes::commit(r, c)).collect::<Vec<_>>(),
         "files": files,
     })))
 }

@@ -19,6 +19,9 @@ pub enum FaultKind {
     SecondaryLimit { retry_after: Option<u64> },
     /// The answer is delayed, then given normally.
     Delay(Duration),
+    /// The request is carried out, then answered with this status (a 502 after GitHub did
+    /// the work, or a timeout): the client cannot know whether it happened.
+    LostAnswer(u16),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +93,12 @@ impl Fault {
     /// 403 secondary rate limit without `retry-after`: the client should wait a minute.
     pub fn secondary_limit_without_retry_after() -> Self {
         Fault::new(FaultKind::SecondaryLimit { retry_after: None })
+    }
+
+    /// The request is carried out, but the client gets `status` (502, 504) instead of the
+    /// answer, as when GitHub's front end times out after the work was done.
+    pub fn lost_answer(status: u16) -> Self {
+        Fault::new(FaultKind::LostAnswer(status))
     }
 
     /// The answer comes after `delay`, otherwise normal.

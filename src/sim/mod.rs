@@ -56,6 +56,7 @@
 //! | `GET /repos/git/commits` | `GET /repos/{o}/{r}/git/commits/{sha}` |
 //! | `POST /repos/git/commits` | `POST /repos/{o}/{r}/git/commits` (`message`, `tree`, `parents`, `author`, `committer`) |
 //! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
+//! | `POST /repos/merges` | `POST /repos/{o}/{r}/merges` (`base` branch, `head` branch or sha: a three-way merge commit on `base`; 409 on a conflict, 204 when `head` is already in `base`) |
 //! | `unknown` | anything else (404) |
 //!
 //! # Git data
@@ -66,6 +67,11 @@
 //! the commit (`POST /git/commits`, on no branch), then move a branch to it (`PATCH /git/refs`).
 //! Trees are flat: tree entries are blobs with a path, sub-trees and submodules get a 422.
 //! An e-mail is linked to the login of an earlier commit of the repository with it.
+//!
+//! Long lists are cut where GitHub cuts them, silently: 3,000 files of a pull request, 250 of
+//! its commits, and 250 commits and 300 files of a comparison (`total_commits` stays true).
+//! [`FakeGitHub::before`] runs a test's change just before a given call is answered, to stage
+//! races, and [`Fault::lost_answer`] carries a request out and then answers with an error.
 //!
 //! Lists are paged like GitHub's (`per_page` default 30, at most 100; `page` from 1) with a
 //! `Link` header when there is more. Every answer carries `x-ratelimit-limit`,
@@ -130,6 +136,7 @@ pub mod endpoint {
     pub const CREATE_TREE: &str = "POST /repos/git/trees";
     pub const GIT_TREE: &str = "GET /repos/git/trees";
     pub const GIT_BLOB: &str = "GET /repos/git/blobs";
+    pub const MERGE: &str = "POST /repos/merges";
     pub const UNKNOWN: &str = "unknown";
 }
 
@@ -164,6 +171,23 @@ pub struct CommentView {
 #[derive(Debug, Clone, Default)]
 pub struct FakeGitHub {
     world: Arc<Mutex<World>>,
+    hooks: Arc<Mutex<Hooks>>,
+}
+
+/// What a test does to the world just before the fake answers a call (see
+/// [`FakeGitHub::before`]).
+type Hook = Box<dyn FnOnce(&FakeGitHub) + Send>;
+
+/// One-shot hooks by endpoint key, in the order they were armed.
+#[derive(Default)]
+struct Hooks(Vec<(String, Hook)>);
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| k))
+            .finish()
+    }
 }
 
 impl FakeGitHub {
@@ -311,6 +335,15 @@ impl FakeGitHub {
         });
     }
 
+    /// The repository's branch names.
+    pub fn branches(&self, repo: &str) -> Vec<String> {
+        self.with(|w| {
+            w.repo(repo)
+                .map(|r| r.branches.keys().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
     pub fn branch_tip(&self, repo: &str, branch: &str) -> Option<String> {
         self.with(|w| w.repo(repo)?.branches.get(branch).cloned())
     }
@@ -329,6 +362,15 @@ impl FakeGitHub {
         self.with(|w| {
             let r = w.repo(repo)?;
             Some(r.commits.get(&r.resolve(rev)?)?.message.clone())
+        })
+    }
+
+    /// A commit's committer (name, e-mail), at a branch or sha.
+    pub fn commit_committer(&self, repo: &str, rev: &str) -> Option<(String, String)> {
+        self.with(|w| {
+            let r = w.repo(repo)?;
+            let c = r.commits.get(&r.resolve(rev)?)?;
+            Some((c.committer.name.clone(), c.committer.email.clone()))
         })
     }
 
@@ -776,5 +818,20 @@ impl FakeGitHub {
 
     pub fn clear_faults(&self) {
         self.with(|w| w.faults.clear());
+    }
+
+    /// Runs `change` once, just before the fake answers the next call to `endpoint_key` (see
+    /// [`endpoint`]): the answer then reflects what `change` did. This stages races
+    /// deterministically, such as a push landing between a client's two reads.
+    pub fn before(&self, endpoint_key: &str, change: impl FnOnce(&FakeGitHub) + Send + 'static) {
+        let mut hooks = self.hooks.lock().unwrap_or_else(|e| e.into_inner());
+        hooks.0.push((endpoint_key.to_string(), Box::new(change)));
+    }
+
+    /// Takes the first hook armed for `endpoint_key`, if any.
+    pub(crate) fn take_hook(&self, endpoint_key: &str) -> Option<Hook> {
+        let mut hooks = self.hooks.lock().unwrap_or_else(|e| e.into_inner());
+        let at = hooks.0.iter().position(|(k, _)| k == endpoint_key)?;
+        Some(hooks.0.remove(at).1)
     }
 }

@@ -348,6 +348,50 @@ impl World {
         Some(sha)
     }
 
+    /// `POST /merges`: merges `head` (a branch or sha) into branch `base` the way git does,
+    /// three ways from their merge base, file by file and, for a file both sides changed,
+    /// line by line. A clean merge becomes a merge commit on `base` (by the App's bot).
+    pub fn merge_three_way(&mut self, repo: &str, base: &str, head: &str, message: &str) -> Merged {
+        let Some(r) = self.repo(repo) else {
+            return Merged::Missing(repo.to_string());
+        };
+        let Some(tip) = r.branches.get(base).cloned() else {
+            return Merged::Missing(format!("branch {base}"));
+        };
+        let Some(head_sha) = r.resolve(head) else {
+            return Merged::Missing(head.to_string());
+        };
+        if r.ancestors(&tip).contains(&head_sha) {
+            return Merged::Nothing;
+        }
+        let files_of = |sha: &str| r.commits.get(sha).map(|c| c.files.clone());
+        let ancestor = r
+            .merge_base(&tip, &head_sha)
+            .and_then(|b| files_of(&b))
+            .unwrap_or_default();
+        let (Some(ours), Some(theirs)) = (files_of(&tip), files_of(&head_sha)) else {
+            return Merged::Missing(head.to_string());
+        };
+        let files = match three_way(&ancestor, &ours, &theirs) {
+            Ok(files) => files,
+            Err(paths) => return Merged::Conflict(paths),
+        };
+        let full_name = r.full_name.clone();
+        let new = NewCommit {
+            parents: vec![tip, head_sha],
+            message: message.to_string(),
+            author: Author::new(BOT_NAME, BOT_EMAIL).login(super::shapes::BOT_LOGIN),
+            date: None,
+            committer: None,
+            files,
+        };
+        let Some(sha) = self.create_commit(&full_name, new) else {
+            return Merged::Missing(repo.to_string());
+        };
+        self.set_branch(&full_name, base, &sha);
+        Merged::Made(sha)
+    }
+
     /// Stores a commit object (its tree and blobs too) without moving any branch; the parents
     /// must already be known. Returns its sha.
     pub fn create_commit(&mut self, repo: &str, new: NewCommit) -> Option<String> {
@@ -563,6 +607,69 @@ impl Repo {
             return "admin".to_string();
         }
         "read".to_string()
+    }
+}
+
+/// What `POST /merges` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Merged {
+    Made(String),
+    /// `head` is already in `base`.
+    Nothing,
+    /// The paths both sides changed in ways that overlap.
+    Conflict(Vec<String>),
+    Missing(String),
+}
+
+const BOT_NAME: &str = "pushgate[bot]";
+const BOT_EMAIL: &str = "pushgate[bot]@users.noreply.github.com";
+
+/// Git's three-way merge of whole trees: a path changed on one side only takes that side; a
+/// path both sides changed the same way is kept; a text both changed differently is merged by
+/// lines, and overlapping line changes (or a change against a deletion) are conflicts.
+pub(crate) fn three_way(
+    ancestor: &BTreeMap<String, String>,
+    ours: &BTreeMap<String, String>,
+    theirs: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Vec<String>> {
+    let mut paths: Vec<&String> = ancestor
+        .keys()
+        .chain(ours.keys())
+        .chain(theirs.keys())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let mut out = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for path in paths {
+        let (a, o, t) = (ancestor.get(path), ours.get(path), theirs.get(path));
+        let merged = if o == t || t == a {
+            o.cloned()
+        } else if o == a {
+            t.cloned()
+        } else {
+            match (a, o, t) {
+                (Some(a), Some(o), Some(t)) => match diffy::merge(a, o, t) {
+                    Ok(text) => Some(text),
+                    Err(_) => {
+                        conflicts.push(path.clone());
+                        continue;
+                    }
+                },
+                _ => {
+                    conflicts.push(path.clone());
+                    continue;
+                }
+            }
+        };
+        if let Some(text) = merged {
+            out.insert(path.clone(), text);
+        }
+    }
+    if conflicts.is_empty() {
+        Ok(out)
+    } else {
+        Err(conflicts)
     }
 }
 
