@@ -828,4 +828,57 @@ mod tests {
         };
         assert_eq!(change.additions_deletions(), (2, 1));
     }
+
+    #[test]
+    fn three_way_merges_like_git() {
+        let tree = |entries: &[(&str, &str)]| -> BTreeMap<String, String> {
+            entries
+                .iter()
+                .map(|(p, c)| (p.to_string(), c.to_string()))
+                .collect()
+        };
+        let base = tree(&[("a", "1\n2\n3\n4\n5\n"), ("b", "b\n")]);
+        // (ours, theirs, the merged tree or the conflicting paths)
+        type Files = Vec<(&'static str, &'static str)>;
+        type Want = Result<Files, Vec<&'static str>>;
+        let cases: Vec<(Files, Files, Want)> = vec![
+            // One side changed: that side wins.
+            (
+                vec![("a", "1\n2\n3\n4\n5\n"), ("b", "B\n")],
+                vec![("a", "1\n2\n3\n4\n5\n"), ("b", "b\n")],
+                Ok(vec![("a", "1\n2\n3\n4\n5\n"), ("b", "B\n")]),
+            ),
+            // Both changed other lines of one file: both changes kept.
+            (
+                vec![("a", "ONE\n2\n3\n4\n5\n"), ("b", "b\n")],
+                vec![("a", "1\n2\n3\n4\nFIVE\n"), ("b", "b\n")],
+                Ok(vec![("a", "ONE\n2\n3\n4\nFIVE\n"), ("b", "b\n")]),
+            ),
+            // The same line changed two ways: a conflict.
+            (
+                vec![("a", "1\n2\nours\n4\n5\n"), ("b", "b\n")],
+                vec![("a", "1\n2\ntheirs\n4\n5\n"), ("b", "b\n")],
+                Err(vec!["a"]),
+            ),
+            // Deleted on one side, changed on the other: a conflict.
+            (
+                vec![("a", "1\n2\n3\n4\n5\n")],
+                vec![("a", "1\n2\n3\n4\n5\n"), ("b", "changed\n")],
+                Err(vec!["b"]),
+            ),
+            // Added on one side, deleted the same way on both.
+            (
+                vec![("a", "1\n2\n3\n4\n5\n"), ("c", "new\n")],
+                vec![("a", "1\n2\n3\n4\n5\n")],
+                Ok(vec![("a", "1\n2\n3\n4\n5\n"), ("c", "new\n")]),
+            ),
+        ];
+        for (ours, theirs, want) in cases {
+            let got = three_way(&base, &tree(&ours), &tree(&theirs));
+            let want = want
+                .map(|t| tree(&t))
+                .map_err(|p| p.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+            assert_eq!(got, want, "ours {ours:?} theirs {theirs:?}");
+        }
+    }
 }
