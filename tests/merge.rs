@@ -504,3 +504,71 @@ async fn a_rewind_of_staging_during_the_merge_is_not_undone() {
         "{reply}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_modes_survive_the_rebase() {
+    const SCRIPT: &str = "xen/arch/x86/mm/shadow/gen.sh";
+    const NEW_SCRIPT: &str = "xen/arch/x86/mm/shadow/new.sh";
+    const LINK: &str = "xen/arch/x86/mm/shadow/latest";
+    let world = World::new(CONFIG).await;
+    let cora = ("Cora", "cora@rest.example", "cora-gh");
+    world.gh.commit_modes(
+        REPO,
+        "staging",
+        cora,
+        "scripts",
+        &[
+            (SCRIPT, Some("#!/bin/sh\necho 1\n")),
+            (LINK, Some("gen.sh")),
+        ],
+        &[(SCRIPT, "100755"), (LINK, "120000")],
+    );
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "scripts", &base);
+    world.gh.commit_modes(
+        REPO,
+        "scripts",
+        NEWCOMER,
+        "x86/shadow: scripts\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
+        &[
+            (SCRIPT, Some("#!/bin/sh\necho 2\n")),
+            (NEW_SCRIPT, Some("#!/bin/sh\n")),
+            (LINK, Some("new.sh")),
+        ],
+        &[(NEW_SCRIPT, "100755")],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "scripts", "staging", "scripts");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world.approve(pr, "sha-gh").await;
+    world.comment(pr, "xavier-gh", "/ack").await;
+    // Staging moves on elsewhere, so the commit is merged three ways rather than taken whole.
+    world
+        .gh
+        .commit(REPO, "staging", cora, "readme", &[("README", Some("hi\n"))]);
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_eq!(
+        world.gh.file_at(REPO, &after, "README").as_deref(),
+        Some("hi\n"),
+        "{}",
+        last_reply(&world, pr)
+    );
+    for (path, mode) in [(SCRIPT, "100755"), (NEW_SCRIPT, "100755"), (LINK, "120000")] {
+        assert_eq!(
+            world.gh.mode_at(REPO, &after, path).as_deref(),
+            Some(mode),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        world.gh.file_at(REPO, &after, LINK).as_deref(),
+        Some("new.sh")
+    );
+}

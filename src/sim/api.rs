@@ -1452,14 +1452,18 @@ const BLOB_MODES: &[&str] = &["100644", "100755", "120000"];
 /// entry sets its path to a stored blob (`sha`) or to `content`; `"sha": null` deletes the path
 /// (a directory: everything under it).
 fn create_tree(r: &mut Repo, body: &Map<String, Value>) -> Result<Reply, Reply> {
-    let mut files = match string_field(body, "base_tree")? {
+    let base_tree = string_field(body, "base_tree")?;
+    let mut files = match &base_tree {
         Some(base) => r
             .trees
-            .get(&base)
+            .get(base)
             .cloned()
             .ok_or_else(|| Reply::error(422, "base_tree is not a valid tree oid"))?,
         None => Default::default(),
     };
+    let mut modes = base_tree
+        .and_then(|base| r.tree_modes.get(&base).cloned())
+        .unwrap_or_default();
     let Some(Value::Array(entries)) = body.get("tree") else {
         return Err(Reply::invalid("\"tree\" wasn't supplied."));
     };
@@ -1478,7 +1482,8 @@ fn create_tree(r: &mut Repo, body: &Map<String, Value>) -> Result<Reply, Reply> 
                 &format!("tree.path {path} contains a malformed path component"),
             ));
         }
-        if let Some(mode) = string_field(entry, "mode")? {
+        let mode = string_field(entry, "mode")?;
+        if let Some(mode) = &mode {
             if !BLOB_MODES.contains(&mode.as_str()) {
                 return Err(Reply::error(
                     422,
@@ -1515,6 +1520,14 @@ fn create_tree(r: &mut Repo, body: &Map<String, Value>) -> Result<Reply, Reply> 
         };
         match new {
             Some(text) => {
+                // An entry's mode is what it says (a missing mode is GitHub's error; the fake
+                // takes a plain file).
+                match mode.as_deref() {
+                    Some(mode) if mode != super::state::PLAIN => {
+                        modes.insert(path.clone(), mode.to_string())
+                    }
+                    _ => modes.remove(&path),
+                };
                 files.insert(path, text);
             }
             None => {
@@ -1525,6 +1538,7 @@ fn create_tree(r: &mut Repo, body: &Map<String, Value>) -> Result<Reply, Reply> 
             }
         }
     }
+    modes.retain(|path, _| files.contains_key(path));
     // A path cannot be a file and a directory at once.
     for file in files.keys() {
         let dir = format!("{file}/");
@@ -1539,7 +1553,7 @@ fn create_tree(r: &mut Repo, body: &Map<String, Value>) -> Result<Reply, Reply> 
             ));
         }
     }
-    let sha = r.store_tree(files.clone());
+    let sha = r.store_tree_with_modes(files.clone(), modes);
     Ok(Reply::created(shapes::tree(r, &sha, &files)))
 }
 
@@ -1597,6 +1611,7 @@ fn get_tree(r: &mut Repo, sha: &str, req: &Request) -> Result<Reply, Reply> {
         None => sha.to_string(),
     };
     let files = r.trees.get(&tree).cloned().ok_or_else(not_found)?;
+    let modes = r.tree_modes.get(&tree).cloned().unwrap_or_default();
     let mut blobs = Vec::new();
     let mut dirs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for (path, content) in files {
@@ -1612,13 +1627,24 @@ fn get_tree(r: &mut Repo, sha: &str, req: &Request) -> Result<Reply, Reply> {
     let mut entries: Vec<(String, Value)> = blobs
         .into_iter()
         .map(|(name, content)| {
-            let entry =
+            let mut entry =
                 shapes::git_tree_entry(r, &name, "blob", &blob_sha(&content), content.len());
+            if let Some(mode) = modes.get(&name) {
+                entry["mode"] = mode.as_str().into();
+            }
             (name, entry)
         })
         .collect();
     for (name, files) in dirs {
-        let sub = r.store_tree(files);
+        let prefix = format!("{name}/");
+        let sub_modes = modes
+            .iter()
+            .filter_map(|(path, mode)| {
+                path.strip_prefix(&prefix)
+                    .map(|rest| (rest.to_string(), mode.clone()))
+            })
+            .collect();
+        let sub = r.store_tree_with_modes(files, sub_modes);
         entries.push((
             name.clone(),
             shapes::git_tree_entry(r, &name, "tree", &sub, 0),
@@ -1641,6 +1667,7 @@ fn new_commit(r: &Repo, body: &Map<String, Value>) -> Result<NewCommit, Reply> {
         .get(&tree)
         .cloned()
         .ok_or_else(|| Reply::error(422, "Tree SHA does not exist"))?;
+    let modes = r.tree_modes.get(&tree).cloned().unwrap_or_default();
     let parents = match body.get("parents") {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(items)) => items
@@ -1676,6 +1703,7 @@ fn new_commit(r: &Repo, body: &Map<String, Value>) -> Result<NewCommit, Reply> {
         date,
         committer,
         files,
+        modes,
     })
 }
 

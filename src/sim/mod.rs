@@ -65,7 +65,9 @@
 //! GitHub: read the commit (`GET /git/commits/{sha}`) and the changed files with their blob shas
 //! (`compare`), build a tree on another tip's tree (`POST /git/trees` with `base_tree`), create
 //! the commit (`POST /git/commits`, on no branch), then move a branch to it (`PATCH /git/refs`).
-//! Trees are flat: tree entries are blobs with a path, sub-trees and submodules get a 422.
+//! Trees are flat: tree entries are blobs with a path, sub-trees and submodules get a 422. A
+//! file's mode (`100644`, `100755`, `120000`) is kept with its tree, and a mode is part of what
+//! names the tree; merges merge modes three ways too.
 //! An e-mail is linked to the login of an earlier commit of the repository with it.
 //!
 //! Long lists are cut where GitHub cuts them, silently: 3,000 files of a pull request, 250 of
@@ -292,6 +294,7 @@ impl FakeGitHub {
                     commits: Default::default(),
                     blobs: Default::default(),
                     trees: Default::default(),
+                    tree_modes: Default::default(),
                     pulls: BTreeMap::new(),
                     issues: BTreeMap::new(),
                     next_number: 1,
@@ -319,6 +322,37 @@ impl FakeGitHub {
         let author = author.into();
         self.with(|w| w.commit(repo, branch, author, message, files))
             .unwrap_or_else(|| panic!("sim: no repository {repo}"))
+    }
+
+    /// [`FakeGitHub::commit`] that also sets file modes: `100755` (executable), `120000`
+    /// (a symlink, whose content is its target) or `100644` (back to a plain file).
+    pub fn commit_modes(
+        &self,
+        repo: &str,
+        branch: &str,
+        author: impl Into<Author>,
+        message: &str,
+        files: &[(&str, Option<&str>)],
+        modes: &[(&str, &str)],
+    ) -> String {
+        let author = author.into();
+        self.with(|w| w.commit_modes(repo, branch, author, message, files, modes))
+            .unwrap_or_else(|| panic!("sim: no repository {repo}"))
+    }
+
+    /// A file's mode at a branch or sha (`100644` for a plain file), None when it is absent.
+    pub fn mode_at(&self, repo: &str, rev: &str, path: &str) -> Option<String> {
+        self.with(|w| {
+            let r = w.repo(repo)?;
+            let sha = r.resolve(rev)?;
+            r.commits.get(&sha)?.files.get(path)?;
+            Some(
+                r.modes_of(&sha)
+                    .get(path)
+                    .cloned()
+                    .unwrap_or_else(|| state::PLAIN.to_string()),
+            )
+        })
     }
 
     /// # Panics

@@ -98,7 +98,15 @@ pub(crate) struct NewCommit {
     /// `None`: the author.
     pub committer: Option<(Author, Option<i64>)>,
     pub files: BTreeMap<String, String>,
+    /// The files whose mode is not `100644` (`100755`, `120000`).
+    pub modes: Modes,
 }
+
+/// File modes other than a plain file's `100644`, by path.
+pub(crate) type Modes = BTreeMap<String, String>;
+
+/// A plain file's mode, which [`Modes`] leaves out.
+pub(crate) const PLAIN: &str = "100644";
 
 #[derive(Debug, Clone)]
 pub(crate) struct Review {
@@ -204,6 +212,8 @@ pub(crate) struct Repo {
     pub blobs: HashMap<String, String>,
     /// Tree sha → its files (path → content).
     pub trees: HashMap<String, BTreeMap<String, String>>,
+    /// Tree sha → the modes of its files that are not plain (a tree without any: absent).
+    pub tree_modes: HashMap<String, Modes>,
     pub pulls: BTreeMap<u64, Pull>,
     pub issues: BTreeMap<u64, Issue>,
     /// Pull requests and issues share one number sequence, as on GitHub.
@@ -282,6 +292,20 @@ impl World {
         message: &str,
         changes: &[(&str, Option<&str>)],
     ) -> Option<String> {
+        self.commit_modes(repo, branch, author, message, changes, &[])
+    }
+
+    /// [`World::commit`] that also sets file modes (`100755`, `120000`, or `100644` back to a
+    /// plain file); unchanged files keep theirs.
+    pub fn commit_modes(
+        &mut self,
+        repo: &str,
+        branch: &str,
+        author: Author,
+        message: &str,
+        changes: &[(&str, Option<&str>)],
+        set_modes: &[(&str, &str)],
+    ) -> Option<String> {
         let r = self.repo(repo)?;
         let parent = r
             .branches
@@ -299,6 +323,15 @@ impl World {
                 None => files.remove(*path),
             };
         }
+        let mut modes = parent.as_deref().map(|p| r.modes_of(p)).unwrap_or_default();
+        for (path, mode) in set_modes {
+            if *mode == PLAIN {
+                modes.remove(*path);
+            } else {
+                modes.insert(path.to_string(), mode.to_string());
+            }
+        }
+        modes.retain(|path, _| files.contains_key(path));
         let full_name = r.full_name.clone();
         let new = NewCommit {
             parents: parent.into_iter().collect(),
@@ -307,6 +340,7 @@ impl World {
             date: None,
             committer: None,
             files,
+            modes,
         };
         let sha = self.create_commit(&full_name, new)?;
         self.set_branch(&full_name, branch, &sha);
@@ -334,6 +368,12 @@ impl World {
                 None => files.remove(&change.path),
             };
         }
+        let modes = merged_modes(
+            &base.as_deref().map(|b| r.modes_of(b)).unwrap_or_default(),
+            &r.modes_of(&tip),
+            &r.modes_of(head),
+        )
+        .unwrap_or_else(|_| r.modes_of(head));
         let full_name = r.full_name.clone();
         let new = NewCommit {
             parents: vec![tip, head.to_string()],
@@ -341,6 +381,10 @@ impl World {
             author,
             date: None,
             committer: None,
+            modes: modes
+                .into_iter()
+                .filter(|(p, _)| files.contains_key(p))
+                .collect(),
             files,
         };
         let sha = self.create_commit(&full_name, new)?;
@@ -376,6 +420,18 @@ impl World {
             Ok(files) => files,
             Err(paths) => return Merged::Conflict(paths),
         };
+        let base_modes = r
+            .merge_base(&tip, &head_sha)
+            .map(|b| r.modes_of(&b))
+            .unwrap_or_default();
+        let modes = match merged_modes(&base_modes, &r.modes_of(&tip), &r.modes_of(&head_sha)) {
+            Ok(modes) => modes,
+            Err(paths) => return Merged::Conflict(paths),
+        };
+        let modes: Modes = modes
+            .into_iter()
+            .filter(|(p, _)| files.contains_key(p))
+            .collect();
         let full_name = r.full_name.clone();
         let new = NewCommit {
             parents: vec![tip, head_sha],
@@ -384,6 +440,7 @@ impl World {
             date: None,
             committer: None,
             files,
+            modes,
         };
         let Some(sha) = self.create_commit(&full_name, new) else {
             return Merged::Missing(repo.to_string());
@@ -411,7 +468,7 @@ impl World {
             seq,
             &new.files,
         );
-        let tree = repo.store_tree(new.files.clone());
+        let tree = repo.store_tree_with_modes(new.files.clone(), new.modes);
         repo.commits.insert(
             sha.clone(),
             Commit {
@@ -452,6 +509,40 @@ impl World {
 }
 
 impl Repo {
+    /// The non-plain modes of a commit's files.
+    pub fn modes_of(&self, commit: &str) -> Modes {
+        self.commits
+            .get(commit)
+            .and_then(|c| self.tree_modes.get(&c.tree))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// [`Repo::store_tree`] with file modes: a mode is part of what names the tree.
+    pub fn store_tree_with_modes(
+        &mut self,
+        files: BTreeMap<String, String>,
+        modes: Modes,
+    ) -> String {
+        if modes.is_empty() {
+            return self.store_tree(files);
+        }
+        let mut hash = Sha256::new();
+        hash.update(tree_sha(&files).as_bytes());
+        for (path, mode) in &modes {
+            hash.update(format!("\0{path}\0{mode}").as_bytes());
+        }
+        let sha = sha40(hash);
+        for content in files.values() {
+            self.blobs
+                .entry(blob_sha(content))
+                .or_insert_with(|| content.clone());
+        }
+        self.trees.entry(sha.clone()).or_insert(files);
+        self.tree_modes.entry(sha.clone()).or_insert(modes);
+        sha
+    }
+
     /// Keeps a tree and its blobs; returns the tree's sha.
     pub fn store_tree(&mut self, files: BTreeMap<String, String>) -> String {
         let sha = tree_sha(&files);
@@ -624,6 +715,43 @@ pub(crate) enum Merged {
 const BOT_NAME: &str = "pushgate[bot]";
 const BOT_EMAIL: &str = "pushgate[bot]@users.noreply.github.com";
 
+/// The three-way merge of two sides' file modes (as [`three_way`] does for contents); a path
+/// whose mode both sides changed differently is a conflict.
+pub(crate) fn merged_modes(
+    ancestor: &Modes,
+    ours: &Modes,
+    theirs: &Modes,
+) -> Result<Modes, Vec<String>> {
+    let mut paths: Vec<&String> = ancestor
+        .keys()
+        .chain(ours.keys())
+        .chain(theirs.keys())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let mut out = Modes::new();
+    let mut conflicts = Vec::new();
+    for path in paths {
+        let (a, o, t) = (ancestor.get(path), ours.get(path), theirs.get(path));
+        let mode = if o == t || t == a {
+            o
+        } else if o == a {
+            t
+        } else {
+            conflicts.push(path.clone());
+            continue;
+        };
+        if let Some(mode) = mode {
+            out.insert(path.clone(), mode.clone());
+        }
+    }
+    if conflicts.is_empty() {
+        Ok(out)
+    } else {
+        Err(conflicts)
+    }
+}
+
 /// Git's three-way merge of whole trees: a path changed on one side only takes that side; a
 /// path both sides changed the same way is kept; a text both changed differently is merged by
 /// lines, and overlapping line changes (or a change against a deletion) are conflicts.
@@ -782,6 +910,7 @@ mod tests {
                 commits: HashMap::new(),
                 blobs: HashMap::new(),
                 trees: HashMap::new(),
+                tree_modes: HashMap::new(),
                 pulls: BTreeMap::new(),
                 issues: BTreeMap::new(),
                 next_number: 1,
