@@ -345,6 +345,7 @@ pub async fn assess(
                 login: text(c, "/user/login"),
                 body: text(c, "/body"),
                 at: time(c, "/created_at").unwrap_or(0),
+                words: pull::Words::Authors,
             })
             .collect(),
         commits: commits.clone(),
