@@ -56,6 +56,7 @@
 //! | `GET /repos/git/commits` | `GET /repos/{o}/{r}/git/commits/{sha}` |
 //! | `POST /repos/git/commits` | `POST /repos/{o}/{r}/git/commits` (`message`, `tree`, `parents`, `author`, `committer`) |
 //! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
+//! | `GET /repos/pulls/comments` | `GET /repos/{o}/{r}/pulls/{n}/comments` (inline review comments) |
 //! | `unknown` | anything else (404) |
 //!
 //! # Git data
@@ -74,6 +75,7 @@
 
 mod api;
 pub mod base64;
+mod edits;
 mod fault;
 mod shapes;
 mod state;
@@ -130,6 +132,7 @@ pub mod endpoint {
     pub const CREATE_TREE: &str = "POST /repos/git/trees";
     pub const GIT_TREE: &str = "GET /repos/git/trees";
     pub const GIT_BLOB: &str = "GET /repos/git/blobs";
+    pub const PULL_REVIEW_COMMENTS: &str = "GET /repos/pulls/comments";
     pub const UNKNOWN: &str = "unknown";
 }
 
