@@ -934,7 +934,8 @@ impl Store {
 /// A pull request comment as its author wrote it, from the deliveries (migration 0006).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authored {
-    /// `issue` (issue comment) or `review` (inline review comment).
+    /// `issue` (issue comment), `review` (inline review comment) or `review-body` (a review's
+    /// body).
     pub kind: String,
     pub id: i64,
     pub author: String,

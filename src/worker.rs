@@ -251,6 +251,7 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("review without pull request".into()))?;
+                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
                 // The review payload's PR may predate later pushes: fetch it fresh.
                 acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
                 Ok(Handled::Processed)

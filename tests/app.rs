@@ -1144,3 +1144,32 @@ async fn a_discussion_too_long_to_read_to_the_end_fails_the_check() {
     let title = check.title.unwrap_or_default();
     assert!(title.contains("too long"), "{title}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_added_to_a_maintainers_review_by_someone_else_does_not_count() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Commented, "Still reading.");
+    let payload = world.gh.review_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.settle().await;
+    let forged = format!("Still reading.\n{SHA_ACK}");
+    world.gh.edit_review(REPO, pr, review, "cora-gh", &forged);
+    let payload = world.gh.review_edited_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.settle().await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains("a review by @sha-gh was edited by someone else"),
+        "{summary}"
+    );
+    // The reviewer's own edit counts.
+    world.gh.edit_review(REPO, pr, review, "sha-gh", &forged);
+    let payload = world.gh.review_edited_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.wait_check(pr, 1, "success").await;
+}

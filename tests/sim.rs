@@ -1459,6 +1459,14 @@ async fn comments_are_edited_and_deleted_by_others_and_inline_comments_listed() 
         listed.body[0]["pull_request_review_id"],
         reviews.body[0]["id"]
     );
+    let review = reviews.body[0]["id"].as_u64().expect("review id");
+    gh.edit_review(REPO, number, review, "mallory", "LGTM");
+    let edited = gh.review_edited_event(REPO, number, review);
+    assert_eq!(edited["action"], "edited");
+    assert_eq!(edited["sender"]["login"], "mallory");
+    assert_eq!(edited["review"]["user"]["login"], "alice");
+    assert_eq!(edited["review"]["body"], "LGTM");
+    assert_eq!(edited["changes"]["body"]["from"], "");
     let event = gh.review_comment_event(REPO, number, inline);
     assert_eq!(event["action"], "created");
     assert_eq!(event["comment"]["body"], "Acked-by: Alice");

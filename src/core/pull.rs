@@ -28,9 +28,12 @@ pub enum ReviewState {
 pub struct Review {
     pub login: String,
     pub state: ReviewState,
+    /// The body GitHub shows now.
     pub body: String,
     /// Unix seconds.
     pub at: i64,
+    /// Whose words `body` is (the state is always the reviewer's).
+    pub words: Words,
 }
 
 /// A comment on the pull request (an issue comment or an inline review comment).
@@ -44,8 +47,8 @@ pub struct Comment {
     pub words: Words,
 }
 
-/// Whose words a comment's current text is. Repository writers and admins can edit anyone's
-/// comment, so an ack or an objection counts only as its author wrote it.
+/// Whose words a comment's (or a review body's) current text is. Repository writers and admins
+/// can edit anyone's comment, so an ack or an objection counts only as its author wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Words {
     /// The author's: never edited, or last edited by the author.
@@ -259,17 +262,24 @@ pub fn evaluate(
             ReviewState::Dismissed => continue,
         };
         if let Some(kind) = kind {
+            // A request for changes is explained by what its author wrote.
+            let body = match &review.words {
+                Words::Unverified {
+                    authored: Some(authored),
+                } => authored,
+                _ => &review.body,
+            };
             statements.push(Statement {
                 login: review.login.clone(),
                 kind,
                 scope: None,
-                explanation: Some(review.body.trim().to_string()).filter(|b| !b.is_empty()),
+                explanation: Some(body.trim().to_string()).filter(|b| !b.is_empty()),
                 at: review.at,
             });
         }
         // Lines in a review's body count like a comment's: `Acked-by: … # x86` in an approval,
         // `Nacked-by:` in a comment-only review. A request for changes already objects.
-        for said in read_comment(&review.body) {
+        for (said, text) in words_of(&review.body, &review.words) {
             let objects = matches!(
                 said,
                 Said::Approval {
@@ -285,13 +295,13 @@ pub fn evaluate(
                 &mut overrides_asked,
                 &review.login,
                 review.at,
-                &review.body,
+                text,
                 said,
             );
         }
     }
     for comment in &timeline.comments {
-        for (said, text) in words_of(comment) {
+        for (said, text) in words_of(&comment.body, &comment.words) {
             heard(
                 &mut statements,
                 &mut overrides_asked,
@@ -498,18 +508,13 @@ pub fn trailers_to_record(verdict: &PullVerdict) -> Vec<crate::core::merge::Give
     given
 }
 
-/// What a comment counts as saying, each with the text it was read from (an objection's
+/// What a comment or review body counts as saying, each with the text it was read from (an objection's
 /// explanation is the rest of that text): all of it when the words are the author's; else
 /// the approvals and commands both the authored and the current text carry, and the
 /// objections of either.
-fn words_of(comment: &Comment) -> Vec<(Said, &str)> {
-    let authored = match &comment.words {
-        Words::Authors => {
-            return read_comment(&comment.body)
-                .into_iter()
-                .map(|s| (s, comment.body.as_str()))
-                .collect()
-        }
+fn words_of<'a>(body: &'a str, words: &'a Words) -> Vec<(Said, &'a str)> {
+    let authored = match words {
+        Words::Authors => return read_comment(body).into_iter().map(|s| (s, body)).collect(),
         Words::Unverified { authored } => authored.as_deref().unwrap_or(""),
     };
     let is_objection = |s: &Said| {
@@ -522,7 +527,7 @@ fn words_of(comment: &Comment) -> Vec<(Said, &str)> {
         )
     };
     let then = read_comment(authored);
-    let now = read_comment(&comment.body);
+    let now = read_comment(body);
     let mut kept: Vec<(Said, &str)> = Vec::new();
     for said in &then {
         if is_objection(said) || now.contains(said) {
@@ -531,7 +536,7 @@ fn words_of(comment: &Comment) -> Vec<(Said, &str)> {
     }
     for said in now {
         if is_objection(&said) && !then.contains(&said) {
-            kept.push((said, comment.body.as_str()));
+            kept.push((said, body));
         }
     }
     kept
@@ -641,6 +646,7 @@ mod tests {
             state,
             body: body.to_string(),
             at,
+            words: Words::Authors,
         }
     }
 
@@ -922,6 +928,35 @@ mod tests {
                 "{login} {state:?} {body:?}"
             );
         }
+        // A review's body counts as its author wrote it; its state is always theirs.
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews.push(Review {
+            words: Words::Unverified {
+                authored: Some("Looks fine.".to_string()),
+            },
+            ..review(
+                "sha-gh",
+                Commented,
+                &format!("Looks fine.\n{SHA_ACK}"),
+                HOUR,
+            )
+        });
+        assert!(!judge(&t).satisfied, "an ack added by someone else's edit");
+        t.reviews[0].words = Words::Authors;
+        assert!(judge(&t).satisfied);
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews.push(Review {
+            words: Words::Unverified {
+                authored: Some("breaks PV".to_string()),
+            },
+            ..review("mia-gh", ChangesRequested, "", HOUR)
+        });
+        let v = judge(&t);
+        assert_eq!(
+            v.verdict.objections[0].explanation.as_deref(),
+            Some("breaks PV")
+        );
+
         // A comment-only review's objection is explained by the rest of its body.
         let mut t = timeline("newcomer", &[SHADOW]);
         t.reviews.push(review(

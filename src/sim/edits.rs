@@ -51,6 +51,27 @@ impl FakeGitHub {
         });
     }
 
+    /// `editor` (the reviewer or anyone else) changes review `review_id`'s body to `body`; the
+    /// edit is remembered for [`FakeGitHub::review_edited_event`].
+    pub fn edit_review(&self, repo: &str, number: u64, review_id: u64, editor: &str, body: &str) {
+        let from = self.with_pull(repo, number, |pr, _| {
+            let review = pr
+                .reviews
+                .iter_mut()
+                .find(|r| r.id == review_id)
+                .unwrap_or_else(|| panic!("sim: no review {review_id} on {repo}#{number}"));
+            std::mem::replace(&mut review.body, body.to_string())
+        });
+        self.with(|w| {
+            w.review_edits.push(CommentEdit {
+                repo: repo.to_ascii_lowercase(),
+                comment: review_id,
+                editor: editor.to_string(),
+                from,
+            })
+        });
+    }
+
     /// An inline comment by `login` on `path` in pull request `number`'s diff, in a review of
     /// its own (state `COMMENTED`, empty body), as GitHub makes a single comment; returns the
     /// comment's id.

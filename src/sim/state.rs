@@ -241,6 +241,8 @@ pub(crate) struct World {
     pub comment_edits: Vec<CommentEdit>,
     /// Issue comments deleted, as they were, with who deleted them.
     pub deleted_comments: Vec<(String, Comment, String)>,
+    /// Edits of review bodies, oldest first (`comment` is the review's id).
+    pub review_edits: Vec<CommentEdit>,
 }
 
 /// An inline review comment (`GET /repos/{o}/{r}/pulls/{n}/comments`).

@@ -330,6 +330,36 @@ impl FakeGitHub {
         })
     }
 
+    /// The `pull_request_review` `edited` event of review `review_id`'s last body edit: the
+    /// sender is the editor and `changes.body.from` the body before.
+    pub fn review_edited_event(&self, repo: &str, number: u64, review_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let edit = w
+                .review_edits
+                .iter()
+                .rfind(|e| e.repo == r.full_name.to_ascii_lowercase() && e.comment == review_id)
+                .unwrap_or_else(|| panic!("sim: review {review_id} was never edited"));
+            let pr = r
+                .pulls
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let review = pr
+                .reviews
+                .iter()
+                .find(|rv| rv.id == review_id)
+                .unwrap_or_else(|| panic!("sim: no review {review_id} on {repo}#{number}"));
+            let fields = json!({
+                "action": "edited",
+                "changes": {"body": {"from": edit.from}},
+                "review": shapes::review(r, number, review, true),
+                "pull_request": shapes::pull(r, pr, true, now),
+            });
+            envelope(r, now, &edit.editor, fields)
+        })
+    }
+
     /// The `pull_request_review_comment` `created` event of inline comment `comment_id`; the
     /// sender is its author.
     pub fn review_comment_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
