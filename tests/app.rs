@@ -1173,3 +1173,35 @@ async fn an_ack_added_to_a_maintainers_review_by_someone_else_does_not_count() {
     assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
     world.wait_check(pr, 1, "success").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_added_to_an_inline_comment_by_someone_else_does_not_count() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let id = world
+        .gh
+        .add_review_comment(REPO, pr, "sha-gh", SHADOW, "Why this line?");
+    let payload = world.gh.review_comment_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.settle().await;
+    let forged = format!("Why this line?\n{SHA_ACK}");
+    world.gh.edit_review_comment(REPO, id, "cora-gh", &forged);
+    let payload = world.gh.review_comment_edited_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.settle().await;
+    assert_eq!(conclusion(&world, pr), "failure");
+    // The author's own edit counts.
+    world.gh.edit_review_comment(REPO, id, "sha-gh", &forged);
+    let payload = world.gh.review_comment_edited_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.wait_check(pr, 1, "success").await;
+}

@@ -72,6 +72,27 @@ impl FakeGitHub {
         });
     }
 
+    /// `editor` changes inline review comment `id`'s text to `body` (`updated_at` becomes now);
+    /// the edit is remembered for [`FakeGitHub::review_comment_edited_event`].
+    pub fn edit_review_comment(&self, repo: &str, id: u64, editor: &str, body: &str) {
+        self.with(|w| {
+            let now = w.now();
+            let comment = w
+                .review_comments
+                .iter_mut()
+                .find(|c| c.id == id && c.repo == repo.to_ascii_lowercase())
+                .unwrap_or_else(|| panic!("sim: no review comment {id} in {repo}"));
+            let from = std::mem::replace(&mut comment.body, body.to_string());
+            comment.updated_at = now.max(comment.created_at + 1);
+            w.comment_edits.push(CommentEdit {
+                repo: repo.to_ascii_lowercase(),
+                comment: id,
+                editor: editor.to_string(),
+                from,
+            });
+        });
+    }
+
     /// An inline comment by `login` on `path` in pull request `number`'s diff, in a review of
     /// its own (state `COMMENTED`, empty body), as GitHub makes a single comment; returns the
     /// comment's id.

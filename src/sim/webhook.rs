@@ -360,6 +360,23 @@ impl FakeGitHub {
         })
     }
 
+    /// The `pull_request_review_comment` `edited` event of inline comment `comment_id`'s last
+    /// edit: the sender is the editor and `changes.body.from` the text before.
+    pub fn review_comment_edited_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
+        let mut event = self.review_comment_event(repo, number, comment_id);
+        self.with(|w| {
+            let edit = w
+                .comment_edits
+                .iter()
+                .rfind(|e| e.repo == repo.to_ascii_lowercase() && e.comment == comment_id)
+                .unwrap_or_else(|| panic!("sim: review comment {comment_id} was never edited"));
+            event["action"] = "edited".into();
+            event["changes"] = json!({"body": {"from": edit.from}});
+            event["sender"] = shapes::user(&edit.editor);
+        });
+        event
+    }
+
     /// The `pull_request_review_comment` `created` event of inline comment `comment_id`; the
     /// sender is its author.
     pub fn review_comment_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
