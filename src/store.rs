@@ -1005,6 +1005,142 @@ impl Store {
     }
 }
 
+/// A pull request comment as its author wrote it, from the deliveries (migration 0006).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authored {
+    /// `issue` (issue comment), `review` (inline review comment) or `review-body` (a review's
+    /// body).
+    pub kind: String,
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: i64,
+    /// The author edited it (as a delivery showed).
+    pub edited: bool,
+    /// Someone other than the author deleted it.
+    pub deleted: bool,
+}
+
+/// The authored text of comments. Writers and admins can edit or delete anyone's comment;
+/// what pushgate counts is what the author wrote.
+impl Store {
+    /// Remembers `a`'s text as its author's unless a text is remembered already (a creation,
+    /// or the text before someone else's edit).
+    pub async fn comment_written(
+        &self,
+        repo: &str,
+        pr: i64,
+        a: &Authored,
+    ) -> Result<(), StoreError> {
+        self.save_authored(repo, pr, a, "DO NOTHING").await
+    }
+
+    /// The author changed the text to `a.body`.
+    pub async fn comment_edited_by_author(
+        &self,
+        repo: &str,
+        pr: i64,
+        a: &Authored,
+    ) -> Result<(), StoreError> {
+        let a = Authored {
+            edited: true,
+            ..a.clone()
+        };
+        self.save_authored(
+            repo,
+            pr,
+            &a,
+            "DO UPDATE SET body = excluded.body, edited = 1",
+        )
+        .await
+    }
+
+    /// The comment was deleted: forgotten when its author deleted it, kept (marked) when
+    /// someone else did.
+    pub async fn comment_deleted(
+        &self,
+        repo: &str,
+        pr: i64,
+        a: &Authored,
+        by_author: bool,
+    ) -> Result<(), StoreError> {
+        if by_author {
+            sqlx::query("DELETE FROM authored_comments WHERE repo = $1 AND kind = $2 AND id = $3")
+                .bind(repo)
+                .bind(&a.kind)
+                .bind(a.id)
+                .execute(&self.pool)
+                .await?;
+            return Ok(());
+        }
+        let a = Authored {
+            deleted: true,
+            ..a.clone()
+        };
+        self.save_authored(repo, pr, &a, "DO UPDATE SET deleted = 1")
+            .await
+    }
+
+    async fn save_authored(
+        &self,
+        repo: &str,
+        pr: i64,
+        a: &Authored,
+        on_conflict: &str,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO authored_comments \
+             (repo, kind, id, pr, author, body, created_at, edited, deleted) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (repo, kind, id) {on_conflict}"
+        );
+        sqlx::query(&sql)
+            .bind(repo)
+            .bind(&a.kind)
+            .bind(a.id)
+            .bind(pr)
+            .bind(&a.author)
+            .bind(&a.body)
+            .bind(a.created_at)
+            .bind(i64::from(a.edited))
+            .bind(i64::from(a.deleted))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The authored texts remembered for a pull request's comments.
+    pub async fn authored_comments(
+        &self,
+        repo: &str,
+        pr: i64,
+    ) -> Result<Vec<Authored>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, id, author, body, created_at, edited, deleted FROM authored_comments \
+             WHERE repo = $1 AND pr = $2 ORDER BY created_at, id",
+        )
+        .bind(repo)
+        .bind(pr)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let edited: i64 = r.try_get("edited")?;
+                let deleted: i64 = r.try_get("deleted")?;
+                Ok(Authored {
+                    kind: r.try_get("kind")?,
+                    id: r.try_get("id")?,
+                    author: r.try_get("author")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                    edited: edited != 0,
+                    deleted: deleted != 0,
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1273,5 +1409,63 @@ mod tests {
             .chain([("old".to_string(), Ok("{\"zen\":\"text\"}".to_string()))])
             .collect();
         assert_eq!(claimed, expected);
+    }
+
+    /// The authored text of a comment: kept across someone else's edit, replaced by the
+    /// author's, kept (marked) across someone else's deletion, forgotten on the author's.
+    #[tokio::test]
+    async fn a_comments_authored_text_follows_only_its_author() {
+        let (_dir, store) = file_store().await;
+        let written = |id: i64, body: &str| Authored {
+            kind: "issue".to_string(),
+            id,
+            author: "mia-gh".to_string(),
+            body: body.to_string(),
+            created_at: 10,
+            edited: false,
+            deleted: false,
+        };
+        let repo = "xen/xen";
+        store
+            .comment_written(repo, 5, &written(1, "Nacked-by: Mia"))
+            .await
+            .unwrap();
+        // Someone else's edit: its `from` does not replace what is remembered.
+        store
+            .comment_written(repo, 5, &written(1, "forged"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.authored_comments(repo, 5).await.unwrap(),
+            [written(1, "Nacked-by: Mia")]
+        );
+        store
+            .comment_edited_by_author(repo, 5, &written(1, "Acked-by: Mia"))
+            .await
+            .unwrap();
+        let now = store.authored_comments(repo, 5).await.unwrap();
+        assert_eq!(
+            (now[0].body.as_str(), now[0].edited),
+            ("Acked-by: Mia", true)
+        );
+        store
+            .comment_deleted(repo, 5, &written(1, "x"), false)
+            .await
+            .unwrap();
+        let now = store.authored_comments(repo, 5).await.unwrap();
+        assert_eq!(
+            (now[0].body.as_str(), now[0].deleted),
+            ("Acked-by: Mia", true)
+        );
+        store
+            .comment_written(repo, 5, &written(2, "/ack"))
+            .await
+            .unwrap();
+        store
+            .comment_deleted(repo, 5, &written(2, "/ack"), true)
+            .await
+            .unwrap();
+        assert_eq!(store.authored_comments(repo, 5).await.unwrap().len(), 1);
+        assert!(store.authored_comments(repo, 6).await.unwrap().is_empty());
     }
 }

@@ -251,6 +251,7 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("review without pull request".into()))?;
+                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
                 // The review payload's PR may predate later pushes: fetch it fresh.
                 acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
                 Ok(Handled::Processed)
@@ -268,6 +269,7 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("comment without issue".into()))?;
+                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
                 let asks =
                     d.action == "created" && merge::asks_for_merge(&text(payload, "/comment/body"));
                 if asks {
@@ -277,6 +279,15 @@ impl Worker {
                     acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
                         .await?;
                 }
+                Ok(Handled::Processed)
+            }
+            ("pull_request_review_comment", _) => {
+                let gh = self.installation(installation_id)?;
+                let number_ = pr_number.ok_or_else(|| {
+                    HandlerError::Payload("review comment without pull request".into())
+                })?;
+                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
                 Ok(Handled::Processed)
             }
             (SYNTHETIC_EVENT, "gate-tick") => {

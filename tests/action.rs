@@ -701,3 +701,37 @@ async fn a_pull_request_editing_the_configured_config_file_is_told_and_validated
         ran.summary
     );
 }
+
+/// The `edited` event that started the run says who edited: an ack added to a maintainer's
+/// comment by someone else does not pass, the maintainer's own edit does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_added_to_a_comment_by_someone_else_does_not_pass_the_step() {
+    let (gh, api, token) = github(CONFIG).await;
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    let comment = gh.add_comment(REPO, pr, "sha-gh", "Still reading.");
+    gh.edit_comment(REPO, comment, "cora-gh", "Still reading.\n/ack");
+    let event = gh.issue_comment_edited_event(REPO, pr, comment);
+    let ran = Step::new(&api, &token, "acks", "issue_comment")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(
+        ran.summary.contains("edited by someone else"),
+        "{}",
+        ran.summary
+    );
+
+    gh.edit_comment(REPO, comment, "sha-gh", "Read it.\n/ack");
+    let event = gh.issue_comment_edited_event(REPO, pr, comment);
+    let ran = Step::new(&api, &token, "acks", "issue_comment")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.summary.contains("edited by its author @sha-gh"),
+        "{}",
+        ran.summary
+    );
+}

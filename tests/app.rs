@@ -949,3 +949,259 @@ async fn a_secondary_limit_without_retry_after_waits_a_minute_and_does_not_fail(
         Some("0 of 1 maintainer requirement(s) met; 2 thing(s) missing")
     );
 }
+
+// ---- Acks are what their author said (issue 15) ----
+
+const SHA_ACK: &str = "Acked-by: Sha Dow <sha@shadow.example>";
+const MIA_NACK: &str = "Nacked-by: Mia Memory <mia@mm.example>\nThis breaks PV guests.";
+
+/// A pull request by the newcomer on the shadow file, its first check failing.
+async fn shadow_pr(world: &World) -> u64 {
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    pr
+}
+
+/// `editor` edits comment `id` on `pr` to `body`; the `edited` webhook is processed.
+async fn edit(world: &World, pr: u64, id: u64, editor: &str, body: &str) {
+    world.gh.edit_comment(REPO, id, editor, body);
+    let payload = world.gh.issue_comment_edited_event(REPO, pr, id);
+    assert_eq!(world.send("issue_comment", &payload).await.0, 202);
+    world.settle().await;
+}
+
+/// `login` posts `body` on `pr`; returns the comment's id once its webhook is processed.
+async fn posted(world: &World, pr: u64, login: &str, body: &str) -> u64 {
+    let id = world.gh.add_comment(REPO, pr, login, body);
+    let payload = world.gh.issue_comment_event(REPO, pr, id);
+    assert_eq!(world.send("issue_comment", &payload).await.0, 202);
+    world.settle().await;
+    id
+}
+
+fn conclusion(world: &World, pr: u64) -> String {
+    world
+        .acks(pr)
+        .and_then(|c| c.conclusion)
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_added_to_a_maintainers_comment_by_someone_else_does_not_count() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let id = posted(&world, pr, "sha-gh", "Still reading this.").await;
+    // A repository admin adds an ack to Sha's comment.
+    let forged = format!("Still reading this.\n{SHA_ACK}");
+    edit(&world, pr, id, "cora-gh", &forged).await;
+    assert_eq!(conclusion(&world, pr), "failure");
+    // Nor does it count when the comments are read again later.
+    posted(&world, pr, "nora-gh", "Any news?").await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("❌ missing"), "{summary}");
+    assert!(summary.contains("edited by someone else"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nack_removed_from_a_comment_by_someone_else_still_objects() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    world.approve(pr, "sha-gh").await;
+    world.wait_check(pr, 1, "success").await;
+    let id = posted(&world, pr, "mia-gh", MIA_NACK).await;
+    assert_eq!(conclusion(&world, pr), "failure");
+    edit(&world, pr, id, "cora-gh", "Fine by me.").await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("This breaks PV guests."), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nack_deleted_by_someone_else_still_objects() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    world.approve(pr, "sha-gh").await;
+    world.wait_check(pr, 1, "success").await;
+    let id = posted(&world, pr, "mia-gh", MIA_NACK).await;
+    assert_eq!(conclusion(&world, pr), "failure");
+    world.gh.delete_comment(REPO, id, "cora-gh");
+    let payload = world.gh.issue_comment_deleted_event(REPO, pr, id);
+    assert_eq!(world.send("issue_comment", &payload).await.0, 202);
+    world.settle().await;
+    assert_eq!(conclusion(&world, pr), "failure");
+    // Read again from GitHub later, the objection still stands.
+    posted(&world, pr, "nora-gh", "Any news?").await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    assert!(check
+        .summary
+        .unwrap_or_default()
+        .contains("This breaks PV guests."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authors_own_edit_counts_and_the_check_says_so() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let id = posted(&world, pr, "sha-gh", "Still reading this.").await;
+    edit(&world, pr, id, "sha-gh", &format!("Read it.\n{SHA_ACK}")).await;
+    let check = world.wait_check(pr, 1, "success").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains("edited by its author @sha-gh"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_whose_delivery_was_missed_counts_for_objections_only() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    // Neither the comment's nor its edit's delivery reaches pushgate.
+    let id = world
+        .gh
+        .add_comment(REPO, pr, "sha-gh", "Still reading this.");
+    world.gh.edit_comment(
+        REPO,
+        id,
+        "cora-gh",
+        &format!("Still reading this.\n{SHA_ACK}"),
+    );
+    posted(&world, pr, "nora-gh", "Any news?").await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("pushgate did not see"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_in_a_review_body_counts() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let body = format!("{SHA_ACK} # shadow");
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Commented, &body);
+    let payload = world.gh.review_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.wait_check(pr, 1, "success").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_in_an_inline_review_comment_counts() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let id = world.gh.add_review_comment(
+        REPO,
+        pr,
+        "sha-gh",
+        SHADOW,
+        &format!("Nit, but fine.\n{SHA_ACK}"),
+    );
+    let payload = world.gh.review_comment_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.wait_check(pr, 1, "success").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nack_in_a_comment_only_review_objects() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    world.approve(pr, "sha-gh").await;
+    world.wait_check(pr, 1, "success").await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "mia-gh", ReviewState::Commented, MIA_NACK);
+    let payload = world.gh.review_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    let check = world.wait_check(pr, 2, "failure").await;
+    assert!(check
+        .summary
+        .unwrap_or_default()
+        .contains("This breaks PV guests."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discussion_too_long_to_read_to_the_end_fails_the_check() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    world.gh.add_comment(REPO, pr, "sha-gh", "/ack");
+    for i in 0..1000 {
+        world
+            .gh
+            .add_comment(REPO, pr, "nora-gh", &format!("ping {i}"));
+    }
+    // The objection is on the 11th page of 100.
+    posted(&world, pr, "mia-gh", MIA_NACK).await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let title = check.title.unwrap_or_default();
+    assert!(title.contains("too long"), "{title}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_added_to_a_maintainers_review_by_someone_else_does_not_count() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let review = world
+        .gh
+        .add_review(REPO, pr, "sha-gh", ReviewState::Commented, "Still reading.");
+    let payload = world.gh.review_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.settle().await;
+    let forged = format!("Still reading.\n{SHA_ACK}");
+    world.gh.edit_review(REPO, pr, review, "cora-gh", &forged);
+    let payload = world.gh.review_edited_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.settle().await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains("a review by @sha-gh was edited by someone else"),
+        "{summary}"
+    );
+    // The reviewer's own edit counts.
+    world.gh.edit_review(REPO, pr, review, "sha-gh", &forged);
+    let payload = world.gh.review_edited_event(REPO, pr, review);
+    assert_eq!(world.send("pull_request_review", &payload).await.0, 202);
+    world.wait_check(pr, 1, "success").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_added_to_an_inline_comment_by_someone_else_does_not_count() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let id = world
+        .gh
+        .add_review_comment(REPO, pr, "sha-gh", SHADOW, "Why this line?");
+    let payload = world.gh.review_comment_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.settle().await;
+    let forged = format!("Why this line?\n{SHA_ACK}");
+    world.gh.edit_review_comment(REPO, id, "cora-gh", &forged);
+    let payload = world.gh.review_comment_edited_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.settle().await;
+    assert_eq!(conclusion(&world, pr), "failure");
+    // The author's own edit counts.
+    world.gh.edit_review_comment(REPO, id, "sha-gh", &forged);
+    let payload = world.gh.review_comment_edited_event(REPO, pr, id);
+    assert_eq!(
+        world.send("pull_request_review_comment", &payload).await.0,
+        202
+    );
+    world.wait_check(pr, 1, "success").await;
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pushgate::service;
 use pushgate::sim::endpoint;
-use pushgate::store::{NewDelivery, Payload, Store};
+use pushgate::store::{Authored, NewDelivery, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
 
@@ -260,4 +260,58 @@ async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
         per_repo * prs.len() + world.gh.calls(endpoint::PULL_FILES)
     );
     second.shutdown(Duration::from_secs(5)).await;
+}
+
+/// The authored text of comments follows only its author, alike on both stores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authored_comments_answer_alike_on_both_stores() {
+    let Some(url) = fresh_database("authored").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("a.db").display());
+    for url in [url, sqlite] {
+        let store = Store::connect(&url).await.expect("connect");
+        let written = |id: i64, body: &str| Authored {
+            kind: "issue".to_string(),
+            id,
+            author: "mia-gh".to_string(),
+            body: body.to_string(),
+            created_at: 10,
+            edited: false,
+            deleted: false,
+        };
+        let repo = "a/x";
+        store
+            .comment_written(repo, 5, &written(1, "Nacked-by: Mia"))
+            .await
+            .unwrap();
+        store
+            .comment_written(repo, 5, &written(1, "forged"))
+            .await
+            .unwrap();
+        store
+            .comment_edited_by_author(repo, 5, &written(1, "Acked-by: Mia"))
+            .await
+            .unwrap();
+        store
+            .comment_deleted(repo, 5, &written(1, ""), false)
+            .await
+            .unwrap();
+        store
+            .comment_written(repo, 5, &written(2, "/ack"))
+            .await
+            .unwrap();
+        store
+            .comment_deleted(repo, 5, &written(2, "/ack"), true)
+            .await
+            .unwrap();
+        let got = store.authored_comments(repo, 5).await.unwrap();
+        let want = Authored {
+            edited: true,
+            deleted: true,
+            ..written(1, "Acked-by: Mia")
+        };
+        assert_eq!(got, [want], "{url}");
+    }
 }

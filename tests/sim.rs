@@ -1406,3 +1406,70 @@ async fn repository_labels_are_updated_and_issues_filtered_by_labels() {
         .await;
     assert_eq!(numbers(&open), [both]);
 }
+
+#[tokio::test]
+async fn comments_are_edited_and_deleted_by_others_and_inline_comments_listed() {
+    let (gh, client) = world().await;
+    gh.create_branch(REPO, "topic", "master");
+    let number = gh.open_pr(REPO, "bob", "topic", "master", "topic");
+    let id = gh.add_comment(REPO, number, "alice", "Still reading.");
+    gh.advance(60);
+    gh.edit_comment(REPO, id, "mallory", "Still reading.\nAcked-by: Alice");
+
+    let listed = client
+        .get(&format!("/repos/{REPO}/issues/{number}/comments"))
+        .await;
+    let comment = &listed.body[0];
+    assert_eq!(comment["body"], "Still reading.\nAcked-by: Alice");
+    assert_eq!(comment["user"]["login"], "alice");
+    assert_ne!(comment["updated_at"], comment["created_at"]);
+
+    let edited = gh.issue_comment_edited_event(REPO, number, id);
+    assert_eq!(edited["action"], "edited");
+    assert_eq!(edited["sender"]["login"], "mallory");
+    assert_eq!(edited["comment"]["user"]["login"], "alice");
+    assert_eq!(edited["changes"]["body"]["from"], "Still reading.");
+    assert!(edited["issue"]["pull_request"]["url"].is_string());
+
+    gh.delete_comment(REPO, id, "mallory");
+    let listed = client
+        .get(&format!("/repos/{REPO}/issues/{number}/comments"))
+        .await;
+    assert_eq!(listed.body, json!([]));
+    let deleted = gh.issue_comment_deleted_event(REPO, number, id);
+    assert_eq!(deleted["action"], "deleted");
+    assert_eq!(deleted["sender"]["login"], "mallory");
+    assert_eq!(deleted["comment"]["id"], id);
+
+    let inline = gh.add_review_comment(REPO, number, "alice", "c", "Acked-by: Alice");
+    let listed = client
+        .get(&format!("/repos/{REPO}/pulls/{number}/comments"))
+        .await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body[0]["id"], inline);
+    assert_eq!(listed.body[0]["path"], "c");
+    assert_eq!(listed.body[0]["body"], "Acked-by: Alice");
+    assert_eq!(gh.calls(endpoint::PULL_REVIEW_COMMENTS), 1);
+    // The inline comment sits in a comment-only review of its own.
+    let reviews = client
+        .get(&format!("/repos/{REPO}/pulls/{number}/reviews"))
+        .await;
+    assert_eq!(reviews.body[0]["state"], "COMMENTED");
+    assert_eq!(
+        listed.body[0]["pull_request_review_id"],
+        reviews.body[0]["id"]
+    );
+    let review = reviews.body[0]["id"].as_u64().expect("review id");
+    gh.edit_review(REPO, number, review, "mallory", "LGTM");
+    let edited = gh.review_edited_event(REPO, number, review);
+    assert_eq!(edited["action"], "edited");
+    assert_eq!(edited["sender"]["login"], "mallory");
+    assert_eq!(edited["review"]["user"]["login"], "alice");
+    assert_eq!(edited["review"]["body"], "LGTM");
+    assert_eq!(edited["changes"]["body"]["from"], "");
+    let event = gh.review_comment_event(REPO, number, inline);
+    assert_eq!(event["action"], "created");
+    assert_eq!(event["comment"]["body"], "Acked-by: Alice");
+    assert_eq!(event["pull_request"]["number"], number);
+    assert_eq!(event["sender"]["login"], "alice");
+}

@@ -60,6 +60,7 @@ const ACKS_EVENTS: &[&str] = &[
     "pull_request_target",
     "pull_request",
     "pull_request_review",
+    "pull_request_review_comment",
     "issue_comment",
 ];
 
@@ -287,6 +288,9 @@ async fn acks_mode(
         before: text(event, "/before"),
         after: text(event, "/after"),
     });
+    // A comment's own event says who wrote or changed it (the store lives for this run only,
+    // so other edited comments count for their objections only).
+    acks::record_words(&ctx, repo, event_name, event).await?;
     let assessment = acks::assess(&ctx, &gh, repo, number_, &pr, push).await?;
     let mut result = acks_result(number_, &assessment);
     // The same `pushgate/acks` check as the App's, on the head commit, so that a run started

@@ -124,6 +124,7 @@ mod tests {
         for event in [
             "pull_request",
             "pull_request_review",
+            "pull_request_review_comment",
             "issue_comment",
             "issues",
             "push",
@@ -132,7 +133,7 @@ mod tests {
         ] {
             assert!(events.iter().any(|e| e == event), "{event}");
         }
-        assert_eq!(events.len(), 7);
+        assert_eq!(events.len(), 8);
 
         let unchanged: serde_json::Value = serde_json::from_str(
             &app_manifest(&ManifestArgs {

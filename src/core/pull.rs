@@ -28,16 +28,37 @@ pub enum ReviewState {
 pub struct Review {
     pub login: String,
     pub state: ReviewState,
+    /// The body GitHub shows now.
     pub body: String,
     /// Unix seconds.
     pub at: i64,
+    /// Whose words `body` is (the state is always the reviewer's).
+    pub words: Words,
 }
 
+/// A comment on the pull request (an issue comment or an inline review comment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     pub login: String,
+    /// The text GitHub shows now.
     pub body: String,
     pub at: i64,
+    /// Whose words `body` is.
+    pub words: Words,
+}
+
+/// Whose words a comment's (or a review body's) current text is. Repository writers and admins
+/// can edit anyone's comment, so an ack or an objection counts only as its author wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Words {
+    /// The author's: never edited, or last edited by the author.
+    #[default]
+    Authors,
+    /// Changed by someone pushgate cannot show to be the author (an edit by someone else, a
+    /// deletion by someone else — `body` is then empty —, or an edit pushgate never saw).
+    /// `authored` is the last text the author was seen writing, if any. An approval or
+    /// command counts only when both texts carry it; an objection counts from either.
+    Unverified { authored: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,38 +255,61 @@ pub fn evaluate(
     let mut overrides_asked: Vec<(String, String, i64)> = Vec::new();
     for review in &timeline.reviews {
         let kind = match review.state {
-            ReviewState::Approved => ApprovalKind::Review,
-            ReviewState::ChangesRequested => ApprovalKind::Objection,
-            ReviewState::Commented | ReviewState::Dismissed => continue,
+            ReviewState::Approved => Some(ApprovalKind::Review),
+            ReviewState::ChangesRequested => Some(ApprovalKind::Objection),
+            ReviewState::Commented => None,
+            // A dismissed review no longer speaks, its body included.
+            ReviewState::Dismissed => continue,
         };
-        statements.push(Statement {
-            login: review.login.clone(),
-            kind,
-            scope: None,
-            explanation: Some(review.body.trim().to_string()).filter(|b| !b.is_empty()),
-            at: review.at,
-        });
+        if let Some(kind) = kind {
+            // A request for changes is explained by what its author wrote.
+            let body = match &review.words {
+                Words::Unverified {
+                    authored: Some(authored),
+                } => authored,
+                _ => &review.body,
+            };
+            statements.push(Statement {
+                login: review.login.clone(),
+                kind,
+                scope: None,
+                explanation: Some(body.trim().to_string()).filter(|b| !b.is_empty()),
+                at: review.at,
+            });
+        }
+        // Lines in a review's body count like a comment's: `Acked-by: … # x86` in an approval,
+        // `Nacked-by:` in a comment-only review. A request for changes already objects.
+        for (said, text) in words_of(&review.body, &review.words) {
+            let objects = matches!(
+                said,
+                Said::Approval {
+                    kind: ApprovalKind::Objection,
+                    ..
+                }
+            );
+            if objects && review.state == ReviewState::ChangesRequested {
+                continue;
+            }
+            heard(
+                &mut statements,
+                &mut overrides_asked,
+                &review.login,
+                review.at,
+                text,
+                said,
+            );
+        }
     }
     for comment in &timeline.comments {
-        for said in read_comment(&comment.body) {
-            match said {
-                Said::Approval { kind, scope } => {
-                    // The rest of the comment is the objection's explanation.
-                    let explanation = (kind == ApprovalKind::Objection)
-                        .then(|| explanation_of(&comment.body))
-                        .flatten();
-                    statements.push(Statement {
-                        login: comment.login.clone(),
-                        kind,
-                        scope,
-                        explanation,
-                        at: comment.at,
-                    });
-                }
-                Said::Override { login } => {
-                    overrides_asked.push((comment.login.clone(), login, comment.at))
-                }
-            }
+        for (said, text) in words_of(&comment.body, &comment.words) {
+            heard(
+                &mut statements,
+                &mut overrides_asked,
+                &comment.login,
+                comment.at,
+                text,
+                said,
+            );
         }
     }
     statements.sort_by_key(|s| s.at);
@@ -488,6 +532,67 @@ pub fn trailers_for(
     given
 }
 
+/// What a comment or review body counts as saying, each with the text it was read from (an objection's
+/// explanation is the rest of that text): all of it when the words are the author's; else
+/// the approvals and commands both the authored and the current text carry, and the
+/// objections of either.
+fn words_of<'a>(body: &'a str, words: &'a Words) -> Vec<(Said, &'a str)> {
+    let authored = match words {
+        Words::Authors => return read_comment(body).into_iter().map(|s| (s, body)).collect(),
+        Words::Unverified { authored } => authored.as_deref().unwrap_or(""),
+    };
+    let is_objection = |s: &Said| {
+        matches!(
+            s,
+            Said::Approval {
+                kind: ApprovalKind::Objection,
+                ..
+            }
+        )
+    };
+    let then = read_comment(authored);
+    let now = read_comment(body);
+    let mut kept: Vec<(Said, &str)> = Vec::new();
+    for said in &then {
+        if is_objection(said) || now.contains(said) {
+            kept.push((said.clone(), authored));
+        }
+    }
+    for said in now {
+        if is_objection(&said) && !then.contains(&said) {
+            kept.push((said, body));
+        }
+    }
+    kept
+}
+
+/// Records one thing `login` said at `at` in `text`.
+fn heard(
+    statements: &mut Vec<Statement>,
+    overrides_asked: &mut Vec<(String, String, i64)>,
+    login: &str,
+    at: i64,
+    text: &str,
+    said: Said,
+) {
+    match said {
+        Said::Approval { kind, scope } => {
+            // The rest of the text is the objection's explanation.
+            let explanation = (kind == ApprovalKind::Objection)
+                .then(|| explanation_of(text))
+                .flatten();
+            statements.push(Statement {
+                login: login.to_string(),
+                kind,
+                scope,
+                explanation,
+                at,
+            });
+        }
+        Said::Override { login: of } => overrides_asked.push((login.to_string(), of, at)),
+    }
+}
+
 fn explanation_of(body: &str) -> Option<String> {
     let text: Vec<&str> = body
         .lines()
@@ -555,6 +660,7 @@ mod tests {
             login: login.to_string(),
             body: body.to_string(),
             at,
+            words: Words::Authors,
         }
     }
 
@@ -564,6 +670,7 @@ mod tests {
             state,
             body: body.to_string(),
             at,
+            words: Words::Authors,
         }
     }
 
@@ -778,6 +885,185 @@ mod tests {
         t.comments
             .push(comment("yara-gh", "Release-Acked-by: Yara", 2 * HOUR));
         assert!(judge_with(&t, &frozen, 48 * HOUR).satisfied);
+    }
+
+    #[test]
+    fn review_body_lines_count_like_comment_lines() {
+        const SHA_ACK: &str = "Acked-by: Sha Dow <sha@shadow.example>";
+        use ReviewState::*;
+        // (reviewer, state, body, satisfied, objections)
+        let cases = [
+            ("sha-gh", Commented, SHA_ACK, true, 0),
+            (
+                "sha-gh",
+                Commented,
+                "Acked-by: Sha Dow <sha@shadow.example> # shadow",
+                true,
+                0,
+            ),
+            (
+                "sha-gh",
+                Commented,
+                "Acked-by: Sha Dow <sha@shadow.example> # arm",
+                false,
+                0,
+            ),
+            ("sha-gh", Commented, "Looks good to me", false, 0),
+            (
+                "sha-gh",
+                Approved,
+                "Acked-by: Sha Dow <sha@shadow.example> # shadow",
+                true,
+                0,
+            ),
+            ("sha-gh", Dismissed, SHA_ACK, false, 0),
+            ("mallory", Commented, SHA_ACK, false, 0),
+            (
+                "mia-gh",
+                Commented,
+                "Nacked-by: Mia <mia@mm.example>\nbreaks PV",
+                false,
+                1,
+            ),
+            (
+                "mia-gh",
+                ChangesRequested,
+                "Nacked-by: Mia <mia@mm.example>\nno",
+                false,
+                1,
+            ),
+        ];
+        for (login, state, body, satisfied, objections) in cases {
+            let mut t = timeline("newcomer", &[SHADOW]);
+            if objections > 0 {
+                t.reviews
+                    .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+            }
+            t.reviews.push(review(login, state, body, 2 * HOUR));
+            let v = judge(&t);
+            assert_eq!(
+                v.satisfied, satisfied,
+                "{login} {state:?} {body:?}: {:?}",
+                v.missing
+            );
+            assert_eq!(
+                v.verdict.objections.len(),
+                objections,
+                "{login} {state:?} {body:?}"
+            );
+        }
+        // A review's body counts as its author wrote it; its state is always theirs.
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews.push(Review {
+            words: Words::Unverified {
+                authored: Some("Looks fine.".to_string()),
+            },
+            ..review(
+                "sha-gh",
+                Commented,
+                &format!("Looks fine.\n{SHA_ACK}"),
+                HOUR,
+            )
+        });
+        assert!(!judge(&t).satisfied, "an ack added by someone else's edit");
+        t.reviews[0].words = Words::Authors;
+        assert!(judge(&t).satisfied);
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews.push(Review {
+            words: Words::Unverified {
+                authored: Some("breaks PV".to_string()),
+            },
+            ..review("mia-gh", ChangesRequested, "", HOUR)
+        });
+        let v = judge(&t);
+        assert_eq!(
+            v.verdict.objections[0].explanation.as_deref(),
+            Some("breaks PV")
+        );
+
+        // A comment-only review's objection is explained by the rest of its body.
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews.push(review(
+            "mia-gh",
+            Commented,
+            "Nacked-by: Mia <mia@mm.example>\nbreaks PV",
+            HOUR,
+        ));
+        let v = judge(&t);
+        assert_eq!(
+            v.verdict.objections[0].explanation.as_deref(),
+            Some("breaks PV")
+        );
+    }
+
+    #[test]
+    fn a_comment_counts_only_as_its_author_wrote_it() {
+        const NACK: &str = "Nacked-by: Mia <mia@mm.example>\nbreaks PV";
+        let unverified = |authored: Option<&str>| Words::Unverified {
+            authored: authored.map(str::to_string),
+        };
+        // (commenter, text shown now, whose words, sha-gh approved first, satisfied, objections)
+        let cases = [
+            ("sha-gh", "/ack", Words::Authors, false, true, 0),
+            // Edited by the author, as pushgate saw: the new text is theirs.
+            ("sha-gh", "/ack", unverified(Some("/ack")), false, true, 0),
+            // An ack added by someone else's edit.
+            (
+                "sha-gh",
+                "Fine.\nAcked-by: Sha",
+                unverified(Some("Fine.")),
+                false,
+                false,
+                0,
+            ),
+            // An edit pushgate never saw: no one can say who wrote the ack.
+            ("sha-gh", "/ack", unverified(None), false, false, 0),
+            // An objection removed by someone else's edit, or its comment deleted by someone
+            // else (empty text), still stands.
+            ("mia-gh", "Fine.", unverified(Some(NACK)), true, false, 1),
+            ("mia-gh", "", unverified(Some(NACK)), true, false, 1),
+            // An objection added by an edit pushgate cannot attribute: only more careful.
+            ("mia-gh", NACK, unverified(Some("Fine.")), true, false, 1),
+            ("mia-gh", NACK, unverified(None), true, false, 1),
+            // Commands count only as the author gave them.
+            (
+                "sha-gh",
+                "/pushgate override @rhea-gh",
+                unverified(Some("")),
+                false,
+                false,
+                0,
+            ),
+        ];
+        for (login, body, words, approved, satisfied, objections) in cases {
+            let mut t = timeline("newcomer", &[SHADOW]);
+            if approved {
+                t.reviews
+                    .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+            }
+            t.comments.push(Comment {
+                words: words.clone(),
+                ..comment(login, body, 2 * HOUR)
+            });
+            let v = judge(&t);
+            assert_eq!(
+                v.satisfied, satisfied,
+                "{login} {body:?} {words:?}: {:?}",
+                v.missing
+            );
+            assert_eq!(
+                v.verdict.objections.len(),
+                objections,
+                "{login} {body:?} {words:?}"
+            );
+            if objections > 0 {
+                assert_eq!(
+                    v.verdict.objections[0].explanation.as_deref(),
+                    Some("breaks PV"),
+                    "{body:?} {words:?}"
+                );
+            }
+        }
     }
 
     #[test]

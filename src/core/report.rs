@@ -275,6 +275,7 @@ mod tests {
             login: "sha-gh".to_string(),
             body: "/ack".to_string(),
             at: 1,
+            words: Default::default(),
         }];
         let mut v = verdict(&["xen/arch/x86/mm/shadow/multi.c"], comments);
         // Rule 2 is met by the ack; nothing else is missing.

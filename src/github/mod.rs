@@ -354,6 +354,27 @@ impl Api {
         }
         Ok(all)
     }
+
+    /// [`Api::get_list`] read to the end: `None` when the list goes on past `pages` pages of
+    /// 100, so that a caller can refuse to judge a prefix. A last page that is full costs one
+    /// more request to see that nothing follows.
+    pub async fn get_list_to_end(
+        &self,
+        path: &str,
+        pages: u32,
+    ) -> Result<Option<Vec<Value>>, GitHubError> {
+        let pages = pages.max(1);
+        let all = self.get_list(path, pages).await?;
+        if all.len() < 100 * pages as usize {
+            return Ok(Some(all));
+        }
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let next = self
+            .get(&format!("{path}{separator}per_page=100&page={}", pages + 1))
+            .await?;
+        let more = next.as_array().is_none_or(|items| !items.is_empty());
+        Ok((!more).then_some(all))
+    }
 }
 
 impl Api {

@@ -16,14 +16,22 @@ use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
 use crate::core::pull::{
-    self, Comment, Dismissal, PrCommit, Push, Review, ReviewState, Settings, Timeline,
+    self, Comment, Dismissal, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
 };
 use crate::core::report::{acks_report, truncate, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::github::{number, segment, text, time, Installation, Method};
-use crate::store::Evaluation;
+use crate::store::{Authored, Evaluation};
 
 pub const CHECK_NAME: &str = "pushgate/acks";
+/// Pages of 100 read of each discussion list (reviews, comments, inline comments).
+const DISCUSSION_PAGES: u32 = 10;
+/// The store's `kind` of an issue comment and of an inline review comment: GitHub numbers
+/// their ids apart.
+const ISSUE_COMMENT: &str = "issue";
+const REVIEW_COMMENT: &str = "review";
+/// The store's `kind` of a review's body.
+const REVIEW_BODY: &str = "review-body";
 /// Marks the pseudo-file of a support status change requirement: `SUPPORT.md (support status
 /// of …)`.
 const STATUS_CHANGE_NOTE: &str = " (support status of ";
@@ -342,14 +350,43 @@ pub async fn assess(
         )
         .await?;
 
-    let reviews = gh
-        .api
-        .get_list(&format!("/repos/{repo}/pulls/{number_}/reviews"), 10)
-        .await?;
-    let comments = gh
-        .api
-        .get_list(&format!("/repos/{repo}/issues/{number_}/comments"), 10)
-        .await?;
+    // Read to the end or not judged: an objection on a page not read must not be missed.
+    let list = |what: &str| {
+        let path = format!("/repos/{repo}/{what}");
+        async move { gh.api.get_list_to_end(&path, DISCUSSION_PAGES).await }
+    };
+    let (Some(reviews), Some(comments), Some(inline)) = (
+        list(&format!("pulls/{number_}/reviews")).await?,
+        list(&format!("issues/{number_}/comments")).await?,
+        list(&format!("pulls/{number_}/comments")).await?,
+    ) else {
+        tracing::warn!(repo, pr = number_, "discussion too long to read to the end");
+        let report = Report {
+            title: "The discussion on this pull request is too long to read to the end".to_string(),
+            summary: format!(
+                "pushgate reads at most {} reviews, comments and inline comments of each kind, \
+                 and this pull request has more. It does not judge a discussion it could not \
+                 read to the end, so the check fails. Open a new pull request for the change \
+                 and link this one.",
+                100 * DISCUSSION_PAGES
+            ),
+        };
+        return Ok(Assessment {
+            feature_labels: features.labels.clone(),
+            head_support: features.head_support.clone(),
+            ..unjudged(report)
+        });
+    };
+    let authored = ctx.store.authored_comments(repo, number_).await?;
+    let listed: Vec<(&str, &Value)> = comments
+        .iter()
+        .map(|c| (ISSUE_COMMENT, c))
+        .chain(inline.iter().map(|c| (REVIEW_COMMENT, c)))
+        .collect();
+    let (comments, edits) = as_written(&listed, &authored);
+    notes.extend(edits);
+    let (reviews, edits) = reviews_as_written(&reviews, &authored);
+    notes.extend(edits);
     let commits = ctx
         .cached_commits(gh, repo, number_, &base_sha, &head_sha)
         .await?;
@@ -359,15 +396,8 @@ pub async fn assess(
         author: text(pr, "/user/login"),
         opened_at: time(pr, "/created_at").unwrap_or(now),
         files: files.clone(),
-        reviews: reviews.iter().filter_map(review_of).collect(),
-        comments: comments
-            .iter()
-            .map(|c| Comment {
-                login: text(c, "/user/login"),
-                body: text(c, "/body"),
-                at: time(c, "/created_at").unwrap_or(0),
-            })
-            .collect(),
+        reviews,
+        comments,
         commits: commits.clone(),
         pushes: pushes
             .into_iter()
@@ -581,6 +611,192 @@ pub async fn post_check(
     Ok(())
 }
 
+/// Remembers what a delivery about a comment (`issue_comment` or `pull_request_review_comment`
+/// on a pull request) or a review's body (`pull_request_review`) shows of the text its author
+/// wrote: the text of a creation, of the author's own edit, and, when someone else edits, the
+/// text before (`changes.body.from`) if nothing is remembered yet. A deletion by its author
+/// forgets the comment; one by someone else keeps it.
+pub async fn record_words(
+    ctx: &Context,
+    repo: &str,
+    event: &str,
+    payload: &Value,
+) -> Result<(), HandlerError> {
+    let (kind, item, at) = match event {
+        "issue_comment" => (ISSUE_COMMENT, "/comment", "/comment/created_at"),
+        "pull_request_review_comment" => (REVIEW_COMMENT, "/comment", "/comment/created_at"),
+        "pull_request_review" => (REVIEW_BODY, "/review", "/review/submitted_at"),
+        _ => return Ok(()),
+    };
+    let (Some(pr), id) = (pull_number(payload), number(payload, &format!("{item}/id"))) else {
+        return Ok(());
+    };
+    if id <= 0 {
+        return Ok(());
+    }
+    let author = text(payload, &format!("{item}/user/login"));
+    let sender = text(payload, "/sender/login");
+    let by_author = !author.is_empty() && author.eq_ignore_ascii_case(&sender);
+    let written = |body: String| Authored {
+        kind: kind.to_string(),
+        id,
+        author: author.clone(),
+        body,
+        created_at: time(payload, at).unwrap_or(0),
+        edited: false,
+        deleted: false,
+    };
+    let body = text(payload, &format!("{item}/body"));
+    let store = &ctx.store;
+    match text(payload, "/action").as_str() {
+        "created" | "submitted" => store.comment_written(repo, pr, &written(body)).await?,
+        "edited" if by_author => {
+            store
+                .comment_edited_by_author(repo, pr, &written(body))
+                .await?
+        }
+        "edited" => {
+            tracing::warn!(repo, pr, kind, id, %author, editor = %sender, "edited by someone other than its author; only what the author wrote counts");
+            if let Some(from) = payload
+                .pointer("/changes/body/from")
+                .and_then(Value::as_str)
+            {
+                store
+                    .comment_written(repo, pr, &written(from.to_string()))
+                    .await?;
+            }
+        }
+        "deleted" => {
+            if !by_author {
+                tracing::warn!(repo, pr, kind, id, %author, deleter = %sender, "deleted by someone other than its author; its objections still count");
+            }
+            store
+                .comment_deleted(repo, pr, &written(body), by_author)
+                .await?
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whose words a text GitHub shows is, given what the deliveries showed (`remembered`), and a
+/// note for the check when it was edited and says something pushgate reads:
+/// - the remembered text is the current one: the author's words (edited by the author: noted);
+/// - it differs: someone else edited it, or the author did unheard; the core counts approvals
+///   only when both texts carry them and objections from either;
+/// - nothing remembered and edited since written (`updated_at`, which only comments have):
+///   nobody can say whose words these are, so only its objections count.
+fn words_for(
+    what: &str,
+    login: &str,
+    body: &str,
+    edited: bool,
+    remembered: Option<&Authored>,
+) -> (Words, Option<String>) {
+    let says = |body: &str| !pull::read_comment(body).is_empty();
+    match remembered {
+        Some(a) if a.body == body => (
+            Words::Authors,
+            (a.edited && says(body)).then(|| {
+                format!(
+                    "{what} by @{login} was edited by its author @{login}; its edited text counts"
+                )
+            }),
+        ),
+        Some(a) => (
+            Words::Unverified {
+                authored: Some(a.body.clone()),
+            },
+            (says(body) || says(&a.body)).then(|| {
+                format!(
+                    "{what} by @{login} was edited by someone else (or by its author while \
+                     pushgate did not hear of it): only what @{login} wrote counts, and an \
+                     objection in either text"
+                )
+            }),
+        ),
+        None if edited => (
+            Words::Unverified { authored: None },
+            says(body).then(|| {
+                format!(
+                    "{what} by @{login} was edited and pushgate did not see who edited it: its \
+                     acks and commands count once @{login} posts them again; its objections \
+                     count"
+                )
+            }),
+        ),
+        None => (Words::Authors, None),
+    }
+}
+
+/// The pull request's comments (`(kind, comment)` as GitHub lists them) as their authors
+/// wrote them (see [`words_for`]), with the notes for the check. A comment someone else
+/// deleted is kept, for its objections.
+fn as_written(listed: &[(&str, &Value)], authored: &[Authored]) -> (Vec<Comment>, Vec<String>) {
+    let mut comments = Vec::new();
+    let mut notes = Vec::new();
+    let mut present = Vec::new();
+    for (kind, c) in listed {
+        let id = number(c, "/id");
+        present.push((*kind, id));
+        let login = text(c, "/user/login");
+        let body = text(c, "/body");
+        let remembered = authored.iter().find(|a| a.kind == *kind && a.id == id);
+        let edited = text(c, "/updated_at") != text(c, "/created_at");
+        let (words, note) = words_for("a comment", &login, &body, edited, remembered);
+        notes.extend(note);
+        comments.push(Comment {
+            login,
+            body,
+            at: time(c, "/created_at").unwrap_or(0),
+            words,
+        });
+    }
+    for a in authored.iter().filter(|a| {
+        a.deleted && a.kind != REVIEW_BODY && !present.contains(&(a.kind.as_str(), a.id))
+    }) {
+        if !pull::read_comment(&a.body).is_empty() {
+            notes.push(format!(
+                "a comment by @{} was deleted by someone else: its objections still count",
+                a.author
+            ));
+        }
+        comments.push(Comment {
+            login: a.author.clone(),
+            body: String::new(),
+            at: a.created_at,
+            words: Words::Unverified {
+                authored: Some(a.body.clone()),
+            },
+        });
+    }
+    notes.dedup();
+    (comments, notes)
+}
+
+/// The pull request's reviews as GitHub lists them, their bodies as their authors wrote them
+/// (see [`words_for`]; GitHub gives a review no `updated_at`), with the notes for the check.
+fn reviews_as_written(listed: &[Value], authored: &[Authored]) -> (Vec<Review>, Vec<String>) {
+    let mut notes = Vec::new();
+    let reviews = listed
+        .iter()
+        .filter_map(|r| {
+            let mut review = review_of(r)?;
+            let id = number(r, "/id");
+            let remembered = authored
+                .iter()
+                .find(|a| a.kind == REVIEW_BODY && a.id == id);
+            let (words, note) =
+                words_for("a review", &review.login, &review.body, false, remembered);
+            notes.extend(note);
+            review.words = words;
+            Some(review)
+        })
+        .collect();
+    notes.dedup();
+    (reviews, notes)
+}
+
 fn review_of(review: &Value) -> Option<Review> {
     let state = match text(review, "/state").as_str() {
         "APPROVED" => ReviewState::Approved,
@@ -594,6 +810,7 @@ fn review_of(review: &Value) -> Option<Review> {
         state,
         body: text(review, "/body"),
         at: time(review, "/submitted_at").unwrap_or(0),
+        words: Words::Authors,
     })
 }
 

@@ -279,6 +279,7 @@ enum Op {
     Merge(String),
     GetTree(String, String),
     GetBlob(String, String),
+    PullReviewComments(String, u64),
 }
 
 impl Op {
@@ -321,6 +322,7 @@ impl Op {
             | Op::CreateTree(r)
             | Op::Merge(r)
             | Op::GetTree(r, _)
+            | Op::PullReviewComments(r, _)
             | Op::GetBlob(r, _) => Some(r),
         }
     }
@@ -367,6 +369,10 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                 ("GET", ["pulls", n, "reviews"]) => {
                     (key::PULL_REVIEWS, Op::PullReviews(r, num(n)?))
                 }
+                ("GET", ["pulls", n, "comments"]) => (
+                    key::PULL_REVIEW_COMMENTS,
+                    Op::PullReviewComments(r, num(n)?),
+                ),
                 ("GET", ["pulls", n, "commits"]) => {
                     (key::PULL_COMMITS, Op::PullCommits(r, num(n)?))
                 }
@@ -591,6 +597,19 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 .map(|rv| shapes::review(r, n, rv, false))
                 .collect();
             Ok(paged(req, reviews))
+        }
+        Op::PullReviewComments(name, n) => {
+            let r = repo(w, &name)?;
+            if !r.pulls.contains_key(&n) {
+                return Err(not_found());
+            }
+            let comments = w
+                .review_comments
+                .iter()
+                .filter(|c| c.repo == r.full_name.to_ascii_lowercase() && c.pull == n)
+                .map(|c| shapes::review_comment(r, c))
+                .collect();
+            Ok(paged(req, comments))
         }
         Op::PullCommits(name, n) => {
             let r = repo(w, &name)?;

@@ -57,6 +57,7 @@
 //! | `POST /repos/git/commits` | `POST /repos/{o}/{r}/git/commits` (`message`, `tree`, `parents`, `author`, `committer`) |
 //! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
 //! | `POST /repos/merges` | `POST /repos/{o}/{r}/merges` (`base` branch, `head` branch or sha: a three-way merge commit on `base`; 409 on a conflict, 204 when `head` is already in `base`) |
+//! | `GET /repos/pulls/comments` | `GET /repos/{o}/{r}/pulls/{n}/comments` (inline review comments) |
 //! | `unknown` | anything else (404) |
 //!
 //! # Git data
@@ -82,6 +83,7 @@
 
 mod api;
 pub mod base64;
+mod edits;
 mod fault;
 mod shapes;
 mod state;
@@ -139,6 +141,7 @@ pub mod endpoint {
     pub const GIT_TREE: &str = "GET /repos/git/trees";
     pub const GIT_BLOB: &str = "GET /repos/git/blobs";
     pub const MERGE: &str = "POST /repos/merges";
+    pub const PULL_REVIEW_COMMENTS: &str = "GET /repos/pulls/comments";
     pub const UNKNOWN: &str = "unknown";
 }
 

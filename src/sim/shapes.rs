@@ -416,6 +416,42 @@ pub(crate) fn comment(repo: &Repo, c: &Comment) -> Value {
     })
 }
 
+/// An inline review comment, as `GET /pulls/{n}/comments` and `pull_request_review_comment`
+/// webhooks carry it.
+pub(crate) fn review_comment(repo: &Repo, c: &super::state::ReviewComment) -> Value {
+    let full = &repo.full_name;
+    let url = format!("{API}/repos/{full}/pulls/comments/{}", c.id);
+    let html = format!("{WEB}/{full}/pull/{}#discussion_r{}", c.pull, c.id);
+    let pr_url = format!("{API}/repos/{full}/pulls/{}", c.pull);
+    json!({
+        "url": url,
+        "pull_request_review_id": c.review_id,
+        "id": c.id,
+        "node_id": node_id("24:PullRequestReviewComment", c.id),
+        "diff_hunk": "@@ -1 +1 @@",
+        "path": c.path,
+        "position": 1,
+        "original_position": 1,
+        "commit_id": c.commit_id,
+        "original_commit_id": c.commit_id,
+        "user": user(&c.user),
+        "body": c.body,
+        "created_at": time(c.created_at),
+        "updated_at": time(c.updated_at),
+        "html_url": html,
+        "pull_request_url": pr_url,
+        "author_association": association(repo, &c.user),
+        "_links": {
+            "self": {"href": url},
+            "html": {"href": html},
+            "pull_request": {"href": pr_url},
+        },
+        "line": 1,
+        "side": "RIGHT",
+        "subject_type": "line",
+    })
+}
+
 /// The issue side of a pull request, as `issue_comment` webhooks carry it.
 /// An issue that is not a pull request.
 pub(crate) fn plain_issue(repo: &Repo, issue: &Issue) -> Value {

@@ -245,6 +245,40 @@ pub(crate) struct World {
     /// Requests counted against the rate limit since the last reset.
     pub used: u64,
     pub faults: Vec<ArmedFault>,
+    /// Inline review comments, of every repository.
+    pub review_comments: Vec<ReviewComment>,
+    /// Edits of issue comments, oldest first.
+    pub comment_edits: Vec<CommentEdit>,
+    /// Issue comments deleted, as they were, with who deleted them.
+    pub deleted_comments: Vec<(String, Comment, String)>,
+    /// Edits of review bodies, oldest first (`comment` is the review's id).
+    pub review_edits: Vec<CommentEdit>,
+}
+
+/// An inline review comment (`GET /repos/{o}/{r}/pulls/{n}/comments`).
+#[derive(Debug, Clone)]
+pub(crate) struct ReviewComment {
+    /// The repository's lowercase full name.
+    pub repo: String,
+    pub pull: u64,
+    pub id: u64,
+    pub review_id: u64,
+    pub user: String,
+    pub body: String,
+    pub path: String,
+    pub commit_id: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One edit of an issue comment: who made it and the text before.
+#[derive(Debug, Clone)]
+pub(crate) struct CommentEdit {
+    /// The repository's lowercase full name.
+    pub repo: String,
+    pub comment: u64,
+    pub editor: String,
+    pub from: String,
 }
 
 /// One path's change between two trees.

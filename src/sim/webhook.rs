@@ -279,3 +279,136 @@ impl FakeGitHub {
         })
     }
 }
+
+/// Deliveries about comments changed after the fact (see `edits.rs`).
+impl FakeGitHub {
+    /// The `issue_comment` `edited` event of comment `comment_id`'s last edit: the sender is the
+    /// editor (who may not be the comment's author) and `changes.body.from` the text before.
+    pub fn issue_comment_edited_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let edit = w
+                .comment_edits
+                .iter()
+                .rfind(|e| e.repo == r.full_name.to_ascii_lowercase() && e.comment == comment_id)
+                .unwrap_or_else(|| panic!("sim: comment {comment_id} was never edited"));
+            let comment = r
+                .comments
+                .iter()
+                .find(|c| c.id == comment_id && c.issue == number)
+                .unwrap_or_else(|| panic!("sim: no comment {comment_id} on {repo}#{number}"));
+            let fields = json!({
+                "action": "edited",
+                "changes": {"body": {"from": edit.from}},
+                "issue": issue_payload(r, number),
+                "comment": shapes::comment(r, comment),
+            });
+            envelope(r, now, &edit.editor, fields)
+        })
+    }
+
+    /// The `issue_comment` `deleted` event of deleted comment `comment_id`: the comment as it
+    /// was, sent by whoever deleted it.
+    pub fn issue_comment_deleted_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let (_, comment, deleter) = w
+                .deleted_comments
+                .iter()
+                .rfind(|(name, c, _)| {
+                    *name == r.full_name.to_ascii_lowercase() && c.id == comment_id
+                })
+                .unwrap_or_else(|| panic!("sim: comment {comment_id} was never deleted"));
+            let fields = json!({
+                "action": "deleted",
+                "issue": issue_payload(r, number),
+                "comment": shapes::comment(r, comment),
+            });
+            envelope(r, now, deleter, fields)
+        })
+    }
+
+    /// The `pull_request_review` `edited` event of review `review_id`'s last body edit: the
+    /// sender is the editor and `changes.body.from` the body before.
+    pub fn review_edited_event(&self, repo: &str, number: u64, review_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let edit = w
+                .review_edits
+                .iter()
+                .rfind(|e| e.repo == r.full_name.to_ascii_lowercase() && e.comment == review_id)
+                .unwrap_or_else(|| panic!("sim: review {review_id} was never edited"));
+            let pr = r
+                .pulls
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let review = pr
+                .reviews
+                .iter()
+                .find(|rv| rv.id == review_id)
+                .unwrap_or_else(|| panic!("sim: no review {review_id} on {repo}#{number}"));
+            let fields = json!({
+                "action": "edited",
+                "changes": {"body": {"from": edit.from}},
+                "review": shapes::review(r, number, review, true),
+                "pull_request": shapes::pull(r, pr, true, now),
+            });
+            envelope(r, now, &edit.editor, fields)
+        })
+    }
+
+    /// The `pull_request_review_comment` `edited` event of inline comment `comment_id`'s last
+    /// edit: the sender is the editor and `changes.body.from` the text before.
+    pub fn review_comment_edited_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
+        let mut event = self.review_comment_event(repo, number, comment_id);
+        self.with(|w| {
+            let edit = w
+                .comment_edits
+                .iter()
+                .rfind(|e| e.repo == repo.to_ascii_lowercase() && e.comment == comment_id)
+                .unwrap_or_else(|| panic!("sim: review comment {comment_id} was never edited"));
+            event["action"] = "edited".into();
+            event["changes"] = json!({"body": {"from": edit.from}});
+            event["sender"] = shapes::user(&edit.editor);
+        });
+        event
+    }
+
+    /// The `pull_request_review_comment` `created` event of inline comment `comment_id`; the
+    /// sender is its author.
+    pub fn review_comment_event(&self, repo: &str, number: u64, comment_id: u64) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let pr = r
+                .pulls
+                .get(&number)
+                .unwrap_or_else(|| panic!("sim: no pull request {repo}#{number}"));
+            let comment = w
+                .review_comments
+                .iter()
+                .find(|c| c.id == comment_id && c.pull == number)
+                .unwrap_or_else(|| {
+                    panic!("sim: no review comment {comment_id} on {repo}#{number}")
+                });
+            let fields = json!({
+                "action": "created",
+                "comment": shapes::review_comment(r, comment),
+                "pull_request": shapes::pull(r, pr, true, now),
+            });
+            envelope(r, now, &comment.user, fields)
+        })
+    }
+}
+
+/// The issue side of pull request or issue `number`, as comment events carry it.
+fn issue_payload(r: &Repo, number: u64) -> Value {
+    match (r.pulls.get(&number), r.issues.get(&number)) {
+        (Some(pr), _) => shapes::issue_of_pull(r, pr),
+        (None, Some(issue)) => shapes::plain_issue(r, issue),
+        (None, None) => panic!("sim: no issue or pull request {}#{number}", r.full_name),
+    }
+}
