@@ -293,6 +293,9 @@ async fn bisection_finds_the_culprit_among_eight_commits() {
         .await;
     }
     assert!(!probes.is_empty(), "bisection probed nothing");
+    // The probe ref moved back and forth, yet no ref update was ever forced.
+    assert!(probes.len() > 1, "{probes:?}");
+    assert_eq!(world.gh.forced_ref_updates(), 0);
     let state: serde_json::Value =
         serde_json::from_str(&world.service().store.gate(REPO).await.unwrap().unwrap()).unwrap();
     let verdict = &state["flights"][0]["phase"]["Done"]["Regressed"];
@@ -888,4 +891,56 @@ async fn the_dashboard_says_which_poster_an_unpinned_check_trusted() {
         board.contains("| build | ✅ passed | — | @some-writer (unpinned: any poster) |"),
         "{board}"
     );
+}
+
+async fn restart_reconciling(world: &mut World, replica: &str) {
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    let mut reconciling = settings(&world.database_url, &world.api, replica);
+    reconciling.reconcile_every = std::time::Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(reconciling).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_read_again_from_github_count_only_from_pinned_posters() {
+    let config = GATE_CONFIG.replace(
+        "[gate]\n",
+        "[gate]\nsources = { build = \"app:ci-app\", \"test-*\" = \"user:ci-bot\" }\n",
+    );
+    let mut world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    let tip = land_on_staging(&world, "reread.c").await;
+    // On GitHub, deliveries lost: a writer's hand-made results, and the real test-unit.
+    world
+        .gh
+        .add_check_run_by_app(REPO, &tip, "build", "success", "mallorys-app");
+    world
+        .gh
+        .add_status(REPO, &tip, "test-lint", "success", "mallory");
+    world
+        .gh
+        .add_status(REPO, &tip, "test-unit", "success", "ci-bot");
+    restart_reconciling(&mut world, "again").await;
+    wait_until("the reconciler to read test-unit", || {
+        dashboard(&world).contains("| test-unit | ✅ passed | — | @ci-bot (pinned) |")
+    })
+    .await;
+    world.settle().await;
+    let board = dashboard(&world);
+    assert!(!board.contains("mallory"), "{board}");
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
+    // The CI app's build, read at the next reconciliation, moves master.
+    world
+        .gh
+        .add_check_run_by_app(REPO, &tip, "build", "success", "ci-app");
+    restart_reconciling(&mut world, "third").await;
+    wait_until("master to reach the tip", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
 }
