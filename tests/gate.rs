@@ -944,3 +944,23 @@ async fn results_read_again_from_github_count_only_from_pinned_posters() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_push_is_read_at_start_up_reconciliation() {
+    let mut world = gated().await;
+    // A commit lands on staging and CI passes it; none of the deliveries reach pushgate.
+    let tip = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "unheard",
+        &[("unheard.c", Some("u\n"))],
+    );
+    ci_run_unannounced(&world, &tip, "build", "success").await;
+    ci_run_unannounced(&world, &tip, "test-unit", "success").await;
+    restart_reconciling(&mut world, "again").await;
+    wait_until("master to reach the tip CI passed", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
+}

@@ -679,6 +679,10 @@ async fn advance_master(
         return Ok(Some(Refusal::NotOnStaging));
     }
     let actual = ref_sha(gh, repo, master).await?.unwrap_or_default();
+    if actual == to {
+        // Done before (a delivery processed again after a crash): nothing to move.
+        return Ok(None);
+    }
     if actual != from {
         return Ok(Some(Refusal::Rejected {
             error: format!(
