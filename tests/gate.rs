@@ -723,6 +723,20 @@ async fn master_off_staging_is_told_on_the_dashboard_and_waits_for_a_committer()
         )),
         "{board}"
     );
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let told = |text: &str| {
+        world
+            .gh
+            .comments_on(REPO, number)
+            .iter()
+            .filter(|c| c.body.contains(text))
+            .count()
+    };
+    assert_eq!(
+        told("is not an ancestor of staging"),
+        1,
+        "committers are notified"
+    );
     // A committer's force cannot fast-forward either; they are told why.
     comment_on_dashboard(
         &world,
@@ -730,7 +744,6 @@ async fn master_off_staging_is_told_on_the_dashboard_and_waits_for_a_committer()
         &format!("/pushgate force {tip} trust me"),
     )
     .await;
-    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
     assert!(world
         .gh
         .comments_on(REPO, number)
@@ -768,6 +781,13 @@ async fn rejected_fast_forward_is_told_on_the_dashboard() {
         )),
         "{board}"
     );
+    // Committers watching the issue are notified.
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    assert!(world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .any(|c| c.body.contains("GitHub refused to fast-forward master")));
     // A committer decides.
     comment_on_dashboard(
         &world,

@@ -285,7 +285,35 @@ async fn staging_moved(
                 .unwrap_or_default(),
         },
     };
-    Ok(gate.step(event, now, &settings(config)))
+    let was_diverged = gate.diverged.is_some();
+    let actions = gate.step(event, now, &settings(config));
+    if let (false, Some(d)) = (was_diverged, &gate.diverged) {
+        let body = format!(
+            "master `{}` is not an ancestor of staging `{}`: the gate cannot fast-forward master and waits. A committer must put staging back on top of master; see the description above.",
+            d.master, d.staging
+        );
+        tell(gh, repo, gate, &body).await;
+    }
+    Ok(actions)
+}
+
+/// A comment on the dashboard issue, so committers are notified and not only the issue's
+/// text changes. Best effort: the text shows the same.
+async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
+    let Some(issue) = gate.dashboard else {
+        return;
+    };
+    let posted = gh
+        .api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{issue}/comments"),
+            Some(&json!({ "body": body })),
+        )
+        .await;
+    if let Err(e) = posted {
+        tracing::warn!(repo, issue, error = %e, "could not comment on the dashboard issue");
+    }
 }
 
 /// The check runs and commit statuses GitHub holds for a commit.
@@ -739,14 +767,17 @@ async fn act(
                     continue;
                 };
                 refusals += 1;
-                match &why {
+                let told = match &why {
                     Refusal::NotOnStaging => {
-                        tracing::warn!(repo, to = %to, "not advancing master: the commit is no longer on staging")
+                        tracing::warn!(repo, to = %to, "not advancing master: the commit is no longer on staging");
+                        format!("master was not moved to `{to}`: GitHub says it is no longer on staging (rewound or force-pushed). Its flight is abandoned.")
                     }
                     Refusal::Rejected { master, error } => {
-                        tracing::warn!(repo, to = %to, master = %master, error = %error, "fast-forward of master rejected; not forcing")
+                        tracing::warn!(repo, to = %to, master = %master, error = %error, "fast-forward of master rejected; not forcing");
+                        format!("GitHub refused to fast-forward master from `{from}` to `{to}`: {error}. master is at `{master}`; nothing was forced. A committer decides (`/pushgate force <sha> <reason>`).")
                     }
-                }
+                };
+                tell(gh, repo, gate, &told).await;
                 // Later advances were planned on this one; the gate plans again from what
                 // GitHub holds.
                 queue.retain(|a| !matches!(a, Action::AdvanceMaster { .. }));
