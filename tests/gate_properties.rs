@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use proptest::prelude::*;
 use pushgate::core::gate::{
-    wildcard, Action, BlockOn, Event, Gate, Outcome, Refusal, Settings, Source,
+    wildcard, Action, BlockOn, CheckResult, Event, Gate, Outcome, Refusal, Settings, Source,
 };
 
 const CHECKS: [&str; 4] = ["build", "test-unit", "test-flaky-net", "lint"];
@@ -56,6 +56,8 @@ enum Op {
         committer: bool,
         commit: usize,
     },
+    /// The reconciler (or a timeout) reads a commit's results again from GitHub.
+    Reread(usize),
     /// GitHub refuses the next fast-forward (422).
     RejectNext,
     Restart,
@@ -71,6 +73,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(Op::Block),
         1 => any::<bool>().prop_map(Op::Unblock),
         1 => (any::<bool>(), 0usize..64).prop_map(|(committer, commit)| Op::Force { committer, commit }),
+        2 => (0usize..64).prop_map(Op::Reread),
         1 => Just(Op::RejectNext),
         1 => Just(Op::Restart),
     ]
@@ -83,6 +86,8 @@ struct World {
     ahead: Vec<String>,
     /// Results the gate may trust (from the poster a pinned check names), latest first wins.
     trusted: BTreeMap<(String, String), Outcome>,
+    /// What GitHub holds: the latest result per commit and check, whoever posted it.
+    held: BTreeMap<(String, String), (Outcome, Source)>,
     reject_next: bool,
 }
 
@@ -93,7 +98,7 @@ proptest! {
     fn master_only_fast_forwards_to_tested_or_forced_staging_commits(ops in prop::collection::vec(op(), 1..40)) {
         let s = settings();
         let mut gate = Gate::new("c0");
-        let mut world = World { master: "c0".into(), ahead: Vec::new(), trusted: BTreeMap::new(), reject_next: false };
+        let mut world = World { master: "c0".into(), ahead: Vec::new(), trusted: BTreeMap::new(), held: BTreeMap::new(), reject_next: false };
         let mut next = 1usize;
         let mut known: Vec<String> = vec!["c0".to_string()];
         // The commits master has been at, oldest first: the baselines of all flights.
@@ -131,6 +136,7 @@ proptest! {
                     let name = CHECKS[check].to_string();
                     let outcome = [Outcome::Pending, Outcome::Passed, Outcome::Failed][outcome as usize];
                     let source = sources()[source].clone();
+                    world.held.insert((sha.clone(), name.clone()), (outcome, source.clone()));
                     // As `handlers::gate::on_check`: results only for commits the gate follows.
                     let relevant = gate.master == sha
                         || gate.ahead.contains(&sha)
@@ -158,6 +164,19 @@ proptest! {
                         forced_by_committer = Some(sha.clone());
                     }
                     Event::Force { by: "x".into(), committer, sha, reason: "r".into() }
+                }
+                Op::Reread(commit) => {
+                    let sha = known[commit % known.len()].clone();
+                    let results: Vec<CheckResult> = world.held.iter()
+                        .filter(|((c, _), _)| *c == sha)
+                        .map(|((c, name), (outcome, source))| CheckResult { sha: c.clone(), name: name.clone(), outcome: *outcome, source: source.clone() })
+                        .collect();
+                    for r in &results {
+                        if s.pinned(&r.name).is_none_or(|p| p.same(&r.source)) {
+                            world.trusted.insert((r.sha.clone(), r.name.clone()), r.outcome);
+                        }
+                    }
+                    Event::Reread { results }
                 }
                 Op::RejectNext => {
                     world.reject_next = true;
