@@ -875,6 +875,14 @@ async fn hand_posted_results_cannot_move_master_past_pinned_checks() {
     )
     .await;
     assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
+    let board = dashboard(&world);
+    assert!(
+        board.contains(&format!(
+            "`test-unit` on `{}` from @mallory (pinned to @ci-bot)",
+            &tip[..12]
+        )),
+        "{board}"
+    );
     // The pinned posters' results count, and the dashboard says whom it trusted.
     ci(
         &world,
@@ -952,7 +960,12 @@ async fn results_read_again_from_github_count_only_from_pinned_posters() {
     .await;
     world.settle().await;
     let board = dashboard(&world);
-    assert!(!board.contains("mallory"), "{board}");
+    assert!(!board.contains("| test-lint |"), "{board}");
+    assert!(
+        board.contains("from @mallory (pinned to @ci-bot)")
+            && board.contains("from app `mallorys-app` (pinned to app `ci-app`)"),
+        "the dashboard shows what it ignored: {board}"
+    );
     assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
     // The CI app's build, read at the next reconciliation, moves master.
     world

@@ -294,8 +294,24 @@ pub struct Gate {
     /// Set while master is not an ancestor of staging.
     #[serde(default)]
     pub diverged: Option<Divergence>,
+    /// The last results ignored because their check is pinned to another poster, oldest
+    /// first, each once: shown on the dashboard.
+    #[serde(default)]
+    pub ignored: Vec<Ignored>,
     next_flight: u64,
 }
+
+/// A result from a poster its check is not pinned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ignored {
+    pub sha: String,
+    pub check: String,
+    pub source: Source,
+    pub at: i64,
+}
+
+/// How many ignored results the dashboard shows.
+pub const IGNORED_SHOWN: usize = 10;
 
 /// How many finished flights the gate remembers (the dashboard shows the last 20).
 pub const HISTORY: usize = 50;
@@ -452,7 +468,7 @@ impl Gate {
                 name,
                 outcome,
                 source,
-            } => self.record(sha, name, outcome, source, settings, &mut actions),
+            } => self.record(sha, name, outcome, source, now, settings, &mut actions),
             Event::Reread { results } => {
                 for r in results {
                     // GitHub may still show a run that was re-requested and not yet restarted:
@@ -464,7 +480,15 @@ impl Gate {
                             .iter()
                             .any(|f| !f.is_done() && f.tip == r.sha && f.retried.contains(&r.name));
                     if !retrying {
-                        self.record(r.sha, r.name, r.outcome, r.source, settings, &mut actions);
+                        self.record(
+                            r.sha,
+                            r.name,
+                            r.outcome,
+                            r.source,
+                            now,
+                            settings,
+                            &mut actions,
+                        );
                     }
                 }
             }
@@ -630,17 +654,33 @@ impl Gate {
     }
 
     /// Records a result, unless its check is pinned to another poster.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
         sha: String,
         name: String,
         outcome: Outcome,
         source: Source,
+        now: i64,
         settings: &Settings,
         actions: &mut Vec<Action>,
     ) {
         if let Some(wanted) = settings.pinned(&name) {
             if !wanted.same(&source) {
+                let seen = self
+                    .ignored
+                    .iter()
+                    .any(|i| i.sha == sha && i.check == name && i.source == source);
+                if !seen {
+                    self.ignored.push(Ignored {
+                        sha: sha.clone(),
+                        check: name.clone(),
+                        source: source.clone(),
+                        at: now,
+                    });
+                    let excess = self.ignored.len().saturating_sub(IGNORED_SHOWN);
+                    self.ignored.drain(..excess);
+                }
                 actions.push(Action::Untrusted {
                     sha,
                     check: name,
@@ -979,6 +1019,23 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
         None => out.push_str(
             "## Current flight\n\nNone: staging has nothing untested ahead of master.\n\n",
         ),
+    }
+    if !gate.ignored.is_empty() {
+        out.push_str("## Ignored results\n\nResults for pinned checks (`gate.sources`) from someone else; they did not count.\n\n");
+        for i in gate.ignored.iter().rev() {
+            let wanted = settings
+                .pinned(&i.check)
+                .map(Source::describe)
+                .unwrap_or_else(|| "no one".to_string());
+            out.push_str(&format!(
+                "- {}: `{}` on `{}` from {} (pinned to {wanted})\n",
+                time(i.at),
+                i.check,
+                short(&i.sha),
+                i.source.describe()
+            ));
+        }
+        out.push('\n');
     }
     out.push_str("## Last flights\n\n| Flight | Tip | Result | Duration | Culprit |\n|---|---|---|---|---|\n");
     for f in gate.flights.iter().rev().filter(|f| f.is_done()).take(20) {
@@ -1678,7 +1735,21 @@ mod tests {
             0,
             &pinned,
         );
+        gate.step(
+            Event::Check {
+                sha: "s1".into(),
+                name: "build".into(),
+                outcome: Outcome::Passed,
+                source: Source::User("mallory".into()),
+            },
+            7,
+            &pinned,
+        );
         let board = dashboard(&gate, &pinned, &|t| t.to_string());
+        assert!(
+            board.contains("- 7: `build` on `s1` from @mallory (pinned to app `ci`)"),
+            "{board}"
+        );
         assert!(
             board.contains("| build | ✅ passed | ✅ passed | app `ci` (pinned) |"),
             "{board}"
