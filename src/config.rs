@@ -152,6 +152,57 @@ pub struct Gate {
     pub block_on: BlockOn,
     #[serde(deserialize_with = "duration")]
     pub timeout: Duration,
+    /// Whose results count for a check (name or glob → `"app:<slug>"` for the GitHub App that
+    /// posts its check runs, `"user:<login>"` for the account that posts its statuses). A check
+    /// no pattern names takes any poster (the default: none pinned). An exact name beats a
+    /// glob, and a longer glob a shorter one.
+    pub sources: BTreeMap<String, Poster>,
+}
+
+/// Who may post a pinned check's results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Poster {
+    /// A GitHub App, by slug (check runs carry `app.slug`).
+    App(String),
+    /// An account, by login (statuses carry `creator.login`).
+    User(String),
+}
+
+impl<'de> Deserialize<'de> for Poster {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let poster = match text.split_once(':') {
+            Some(("app", slug)) if !slug.trim().is_empty() => Poster::App(slug.trim().to_string()),
+            Some(("user", login)) if !login.trim().is_empty() => {
+                Poster::User(login.trim().to_string())
+            }
+            _ => {
+                return Err(serde::de::Error::custom(format!(
+                    "`{text}` names no poster: write \"app:<slug>\" (the GitHub App posting the check runs) or \"user:<login>\" (the account posting the statuses)"
+                )))
+            }
+        };
+        Ok(poster)
+    }
+}
+
+impl Gate {
+    /// `sources` most specific first: exact names, then globs, longer before shorter.
+    pub fn pinned_sources(&self) -> Vec<(String, Poster)> {
+        let mut pinned: Vec<(String, Poster)> = self
+            .sources
+            .iter()
+            .map(|(check, poster)| (check.clone(), poster.clone()))
+            .collect();
+        pinned.sort_by_key(|(check, _)| {
+            (
+                check.contains(['*', '?']),
+                std::cmp::Reverse(check.len()),
+                check.clone(),
+            )
+        });
+        pinned
+    }
 }
 
 impl Default for Gate {
@@ -161,6 +212,7 @@ impl Default for Gate {
             allow: Vec::new(),
             block_on: BlockOn::Regressions,
             timeout: Duration::from_secs(6 * 3600),
+            sources: BTreeMap::new(),
         }
     }
 }
@@ -396,6 +448,26 @@ mod tests {
         let error = Config::parse(text, CONFIG_PATH).unwrap_err();
         assert_eq!((error.line, error.column), (3, 31), "{error}");
         assert!(error.message.contains("`xen/[`"), "{error}");
+    }
+
+    #[test]
+    fn gate_sources_pin_checks_to_their_poster_most_specific_first() {
+        let text = "[gate]\nrequired = [\"build\", \"test-*\"]\n[gate.sources]\n\"t*\" = \"user:osstest\"\n\"test-*\" = \"app:ci\"\nbuild = \"app:github-actions\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(
+            config.gate.pinned_sources(),
+            [
+                ("build".to_string(), Poster::App("github-actions".into())),
+                ("test-*".to_string(), Poster::App("ci".into())),
+                ("t*".to_string(), Poster::User("osstest".into())),
+            ]
+        );
+        assert!(Config::default().gate.sources.is_empty(), "none pinned");
+        let error = Config::parse("[gate.sources]\nbuild = \"ci\"\n", CONFIG_PATH).unwrap_err();
+        assert_eq!(error.line, 2, "{error}");
+        assert!(error.message.contains("app:<slug>"), "{error}");
+        let error = Config::parse("[gate]\nsource = {}\n", CONFIG_PATH).unwrap_err();
+        assert!(error.message.contains("unknown field"), "{error}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 use tracing::Instrument;
 
+use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenPush};
@@ -300,7 +301,8 @@ impl Worker {
                 let branch = text(payload, "/repository/default_branch");
                 let synced = support::refresh(&self.ctx, &gh, repo, &branch).await?;
                 let released = release::on_issue(&self.ctx, &gh, repo, payload).await?;
-                Ok(if synced || released {
+                let gated = gate::reconcile(&self.ctx, &gh, repo, payload).await?;
+                Ok(if synced || released || gated {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -347,8 +349,13 @@ impl Worker {
                     return Ok(Handled::Ignored);
                 };
                 let gh = self.installation(installation_id)?;
-                let acted =
-                    gate::on_check(&self.ctx, &gh, repo, payload, &sha, &name, outcome).await?;
+                let result = CheckResult {
+                    sha,
+                    name,
+                    outcome,
+                    source: gate::source_of(&d.event, payload),
+                };
+                let acted = gate::on_check(&self.ctx, &gh, repo, payload, result).await?;
                 Ok(if acted {
                     Handled::Processed
                 } else {

@@ -293,6 +293,9 @@ async fn bisection_finds_the_culprit_among_eight_commits() {
         .await;
     }
     assert!(!probes.is_empty(), "bisection probed nothing");
+    // The probe ref moved back and forth, yet no ref update was ever forced.
+    assert!(probes.len() > 1, "{probes:?}");
+    assert_eq!(world.gh.forced_ref_updates(), 0);
     let state: serde_json::Value =
         serde_json::from_str(&world.service().store.gate(REPO).await.unwrap().unwrap()).unwrap();
     let verdict = &state["flights"][0]["phase"]["Done"]["Regressed"];
@@ -616,4 +619,381 @@ async fn regression_in_a_supported_feature_opens_an_issue_that_holds_the_release
         .summary
         .unwrap_or_default()
         .contains(&format!("#{}", issues[0])));
+}
+
+/// CI posts a check run on GitHub whose webhook never reaches pushgate (GitHub loses some).
+async fn ci_run_unannounced(world: &World, sha: &str, name: &str, conclusion: &str) {
+    let token = world.gh.mint_token(INSTALLATION);
+    let created = world
+        .http
+        .post(format!("{}/repos/{REPO}/check-runs", world.api))
+        .header("authorization", format!("token {token}"))
+        .json(&json!({
+            "name": name, "head_sha": sha, "status": "completed", "conclusion": conclusion,
+            "output": { "title": name, "summary": "" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+}
+
+fn shown_as_dropped(board: &str, tip: &str) -> bool {
+    board.contains(&format!(
+        "| `{}` | abandoned: dropped from staging |",
+        &tip[..12]
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn success_for_a_commit_dropped_from_staging_does_not_move_master() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    let dropped = land_on_staging(&world, "dropped.c").await;
+    // A committer rewinds staging to drop that commit and lands another instead.
+    world.gh.create_branch(REPO, "staging", &baseline);
+    let replacement = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "instead",
+        &[("instead.c", Some("y\n"))],
+    );
+    // GitHub delivers CI's success for the dropped commit before the push event.
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&dropped, "build", "success")),
+            ("check_run", check_run(&dropped, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(
+        world.gh.branch_tip(REPO, "master").unwrap(),
+        baseline,
+        "master moved to a commit no longer on staging"
+    );
+    assert!(
+        shown_as_dropped(&dashboard(&world), &dropped),
+        "{}",
+        dashboard(&world)
+    );
+    // The push arrives: a fresh flight from the new tip, which reaches master.
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &dropped, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&replacement, "build", "success")),
+            ("check_run", check_run(&replacement, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), replacement);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn master_off_staging_is_told_on_the_dashboard_and_waits_for_a_committer() {
+    let world = gated().await;
+    let tip = land_on_staging(&world, "on.c").await;
+    // Someone pushes master to a commit staging does not have.
+    let before = world.gh.branch_tip(REPO, "master").unwrap();
+    let elsewhere = world.gh.commit(
+        REPO,
+        "master",
+        ("Eve", "eve@x.example", "eve"),
+        "sneaky",
+        &[("e.c", Some("e\n"))],
+    );
+    world
+        .send("push", &world.gh.push_event(REPO, "master", &before, "eve"))
+        .await;
+    world.settle().await;
+    let board = dashboard(&world);
+    assert!(
+        board.contains(&format!(
+            "master `{}` is not an ancestor of staging `{}`",
+            &elsewhere[..12],
+            &tip[..12]
+        )),
+        "{board}"
+    );
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let told = |text: &str| {
+        world
+            .gh
+            .comments_on(REPO, number)
+            .iter()
+            .filter(|c| c.body.contains(text))
+            .count()
+    };
+    assert_eq!(
+        told("is not an ancestor of staging"),
+        1,
+        "committers are notified"
+    );
+    // A committer's force cannot fast-forward either; they are told why.
+    comment_on_dashboard(
+        &world,
+        "cora-gh",
+        &format!("/pushgate force {tip} trust me"),
+    )
+    .await;
+    assert!(world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .any(|c| c.body.contains("is not an ancestor of staging")));
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), elsewhere);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_fast_forward_is_told_on_the_dashboard() {
+    let world = gated().await;
+    let baseline = world.gh.branch_tip(REPO, "master").unwrap();
+    let tip = land_on_staging(&world, "r.c").await;
+    // A branch rule refuses the update once.
+    world.gh.inject(
+        pushgate::sim::Fault::status(422)
+            .on(pushgate::sim::endpoint::UPDATE_REF)
+            .times(1),
+    );
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "success")),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), baseline);
+    let board = dashboard(&world);
+    assert!(
+        board.contains(&format!(
+            "GitHub refused to fast-forward master from `{}` to `{}`",
+            &baseline[..12],
+            &tip[..12]
+        )),
+        "{board}"
+    );
+    // Committers watching the issue are notified.
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    assert!(world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .any(|c| c.body.contains("GitHub refused to fast-forward master")));
+    // A committer decides.
+    comment_on_dashboard(
+        &world,
+        "cora-gh",
+        &format!("/pushgate force {tip} rule fixed"),
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip);
+    assert!(!dashboard(&world).contains("GitHub refused"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_result_deliveries_are_read_at_start_up_reconciliation() {
+    let mut world = gated().await;
+    let tip = land_on_staging(&world, "lost.c").await;
+    // CI passes; GitHub loses both deliveries.
+    ci_run_unannounced(&world, &tip, "build", "success").await;
+    ci_run_unannounced(&world, &tip, "test-unit", "success").await;
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    let mut reconciling = settings(&world.database_url, &world.api, "again");
+    reconciling.reconcile_every = std::time::Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(reconciling).await.unwrap());
+    wait_until("master to reach the tip CI passed", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_result_deliveries_do_not_time_a_flight_out() {
+    let config = GATE_CONFIG.replace("[gate]\n", "[gate]\ntimeout = \"1h\"\n");
+    let world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    let tip = land_on_staging(&world, "late.c").await;
+    ci_run_unannounced(&world, &tip, "build", "success").await;
+    ci_run_unannounced(&world, &tip, "test-unit", "success").await;
+    // The deadline passes; the gate reads GitHub before timing the flight out.
+    world.service().clock.advance(2 * 3600);
+    wait_until("master to reach the tip CI passed", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
+    let state = world.service().store.gate(REPO).await.unwrap().unwrap();
+    assert!(!state.contains("TimedOut"), "{state}");
+}
+
+fn status_by(sha: &str, context: &str, state: &str, sender: &str) -> Value {
+    let mut payload = status(sha, context, state);
+    payload["sender"] = json!({ "login": sender, "type": "User" });
+    payload
+}
+
+fn check_run_by(sha: &str, name: &str, conclusion: &str, app: &str) -> Value {
+    let mut payload = check_run(sha, name, conclusion);
+    payload["check_run"]["app"] = json!({ "slug": app, "id": 77 });
+    payload
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_posted_results_cannot_move_master_past_pinned_checks() {
+    let config = GATE_CONFIG.replace(
+        "[gate]\n",
+        "[gate]\nsources = { build = \"app:ci-app\", \"test-*\" = \"user:ci-bot\" }\n",
+    );
+    let world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    let tip = land_on_staging(&world, "pin.c").await;
+    // A writer posts green results by hand, as a status and as another app's check run.
+    ci(
+        &world,
+        &[
+            ("status", status_by(&tip, "test-unit", "success", "mallory")),
+            (
+                "check_run",
+                check_run_by(&tip, "build", "success", "mallorys-app"),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
+    let board = dashboard(&world);
+    assert!(
+        board.contains(&format!(
+            "`test-unit` on `{}` from @mallory (pinned to @ci-bot)",
+            &tip[..12]
+        )),
+        "{board}"
+    );
+    // The pinned posters' results count, and the dashboard says whom it trusted.
+    ci(
+        &world,
+        &[(
+            "check_run",
+            check_run_by(&tip, "build", "success", "ci-app"),
+        )],
+    )
+    .await;
+    let board = dashboard(&world);
+    assert!(
+        board.contains("| build | ✅ passed | — | app `ci-app` (pinned) |"),
+        "{board}"
+    );
+    ci(
+        &world,
+        &[("status", status_by(&tip, "test-unit", "success", "ci-bot"))],
+    )
+    .await;
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), tip);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_says_which_poster_an_unpinned_check_trusted() {
+    let world = gated().await;
+    let tip = land_on_staging(&world, "who.c").await;
+    ci(
+        &world,
+        &[("status", status_by(&tip, "build", "success", "some-writer"))],
+    )
+    .await;
+    let board = dashboard(&world);
+    assert!(
+        board.contains("| build | ✅ passed | — | @some-writer (unpinned: any poster) |"),
+        "{board}"
+    );
+}
+
+async fn restart_reconciling(world: &mut World, replica: &str) {
+    world
+        .service
+        .take()
+        .unwrap()
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    let mut reconciling = settings(&world.database_url, &world.api, replica);
+    reconciling.reconcile_every = std::time::Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(reconciling).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_read_again_from_github_count_only_from_pinned_posters() {
+    let config = GATE_CONFIG.replace(
+        "[gate]\n",
+        "[gate]\nsources = { build = \"app:ci-app\", \"test-*\" = \"user:ci-bot\" }\n",
+    );
+    let mut world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    let tip = land_on_staging(&world, "reread.c").await;
+    // On GitHub, deliveries lost: a writer's hand-made results, and the real test-unit.
+    world
+        .gh
+        .add_check_run_by_app(REPO, &tip, "build", "success", "mallorys-app");
+    world
+        .gh
+        .add_status(REPO, &tip, "test-lint", "success", "mallory");
+    world
+        .gh
+        .add_status(REPO, &tip, "test-unit", "success", "ci-bot");
+    restart_reconciling(&mut world, "again").await;
+    wait_until("the reconciler to read test-unit", || {
+        dashboard(&world).contains("| test-unit | ✅ passed | — | @ci-bot (pinned) |")
+    })
+    .await;
+    world.settle().await;
+    let board = dashboard(&world);
+    assert!(!board.contains("| test-lint |"), "{board}");
+    assert!(
+        board.contains("from @mallory (pinned to @ci-bot)")
+            && board.contains("from app `mallorys-app` (pinned to app `ci-app`)"),
+        "the dashboard shows what it ignored: {board}"
+    );
+    assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), start);
+    // The CI app's build, read at the next reconciliation, moves master.
+    world
+        .gh
+        .add_check_run_by_app(REPO, &tip, "build", "success", "ci-app");
+    restart_reconciling(&mut world, "third").await;
+    wait_until("master to reach the tip", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_push_is_read_at_start_up_reconciliation() {
+    let mut world = gated().await;
+    // A commit lands on staging and CI passes it; none of the deliveries reach pushgate.
+    let tip = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "unheard",
+        &[("unheard.c", Some("u\n"))],
+    );
+    ci_run_unannounced(&world, &tip, "build", "success").await;
+    ci_run_unannounced(&world, &tip, "test-unit", "success").await;
+    restart_reconciling(&mut world, "again").await;
+    wait_until("master to reach the tip CI passed", || {
+        world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
+    })
+    .await;
 }

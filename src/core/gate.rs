@@ -24,6 +24,37 @@ pub enum BlockOn {
     AnyFailure,
 }
 
+/// Who posted a result: the GitHub App behind a check run (its slug), or the account that
+/// created a commit status (its login). GitHub sets both; the poster cannot choose them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Source {
+    App(String),
+    User(String),
+    /// GitHub did not say (an old stored result, or a payload without the field).
+    Unknown,
+}
+
+impl Source {
+    /// The same poster (GitHub's slugs and logins are case-insensitive).
+    pub fn same(&self, other: &Source) -> bool {
+        match (self, other) {
+            (Source::App(a), Source::App(b)) | (Source::User(a), Source::User(b)) => {
+                a.eq_ignore_ascii_case(b)
+            }
+            _ => false,
+        }
+    }
+
+    /// As the dashboard shows it.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::App(slug) => format!("app `{slug}`"),
+            Source::User(login) => format!("@{login}"),
+            Source::Unknown => "unknown".to_string(),
+        }
+    }
+}
+
 /// The gate's settings (`[gate]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -34,6 +65,19 @@ pub struct Settings {
     pub block_on: BlockOn,
     /// Seconds a flight may stay pending.
     pub timeout: i64,
+    /// `gate.sources`: check names (globs) whose results count only from this poster. The
+    /// first matching pattern rules; a name no pattern matches takes any poster.
+    pub sources: Vec<(String, Source)>,
+}
+
+impl Settings {
+    /// The poster a check's results must come from, when it is pinned.
+    pub fn pinned(&self, check: &str) -> Option<&Source> {
+        self.sources
+            .iter()
+            .find(|(pattern, _)| wildcard(pattern, check))
+            .map(|(_, source)| source)
+    }
 }
 
 /// How a flight ended.
@@ -49,8 +93,11 @@ pub enum Verdict {
         culprit: String,
     },
     TimedOut,
-    /// Staging moved on without this commit (a rewind), or master already passed it.
+    /// Master already passed this commit (a newer flight advanced it).
     Abandoned,
+    /// Abandoned: staging was rewound or force-pushed without this commit, or GitHub said it
+    /// was no longer on staging when master was about to move to it.
+    Dropped,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,11 +153,28 @@ pub enum Event {
     StagingMoved {
         ahead: Vec<String>,
     },
-    /// A check run or status completed (or restarted: `Pending`).
+    /// A check run or status completed (or restarted: `Pending`), posted by `source`.
     Check {
         sha: String,
         name: String,
         outcome: Outcome,
+        source: Source,
+    },
+    /// What GitHub holds now for the commits of running flights, read again (start-up,
+    /// reconciliation, before a timeout) in case a delivery was lost. Applied as one event,
+    /// so a flight is judged on all of it at once.
+    Reread {
+        results: Vec<CheckResult>,
+    },
+    /// Master is not an ancestor of staging (tip `staging`): nothing can fast-forward.
+    Diverged {
+        staging: String,
+    },
+    /// The edges could not carry out `AdvanceMaster { from, to }`.
+    AdvanceFailed {
+        from: String,
+        to: String,
+        why: Refusal,
     },
     /// Time passed (timeouts).
     Tick,
@@ -131,11 +195,54 @@ pub enum Event {
     },
 }
 
+/// One result as GitHub holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub sha: String,
+    pub name: String,
+    pub outcome: Outcome,
+    pub source: Source,
+}
+
+/// Why master did not move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
+    /// GitHub says `to` is no longer reachable from staging's tip: staging was rewound or
+    /// force-pushed, and the push event has not reached the gate yet.
+    NotOnStaging,
+    /// GitHub refused the fast-forward, or master was not at `from`; master is at `master`.
+    Rejected { master: String, error: String },
+}
+
+/// A refused fast-forward of master, shown on the dashboard until master moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub from: String,
+    pub to: String,
+    pub master: String,
+    pub error: String,
+    pub at: i64,
+}
+
+/// Master is not an ancestor of staging, shown on the dashboard until staging is repaired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Divergence {
+    pub master: String,
+    pub staging: String,
+    pub since: i64,
+}
+
 /// What the edges must do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
-    /// Update master to `to` without force (a fast-forward).
-    AdvanceMaster { to: String, forced: bool },
+    /// Update master from `from` to `to` without force (a fast-forward), once GitHub confirms
+    /// that `to` is still on staging. If it is not, or GitHub refuses, the edges answer with
+    /// `Event::AdvanceFailed`.
+    AdvanceMaster {
+        from: String,
+        to: String,
+        forced: bool,
+    },
     /// Request a re-run of a failed check (once, to rule out a flaky test).
     Rerun { sha: String, check: String },
     /// Point `pushgate/bisect/<flight>` at `sha` so CI tests it.
@@ -148,6 +255,12 @@ pub enum Action {
     Refused { by: String, why: String },
     /// A switch took effect.
     Switched(Switch),
+    /// A result for a pinned check came from another poster and was ignored.
+    Untrusted {
+        sha: String,
+        check: String,
+        source: Source,
+    },
 }
 
 /// The gate's whole state: plain data, so it can be stored and reloaded after a restart.
@@ -172,8 +285,33 @@ pub struct Gate {
     /// What the edges learnt about culprits (pull request, author), shown on the dashboard.
     #[serde(default)]
     pub culprits: BTreeMap<String, String>,
+    /// Who posted each result in `results` (the dashboard says whom it trusted).
+    #[serde(default)]
+    pub sources: BTreeMap<String, BTreeMap<String, Source>>,
+    /// The last refused fast-forward, until master moves.
+    #[serde(default)]
+    pub rejected: Option<Rejection>,
+    /// Set while master is not an ancestor of staging.
+    #[serde(default)]
+    pub diverged: Option<Divergence>,
+    /// The last results ignored because their check is pinned to another poster, oldest
+    /// first, each once: shown on the dashboard.
+    #[serde(default)]
+    pub ignored: Vec<Ignored>,
     next_flight: u64,
 }
+
+/// A result from a poster its check is not pinned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ignored {
+    pub sha: String,
+    pub check: String,
+    pub source: Source,
+    pub at: i64,
+}
+
+/// How many ignored results the dashboard shows.
+pub const IGNORED_SHOWN: usize = 10;
 
 /// How many finished flights the gate remembers (the dashboard shows the last 20).
 pub const HISTORY: usize = 50;
@@ -293,12 +431,22 @@ impl Gate {
         let mut actions = Vec::new();
         match event {
             Event::StagingMoved { ahead } => {
+                // A rewind or force-push: staging no longer extends what the gate knew.
+                let rewound = !ahead.starts_with(&self.ahead);
                 self.ahead = ahead;
+                self.diverged = None;
                 if let Some(tip) = self.ahead.last().cloned() {
-                    let known = self
-                        .flights
-                        .iter()
-                        .any(|f| f.tip == tip && f.baseline == self.master);
+                    // A tip keeps its flight while that runs; after a rewind, or when its last
+                    // flight was dropped, it gets a fresh one.
+                    let known = self.flights.iter().any(|f| {
+                        f.tip == tip
+                            && f.baseline == self.master
+                            && match &f.phase {
+                                Phase::Done(Verdict::Dropped | Verdict::Abandoned) => false,
+                                Phase::Done(_) => !rewound,
+                                _ => true,
+                            }
+                    });
                     if !known {
                         self.next_flight += 1;
                         self.flights.push(Flight {
@@ -315,8 +463,76 @@ impl Gate {
                     }
                 }
             }
-            Event::Check { sha, name, outcome } => {
-                self.results.entry(sha).or_default().insert(name, outcome);
+            Event::Check {
+                sha,
+                name,
+                outcome,
+                source,
+            } => self.record(sha, name, outcome, source, now, settings, &mut actions),
+            Event::Reread { results } => {
+                for r in results {
+                    // GitHub may still show a run that was re-requested and not yet restarted:
+                    // a re-read never turns a retried check from pending back to failed.
+                    let retrying = r.outcome == Outcome::Failed
+                        && self.outcome(&r.sha, &r.name) == Some(Outcome::Pending)
+                        && self
+                            .flights
+                            .iter()
+                            .any(|f| !f.is_done() && f.tip == r.sha && f.retried.contains(&r.name));
+                    if !retrying {
+                        self.record(
+                            r.sha,
+                            r.name,
+                            r.outcome,
+                            r.source,
+                            now,
+                            settings,
+                            &mut actions,
+                        );
+                    }
+                }
+            }
+            Event::Diverged { staging } => {
+                self.ahead.clear();
+                let since = match &self.diverged {
+                    Some(d) if d.master == self.master && d.staging == staging => d.since,
+                    _ => now,
+                };
+                self.diverged = Some(Divergence {
+                    master: self.master.clone(),
+                    staging,
+                    since,
+                });
+            }
+            Event::AdvanceFailed { from, to, why } => {
+                // The advance was taken for granted; what staging holds now comes next
+                // (a `StagingMoved` or `Diverged` from GitHub), so nothing is ahead until then.
+                self.ahead.clear();
+                match why {
+                    Refusal::NotOnStaging => {
+                        self.master = from;
+                        for index in 0..self.flights.len() {
+                            let dropped = self.flights[index].tip == to
+                                && !matches!(
+                                    self.flights[index].phase,
+                                    Phase::Done(Verdict::Dropped)
+                                );
+                            if dropped {
+                                self.finish(index, Verdict::Dropped, now, &mut actions);
+                            }
+                        }
+                    }
+                    Refusal::Rejected { master, error } => {
+                        self.master = master.clone();
+                        self.rejected = Some(Rejection {
+                            from,
+                            to,
+                            master,
+                            error,
+                            at: now,
+                        });
+                    }
+                }
             }
             Event::Tick => {}
             Event::Block {
@@ -363,6 +579,13 @@ impl Gate {
                     actions.push(refused(&by, "only committers can force master"));
                 } else if reason.trim().is_empty() {
                     actions.push(refused(&by, "a force needs a reason"));
+                } else if let Some(d) = &self.diverged {
+                    let why = format!(
+                        "master `{}` is not an ancestor of staging `{}`: no commit can be fast-forwarded until staging is back on top of master",
+                        short(&d.master),
+                        short(&d.staging)
+                    );
+                    actions.push(refused(&by, &why));
                 } else if let Some(at) = self.position(&sha) {
                     let switch = Switch {
                         by,
@@ -372,7 +595,7 @@ impl Gate {
                     };
                     self.audit.push(switch.clone());
                     actions.push(Action::Switched(switch));
-                    self.advance(at, true, &mut actions);
+                    self.advance(at, true, now, &mut actions);
                 } else {
                     actions.push(refused(
                         &by,
@@ -413,6 +636,7 @@ impl Gate {
         }
         let keep: BTreeSet<String> = keep.into_iter().map(str::to_string).collect();
         self.results.retain(|sha, _| keep.contains(sha));
+        self.sources.retain(|sha, _| keep.contains(sha));
         let culprits: BTreeSet<&String> = self
             .flights
             .iter()
@@ -429,15 +653,66 @@ impl Gate {
         }
     }
 
-    /// Moves master to `ahead[at]` and forgets what is now behind it.
-    fn advance(&mut self, at: usize, forced: bool, actions: &mut Vec<Action>) {
+    /// Records a result, unless its check is pinned to another poster.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        sha: String,
+        name: String,
+        outcome: Outcome,
+        source: Source,
+        now: i64,
+        settings: &Settings,
+        actions: &mut Vec<Action>,
+    ) {
+        if let Some(wanted) = settings.pinned(&name) {
+            if !wanted.same(&source) {
+                let seen = self
+                    .ignored
+                    .iter()
+                    .any(|i| i.sha == sha && i.check == name && i.source == source);
+                if !seen {
+                    self.ignored.push(Ignored {
+                        sha: sha.clone(),
+                        check: name.clone(),
+                        source: source.clone(),
+                        at: now,
+                    });
+                    let excess = self.ignored.len().saturating_sub(IGNORED_SHOWN);
+                    self.ignored.drain(..excess);
+                }
+                actions.push(Action::Untrusted {
+                    sha,
+                    check: name,
+                    source,
+                });
+                return;
+            }
+        }
+        self.sources
+            .entry(sha.clone())
+            .or_default()
+            .insert(name.clone(), source);
+        self.results.entry(sha).or_default().insert(name, outcome);
+    }
+
+    /// Moves master to `ahead[at]` and forgets what is now behind it. Running flights whose
+    /// tip master passed are abandoned (superseded).
+    fn advance(&mut self, at: usize, forced: bool, now: i64, actions: &mut Vec<Action>) {
         let to = self.ahead[at].clone();
         actions.push(Action::AdvanceMaster {
+            from: self.master.clone(),
             to: to.clone(),
             forced,
         });
         self.master = to;
-        self.ahead.drain(..=at);
+        self.rejected = None;
+        let behind: Vec<String> = self.ahead.drain(..=at).collect();
+        for index in 0..self.flights.len() {
+            if !self.flights[index].is_done() && behind.contains(&self.flights[index].tip) {
+                self.finish(index, Verdict::Abandoned, now, actions);
+            }
+        }
     }
 
     fn evaluate(&mut self, now: i64, settings: &Settings, actions: &mut Vec<Action>) {
@@ -446,9 +721,10 @@ impl Gate {
                 continue;
             }
             let flight = self.flights[index].clone();
-            // Staging rewound without this tip, or master already moved past it.
+            // Staging was rewound or force-pushed without this tip (a flight that master
+            // passed ended in `advance`).
             if self.position(&flight.tip).is_none() {
-                self.finish(index, Verdict::Abandoned, now, actions);
+                self.finish(index, Verdict::Dropped, now, actions);
                 continue;
             }
             match flight.phase.clone() {
@@ -459,7 +735,17 @@ impl Gate {
                 Phase::Done(_) => {}
             }
         }
-        // The newest passed flight still ahead of master advances it, unless blocked.
+        if self
+            .rejected
+            .as_ref()
+            .is_some_and(|r| r.master != self.master)
+        {
+            // Master moved since the refusal.
+            self.rejected = None;
+        }
+        // The newest passed flight still ahead of master advances it, unless blocked. A
+        // fast-forward GitHub refused is not tried again from the same master: a committer
+        // decides (`/pushgate force`).
         if self.block.is_none() {
             // Results can change after a flight passed (a re-run in progress, a new failure):
             // master moves only to a commit that is acceptable now.
@@ -470,10 +756,16 @@ impl Gate {
                 .filter(|f| {
                     self.blocking_failures(&f.tip, &f.baseline, settings) == Some(Vec::new())
                 })
+                .filter(|f| {
+                    !self
+                        .rejected
+                        .as_ref()
+                        .is_some_and(|r| r.to == f.tip && r.master == self.master)
+                })
                 .filter_map(|f| self.position(&f.tip))
                 .max();
             if let Some(at) = best {
-                self.advance(at, false, actions);
+                self.advance(at, false, now, actions);
             }
         }
     }
@@ -659,10 +951,28 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
             None => "open".to_string(),
         }
     ));
+    if let Some(d) = &gate.diverged {
+        out.push_str(&format!(
+            "> [!WARNING]\n> **master `{}` is not an ancestor of staging `{}`** (since {}): the gate cannot fast-forward master and is waiting. A committer must put staging back on top of master (merge or rebase master into staging, then push staging); the gate then starts a fresh flight, and `/pushgate force <sha> <reason>` can move master to a commit on staging.\n\n",
+            short(&d.master),
+            short(&d.staging),
+            time(d.since)
+        ));
+    }
+    if let Some(r) = &gate.rejected {
+        out.push_str(&format!(
+            "> [!WARNING]\n> **GitHub refused to fast-forward master from `{}` to `{}`** at {}: {}. master is at `{}`; nothing was forced. The gate does not try this again from there: a committer decides (`/pushgate force <sha> <reason>`).\n\n",
+            short(&r.from),
+            short(&r.to),
+            time(r.at),
+            r.error,
+            short(&r.master)
+        ));
+    }
     match gate.flights.iter().rev().find(|f| !f.is_done()) {
         Some(f) => {
             out.push_str(&format!(
-                "## Current flight #{}\n\nTip `{}` tested against baseline `{}` since {}; {}.\n\n| Required check | On the tip | On the baseline |\n|---|---|---|\n",
+                "## Current flight #{}\n\nTip `{}` tested against baseline `{}` since {}; {}.\n\n| Required check | On the tip | On the baseline | Posted by (trusted) |\n|---|---|---|---|\n",
                 f.id,
                 short(&f.tip),
                 short(&f.baseline),
@@ -687,8 +997,19 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
                     Some(Outcome::Pending) => "⏳ pending",
                     None => "—",
                 };
+                let poster = gate
+                    .sources
+                    .get(&f.tip)
+                    .and_then(|s| s.get(name))
+                    .map(Source::describe)
+                    .unwrap_or_else(|| "—".to_string());
+                let trust = if settings.pinned(name).is_some() {
+                    "pinned"
+                } else {
+                    "unpinned: any poster"
+                };
                 out.push_str(&format!(
-                    "| {name} | {} | {} |\n",
+                    "| {name} | {} | {} | {poster} ({trust}) |\n",
                     on(&f.tip),
                     on(&f.baseline)
                 ));
@@ -698,6 +1019,23 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
         None => out.push_str(
             "## Current flight\n\nNone: staging has nothing untested ahead of master.\n\n",
         ),
+    }
+    if !gate.ignored.is_empty() {
+        out.push_str("## Ignored results\n\nResults for pinned checks (`gate.sources`) from someone else; they did not count.\n\n");
+        for i in gate.ignored.iter().rev() {
+            let wanted = settings
+                .pinned(&i.check)
+                .map(Source::describe)
+                .unwrap_or_else(|| "no one".to_string());
+            out.push_str(&format!(
+                "- {}: `{}` on `{}` from {} (pinned to {wanted})\n",
+                time(i.at),
+                i.check,
+                short(&i.sha),
+                i.source.describe()
+            ));
+        }
+        out.push('\n');
     }
     out.push_str("## Last flights\n\n| Flight | Tip | Result | Duration | Culprit |\n|---|---|---|---|---|\n");
     for f in gate.flights.iter().rev().filter(|f| f.is_done()).take(20) {
@@ -718,6 +1056,9 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
             ),
             Phase::Done(Verdict::TimedOut) => ("timed out".to_string(), String::new()),
             Phase::Done(Verdict::Abandoned) => ("superseded".to_string(), String::new()),
+            Phase::Done(Verdict::Dropped) => {
+                ("abandoned: dropped from staging".to_string(), String::new())
+            }
             _ => (String::new(), String::new()),
         };
         let duration = f
@@ -759,6 +1100,7 @@ mod tests {
             allow: vec!["test-flaky-*".into()],
             block_on: BlockOn::Regressions,
             timeout: 6 * 3600,
+            sources: Vec::new(),
         }
     }
 
@@ -768,6 +1110,7 @@ mod tests {
                 sha: sha.into(),
                 name: name.into(),
                 outcome,
+                source: Source::Unknown,
             },
             0,
             &settings(),
@@ -797,7 +1140,7 @@ mod tests {
 
     fn advanced(actions: &[Action]) -> Option<(String, bool)> {
         actions.iter().find_map(|a| match a {
-            Action::AdvanceMaster { to, forced } => Some((to.clone(), *forced)),
+            Action::AdvanceMaster { to, forced, .. } => Some((to.clone(), *forced)),
             _ => None,
         })
     }
@@ -863,6 +1206,7 @@ mod tests {
                 sha: "B".into(),
                 name: "test-unit".into(),
                 outcome: Outcome::Failed,
+                source: Source::Unknown,
             },
             0,
             &strict,
@@ -879,6 +1223,7 @@ mod tests {
                 sha: "s1".into(),
                 name: "build".into(),
                 outcome: Outcome::Passed,
+                source: Source::Unknown,
             },
             0,
             &strict,
@@ -888,6 +1233,7 @@ mod tests {
                 sha: "s1".into(),
                 name: "test-unit".into(),
                 outcome: Outcome::Failed,
+                source: Source::Unknown,
             },
             0,
             &strict,
@@ -1135,6 +1481,323 @@ mod tests {
         // What the current flight needs is still there.
         staging(&mut gate, &["t1"]);
         assert!(gate.results.contains_key(&gate.master));
+    }
+
+    fn step(gate: &mut Gate, event: Event) -> Vec<Action> {
+        gate.step(event, 0, &settings())
+    }
+
+    fn finished(actions: &[Action]) -> Vec<Verdict> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Finished { verdict, .. } => Some(verdict.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn advance_names_the_master_it_fast_forwards_from() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        let actions = pass_all(&mut gate, "s1");
+        assert!(actions.contains(&Action::AdvanceMaster {
+            from: "B".into(),
+            to: "s1".into(),
+            forced: false
+        }));
+    }
+
+    #[test]
+    fn tip_dropped_from_staging_is_abandoned_and_master_stays() {
+        // The race: CI's success for s1 arrives before the push that dropped s1.
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        assert_eq!(
+            advanced(&pass_all(&mut gate, "s1")),
+            Some(("s1".into(), false))
+        );
+        // GitHub says s1 is not on staging: the edges answer.
+        let actions = step(
+            &mut gate,
+            Event::AdvanceFailed {
+                from: "B".into(),
+                to: "s1".into(),
+                why: Refusal::NotOnStaging,
+            },
+        );
+        assert_eq!(finished(&actions), [Verdict::Dropped]);
+        assert_eq!(gate.master, "B");
+        assert!(gate.ahead.is_empty(), "unknown until staging is read");
+        // Staging as GitHub holds it: a fresh flight on the new tip, which can pass.
+        staging(&mut gate, &["t1"]);
+        assert_eq!(gate.flights.len(), 2);
+        assert_eq!(
+            advanced(&pass_all(&mut gate, "t1")),
+            Some(("t1".into(), false))
+        );
+        let board = dashboard(&gate, &settings(), &|t| t.to_string());
+        assert!(
+            board.contains("| #1 | `s1` | abandoned: dropped from staging |"),
+            "{board}"
+        );
+    }
+
+    #[test]
+    fn rewinds_and_force_pushes_start_a_fresh_flight_from_the_new_tip() {
+        // (ahead before, ahead after, flights expected after)
+        let cases: [(&[&str], &[&str], usize); 4] = [
+            (&["s1"], &["s1", "s2"], 2),
+            (&["s1"], &["s1"], 1), // the same staging read again: no new flight
+            (&["s1"], &["t1"], 2), // force-push
+            (&["s1", "s2"], &["s1"], 2), // rewind: s2 dropped, s1 tested
+        ];
+        for (before, after, flights) in cases {
+            let mut gate = gate_with_green_baseline();
+            staging(&mut gate, before);
+            staging(&mut gate, after);
+            let running = gate.flights.iter().filter(|f| !f.is_done()).count();
+            assert_eq!(gate.flights.len(), flights, "{before:?} -> {after:?}");
+            assert!(running >= 1, "{before:?} -> {after:?}: the tip is tested");
+        }
+        // A tip whose flight ended (timed out here) is tested afresh after a rewind to it.
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        gate.step(Event::Tick, 6 * 3600 + 1, &settings());
+        staging(&mut gate, &["s1", "s2"]);
+        staging(&mut gate, &["s1"]);
+        let running: Vec<&str> = gate
+            .flights
+            .iter()
+            .filter(|f| !f.is_done())
+            .map(|f| f.tip.as_str())
+            .collect();
+        assert_eq!(running, ["s1"]);
+        // A flight dropped from staging is tested afresh when its tip comes back.
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        staging(&mut gate, &["t1"]);
+        staging(&mut gate, &["s1"]);
+        assert!(gate.flights.iter().any(|f| f.tip == "s1" && !f.is_done()));
+    }
+
+    #[test]
+    fn master_off_staging_is_shown_and_waits_for_a_committer() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        let actions = step(
+            &mut gate,
+            Event::Diverged {
+                staging: "t1".into(),
+            },
+        );
+        assert_eq!(finished(&actions), [Verdict::Dropped]);
+        assert!(gate.ahead.is_empty());
+        let board = dashboard(&gate, &settings(), &|t| t.to_string());
+        assert!(
+            board.contains("master `B` is not an ancestor of staging `t1`"),
+            "{board}"
+        );
+        let refused = step(
+            &mut gate,
+            Event::Force {
+                by: "jan".into(),
+                committer: true,
+                sha: "t1".into(),
+                reason: "r".into(),
+            },
+        );
+        assert!(
+            matches!(&refused[0], Action::Refused { why, .. } if why.contains("not an ancestor")),
+            "{refused:?}"
+        );
+        // Staging back on top of master: the warning goes, a flight starts.
+        staging(&mut gate, &["t2"]);
+        assert!(gate.diverged.is_none());
+        assert!(gate.flights.iter().any(|f| f.tip == "t2" && !f.is_done()));
+    }
+
+    #[test]
+    fn refused_fast_forward_is_shown_and_not_retried_until_a_committer_forces() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        pass_all(&mut gate, "s1");
+        step(
+            &mut gate,
+            Event::AdvanceFailed {
+                from: "B".into(),
+                to: "s1".into(),
+                why: Refusal::Rejected {
+                    master: "B".into(),
+                    error: "422 Update is not a fast forward".into(),
+                },
+            },
+        );
+        assert_eq!(gate.master, "B");
+        let again = staging(&mut gate, &["s1"]);
+        assert!(
+            advanced(&again).is_none(),
+            "not tried again from the same master"
+        );
+        let board = dashboard(&gate, &settings(), &|t| t.to_string());
+        assert!(
+            board.contains("GitHub refused to fast-forward master from `B` to `s1`"),
+            "{board}"
+        );
+        assert!(
+            board.contains("422 Update is not a fast forward"),
+            "{board}"
+        );
+        let forced = step(
+            &mut gate,
+            Event::Force {
+                by: "jan".into(),
+                committer: true,
+                sha: "s1".into(),
+                reason: "checked".into(),
+            },
+        );
+        assert_eq!(advanced(&forced), Some(("s1".into(), true)));
+        assert!(gate.rejected.is_none());
+    }
+
+    #[test]
+    fn pinned_checks_count_only_from_their_poster() {
+        let pinned = Settings {
+            sources: vec![("build".into(), Source::App("ci".into()))],
+            ..settings()
+        };
+        // (poster of build's success, advances)
+        let cases = [
+            (Source::App("ci".into()), true),
+            (Source::App("CI".into()), true),
+            (Source::App("other".into()), false),
+            (Source::User("ci".into()), false),
+            (Source::Unknown, false),
+        ];
+        for (source, advances) in cases {
+            let mut gate = gate_with_green_baseline();
+            gate.step(
+                Event::StagingMoved {
+                    ahead: vec!["s1".into()],
+                },
+                0,
+                &pinned,
+            );
+            let result = |name: &str, source: Source| Event::Check {
+                sha: "s1".into(),
+                name: name.into(),
+                outcome: Outcome::Passed,
+                source,
+            };
+            gate.step(
+                result("test-unit", Source::User("anyone".into())),
+                0,
+                &pinned,
+            );
+            let actions = gate.step(result("build", source.clone()), 0, &pinned);
+            assert_eq!(advanced(&actions).is_some(), advances, "{source:?}");
+            assert_eq!(
+                actions
+                    .iter()
+                    .any(|a| matches!(a, Action::Untrusted { .. })),
+                !advances,
+                "{source:?}"
+            );
+        }
+        // The dashboard says whom it trusted.
+        let mut gate = gate_with_green_baseline();
+        gate.step(
+            Event::StagingMoved {
+                ahead: vec!["s1".into()],
+            },
+            0,
+            &pinned,
+        );
+        gate.step(
+            Event::Check {
+                sha: "s1".into(),
+                name: "build".into(),
+                outcome: Outcome::Passed,
+                source: Source::App("ci".into()),
+            },
+            0,
+            &pinned,
+        );
+        gate.step(
+            Event::Check {
+                sha: "s1".into(),
+                name: "test-unit".into(),
+                outcome: Outcome::Pending,
+                source: Source::User("bob".into()),
+            },
+            0,
+            &pinned,
+        );
+        gate.step(
+            Event::Check {
+                sha: "s1".into(),
+                name: "build".into(),
+                outcome: Outcome::Passed,
+                source: Source::User("mallory".into()),
+            },
+            7,
+            &pinned,
+        );
+        let board = dashboard(&gate, &pinned, &|t| t.to_string());
+        assert!(
+            board.contains("- 7: `build` on `s1` from @mallory (pinned to app `ci`)"),
+            "{board}"
+        );
+        assert!(
+            board.contains("| build | ✅ passed | ✅ passed | app `ci` (pinned) |"),
+            "{board}"
+        );
+        assert!(
+            board.contains("| test-unit | ⏳ pending | ✅ passed | @bob (unpinned: any poster) |"),
+            "{board}"
+        );
+    }
+
+    #[test]
+    fn reread_results_count_but_never_cut_a_retry_short() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        let read = |name: &str, outcome| CheckResult {
+            sha: "s1".into(),
+            name: name.into(),
+            outcome,
+            source: Source::Unknown,
+        };
+        let actions = step(
+            &mut gate,
+            Event::Reread {
+                results: vec![
+                    read("build", Outcome::Passed),
+                    read("test-unit", Outcome::Failed),
+                ],
+            },
+        );
+        assert!(actions.iter().any(|a| matches!(a, Action::Rerun { .. })));
+        // GitHub still shows the failed run until the retry starts.
+        let actions = step(
+            &mut gate,
+            Event::Reread {
+                results: vec![
+                    read("build", Outcome::Passed),
+                    read("test-unit", Outcome::Failed),
+                ],
+            },
+        );
+        assert!(finished(&actions).is_empty(), "{actions:?}");
+        let actions = step(
+            &mut gate,
+            Event::Reread {
+                results: vec![read("test-unit", Outcome::Passed)],
+            },
+        );
+        assert_eq!(advanced(&actions), Some(("s1".into(), false)));
     }
 
     #[test]

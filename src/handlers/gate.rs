@@ -9,8 +9,11 @@
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError};
-use crate::config::{BlockOn as ConfigBlockOn, Config};
-use crate::core::gate::{read_command, Action, BlockOn, Command, Event, Gate, Outcome, Settings};
+use crate::config::{BlockOn as ConfigBlockOn, Config, Poster};
+use crate::core::gate::{
+    read_command, Action, BlockOn, CheckResult, Command, Event, Gate, Outcome, Phase, Refusal,
+    Settings, Source,
+};
 use crate::github::{segment, text, Installation, Method};
 
 /// The config that rules the gate: the one on the repository's default branch.
@@ -51,7 +54,33 @@ fn settings(config: &Config) -> Settings {
             ConfigBlockOn::AnyFailure => BlockOn::AnyFailure,
         },
         timeout: config.gate.timeout.as_secs() as i64,
+        sources: config
+            .gate
+            .pinned_sources()
+            .into_iter()
+            .map(|(check, poster)| {
+                let source = match poster {
+                    Poster::App(slug) => Source::App(slug),
+                    Poster::User(login) => Source::User(login),
+                };
+                (check, source)
+            })
+            .collect(),
     }
+}
+
+/// Who posted a `check_run` or `status` delivery's result: the App GitHub names on the check
+/// run, or the account that created the status (the event's sender).
+pub fn source_of(event: &str, payload: &Value) -> Source {
+    let named = |pointer: &str| Some(text(payload, pointer)).filter(|s| !s.is_empty());
+    let source = if event == "status" {
+        named("/creator/login")
+            .or_else(|| named("/sender/login"))
+            .map(Source::User)
+    } else {
+        named("/check_run/app/slug").map(Source::App)
+    };
+    source.unwrap_or(Source::Unknown)
 }
 
 pub(crate) async fn ref_sha(
@@ -115,7 +144,38 @@ pub async fn on_push(
     if pushed != format!("refs/heads/{staging}") && pushed != format!("refs/heads/{master}") {
         return Ok(false);
     }
-    let Some(master_sha) = ref_sha(gh, repo, master).await? else {
+    sync(ctx, gh, repo, payload, &config, false).await
+}
+
+/// A synthetic `repo-refresh` (start-up and every reconciler period): re-reads staging, master
+/// and the results of the running flights, so a lost push, `check_run` or `status` delivery
+/// neither stalls nor times out a flight.
+pub async fn reconcile(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    if config.gate.required.is_empty() {
+        return Ok(false);
+    }
+    sync(ctx, gh, repo, payload, &config, true).await
+}
+
+/// Learns master and staging from GitHub and lets the gate act on them. `reread`: read again
+/// the results of every running flight, not only of commits the gate has none for.
+async fn sync(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+    reread: bool,
+) -> Result<bool, HandlerError> {
+    let Some(master_sha) = ref_sha(gh, repo, &config.branches.master).await? else {
         return Ok(false);
     };
     let mut gate = load(ctx, repo, &master_sha).await?;
@@ -124,57 +184,136 @@ pub async fn on_push(
         gate.installation = Some(installation);
     }
     let now = ctx.clock.now();
+    let settings = settings(config);
     // Master is whatever GitHub says: our own advance, or someone else's move. A new baseline's
     // results may predate the gate hearing of them: read them from GitHub.
     gate.master = master_sha.clone();
+    let mut actions = Vec::new();
     if !gate.results.contains_key(&master_sha) {
-        for (name, outcome) in results_on(gh, repo, &master_sha).await? {
-            let event = Event::Check {
-                sha: master_sha.clone(),
-                name,
-                outcome,
-            };
-            gate.step(event, now, &settings(&config));
+        let results = sourced_results_on(gh, repo, &master_sha).await?;
+        actions.extend(gate.step(Event::Reread { results }, now, &settings));
+    }
+    actions.extend(staging_moved(gh, repo, config, &mut gate, now).await?);
+    // CI may have reported on the new tip before this push reached us, and deliveries get lost.
+    let wanted: Vec<String> = if reread {
+        running_commits(&gate)
+    } else {
+        gate.ahead
+            .last()
+            .filter(|t| !gate.results.contains_key(*t))
+            .cloned()
+            .into_iter()
+            .collect()
+    };
+    let mut results = Vec::new();
+    for sha in wanted {
+        results.extend(sourced_results_on(gh, repo, &sha).await?);
+    }
+    if !results.is_empty() {
+        actions.extend(gate.step(Event::Reread { results }, now, &settings));
+    }
+    act(ctx, gh, repo, config, &mut gate, actions).await?;
+    publish(gh, repo, config, &mut gate).await?;
+    save(ctx, repo, &gate).await?;
+    Ok(true)
+}
+
+/// The commits whose results running flights wait for: tips, baselines, bisection probes.
+fn running_commits(gate: &Gate) -> Vec<String> {
+    let mut shas: Vec<String> = Vec::new();
+    for f in gate.flights.iter().filter(|f| !f.is_done()) {
+        let probe = match &f.phase {
+            Phase::Bisecting { good, bad, .. } => usize::try_from(good + (bad - good) / 2)
+                .ok()
+                .and_then(|i| f.commits.get(i))
+                .cloned(),
+            _ => None,
+        };
+        for sha in [Some(f.tip.clone()), Some(f.baseline.clone()), probe]
+            .into_iter()
+            .flatten()
+        {
+            if !shas.contains(&sha) {
+                shas.push(sha);
+            }
         }
     }
-    let compare = gh
+    shas
+}
+
+/// Reads staging from GitHub (its commits ahead of master) and tells the gate: staging moved,
+/// or master is not an ancestor of staging.
+async fn staging_moved(
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    gate: &mut Gate,
+    now: i64,
+) -> Result<Vec<Action>, HandlerError> {
+    let staging = &config.branches.staging;
+    let compare = match gh
         .api
         .get(&format!(
             "/repos/{repo}/compare/{}...{}",
-            segment(master),
+            segment(&gate.master),
             segment(staging)
         ))
-        .await?;
-    let ahead: Vec<String> = if text(&compare, "/status") == "diverged" {
-        tracing::warn!(
-            repo,
-            "staging has diverged from master: nothing can be fast-forwarded"
-        );
-        Vec::new()
-    } else {
-        compare
-            .get("commits")
-            .and_then(Value::as_array)
-            .map(|list| list.iter().map(|c| text(c, "/sha")).collect())
-            .unwrap_or_default()
+        .await
+    {
+        Ok(compare) => compare,
+        // No staging branch (yet): nothing to test.
+        Err(e) if e.not_found() => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
     };
-    let tip = ahead.last().cloned();
-    let mut actions = gate.step(Event::StagingMoved { ahead }, now, &settings(&config));
-    // CI may have reported on the new tip before this push reached us.
-    if let Some(tip) = tip.filter(|t| !gate.results.contains_key(t)) {
-        for (name, outcome) in results_on(gh, repo, &tip).await? {
-            let event = Event::Check {
-                sha: tip.clone(),
-                name,
-                outcome,
-            };
-            actions.extend(gate.step(event, now, &settings(&config)));
+    let event = match text(&compare, "/status").as_str() {
+        // Master is not an ancestor of staging: nothing can fast-forward.
+        "diverged" | "behind" => {
+            let tip = ref_sha(gh, repo, staging).await?.unwrap_or_default();
+            tracing::warn!(
+                repo,
+                master = %gate.master,
+                staging = %tip,
+                "master is not an ancestor of staging: waiting for a committer"
+            );
+            Event::Diverged { staging: tip }
         }
+        _ => Event::StagingMoved {
+            ahead: compare
+                .get("commits")
+                .and_then(Value::as_array)
+                .map(|list| list.iter().map(|c| text(c, "/sha")).collect())
+                .unwrap_or_default(),
+        },
+    };
+    let was_diverged = gate.diverged.is_some();
+    let actions = gate.step(event, now, &settings(config));
+    if let (false, Some(d)) = (was_diverged, &gate.diverged) {
+        let body = format!(
+            "master `{}` is not an ancestor of staging `{}`: the gate cannot fast-forward master and waits. A committer must put staging back on top of master; see the description above.",
+            d.master, d.staging
+        );
+        tell(gh, repo, gate, &body).await;
     }
-    act(ctx, gh, repo, &config, &mut gate, actions).await?;
-    publish(gh, repo, &config, &mut gate).await?;
-    save(ctx, repo, &gate).await?;
-    Ok(true)
+    Ok(actions)
+}
+
+/// A comment on the dashboard issue, so committers are notified and not only the issue's
+/// text changes. Best effort: the text shows the same.
+async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
+    let Some(issue) = gate.dashboard else {
+        return;
+    };
+    let posted = gh
+        .api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{issue}/comments"),
+            Some(&json!({ "body": body })),
+        )
+        .await;
+    if let Err(e) = posted {
+        tracing::warn!(repo, issue, error = %e, "could not comment on the dashboard issue");
+    }
 }
 
 /// The check runs and commit statuses GitHub holds for a commit.
@@ -183,7 +322,26 @@ pub(crate) async fn results_on(
     repo: &str,
     sha: &str,
 ) -> Result<Vec<(String, Outcome)>, HandlerError> {
+    Ok(sourced_results_on(gh, repo, sha)
+        .await?
+        .into_iter()
+        .map(|r| (r.name, r.outcome))
+        .collect())
+}
+
+/// The check runs and commit statuses GitHub holds for a commit, with who posted each.
+async fn sourced_results_on(
+    gh: &Installation,
+    repo: &str,
+    sha: &str,
+) -> Result<Vec<CheckResult>, HandlerError> {
     let mut results = Vec::new();
+    let found = |name: String, outcome: Outcome, source: Option<Source>| CheckResult {
+        sha: sha.to_string(),
+        name,
+        outcome,
+        source: source.unwrap_or(Source::Unknown),
+    };
     match gh
         .api
         .get(&format!(
@@ -199,7 +357,8 @@ pub(crate) async fn results_on(
                 .flatten()
             {
                 if let Some(outcome) = outcome_of(&check_run_state(run)) {
-                    results.push((text(run, "/name"), outcome));
+                    let app = Some(text(run, "/app/slug")).filter(|s| !s.is_empty());
+                    results.push(found(text(run, "/name"), outcome, app.map(Source::App)));
                 }
             }
         }
@@ -219,7 +378,12 @@ pub(crate) async fn results_on(
                 .flatten()
             {
                 if let Some(outcome) = outcome_of(&text(status, "/state")) {
-                    results.push((text(status, "/context"), outcome));
+                    let creator = Some(text(status, "/creator/login")).filter(|s| !s.is_empty());
+                    results.push(found(
+                        text(status, "/context"),
+                        outcome,
+                        creator.map(Source::User),
+                    ));
                 }
             }
         }
@@ -235,10 +399,9 @@ pub async fn on_check(
     gh: &Installation,
     repo: &str,
     payload: &Value,
-    sha: &str,
-    name: &str,
-    outcome: Outcome,
+    result: CheckResult,
 ) -> Result<bool, HandlerError> {
+    let sha = result.sha.as_str();
     let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(false);
     };
@@ -256,9 +419,10 @@ pub async fn on_check(
         return Ok(false);
     };
     let event = Event::Check {
-        sha: sha.to_string(),
-        name: name.to_string(),
-        outcome,
+        sha: result.sha.clone(),
+        name: result.name,
+        outcome: result.outcome,
+        source: result.source,
     };
     let actions = gate.step(event, ctx.clock.now(), &settings(&config));
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
@@ -280,7 +444,14 @@ pub async fn on_tick(
     let Some(config) = config(ctx, gh, repo, payload).await? else {
         return Ok(());
     };
-    let actions = gate.step(Event::Tick, ctx.clock.now(), &settings(&config));
+    // A lost delivery must not time a flight out: read again what GitHub holds first.
+    let now = ctx.clock.now();
+    let mut results = Vec::new();
+    for sha in running_commits(&gate) {
+        results.extend(sourced_results_on(gh, repo, &sha).await?);
+    }
+    let mut actions = gate.step(Event::Reread { results }, now, &settings(&config));
+    actions.extend(gate.step(Event::Tick, now, &settings(&config)));
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await
@@ -506,6 +677,72 @@ async fn report_culprit(
     })
 }
 
+/// Moves master from `from` to `to` by fast-forward, once GitHub confirms that `to` is still
+/// reachable from staging's tip and master is still at `from`; `Some` says why it did not.
+/// GitHub orders no deliveries: a rewound staging's push event may come after CI's success
+/// on the commit the rewind dropped, so staging is asked, not remembered.
+async fn advance_master(
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    from: &str,
+    to: &str,
+) -> Result<Option<Refusal>, HandlerError> {
+    let (master, staging) = (&config.branches.master, &config.branches.staging);
+    let on_staging = match gh
+        .api
+        .get(&format!(
+            "/repos/{repo}/compare/{}...{}",
+            segment(to),
+            segment(staging)
+        ))
+        .await
+    {
+        Ok(compare) => matches!(text(&compare, "/status").as_str(), "ahead" | "identical"),
+        Err(e) if e.is_transient() => return Err(e.into()),
+        // No such commit, or no staging: not on staging.
+        Err(_) => false,
+    };
+    if !on_staging {
+        return Ok(Some(Refusal::NotOnStaging));
+    }
+    let actual = ref_sha(gh, repo, master).await?.unwrap_or_default();
+    if actual == to {
+        // Done before (a delivery processed again after a crash): nothing to move.
+        return Ok(None);
+    }
+    if actual != from {
+        return Ok(Some(Refusal::Rejected {
+            error: format!(
+                "master was moved outside the gate (to `{}`, expected `{}`)",
+                crate::core::gate::short(&actual),
+                crate::core::gate::short(from)
+            ),
+            master: actual,
+        }));
+    }
+    let update = gh
+        .api
+        .call(
+            Method::Patch,
+            &format!("/repos/{repo}/git/refs/heads/{}", segment(master)),
+            // Never forced: GitHub accepts only a fast-forward (SPEC §9).
+            Some(&json!({ "sha": to, "force": false })),
+        )
+        .await;
+    match update {
+        Ok(_) => Ok(None),
+        Err(e) if e.is_transient() => Err(e.into()),
+        Err(e) => {
+            let actual = ref_sha(gh, repo, master).await?.unwrap_or_default();
+            Ok(Some(Refusal::Rejected {
+                master: actual,
+                error: e.to_string(),
+            }))
+        }
+    }
+}
+
 /// Carries out the gate's actions on GitHub.
 async fn act(
     ctx: &Context,
@@ -515,30 +752,42 @@ async fn act(
     gate: &mut Gate,
     actions: Vec<Action>,
 ) -> Result<(), HandlerError> {
-    for action in actions {
+    let mut queue: std::collections::VecDeque<Action> = actions.into();
+    // Refused advances answered so far; a bound, should GitHub's answers contradict each other.
+    let mut refusals = 0;
+    while let Some(action) = queue.pop_front() {
         match action {
-            Action::AdvanceMaster { to, forced } => {
-                let master = &config.branches.master;
-                let update = gh
-                    .api
-                    .call(
-                        Method::Patch,
-                        &format!("/repos/{repo}/git/refs/heads/{}", segment(master)),
-                        // Never forced: GitHub accepts only a fast-forward (SPEC §9).
-                        Some(&json!({ "sha": to, "force": false })),
-                    )
-                    .await;
-                match update {
-                    Ok(_) => tracing::info!(repo, to = %to, forced, "master advanced"),
-                    Err(e) if e.is_transient() => return Err(e.into()),
-                    Err(e) => {
-                        // Someone moved master: report, never force; resync from GitHub.
-                        tracing::warn!(repo, to = %to, error = %e, "fast-forward of master rejected; not forcing");
-                        if let Some(actual) = ref_sha(gh, repo, master).await? {
-                            gate.master = actual;
-                        }
-                    }
+            Action::AdvanceMaster { from, to, forced } => {
+                if refusals >= 3 {
+                    tracing::warn!(repo, to = %to, "not advancing master: GitHub refused three times already");
+                    continue;
                 }
+                let Some(why) = advance_master(gh, repo, config, &from, &to).await? else {
+                    tracing::info!(repo, from = %from, to = %to, forced, "master advanced");
+                    continue;
+                };
+                refusals += 1;
+                let told = match &why {
+                    Refusal::NotOnStaging => {
+                        tracing::warn!(repo, to = %to, "not advancing master: the commit is no longer on staging");
+                        format!("master was not moved to `{to}`: GitHub says it is no longer on staging (rewound or force-pushed). Its flight is abandoned.")
+                    }
+                    Refusal::Rejected { master, error } => {
+                        tracing::warn!(repo, to = %to, master = %master, error = %error, "fast-forward of master rejected; not forcing");
+                        format!("GitHub refused to fast-forward master from `{from}` to `{to}`: {error}. master is at `{master}`; nothing was forced. A committer decides (`/pushgate force <sha> <reason>`).")
+                    }
+                };
+                tell(gh, repo, gate, &told).await;
+                // Later advances were planned on this one; the gate plans again from what
+                // GitHub holds.
+                queue.retain(|a| !matches!(a, Action::AdvanceMaster { .. }));
+                let now = ctx.clock.now();
+                let event = Event::AdvanceFailed { from, to, why };
+                queue.extend(gate.step(event, now, &settings(config)));
+                queue.extend(staging_moved(gh, repo, config, gate, now).await?);
+            }
+            Action::Untrusted { sha, check, source } => {
+                tracing::warn!(repo, sha = %sha, check = %check, source = %source.describe(), "result from a poster the check is not pinned to; ignored")
             }
             Action::Rerun { sha, check } => {
                 let runs = gh
@@ -582,15 +831,22 @@ async fn act(
                     )
                     .await;
                 if created.is_err() {
-                    // The ref exists from an earlier probe: move it (bisection refs are ours).
+                    // The ref exists from an earlier probe. Pushgate forces no ref, not even
+                    // its own: delete it and point it afresh.
+                    let path = format!(
+                        "/repos/{repo}/git/refs/heads/{}",
+                        crate::github::path(&branch)
+                    );
+                    match gh.api.call(Method::Delete, &path, None).await {
+                        Ok(_) => {}
+                        Err(e) if e.not_found() => {}
+                        Err(e) => return Err(e.into()),
+                    }
                     gh.api
                         .call(
-                            Method::Patch,
-                            &format!(
-                                "/repos/{repo}/git/refs/heads/{}",
-                                crate::github::path(&branch)
-                            ),
-                            Some(&json!({ "sha": sha, "force": true })),
+                            Method::Post,
+                            &format!("/repos/{repo}/git/refs"),
+                            Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
                         )
                         .await?;
                 }

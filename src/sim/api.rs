@@ -255,6 +255,7 @@ enum Op {
     CreateCheckRun(String),
     UpdateCheckRun(String, u64),
     CheckRunsForRef(String, String),
+    CombinedStatus(String, String),
     Compare(String, String),
     IssueLabels(String, u64),
     AddLabels(String, u64),
@@ -300,6 +301,7 @@ impl Op {
             | Op::RerequestCheckRun(r, _)
             | Op::UpdateCheckRun(r, _)
             | Op::CheckRunsForRef(r, _)
+            | Op::CombinedStatus(r, _)
             | Op::Compare(r, _)
             | Op::IssueLabels(r, _)
             | Op::AddLabels(r, _)
@@ -404,6 +406,9 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                     key::CHECK_RUNS_FOR_REF,
                     Op::CheckRunsForRef(r, rev.join("/")),
                 ),
+                ("GET", ["commits", rev @ .., "status"]) if !rev.is_empty() => {
+                    (key::COMBINED_STATUS, Op::CombinedStatus(r, rev.join("/")))
+                }
                 ("GET", ["compare", spec @ ..]) if !spec.is_empty() => {
                     (key::COMPARE, Op::Compare(r, spec.join("/")))
                 }
@@ -764,6 +769,11 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 link,
             ))
         }
+        Op::CombinedStatus(name, rev) => {
+            let r = repo(w, &name)?;
+            let sha = r.resolve(&rev).ok_or_else(not_found)?;
+            Ok(Reply::ok(shapes::combined_status(r, &sha)))
+        }
         Op::Compare(name, spec) => compare(repo(w, &name)?, &spec),
         Op::IssueLabels(name, n) => {
             let r = repo(w, &name)?;
@@ -948,6 +958,9 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(Reply::invalid("\"force\" must be a boolean.")),
             };
+            if force {
+                w.forced_ref_updates += 1;
+            }
             let r = repo(w, &name)?;
             let current = r
                 .branches

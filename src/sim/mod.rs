@@ -118,6 +118,7 @@ pub mod endpoint {
     pub const UPDATE_CHECK_RUN: &str = "PATCH /repos/check-runs";
     pub const RERUN_CHECK_RUN: &str = "POST /repos/check-runs/rerequest";
     pub const CHECK_RUNS_FOR_REF: &str = "GET /repos/commits/check-runs";
+    pub const COMBINED_STATUS: &str = "GET /repos/commits/status";
     pub const COMPARE: &str = "GET /repos/compare";
     pub const ISSUE_LABELS: &str = "GET /repos/issues/labels";
     pub const ADD_LABELS: &str = "POST /repos/issues/labels";
@@ -305,6 +306,8 @@ impl FakeGitHub {
                     check_runs: vec![],
                     labels: vec![],
                     permissions: Default::default(),
+                    check_run_apps: Default::default(),
+                    statuses: vec![],
                 },
             );
             id
@@ -757,7 +760,65 @@ impl FakeGitHub {
         });
     }
 
+    /// A completed check run posted by another GitHub App (`app` is its slug), as a CI app
+    /// posts it; no webhook is sent. Returns its id.
+    pub fn add_check_run_by_app(
+        &self,
+        repo: &str,
+        sha: &str,
+        name: &str,
+        conclusion: &str,
+        app: &str,
+    ) -> u64 {
+        self.with(|w| {
+            let id = w.id();
+            let now = w.now();
+            let r = w
+                .repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"));
+            r.check_runs.push(state::CheckRun {
+                id,
+                name: name.to_string(),
+                head_sha: sha.to_string(),
+                status: "completed".to_string(),
+                conclusion: Some(conclusion.to_string()),
+                started_at: now,
+                completed_at: Some(now),
+                details_url: None,
+                external_id: String::new(),
+                output: Default::default(),
+                rerequests: 0,
+            });
+            r.check_run_apps.insert(id, app.to_string());
+            id
+        })
+    }
+
+    /// A commit status created by `creator` (a user or a bot login); no webhook is sent.
+    pub fn add_status(&self, repo: &str, sha: &str, context: &str, state: &str, creator: &str) {
+        self.with(|w| {
+            let id = w.id();
+            let now = w.now();
+            let r = w
+                .repo_mut(repo)
+                .unwrap_or_else(|| panic!("sim: no repository {repo}"));
+            r.statuses.push(state::CommitStatus {
+                id,
+                sha: sha.to_string(),
+                context: context.to_string(),
+                state: state.to_string(),
+                creator: creator.to_string(),
+                created_at: now,
+            });
+        });
+    }
+
     // ---- observing ----
+
+    /// How many ref updates asked for `force: true`.
+    pub fn forced_ref_updates(&self) -> usize {
+        self.with(|w| w.forced_ref_updates)
+    }
 
     pub fn check_runs(&self, repo: &str) -> Vec<CheckRunView> {
         self.with(|w| {

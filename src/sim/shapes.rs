@@ -234,6 +234,64 @@ pub(crate) fn app() -> Value {
     })
 }
 
+/// Another GitHub App (a CI), as check runs it posted name it.
+fn other_app(slug: &str) -> Value {
+    let id = user_id(slug);
+    json!({
+        "id": id,
+        "slug": slug,
+        "node_id": node_id("3:App", id),
+        "owner": account(slug, "Organization"),
+        "name": slug,
+        "html_url": format!("{WEB}/apps/{slug}"),
+    })
+}
+
+/// `GET /repos/{o}/{r}/commits/{ref}/status`: the latest status per context, newest first,
+/// each with its creator, and the combined state.
+pub(crate) fn combined_status(repo: &Repo, sha: &str) -> Value {
+    let mut seen = std::collections::HashSet::new();
+    let latest: Vec<&super::state::CommitStatus> = repo
+        .statuses
+        .iter()
+        .rev()
+        .filter(|s| s.sha == sha && seen.insert(s.context.clone()))
+        .collect();
+    let state = if latest
+        .iter()
+        .any(|s| s.state == "failure" || s.state == "error")
+    {
+        "failure"
+    } else if latest.is_empty() || latest.iter().any(|s| s.state == "pending") {
+        "pending"
+    } else {
+        "success"
+    };
+    let statuses: Vec<Value> = latest
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "node_id": node_id("10:StatusContext", s.id),
+                "state": s.state,
+                "context": s.context,
+                "description": null,
+                "target_url": null,
+                "created_at": time(s.created_at),
+                "updated_at": time(s.created_at),
+                "creator": user(&s.creator),
+            })
+        })
+        .collect();
+    json!({
+        "state": state,
+        "sha": sha,
+        "total_count": statuses.len(),
+        "statuses": statuses,
+        "repository": {"full_name": repo.full_name},
+    })
+}
+
 pub(crate) fn label(repo: &Repo, label: &Label) -> Value {
     json!({
         "id": label.id,
@@ -568,7 +626,10 @@ pub(crate) fn check_run(repo: &Repo, run: &CheckRun) -> Value {
         },
         "name": run.name,
         "check_suite": {"id": run.id + 7},
-        "app": app(),
+        "app": match repo.check_run_apps.get(&run.id) {
+            Some(slug) => other_app(slug),
+            None => app(),
+        },
         "pull_requests": pulls,
     })
 }

@@ -222,6 +222,21 @@ pub(crate) struct Repo {
     pub check_runs: Vec<CheckRun>,
     pub labels: Vec<Label>,
     pub permissions: HashMap<String, String>,
+    /// Check runs posted by another GitHub App than pushgate's: run id → that app's slug.
+    pub check_run_apps: HashMap<u64, String>,
+    /// Commit statuses, oldest first.
+    pub statuses: Vec<CommitStatus>,
+}
+
+/// A commit status (`POST /repos/{o}/{r}/statuses/{sha}`), with the account that created it.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitStatus {
+    pub id: u64,
+    pub sha: String,
+    pub context: String,
+    pub state: String,
+    pub creator: String,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -245,6 +260,8 @@ pub(crate) struct World {
     /// Requests counted against the rate limit since the last reset.
     pub used: u64,
     pub faults: Vec<ArmedFault>,
+    /// Ref updates that asked for `force: true`, refused or not.
+    pub forced_ref_updates: usize,
     /// Inline review comments, of every repository.
     pub review_comments: Vec<ReviewComment>,
     /// Edits of issue comments, oldest first.
@@ -952,6 +969,8 @@ mod tests {
                 check_runs: vec![],
                 labels: vec![],
                 permissions: HashMap::new(),
+                check_run_apps: HashMap::new(),
+                statuses: vec![],
             },
         );
         world
