@@ -577,44 +577,48 @@ impl Store {
             .collect()
     }
 
+    /// Records that pull request `pr`'s head was `head_sha` at `at` (GitHub's time of the
+    /// push or opening, or when pushgate first saw it).
     pub async fn record_push(
         &self,
         repo: &str,
         pr: i64,
         head_sha: &str,
         at: i64,
-        files: &[String],
     ) -> Result<(), StoreError> {
-        let files = serde_json::to_string(files).unwrap_or_else(|_| "[]".to_string());
-        sqlx::query(
-            "INSERT INTO pushes (repo, pr, head_sha, at, files) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (repo, pr, head_sha) DO NOTHING",
-        )
+        // A head seen twice keeps its earliest time: a late delivery's GitHub time corrects
+        // the moment pushgate first saw the head, never the other way round.
+        let keep_earliest = if self.postgres {
+            "LEAST(pushes.at, excluded.at)"
+        } else {
+            "MIN(pushes.at, excluded.at)"
+        };
+        sqlx::query(&format!(
+            "INSERT INTO pushes (repo, pr, head_sha, at, files) VALUES ($1, $2, $3, $4, '[]') \
+             ON CONFLICT (repo, pr, head_sha) DO UPDATE SET at = {keep_earliest}"
+        ))
         .bind(repo)
         .bind(pr)
         .bind(head_sha)
         .bind(at)
-        .bind(files)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Pushes that changed files, oldest first: (time, files).
-    pub async fn pushes(&self, repo: &str, pr: i64) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT at, files FROM pushes WHERE repo = $1 AND pr = $2 ORDER BY at")
-                .bind(repo)
-                .bind(pr)
-                .fetch_all(&self.pool)
-                .await?;
+    /// The heads a pull request is known to have had, with when each came (its earliest
+    /// sign), oldest first.
+    pub async fn pushes(&self, repo: &str, pr: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT head_sha, at FROM pushes WHERE repo = $1 AND pr = $2 ORDER BY at, head_sha",
+        )
+        .bind(repo)
+        .bind(pr)
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::new();
         for row in rows {
-            let files: String = row.try_get("files")?;
-            out.push((
-                row.try_get("at")?,
-                serde_json::from_str(&files).unwrap_or_default(),
-            ));
+            out.push((row.try_get("head_sha")?, row.try_get("at")?));
         }
         Ok(out)
     }

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
-use crate::handlers::acks::{self, SeenPush};
+use crate::handlers::acks::{self, SeenHead};
 use crate::handlers::{gate, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
@@ -213,10 +213,7 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("pull_request without number".into()))?;
-                let push = (d.action == "synchronize").then(|| SeenPush {
-                    before: text(payload, "/before"),
-                    after: text(payload, "/after"),
-                });
+                let push = SeenHead::of_event(&d.action, payload);
                 acks::evaluate(
                     &self.ctx,
                     &gh,

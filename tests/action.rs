@@ -735,3 +735,42 @@ async fn an_ack_added_to_a_comment_by_someone_else_does_not_pass_the_step() {
         ran.summary
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_run_dismisses_the_acks_given_before_it_and_a_stale_review_never_counts() {
+    let (gh, api, token) = github(CONFIG).await;
+    let now = chrono::Utc::now().timestamp();
+    gh.set_now(now - 1000);
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    let first = gh.pr_head(REPO, pr);
+    gh.set_now(now - 900);
+    gh.add_comment(REPO, pr, "sha-gh", "/ack");
+    // A change to the shadow code: its own run must not count the ack.
+    gh.set_now(now - 800);
+    gh.push_to_pr(
+        REPO,
+        pr,
+        NEWCOMER,
+        "more",
+        &[(SHADOW, Some("int shadow = 4;\n"))],
+    );
+    let event = gh.pull_request_event(REPO, pr, "synchronize", Some(&first));
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&event)
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.summary.contains("@sha-gh"), "{}", ran.summary);
+    // A review of the first head, submitted later, is judged by its commit in any run.
+    gh.set_now(now - 700);
+    gh.add_review_on(REPO, pr, "sha-gh", ReviewState::Approved, &first);
+    let review = gh.pull_request_event(REPO, pr, "edited", None);
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&review)
+        .run()
+        .await;
+    assert_eq!(
+        ran.code, 1,
+        "a review of code that is gone counted: {ran:?}"
+    );
+}

@@ -17,7 +17,7 @@ use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
 use crate::github::{label_names, number, text, Api, GitHubError, Installation, Retry};
-use crate::handlers::acks::{self, Assessment, SeenPush};
+use crate::handlers::acks::{self, Assessment, SeenHead};
 use crate::handlers::{support, Clock, Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::runner::{self, Annotation, Level, SHOWN_ANNOTATIONS, SUMMARY_LIMIT};
@@ -284,10 +284,7 @@ async fn acks_mode(
     }
     let mut ctx = context().await?;
     ctx.config_path = config_path.to_string();
-    let push = (text(event, "/action") == "synchronize").then(|| SeenPush {
-        before: text(event, "/before"),
-        after: text(event, "/after"),
-    });
+    let push = SeenHead::of_event(&text(event, "/action"), event);
     // A comment's own event says who wrote or changed it (the store lives for this run only,
     // so other edited comments count for their objections only).
     acks::record_words(&ctx, repo, event_name, event).await?;

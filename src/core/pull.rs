@@ -34,6 +34,8 @@ pub struct Review {
     pub at: i64,
     /// Whose words `body` is (the state is always the reviewer's).
     pub words: Words,
+    /// The head the review was given on (GitHub's `commit_id`; empty when unknown).
+    pub commit_id: String,
 }
 
 /// A comment on the pull request (an issue comment or an inline review comment).
@@ -67,11 +69,13 @@ pub struct PrCommit {
     pub message: String,
 }
 
-/// A push to the PR that changed files, as recorded when it happened.
+/// The PR's head became `sha` at `at`: GitHub's time of the push (from its delivery), the
+/// opening of the PR, or — for a push whose delivery never came — when pushgate first saw
+/// the head, the latest it can have happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Push {
+    pub sha: String,
     pub at: i64,
-    pub files: Vec<String>,
 }
 
 /// Everything about a PR the policy looks at, as plain data.
@@ -84,6 +88,11 @@ pub struct Timeline {
     pub comments: Vec<Comment>,
     pub commits: Vec<PrCommit>,
     pub pushes: Vec<Push>,
+    /// The head SHA being judged.
+    pub head: String,
+    /// For an earlier head an approval was given on: the files changed from it to `head`. A
+    /// head missing here changed, as far as anyone can tell, every file of the PR.
+    pub changed: HashMap<String, Vec<String>>,
 }
 
 /// The GitHub-mode settings (from `[acks]` and `[release]` of the config).
@@ -215,6 +224,8 @@ struct Statement {
     scope: Option<String>,
     explanation: Option<String>,
     at: i64,
+    /// The head it was said on, when GitHub says (a review's `commit_id`).
+    on: Option<String>,
 }
 
 /// Judges a pull request. `people` maps lower-cased logins to who they are in MAINTAINERS;
@@ -275,6 +286,7 @@ pub fn evaluate(
                 scope: None,
                 explanation: Some(body.trim().to_string()).filter(|b| !b.is_empty()),
                 at: review.at,
+                on: Some(review.commit_id.clone()).filter(|c| !c.is_empty()),
             });
         }
         // Lines in a review's body count like a comment's: `Acked-by: … # x86` in an approval,
@@ -294,7 +306,10 @@ pub fn evaluate(
                 &mut statements,
                 &mut overrides_asked,
                 &review.login,
-                review.at,
+                (
+                    review.at,
+                    Some(review.commit_id.as_str()).filter(|c| !c.is_empty()),
+                ),
                 text,
                 said,
             );
@@ -306,7 +321,7 @@ pub fn evaluate(
                 &mut statements,
                 &mut overrides_asked,
                 &comment.login,
-                comment.at,
+                (comment.at, None),
                 text,
                 said,
             );
@@ -314,29 +329,35 @@ pub fn evaluate(
     }
     statements.sort_by_key(|s| s.at);
 
-    // A push dismisses earlier approvals (SPEC §2, acks.dismiss_on_push).
+    // An approval counts for the head it was given on; a change since then to the files its
+    // giver maintains dismisses it (SPEC §2, acks.dismiss_on_push). Which head: a review's
+    // `commit_id`, else the head the PR had when it was said. Time decides only that, and
+    // only GitHub's times and what pushgate saw of the heads do.
+    let evidence = head_evidence(timeline);
     let mut dismissed = Vec::new();
     let mut approvals: Vec<Approval> = Vec::new();
     let mut objections: Vec<(String, Approval, i64)> = Vec::new();
     for statement in &statements {
-        let later_pushes: Vec<&Push> = timeline
-            .pushes
-            .iter()
-            .filter(|p| p.at > statement.at)
-            .collect();
         let is_objection = statement.kind == ApprovalKind::Objection;
-        if !is_objection && !later_pushes.is_empty() {
+        let on = statement
+            .on
+            .as_deref()
+            .or_else(|| head_at(&evidence, statement.at));
+        let changed = changed_since(timeline, on);
+        if !is_objection && !changed.is_empty() {
             let gone = match settings.dismiss_on_push {
                 Dismissal::Never => false,
                 Dismissal::All => true,
-                Dismissal::TouchedSections => later_pushes
-                    .iter()
-                    .any(|p| maintains(&statement.login, Some(&p.files))),
+                Dismissal::TouchedSections => maintains(&statement.login, Some(changed)),
             };
             if gone {
+                let at = on.map(|sha| format!(" (`{}`)", &sha[..sha.len().min(12)]));
                 dismissed.push(Dismissed {
                     login: statement.login.clone(),
-                    reason: "a later push changed files they maintain".to_string(),
+                    reason: format!(
+                        "files they maintain changed since the head they approved{}",
+                        at.unwrap_or_default()
+                    ),
                 });
                 continue;
             }
@@ -407,11 +428,13 @@ pub fn evaluate(
     };
     let verdict = policy::evaluate(&change, maintainers, matches, identities, &settings.policy);
 
+    // The window runs from when the judged head came: the earliest sign of it.
     let since = timeline
         .pushes
         .iter()
+        .filter(|p| p.sha == timeline.head)
         .map(|p| p.at)
-        .max()
+        .min()
         .unwrap_or(timeline.opened_at)
         .max(timeline.opened_at);
     let ready_at = since.saturating_add(settings.min_open);
@@ -567,11 +590,55 @@ fn words_of<'a>(body: &'a str, words: &'a Words) -> Vec<(Said, &'a str)> {
 }
 
 /// Records one thing `login` said at `at` in `text`.
+/// What is known of which head the PR had when: its pushes, and its reviews (a review on a
+/// commit shows that commit was the head then), in time order.
+fn head_evidence(timeline: &Timeline) -> Vec<(i64, &str)> {
+    let mut evidence: Vec<(i64, &str)> = timeline
+        .pushes
+        .iter()
+        .map(|p| (p.at, p.sha.as_str()))
+        .chain(
+            timeline
+                .reviews
+                .iter()
+                .filter(|r| !r.commit_id.is_empty())
+                .map(|r| (r.at, r.commit_id.as_str())),
+        )
+        .collect();
+    evidence.sort();
+    evidence
+}
+
+/// The head the PR had at `at`: the last one known by then. Said before anything is known,
+/// it is taken as said on the first head known (pushgate cannot see further back).
+fn head_at<'a>(evidence: &[(i64, &'a str)], at: i64) -> Option<&'a str> {
+    evidence
+        .iter()
+        .rev()
+        .find(|(when, _)| *when <= at)
+        .or_else(|| evidence.first())
+        .map(|(_, sha)| *sha)
+}
+
+/// The files changed from head `on` to the judged head: none when it is the judged head (or
+/// nothing is known), every file of the PR when the change since it is unknown.
+fn changed_since<'a>(timeline: &'a Timeline, on: Option<&str>) -> &'a [String] {
+    match on {
+        None => &[],
+        Some(sha) if sha == timeline.head || timeline.head.is_empty() => &[],
+        Some(sha) => timeline
+            .changed
+            .get(sha)
+            .map_or(timeline.files.as_slice(), Vec::as_slice),
+    }
+}
+
+/// Files one thing said: `(at, on)` is when, and on which head when GitHub says.
 fn heard(
     statements: &mut Vec<Statement>,
     overrides_asked: &mut Vec<(String, String, i64)>,
     login: &str,
-    at: i64,
+    (at, on): (i64, Option<&str>),
     text: &str,
     said: Said,
 ) {
@@ -587,6 +654,7 @@ fn heard(
                 scope,
                 explanation,
                 at,
+                on: on.map(str::to_string),
             });
         }
         Said::Override { login: of } => overrides_asked.push((login.to_string(), of, at)),
@@ -671,6 +739,14 @@ mod tests {
             body: body.to_string(),
             at,
             words: Words::Authors,
+            commit_id: String::new(),
+        }
+    }
+
+    fn push(sha: &str, at: i64) -> Push {
+        Push {
+            sha: sha.to_string(),
+            at,
         }
     }
 
@@ -784,10 +860,10 @@ mod tests {
         let mut t = timeline("newcomer", &[SHADOW, "xen/arch/arm/setup.c"]);
         t.comments.push(comment("sha-gh", "/ack", HOUR));
         t.comments.push(comment("xavier-gh", "/ack", HOUR));
-        t.pushes.push(Push {
-            at: 2 * HOUR,
-            files: vec![SHADOW.to_string()],
-        });
+        t.pushes = vec![push("first", 0), push("second", 2 * HOUR)];
+        t.head = "second".to_string();
+        t.changed
+            .insert("first".to_string(), vec![SHADOW.to_string()]);
         let v = judge_with(&t, &settings(), 100 * HOUR);
         let gone: Vec<&str> = v.dismissed.iter().map(|d| d.login.as_str()).collect();
         // Xavier maintains x86 (a more general level of the shadow file): dismissed as well.
@@ -799,7 +875,10 @@ mod tests {
         assert!(judge_with(&t, &never, 100 * HOUR).dismissed.is_empty());
         // A push that only touched the arm file keeps the shadow ack; Xavier's goes, because
         // as a committer (THE REST) his ack could stand in for the arm file too.
-        t.pushes[0].files = vec!["xen/arch/arm/setup.c".to_string()];
+        t.changed.insert(
+            "first".to_string(),
+            vec!["xen/arch/arm/setup.c".to_string()],
+        );
         let v = judge_with(&t, &settings(), 100 * HOUR);
         let gone: Vec<&str> = v.dismissed.iter().map(|d| d.login.as_str()).collect();
         assert_eq!(gone, ["xavier-gh"]);
@@ -1146,5 +1225,89 @@ mod tests {
         }
         // The whole pull request: everyone who counted.
         assert_eq!(trailers_to_record(&v).len(), 4);
+    }
+
+    #[test]
+    fn an_approval_counts_for_the_head_it_was_given_on() {
+        const ARM: &str = "xen/arch/arm/setup.c";
+        // Heads: `a` at the opening, `b` pushed at 2h (GitHub's time), `c` first seen by
+        // pushgate at 5h (its delivery never came; it was pushed at 5h at the latest). `c` is
+        // judged; from `a` the shadow file changed, from `b` nothing pushgate can name.
+        let base = || {
+            let mut t = timeline("newcomer", &[SHADOW, ARM]);
+            t.pushes = vec![push("a", 0), push("b", 2 * HOUR), push("c", 5 * HOUR)];
+            t.head = "c".to_string();
+            t.changed.insert("a".to_string(), vec![SHADOW.to_string()]);
+            t
+        };
+        let with_review = |at: i64, commit: &str| {
+            let mut r = review("sha-gh", ReviewState::Approved, "", at);
+            r.commit_id = commit.to_string();
+            r
+        };
+        // (what Sha said, whether it is dismissed)
+        type Case = (&'static str, Box<dyn Fn(&mut Timeline)>, bool);
+        let cases: Vec<Case> = vec![
+            (
+                "an ack on `a`: the shadow file changed since",
+                Box::new(|t| t.comments.push(comment("sha-gh", "/ack", HOUR))),
+                true,
+            ),
+            (
+                "an ack after `c` was seen: given on the judged head",
+                Box::new(|t| t.comments.push(comment("sha-gh", "/ack", 6 * HOUR))),
+                false,
+            ),
+            (
+                "an ack between `b` and when `c` was seen: given on `b`, whose change is \
+                 unknown, so every file counts as changed",
+                Box::new(|t| t.comments.push(comment("sha-gh", "/ack", 3 * HOUR))),
+                true,
+            ),
+            (
+                "a review on `c` submitted before pushgate saw `c`: its commit says which head",
+                Box::new(move |t| t.reviews.push(with_review(3 * HOUR, "c"))),
+                false,
+            ),
+            (
+                "a review on `a` submitted late: still an approval of `a`",
+                Box::new(move |t| t.reviews.push(with_review(6 * HOUR, "a"))),
+                true,
+            ),
+            (
+                "an ack before anything is known: taken as given on the first head, `a`",
+                Box::new(|t| {
+                    t.pushes.retain(|p| p.sha != "a");
+                    t.pushes.insert(0, push("a", 2 * HOUR - 1));
+                    t.comments.push(comment("sha-gh", "/ack", 0));
+                }),
+                true,
+            ),
+        ];
+        for (what, arrange, gone) in cases {
+            let mut t = base();
+            arrange(&mut t);
+            let v = judge_with(&t, &settings(), 100 * HOUR);
+            let dismissed = v.dismissed.iter().any(|d| d.login == "sha-gh");
+            assert_eq!(dismissed, gone, "{what}: {:?}", v.dismissed);
+        }
+        // Nothing changed between two heads: nothing to dismiss.
+        let mut t = base();
+        t.changed.insert("b".to_string(), Vec::new());
+        t.comments.push(comment("sha-gh", "/ack", 3 * HOUR));
+        assert!(judge_with(&t, &settings(), 100 * HOUR).dismissed.is_empty());
+    }
+
+    #[test]
+    fn the_window_runs_from_the_judged_heads_first_sign() {
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", 30 * HOUR));
+        t.pushes = vec![push("a", 0), push("b", 10 * HOUR)];
+        t.head = "b".to_string();
+        let v = judge_with(&t, &settings(), 20 * HOUR);
+        assert_eq!(v.window.since, 10 * HOUR);
+        assert!(v.window.open);
+        assert!(!judge_with(&t, &settings(), 34 * HOUR).window.open);
     }
 }

@@ -56,12 +56,34 @@ pub struct Outcome {
     pub verdict: Option<pull::PullVerdict>,
 }
 
-/// A push seen on a `synchronize` event, to be recorded before judging.
+/// A head an event shows the pull request reaching, with GitHub's time for it (the opening,
+/// or a push on `synchronize`), to be recorded before judging.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeenPush {
-    pub before: String,
-    pub after: String,
+pub struct SeenHead {
+    pub sha: String,
+    pub at: i64,
+    /// The head it replaced (`synchronize`'s `before`): the head until just before `at`.
+    pub before: Option<String>,
 }
+
+impl SeenHead {
+    /// The head a `pull_request` event shows arriving: on `opened` and `reopened` the PR's
+    /// head at its creation or update, on `synchronize` the pushed head at GitHub's time.
+    pub fn of_event(action: &str, payload: &Value) -> Option<SeenHead> {
+        let at = match action {
+            "opened" => time(payload, "/pull_request/created_at"),
+            "reopened" | "synchronize" => time(payload, "/pull_request/updated_at"),
+            _ => None,
+        }?;
+        let sha = text(payload, "/pull_request/head/sha");
+        let before = Some(text(payload, "/before")).filter(|b| !b.is_empty() && *b != sha);
+        (!sha.is_empty()).then_some(SeenHead { sha, at, before })
+    }
+}
+
+/// How many earlier heads of one pull request are compared with the judged one; approvals
+/// given on older heads than that count as given on a head whose changes are unknown.
+const HEADS_COMPARED: usize = 30;
 
 /// Re-evaluates pull request `number` of `repo`. `pr` is the pull request object when the
 /// event carried one (saves a call).
@@ -72,7 +94,7 @@ pub async fn evaluate(
     repo: &str,
     number_: i64,
     pr: Option<Value>,
-    push: Option<SeenPush>,
+    push: Option<SeenHead>,
 ) -> Result<Option<Outcome>, HandlerError> {
     let pr = match pr {
         Some(pr) => pr,
@@ -181,7 +203,7 @@ pub async fn assess(
     repo: &str,
     number_: i64,
     pr: &Value,
-    push: Option<SeenPush>,
+    push: Option<SeenHead>,
 ) -> Result<Assessment, HandlerError> {
     let head_sha = text(pr, "/head/sha");
     let base_sha = text(pr, "/base/sha");
@@ -200,20 +222,15 @@ pub async fn assess(
         head_support: None,
     };
 
-    if let Some(push) = push.filter(|p| !p.before.is_empty() && p.before != p.after) {
-        let compare = gh
-            .api
-            .get(&format!(
-                "/repos/{repo}/compare/{}...{}",
-                push.before, push.after
-            ))
-            .await?;
-        let files = file_names(compare.get("files"));
-        if !files.is_empty() {
+    if let Some(seen) = push {
+        if let Some(before) = &seen.before {
             ctx.store
-                .record_push(repo, number_, &push.after, now, &files)
+                .record_push(repo, number_, before, seen.at - 1)
                 .await?;
         }
+        ctx.store
+            .record_push(repo, number_, &seen.sha, seen.at)
+            .await?;
     }
 
     let files = ctx
@@ -390,7 +407,14 @@ pub async fn assess(
     let commits = ctx
         .cached_commits(gh, repo, number_, &base_sha, &head_sha)
         .await?;
-    let pushes = ctx.store.pushes(repo, number_).await?;
+    let mut pushes = ctx.store.pushes(repo, number_).await?;
+    // A head no delivery announced (lost, or before a crash) is known from now on: the push
+    // happened at the latest now, and approvals said before count for an earlier head.
+    if !pushes.iter().any(|(sha, _)| *sha == head_sha) {
+        ctx.store.record_push(repo, number_, &head_sha, now).await?;
+        pushes.push((head_sha.clone(), now));
+    }
+    let changed = changed_since(ctx, gh, repo, &head_sha, &pushes, &reviews).await?;
 
     let timeline = Timeline {
         author: text(pr, "/user/login"),
@@ -401,8 +425,10 @@ pub async fn assess(
         commits: commits.clone(),
         pushes: pushes
             .into_iter()
-            .map(|(at, files)| Push { at, files })
+            .map(|(sha, at)| Push { sha, at })
             .collect(),
+        head: head_sha.clone(),
+        changed,
     };
     let mut settings = Settings {
         policy: Options {
@@ -811,7 +837,43 @@ fn review_of(review: &Value) -> Option<Review> {
         body: text(review, "/body"),
         at: time(review, "/submitted_at").unwrap_or(0),
         words: Words::Authors,
+        commit_id: text(review, "/commit_id"),
     })
+}
+
+/// For each earlier head approvals may have been given on (the heads pushgate knows and the
+/// heads reviews were given on), the files changed from it to `head`. A head GitHub cannot
+/// compare (gone after a force-push) or whose comparison it cut short is left out: a change
+/// unknown counts as a change to every file.
+async fn changed_since(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    head: &str,
+    pushes: &[(String, i64)],
+    reviews: &[Review],
+) -> Result<HashMap<String, Vec<String>>, HandlerError> {
+    let mut earlier: Vec<(i64, &str)> = pushes
+        .iter()
+        .map(|(sha, at)| (*at, sha.as_str()))
+        .chain(reviews.iter().map(|r| (r.at, r.commit_id.as_str())))
+        .filter(|(_, sha)| !sha.is_empty() && *sha != head)
+        .collect();
+    // The newest first: those are the ones approvals still standing were given on.
+    earlier.sort_by(|a, b| b.cmp(a));
+    let mut changed = HashMap::new();
+    for (_, sha) in earlier {
+        if changed.contains_key(sha) {
+            continue;
+        }
+        if changed.len() >= HEADS_COMPARED {
+            break;
+        }
+        if let Some(files) = ctx.changed_between(gh, repo, sha, head).await? {
+            changed.insert(sha.to_string(), files);
+        }
+    }
+    Ok(changed)
 }
 
 fn participants(timeline: &Timeline) -> Vec<String> {

@@ -161,8 +161,13 @@ pub struct PolicyFiles {
 const IDENTITY_TTL: i64 = 7 * 86400;
 /// GitHub lists at most this many files of a pull request.
 const PULL_FILES_LIMIT: usize = 3000;
+/// … and of a comparison.
+const COMPARE_FILES_LIMIT: usize = 300;
 /// Caches are bounded: a long-running service must not grow without end.
 const CACHE_LIMIT: usize = 4096;
+
+/// Files changed between two commits: repository, from, to.
+type BetweenKey = (String, String, String);
 
 /// A PR's changed files depend on its number, base and head.
 type FilesKey = (String, i64, String, String);
@@ -186,6 +191,8 @@ pub struct Context {
     /// Directory listings by repository and tree sha (a tree's sha names its content).
     trees: Mutex<HashMap<(String, String), Arc<Tree>>>,
     files: Mutex<HashMap<FilesKey, Vec<String>>>,
+    /// Files changed between two commits, by repository and the two SHAs (None: unknown).
+    between: Mutex<HashMap<BetweenKey, Option<Vec<String>>>>,
     commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
     writers: Mutex<HashMap<(String, String), (bool, i64)>>,
     supports: Mutex<HashMap<SupportKey, Option<Arc<SupportMatrix>>>>,
@@ -219,6 +226,7 @@ impl Context {
             parsed: Mutex::new(HashMap::new()),
             trees: Mutex::new(HashMap::new()),
             files: Mutex::new(HashMap::new()),
+            between: Mutex::new(HashMap::new()),
             commits: Mutex::new(HashMap::new()),
             writers: Mutex::new(HashMap::new()),
             supports: Mutex::new(HashMap::new()),
@@ -415,6 +423,39 @@ impl Context {
         }
         let files = acks::file_names(Some(&Value::Array(list)));
         bounded_insert(&mut lock(&self.files), key, files.clone());
+        Ok(files)
+    }
+
+    /// The files changed from commit `from` to commit `to` (GitHub's comparison, through
+    /// their merge base), None when GitHub cannot compare them (`from` is gone) or cut the
+    /// list at its 300 files. Cached: two SHAs always compare the same.
+    pub async fn changed_between(
+        &self,
+        gh: &Installation,
+        repo: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Option<Vec<String>>, HandlerError> {
+        let key = (repo.to_string(), from.to_string(), to.to_string());
+        if let Some(found) = lock(&self.between).get(&key) {
+            return Ok(found.clone());
+        }
+        let answer = gh
+            .api
+            .get(&format!("/repos/{repo}/compare/{from}...{to}"))
+            .await;
+        let files = match answer {
+            Ok(compare) => {
+                let listed = compare
+                    .get("files")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                (listed < COMPARE_FILES_LIMIT).then(|| acks::file_names(compare.get("files")))
+            }
+            Err(e) if e.not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        bounded_insert(&mut lock(&self.between), key, files.clone());
         Ok(files)
     }
 

@@ -583,6 +583,30 @@ impl FakeGitHub {
         id
     }
 
+    /// A review of an earlier commit `commit_id` of the pull request (a reviewer on a page
+    /// opened before the last push); returns its id.
+    pub fn add_review_on(
+        &self,
+        repo: &str,
+        number: u64,
+        login: &str,
+        state: ReviewState,
+        commit_id: &str,
+    ) -> u64 {
+        let id = self.with(|w| w.id());
+        self.with_pull(repo, number, |pr, now| {
+            pr.reviews.push(Review {
+                id,
+                user: login.to_string(),
+                state,
+                body: String::new(),
+                commit_id: commit_id.to_string(),
+                submitted_at: now,
+            });
+        });
+        id
+    }
+
     pub fn dismiss_review(&self, repo: &str, number: u64, review_id: u64) {
         self.with_pull(repo, number, |pr, _| {
             for review in pr.reviews.iter_mut().filter(|r| r.id == review_id) {
