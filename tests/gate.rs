@@ -760,7 +760,7 @@ async fn rejected_fast_forward_is_told_on_the_dashboard() {
     // A branch rule refuses the update once.
     world.gh.inject(
         pushgate::sim::Fault::status(422)
-            .on(pushgate::sim::endpoint::UPDATE_REF)
+            .on(pushgate::sim::endpoint::GRAPHQL)
             .times(1),
     );
     ci(

@@ -121,7 +121,7 @@ async fn staging_moving_during_the_merge_lands_nothing() {
     let before = world.gh.branch_tip(REPO, "staging").unwrap();
     world
         .gh
-        .inject(Fault::status(422).on(endpoint::UPDATE_REF).times(1));
+        .inject(Fault::status(422).on(endpoint::GRAPHQL).times(1));
     world.comment(pr, "cora-gh", "/pushgate merge").await;
     assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
     assert!(
@@ -571,4 +571,39 @@ async fn file_modes_survive_the_rebase() {
         world.gh.file_at(REPO, &after, LINK).as_deref(),
         Some("new.sh")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewind_in_the_instant_before_staging_moves_is_not_undone() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let good = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "bad commit",
+        &[("README", Some("broken\n"))],
+    );
+    // The rewind lands after pushgate has read staging's tip, just before its update is
+    // answered (whichever way the update is sent).
+    for key in [endpoint::GRAPHQL, endpoint::UPDATE_REF] {
+        let good = good.clone();
+        world
+            .gh
+            .before(key, move |gh| gh.create_branch(REPO, "staging", &good));
+    }
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let after = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_eq!(after, good, "{}", last_reply(&world, pr));
+    assert_eq!(
+        world.gh.file_at(REPO, &after, "README").as_deref(),
+        Some("hello\n")
+    );
+    let reply = last_reply(&world, pr);
+    assert!(
+        reply.contains("moved while the commits were being built"),
+        "{reply}"
+    );
+    assert_eq!(world.gh.pr_state(REPO, pr), "open");
 }

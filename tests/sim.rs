@@ -1473,3 +1473,44 @@ async fn comments_are_edited_and_deleted_by_others_and_inline_comments_listed() 
     assert_eq!(event["pull_request"]["number"], number);
     assert_eq!(event["sender"]["login"], "alice");
 }
+
+#[tokio::test]
+async fn update_refs_moves_a_branch_only_from_the_expected_sha_and_by_fast_forward() {
+    let (gh, client) = world().await;
+    let first = gh.branch_tip(REPO, "master").unwrap();
+    let second = gh.commit(REPO, "master", alice(), "two", &[("a", Some("a\n"))]);
+    gh.create_branch(REPO, "master", &first);
+    let node = client.get(&format!("/repos/{REPO}")).await.body["node_id"].clone();
+    let update = |before: &str, after: &str, force: bool| {
+        json!({
+            "query": "mutation($repositoryId: ID!, $refUpdates: [RefUpdate!]!) { updateRefs(input: {repositoryId: $repositoryId, refUpdates: $refUpdates}) { clientMutationId } }",
+            "variables": { "repositoryId": node, "refUpdates": [
+                { "name": "refs/heads/master", "beforeOid": before, "afterOid": after, "force": force }
+            ] },
+        })
+    };
+    // (expected tip given, new tip, force, moves?)
+    let cases = [
+        (second.as_str(), second.as_str(), false, false), // not where the caller thinks
+        (first.as_str(), second.as_str(), false, true),   // exact and a fast-forward
+        (second.as_str(), first.as_str(), false, false),  // backwards without force
+    ];
+    for (before, after, force, moves) in cases {
+        let was = gh.branch_tip(REPO, "master").unwrap();
+        let answer = client.post("/graphql", update(before, after, force)).await;
+        assert_eq!(answer.status, 200);
+        let now = gh.branch_tip(REPO, "master").unwrap();
+        if moves {
+            assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+            assert_eq!(now, after);
+        } else {
+            assert!(
+                answer.body["errors"][0]["message"].is_string(),
+                "{}",
+                answer.body
+            );
+            assert_eq!(now, was);
+        }
+    }
+    assert_eq!(gh.calls(endpoint::GRAPHQL), 3);
+}

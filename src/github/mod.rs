@@ -377,6 +377,73 @@ impl Api {
     }
 }
 
+/// How a compare-and-swap update of a branch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefMove {
+    Moved,
+    /// GitHub refused: the branch was not at the expected SHA, or the update is not a
+    /// fast-forward, or a rule forbids it. Nothing changed.
+    Refused(String),
+}
+
+/// GitHub's `updateRefs` mutation: the REST ref update has no "only if it is still at …".
+const UPDATE_REFS: &str = "mutation($repositoryId: ID!, $refUpdates: [RefUpdate!]!) { \
+    updateRefs(input: {repositoryId: $repositoryId, refUpdates: $refUpdates}) { clientMutationId } }";
+
+impl Api {
+    /// Moves `branch` of `repo` from exactly `from` to `to`, by fast-forward only: GitHub
+    /// checks both atomically (GraphQL `updateRefs` with `beforeOid` and `force: false`), so a
+    /// branch moved or rewound by anyone meanwhile stays as it is.
+    pub async fn fast_forward(
+        &self,
+        repo: &str,
+        branch: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<RefMove, GitHubError> {
+        let node = self.get(&format!("/repos/{repo}")).await?;
+        let repository_id = text(&node, "/node_id");
+        let body = serde_json::json!({
+            "query": UPDATE_REFS,
+            "variables": {
+                "repositoryId": repository_id,
+                "refUpdates": [{
+                    "name": format!("refs/heads/{branch}"),
+                    "beforeOid": from,
+                    "afterOid": to,
+                    "force": false,
+                }],
+            },
+        });
+        let answer = match self.call(Method::Post, "/graphql", Some(&body)).await {
+            Ok(answer) => answer,
+            Err(GitHubError::Refused { message, .. }) => return Ok(RefMove::Refused(message)),
+            Err(e) => return Err(e),
+        };
+        let errors: Vec<String> = answer
+            .get("errors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|e| text(e, "/message"))
+            .collect();
+        if errors.is_empty()
+            && answer
+                .pointer("/data/updateRefs")
+                .is_some_and(|v| !v.is_null())
+        {
+            Ok(RefMove::Moved)
+        } else if errors.is_empty() {
+            Err(GitHubError::Unexpected {
+                endpoint: "POST /graphql".to_string(),
+                message: "updateRefs answered neither data nor errors".to_string(),
+            })
+        } else {
+            Ok(RefMove::Refused(errors.join("; ")))
+        }
+    }
+}
+
 impl Api {
     /// A client acting with a plain token (the CLI and the Action: `GITHUB_TOKEN`).
     pub fn with_token(

@@ -721,23 +721,14 @@ async fn advance_master(
             master: actual,
         }));
     }
-    let update = gh
-        .api
-        .call(
-            Method::Patch,
-            &format!("/repos/{repo}/git/refs/heads/{}", segment(master)),
-            // Never forced: GitHub accepts only a fast-forward (SPEC §9).
-            Some(&json!({ "sha": to, "force": false })),
-        )
-        .await;
-    match update {
-        Ok(_) => Ok(None),
-        Err(e) if e.is_transient() => Err(e.into()),
-        Err(e) => {
+    // Never forced, and only from `from`: GitHub checks both at once (SPEC §9).
+    match gh.api.fast_forward(repo, master, from, to).await? {
+        crate::github::RefMove::Moved => Ok(None),
+        crate::github::RefMove::Refused(error) => {
             let actual = ref_sha(gh, repo, master).await?.unwrap_or_default();
             Ok(Some(Refusal::Rejected {
                 master: actual,
-                error: e.to_string(),
+                error,
             }))
         }
     }

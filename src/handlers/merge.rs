@@ -23,7 +23,7 @@ use crate::config::{Config, MergeMethod};
 use crate::core::gate::{short, wildcard, Outcome};
 use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
-use crate::github::{number, segment, text, GitHubError, Installation, Method};
+use crate::github::{number, segment, text, GitHubError, Installation, Method, RefMove};
 use crate::store::CommandProgress;
 
 /// GitHub lists at most 250 commits of a comparison; a longer pull request is refused rather
@@ -528,9 +528,9 @@ fn conflict(staging: &str, paths: &[String]) -> String {
     )
 }
 
-/// Moves `branch` from exactly `from` to `to`: the tip is read first and must be `from`, and
-/// the update is a fast-forward (never forced), so a branch rewound or advanced meanwhile
-/// stays as it is. Returns the refusal when it moved.
+/// Moves `branch` from exactly `from` to `to` by fast-forward, never forced: GitHub checks
+/// both at once, so a branch rewound or advanced meanwhile stays as it is. Returns the refusal
+/// when it moved.
 async fn move_staging(
     gh: &Installation,
     repo: &str,
@@ -538,25 +538,15 @@ async fn move_staging(
     from: &str,
     to: &str,
 ) -> Result<Option<String>, HandlerError> {
-    let moved = format!(
-        "`{branch}` moved while the commits were being built; nothing landed. Ask again with \
-         `/pushgate merge`."
-    );
-    if ref_sha(gh, repo, branch).await?.as_deref() != Some(from) {
-        return Ok(Some(moved));
-    }
-    let updated = gh
-        .api
-        .call(
-            Method::Patch,
-            &format!("/repos/{repo}/git/refs/heads/{}", segment(branch)),
-            Some(&json!({ "sha": to, "force": false })),
-        )
-        .await;
-    match updated {
-        Ok(_) => Ok(None),
-        Err(GitHubError::Refused { status: 422, .. }) => Ok(Some(moved)),
-        Err(e) => Err(e.into()),
+    match gh.api.fast_forward(repo, branch, from, to).await? {
+        RefMove::Moved => Ok(None),
+        RefMove::Refused(why) => {
+            tracing::info!(repo, branch, from, to, why, "staging was not moved");
+            Ok(Some(format!(
+                "`{branch}` moved while the commits were being built; nothing landed. Ask \
+                 again with `/pushgate merge`."
+            )))
+        }
     }
 }
 

@@ -278,6 +278,7 @@ enum Op {
     CreateGitCommit(String),
     CreateTree(String),
     Merge(String),
+    GraphQl,
     GetTree(String, String),
     GetBlob(String, String),
     PullReviewComments(String, u64),
@@ -286,7 +287,7 @@ enum Op {
 impl Op {
     fn repo(&self) -> Option<&str> {
         match self {
-            Op::MintToken(_) | Op::Installations | Op::InstallationRepos => None,
+            Op::MintToken(_) | Op::Installations | Op::InstallationRepos | Op::GraphQl => None,
             Op::Repo(r)
             | Op::Pulls(r)
             | Op::Pull(r, _)
@@ -357,6 +358,7 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
             (key::ACCESS_TOKENS, Op::MintToken(num(id)?))
         }
         ("GET", ["app", "installations"]) => (key::INSTALLATIONS, Op::Installations),
+        ("POST", ["graphql"]) => (key::GRAPHQL, Op::GraphQl),
         ("GET", ["installation", "repositories"]) => {
             (key::INSTALLATION_REPOS, Op::InstallationRepos)
         }
@@ -1087,6 +1089,7 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
             let commit = r.commits.get(&sha).ok_or_else(not_found)?;
             Ok(Reply::created(shapes::git_commit(r, commit)))
         }
+        Op::GraphQl => graphql(w, caller, &req.json_object()?),
         Op::Merge(name) => {
             let body = req.json_object()?;
             let base = string_field(&body, "base")?
@@ -1426,6 +1429,81 @@ fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
         "commits": ahead.iter().take(LIST_LIMIT_COMPARE_COMMITS).map(|c| shapes::commit(r, c)).collect::<Vec<_>>(),
         "files": files,
     })))
+}
+
+/// `POST /graphql`: the one operation pushgate sends, the `updateRefs` mutation with
+/// `$repositoryId` and `$refUpdates` (`name`, `beforeOid`, `afterOid`, `force`). All updates
+/// or none: each ref must be at its `beforeOid`, and without `force` the update must be a
+/// fast-forward. GitHub answers 200 with `errors` when it refuses, as here.
+fn graphql(w: &mut World, caller: &Caller, body: &Map<String, Value>) -> Result<Reply, Reply> {
+    let refused = |message: &str| {
+        Ok(Reply::ok(json!({
+            "data": { "updateRefs": null },
+            "errors": [{ "type": "UNPROCESSABLE", "message": message }],
+        })))
+    };
+    let query = string_field(body, "query")?.unwrap_or_default();
+    if !query.contains("updateRefs") {
+        return refused("the fake answers the updateRefs mutation only");
+    }
+    let variables = body.get("variables").cloned().unwrap_or(Value::Null);
+    let node = variables
+        .get("repositoryId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let Caller::Installation(installation) = caller else {
+        return refused("an installation token is needed");
+    };
+    let Some(name) = w
+        .repos
+        .values()
+        .find(|r| r.installation == *installation && shapes::repository_node_id(r) == node)
+        .map(|r| r.full_name.clone())
+    else {
+        return refused(&format!(
+            "Could not resolve to a node with the global id of '{node}'"
+        ));
+    };
+    let updates = variables
+        .get("refUpdates")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut moves = Vec::new();
+    for update in &updates {
+        let field = |k: &str| update.get(k).and_then(Value::as_str).unwrap_or_default();
+        let Some(branch) = field("name").strip_prefix("refs/heads/") else {
+            return refused(&format!("{} is not a branch", field("name")));
+        };
+        let (before, after) = (field("beforeOid"), field("afterOid"));
+        let force = update
+            .get("force")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if force {
+            w.forced_ref_updates += 1;
+        }
+        let r = repo(w, &name)?;
+        let current = r.branches.get(branch).cloned().unwrap_or_default();
+        if current != before {
+            return refused(&format!(
+                "the ref {branch} is at {current}, not at the expected {before}"
+            ));
+        }
+        if !r.commits.contains_key(after) {
+            return refused(&format!("{after} is not a commit"));
+        }
+        if !force && !r.ancestors(after).contains(&current) {
+            return refused(&format!("the update of {branch} is not a fast forward"));
+        }
+        moves.push((branch.to_string(), after.to_string()));
+    }
+    for (branch, sha) in moves {
+        w.set_branch(&name, &branch, &sha);
+    }
+    Ok(Reply::ok(
+        json!({ "data": { "updateRefs": { "clientMutationId": null } } }),
+    ))
 }
 
 /// `PATCH /pulls/{n}`: `state` (`open` or `closed`), `title`, `body`. Reopening needs the head

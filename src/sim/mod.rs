@@ -58,6 +58,7 @@
 //! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
 //! | `POST /repos/merges` | `POST /repos/{o}/{r}/merges` (`base` branch, `head` branch or sha: a three-way merge commit on `base`; 409 on a conflict, 204 when `head` is already in `base`) |
 //! | `GET /repos/pulls/comments` | `GET /repos/{o}/{r}/pulls/{n}/comments` (inline review comments) |
+//! | `POST /graphql` | `POST /graphql`: the `updateRefs` mutation only (`beforeOid` must match, and without `force` a fast-forward), refusals as `errors` in a 200 |
 //! | `unknown` | anything else (404) |
 //!
 //! # Git data
@@ -142,6 +143,7 @@ pub mod endpoint {
     pub const GIT_TREE: &str = "GET /repos/git/trees";
     pub const GIT_BLOB: &str = "GET /repos/git/blobs";
     pub const MERGE: &str = "POST /repos/merges";
+    pub const GRAPHQL: &str = "POST /graphql";
     pub const PULL_REVIEW_COMMENTS: &str = "GET /repos/pulls/comments";
     pub const UNKNOWN: &str = "unknown";
 }

@@ -33,6 +33,11 @@ pub(crate) fn user_id(login: &str) -> u64 {
     u64::from_str_radix(&hex[..7], 16).unwrap_or(1) + 1
 }
 
+/// A repository's GraphQL node id, as `GET /repos/{o}/{r}` gives it.
+pub(crate) fn repository_node_id(repo: &Repo) -> String {
+    node_id("10:Repository", repo.id)
+}
+
 fn node_id(kind: &str, id: u64) -> String {
     // Real node ids are opaque base64; only their presence matters.
     super::base64::encode(format!("0{kind}{id}").as_bytes())
@@ -80,7 +85,7 @@ pub(crate) fn repository(repo: &Repo, pushed_at: i64) -> Value {
     let open_issues = repo.pulls.values().filter(|p| p.open).count();
     let head = json!({
         "id": repo.id,
-        "node_id": node_id("10:Repository", repo.id),
+        "node_id": repository_node_id(repo),
         "name": repo.name(),
         "full_name": full,
         "private": false,
