@@ -130,3 +130,57 @@ async fn a_review_of_an_earlier_head_given_after_the_push_does_not_count() {
         "{check:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_every_pull_request_is_judged_by_its_code() {
+    let mut world = World::new(CONFIG).await;
+    at(&world, -1000);
+    // A: acked while pushgate is up.
+    let a = world.open_pr(NEWCOMER, &[(SHADOW, Some("a1\n"))]).await;
+    at(&world, -950);
+    world.comment(a, "sha-gh", "/ack").await;
+    world.comment(a, "xavier-gh", "/ack").await;
+    // B: opened while up.
+    let b = world.open_pr(NEWCOMER, &[(SHADOW, Some("b1\n"))]).await;
+    world.settle().await;
+    assert_eq!(
+        world.acks(a).unwrap().conclusion.as_deref(),
+        Some("success")
+    );
+    // pushgate dies; what happens now reaches it by no delivery.
+    world.service.take().unwrap().kill();
+    at(&world, -900);
+    world
+        .gh
+        .push_to_pr(REPO, a, NEWCOMER, "more", &[(SHADOW, Some("a2\n"))]);
+    world
+        .gh
+        .push_to_pr(REPO, b, NEWCOMER, "more", &[(SHADOW, Some("b2\n"))]);
+    at(&world, -850);
+    world
+        .gh
+        .add_review(REPO, b, "sha-gh", pushgate::sim::ReviewState::Approved, "");
+    // It comes back, and its start-up reconciliation looks at every open pull request.
+    let mut restarted = settings(&world.database_url, &world.api, "restarted");
+    restarted.reconcile_every = std::time::Duration::from_secs(3600);
+    world.service = Some(pushgate::service::start(restarted).await.unwrap());
+    let (head_a, head_b) = (world.gh.pr_head(REPO, a), world.gh.pr_head(REPO, b));
+    wait_until("checks on both new heads", || {
+        world.acks(a).is_some_and(|c| c.head_sha == head_a)
+            && world.acks(b).is_some_and(|c| c.head_sha == head_b)
+    })
+    .await;
+    world.settle().await;
+    let check_a = world.acks(a).unwrap();
+    assert_eq!(
+        check_a.conclusion.as_deref(),
+        Some("failure"),
+        "acks given before a push missed in the crash still count: {check_a:?}"
+    );
+    let check_b = world.acks(b).unwrap();
+    assert_eq!(
+        check_b.conclusion.as_deref(),
+        Some("success"),
+        "a review of the new head, given while pushgate was down, was dismissed: {check_b:?}"
+    );
+}
