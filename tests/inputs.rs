@@ -88,26 +88,8 @@ async fn more_files_than_github_lists_fail_closed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_commits_than_github_lists_fail_closed() {
     let world = World::new(CONFIG).await;
-    let base = world.gh.branch_tip(REPO, "staging").unwrap();
-    world.gh.create_branch(REPO, "long", &base);
-    for i in 0..251 {
-        world.gh.commit(
-            REPO,
-            "long",
-            NEWCOMER,
-            &format!("step {i}"),
-            &[(SHADOW, Some(&format!("int shadow = {i};\n")))],
-        );
-    }
-    let pr = world
-        .gh
-        .open_pr(REPO, NEWCOMER.2, "long", "staging", "long");
-    world
-        .send(
-            "pull_request",
-            &world.gh.pull_request_event(REPO, pr, "opened", None),
-        )
-        .await;
+    world.long_branch("long", 251);
+    let pr = world.open_branch_pr("long", "long").await;
     world.approve(pr, "sha-gh").await;
     world.settle().await;
     let check = world.acks(pr).expect("check run");

@@ -20,15 +20,7 @@ async fn acked_pr(world: &World) -> u64 {
         MESSAGE,
         &[(SHADOW, Some("int shadow = 2;\n"))],
     );
-    let pr = world
-        .gh
-        .open_pr(REPO, NEWCOMER.2, "tidy", "staging", "x86/shadow: tidy");
-    world
-        .send(
-            "pull_request",
-            &world.gh.pull_request_event(REPO, pr, "opened", None),
-        )
-        .await;
+    let pr = world.open_branch_pr("tidy", "x86/shadow: tidy").await;
     world.approve(pr, "sha-gh").await;
     world.comment(pr, "xavier-gh", "/ack").await;
     pr
@@ -295,15 +287,7 @@ async fn staging_changed_elsewhere_in_the_same_file_is_merged_line_by_line() {
         MESSAGE,
         &[(SHADOW, Some("one\ntwo\nthree\nfour\nFIVE\n"))],
     );
-    let pr = world
-        .gh
-        .open_pr(REPO, NEWCOMER.2, "tidy", "staging", "x86/shadow: tidy");
-    world
-        .send(
-            "pull_request",
-            &world.gh.pull_request_event(REPO, pr, "opened", None),
-        )
-        .await;
+    let pr = world.open_branch_pr("tidy", "x86/shadow: tidy").await;
     world.approve(pr, "sha-gh").await;
     world.comment(pr, "xavier-gh", "/ack").await;
     // Staging changes another line of the same file after the fork.
@@ -350,13 +334,7 @@ async fn each_commit_carries_the_acks_for_the_files_it_touches_and_the_committer
         "arm: two\n\nSigned-off-by: Nora Newcomer <nora@new.example>",
         &[("xen/arch/arm/setup.c", Some("int arm = 2;\n"))],
     );
-    let pr = world.gh.open_pr(REPO, NEWCOMER.2, "two", "staging", "two");
-    world
-        .send(
-            "pull_request",
-            &world.gh.pull_request_event(REPO, pr, "opened", None),
-        )
-        .await;
+    let pr = world.open_branch_pr("two", "two").await;
     world.comment(pr, "sha-gh", "/ack").await;
     world.comment(pr, "ada-gh", "/ack").await;
     world.comment(pr, "cora-gh", "/pushgate merge").await;
@@ -448,25 +426,8 @@ async fn a_merge_whose_reply_was_lost_is_finished_without_landing_twice() {
 async fn a_pull_request_longer_than_github_lists_is_refused_whole() {
     let world = World::new(CONFIG).await;
     let base = world.gh.branch_tip(REPO, "staging").unwrap();
-    world.gh.create_branch(REPO, "long", &base);
-    for i in 0..251 {
-        world.gh.commit(
-            REPO,
-            "long",
-            NEWCOMER,
-            &format!("x86/shadow: step {i}\n\nSigned-off-by: Nora Newcomer <nora@new.example>"),
-            &[(SHADOW, Some(&format!("int shadow = {i};\n")))],
-        );
-    }
-    let pr = world
-        .gh
-        .open_pr(REPO, NEWCOMER.2, "long", "staging", "long");
-    world
-        .send(
-            "pull_request",
-            &world.gh.pull_request_event(REPO, pr, "opened", None),
-        )
-        .await;
+    world.long_branch("long", 251);
+    let pr = world.open_branch_pr("long", "long").await;
     world.approve(pr, "sha-gh").await;
     world.comment(pr, "xavier-gh", "/ack").await;
     world.comment(pr, "cora-gh", "/pushgate merge").await;
@@ -537,15 +498,7 @@ async fn file_modes_survive_the_rebase() {
         ],
         &[(NEW_SCRIPT, "100755")],
     );
-    let pr = world
-        .gh
-        .open_pr(REPO, NEWCOMER.2, "scripts", "staging", "scripts");
-    world
-        .send(
-            "pull_request",
-            &world.gh.pull_request_event(REPO, pr, "opened", None),
-        )
-        .await;
+    let pr = world.open_branch_pr("scripts", "scripts").await;
     world.approve(pr, "sha-gh").await;
     world.comment(pr, "xavier-gh", "/ack").await;
     // Staging moves on elsewhere, so the commit is merged three ways rather than taken whole.

@@ -29,9 +29,6 @@ use crate::store::CommandProgress;
 /// GitHub lists at most 250 commits of a comparison; a longer pull request is refused rather
 /// than landed in part.
 pub const MAX_COMMITS: usize = 250;
-/// GitHub lists at most 300 files of a comparison: a commit's trailers cannot be chosen from a
-/// list that may be cut short.
-pub const MAX_COMMIT_FILES: usize = 300;
 
 /// Does this comment ask for a merge?
 pub fn asks_for_merge(body: &str) -> bool {
@@ -168,7 +165,7 @@ async fn attempt(
         pr: &pr,
         verdict,
     };
-    let landed = land(gh, cmd, &judged, &config, payload).await?;
+    let landed = land(ctx, gh, cmd, &judged, &config, payload).await?;
     let why = match landed {
         Landed::Done { from, tip, report } => {
             ctx.store
@@ -317,27 +314,6 @@ enum Landed {
     Refused(String),
 }
 
-/// The files a comparison changes (renames: both names), and whether the list is complete.
-async fn changed_files(
-    gh: &Installation,
-    repo: &str,
-    from: &str,
-    to: &str,
-) -> Result<(Vec<String>, bool), HandlerError> {
-    let compare = gh
-        .api
-        .get(&format!("/repos/{repo}/compare/{from}...{to}"))
-        .await?;
-    let listed = compare
-        .get("files")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    Ok((
-        acks::file_names(compare.get("files")),
-        listed < MAX_COMMIT_FILES,
-    ))
-}
-
 /// Git objects read while building: commit → (tree, parents), each read once.
 #[derive(Default)]
 struct Objects(HashMap<String, (String, Vec<String>)>);
@@ -372,6 +348,7 @@ impl Objects {
 /// Re-creates the judged commits on staging's tip and returns the new tip (staging is not
 /// moved here).
 async fn land(
+    ctx: &Context,
     gh: &Installation,
     cmd: &Command<'_>,
     judged: &Judged<'_>,
@@ -411,6 +388,7 @@ async fn land(
     let fork = text(&range, "/merge_base_commit/sha");
     let mut objects = Objects::default();
     let mut builder = Builder {
+        ctx,
         gh,
         repo,
         comment_id: cmd.comment_id,
@@ -431,14 +409,14 @@ async fn land(
                         short(&sha)
                     )));
                 };
-                let (files, complete) = changed_files(gh, repo, parent, &sha).await?;
-                if !complete {
+                let Some(files) = ctx.changed_between(gh, repo, parent, &sha).await? else {
                     return Ok(Landed::Refused(format!(
-                        "commit `{}` changes {MAX_COMMIT_FILES} files or more, more than GitHub \
-                         lists, so its trailers cannot be chosen by the files it touches.",
+                        "GitHub does not list all the files commit `{}` changes (it lists 300 \
+                         of a comparison), so its trailers cannot be chosen by the files it \
+                         touches. Split the commit.",
                         short(&sha)
                     )));
-                }
+                };
                 let tree = match builder.pick(&mut objects, &current, parent, &sha).await? {
                     Ok(tree) => tree,
                     Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
@@ -579,6 +557,7 @@ async fn contains(
 
 /// Builds commits for one command.
 struct Builder<'a> {
+    ctx: &'a Context,
     gh: &'a Installation,
     repo: &'a str,
     comment_id: i64,
@@ -659,8 +638,10 @@ impl Builder<'_> {
             Ok(merge) => Ok(text(&merge, "/commit/tree/sha")),
             Err(GitHubError::Refused { status: 409, .. }) => {
                 // Which paths: those both sides changed since `from`.
-                let (ours, _) = changed_files(self.gh, self.repo, from, &sibling).await?;
-                let (theirs, _) = changed_files(self.gh, self.repo, from, to).await?;
+                let (ctx, gh, repo) = (self.ctx, self.gh, self.repo);
+                let ours = ctx.changed_between(gh, repo, from, &sibling).await?;
+                let theirs = ctx.changed_between(gh, repo, from, to).await?;
+                let (ours, theirs) = (ours.unwrap_or_default(), theirs.unwrap_or_default());
                 Err(ours.into_iter().filter(|p| theirs.contains(p)).collect())
             }
             Err(e) => return Err(e.into()),

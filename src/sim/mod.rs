@@ -571,18 +571,8 @@ impl FakeGitHub {
         state: ReviewState,
         body: &str,
     ) -> u64 {
-        let id = self.with(|w| w.id());
-        self.with_pull(repo, number, |pr, now| {
-            pr.reviews.push(Review {
-                id,
-                user: login.to_string(),
-                state,
-                body: body.to_string(),
-                commit_id: pr.head_sha.clone(),
-                submitted_at: now,
-            });
-        });
-        id
+        let head = self.pr_head(repo, number);
+        self.review_on(repo, number, login, state, body, &head)
     }
 
     /// A review of an earlier commit `commit_id` of the pull request (a reviewer on a page
@@ -595,13 +585,25 @@ impl FakeGitHub {
         state: ReviewState,
         commit_id: &str,
     ) -> u64 {
+        self.review_on(repo, number, login, state, "", commit_id)
+    }
+
+    fn review_on(
+        &self,
+        repo: &str,
+        number: u64,
+        login: &str,
+        state: ReviewState,
+        body: &str,
+        commit_id: &str,
+    ) -> u64 {
         let id = self.with(|w| w.id());
         self.with_pull(repo, number, |pr, now| {
             pr.reviews.push(Review {
                 id,
                 user: login.to_string(),
                 state,
-                body: String::new(),
+                body: body.to_string(),
                 commit_id: commit_id.to_string(),
                 submitted_at: now,
             });

@@ -773,34 +773,7 @@ pub(crate) fn merged_modes(
     ours: &Modes,
     theirs: &Modes,
 ) -> Result<Modes, Vec<String>> {
-    let mut paths: Vec<&String> = ancestor
-        .keys()
-        .chain(ours.keys())
-        .chain(theirs.keys())
-        .collect();
-    paths.sort();
-    paths.dedup();
-    let mut out = Modes::new();
-    let mut conflicts = Vec::new();
-    for path in paths {
-        let (a, o, t) = (ancestor.get(path), ours.get(path), theirs.get(path));
-        let mode = if o == t || t == a {
-            o
-        } else if o == a {
-            t
-        } else {
-            conflicts.push(path.clone());
-            continue;
-        };
-        if let Some(mode) = mode {
-            out.insert(path.clone(), mode.clone());
-        }
-    }
-    if conflicts.is_empty() {
-        Ok(out)
-    } else {
-        Err(conflicts)
-    }
+    merge_paths(ancestor, ours, theirs, |_, _, _| None)
 }
 
 /// Git's three-way merge of whole trees: a path changed on one side only takes that side; a
@@ -811,6 +784,19 @@ pub(crate) fn three_way(
     ours: &BTreeMap<String, String>,
     theirs: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, Vec<String>> {
+    merge_paths(ancestor, ours, theirs, |a, o, t| diffy::merge(a, o, t).ok())
+}
+
+/// The three-way rule for a map of paths: a path one side changed takes that side, one both
+/// changed alike keeps it, and one both changed differently goes to `both` (None: a
+/// conflict; a change against a deletion always is). Returns the merged map or the
+/// conflicting paths.
+fn merge_paths<V: Clone + PartialEq>(
+    ancestor: &BTreeMap<String, V>,
+    ours: &BTreeMap<String, V>,
+    theirs: &BTreeMap<String, V>,
+    both: impl Fn(&V, &V, &V) -> Option<V>,
+) -> Result<BTreeMap<String, V>, Vec<String>> {
     let mut paths: Vec<&String> = ancestor
         .keys()
         .chain(ours.keys())
@@ -828,9 +814,9 @@ pub(crate) fn three_way(
             t.cloned()
         } else {
             match (a, o, t) {
-                (Some(a), Some(o), Some(t)) => match diffy::merge(a, o, t) {
-                    Ok(text) => Some(text),
-                    Err(_) => {
+                (Some(a), Some(o), Some(t)) => match both(a, o, t) {
+                    Some(value) => Some(value),
+                    None => {
                         conflicts.push(path.clone());
                         continue;
                     }
@@ -841,8 +827,8 @@ pub(crate) fn three_way(
                 }
             }
         };
-        if let Some(text) = merged {
-            out.insert(path.clone(), text);
+        if let Some(value) = merged {
+            out.insert(path.clone(), value);
         }
     }
     if conflicts.is_empty() {

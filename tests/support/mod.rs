@@ -179,6 +179,36 @@ impl World {
         number
     }
 
+    /// Opens a pull request by the newcomer from the existing branch `branch` into staging,
+    /// and sends its `opened` webhook.
+    pub async fn open_branch_pr(&self, branch: &str, title: &str) -> u64 {
+        let number = self.gh.open_pr(REPO, NEWCOMER.2, branch, "staging", title);
+        let (status, _) = self
+            .send(
+                "pull_request",
+                &self.gh.pull_request_event(REPO, number, "opened", None),
+            )
+            .await;
+        assert_eq!(status, 202);
+        number
+    }
+
+    /// A branch off staging with `commits` commits by the newcomer, each changing the shadow
+    /// file (more than GitHub lists of a pull request when over 250).
+    pub fn long_branch(&self, branch: &str, commits: usize) {
+        let base = self.gh.branch_tip(REPO, "staging").expect("staging");
+        self.gh.create_branch(REPO, branch, &base);
+        for i in 0..commits {
+            self.gh.commit(
+                REPO,
+                branch,
+                NEWCOMER,
+                &format!("x86/shadow: step {i}\n\nSigned-off-by: Nora Newcomer <nora@new.example>"),
+                &[(SHADOW, Some(&format!("int shadow = {i};\n")))],
+            );
+        }
+    }
+
     /// `login` comments `body` on pull request or issue `number`; the comment's webhook is
     /// sent and processed. Returns the delivery id.
     pub async fn comment(&self, number: u64, login: &str, body: &str) -> String {
