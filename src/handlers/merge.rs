@@ -56,6 +56,11 @@ pub async fn on_command(
     payload: &Value,
 ) -> Result<(), HandlerError> {
     let comment_id = number(payload, "/comment/id");
+    if comment_id <= 0 {
+        return Err(HandlerError::Payload(
+            "a merge command without its comment's id".to_string(),
+        ));
+    }
     let progress = ctx.store.command(repo, comment_id).await?;
     let cmd = Command {
         repo,
@@ -151,6 +156,15 @@ async fn attempt(
     else {
         return Ok(None);
     };
+    // The check may have judged a newer head than the labels and checks above were read on.
+    if acks.head_sha != head {
+        return Ok(Some(format!(
+            "@{by}: not merged: new commits since the check (`{}` became `{}` while it was \
+             being checked); nothing landed. Re-run `/pushgate merge`.",
+            short(&head),
+            short(&acks.head_sha)
+        )));
+    }
     if !acks.satisfied {
         return Ok(Some(format!("@{by}: not merged: `pushgate/acks` is not satisfied ({}). See the check for what is missing.", acks.title)));
     }
