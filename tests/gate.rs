@@ -3,6 +3,7 @@
 
 mod support;
 
+use pushgate::sim::{endpoint, Fault};
 use serde_json::{json, Value};
 use support::*;
 
@@ -996,4 +997,108 @@ async fn lost_push_is_read_at_start_up_reconciliation() {
         world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
     })
     .await;
+}
+
+/// `login` comments `body` on the dashboard; returns the comment's webhook payload, once
+/// processed, so that a test can deliver it again.
+async fn command_on_dashboard(world: &World, login: &str, body: &str) -> Value {
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let comment = world.gh.add_comment(REPO, number, login, body);
+    let payload = world.gh.issue_comment_event(REPO, number, comment);
+    redeliver(world, &payload).await;
+    payload
+}
+
+/// Delivers an issue comment's webhook (again) under a new delivery id, and waits for it.
+async fn redeliver(world: &World, payload: &Value) {
+    let (status, _) = world.send("issue_comment", payload).await;
+    assert_eq!(status, 202);
+    world.settle().await;
+}
+
+fn audit_entries(board: &str, what: &str) -> usize {
+    board
+        .lines()
+        .filter(|l| l.starts_with("- ") && l.contains(what))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_gate_command_is_applied_and_answered_once() {
+    let world = gated().await;
+    land_on_staging(&world, "replay.c").await;
+    command_on_dashboard(&world, "cora-gh", "/pushgate block freeze").await;
+    let unblock = command_on_dashboard(&world, "cora-gh", "/pushgate unblock").await;
+    command_on_dashboard(&world, "cora-gh", "/pushgate block second freeze").await;
+    // An old signed unblock delivered again under a new delivery id (a replay, or GitHub's
+    // redelivery button) must not lift the newer block.
+    redeliver(&world, &unblock).await;
+    let board = dashboard(&world);
+    assert!(board.contains("BLOCKED by @cora-gh"), "{board}");
+    assert_eq!(audit_entries(&board, "@cora-gh unblock"), 1, "{board}");
+    // A refused command is answered once.
+    let refused = command_on_dashboard(&world, "eve", "/pushgate unblock").await;
+    redeliver(&world, &refused).await;
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let answers = world
+        .gh
+        .comments_on(REPO, number)
+        .into_iter()
+        .filter(|c| c.body.contains("@eve: only committers"))
+        .count();
+    assert_eq!(answers, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_command_whose_answer_was_lost_is_answered_once() {
+    let world = gated().await;
+    land_on_staging(&world, "lost.c").await;
+    // The refusal is posted, but GitHub's answer to it is lost: the delivery is run again.
+    world.gh.inject(
+        Fault::lost_answer(502)
+            .on(endpoint::CREATE_COMMENT)
+            .times(1),
+    );
+    command_on_dashboard(&world, "eve", "/pushgate block I say so").await;
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let answers = world
+        .gh
+        .comments_on(REPO, number)
+        .into_iter()
+        .filter(|c| c.body.contains("@eve: only committers can block"))
+        .count();
+    assert_eq!(answers, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_whose_answer_was_lost_is_not_opened_twice() {
+    let world = gated().await;
+    // GitHub opens the dashboard issue but the answer is lost: the push is run again.
+    world
+        .gh
+        .inject(Fault::lost_answer(502).on(endpoint::CREATE_ISSUE).times(1));
+    land_on_staging(&world, "board.c").await;
+    assert_eq!(
+        world.gh.issues_titled(REPO, "pushgate status").len(),
+        1,
+        "one dashboard issue"
+    );
+    assert!(dashboard(&world).contains("## Current flight #1"));
+    // Commands on it are heard: the gate knows the issue it found.
+    command_on_dashboard(&world, "cora-gh", "/pushgate block found").await;
+    assert!(dashboard(&world).contains("BLOCKED by @cora-gh"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_titled_like_the_dashboard_by_someone_else_is_not_taken_for_it() {
+    let world = gated().await;
+    let forged = world.gh.open_issue(REPO, "mallory", "pushgate status", &[]);
+    world
+        .gh
+        .set_issue_body(REPO, forged, "<!-- pushgate:dashboard -->");
+    land_on_staging(&world, "forged.c").await;
+    let numbers = world.gh.issues_titled(REPO, "pushgate status");
+    assert_eq!(numbers.len(), 2, "pushgate opened its own");
+    let (_, body) = world.gh.issue(REPO, forged).unwrap();
+    assert!(!body.contains("Current flight"), "{body}");
 }

@@ -15,6 +15,7 @@ use crate::core::gate::{
     Settings, Source,
 };
 use crate::github::{segment, text, Installation, Method};
+use crate::store::CommandProgress;
 
 /// The config that rules the gate: the one on the repository's default branch.
 pub(crate) async fn config(
@@ -459,8 +460,13 @@ pub async fn on_tick(
 
 /// The title of the dashboard issue.
 pub const DASHBOARD_TITLE: &str = "pushgate status";
+/// The hidden line that marks pushgate's own dashboard issue, so that it is found again
+/// rather than opened twice.
+pub const DASHBOARD_MARKER: &str = "<!-- pushgate:dashboard -->";
 
-/// Creates or updates the dashboard issue when its text changed.
+/// Creates or updates the dashboard issue when its text changed. Before creating one it looks
+/// for the one it may have opened already (a re-run after GitHub lost the answer, or a state
+/// that was lost): an open issue opened by an App (pushgate) with the title and marker.
 async fn publish(
     gh: &Installation,
     repo: &str,
@@ -471,13 +477,17 @@ async fn publish(
     if gate.dashboard.is_some() && text == gate.dashboard_text {
         return Ok(());
     }
+    let body = format!("{text}\n\n{DASHBOARD_MARKER}");
+    if gate.dashboard.is_none() {
+        gate.dashboard = find_dashboard(gh, repo).await?;
+    }
     match gate.dashboard {
         Some(number) => {
             gh.api
                 .call(
                     Method::Patch,
                     &format!("/repos/{repo}/issues/{number}"),
-                    Some(&json!({ "body": text })),
+                    Some(&json!({ "body": body })),
                 )
                 .await?;
         }
@@ -487,7 +497,7 @@ async fn publish(
                 .call(
                     Method::Post,
                     &format!("/repos/{repo}/issues"),
-                    Some(&json!({ "title": DASHBOARD_TITLE, "body": text })),
+                    Some(&json!({ "title": DASHBOARD_TITLE, "body": body })),
                 )
                 .await?;
             gate.dashboard = Some(crate::github::number(&created, "/number")).filter(|n| *n > 0);
@@ -497,7 +507,28 @@ async fn publish(
     Ok(())
 }
 
-/// A comment on the dashboard issue: a committer's block, unblock or force.
+/// The dashboard issue pushgate opened before, if one is open: the title and the hidden
+/// marker, on an issue opened by an App. Anyone can open an issue with that title and text,
+/// but not as an App.
+async fn find_dashboard(gh: &Installation, repo: &str) -> Result<Option<i64>, HandlerError> {
+    let issues = gh
+        .api
+        .get_list(&format!("/repos/{repo}/issues?state=open"), 10)
+        .await?;
+    Ok(issues
+        .iter()
+        .filter(|i| i.get("pull_request").is_none())
+        .filter(|i| text(i, "/user/type") == "Bot")
+        .filter(|i| text(i, "/title") == DASHBOARD_TITLE)
+        .find(|i| text(i, "/body").contains(DASHBOARD_MARKER))
+        .map(|i| crate::github::number(i, "/number"))
+        .filter(|n| *n > 0))
+}
+
+/// A comment on the dashboard issue: a committer's block, unblock or force. A command is
+/// keyed by its comment: the gate remembers the comments it applied, in the state they
+/// changed, and the store says whether the comment was handled before, so a replay under a
+/// new delivery id, or a re-run after a lost answer, neither applies nor answers twice.
 pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
@@ -514,6 +545,22 @@ pub async fn on_comment(
     if gate.dashboard != Some(issue) {
         return Ok(false);
     }
+    let comment_id = crate::github::number(payload, "/comment/id");
+    if comment_id <= 0 {
+        return Err(HandlerError::Payload("a comment without an id".into()));
+    }
+    let progress = ctx.store.command(repo, comment_id).await?;
+    if progress == Some(CommandProgress::Done) || gate.applied(comment_id) {
+        tracing::info!(repo, comment_id, "gate command already handled");
+        ctx.store
+            .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
+            .await?;
+        return Ok(false);
+    }
+    let seen = progress.is_some();
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, ctx.clock.now())
+        .await?;
     let Some(config) = config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
@@ -537,20 +584,19 @@ pub async fn on_comment(
         },
     };
     let actions = gate.step(event, ctx.clock.now(), &settings(&config));
+    gate.remember_command(comment_id);
     for action in &actions {
         if let Action::Refused { by, why } = action {
-            gh.api
-                .call(
-                    Method::Post,
-                    &format!("/repos/{repo}/issues/{issue}/comments"),
-                    Some(&json!({ "body": format!("@{by}: {why}; nothing changed.") })),
-                )
-                .await?;
+            let body = format!("@{by}: {why}; nothing changed.");
+            super::reply_once(gh, repo, issue, comment_id, seen, &body).await?;
         }
     }
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
+        .await?;
     Ok(true)
 }
 
