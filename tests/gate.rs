@@ -1102,3 +1102,50 @@ async fn an_issue_titled_like_the_dashboard_by_someone_else_is_not_taken_for_it(
     let (_, body) = world.gh.issue(REPO, forged).unwrap();
     assert!(!body.contains("Current flight"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_failure_is_shown_on_the_dashboard() {
+    let world = gated().await;
+    land_on_staging(&world, "first.c").await;
+    // GitHub refuses, for good, the comparison of master and staging the next push needs.
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::COMPARE).times(1));
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "change",
+        &[("second.c", Some("x\n"))],
+    );
+    let (status, id) = world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    let (state, _, _) = world
+        .service()
+        .store
+        .delivery_state(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, "failed");
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let comments = world.gh.comments_on(REPO, number);
+    assert!(
+        comments.iter().any(|c| c
+            .body
+            .contains("pushgate could not handle a delivery for the push gate")
+            && c.body.contains(&id)),
+        "{comments:?}"
+    );
+    assert!(
+        world.gh.check_runs(REPO).is_empty(),
+        "no check run shows a gate failure"
+    );
+}

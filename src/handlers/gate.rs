@@ -317,6 +317,37 @@ async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
     }
 }
 
+/// Shows on the dashboard issue that the gate could not handle delivery `delivery`, so
+/// committers learn that the gate may be behind; nothing when there is no dashboard yet.
+pub async fn show_failure(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    delivery: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let Some(gate) = stored(ctx, repo).await? else {
+        return Ok(());
+    };
+    let Some(issue) = gate.dashboard else {
+        return Ok(());
+    };
+    let body = format!(
+        "pushgate could not handle a delivery for the push gate: {what}. What the gate would \
+         have learnt from it is missing until the reconciler reads staging, master and the \
+         running flights' results again at its next pass. The maintainers of the pushgate \
+         installation can see the details in its log (delivery `{delivery}`)."
+    );
+    gh.api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{issue}/comments"),
+            Some(&json!({ "body": body })),
+        )
+        .await?;
+    Ok(())
+}
+
 /// The check runs and commit statuses GitHub holds for a commit.
 pub(crate) async fn results_on(
     gh: &Installation,
