@@ -1148,4 +1148,31 @@ async fn a_gate_failure_is_shown_on_the_dashboard() {
         world.gh.check_runs(REPO).is_empty(),
         "no check run shows a gate failure"
     );
+    // The same failure again (as the reconciler would meet it) is not told twice.
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::COMPARE).times(1));
+    let (status, again) = world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    let (state, _, _) = world
+        .service()
+        .store
+        .delivery_state(&again)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, "failed");
+    let told = world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .filter(|c| c.body.contains("pushgate could not handle a delivery"))
+        .count();
+    assert_eq!(told, 1, "{:?}", world.gh.comments_on(REPO, number));
 }

@@ -317,8 +317,12 @@ async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
     }
 }
 
+/// How long the same gate failure is told on the dashboard only once.
+const FAILURE_TOLD_FOR: i64 = 24 * 3600;
+
 /// Shows on the dashboard issue that the gate could not handle delivery `delivery`, so
-/// committers learn that the gate may be behind; nothing when there is no dashboard yet.
+/// committers learn that the gate may be behind; nothing when there is no dashboard yet. The
+/// same failure is told once a day at most (the reconciler may meet it at every pass).
 pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
@@ -332,6 +336,12 @@ pub async fn show_failure(
     let Some(issue) = gate.dashboard else {
         return Ok(());
     };
+    let now = ctx.clock.now();
+    if let Some((told, at)) = ctx.store.view(repo, "gate-failure").await? {
+        if told == what && now - at < FAILURE_TOLD_FOR {
+            return Ok(());
+        }
+    }
     let body = format!(
         "pushgate could not handle a delivery for the push gate: {what}. What the gate would \
          have learnt from it is missing until the reconciler reads staging, master and the \
@@ -345,6 +355,7 @@ pub async fn show_failure(
             Some(&json!({ "body": body })),
         )
         .await?;
+    ctx.store.save_view(repo, "gate-failure", what, now).await?;
     Ok(())
 }
 

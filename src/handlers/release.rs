@@ -240,8 +240,10 @@ pub async fn on_issue(
 /// Shows on `pushgate/release` that delivery `delivery` could not be handled, failing the
 /// check (a release is held rather than let through on an answer pushgate could not give):
 /// on the pushed release tag or branch, or the pull request into a release branch, the
-/// delivery names; for an issue event or the reconciler's pass, on every remembered target.
-/// The stored answer is forgotten, so the next evaluation posts its answer everywhere again.
+/// delivery names; for an issue event or the reconciler's pass, on every remembered target
+/// (once while the same failure lasts, so a reconciler meeting it every pass adds no runs).
+/// The failure replaces the stored answer, so the next evaluation posts its answer
+/// everywhere again.
 pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
@@ -253,6 +255,7 @@ pub async fn show_failure(
     let config = default_config(ctx, gh, repo, payload)
         .await?
         .map(|(_, config)| config);
+    let view = json!({ "blocking": true, "failed": what }).to_string();
     let shas: Vec<String> = if let Some(pr) = payload.get("pull_request") {
         let into_release = config
             .as_ref()
@@ -274,6 +277,8 @@ pub async fn show_failure(
             .then_some(sha)
             .into_iter()
             .collect()
+    } else if ctx.store.view(repo, "release").await?.map(|(v, _)| v) == Some(view.clone()) {
+        Vec::new()
     } else {
         ctx.store
             .release_targets(repo, TARGETS)
@@ -297,7 +302,7 @@ pub async fn show_failure(
         super::post_check_run(&gh.api, repo, CHECK_NAME, sha, false, output.clone()).await?;
     }
     ctx.store
-        .save_view(repo, "release", "", ctx.clock.now())
+        .save_view(repo, "release", &view, ctx.clock.now())
         .await?;
     Ok(shas.len())
 }
