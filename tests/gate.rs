@@ -1176,3 +1176,108 @@ async fn a_gate_failure_is_shown_on_the_dashboard() {
         .count();
     assert_eq!(told, 1, "{:?}", world.gh.comments_on(REPO, number));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_on_the_dashboard_is_told_once_when_its_delivery_runs_again() {
+    let world = gated().await;
+    land_on_staging(&world, "on.c").await;
+    // GitHub keeps failing the dashboard's update after the notice is posted: the delivery
+    // fails before its state is saved, and is run again.
+    world
+        .gh
+        .inject(Fault::bad_gateway().on(endpoint::UPDATE_ISSUE).times(5));
+    let before = world.gh.branch_tip(REPO, "master").unwrap();
+    world.gh.commit(
+        REPO,
+        "master",
+        ("Eve", "eve@x.example", "eve"),
+        "sneaky",
+        &[("e.c", Some("e\n"))],
+    );
+    world
+        .send("push", &world.gh.push_event(REPO, "master", &before, "eve"))
+        .await;
+    world.settle().await;
+    assert!(dashboard(&world).contains("is not an ancestor of staging"));
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let told = world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .filter(|c| c.body.contains("is not an ancestor of staging"))
+        .count();
+    assert_eq!(told, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_culprit_is_reported_once_when_its_delivery_runs_again() {
+    let config = format!("{GATE_CONFIG}\"sha@shadow.example\" = \"sha-gh\"\n");
+    let world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    ci_run(&world, &start, "build", "success").await;
+    ci_run(&world, &start, "test-unit", "success").await;
+    world.gh.create_branch(REPO, "bad", &start);
+    world.gh.commit(
+        REPO,
+        "bad",
+        NEWCOMER,
+        "x86/shadow: break it\n\nSigned-off-by: Nora Newcomer <nora@new.example>\n",
+        &[(SHADOW, Some("broken\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "bad", "staging", "break it");
+    world.approve(pr, "sha-gh").await;
+    world.settle().await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let culprit = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(culprit, start, "the PR landed");
+    let tip = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "docs",
+        &[("README", Some("more\n"))],
+    );
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &start, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    let probe = world.gh.branch_tip(REPO, "pushgate/bisect/1").unwrap();
+    assert_eq!(probe, culprit);
+    // The culprit is reported, then GitHub keeps failing the dashboard's update: the delivery
+    // fails before the finished flight is saved, and is run again.
+    world
+        .gh
+        .inject(Fault::bad_gateway().on(endpoint::UPDATE_ISSUE).times(5));
+    ci(
+        &world,
+        &[("check_run", check_run(&probe, "test-unit", "failure"))],
+    )
+    .await;
+    let reports = world
+        .gh
+        .comments_on(REPO, pr)
+        .into_iter()
+        .filter(|c| c.body.contains("first to fail"))
+        .count();
+    assert_eq!(reports, 1, "{:?}", world.gh.comments_on(REPO, pr));
+    assert!(dashboard(&world).contains(&format!("#{pr} by Nora Newcomer")));
+}

@@ -299,19 +299,17 @@ async fn staging_moved(
 }
 
 /// A comment on the dashboard issue, so committers are notified and not only the issue's
-/// text changes. Best effort: the text shows the same.
+/// text changes; once per text, so a delivery run again (its state was not saved) tells
+/// nothing twice. Best effort: the text shows the same.
 async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
     let Some(issue) = gate.dashboard else {
         return;
     };
-    let posted = gh
-        .api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/issues/{issue}/comments"),
-            Some(&json!({ "body": body })),
-        )
-        .await;
+    let key = {
+        use sha2::{Digest, Sha256};
+        format!("tell {}", hex::encode(&Sha256::digest(body)[..12]))
+    };
+    let posted = super::comment_once(gh, repo, issue, &key, body).await;
     if let Err(e) = posted {
         tracing::warn!(repo, issue, error = %e, "could not comment on the dashboard issue");
     }
@@ -751,13 +749,9 @@ async fn report_culprit(
              is the first to fail {} (flight #{flight}). master stays where it was; please fix or revert.",
             checks.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
         );
-        gh.api
-            .call(
-                Method::Post,
-                &format!("/repos/{repo}/issues/{pr}/comments"),
-                Some(&json!({ "body": body })),
-            )
-            .await?;
+        // Once: a delivery run again after a later failure finishes the flight again.
+        let key = format!("culprit {flight} {culprit}");
+        super::comment_once(gh, repo, pr, &key, &body).await?;
     }
     Ok(match pr {
         Some(pr) => format!("#{pr} by {author}"),
