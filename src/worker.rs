@@ -80,11 +80,11 @@ impl From<crate::store::StoreError> for Failure {
 }
 
 /// Names the feature a handler's error happened in.
-trait In<T> {
+trait ShownOn<T> {
     fn shown_on(self, surface: Surface) -> Result<T, Failure>;
 }
 
-impl<T> In<T> for Result<T, HandlerError> {
+impl<T> ShownOn<T> for Result<T, HandlerError> {
     fn shown_on(self, surface: Surface) -> Result<T, Failure> {
         self.map_err(|error| Failure { surface, error })
     }
