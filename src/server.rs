@@ -381,6 +381,12 @@ fn support_html(view: &Value) -> String {
 }
 
 fn release_html(view: &Value) -> String {
+    if let Some(failed) = view["failed"].as_str() {
+        return format!(
+            "<p>pushgate could not answer for the release, which is held: {}</p>",
+            escape(failed)
+        );
+    }
     let blockers = view["blockers"].as_array().cloned().unwrap_or_default();
     if blockers.is_empty() {
         return "<p>Nothing holds the release.</p>".to_string();

@@ -43,6 +43,53 @@ enum Handled {
     Ignored,
 }
 
+/// Where a feature shows that handling a delivery failed for good: the surface its users
+/// look at, never another feature's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    /// The pull request's `pushgate/acks` check run.
+    Acks,
+    /// The push gate's dashboard issue.
+    Gate,
+    /// `pushgate/release` on the release targets the delivery concerns.
+    Release,
+    /// Only the log: `/pushgate merge` answers its own failures on the pull request, and
+    /// label sync and bookkeeping have no surface of their own.
+    Log,
+}
+
+/// A handler's error, with the surface of the feature it happened in.
+struct Failure {
+    surface: Surface,
+    error: HandlerError,
+}
+
+impl From<HandlerError> for Failure {
+    fn from(error: HandlerError) -> Self {
+        Failure {
+            surface: Surface::Log,
+            error,
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(error: crate::store::StoreError) -> Self {
+        HandlerError::from(error).into()
+    }
+}
+
+/// Names the feature a handler's error happened in.
+trait ShownOn<T> {
+    fn shown_on(self, surface: Surface) -> Result<T, Failure>;
+}
+
+impl<T> ShownOn<T> for Result<T, HandlerError> {
+    fn shown_on(self, surface: Surface) -> Result<T, Failure> {
+        self.map_err(|error| Failure { surface, error })
+    }
+}
+
 impl Worker {
     /// Runs until `stop` turns true; the delivery in hand is finished first, unless `abort`
     /// turns true, in which case it is released for another worker.
@@ -144,7 +191,7 @@ impl Worker {
         &self,
         d: &Claimed,
         payload: &Value,
-        result: Result<Handled, HandlerError>,
+        result: Result<Handled, Failure>,
         started: Instant,
     ) {
         self.metrics
@@ -161,7 +208,7 @@ impl Worker {
                 self.metrics.delivery(&d.event, outcome);
                 store.complete(d.id, &self.owner, now).await
             }
-            Err(e) if e.is_transient() && d.attempts < MAX_ATTEMPTS => {
+            Err(Failure { error: e, .. }) if e.is_transient() && d.attempts < MAX_ATTEMPTS => {
                 // Exponential backoff from 1 s, or what GitHub asked for.
                 let wait = e
                     .retry_after()
@@ -173,10 +220,10 @@ impl Worker {
                     .retry_later(d.id, &self.owner, now + 1000 * wait as i64, &e.to_string())
                     .await
             }
-            Err(e) => {
-                tracing::error!(error = %e, attempt = d.attempts, "delivery failed permanently");
+            Err(Failure { surface, error: e }) => {
+                tracing::error!(error = %e, attempt = d.attempts, ?surface, "delivery failed permanently");
                 self.metrics.delivery(&d.event, "failed");
-                self.report_failure(d, payload, &e).await;
+                self.report_failure(d, payload, surface, &e).await;
                 store.fail(d.id, &self.owner, now, &e.to_string()).await
             }
         };
@@ -185,15 +232,21 @@ impl Worker {
         }
     }
 
-    async fn route(&self, d: &Claimed, payload: &Value) -> Result<Handled, HandlerError> {
+    async fn route(&self, d: &Claimed, payload: &Value) -> Result<Handled, Failure> {
         match self.route_event(d, payload).await {
             // A pull request or repository the installation cannot see (deleted, access
             // removed, or an event from outside any installation) is none of our business.
-            Err(HandlerError::GitHub(e)) if e.not_found() => {
+            Err(Failure {
+                error: HandlerError::GitHub(e),
+                ..
+            }) if e.not_found() => {
                 tracing::warn!(error = %e, "not found on GitHub; nothing to do");
                 Ok(Handled::Ignored)
             }
-            Err(HandlerError::NoInstallation) => {
+            Err(Failure {
+                error: HandlerError::NoInstallation,
+                ..
+            }) => {
                 tracing::info!("delivery from outside an installation; ignored");
                 Ok(Handled::Ignored)
             }
@@ -201,7 +254,8 @@ impl Worker {
         }
     }
 
-    async fn route_event(&self, d: &Claimed, payload: &Value) -> Result<Handled, HandlerError> {
+    /// Routes a delivery to its handlers; an error names the feature it happened in.
+    async fn route_event(&self, d: &Claimed, payload: &Value) -> Result<Handled, Failure> {
         let installation_id = number(payload, "/installation/id");
         let repo = d.repo.as_str();
         let pr_number = acks::pull_number(payload);
@@ -223,13 +277,18 @@ impl Worker {
                     payload.get("pull_request").cloned(),
                     push,
                 )
-                .await?;
-                release::on_pull_request(&self.ctx, &gh, repo, payload).await?;
+                .await
+                .shown_on(Surface::Acks)?;
+                release::on_pull_request(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Release)?;
                 Ok(Handled::Processed)
             }
             ("pull_request", "closed") => {
                 let gh = self.installation(installation_id)?;
-                release::on_pull_request(&self.ctx, &gh, repo, payload).await?;
+                release::on_pull_request(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Release)?;
                 Ok(Handled::Processed)
             }
             (
@@ -238,7 +297,9 @@ impl Worker {
                 | "transferred",
             ) => {
                 let gh = self.installation(installation_id)?;
-                let acted = release::on_issue(&self.ctx, &gh, repo, payload).await?;
+                let acted = release::on_issue(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Release)?;
                 Ok(if acted {
                     Handled::Processed
                 } else {
@@ -249,14 +310,20 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("review without pull request".into()))?;
-                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
+                acks::record_words(&self.ctx, repo, &d.event, payload)
+                    .await
+                    .shown_on(Surface::Acks)?;
                 // The review payload's PR may predate later pushes: fetch it fresh.
-                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
+                    .await
+                    .shown_on(Surface::Acks)?;
                 Ok(Handled::Processed)
             }
             ("issue_comment", "created") if payload.pointer("/issue/pull_request").is_none() => {
                 let gh = self.installation(installation_id)?;
-                let acted = gate::on_comment(&self.ctx, &gh, repo, payload).await?;
+                let acted = gate::on_comment(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Gate)?;
                 Ok(if acted {
                     Handled::Processed
                 } else {
@@ -267,15 +334,19 @@ impl Worker {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("comment without issue".into()))?;
-                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
+                acks::record_words(&self.ctx, repo, &d.event, payload)
+                    .await
+                    .shown_on(Surface::Acks)?;
                 let asks =
                     d.action == "created" && merge::asks_for_merge(&text(payload, "/comment/body"));
                 if asks {
                     merge::on_command(&self.ctx, &gh, installation_id, repo, number_, payload)
-                        .await?;
+                        .await
+                        .shown_on(Surface::Log)?;
                 } else {
                     acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
-                        .await?;
+                        .await
+                        .shown_on(Surface::Acks)?;
                 }
                 Ok(Handled::Processed)
             }
@@ -284,21 +355,31 @@ impl Worker {
                 let number_ = pr_number.ok_or_else(|| {
                     HandlerError::Payload("review comment without pull request".into())
                 })?;
-                acks::record_words(&self.ctx, repo, &d.event, payload).await?;
-                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                acks::record_words(&self.ctx, repo, &d.event, payload)
+                    .await
+                    .shown_on(Surface::Acks)?;
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
+                    .await
+                    .shown_on(Surface::Acks)?;
                 Ok(Handled::Processed)
             }
             (SYNTHETIC_EVENT, "gate-tick") => {
                 let gh = self.installation(installation_id)?;
-                gate::on_tick(&self.ctx, &gh, repo, payload).await?;
+                gate::on_tick(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Gate)?;
                 Ok(Handled::Processed)
             }
             (SYNTHETIC_EVENT, "repo-refresh") => {
                 let gh = self.installation(installation_id)?;
                 let branch = text(payload, "/repository/default_branch");
                 let synced = support::refresh(&self.ctx, &gh, repo, &branch).await?;
-                let released = release::on_issue(&self.ctx, &gh, repo, payload).await?;
-                let gated = gate::reconcile(&self.ctx, &gh, repo, payload).await?;
+                let released = release::on_issue(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Release)?;
+                let gated = gate::reconcile(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Gate)?;
                 Ok(if synced || released || gated {
                     Handled::Processed
                 } else {
@@ -310,14 +391,20 @@ impl Worker {
                 let number_ = pr_number.ok_or_else(|| {
                     HandlerError::Payload("synthetic delivery without number".into())
                 })?;
-                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None).await?;
+                acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
+                    .await
+                    .shown_on(Surface::Acks)?;
                 Ok(Handled::Processed)
             }
             ("push", _) => {
                 let gh = self.installation(installation_id)?;
-                let gated = gate::on_push(&self.ctx, &gh, repo, payload).await?;
+                let gated = gate::on_push(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Gate)?;
                 let synced = support::on_push(&self.ctx, &gh, repo, payload).await?;
-                let released = release::on_push(&self.ctx, &gh, repo, payload).await?;
+                let released = release::on_push(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Release)?;
                 Ok(if gated || synced || released {
                     Handled::Processed
                 } else {
@@ -352,7 +439,9 @@ impl Worker {
                     outcome,
                     source: gate::source_of(&d.event, payload),
                 };
-                let acted = gate::on_check(&self.ctx, &gh, repo, payload, result).await?;
+                let acted = gate::on_check(&self.ctx, &gh, repo, payload, result)
+                    .await
+                    .shown_on(Surface::Gate)?;
                 Ok(if acted {
                     Handled::Processed
                 } else {
@@ -382,9 +471,54 @@ impl Worker {
         Ok(self.github.installation(id)?)
     }
 
-    /// A permanent failure on a pull request is shown on its check run, so the author is not
-    /// left waiting; internal details stay in the log.
-    async fn report_failure(&self, d: &Claimed, payload: &Value, error: &HandlerError) {
+    /// A permanent failure is shown where the feature that failed shows its work, so the
+    /// people waiting on it are not left waiting, and no other feature's surface changes;
+    /// internal details stay in the log. Best effort: the failure is recorded either way.
+    async fn report_failure(
+        &self,
+        d: &Claimed,
+        payload: &Value,
+        surface: Surface,
+        error: &HandlerError,
+    ) {
+        let shown = match surface {
+            Surface::Acks => {
+                self.show_on_acks(d, payload, error).await;
+                return;
+            }
+            Surface::Log => return,
+            Surface::Gate | Surface::Release => {
+                let installation_id = self.installation_of(d, payload);
+                if installation_id <= 0 {
+                    return;
+                }
+                let Ok(gh) = self.github.installation(installation_id) else {
+                    return;
+                };
+                let what = failure_text(error);
+                if surface == Surface::Gate {
+                    gate::show_failure(&self.ctx, &gh, &d.repo, &d.delivery_id, &what).await
+                } else {
+                    release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
+                        .await
+                        .map(|_| ())
+                }
+            }
+        };
+        if let Err(e) = shown {
+            tracing::warn!(error = %e, ?surface, "could not show the failure");
+        }
+    }
+
+    /// The installation a delivery came through.
+    fn installation_of(&self, d: &Claimed, payload: &Value) -> i64 {
+        Some(number(payload, "/installation/id"))
+            .filter(|&id| id > 0)
+            .unwrap_or(d.installation_id)
+    }
+
+    /// An acks failure on a pull request is shown on its check run.
+    async fn show_on_acks(&self, d: &Claimed, payload: &Value, error: &HandlerError) {
         let Some(pr) = acks::pull_number(payload) else {
             return;
         };
@@ -395,9 +529,7 @@ impl Worker {
             .filter(|sha| !sha.is_empty())
             .or_else(|| shown.map(|e| e.head_sha))
             .unwrap_or_default();
-        let installation_id = Some(number(payload, "/installation/id"))
-            .filter(|&id| id > 0)
-            .unwrap_or(d.installation_id);
+        let installation_id = self.installation_of(d, payload);
         if head.is_empty() || installation_id <= 0 {
             return;
         }
@@ -433,6 +565,15 @@ impl Worker {
         if let Err(e) = self.ctx.store.save_evaluation(&shown).await {
             tracing::warn!(error = %e, "could not record the failure shown on the check run");
         }
+    }
+}
+
+/// What a failure says to the people who see it; the details stay in the log.
+fn failure_text(error: &HandlerError) -> String {
+    match error {
+        HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
+        HandlerError::TooLarge(why) | HandlerError::Inconsistent(why) => why.clone(),
+        _ => "an internal error stopped pushgate".to_string(),
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use pushgate::sim::{CheckRunView, ReviewState};
+use pushgate::sim::{endpoint, CheckRunView, Fault, ReviewState};
 use support::*;
 
 const COMMITTER: (&str, &str, &str) = ("Cora Committer", "cora@rest.example", "cora-gh");
@@ -575,4 +575,70 @@ async fn feature_labels_add_no_github_calls_in_steady_state() {
         eprintln!("round {round}: {calls} calls: {:?}", world.gh.call_counts());
         assert!(calls <= 5, "{calls} calls: {:?}", world.gh.call_counts());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_failure_is_shown_on_the_release_check_not_on_acks() {
+    let world = World::new(&config("")).await;
+    let tip = push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    world.gh.create_branch(REPO, "stable-4.19", &tip);
+    world.gh.create_branch(REPO, "backport", &tip);
+    world.gh.commit(
+        REPO,
+        "backport",
+        COMMITTER,
+        "Backport\n\nSigned-off-by: Cora Committer <cora@rest.example>",
+        &[("README", Some("backported\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, "cora-gh", "backport", "stable-4.19", "Backport");
+    // GitHub refuses, for good, the list of issues the release check reads.
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::LIST_ISSUES).times(1));
+    let (status, id) = world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    let (state, _, _) = world
+        .service()
+        .store
+        .delivery_state(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, "failed");
+    let head = world.gh.pr_head(REPO, pr);
+    let acks = newest(&world, "pushgate/acks", &head).expect("the acks check");
+    assert_ne!(
+        acks.title.as_deref(),
+        Some("pushgate could not evaluate this pull request"),
+        "the acks check shows its own verdict"
+    );
+    let release = newest(&world, "pushgate/release", &head).expect("a release check");
+    assert_eq!(release.conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        release.title.as_deref(),
+        Some("pushgate could not answer for this release")
+    );
+    // The next evaluation answers on it again.
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "edited", None),
+        )
+        .await;
+    world.settle().await;
+    let release = newest(&world, "pushgate/release", &head).expect("a release check");
+    assert_eq!(release.conclusion.as_deref(), Some("success"));
 }

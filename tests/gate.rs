@@ -3,6 +3,7 @@
 
 mod support;
 
+use pushgate::sim::{endpoint, Fault};
 use serde_json::{json, Value};
 use support::*;
 
@@ -996,4 +997,287 @@ async fn lost_push_is_read_at_start_up_reconciliation() {
         world.gh.branch_tip(REPO, "master").as_deref() == Some(tip.as_str())
     })
     .await;
+}
+
+/// `login` comments `body` on the dashboard; returns the comment's webhook payload, once
+/// processed, so that a test can deliver it again.
+async fn command_on_dashboard(world: &World, login: &str, body: &str) -> Value {
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let comment = world.gh.add_comment(REPO, number, login, body);
+    let payload = world.gh.issue_comment_event(REPO, number, comment);
+    redeliver(world, &payload).await;
+    payload
+}
+
+/// Delivers an issue comment's webhook (again) under a new delivery id, and waits for it.
+async fn redeliver(world: &World, payload: &Value) {
+    let (status, _) = world.send("issue_comment", payload).await;
+    assert_eq!(status, 202);
+    world.settle().await;
+}
+
+fn audit_entries(board: &str, what: &str) -> usize {
+    board
+        .lines()
+        .filter(|l| l.starts_with("- ") && l.contains(what))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_gate_command_is_applied_and_answered_once() {
+    let world = gated().await;
+    land_on_staging(&world, "replay.c").await;
+    command_on_dashboard(&world, "cora-gh", "/pushgate block freeze").await;
+    let unblock = command_on_dashboard(&world, "cora-gh", "/pushgate unblock").await;
+    command_on_dashboard(&world, "cora-gh", "/pushgate block second freeze").await;
+    // An old signed unblock delivered again under a new delivery id (a replay, or GitHub's
+    // redelivery button) must not lift the newer block.
+    redeliver(&world, &unblock).await;
+    let board = dashboard(&world);
+    assert!(board.contains("BLOCKED by @cora-gh"), "{board}");
+    assert_eq!(audit_entries(&board, "@cora-gh unblock"), 1, "{board}");
+    // A refused command is answered once.
+    let refused = command_on_dashboard(&world, "eve", "/pushgate unblock").await;
+    redeliver(&world, &refused).await;
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let answers = world
+        .gh
+        .comments_on(REPO, number)
+        .into_iter()
+        .filter(|c| c.body.contains("@eve: only committers"))
+        .count();
+    assert_eq!(answers, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_command_whose_answer_was_lost_is_answered_once() {
+    let world = gated().await;
+    land_on_staging(&world, "lost.c").await;
+    // The refusal is posted, but GitHub's answer to it is lost: the delivery is run again.
+    world.gh.inject(
+        Fault::lost_answer(502)
+            .on(endpoint::CREATE_COMMENT)
+            .times(1),
+    );
+    command_on_dashboard(&world, "eve", "/pushgate block I say so").await;
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let answers = world
+        .gh
+        .comments_on(REPO, number)
+        .into_iter()
+        .filter(|c| c.body.contains("@eve: only committers can block"))
+        .count();
+    assert_eq!(answers, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_whose_answer_was_lost_is_not_opened_twice() {
+    let world = gated().await;
+    // GitHub opens the dashboard issue but the answer is lost: the push is run again.
+    world
+        .gh
+        .inject(Fault::lost_answer(502).on(endpoint::CREATE_ISSUE).times(1));
+    land_on_staging(&world, "board.c").await;
+    assert_eq!(
+        world.gh.issues_titled(REPO, "pushgate status").len(),
+        1,
+        "one dashboard issue"
+    );
+    assert!(dashboard(&world).contains("## Current flight #1"));
+    // Commands on it are heard: the gate knows the issue it found.
+    command_on_dashboard(&world, "cora-gh", "/pushgate block found").await;
+    assert!(dashboard(&world).contains("BLOCKED by @cora-gh"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_titled_like_the_dashboard_by_someone_else_is_not_taken_for_it() {
+    let world = gated().await;
+    let forged = world.gh.open_issue(REPO, "mallory", "pushgate status", &[]);
+    world
+        .gh
+        .set_issue_body(REPO, forged, "<!-- pushgate:dashboard -->");
+    land_on_staging(&world, "forged.c").await;
+    let numbers = world.gh.issues_titled(REPO, "pushgate status");
+    assert_eq!(numbers.len(), 2, "pushgate opened its own");
+    let (_, body) = world.gh.issue(REPO, forged).unwrap();
+    assert!(!body.contains("Current flight"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_failure_is_shown_on_the_dashboard() {
+    let world = gated().await;
+    land_on_staging(&world, "first.c").await;
+    // GitHub refuses, for good, the comparison of master and staging the next push needs.
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::COMPARE).times(1));
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "change",
+        &[("second.c", Some("x\n"))],
+    );
+    let (status, id) = world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    let (state, _, _) = world
+        .service()
+        .store
+        .delivery_state(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, "failed");
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let comments = world.gh.comments_on(REPO, number);
+    assert!(
+        comments.iter().any(|c| c
+            .body
+            .contains("pushgate could not handle a delivery for the push gate")
+            && c.body.contains(&id)),
+        "{comments:?}"
+    );
+    assert!(
+        world.gh.check_runs(REPO).is_empty(),
+        "no check run shows a gate failure"
+    );
+    // The same failure again (as the reconciler would meet it) is not told twice.
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::COMPARE).times(1));
+    let (status, again) = world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &before, "cora-gh"),
+        )
+        .await;
+    assert_eq!(status, 202);
+    world.settle().await;
+    let (state, _, _) = world
+        .service()
+        .store
+        .delivery_state(&again)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state, "failed");
+    let told = world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .filter(|c| c.body.contains("pushgate could not handle a delivery"))
+        .count();
+    assert_eq!(told, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_on_the_dashboard_is_told_once_when_its_delivery_runs_again() {
+    let world = gated().await;
+    land_on_staging(&world, "on.c").await;
+    // GitHub keeps failing the dashboard's update after the notice is posted: the delivery
+    // fails before its state is saved, and is run again.
+    world
+        .gh
+        .inject(Fault::bad_gateway().on(endpoint::UPDATE_ISSUE).times(5));
+    let before = world.gh.branch_tip(REPO, "master").unwrap();
+    world.gh.commit(
+        REPO,
+        "master",
+        ("Eve", "eve@x.example", "eve"),
+        "sneaky",
+        &[("e.c", Some("e\n"))],
+    );
+    world
+        .send("push", &world.gh.push_event(REPO, "master", &before, "eve"))
+        .await;
+    world.settle().await;
+    assert!(dashboard(&world).contains("is not an ancestor of staging"));
+    let number = world.gh.issues_titled(REPO, "pushgate status")[0];
+    let told = world
+        .gh
+        .comments_on(REPO, number)
+        .iter()
+        .filter(|c| c.body.contains("is not an ancestor of staging"))
+        .count();
+    assert_eq!(told, 1, "{:?}", world.gh.comments_on(REPO, number));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_culprit_is_reported_once_when_its_delivery_runs_again() {
+    let config = format!("{GATE_CONFIG}\"sha@shadow.example\" = \"sha-gh\"\n");
+    let world = World::new(&config).await;
+    let start = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "master", &start);
+    ci_run(&world, &start, "build", "success").await;
+    ci_run(&world, &start, "test-unit", "success").await;
+    world.gh.create_branch(REPO, "bad", &start);
+    world.gh.commit(
+        REPO,
+        "bad",
+        NEWCOMER,
+        "x86/shadow: break it\n\nSigned-off-by: Nora Newcomer <nora@new.example>\n",
+        &[(SHADOW, Some("broken\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, NEWCOMER.2, "bad", "staging", "break it");
+    world.approve(pr, "sha-gh").await;
+    world.settle().await;
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    let culprit = world.gh.branch_tip(REPO, "staging").unwrap();
+    assert_ne!(culprit, start, "the PR landed");
+    let tip = world.gh.commit(
+        REPO,
+        "staging",
+        ("Cora", "cora@rest.example", "cora-gh"),
+        "docs",
+        &[("README", Some("more\n"))],
+    );
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "staging", &start, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    ci(
+        &world,
+        &[
+            ("check_run", check_run(&tip, "build", "success")),
+            ("check_run", check_run(&tip, "test-unit", "failure")),
+        ],
+    )
+    .await;
+    ci(
+        &world,
+        &[("check_run", check_run(&tip, "test-unit", "failure"))],
+    )
+    .await;
+    let probe = world.gh.branch_tip(REPO, "pushgate/bisect/1").unwrap();
+    assert_eq!(probe, culprit);
+    // The culprit is reported, then GitHub keeps failing the dashboard's update: the delivery
+    // fails before the finished flight is saved, and is run again.
+    world
+        .gh
+        .inject(Fault::bad_gateway().on(endpoint::UPDATE_ISSUE).times(5));
+    ci(
+        &world,
+        &[("check_run", check_run(&probe, "test-unit", "failure"))],
+    )
+    .await;
+    let reports = world
+        .gh
+        .comments_on(REPO, pr)
+        .into_iter()
+        .filter(|c| c.body.contains("first to fail"))
+        .count();
+    assert_eq!(reports, 1, "{:?}", world.gh.comments_on(REPO, pr));
+    assert!(dashboard(&world).contains(&format!("#{pr} by Nora Newcomer")));
 }

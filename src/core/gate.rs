@@ -298,8 +298,16 @@ pub struct Gate {
     /// first, each once: shown on the dashboard.
     #[serde(default)]
     pub ignored: Vec<Ignored>,
+    /// The comment ids of the dashboard commands applied, oldest first (the last
+    /// [`COMMANDS_REMEMBERED`]). Saved with the state they changed, so a comment delivered
+    /// again, or a delivery run again after a crash, is applied once.
+    #[serde(default)]
+    pub commands: Vec<i64>,
     next_flight: u64,
 }
+
+/// How many applied command comments the gate remembers.
+pub const COMMANDS_REMEMBERED: usize = 200;
 
 /// A result from a poster its check is not pinned to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -353,6 +361,25 @@ impl Gate {
             master: master.to_string(),
             ..Gate::default()
         }
+    }
+
+    /// Was the command given in comment `comment` applied already?
+    pub fn applied(&self, comment: i64) -> bool {
+        self.commands.contains(&comment)
+    }
+
+    /// Remembers that the command given in comment `comment` is applied (forgetting the
+    /// oldest beyond [`COMMANDS_REMEMBERED`]); false when it was already.
+    pub fn remember_command(&mut self, comment: i64) -> bool {
+        if self.applied(comment) {
+            return false;
+        }
+        self.commands.push(comment);
+        if self.commands.len() > COMMANDS_REMEMBERED {
+            let excess = self.commands.len() - COMMANDS_REMEMBERED;
+            self.commands.drain(..excess);
+        }
+        true
     }
 
     /// Required checks of `sha`: every literal name, and every observed name matching a glob
@@ -1439,6 +1466,19 @@ mod tests {
         );
         assert_eq!(read_command("/pushgate merge"), None);
         assert_eq!(read_command("no command"), None);
+    }
+
+    #[test]
+    fn a_command_comment_is_remembered_once_and_the_oldest_forgotten() {
+        let mut gate = Gate::new("m");
+        assert!(gate.remember_command(7));
+        assert!(!gate.remember_command(7), "the same comment twice");
+        assert!(gate.applied(7));
+        for id in 100..100 + COMMANDS_REMEMBERED as i64 {
+            gate.remember_command(id);
+        }
+        assert_eq!(gate.commands.len(), COMMANDS_REMEMBERED);
+        assert!(!gate.applied(7), "the oldest is forgotten");
     }
 
     #[test]

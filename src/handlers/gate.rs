@@ -15,6 +15,7 @@ use crate::core::gate::{
     Settings, Source,
 };
 use crate::github::{segment, text, Installation, Method};
+use crate::store::CommandProgress;
 
 /// The config that rules the gate: the one on the repository's default branch.
 pub(crate) async fn config(
@@ -298,22 +299,62 @@ async fn staging_moved(
 }
 
 /// A comment on the dashboard issue, so committers are notified and not only the issue's
-/// text changes. Best effort: the text shows the same.
+/// text changes; once per text, so a delivery run again (its state was not saved) tells
+/// nothing twice. Best effort: the text shows the same.
 async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
     let Some(issue) = gate.dashboard else {
         return;
     };
-    let posted = gh
-        .api
+    let key = {
+        use sha2::{Digest, Sha256};
+        format!("tell {}", hex::encode(&Sha256::digest(body)[..12]))
+    };
+    let posted = super::comment_once(gh, repo, issue, &key, body).await;
+    if let Err(e) = posted {
+        tracing::warn!(repo, issue, error = %e, "could not comment on the dashboard issue");
+    }
+}
+
+/// How long the same gate failure is told on the dashboard only once.
+const FAILURE_TOLD_FOR: i64 = 24 * 3600;
+
+/// Shows on the dashboard issue that the gate could not handle delivery `delivery`, so
+/// committers learn that the gate may be behind; nothing when there is no dashboard yet. The
+/// same failure is told once a day at most (the reconciler may meet it at every pass).
+pub async fn show_failure(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    delivery: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let Some(gate) = stored(ctx, repo).await? else {
+        return Ok(());
+    };
+    let Some(issue) = gate.dashboard else {
+        return Ok(());
+    };
+    let now = ctx.clock.now();
+    if let Some((told, at)) = ctx.store.view(repo, "gate-failure").await? {
+        if told == what && now - at < FAILURE_TOLD_FOR {
+            return Ok(());
+        }
+    }
+    let body = format!(
+        "pushgate could not handle a delivery for the push gate: {what}. What the gate would \
+         have learnt from it is missing until the reconciler reads staging, master and the \
+         running flights' results again at its next pass. The maintainers of the pushgate \
+         installation can see the details in its log (delivery `{delivery}`)."
+    );
+    gh.api
         .call(
             Method::Post,
             &format!("/repos/{repo}/issues/{issue}/comments"),
             Some(&json!({ "body": body })),
         )
-        .await;
-    if let Err(e) = posted {
-        tracing::warn!(repo, issue, error = %e, "could not comment on the dashboard issue");
-    }
+        .await?;
+    ctx.store.save_view(repo, "gate-failure", what, now).await?;
+    Ok(())
 }
 
 /// The check runs and commit statuses GitHub holds for a commit.
@@ -459,8 +500,13 @@ pub async fn on_tick(
 
 /// The title of the dashboard issue.
 pub const DASHBOARD_TITLE: &str = "pushgate status";
+/// The hidden line that marks pushgate's own dashboard issue, so that it is found again
+/// rather than opened twice.
+pub const DASHBOARD_MARKER: &str = "<!-- pushgate:dashboard -->";
 
-/// Creates or updates the dashboard issue when its text changed.
+/// Creates or updates the dashboard issue when its text changed. Before creating one it looks
+/// for the one it may have opened already (a re-run after GitHub lost the answer, or a state
+/// that was lost): an open issue opened by an App (pushgate) with the title and marker.
 async fn publish(
     gh: &Installation,
     repo: &str,
@@ -471,13 +517,17 @@ async fn publish(
     if gate.dashboard.is_some() && text == gate.dashboard_text {
         return Ok(());
     }
+    let body = format!("{text}\n\n{DASHBOARD_MARKER}");
+    if gate.dashboard.is_none() {
+        gate.dashboard = find_dashboard(gh, repo).await?;
+    }
     match gate.dashboard {
         Some(number) => {
             gh.api
                 .call(
                     Method::Patch,
                     &format!("/repos/{repo}/issues/{number}"),
-                    Some(&json!({ "body": text })),
+                    Some(&json!({ "body": body })),
                 )
                 .await?;
         }
@@ -487,7 +537,7 @@ async fn publish(
                 .call(
                     Method::Post,
                     &format!("/repos/{repo}/issues"),
-                    Some(&json!({ "title": DASHBOARD_TITLE, "body": text })),
+                    Some(&json!({ "title": DASHBOARD_TITLE, "body": body })),
                 )
                 .await?;
             gate.dashboard = Some(crate::github::number(&created, "/number")).filter(|n| *n > 0);
@@ -497,7 +547,28 @@ async fn publish(
     Ok(())
 }
 
-/// A comment on the dashboard issue: a committer's block, unblock or force.
+/// The dashboard issue pushgate opened before, if one is open: the title and the hidden
+/// marker, on an issue opened by an App. Anyone can open an issue with that title and text,
+/// but not as an App.
+async fn find_dashboard(gh: &Installation, repo: &str) -> Result<Option<i64>, HandlerError> {
+    let issues = gh
+        .api
+        .get_list(&format!("/repos/{repo}/issues?state=open"), 10)
+        .await?;
+    Ok(issues
+        .iter()
+        .filter(|i| i.get("pull_request").is_none())
+        .filter(|i| text(i, "/user/type") == "Bot")
+        .filter(|i| text(i, "/title") == DASHBOARD_TITLE)
+        .find(|i| text(i, "/body").contains(DASHBOARD_MARKER))
+        .map(|i| crate::github::number(i, "/number"))
+        .filter(|n| *n > 0))
+}
+
+/// A comment on the dashboard issue: a committer's block, unblock or force. A command is
+/// keyed by its comment: the gate remembers the comments it applied, in the state they
+/// changed, and the store says whether the comment was handled before, so a replay under a
+/// new delivery id, or a re-run after a lost answer, neither applies nor answers twice.
 pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
@@ -514,6 +585,22 @@ pub async fn on_comment(
     if gate.dashboard != Some(issue) {
         return Ok(false);
     }
+    let comment_id = crate::github::number(payload, "/comment/id");
+    if comment_id <= 0 {
+        return Err(HandlerError::Payload("a comment without an id".into()));
+    }
+    let progress = ctx.store.command(repo, comment_id).await?;
+    if progress == Some(CommandProgress::Done) || gate.applied(comment_id) {
+        tracing::info!(repo, comment_id, "gate command already handled");
+        ctx.store
+            .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
+            .await?;
+        return Ok(false);
+    }
+    let seen = progress.is_some();
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, ctx.clock.now())
+        .await?;
     let Some(config) = config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
@@ -537,20 +624,19 @@ pub async fn on_comment(
         },
     };
     let actions = gate.step(event, ctx.clock.now(), &settings(&config));
+    gate.remember_command(comment_id);
     for action in &actions {
         if let Action::Refused { by, why } = action {
-            gh.api
-                .call(
-                    Method::Post,
-                    &format!("/repos/{repo}/issues/{issue}/comments"),
-                    Some(&json!({ "body": format!("@{by}: {why}; nothing changed.") })),
-                )
-                .await?;
+            let body = format!("@{by}: {why}; nothing changed.");
+            super::reply_once(gh, repo, issue, comment_id, seen, &body).await?;
         }
     }
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
     publish(gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
+        .await?;
     Ok(true)
 }
 
@@ -663,13 +749,9 @@ async fn report_culprit(
              is the first to fail {} (flight #{flight}). master stays where it was; please fix or revert.",
             checks.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
         );
-        gh.api
-            .call(
-                Method::Post,
-                &format!("/repos/{repo}/issues/{pr}/comments"),
-                Some(&json!({ "body": body })),
-            )
-            .await?;
+        // Once: a delivery run again after a later failure finishes the flight again.
+        let key = format!("culprit {flight} {culprit}");
+        super::comment_once(gh, repo, pr, &key, &body).await?;
     }
     Ok(match pr {
         Some(pr) => format!("#{pr} by {author}"),

@@ -250,30 +250,9 @@ fn method_name(method: MergeMethod) -> &'static str {
     }
 }
 
-/// The hidden line that ties a reply to the command's comment.
-fn marker(comment_id: i64) -> String {
-    format!("<!-- pushgate:command {comment_id} -->")
-}
-
-/// Answers the command once: when its delivery was seen before, an answer already posted
-/// (found by its marker) is not posted again.
+/// Answers the command once (see [`super::reply_once`]).
 async fn reply(gh: &Installation, cmd: &Command<'_>, body: &str) -> Result<(), HandlerError> {
-    let marker = marker(cmd.comment_id);
-    let path = format!("/repos/{}/issues/{}/comments", cmd.repo, cmd.number);
-    if cmd.seen {
-        let comments = gh.api.get_list(&path, 30).await?;
-        if comments.iter().any(|c| text(c, "/body").contains(&marker)) {
-            return Ok(());
-        }
-    }
-    gh.api
-        .call(
-            Method::Post,
-            &path,
-            Some(&json!({ "body": format!("{body}\n\n{marker}") })),
-        )
-        .await?;
-    Ok(())
+    super::reply_once(gh, cmd.repo, cmd.number, cmd.comment_id, cmd.seen, body).await
 }
 
 /// Why the PR may not land yet: a blocking label, or its own required checks.

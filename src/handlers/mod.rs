@@ -128,6 +128,66 @@ pub async fn post_check_run(
     }
 }
 
+/// The hidden line that ties a reply to the command given in comment `comment_id`.
+pub(crate) fn command_marker(comment_id: i64) -> String {
+    format!("<!-- pushgate:command {comment_id} -->")
+}
+
+/// Answers the command given in comment `comment_id` on issue or pull request `number` once:
+/// when its delivery ran before (`seen`: a replay, or a re-run after a crash or a lost
+/// answer), an answer already posted, found by its marker, is not posted again.
+pub(crate) async fn reply_once(
+    gh: &Installation,
+    repo: &str,
+    number: i64,
+    comment_id: i64,
+    seen: bool,
+    body: &str,
+) -> Result<(), HandlerError> {
+    let marker = command_marker(comment_id);
+    let path = format!("/repos/{repo}/issues/{number}/comments");
+    if seen {
+        let comments = gh.api.get_list(&path, 30).await?;
+        if comments.iter().any(|c| text(c, "/body").contains(&marker)) {
+            return Ok(());
+        }
+    }
+    gh.api
+        .call(
+            crate::github::Method::Post,
+            &path,
+            Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") })),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Comments `body` on issue or pull request `number` once per `key`: a hidden marker carries
+/// the key, and a comment already carrying it (posted by a run of the same delivery that
+/// failed later, before its state was saved) is not posted again.
+pub(crate) async fn comment_once(
+    gh: &Installation,
+    repo: &str,
+    number: i64,
+    key: &str,
+    body: &str,
+) -> Result<(), HandlerError> {
+    let marker = format!("<!-- pushgate:once {key} -->");
+    let path = format!("/repos/{repo}/issues/{number}/comments");
+    let comments = gh.api.get_list(&path, 10).await?;
+    if comments.iter().any(|c| text(c, "/body").contains(&marker)) {
+        return Ok(());
+    }
+    gh.api
+        .call(
+            crate::github::Method::Post,
+            &path,
+            Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") })),
+        )
+        .await?;
+    Ok(())
+}
+
 /// The service's clock: real time plus an offset that tests and the demo may advance.
 #[derive(Debug, Default)]
 pub struct Clock {

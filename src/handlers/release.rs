@@ -237,6 +237,76 @@ pub async fn on_issue(
     Ok(posted > 0)
 }
 
+/// Shows on `pushgate/release` that delivery `delivery` could not be handled, failing the
+/// check (a release is held rather than let through on an answer pushgate could not give):
+/// on the pushed release tag or branch, or the pull request into a release branch, the
+/// delivery names; for an issue event or the reconciler's pass, on every remembered target
+/// (once while the same failure lasts, so a reconciler meeting it every pass adds no runs).
+/// The failure replaces the stored answer, so the next evaluation posts its answer
+/// everywhere again.
+pub async fn show_failure(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    delivery: &str,
+    what: &str,
+) -> Result<usize, HandlerError> {
+    let config = default_config(ctx, gh, repo, payload)
+        .await?
+        .map(|(_, config)| config);
+    let view = json!({ "blocking": true, "failed": what }).to_string();
+    let shas: Vec<String> = if let Some(pr) = payload.get("pull_request") {
+        let into_release = config
+            .as_ref()
+            .is_some_and(|c| is_release_branch(c, &text(pr, "/base/ref")));
+        let head = text(pr, "/head/sha");
+        (into_release && text(payload, "/action") != "closed" && !head.is_empty())
+            .then_some(head)
+            .into_iter()
+            .collect()
+    } else if payload.get("ref").is_some() {
+        let target = config
+            .as_ref()
+            .and_then(|c| target_of_ref(c, &text(payload, "/ref")));
+        let sha = match text(payload, "/head_commit/id") {
+            id if id.is_empty() => text(payload, "/after"),
+            id => id,
+        };
+        (target.is_some() && !sha.is_empty() && !sha.bytes().all(|b| b == b'0'))
+            .then_some(sha)
+            .into_iter()
+            .collect()
+    } else if ctx.store.view(repo, "release").await?.map(|(v, _)| v) == Some(view.clone()) {
+        Vec::new()
+    } else {
+        ctx.store
+            .release_targets(repo, TARGETS)
+            .await?
+            .into_iter()
+            .map(|(_, sha)| sha)
+            .collect()
+    };
+    if shas.is_empty() {
+        return Ok(0);
+    }
+    let output = json!({
+        "title": "pushgate could not answer for this release",
+        "summary": format!(
+            "{what}\n\nThe release is held until pushgate answers: push again, or change an \
+             issue's labels, to retry. The maintainers of the pushgate installation can see the \
+             details in its log (delivery `{delivery}`)."
+        ),
+    });
+    for sha in &shas {
+        super::post_check_run(&gh.api, repo, CHECK_NAME, sha, false, output.clone()).await?;
+    }
+    ctx.store
+        .save_view(repo, "release", &view, ctx.clock.now())
+        .await?;
+    Ok(shas.len())
+}
+
 /// Can this issue event change the release gate's answer? Only when the issue carries (or
 /// just lost) a regression label or `release-blocker`: without one, no `feature:` label
 /// makes it block.
