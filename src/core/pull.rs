@@ -609,13 +609,15 @@ fn head_evidence(timeline: &Timeline) -> Vec<(i64, &str)> {
     evidence
 }
 
-/// The head the PR had at `at`: the last one known by then. Said before anything is known,
-/// it is taken as said on the first head known (pushgate cannot see further back).
+/// The head the PR had at `at`: the last one known strictly before (GitHub's times are whole
+/// seconds, and within the same second the earlier head is the safe guess). Said before
+/// anything is known, it is taken as said on the first head known (pushgate cannot see
+/// further back).
 fn head_at<'a>(evidence: &[(i64, &'a str)], at: i64) -> Option<&'a str> {
     evidence
         .iter()
         .rev()
-        .find(|(when, _)| *when <= at)
+        .find(|(when, _)| *when < at)
         .or_else(|| evidence.first())
         .map(|(_, sha)| *sha)
 }
