@@ -99,14 +99,16 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     // serde_json accepted it, so it is UTF-8 JSON; it is stored packed, as received.
     let payload = Payload::pack(&body);
+    let repo = head
+        .repository
+        .and_then(|r| r.full_name)
+        .unwrap_or_default();
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
         action: head.action.unwrap_or_default(),
-        repo: head
-            .repository
-            .and_then(|r| r.full_name)
-            .unwrap_or_default(),
+        lane: repo.clone(),
+        repo,
         installation_id: head.installation.and_then(|i| i.id).unwrap_or(0),
         payload,
     };

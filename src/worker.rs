@@ -679,6 +679,7 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
         event: SYNTHETIC_EVENT.to_string(),
         action: action.to_string(),
         repo: repo.to_string(),
+        lane: repo.to_string(),
         installation_id: installation,
         payload: Payload::json(&json!({
             "action": action,

@@ -746,15 +746,21 @@ async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on()
         .await
         .expect("second connection");
     sqlx::query(
-        "INSERT INTO deliveries (delivery_id, event, action, repo, installation_id, payload, \
-         payload_lz4, received_at) VALUES ('garbled', 'issue_comment', 'created', $1, $2, '', \
-         X'FFFFFFFF00', 0)",
+        "INSERT INTO deliveries (delivery_id, event, action, repo, lane, installation_id, \
+         payload, payload_lz4, received_at) VALUES ('garbled', 'issue_comment', 'created', $1, \
+         $1, $2, '', X'FFFFFFFF00', 0)",
     )
     .bind(REPO)
     .bind(INSTALLATION as i64)
     .execute(&pool)
     .await
     .expect("insert");
+    // Its lane, as ingest makes it.
+    sqlx::query("INSERT INTO lanes (lane, due) VALUES ($1, 0) ON CONFLICT (lane) DO NOTHING")
+        .bind(REPO)
+        .execute(&pool)
+        .await
+        .expect("lane");
     pool.close().await;
     let store = &world.service().store;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
