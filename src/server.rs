@@ -54,6 +54,43 @@ struct Envelope {
     action: Option<String>,
     repository: Option<EnvelopeRepository>,
     installation: Option<EnvelopeInstallation>,
+    // What decides the delivery's lane (`worker::lane`).
+    number: Option<i64>,
+    pull_request: Option<EnvelopeNumbered>,
+    issue: Option<EnvelopeIssue>,
+    comment: Option<EnvelopeComment>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeNumbered {
+    number: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeIssue {
+    number: Option<i64>,
+    pull_request: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeComment {
+    body: Option<String>,
+}
+
+impl Envelope {
+    /// The pull request the delivery is about, if any (a comment on an issue is about none).
+    fn pull(&self) -> Option<i64> {
+        let issue = self.issue.as_ref();
+        self.pull_request
+            .as_ref()
+            .and_then(|p| p.number)
+            .or_else(|| {
+                issue
+                    .filter(|i| i.pull_request.is_some())
+                    .and_then(|i| i.number)
+            })
+            .or(self.number.filter(|_| issue.is_none()))
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -99,15 +136,24 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     // serde_json accepted it, so it is UTF-8 JSON; it is stored packed, as received.
     let payload = Payload::pack(&body);
+    let action = head.action.clone().unwrap_or_default();
     let repo = head
         .repository
-        .and_then(|r| r.full_name)
+        .as_ref()
+        .and_then(|r| r.full_name.clone())
         .unwrap_or_default();
+    let merge_command = event == "issue_comment"
+        && action == "created"
+        && head
+            .comment
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .is_some_and(crate::handlers::merge::asks_for_merge);
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
-        action: head.action.unwrap_or_default(),
-        lane: repo.clone(),
+        lane: crate::worker::lane(event, &action, &repo, head.pull(), merge_command),
+        action,
         repo,
         installation_id: head.installation.and_then(|i| i.id).unwrap_or(0),
         payload,
@@ -421,6 +467,35 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_envelope_names_the_pull_request_a_delivery_is_about() {
+        let cases = [
+            (
+                json!({ "number": 3, "pull_request": { "number": 3 } }),
+                Some(3),
+            ),
+            (
+                json!({ "pull_request": { "number": 4 }, "review": {} }),
+                Some(4),
+            ),
+            (
+                json!({ "issue": { "number": 5, "pull_request": { "url": "u" } } }),
+                Some(5),
+            ),
+            // A comment on a plain issue (the gate's dashboard) is about no pull request.
+            (json!({ "issue": { "number": 6 } }), None),
+            (
+                json!({ "issue": { "number": 6, "pull_request": null } }),
+                None,
+            ),
+            (json!({ "ref": "refs/heads/staging" }), None),
+        ];
+        for (payload, pull) in cases {
+            let envelope: Envelope = serde_json::from_value(payload.clone()).unwrap();
+            assert_eq!(envelope.pull(), pull, "{payload}");
+        }
+    }
 
     /// `/readyz` answers for the whole door: a store that answers is not enough when the
     /// ingest writer, which every webhook waits on, has stopped.

@@ -1,12 +1,12 @@
 //! The durable store: SQLite (embedded default) or PostgreSQL (several replicas), one SQL
-//! dialect through sqlx's `Any` driver. It holds the delivery queue with its per-repository
-//! leases, the pushes seen on pull requests, identity lookups, wake-ups and the last verdicts.
+//! dialect through sqlx's `Any` driver. It holds the delivery queue with its lanes and leases,
+//! the pushes seen on pull requests, identity lookups, wake-ups and the last verdicts.
 //!
-//! The queue's claim is a single `UPDATE … WHERE id = (oldest pending delivery of a repository
-//! with no live lease) AND the row is still unleased`. On PostgreSQL a concurrent claimer that
-//! picked the same row re-checks the row condition and updates nothing, so a delivery has one
-//! holder; because only the oldest pending delivery of a repository is ever a candidate, one
-//! repository's deliveries are processed in order and never two at once, across replicas.
+//! Each delivery has a lane (its ordering key). The table `lanes` holds, per lane with pending
+//! deliveries, when its head (oldest pending delivery) may be claimed. A claim leases the lane
+//! due longest, then its head: two index searches, whatever the backlog. Whatever ends a lease
+//! sets the lane's next due time under the lane's row lock, so a lane's deliveries are
+//! processed in order and never two at once, across replicas.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
-//! The worker: claims stored deliveries one at a time (the store guarantees one repository's
-//! deliveries are handled in order and never concurrently, across replicas), routes them on
+//! The worker: claims stored deliveries one at a time (the store guarantees one lane's
+//! deliveries, see [`lane`], are handled in order and never concurrently, across replicas), routes them on
 //! the event name, retries transient failures with backoff and records permanent ones where
 //! people see them. Also the two producers of synthetic deliveries: the reconciler (open PRs
 //! re-evaluated at start-up and periodically, so a missed webhook changes nothing in the end)
@@ -673,13 +673,40 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
     Ok(deliveries.len())
 }
 
+/// The ordering key of a delivery (see ARCHITECTURE.md, "Ordering only where it matters").
+/// A repository's gate and its committers' commands share the repository's lane, in order:
+/// pushes, check runs and statuses, comments on issues (the gate's dashboard commands),
+/// `/pushgate merge` (it moves staging), issues (the release gate), the gate's ticks and the
+/// repository's refresh. What only re-judges one pull request (its events, reviews, comments
+/// and scheduled re-evaluations) goes in that pull request's lane, `repo#number`, so one pull
+/// request's trouble (a retry, a slow GitHub answer) holds no other.
+pub fn lane(
+    event: &str,
+    action: &str,
+    repo: &str,
+    pull: Option<i64>,
+    merge_command: bool,
+) -> String {
+    let of_pull = match event {
+        "pull_request" | "pull_request_review" | "pull_request_review_comment" => true,
+        // On an issue (`pull` is None) a comment may be a dashboard command.
+        "issue_comment" => !merge_command,
+        SYNTHETIC_EVENT => action != "gate-tick" && action != "repo-refresh",
+        _ => false,
+    };
+    match pull.filter(|n| *n > 0) {
+        Some(n) if of_pull => format!("{repo}#{n}"),
+        _ => repo.to_string(),
+    }
+}
+
 pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str) -> NewDelivery {
     NewDelivery {
         delivery_id: id.to_string(),
         event: SYNTHETIC_EVENT.to_string(),
         action: action.to_string(),
         repo: repo.to_string(),
-        lane: repo.to_string(),
+        lane: lane(SYNTHETIC_EVENT, action, repo, Some(pr), false),
         installation_id: installation,
         payload: Payload::json(&json!({
             "action": action,
@@ -687,5 +714,56 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
             "repository": { "full_name": repo },
             "installation": { "id": installation },
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gate_events_and_commands_share_the_repository_lane_and_pull_requests_have_their_own() {
+        let r = "xen/xen";
+        let cases = [
+            // (event, action, pull, merge command, lane)
+            ("pull_request", "synchronize", Some(7), false, "xen/xen#7"),
+            ("pull_request", "closed", Some(7), false, "xen/xen#7"),
+            (
+                "pull_request_review",
+                "submitted",
+                Some(7),
+                false,
+                "xen/xen#7",
+            ),
+            (
+                "pull_request_review_comment",
+                "created",
+                Some(7),
+                false,
+                "xen/xen#7",
+            ),
+            ("issue_comment", "created", Some(7), false, "xen/xen#7"),
+            // `/pushgate merge` moves staging: in order with the gate.
+            ("issue_comment", "created", Some(7), true, "xen/xen"),
+            // A comment on the dashboard issue may be a gate command.
+            ("issue_comment", "created", None, false, "xen/xen"),
+            ("push", "", None, false, "xen/xen"),
+            ("check_run", "completed", None, false, "xen/xen"),
+            ("status", "", None, false, "xen/xen"),
+            ("issues", "labeled", None, false, "xen/xen"),
+            (SYNTHETIC_EVENT, "reconcile", Some(7), false, "xen/xen#7"),
+            (SYNTHETIC_EVENT, "window-ended", Some(7), false, "xen/xen#7"),
+            (SYNTHETIC_EVENT, "gate-tick", Some(0), false, "xen/xen"),
+            (SYNTHETIC_EVENT, "repo-refresh", Some(0), false, "xen/xen"),
+            // A pull request event without a number cannot be told apart: the repository.
+            ("pull_request", "opened", None, false, "xen/xen"),
+        ];
+        for (event, action, pull, merge, expected) in cases {
+            assert_eq!(
+                lane(event, action, r, pull, merge),
+                expected,
+                "{event} {action} {pull:?} {merge}"
+            );
+        }
     }
 }

@@ -783,6 +783,34 @@ async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on()
     world.wait_check(pr, 0, "failure").await;
 }
 
+/// One pull request waiting out GitHub's `retry-after` holds no other pull request of the
+/// repository: each pull request's deliveries have a lane of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_waiting_out_retry_after_holds_no_other() {
+    let world = World::new(CONFIG).await;
+    let first = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(first, 0, "failure").await;
+    world.settle().await;
+    // GitHub answers the next call with "come back in an hour".
+    world.gh.inject(Fault::too_many_requests(3600));
+    let held = world.send_comment(first, NEWCOMER.2, "any news?").await;
+    let store = &world.service().store;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (state, _, error) = store.delivery_state(&held).await.unwrap().unwrap();
+        if state == "pending" && error.is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no retry scheduled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let runs = world.acks_count();
+    let second = world.open_pr(NEWCOMER, &[(SHADOW, Some("y\n"))]).await;
+    world.wait_check(second, runs, "failure").await;
+    let (state, attempts, _) = store.delivery_state(&held).await.unwrap().unwrap();
+    assert_eq!((state.as_str(), attempts), ("pending", 1));
+}
+
 /// A comment carries no head SHA; a permanent failure on it is still shown on the check run,
 /// on the head the check was last shown on. The next evaluation then posts the verdict
 /// again, although it is the one shown before the failure.
