@@ -23,7 +23,9 @@ use crate::store::{Claimed, Evaluation, NewDelivery, Payload};
 
 /// The synthetic event name of deliveries pushgate makes itself.
 pub const SYNTHETIC_EVENT: &str = "pushgate";
-/// After this many attempts a transient failure is treated as permanent.
+/// After this many attempts a transient failure is treated as permanent, and a delivery
+/// claimed this many times without an outcome (each run ended the process) is given up at its
+/// next claim.
 pub const MAX_ATTEMPTS: i64 = 8;
 
 /// Everything a worker needs.
@@ -129,6 +131,23 @@ impl Worker {
     }
 
     async fn process(&self, d: Claimed) {
+        // Attempts are counted when claimed. More than MAX_ATTEMPTS means every earlier run
+        // ended without an outcome (the process died, or lost its lease): running it again
+        // would most likely do the same, and hold its lane for ever.
+        if d.attempts > MAX_ATTEMPTS {
+            let error = format!(
+                "gave up: {} attempts never finished (the process stopped or lost its lease \
+                 each time)",
+                d.attempts - 1
+            );
+            tracing::error!(id = %d.delivery_id, event = %d.event, repo = %d.repo, %error);
+            self.metrics.delivery(&d.event, "failed");
+            let now = self.ctx.clock.now_millis();
+            if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
+                tracing::error!(error = %e, "could not record the outcome of a delivery");
+            }
+            return;
+        }
         let text = match &d.payload {
             Ok(text) => text,
             Err(reason) => {

@@ -811,6 +811,68 @@ async fn a_pull_request_waiting_out_retry_after_holds_no_other() {
     assert_eq!((state.as_str(), attempts), ("pending", 1));
 }
 
+/// A delivery claimed `MAX_ATTEMPTS` times that never finished (each run ended the process,
+/// or lost its lease) is not run again: the claim gives it up as a permanent failure, counted
+/// on `/metrics`, and its lane goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_never_finishes_is_given_up_at_claim_time() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let pool = sqlx::SqlitePool::connect(&world.database_url)
+        .await
+        .expect("second connection");
+    // As the store holds it after eight claims whose process died: leased, lease run out.
+    let payload = world.gh.issue_comment_event(
+        REPO,
+        pr,
+        world.gh.add_comment(REPO, pr, NEWCOMER.2, "crashes us"),
+    );
+    let lane = format!("{REPO}#{pr}");
+    sqlx::query(
+        "INSERT INTO deliveries (delivery_id, event, action, repo, lane, installation_id, \
+         payload, received_at, attempts, lease_owner, lease_until) VALUES ('doomed', \
+         'issue_comment', 'created', $1, $2, $3, $4, 0, $5, 'gone#0', 1)",
+    )
+    .bind(REPO)
+    .bind(&lane)
+    .bind(INSTALLATION as i64)
+    .bind(payload.to_string())
+    .bind(pushgate::worker::MAX_ATTEMPTS)
+    .execute(&pool)
+    .await
+    .expect("insert");
+    sqlx::query("INSERT INTO lanes (lane, due) VALUES ($1, 1) ON CONFLICT (lane) DO NOTHING")
+        .bind(&lane)
+        .execute(&pool)
+        .await
+        .expect("lane");
+    pool.close().await;
+    let store = &world.service().store;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (state, attempts, error) = loop {
+        let (state, attempts, error) = store.delivery_state("doomed").await.unwrap().unwrap();
+        if state != "pending" {
+            break (state, attempts, error.unwrap_or_default());
+        }
+        assert!(std::time::Instant::now() < deadline, "never given up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(state, "failed");
+    assert_eq!(attempts, pushgate::worker::MAX_ATTEMPTS + 1);
+    assert!(error.contains("never finished"), "{error}");
+    let metrics = world.metrics().await;
+    assert!(
+        metrics.contains("pushgate_deliveries_total{event=\"issue_comment\",outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+    // The pull request's lane goes on.
+    let runs = world.acks_count();
+    world.approve(pr, "sha-gh").await;
+    world.wait_check(pr, runs, "success").await;
+}
+
 /// A comment carries no head SHA; a permanent failure on it is still shown on the check run,
 /// on the head the check was last shown on. The next evaluation then posts the verdict
 /// again, although it is the one shown before the failure.
