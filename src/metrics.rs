@@ -105,6 +105,16 @@ impl Metrics {
             .inc();
     }
 
+    /// Pending deliveries collapsed into one run that does their work (all synthetic).
+    pub fn coalesced(&self, n: u64) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                event: crate::worker::SYNTHETIC_EVENT.to_string(),
+                outcome: "coalesced".to_string(),
+            })
+            .inc_by(n);
+    }
+
     pub fn github_call(&self, outcome: &str) {
         self.github_calls
             .get_or_create(&CallLabels {

@@ -718,6 +718,46 @@ impl Store {
         Ok(())
     }
 
+    /// Collapses into delivery `head` (claimed by `owner`) the pending deliveries of its lane
+    /// behind it that ask for the same work: event `event` with one of `actions`. They are
+    /// marked done, with a note naming `into`; says how many. Only unleased rows go (the head
+    /// is the lane's only leased row).
+    pub async fn coalesce(
+        &self,
+        head: i64,
+        lane: &str,
+        event: &str,
+        actions: &[&str],
+        now: i64,
+        into: &str,
+    ) -> Result<u64, StoreError> {
+        if actions.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = String::from(
+            "UPDATE deliveries SET state = 'done', processed_at = $1, last_error = $2 \
+             WHERE state = 'pending' AND lane = $3 AND id > $4 AND lease_owner IS NULL \
+             AND event = $5 AND action IN (",
+        );
+        for i in 0..actions.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", i + 6));
+        }
+        sql.push(')');
+        let mut query = sqlx::query(&sql)
+            .bind(now)
+            .bind(format!("coalesced into {into}"))
+            .bind(lane)
+            .bind(head)
+            .bind(event);
+        for action in actions {
+            query = query.bind(*action);
+        }
+        Ok(query.execute(&self.pool).await?.rows_affected())
+    }
+
     pub async fn depth(&self) -> Result<QueueDepth, StoreError> {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
             .fetch_all(&self.pool)

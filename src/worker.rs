@@ -148,6 +148,7 @@ impl Worker {
             }
             return;
         }
+        self.coalesce(&d).await;
         let text = match &d.payload {
             Ok(text) => text,
             Err(reason) => {
@@ -203,6 +204,27 @@ impl Worker {
         self.record(&d, &payload, result, started)
             .instrument(span)
             .await;
+    }
+
+    /// Collapses into `d` the pending deliveries of its lane that ask for work `d` does anyway
+    /// ([`same_work`]): they were stored before `d` runs, and `d` reads the current state.
+    async fn coalesce(&self, d: &Claimed) {
+        let Some(actions) = same_work(&d.event, &d.action, &d.lane) else {
+            return;
+        };
+        let now = self.ctx.clock.now_millis();
+        let store = &self.ctx.store;
+        match store
+            .coalesce(d.id, &d.lane, SYNTHETIC_EVENT, actions, now, &d.delivery_id)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(id = %d.delivery_id, lane = %d.lane, n, "coalesced pending deliveries");
+                self.metrics.coalesced(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "coalescing failed; the deliveries stay pending"),
+        }
     }
 
     /// Records how a delivery ended: done, retried later, or failed (and shown on its PR).
@@ -719,6 +741,30 @@ pub fn lane(
     }
 }
 
+/// The synthetic deliveries a delivery makes redundant, by action, when it is the head of
+/// their lane: a run that judges a pull request again does what its scheduled re-evaluations
+/// (reconciler, end of review window) ask, and a repository's refresh what later refreshes
+/// ask. Each reads the current state from GitHub. Gate events and commands (real deliveries
+/// of the repository's lane) are never collapsed: each is an event the gate must see.
+pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'static str]> {
+    const EVALUATIONS: &[&str] = &["reconcile", "window-ended"];
+    let of_pull = lane.contains('#');
+    match (event, action) {
+        (SYNTHETIC_EVENT, "repo-refresh") => Some(&["repo-refresh"]),
+        (SYNTHETIC_EVENT, "gate-tick") => None,
+        (SYNTHETIC_EVENT, _) if of_pull => Some(EVALUATIONS),
+        ("pull_request", "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review")
+        | ("pull_request_review", _)
+        | ("pull_request_review_comment", _)
+        | ("issue_comment", _)
+            if of_pull =>
+        {
+            Some(EVALUATIONS)
+        }
+        _ => None,
+    }
+}
+
 pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str) -> NewDelivery {
     NewDelivery {
         delivery_id: id.to_string(),
@@ -739,6 +785,32 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_reevaluations_and_refreshes_are_collapsed_never_gate_events_or_commands() {
+        let evaluations: Option<&[&str]> = Some(&["reconcile", "window-ended"]);
+        let cases: [(&str, &str, &str, Option<&[&str]>); 10] = [
+            (SYNTHETIC_EVENT, "reconcile", "x/y#1", evaluations),
+            (SYNTHETIC_EVENT, "window-ended", "x/y#1", evaluations),
+            ("pull_request", "synchronize", "x/y#1", evaluations),
+            ("issue_comment", "created", "x/y#1", evaluations),
+            (
+                SYNTHETIC_EVENT,
+                "repo-refresh",
+                "x/y",
+                Some(&["repo-refresh"]),
+            ),
+            (SYNTHETIC_EVENT, "gate-tick", "x/y", None),
+            ("push", "", "x/y", None),
+            ("check_run", "completed", "x/y", None),
+            // A dashboard command or `/pushgate merge`: the repository's lane.
+            ("issue_comment", "created", "x/y", None),
+            ("pull_request", "closed", "x/y#1", None),
+        ];
+        for (event, action, lane, expected) in cases {
+            assert_eq!(same_work(event, action, lane), expected, "{event} {action}");
+        }
+    }
 
     #[test]
     fn gate_events_and_commands_share_the_repository_lane_and_pull_requests_have_their_own() {

@@ -873,6 +873,65 @@ async fn a_delivery_that_never_finishes_is_given_up_at_claim_time() {
     world.wait_check(pr, runs, "success").await;
 }
 
+/// Pending re-evaluations of one pull request collapse into one run: the evaluation reads the
+/// current state, so one run does what all of them ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_reevaluations_of_a_pull_request_collapse_into_one_run() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let pr = pr as i64;
+    let mut deliveries: Vec<_> = (0..5)
+        .map(|i| {
+            pushgate::worker::synthetic(
+                &format!("again-{i}"),
+                REPO,
+                INSTALLATION as i64,
+                pr,
+                if i % 2 == 0 {
+                    "reconcile"
+                } else {
+                    "window-ended"
+                },
+            )
+        })
+        .collect();
+    // Another pull request's and the gate's deliveries are not the same work.
+    deliveries.push(pushgate::worker::synthetic(
+        "other-pr",
+        REPO,
+        INSTALLATION as i64,
+        pr + 100,
+        "reconcile",
+    ));
+    let store = &world.service().store;
+    let now = chrono::Utc::now().timestamp_millis();
+    store.insert_deliveries(&deliveries, now).await.unwrap();
+    world.settle().await;
+    let mut notes = Vec::new();
+    for i in 0..5 {
+        let (state, _, note) = store
+            .delivery_state(&format!("again-{i}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(state, "done");
+        notes.push(note);
+    }
+    assert_eq!(notes[0], None, "the first one ran");
+    for note in &notes[1..] {
+        assert_eq!(note.as_deref(), Some("coalesced into again-0"));
+    }
+    let (_, _, note) = store.delivery_state("other-pr").await.unwrap().unwrap();
+    assert_eq!(note, None);
+    let metrics = world.metrics().await;
+    assert!(
+        metrics.contains("pushgate_deliveries_total{event=\"pushgate\",outcome=\"coalesced\"} 4"),
+        "{metrics}"
+    );
+}
+
 /// A comment carries no head SHA; a permanent failure on it is still shown on the check run,
 /// on the head the check was last shown on. The next evaluation then posts the verdict
 /// again, although it is the one shown before the failure.
