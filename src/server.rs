@@ -32,6 +32,8 @@ pub struct AppState {
     pub shutting_down: Arc<AtomicBool>,
     /// Wakes the workers when a delivery arrives.
     pub wake: Arc<tokio::sync::Notify>,
+    /// How many worker tasks the service runs (0: it only stores deliveries).
+    pub workers: usize,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -192,6 +194,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             "the ingest writer has stopped",
         );
+    }
+    // Deliveries would pile up unprocessed: workers are restarted after a panic, and this
+    // says when none is running (all of them failing at once, or waiting to restart).
+    if state.workers > 0 && state.metrics.workers_running.get() <= 0 {
+        return reject(StatusCode::SERVICE_UNAVAILABLE, "no worker is running");
     }
     match state.store.ready().await {
         Ok(()) => "ready".into_response(),
@@ -512,6 +519,7 @@ mod tests {
             ingest,
             shutting_down: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(tokio::sync::Notify::new()),
+            workers: 0,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -526,6 +534,39 @@ mod tests {
         assert_eq!(readyz().await, 200);
         // The writer ends: its end of the channel goes away.
         drop(requests);
+        assert_eq!(readyz().await, 503);
+    }
+
+    /// `/readyz` says when the service stores deliveries but no worker runs to process them.
+    #[tokio::test]
+    async fn readyz_is_503_while_no_worker_is_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("door.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let (ingest, _requests) = mpsc::channel(8);
+        let metrics = Arc::new(Metrics::new());
+        let state = AppState {
+            store,
+            secret: Arc::new(b"secret".to_vec()),
+            metrics: metrics.clone(),
+            ingest,
+            shutting_down: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            workers: 2,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let readyz = || async move {
+            reqwest::get(format!("http://{addr}/readyz"))
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        metrics.workers_running.set(1);
+        assert_eq!(readyz().await, 200);
+        metrics.workers_running.set(0);
         assert_eq!(readyz().await, 503);
     }
 }

@@ -701,6 +701,31 @@ impl Store {
         .await
     }
 
+    /// Gives back every delivery `owner` holds (a worker that died: its attempts stay
+    /// counted), each lane due again from its head. Rare (after a panic), so the pending rows
+    /// are searched without an index of their own.
+    pub async fn release_held(&self, owner: &str) -> Result<u64, StoreError> {
+        let held: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM deliveries WHERE state = 'pending' AND lease_owner = $1",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
+        for &id in &held {
+            self.finish(
+                id,
+                sqlx::query(
+                    "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
+                     WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+                )
+                .bind(id)
+                .bind(owner),
+            )
+            .await?;
+        }
+        Ok(held.len() as u64)
+    }
+
     /// Runs `change` on a delivery held by `owner` and sets its lane's next due time, in one
     /// transaction that locks the lane first (as a claim does).
     async fn finish<'q>(
