@@ -186,7 +186,9 @@ impl Settings {
             workers: number("PUSHGATE_WORKERS", 4)?.clamp(1, 64) as usize,
             reconcile_every: Duration::from_secs(number("PUSHGATE_RECONCILE_SECONDS", 300)?.max(5)),
             wake_every: Duration::from_secs(5),
-            lease: Duration::from_secs(120),
+            // Renewed every third of it while work goes on: a replica that dies holds its
+            // deliveries this long at most.
+            lease: Duration::from_secs(30),
             retry: Retry::default(),
             replica: format!(
                 "{}-{}",
@@ -282,6 +284,16 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
+    // One process serves a SQLite database: what the store says is leased, a dead process
+    // held (a crash costs no lease time).
+    match store.take_over_dead_leases().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            deliveries = n,
+            "took over the leases of a process that died"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not take over dead leases; they will run out"),
+    }
     let mut workers = Vec::new();
     for n in 0..settings.workers {
         let worker = Worker {

@@ -705,21 +705,42 @@ impl Store {
     /// counted), each lane due again from its head. Rare (after a panic), so the pending rows
     /// are searched without an index of their own.
     pub async fn release_held(&self, owner: &str) -> Result<u64, StoreError> {
-        let held: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM deliveries WHERE state = 'pending' AND lease_owner = $1",
+        let held: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, lease_owner FROM deliveries WHERE state = 'pending' AND lease_owner = $1",
         )
         .bind(owner)
         .fetch_all(&self.pool)
         .await?;
-        for &id in &held {
+        self.release_all(&held).await
+    }
+
+    /// At the start of the only process on a SQLite database: every lease still in the store
+    /// is a dead process's, and is taken over at once rather than when it runs out (the
+    /// deliveries' attempts stay counted). Never on PostgreSQL, where other replicas may be
+    /// alive.
+    pub async fn take_over_dead_leases(&self) -> Result<u64, StoreError> {
+        if self.postgres {
+            return Ok(0);
+        }
+        let held: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, lease_owner FROM deliveries WHERE state = 'pending' \
+             AND lease_owner IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        self.release_all(&held).await
+    }
+
+    async fn release_all(&self, held: &[(i64, String)]) -> Result<u64, StoreError> {
+        for (id, owner) in held {
             self.finish(
-                id,
+                *id,
                 sqlx::query(
                     "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
                      WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
                 )
-                .bind(id)
-                .bind(owner),
+                .bind(*id)
+                .bind(owner.as_str()),
             )
             .await?;
         }

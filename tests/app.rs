@@ -426,6 +426,33 @@ async fn delivery_stored_before_a_crash_is_processed_once_after_restart() {
     assert_eq!(world.acks_count(), 1, "processed exactly once");
 }
 
+/// After a crash, a service restarted on SQLite (one process per database file) takes over
+/// the leases its dead predecessor held at once, not when they run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_sqlite_takes_over_the_dead_leases_at_once() {
+    let mut world = World::new(CONFIG).await;
+    world.service.take().unwrap().kill();
+    let mut first = settings(&world.database_url, &world.api, "first");
+    first.lease = Duration::from_secs(600);
+    world.service = Some(pushgate::service::start(first).await.unwrap());
+    // GitHub hangs on the pull request's files: the delivery is in hand when the process dies.
+    world
+        .gh
+        .inject(Fault::delay(Duration::from_secs(60)).on(endpoint::PULL_FILES));
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    wait_until("the files to be asked for", || {
+        world.gh.calls(endpoint::PULL_FILES) >= 1
+    })
+    .await;
+    world.service.take().unwrap().kill();
+    world.gh.clear_faults();
+    assert_eq!(world.acks_count(), 0);
+    let mut second = settings(&world.database_url, &world.api, "second");
+    second.lease = Duration::from_secs(600);
+    world.service = Some(pushgate::service::start(second).await.unwrap());
+    world.wait_check(pr, 0, "failure").await;
+}
+
 /// Processed deliveries are deleted once older than `keep_done`, from start-up on; younger
 /// ones, and pending and failed ones of any age, stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
