@@ -242,9 +242,27 @@ async fn status_json(state: &AppState, repo: Option<&str>) -> Result<Value, Resp
             })
         })
         .collect();
+    let failures: Vec<Value> = state
+        .store
+        .recent_failures(20)
+        .await
+        .map_err(|e| reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()))?
+        .iter()
+        .filter(|f| repo.is_none_or(|r| r == f.repo))
+        .map(|f| {
+            json!({
+                "delivery": f.delivery_id,
+                "event": f.event,
+                "repo": f.repo,
+                "failed_at": f.at,
+                "error": f.error,
+            })
+        })
+        .collect();
     let mut value = json!({
         "queue": { "pending": depth.pending, "failed": depth.failed, "done": depth.done },
         "pull_requests": prs,
+        "failures": failures,
     });
     if let Some(repo) = repo {
         let unavailable =
@@ -301,11 +319,12 @@ async fn dashboard(State(state): State<AppState>) -> Response {
         "pushgate",
         &format!(
             "<h1>pushgate</h1><p>Queue: {} pending, {} failed, {} done. \
-             <a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">status JSON</a></p>{}",
+             <a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">status JSON</a></p>{}{}",
             value["queue"]["pending"],
             value["queue"]["failed"],
             value["queue"]["done"],
-            pull_request_table(&value, true)
+            pull_request_table(&value, true),
+            failures_table(&value),
         ),
     ))
     .into_response()
@@ -346,6 +365,29 @@ async fn repo_dashboard(
         ),
     ))
     .into_response()
+}
+
+/// The deliveries that failed for good, newest first (none: nothing is shown).
+fn failures_table(value: &Value) -> String {
+    let Some(failures) = value["failures"].as_array().filter(|f| !f.is_empty()) else {
+        return String::new();
+    };
+    let rows: String = failures
+        .iter()
+        .map(|f| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(text_of(f, "delivery")),
+                escape(text_of(f, "event")),
+                escape(text_of(f, "repo")),
+                escape(text_of(f, "error")),
+            )
+        })
+        .collect();
+    format!(
+        "<h2>Failed deliveries</h2><table border=\"1\" cellpadding=\"4\"><tr><th>Delivery</th>\
+         <th>Event</th><th>Repository</th><th>Why</th></tr>{rows}</table>"
+    )
 }
 
 fn page(title: &str, body: &str) -> String {

@@ -194,6 +194,17 @@ pub struct QueueDepth {
     pub done: i64,
 }
 
+/// A delivery that failed for good, as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub delivery_id: String,
+    pub event: String,
+    pub repo: String,
+    /// When it failed (ms).
+    pub at: i64,
+    pub error: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evaluation {
     pub repo: String,
@@ -820,6 +831,31 @@ impl Store {
             }
         }
         Ok(depth)
+    }
+
+    /// The deliveries that failed for good, newest first, at most `limit` (the dashboard):
+    /// (delivery id, event, repository, when, why).
+    pub async fn recent_failures(&self, limit: i64) -> Result<Vec<Failed>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT delivery_id, event, repo, processed_at, last_error FROM deliveries \
+             WHERE state = 'failed' ORDER BY processed_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Failed {
+                    delivery_id: r.try_get("delivery_id")?,
+                    event: r.try_get("event")?,
+                    repo: r.try_get("repo")?,
+                    at: r.try_get::<Option<i64>, _>("processed_at")?.unwrap_or(0),
+                    error: r
+                        .try_get::<Option<String>, _>("last_error")?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     /// The state and attempts of a delivery, by GitHub's delivery id (tests, status API).

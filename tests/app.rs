@@ -805,6 +805,30 @@ async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on()
     };
     assert_eq!(state, "failed");
     assert!(error.contains("over the webhook limit"), "{error}");
+    // People see it: on the dashboard and in the status JSON.
+    let status: serde_json::Value = world
+        .http
+        .get(world.url("/api/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["failures"][0]["delivery"], "garbled", "{status}");
+    let page = world
+        .http
+        .get(world.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Failed deliveries") && page.contains("garbled"),
+        "{page}"
+    );
     // The repository's queue is not stuck behind it.
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
