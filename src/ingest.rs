@@ -161,6 +161,7 @@ mod tests {
             event: "ping".to_string(),
             action: String::new(),
             repo: "xen-project/xen".to_string(),
+            lane: "xen-project/xen".to_string(),
             installation_id: 1,
             payload: Payload::pack(b"{\"zen\":\"ok\"}"),
         }

@@ -31,6 +31,10 @@ pub struct Metrics {
     pub processing_seconds: Histogram,
     pub github_calls: Family<CallLabels, Counter>,
     pub rate_limit_remaining: Gauge<i64, AtomicI64>,
+    /// Worker tasks running now (not stopped, not waiting to be restarted).
+    pub workers_running: Gauge,
+    /// Worker tasks restarted after a panic.
+    pub worker_restarts: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -54,6 +58,18 @@ impl Metrics {
         let processing_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let github_calls = Family::<CallLabels, Counter>::default();
         let rate_limit_remaining = Gauge::<i64, AtomicI64>::default();
+        let workers_running = Gauge::default();
+        let worker_restarts = Counter::default();
+        registry.register(
+            "workers_running",
+            "Worker tasks running",
+            workers_running.clone(),
+        );
+        registry.register(
+            "worker_restarts",
+            "Worker tasks restarted after a panic",
+            worker_restarts.clone(),
+        );
         registry.register(
             "deliveries",
             "Webhook deliveries by event and outcome",
@@ -93,6 +109,8 @@ impl Metrics {
             processing_seconds,
             github_calls,
             rate_limit_remaining,
+            workers_running,
+            worker_restarts,
         }
     }
 
@@ -103,6 +121,16 @@ impl Metrics {
                 outcome: outcome.to_string(),
             })
             .inc();
+    }
+
+    /// Pending deliveries collapsed into one run that does their work (all synthetic).
+    pub fn coalesced(&self, n: u64) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                event: crate::worker::SYNTHETIC_EVENT.to_string(),
+                outcome: "coalesced".to_string(),
+            })
+            .inc_by(n);
     }
 
     pub fn github_call(&self, outcome: &str) {

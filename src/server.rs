@@ -32,6 +32,8 @@ pub struct AppState {
     pub shutting_down: Arc<AtomicBool>,
     /// Wakes the workers when a delivery arrives.
     pub wake: Arc<tokio::sync::Notify>,
+    /// How many worker tasks the service runs (0: it only stores deliveries).
+    pub workers: usize,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -54,6 +56,43 @@ struct Envelope {
     action: Option<String>,
     repository: Option<EnvelopeRepository>,
     installation: Option<EnvelopeInstallation>,
+    // What decides the delivery's lane (`worker::lane`).
+    number: Option<i64>,
+    pull_request: Option<EnvelopeNumbered>,
+    issue: Option<EnvelopeIssue>,
+    comment: Option<EnvelopeComment>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeNumbered {
+    number: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeIssue {
+    number: Option<i64>,
+    pull_request: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeComment {
+    body: Option<String>,
+}
+
+impl Envelope {
+    /// The pull request the delivery is about, if any (a comment on an issue is about none).
+    fn pull(&self) -> Option<i64> {
+        let issue = self.issue.as_ref();
+        self.pull_request
+            .as_ref()
+            .and_then(|p| p.number)
+            .or_else(|| {
+                issue
+                    .filter(|i| i.pull_request.is_some())
+                    .and_then(|i| i.number)
+            })
+            .or(self.number.filter(|_| issue.is_none()))
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -99,14 +138,25 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     // serde_json accepted it, so it is UTF-8 JSON; it is stored packed, as received.
     let payload = Payload::pack(&body);
+    let action = head.action.clone().unwrap_or_default();
+    let repo = head
+        .repository
+        .as_ref()
+        .and_then(|r| r.full_name.clone())
+        .unwrap_or_default();
+    let merge_command = event == "issue_comment"
+        && action == "created"
+        && head
+            .comment
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .is_some_and(crate::handlers::merge::asks_for_merge);
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
-        action: head.action.unwrap_or_default(),
-        repo: head
-            .repository
-            .and_then(|r| r.full_name)
-            .unwrap_or_default(),
+        lane: crate::worker::lane(event, &action, &repo, head.pull(), merge_command),
+        action,
+        repo,
         installation_id: head.installation.and_then(|i| i.id).unwrap_or(0),
         payload,
     };
@@ -144,6 +194,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             "the ingest writer has stopped",
         );
+    }
+    // Deliveries would pile up unprocessed: workers are restarted after a panic, and this
+    // says when none is running (all of them failing at once, or waiting to restart).
+    if state.workers > 0 && state.metrics.workers_running.get() <= 0 {
+        return reject(StatusCode::SERVICE_UNAVAILABLE, "no worker is running");
     }
     match state.store.ready().await {
         Ok(()) => "ready".into_response(),
@@ -187,9 +242,27 @@ async fn status_json(state: &AppState, repo: Option<&str>) -> Result<Value, Resp
             })
         })
         .collect();
+    let failures: Vec<Value> = state
+        .store
+        .recent_failures(20)
+        .await
+        .map_err(|e| reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()))?
+        .iter()
+        .filter(|f| repo.is_none_or(|r| r == f.repo))
+        .map(|f| {
+            json!({
+                "delivery": f.delivery_id,
+                "event": f.event,
+                "repo": f.repo,
+                "failed_at": f.at,
+                "error": f.error,
+            })
+        })
+        .collect();
     let mut value = json!({
         "queue": { "pending": depth.pending, "failed": depth.failed, "done": depth.done },
         "pull_requests": prs,
+        "failures": failures,
     });
     if let Some(repo) = repo {
         let unavailable =
@@ -246,11 +319,12 @@ async fn dashboard(State(state): State<AppState>) -> Response {
         "pushgate",
         &format!(
             "<h1>pushgate</h1><p>Queue: {} pending, {} failed, {} done. \
-             <a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">status JSON</a></p>{}",
+             <a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">status JSON</a></p>{}{}",
             value["queue"]["pending"],
             value["queue"]["failed"],
             value["queue"]["done"],
-            pull_request_table(&value, true)
+            pull_request_table(&value, true),
+            failures_table(&value),
         ),
     ))
     .into_response()
@@ -291,6 +365,29 @@ async fn repo_dashboard(
         ),
     ))
     .into_response()
+}
+
+/// The deliveries that failed for good, newest first (none: nothing is shown).
+fn failures_table(value: &Value) -> String {
+    let Some(failures) = value["failures"].as_array().filter(|f| !f.is_empty()) else {
+        return String::new();
+    };
+    let rows: String = failures
+        .iter()
+        .map(|f| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(text_of(f, "delivery")),
+                escape(text_of(f, "event")),
+                escape(text_of(f, "repo")),
+                escape(text_of(f, "error")),
+            )
+        })
+        .collect();
+    format!(
+        "<h2>Failed deliveries</h2><table border=\"1\" cellpadding=\"4\"><tr><th>Delivery</th>\
+         <th>Event</th><th>Repository</th><th>Why</th></tr>{rows}</table>"
+    )
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -420,6 +517,35 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_envelope_names_the_pull_request_a_delivery_is_about() {
+        let cases = [
+            (
+                json!({ "number": 3, "pull_request": { "number": 3 } }),
+                Some(3),
+            ),
+            (
+                json!({ "pull_request": { "number": 4 }, "review": {} }),
+                Some(4),
+            ),
+            (
+                json!({ "issue": { "number": 5, "pull_request": { "url": "u" } } }),
+                Some(5),
+            ),
+            // A comment on a plain issue (the gate's dashboard) is about no pull request.
+            (json!({ "issue": { "number": 6 } }), None),
+            (
+                json!({ "issue": { "number": 6, "pull_request": null } }),
+                None,
+            ),
+            (json!({ "ref": "refs/heads/staging" }), None),
+        ];
+        for (payload, pull) in cases {
+            let envelope: Envelope = serde_json::from_value(payload.clone()).unwrap();
+            assert_eq!(envelope.pull(), pull, "{payload}");
+        }
+    }
+
     /// `/readyz` answers for the whole door: a store that answers is not enough when the
     /// ingest writer, which every webhook waits on, has stopped.
     #[tokio::test]
@@ -435,6 +561,7 @@ mod tests {
             ingest,
             shutting_down: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(tokio::sync::Notify::new()),
+            workers: 0,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -449,6 +576,39 @@ mod tests {
         assert_eq!(readyz().await, 200);
         // The writer ends: its end of the channel goes away.
         drop(requests);
+        assert_eq!(readyz().await, 503);
+    }
+
+    /// `/readyz` says when the service stores deliveries but no worker runs to process them.
+    #[tokio::test]
+    async fn readyz_is_503_while_no_worker_is_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("door.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let (ingest, _requests) = mpsc::channel(8);
+        let metrics = Arc::new(Metrics::new());
+        let state = AppState {
+            store,
+            secret: Arc::new(b"secret".to_vec()),
+            metrics: metrics.clone(),
+            ingest,
+            shutting_down: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            workers: 2,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let readyz = || async move {
+            reqwest::get(format!("http://{addr}/readyz"))
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        metrics.workers_running.set(1);
+        assert_eq!(readyz().await, 200);
+        metrics.workers_running.set(0);
         assert_eq!(readyz().await, 503);
     }
 }

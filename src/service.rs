@@ -186,7 +186,9 @@ impl Settings {
             workers: number("PUSHGATE_WORKERS", 4)?.clamp(1, 64) as usize,
             reconcile_every: Duration::from_secs(number("PUSHGATE_RECONCILE_SECONDS", 300)?.max(5)),
             wake_every: Duration::from_secs(5),
-            lease: Duration::from_secs(120),
+            // Renewed every third of it while work goes on: a replica that dies holds its
+            // deliveries this long at most.
+            lease: Duration::from_secs(30),
             retry: Retry::default(),
             replica: format!(
                 "{}-{}",
@@ -252,6 +254,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         ingest: ingest_tx,
         shutting_down: shutting_down.clone(),
         wake: wake.clone(),
+        workers: settings.workers,
     };
     let killed = Arc::new(AtomicBool::new(false));
     let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone(), killed.clone())?;
@@ -281,6 +284,16 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
+    // One process serves a SQLite database: what the store says is leased, a dead process
+    // held (a crash costs no lease time).
+    match store.take_over_dead_leases().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            deliveries = n,
+            "took over the leases of a process that died"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not take over dead leases; they will run out"),
+    }
     let mut workers = Vec::new();
     for n in 0..settings.workers {
         let worker = Worker {
@@ -291,7 +304,25 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
             lease: settings.lease,
             wake: wake.clone(),
         };
-        workers.push(tokio::spawn(worker.run(stop_rx.clone(), abort_rx.clone())));
+        let (stop, abort) = (stop_rx.clone(), abort_rx.clone());
+        let (owner, store, metrics) = (worker.owner.clone(), store.clone(), metrics.clone());
+        metrics.workers_running.inc();
+        workers.push(tokio::spawn(supervise(
+            move || worker.clone().run(stop.clone(), abort.clone()),
+            stop_rx.clone(),
+            metrics,
+            RESTART_PAUSE,
+            move || {
+                let (store, owner) = (store.clone(), owner.clone());
+                async move {
+                    // What the dead worker held is given back at once (its attempt counted),
+                    // rather than when its lease runs out.
+                    if let Err(e) = store.release_held(&owner).await {
+                        tracing::warn!(error = %e, %owner, "could not release a dead worker's leases");
+                    }
+                }
+            },
+        )));
     }
     let mut background = vec![ingest_task];
     if !settings.reconcile_every.is_zero() {
@@ -380,6 +411,56 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
     })
 }
 
+/// How long a worker that panicked waits before it is started again (no hot loop when every
+/// run panics).
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
+
+/// A task aborted when dropped: a supervisor that is aborted (a kill) takes its worker along.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs one life of a worker after another: a life that panics is counted
+/// (`worker_restarts`), `after_panic` gives back what it held, and a new life starts after
+/// `pause`, unless the service is stopping; a life that returns (the service stops) ends it.
+/// `workers_running` counts the worker while a life runs; the caller counted it on start.
+async fn supervise<L, F, P, G>(
+    mut life: L,
+    stop: watch::Receiver<bool>,
+    metrics: Arc<Metrics>,
+    pause: Duration,
+    after_panic: P,
+) where
+    L: FnMut() -> F,
+    F: std::future::Future<Output = ()> + Send + 'static,
+    P: Fn() -> G,
+    G: std::future::Future<Output = ()>,
+{
+    loop {
+        let mut task = AbortOnDrop(tokio::spawn(life()));
+        let ended = (&mut task.0).await;
+        metrics.workers_running.dec();
+        match ended {
+            Err(e) if e.is_panic() => {
+                metrics.worker_restarts.inc();
+                tracing::error!("a worker panicked; it will be restarted");
+                after_panic().await;
+            }
+            // Stopped, or aborted with the service.
+            _ => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        tokio::time::sleep(pause).await;
+        metrics.workers_running.inc();
+    }
+}
+
 impl Service {
     /// Stops taking work, lets each worker finish the delivery in hand (up to `grace`), then
     /// releases whatever is still held, and stops. Until the workers have stopped, `/readyz`
@@ -420,6 +501,44 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker that panics is restarted and counted; while it waits to restart it is not
+    /// counted as running; a life that ends normally is not restarted.
+    #[tokio::test]
+    async fn a_worker_that_panics_is_restarted_and_counted() {
+        let metrics = Arc::new(Metrics::new());
+        let (_stop, stop_rx) = watch::channel(false);
+        let lives = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let released = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        metrics.workers_running.inc();
+        let counted = lives.clone();
+        let gave_back = released.clone();
+        supervise(
+            move || {
+                let n = counted.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 2 {
+                        panic!("a bug in handling a delivery");
+                    }
+                }
+            },
+            stop_rx,
+            metrics.clone(),
+            Duration::from_millis(1),
+            move || {
+                gave_back.fetch_add(1, Ordering::SeqCst);
+                async {}
+            },
+        )
+        .await;
+        assert_eq!(lives.load(Ordering::SeqCst), 3);
+        assert_eq!(released.load(Ordering::SeqCst), 2);
+        assert_eq!(metrics.worker_restarts.get(), 2);
+        assert_eq!(metrics.workers_running.get(), 0);
+        assert!(metrics
+            .render()
+            .contains("pushgate_worker_restarts_total 2"));
+    }
 
     #[test]
     fn database_urls_are_logged_without_their_passwords() {

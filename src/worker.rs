@@ -1,5 +1,5 @@
-//! The worker: claims stored deliveries one at a time (the store guarantees one repository's
-//! deliveries are handled in order and never concurrently, across replicas), routes them on
+//! The worker: claims stored deliveries one at a time (the store guarantees one lane's
+//! deliveries, see [`lane`], are handled in order and never concurrently, across replicas), routes them on
 //! the event name, retries transient failures with backoff and records permanent ones where
 //! people see them. Also the two producers of synthetic deliveries: the reconciler (open PRs
 //! re-evaluated at start-up and periodically, so a missed webhook changes nothing in the end)
@@ -23,7 +23,9 @@ use crate::store::{Claimed, Evaluation, NewDelivery, Payload};
 
 /// The synthetic event name of deliveries pushgate makes itself.
 pub const SYNTHETIC_EVENT: &str = "pushgate";
-/// After this many attempts a transient failure is treated as permanent.
+/// After this many attempts a transient failure is treated as permanent, and a delivery
+/// claimed this many times without an outcome (each run ended the process) is given up at its
+/// next claim.
 pub const MAX_ATTEMPTS: i64 = 8;
 
 /// Everything a worker needs.
@@ -129,6 +131,24 @@ impl Worker {
     }
 
     async fn process(&self, d: Claimed) {
+        // Attempts are counted when claimed. More than MAX_ATTEMPTS means every earlier run
+        // ended without an outcome (the process died, or lost its lease): running it again
+        // would most likely do the same, and hold its lane for ever.
+        if d.attempts > MAX_ATTEMPTS {
+            let error = format!(
+                "gave up: {} attempts never finished (the process stopped or lost its lease \
+                 each time)",
+                d.attempts - 1
+            );
+            tracing::error!(id = %d.delivery_id, event = %d.event, repo = %d.repo, %error);
+            self.metrics.delivery(&d.event, "failed");
+            let now = self.ctx.clock.now_millis();
+            if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
+                tracing::error!(error = %e, "could not record the outcome of a delivery");
+            }
+            return;
+        }
+        self.coalesce(&d).await;
         let text = match &d.payload {
             Ok(text) => text,
             Err(reason) => {
@@ -184,6 +204,27 @@ impl Worker {
         self.record(&d, &payload, result, started)
             .instrument(span)
             .await;
+    }
+
+    /// Collapses into `d` the pending deliveries of its lane that ask for work `d` does anyway
+    /// ([`same_work`]): they were stored before `d` runs, and `d` reads the current state.
+    async fn coalesce(&self, d: &Claimed) {
+        let Some(actions) = same_work(&d.event, &d.action, &d.lane) else {
+            return;
+        };
+        let now = self.ctx.clock.now_millis();
+        let store = &self.ctx.store;
+        match store
+            .coalesce(d.id, &d.lane, SYNTHETIC_EVENT, actions, now, &d.delivery_id)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(id = %d.delivery_id, lane = %d.lane, n, "coalesced pending deliveries");
+                self.metrics.coalesced(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "coalescing failed; the deliveries stay pending"),
+        }
     }
 
     /// Records how a delivery ended: done, retried later, or failed (and shown on its PR).
@@ -673,12 +714,64 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
     Ok(deliveries.len())
 }
 
+/// The ordering key of a delivery (see ARCHITECTURE.md, "Ordering only where it matters").
+/// A repository's gate and its committers' commands share the repository's lane, in order:
+/// pushes, check runs and statuses, comments on issues (the gate's dashboard commands),
+/// `/pushgate merge` (it moves staging), issues (the release gate), the gate's ticks and the
+/// repository's refresh. What only re-judges one pull request (its events, reviews, comments
+/// and scheduled re-evaluations) goes in that pull request's lane, `repo#number`, so one pull
+/// request's trouble (a retry, a slow GitHub answer) holds no other.
+pub fn lane(
+    event: &str,
+    action: &str,
+    repo: &str,
+    pull: Option<i64>,
+    merge_command: bool,
+) -> String {
+    let of_pull = match event {
+        "pull_request" | "pull_request_review" | "pull_request_review_comment" => true,
+        // On an issue (`pull` is None) a comment may be a dashboard command.
+        "issue_comment" => !merge_command,
+        SYNTHETIC_EVENT => action != "gate-tick" && action != "repo-refresh",
+        _ => false,
+    };
+    match pull.filter(|n| *n > 0) {
+        Some(n) if of_pull => format!("{repo}#{n}"),
+        _ => repo.to_string(),
+    }
+}
+
+/// The synthetic deliveries a delivery makes redundant, by action, when it is the head of
+/// their lane: a run that judges a pull request again does what its scheduled re-evaluations
+/// (reconciler, end of review window) ask, and a repository's refresh what later refreshes
+/// ask. Each reads the current state from GitHub. Gate events and commands (real deliveries
+/// of the repository's lane) are never collapsed: each is an event the gate must see.
+pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'static str]> {
+    const EVALUATIONS: &[&str] = &["reconcile", "window-ended"];
+    let of_pull = lane.contains('#');
+    match (event, action) {
+        (SYNTHETIC_EVENT, "repo-refresh") => Some(&["repo-refresh"]),
+        (SYNTHETIC_EVENT, "gate-tick") => None,
+        (SYNTHETIC_EVENT, _) if of_pull => Some(EVALUATIONS),
+        ("pull_request", "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review")
+        | ("pull_request_review", _)
+        | ("pull_request_review_comment", _)
+        | ("issue_comment", _)
+            if of_pull =>
+        {
+            Some(EVALUATIONS)
+        }
+        _ => None,
+    }
+}
+
 pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str) -> NewDelivery {
     NewDelivery {
         delivery_id: id.to_string(),
         event: SYNTHETIC_EVENT.to_string(),
         action: action.to_string(),
         repo: repo.to_string(),
+        lane: lane(SYNTHETIC_EVENT, action, repo, Some(pr), false),
         installation_id: installation,
         payload: Payload::json(&json!({
             "action": action,
@@ -686,5 +779,82 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
             "repository": { "full_name": repo },
             "installation": { "id": installation },
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reevaluations_and_refreshes_are_collapsed_never_gate_events_or_commands() {
+        let evaluations: Option<&[&str]> = Some(&["reconcile", "window-ended"]);
+        let cases: [(&str, &str, &str, Option<&[&str]>); 10] = [
+            (SYNTHETIC_EVENT, "reconcile", "x/y#1", evaluations),
+            (SYNTHETIC_EVENT, "window-ended", "x/y#1", evaluations),
+            ("pull_request", "synchronize", "x/y#1", evaluations),
+            ("issue_comment", "created", "x/y#1", evaluations),
+            (
+                SYNTHETIC_EVENT,
+                "repo-refresh",
+                "x/y",
+                Some(&["repo-refresh"]),
+            ),
+            (SYNTHETIC_EVENT, "gate-tick", "x/y", None),
+            ("push", "", "x/y", None),
+            ("check_run", "completed", "x/y", None),
+            // A dashboard command or `/pushgate merge`: the repository's lane.
+            ("issue_comment", "created", "x/y", None),
+            ("pull_request", "closed", "x/y#1", None),
+        ];
+        for (event, action, lane, expected) in cases {
+            assert_eq!(same_work(event, action, lane), expected, "{event} {action}");
+        }
+    }
+
+    #[test]
+    fn gate_events_and_commands_share_the_repository_lane_and_pull_requests_have_their_own() {
+        let r = "xen/xen";
+        let cases = [
+            // (event, action, pull, merge command, lane)
+            ("pull_request", "synchronize", Some(7), false, "xen/xen#7"),
+            ("pull_request", "closed", Some(7), false, "xen/xen#7"),
+            (
+                "pull_request_review",
+                "submitted",
+                Some(7),
+                false,
+                "xen/xen#7",
+            ),
+            (
+                "pull_request_review_comment",
+                "created",
+                Some(7),
+                false,
+                "xen/xen#7",
+            ),
+            ("issue_comment", "created", Some(7), false, "xen/xen#7"),
+            // `/pushgate merge` moves staging: in order with the gate.
+            ("issue_comment", "created", Some(7), true, "xen/xen"),
+            // A comment on the dashboard issue may be a gate command.
+            ("issue_comment", "created", None, false, "xen/xen"),
+            ("push", "", None, false, "xen/xen"),
+            ("check_run", "completed", None, false, "xen/xen"),
+            ("status", "", None, false, "xen/xen"),
+            ("issues", "labeled", None, false, "xen/xen"),
+            (SYNTHETIC_EVENT, "reconcile", Some(7), false, "xen/xen#7"),
+            (SYNTHETIC_EVENT, "window-ended", Some(7), false, "xen/xen#7"),
+            (SYNTHETIC_EVENT, "gate-tick", Some(0), false, "xen/xen"),
+            (SYNTHETIC_EVENT, "repo-refresh", Some(0), false, "xen/xen"),
+            // A pull request event without a number cannot be told apart: the repository.
+            ("pull_request", "opened", None, false, "xen/xen"),
+        ];
+        for (event, action, pull, merge, expected) in cases {
+            assert_eq!(
+                lane(event, action, r, pull, merge),
+                expected,
+                "{event} {action} {pull:?} {merge}"
+            );
+        }
     }
 }

@@ -426,6 +426,33 @@ async fn delivery_stored_before_a_crash_is_processed_once_after_restart() {
     assert_eq!(world.acks_count(), 1, "processed exactly once");
 }
 
+/// After a crash, a service restarted on SQLite (one process per database file) takes over
+/// the leases its dead predecessor held at once, not when they run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_sqlite_takes_over_the_dead_leases_at_once() {
+    let mut world = World::new(CONFIG).await;
+    world.service.take().unwrap().kill();
+    let mut first = settings(&world.database_url, &world.api, "first");
+    first.lease = Duration::from_secs(600);
+    world.service = Some(pushgate::service::start(first).await.unwrap());
+    // GitHub hangs on the pull request's files: the delivery is in hand when the process dies.
+    world
+        .gh
+        .inject(Fault::delay(Duration::from_secs(60)).on(endpoint::PULL_FILES));
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    wait_until("the files to be asked for", || {
+        world.gh.calls(endpoint::PULL_FILES) >= 1
+    })
+    .await;
+    world.service.take().unwrap().kill();
+    world.gh.clear_faults();
+    assert_eq!(world.acks_count(), 0);
+    let mut second = settings(&world.database_url, &world.api, "second");
+    second.lease = Duration::from_secs(600);
+    world.service = Some(pushgate::service::start(second).await.unwrap());
+    world.wait_check(pr, 0, "failure").await;
+}
+
 /// Processed deliveries are deleted once older than `keep_done`, from start-up on; younger
 /// ones, and pending and failed ones of any age, stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -746,15 +773,21 @@ async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on()
         .await
         .expect("second connection");
     sqlx::query(
-        "INSERT INTO deliveries (delivery_id, event, action, repo, installation_id, payload, \
-         payload_lz4, received_at) VALUES ('garbled', 'issue_comment', 'created', $1, $2, '', \
-         X'FFFFFFFF00', 0)",
+        "INSERT INTO deliveries (delivery_id, event, action, repo, lane, installation_id, \
+         payload, payload_lz4, received_at) VALUES ('garbled', 'issue_comment', 'created', $1, \
+         $1, $2, '', X'FFFFFFFF00', 0)",
     )
     .bind(REPO)
     .bind(INSTALLATION as i64)
     .execute(&pool)
     .await
     .expect("insert");
+    // Its lane, as ingest makes it.
+    sqlx::query("INSERT INTO lanes (lane, due) VALUES ($1, 0) ON CONFLICT (lane) DO NOTHING")
+        .bind(REPO)
+        .execute(&pool)
+        .await
+        .expect("lane");
     pool.close().await;
     let store = &world.service().store;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -772,9 +805,182 @@ async fn an_unreadable_stored_payload_fails_its_delivery_and_the_queue_goes_on()
     };
     assert_eq!(state, "failed");
     assert!(error.contains("over the webhook limit"), "{error}");
+    // People see it: on the dashboard and in the status JSON.
+    let status: serde_json::Value = world
+        .http
+        .get(world.url("/api/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["failures"][0]["delivery"], "garbled", "{status}");
+    let page = world
+        .http
+        .get(world.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Failed deliveries") && page.contains("garbled"),
+        "{page}"
+    );
     // The repository's queue is not stuck behind it.
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(pr, 0, "failure").await;
+}
+
+/// One pull request waiting out GitHub's `retry-after` holds no other pull request of the
+/// repository: each pull request's deliveries have a lane of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_waiting_out_retry_after_holds_no_other() {
+    let world = World::new(CONFIG).await;
+    let first = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(first, 0, "failure").await;
+    world.settle().await;
+    // GitHub answers the next call with "come back in an hour".
+    world.gh.inject(Fault::too_many_requests(3600));
+    let held = world.send_comment(first, NEWCOMER.2, "any news?").await;
+    let store = &world.service().store;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (state, _, error) = store.delivery_state(&held).await.unwrap().unwrap();
+        if state == "pending" && error.is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no retry scheduled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let runs = world.acks_count();
+    let second = world.open_pr(NEWCOMER, &[(SHADOW, Some("y\n"))]).await;
+    world.wait_check(second, runs, "failure").await;
+    let (state, attempts, _) = store.delivery_state(&held).await.unwrap().unwrap();
+    assert_eq!((state.as_str(), attempts), ("pending", 1));
+}
+
+/// A delivery claimed `MAX_ATTEMPTS` times that never finished (each run ended the process,
+/// or lost its lease) is not run again: the claim gives it up as a permanent failure, counted
+/// on `/metrics`, and its lane goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_never_finishes_is_given_up_at_claim_time() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let pool = sqlx::SqlitePool::connect(&world.database_url)
+        .await
+        .expect("second connection");
+    // As the store holds it after eight claims whose process died: leased, lease run out.
+    let payload = world.gh.issue_comment_event(
+        REPO,
+        pr,
+        world.gh.add_comment(REPO, pr, NEWCOMER.2, "crashes us"),
+    );
+    let lane = format!("{REPO}#{pr}");
+    sqlx::query(
+        "INSERT INTO deliveries (delivery_id, event, action, repo, lane, installation_id, \
+         payload, received_at, attempts, lease_owner, lease_until) VALUES ('doomed', \
+         'issue_comment', 'created', $1, $2, $3, $4, 0, $5, 'gone#0', 1)",
+    )
+    .bind(REPO)
+    .bind(&lane)
+    .bind(INSTALLATION as i64)
+    .bind(payload.to_string())
+    .bind(pushgate::worker::MAX_ATTEMPTS)
+    .execute(&pool)
+    .await
+    .expect("insert");
+    sqlx::query("INSERT INTO lanes (lane, due) VALUES ($1, 1) ON CONFLICT (lane) DO NOTHING")
+        .bind(&lane)
+        .execute(&pool)
+        .await
+        .expect("lane");
+    pool.close().await;
+    let store = &world.service().store;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (state, attempts, error) = loop {
+        let (state, attempts, error) = store.delivery_state("doomed").await.unwrap().unwrap();
+        if state != "pending" {
+            break (state, attempts, error.unwrap_or_default());
+        }
+        assert!(std::time::Instant::now() < deadline, "never given up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(state, "failed");
+    assert_eq!(attempts, pushgate::worker::MAX_ATTEMPTS + 1);
+    assert!(error.contains("never finished"), "{error}");
+    let metrics = world.metrics().await;
+    assert!(
+        metrics.contains("pushgate_deliveries_total{event=\"issue_comment\",outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+    // The pull request's lane goes on.
+    let runs = world.acks_count();
+    world.approve(pr, "sha-gh").await;
+    world.wait_check(pr, runs, "success").await;
+}
+
+/// Pending re-evaluations of one pull request collapse into one run: the evaluation reads the
+/// current state, so one run does what all of them ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_reevaluations_of_a_pull_request_collapse_into_one_run() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let pr = pr as i64;
+    let mut deliveries: Vec<_> = (0..5)
+        .map(|i| {
+            pushgate::worker::synthetic(
+                &format!("again-{i}"),
+                REPO,
+                INSTALLATION as i64,
+                pr,
+                if i % 2 == 0 {
+                    "reconcile"
+                } else {
+                    "window-ended"
+                },
+            )
+        })
+        .collect();
+    // Another pull request's and the gate's deliveries are not the same work.
+    deliveries.push(pushgate::worker::synthetic(
+        "other-pr",
+        REPO,
+        INSTALLATION as i64,
+        pr + 100,
+        "reconcile",
+    ));
+    let store = &world.service().store;
+    let now = chrono::Utc::now().timestamp_millis();
+    store.insert_deliveries(&deliveries, now).await.unwrap();
+    world.settle().await;
+    let mut notes = Vec::new();
+    for i in 0..5 {
+        let (state, _, note) = store
+            .delivery_state(&format!("again-{i}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(state, "done");
+        notes.push(note);
+    }
+    assert_eq!(notes[0], None, "the first one ran");
+    for note in &notes[1..] {
+        assert_eq!(note.as_deref(), Some("coalesced into again-0"));
+    }
+    let (_, _, note) = store.delivery_state("other-pr").await.unwrap().unwrap();
+    assert_eq!(note, None);
+    let metrics = world.metrics().await;
+    assert!(
+        metrics.contains("pushgate_deliveries_total{event=\"pushgate\",outcome=\"coalesced\"} 4"),
+        "{metrics}"
+    );
 }
 
 /// A comment carries no head SHA; a permanent failure on it is still shown on the check run,

@@ -77,6 +77,7 @@ async fn queue_claims_in_order_one_per_repository() {
             event: "issue_comment".to_string(),
             action: "created".to_string(),
             repo: if i % 2 == 0 { "a/x" } else { "b/y" }.to_string(),
+            lane: if i % 2 == 0 { "a/x" } else { "b/y" }.to_string(),
             installation_id: 1,
             payload: Payload::pack(b"{}"),
         })
@@ -110,6 +111,45 @@ async fn queue_claims_in_order_one_per_repository() {
         .unwrap()
         .unwrap();
     assert_eq!(taken.delivery_id, "d1");
+}
+
+/// The claim's statements are index searches on PostgreSQL too, with a backlog the planner
+/// takes seriously (20,000 pending over 50 lanes, analysed): no sequential scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claiming_searches_indexes_with_a_backlog() {
+    let Some(url) = fresh_database("plans").await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    let deliveries: Vec<NewDelivery> = (0..20_000)
+        .map(|i| NewDelivery {
+            delivery_id: format!("d{i}"),
+            event: "pull_request".to_string(),
+            action: "synchronize".to_string(),
+            repo: format!("xen/r{}", i % 50),
+            lane: format!("xen/r{}#{}", i % 50, i % 7),
+            installation_id: 1,
+            payload: Payload::pack(b"{}"),
+        })
+        .collect();
+    for chunk in deliveries.chunks(2_000) {
+        store.insert_deliveries(chunk, 0).await.expect("insert");
+    }
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .expect("connect");
+    sqlx::query("ANALYZE")
+        .execute(&pool)
+        .await
+        .expect("analyse");
+    let plans = store.claim_plans().await.expect("plans");
+    assert_eq!(plans.len(), 4);
+    for plan in plans {
+        assert!(plan.contains("Index"), "{plan}");
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+    }
 }
 
 /// The release targets and dashboard views (migration 0004) on PostgreSQL, and on SQLite for
