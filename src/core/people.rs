@@ -21,7 +21,8 @@ impl Person {
     ///
     /// Text is trimmed and surrounding double quotes are stripped from the name; non-ASCII
     /// names are kept as written. Text after the closing `>` is ignored (trailers read it as a
-    /// scope). Returns `None` for empty text, a `<` without its `>`, or a stray `>`.
+    /// scope). Returns `None` for empty text, a `<` without its `>`, a stray `>`, or a second
+    /// `<` inside the address.
     pub fn parse(text: &str) -> Option<Person> {
         let text = text.trim();
         if text.is_empty() {
@@ -32,6 +33,11 @@ impl Person {
             Some((open, Some(close))) => {
                 // `<<a@b>>` happens in pasted text; the address is still the inner part.
                 let email = text[open + 1..close].trim().trim_start_matches('<').trim();
+                // `<a <b@c>` is no address; read as one it would be written back as a
+                // different person.
+                if email.contains('<') {
+                    return None;
+                }
                 Person::from_parts(unquote(text[..open].trim()), email)
             }
             None if text.contains('>') => None,
@@ -446,6 +452,10 @@ mod tests {
             "Jan >",
             "<",
             ">",
+            // Found by tests/fuzz.rs: read as the address `Olek <o@x`, it was written back
+            // (in a trailer) as text that reads differently.
+            "<Olek <o@x>",
+            "Jan <a <b@x>",
         ] {
             assert_eq!(Person::parse(text), None, "{text:?}");
         }

@@ -271,6 +271,29 @@ mod tests {
         trailers[0].clone()
     }
 
+    /// pushgate writes the trailers it lands with `Display`; each must read back as itself.
+    /// Found by tests/fuzz.rs: `Release-Acked-by:<Olek <o@x>` gave the address `Olek <o@x`,
+    /// which was written back as text that reads as someone else.
+    #[test]
+    fn written_trailers_read_back_as_themselves() {
+        for line in [
+            "Acked-by: Jan Beulich <jbeulich@suse.com> # x86",
+            "Reviewed-by: \"Beulich, Jan\" <jbeulich@suse.com>",
+            "Release-Acked-by: \"A <b>\" <a@b.c> [ARM]",
+            "Acked-by: jbeulich@suse.com (Jan Beulich)",
+            "Tested-by: Jan",
+        ] {
+            let trailer = only_trailer(line);
+            let again = only_trailer(&trailer.to_string());
+            assert_eq!(
+                (again.kind, again.person, again.scope),
+                (trailer.kind, trailer.person, trailer.scope),
+                "{line:?}"
+            );
+        }
+        assert!(parse_trailers("Release-Acked-by:<Olek <o@x>").is_empty());
+    }
+
     #[test]
     fn every_kind_is_recognised_by_its_canonical_tag() {
         for kind in TrailerKind::ALL {
