@@ -13,7 +13,8 @@
 //! ```
 //!
 //! `PUSHGATE_FUZZ_SEED` picks another sequence of inputs (the default is fixed, so CI runs the
-//! same smoke every time). An input that panics is written to `target/fuzz-failures/` and the
+//! same smoke every time), and `PUSHGATE_FUZZ_SECONDS` caps a target's run in time; progress is
+//! printed every million inputs. An input that panics is written to `target/fuzz-failures/` and the
 //! test fails naming it and the seed and iteration that made it.
 
 use std::panic::{self, AssertUnwindSafe};
@@ -572,8 +573,9 @@ fn setting(name: &str, default: u64) -> u64 {
 
 /// Runs `check` on mutations of `seeds` and fails on the first panic, saving its input.
 fn run(name: &str, mut seeds: Vec<Vec<u8>>, tokens: &[&str], check: impl Fn(&[u8])) {
-    let inputs = setting("PUSHGATE_FUZZ_INPUTS", SMOKE_INPUTS);
+    let planned = setting("PUSHGATE_FUZZ_INPUTS", SMOKE_INPUTS);
     let seed = setting("PUSHGATE_FUZZ_SEED", 0x5eed);
+    let budget = Duration::from_secs(setting("PUSHGATE_FUZZ_SECONDS", u64::MAX / 4));
     seeds.retain(|s| !s.is_empty());
     if seeds.is_empty() {
         seeds.push(Vec::new());
@@ -587,7 +589,18 @@ fn run(name: &str, mut seeds: Vec<Vec<u8>>, tokens: &[&str], check: impl Fn(&[u8
     let start = Instant::now();
     let mut slowest = (Duration::ZERO, Vec::new());
     let mut bytes = 0u64;
-    for iteration in 0..inputs {
+    let mut inputs = 0;
+    for iteration in 0..planned {
+        if iteration % 1024 == 0 && start.elapsed() > budget {
+            break;
+        }
+        if iteration > 0 && iteration % 1_000_000 == 0 {
+            eprintln!(
+                "fuzz {name}: {iteration} inputs in {:.0} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        inputs += 1;
         let input = mutator.next_input();
         bytes += input.len() as u64;
         let began = Instant::now();
@@ -618,8 +631,13 @@ fn run(name: &str, mut seeds: Vec<Vec<u8>>, tokens: &[&str], check: impl Fn(&[u8
     } else {
         String::new()
     };
+    let cut = if inputs < planned {
+        format!(" (of {planned}: PUSHGATE_FUZZ_SECONDS ran out)")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "fuzz {name}: {inputs} inputs (PUSHGATE_FUZZ_SEED={seed}) in {:.1} s, {rate:.0}/s, \
+        "fuzz {name}: {inputs} inputs{cut} (PUSHGATE_FUZZ_SEED={seed}) in {:.1} s, {rate:.0}/s, \
          mean {} bytes, 0 panics; slowest {:.1} ms ({} bytes{slowest_path})",
         elapsed.as_secs_f64(),
         bytes / inputs.max(1),

@@ -82,13 +82,20 @@ impl Person {
 
 impl fmt::Display for Person {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Quoting keeps the output parseable when a name itself holds an angle bracket.
-        let needs_quotes = self.name.contains(['<', '>']);
-        match (self.name.is_empty(), self.email.is_empty()) {
-            (false, false) if needs_quotes => write!(f, "\"{}\" <{}>", self.name, self.email),
-            (false, false) => write!(f, "{} <{}>", self.name, self.email),
-            (false, true) => f.write_str(&self.name),
-            (true, _) => f.write_str(&self.email),
+        let plain = match (self.name.is_empty(), self.email.is_empty()) {
+            (false, false) => format!("{} <{}>", self.name, self.email),
+            (false, true) => self.name.clone(),
+            (true, _) => self.email.clone(),
+        };
+        // The plain spelling is kept when it reads back as this person. Otherwise (a name
+        // holding `<` or `@`, an address holding a space) brackets and quotes keep the
+        // output parseable: pushgate writes trailers with this.
+        if Person::parse(&plain).as_ref() == Some(self) {
+            f.write_str(&plain)
+        } else if self.name.is_empty() {
+            write!(f, "<{}>", self.email)
+        } else {
+            write!(f, "\"{}\" <{}>", self.name, self.email)
         }
     }
 }
@@ -439,6 +446,27 @@ mod tests {
         for (text, name, email) in cases {
             assert_eq!(Person::parse(text), Some(person(name, email)), "{text:?}");
         }
+    }
+
+    /// Found by tests/fuzz.rs: `<<Andrew Cooper@x>` has the address `Andrew Cooper@x` and
+    /// no name; written bare, it read back as the name `Andrew` and the address `Cooper@x`.
+    #[test]
+    fn a_written_person_reads_back_as_the_same_person() {
+        for p in [
+            person("Jan Beulich", "jbeulich@suse.com"),
+            person("A <b>", "a@b.c"),
+            person("", "Andrew Cooper@citrix.com"),
+            person("a@b", ""),
+            person("Jan", ""),
+            person("", "j@x"),
+        ] {
+            assert_eq!(Person::parse(&p.to_string()), Some(p.clone()), "{p}");
+        }
+        assert_eq!(
+            person("Jan Beulich", "j@x").to_string(),
+            "Jan Beulich <j@x>"
+        );
+        assert_eq!(person("", "j@x").to_string(), "j@x");
     }
 
     #[test]
