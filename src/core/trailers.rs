@@ -171,7 +171,13 @@ pub struct Trailer {
 impl fmt::Display for Trailer {
     /// The canonical spelling, as pushgate writes trailers when it lands a change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.person)?;
+        let person = self.person.to_string();
+        write!(f, "{}: {person}", self.kind)?;
+        // A person without an address ends at `[` or `#` when read back; empty brackets keep
+        // such a name whole.
+        if self.person.email.is_empty() && !person.contains('<') && person.contains(['[', '#']) {
+            f.write_str(" <>")?;
+        }
         match &self.scope {
             Some(scope) => write!(f, " # {scope}"),
             None => Ok(()),
@@ -292,6 +298,12 @@ mod tests {
             );
         }
         assert!(parse_trailers("Release-Acked-by:<Olek <o@x>").is_empty());
+        // Found by tests/fuzz.rs: a name without an address that holds ` # ` was written
+        // bare and read back as a shorter name with a scope.
+        let trailer = only_trailer("Signed-off-by: Juergen Gro # ss <>x");
+        assert_eq!(trailer.person, person("Juergen Gro # ss", ""));
+        assert_eq!(trailer.to_string(), "Signed-off-by: Juergen Gro # ss <>");
+        assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
     }
 
     #[test]
