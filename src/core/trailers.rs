@@ -172,11 +172,14 @@ impl fmt::Display for Trailer {
     /// The canonical spelling, as pushgate writes trailers when it lands a change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let person = self.person.to_string();
-        write!(f, "{}: {person}", self.kind)?;
-        // A person without an address ends at `[` or `#` when read back; empty brackets keep
-        // such a name whole.
-        if self.person.email.is_empty() && !person.contains('<') && person.contains(['[', '#']) {
-            f.write_str(" <>")?;
+        // Written without brackets, a person ends at `[` or `#` when read back; brackets
+        // (empty ones after a name without an address) keep it whole.
+        if person.contains('<') || !person.contains(['[', '#']) {
+            write!(f, "{}: {person}", self.kind)?;
+        } else if self.person.email.is_empty() {
+            write!(f, "{}: {person} <>", self.kind)?;
+        } else {
+            write!(f, "{}: <{}>", self.kind, self.person.email)?;
         }
         match &self.scope {
             Some(scope) => write!(f, " # {scope}"),
@@ -303,6 +306,10 @@ mod tests {
         let trailer = only_trailer("Signed-off-by: Juergen Gro # ss <>x");
         assert_eq!(trailer.person, person("Juergen Gro # ss", ""));
         assert_eq!(trailer.to_string(), "Signed-off-by: Juergen Gro # ss <>");
+        assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
+        // And an address without a name that holds `[`.
+        let trailer = only_trailer("Signed-off-by:  <roger.pau@citrix[.com>");
+        assert_eq!(trailer.person, person("", "roger.pau@citrix[.com"));
         assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
     }
 
