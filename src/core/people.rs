@@ -33,11 +33,6 @@ impl Person {
             Some((open, Some(close))) => {
                 // `<<a@b>>` happens in pasted text; the address is still the inner part.
                 let email = text[open + 1..close].trim().trim_start_matches('<').trim();
-                // `<a <b@c>` is no address; read as one it would be written back as a
-                // different person.
-                if email.contains('<') {
-                    return None;
-                }
                 Person::from_parts(unquote(text[..open].trim()), email)
             }
             None if text.contains('>') => None,
@@ -53,7 +48,9 @@ impl Person {
     }
 
     fn from_parts(name: &str, email: &str) -> Option<Person> {
-        if name.is_empty() && email.is_empty() {
+        // `<a <b@c>` (or a bare `<b@c` after a quoted name) is no address; read as one it
+        // would be written back as a different person.
+        if (name.is_empty() && email.is_empty()) || email.contains(['<', '>']) {
             return None;
         }
         Some(Person {
@@ -484,6 +481,7 @@ mod tests {
             // (in a trailer) as text that reads differently.
             "<Olek <o@x>",
             "Jan <a <b@x>",
+            "\"Andrew Cooper <andrew.cooper3@cn PV guests\")",
         ] {
             assert_eq!(Person::parse(text), None, "{text:?}");
         }
