@@ -172,9 +172,11 @@ impl fmt::Display for Trailer {
     /// The canonical spelling, as pushgate writes trailers when it lands a change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let person = self.person.to_string();
-        // Written without brackets, a person ends at `[` or `#` when read back; brackets
-        // (empty ones after a name without an address) keep it whole.
-        if person.contains('<') || !person.contains(['[', '#']) {
+        // Written without brackets, a person ends at `[` or `#` when read back, and a `<` in
+        // the scope would be taken for its address; brackets (empty ones after a name
+        // without an address) keep it whole.
+        let scope_has_bracket = self.scope.as_deref().is_some_and(|s| s.contains('<'));
+        if person.contains('<') || !(person.contains(['[', '#']) || scope_has_bracket) {
             write!(f, "{}: {person}", self.kind)?;
         } else if self.person.email.is_empty() {
             write!(f, "{}: {person} <>", self.kind)?;
@@ -306,6 +308,9 @@ mod tests {
         let trailer = only_trailer("Signed-off-by: Juergen Gro # ss <>x");
         assert_eq!(trailer.person, person("Juergen Gro # ss", ""));
         assert_eq!(trailer.to_string(), "Signed-off-by: Juergen Gro # ss <>");
+        assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
+        // Found by tests/fuzz.rs: a scope holding `<…>` after an address written bare.
+        let trailer = only_trailer("Acked-by: <l@arm.com> # ar Julien <j@x>");
         assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
         // And an address without a name that holds `[`.
         let trailer = only_trailer("Signed-off-by:  <roger.pau@citrix[.com>");
