@@ -105,6 +105,60 @@ struct EnvelopeInstallation {
     id: Option<i64>,
 }
 
+/// Why a signed webhook request is refused before it is stored (a 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("missing X-GitHub-Event")]
+    NoEvent,
+    #[error("missing X-GitHub-Delivery")]
+    NoDeliveryId,
+    #[error("payload is not a JSON object: {reason}")]
+    NotJson { event: String, reason: String },
+}
+
+/// Reads a signed request's headers and body into the delivery to store: the routing fields
+/// of the envelope, and the body packed as received. Pure, so the fuzz targets run it on any
+/// bytes; the signature has been checked before this is called.
+pub fn read_delivery(
+    event: Option<&str>,
+    delivery_id: Option<&str>,
+    body: &[u8],
+) -> Result<NewDelivery, Refusal> {
+    let event = event.filter(|e| !e.is_empty()).ok_or(Refusal::NoEvent)?;
+    let delivery_id = delivery_id
+        .filter(|d| !d.is_empty())
+        .ok_or(Refusal::NoDeliveryId)?;
+    // Only the routing fields are read; the rest is checked to be JSON and kept as received.
+    let head: Envelope = serde_json::from_slice(body).map_err(|e| Refusal::NotJson {
+        event: event.to_string(),
+        reason: e.to_string(),
+    })?;
+    let action = head.action.clone().unwrap_or_default();
+    let repo = head
+        .repository
+        .as_ref()
+        .and_then(|r| r.full_name.clone())
+        .unwrap_or_default();
+    let merge_command = event == "issue_comment"
+        && action == "created"
+        && head
+            .comment
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .is_some_and(crate::handlers::merge::asks_for_merge);
+    Ok(NewDelivery {
+        delivery_id: delivery_id.to_string(),
+        event: event.to_string(),
+        lane: crate::worker::lane(event, &action, &repo, head.pull(), merge_command),
+        action,
+        repo,
+        installation_id: head.installation.and_then(|i| i.id).unwrap_or(0),
+        // Stored packed, as received. serde_json checks the UTF-8 of the fields it reads, not
+        // of the strings it skips, so a claim reads the text back lossily.
+        payload: Payload::pack(body),
+    })
+}
+
 fn reject(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
@@ -119,58 +173,28 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             "missing or bad X-Hub-Signature-256",
         );
     }
-    let Some(event) = header("x-github-event").filter(|e| !e.is_empty()) else {
-        return reject(StatusCode::BAD_REQUEST, "missing X-GitHub-Event");
-    };
-    let Some(delivery_id) = header("x-github-delivery").filter(|d| !d.is_empty()) else {
-        return reject(StatusCode::BAD_REQUEST, "missing X-GitHub-Delivery");
-    };
-    // Only the routing fields are read; the rest is checked to be JSON and kept as received.
-    let head: Envelope = match serde_json::from_slice(&body) {
-        Ok(head) => head,
-        Err(e) => {
-            state.metrics.delivery(event, "bad_json");
-            return reject(
-                StatusCode::BAD_REQUEST,
-                &format!("payload is not a JSON object: {e}"),
-            );
+    let delivery = match read_delivery(header("x-github-event"), header("x-github-delivery"), &body)
+    {
+        Ok(delivery) => delivery,
+        Err(refusal) => {
+            if let Refusal::NotJson { event, .. } = &refusal {
+                state.metrics.delivery(event, "bad_json");
+            }
+            return reject(StatusCode::BAD_REQUEST, &refusal.to_string());
         }
     };
-    // serde_json accepted it, so it is UTF-8 JSON; it is stored packed, as received.
-    let payload = Payload::pack(&body);
-    let action = head.action.clone().unwrap_or_default();
-    let repo = head
-        .repository
-        .as_ref()
-        .and_then(|r| r.full_name.clone())
-        .unwrap_or_default();
-    let merge_command = event == "issue_comment"
-        && action == "created"
-        && head
-            .comment
-            .as_ref()
-            .and_then(|c| c.body.as_deref())
-            .is_some_and(crate::handlers::merge::asks_for_merge);
-    let delivery = NewDelivery {
-        delivery_id: delivery_id.to_string(),
-        event: event.to_string(),
-        lane: crate::worker::lane(event, &action, &repo, head.pull(), merge_command),
-        action,
-        repo,
-        installation_id: head.installation.and_then(|i| i.id).unwrap_or(0),
-        payload,
-    };
+    let (event, delivery_id) = (delivery.event.clone(), delivery.delivery_id.clone());
     let (reply, answer) = oneshot::channel();
     if state.ingest.send(Ingest { delivery, reply }).await.is_err() {
         return reject(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
     match answer.await {
         Ok(Ok(true)) => {
-            state.metrics.delivery(event, "stored");
+            state.metrics.delivery(&event, "stored");
             (StatusCode::ACCEPTED, Json(json!({ "stored": delivery_id }))).into_response()
         }
         Ok(Ok(false)) => {
-            state.metrics.delivery(event, "duplicate");
+            state.metrics.delivery(&event, "duplicate");
             (
                 StatusCode::ACCEPTED,
                 Json(json!({ "duplicate": delivery_id })),
@@ -544,6 +568,31 @@ mod tests {
             let envelope: Envelope = serde_json::from_value(payload.clone()).unwrap();
             assert_eq!(envelope.pull(), pull, "{payload}");
         }
+    }
+
+    /// Found by tests/fuzz.rs: serde_json accepts a body whose skipped strings hold bytes that
+    /// are not UTF-8. The delivery is stored as received and a claim reads it back lossily.
+    #[test]
+    fn a_body_is_stored_as_received_and_read_back() {
+        let body = b"{\"action\":\"opened\",\"x\":\"\xff\",\"repository\":{\"full_name\":\"o/r\"}}";
+        let delivery = read_delivery(Some("pull_request"), Some("d"), body).unwrap();
+        assert_eq!((&*delivery.action, &*delivery.repo), ("opened", "o/r"));
+        assert_eq!(
+            delivery.payload.text(),
+            Ok(String::from_utf8_lossy(body).into_owned())
+        );
+        assert_eq!(
+            read_delivery(None, Some("d"), body).unwrap_err(),
+            Refusal::NoEvent
+        );
+        assert_eq!(
+            read_delivery(Some("push"), Some(""), body).unwrap_err(),
+            Refusal::NoDeliveryId
+        );
+        assert!(matches!(
+            read_delivery(Some("push"), Some("d"), b"[").unwrap_err(),
+            Refusal::NotJson { .. }
+        ));
     }
 
     /// `/readyz` answers for the whole door: a store that answers is not enough when the

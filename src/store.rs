@@ -60,6 +60,11 @@ impl Payload {
         self.0.is_empty()
     }
 
+    /// The JSON text again, as a claim reads it back.
+    pub fn text(&self) -> Result<String, String> {
+        Payload::unpack(&self.0)
+    }
+
     /// The JSON text again. The length prefix is checked before anything is allocated.
     fn unpack(packed: &[u8]) -> Result<String, String> {
         let (prefix, block) = packed

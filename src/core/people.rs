@@ -21,7 +21,8 @@ impl Person {
     ///
     /// Text is trimmed and surrounding double quotes are stripped from the name; non-ASCII
     /// names are kept as written. Text after the closing `>` is ignored (trailers read it as a
-    /// scope). Returns `None` for empty text, a `<` without its `>`, or a stray `>`.
+    /// scope). Returns `None` for empty text, a `<` without its `>`, a stray `>`, or a second
+    /// `<` inside the address.
     pub fn parse(text: &str) -> Option<Person> {
         let text = text.trim();
         if text.is_empty() {
@@ -47,7 +48,9 @@ impl Person {
     }
 
     fn from_parts(name: &str, email: &str) -> Option<Person> {
-        if name.is_empty() && email.is_empty() {
+        // `<a <b@c>` (or a bare `<b@c` after a quoted name) is no address; read as one it
+        // would be written back as a different person.
+        if (name.is_empty() && email.is_empty()) || email.contains(['<', '>']) {
             return None;
         }
         Some(Person {
@@ -76,13 +79,20 @@ impl Person {
 
 impl fmt::Display for Person {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Quoting keeps the output parseable when a name itself holds an angle bracket.
-        let needs_quotes = self.name.contains(['<', '>']);
-        match (self.name.is_empty(), self.email.is_empty()) {
-            (false, false) if needs_quotes => write!(f, "\"{}\" <{}>", self.name, self.email),
-            (false, false) => write!(f, "{} <{}>", self.name, self.email),
-            (false, true) => f.write_str(&self.name),
-            (true, _) => f.write_str(&self.email),
+        let plain = match (self.name.is_empty(), self.email.is_empty()) {
+            (false, false) => format!("{} <{}>", self.name, self.email),
+            (false, true) => self.name.clone(),
+            (true, _) => self.email.clone(),
+        };
+        // The plain spelling is kept when it reads back as this person. Otherwise (a name
+        // holding `<` or `@`, an address holding a space) brackets and quotes keep the
+        // output parseable: pushgate writes trailers with this.
+        if Person::parse(&plain).as_ref() == Some(self) {
+            f.write_str(&plain)
+        } else if self.name.is_empty() {
+            write!(f, "<{}>", self.email)
+        } else {
+            write!(f, "\"{}\" <{}>", self.name, self.email)
         }
     }
 }
@@ -435,6 +445,27 @@ mod tests {
         }
     }
 
+    /// Found by tests/fuzz.rs: `<<Andrew Cooper@x>` has the address `Andrew Cooper@x` and
+    /// no name; written bare, it read back as the name `Andrew` and the address `Cooper@x`.
+    #[test]
+    fn a_written_person_reads_back_as_the_same_person() {
+        for p in [
+            person("Jan Beulich", "jbeulich@suse.com"),
+            person("A <b>", "a@b.c"),
+            person("", "Andrew Cooper@citrix.com"),
+            person("a@b", ""),
+            person("Jan", ""),
+            person("", "j@x"),
+        ] {
+            assert_eq!(Person::parse(&p.to_string()), Some(p.clone()), "{p}");
+        }
+        assert_eq!(
+            person("Jan Beulich", "j@x").to_string(),
+            "Jan Beulich <j@x>"
+        );
+        assert_eq!(person("", "j@x").to_string(), "j@x");
+    }
+
     #[test]
     fn empty_or_unbalanced_text_is_not_a_person() {
         for text in [
@@ -446,6 +477,11 @@ mod tests {
             "Jan >",
             "<",
             ">",
+            // Found by tests/fuzz.rs: read as the address `Olek <o@x`, it was written back
+            // (in a trailer) as text that reads differently.
+            "<Olek <o@x>",
+            "Jan <a <b@x>",
+            "\"Andrew Cooper <andrew.cooper3@cn PV guests\")",
         ] {
             assert_eq!(Person::parse(text), None, "{text:?}");
         }

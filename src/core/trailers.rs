@@ -171,7 +171,18 @@ pub struct Trailer {
 impl fmt::Display for Trailer {
     /// The canonical spelling, as pushgate writes trailers when it lands a change.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.person)?;
+        let person = self.person.to_string();
+        // Written without brackets, a person ends at `[` or `#` when read back, and a `<` in
+        // the scope would be taken for its address; brackets (empty ones after a name
+        // without an address) keep it whole.
+        let scope_has_bracket = self.scope.as_deref().is_some_and(|s| s.contains('<'));
+        if person.contains('<') || !(person.contains(['[', '#']) || scope_has_bracket) {
+            write!(f, "{}: {person}", self.kind)?;
+        } else if self.person.email.is_empty() {
+            write!(f, "{}: {person} <>", self.kind)?;
+        } else {
+            write!(f, "{}: <{}>", self.kind, self.person.email)?;
+        }
         match &self.scope {
             Some(scope) => write!(f, " # {scope}"),
             None => Ok(()),
@@ -269,6 +280,42 @@ mod tests {
         let trailers = parse_trailers(line);
         assert_eq!(trailers.len(), 1, "{line:?} gave {trailers:?}");
         trailers[0].clone()
+    }
+
+    /// pushgate writes the trailers it lands with `Display`; each must read back as itself.
+    /// Found by tests/fuzz.rs: `Release-Acked-by:<Olek <o@x>` gave the address `Olek <o@x`,
+    /// which was written back as text that reads as someone else.
+    #[test]
+    fn written_trailers_read_back_as_themselves() {
+        for line in [
+            "Acked-by: Jan Beulich <jbeulich@suse.com> # x86",
+            "Reviewed-by: \"Beulich, Jan\" <jbeulich@suse.com>",
+            "Release-Acked-by: \"A <b>\" <a@b.c> [ARM]",
+            "Acked-by: jbeulich@suse.com (Jan Beulich)",
+            "Tested-by: Jan",
+        ] {
+            let trailer = only_trailer(line);
+            let again = only_trailer(&trailer.to_string());
+            assert_eq!(
+                (again.kind, again.person, again.scope),
+                (trailer.kind, trailer.person, trailer.scope),
+                "{line:?}"
+            );
+        }
+        assert!(parse_trailers("Release-Acked-by:<Olek <o@x>").is_empty());
+        // Found by tests/fuzz.rs: a name without an address that holds ` # ` was written
+        // bare and read back as a shorter name with a scope.
+        let trailer = only_trailer("Signed-off-by: Juergen Gro # ss <>x");
+        assert_eq!(trailer.person, person("Juergen Gro # ss", ""));
+        assert_eq!(trailer.to_string(), "Signed-off-by: Juergen Gro # ss <>");
+        assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
+        // Found by tests/fuzz.rs: a scope holding `<…>` after an address written bare.
+        let trailer = only_trailer("Acked-by: <l@arm.com> # ar Julien <j@x>");
+        assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
+        // And an address without a name that holds `[`.
+        let trailer = only_trailer("Signed-off-by:  <roger.pau@citrix[.com>");
+        assert_eq!(trailer.person, person("", "roger.pau@citrix[.com"));
+        assert_eq!(only_trailer(&trailer.to_string()).person, trailer.person);
     }
 
     #[test]
