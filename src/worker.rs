@@ -55,8 +55,9 @@ enum Surface {
     Gate,
     /// `pushgate/release` on the release targets the delivery concerns.
     Release,
-    /// Only the log: `/pushgate merge` answers its own failures on the pull request, and
-    /// label sync and bookkeeping have no surface of their own.
+    /// A reply to `/pushgate merge` on its pull request.
+    Merge,
+    /// Only the log: label sync and bookkeeping have no surface of their own.
     Log,
 }
 
@@ -383,7 +384,7 @@ impl Worker {
                 if asks {
                     merge::on_command(&self.ctx, &gh, installation_id, repo, number_, payload)
                         .await
-                        .shown_on(Surface::Log)?;
+                        .shown_on(Surface::Merge)?;
                 } else {
                     acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
                         .await
@@ -528,7 +529,7 @@ impl Worker {
                 return;
             }
             Surface::Log => return,
-            Surface::Gate | Surface::Release => {
+            Surface::Gate | Surface::Release | Surface::Merge => {
                 let installation_id = self.installation_of(d, payload);
                 if installation_id <= 0 {
                     return;
@@ -539,6 +540,8 @@ impl Worker {
                 let what = failure_text(error);
                 if surface == Surface::Gate {
                     gate::show_failure(&self.ctx, &gh, &d.repo, &d.delivery_id, &what).await
+                } else if surface == Surface::Merge {
+                    merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
                 } else {
                     release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
                         .await
@@ -612,6 +615,9 @@ impl Worker {
 /// What a failure says to the people who see it; the details stay in the log.
 fn failure_text(error: &HandlerError) -> String {
     match error {
+        HandlerError::GitHub(e) if error.is_transient() => {
+            format!("GitHub kept failing through every retry: {e}")
+        }
         HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
         HandlerError::TooLarge(why) | HandlerError::Inconsistent(why) => why.clone(),
         _ => "an internal error stopped pushgate".to_string(),
