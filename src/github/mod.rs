@@ -518,6 +518,45 @@ impl Api {
     }
 }
 
+/// GraphQL's `nodes` query for the last editor of comments, by node id.
+const EDITORS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { \
+    ... on IssueComment { id editor { login } } \
+    ... on PullRequestReviewComment { id editor { login } } } }";
+
+impl Api {
+    /// Who last edited each of these comments (issue comments and inline review comments, by
+    /// `node_id`), as GitHub records it: the REST API does not say. A comment GitHub answers
+    /// nothing for (unknown, or never edited) is absent from the map.
+    pub async fn last_editors(
+        &self,
+        node_ids: &[String],
+    ) -> Result<HashMap<String, String>, GitHubError> {
+        let mut editors = HashMap::new();
+        for chunk in node_ids.chunks(100) {
+            let body = serde_json::json!({ "query": EDITORS, "variables": { "ids": chunk } });
+            let answer = self.call(Method::Post, GRAPHQL, Some(&body)).await?;
+            if let Some(error) = answer.pointer("/errors/0/message").and_then(Value::as_str) {
+                return Err(GitHubError::Unexpected {
+                    endpoint: "POST /graphql".to_string(),
+                    message: error.to_string(),
+                });
+            }
+            let nodes = answer
+                .pointer("/data/nodes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
+            for node in nodes {
+                let (id, editor) = (text(node, "/id"), text(node, "/editor/login"));
+                if !id.is_empty() && !editor.is_empty() {
+                    editors.insert(id, editor);
+                }
+            }
+        }
+        Ok(editors)
+    }
+}
+
 impl Api {
     /// A client acting with a plain token (the CLI and the Action: `GITHUB_TOKEN`).
     pub fn with_token(

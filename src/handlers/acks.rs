@@ -400,7 +400,8 @@ pub async fn assess(
         .map(|c| (ISSUE_COMMENT, c))
         .chain(inline.iter().map(|c| (REVIEW_COMMENT, c)))
         .collect();
-    let (comments, edits) = as_written(&listed, &authored);
+    let editors = last_editors(gh, repo, &listed, &authored).await;
+    let (comments, edits) = as_written(&listed, &authored, &editors);
     notes.extend(edits);
     let (reviews, edits) = reviews_as_written(&reviews, &authored);
     notes.extend(edits);
@@ -710,6 +711,8 @@ pub async fn record_words(
 /// - the remembered text is the current one: the author's words (edited by the author: noted);
 /// - it differs: someone else edited it, or the author did unheard; the core counts approvals
 ///   only when both texts carry them and objections from either;
+/// - otherwise, when GitHub says the author was the last to edit it (`editor`): the author's
+///   words, as they stand now;
 /// - nothing remembered and edited since written (`updated_at`, which only comments have):
 ///   nobody can say whose words these are, so only its objections count.
 fn words_for(
@@ -718,14 +721,25 @@ fn words_for(
     body: &str,
     edited: bool,
     remembered: Option<&Authored>,
+    editor: Option<&str>,
 ) -> (Words, Option<String>) {
     let says = |body: &str| !pull::read_comment(body).is_empty();
+    let by_author = editor.is_some_and(|e| !login.is_empty() && e.eq_ignore_ascii_case(login));
     match remembered {
         Some(a) if a.body == body => (
             Words::Authors,
             (a.edited && says(body)).then(|| {
                 format!(
                     "{what} by @{login} was edited by its author @{login}; its edited text counts"
+                )
+            }),
+        ),
+        _ if by_author && (edited || remembered.is_some()) => (
+            Words::Authors,
+            says(body).then(|| {
+                format!(
+                    "{what} by @{login} was last edited by its author @{login} (GitHub says); \
+                     its edited text counts"
                 )
             }),
         ),
@@ -743,12 +757,17 @@ fn words_for(
         ),
         None if edited => (
             Words::Unverified { authored: None },
-            says(body).then(|| {
-                format!(
+            says(body).then(|| match editor {
+                Some(editor) => format!(
+                    "{what} by @{login} was last edited by @{editor}, not its author, and \
+                     pushgate did not see what @{login} wrote: its acks and commands count once \
+                     @{login} posts them again; its objections count"
+                ),
+                None => format!(
                     "{what} by @{login} was edited and pushgate did not see who edited it: its \
                      acks and commands count once @{login} posts them again; its objections \
                      count"
-                )
+                ),
             }),
         ),
         None => (Words::Authors, None),
@@ -758,7 +777,44 @@ fn words_for(
 /// The pull request's comments (`(kind, comment)` as GitHub lists them) as their authors
 /// wrote them (see [`words_for`]), with the notes for the check. A comment someone else
 /// deleted is kept, for its objections.
-fn as_written(listed: &[(&str, &Value)], authored: &[Authored]) -> (Vec<Comment>, Vec<String>) {
+/// Who last edited the comments whose text pushgate did not see written (edited with no
+/// delivery heard, or different from what was heard), by node id: GitHub's GraphQL API records
+/// it. When GitHub cannot say, the map is empty and such comments stay unverified.
+async fn last_editors(
+    gh: &Installation,
+    repo: &str,
+    listed: &[(&str, &Value)],
+    authored: &[Authored],
+) -> HashMap<String, String> {
+    let unheard: Vec<String> = listed
+        .iter()
+        .filter(|(kind, c)| {
+            let id = number(c, "/id");
+            match authored.iter().find(|a| a.kind == *kind && a.id == id) {
+                Some(a) => a.body != text(c, "/body"),
+                None => text(c, "/updated_at") != text(c, "/created_at"),
+            }
+        })
+        .map(|(_, c)| text(c, "/node_id"))
+        .filter(|id| !id.is_empty())
+        .collect();
+    if unheard.is_empty() {
+        return HashMap::new();
+    }
+    match gh.api.last_editors(&unheard).await {
+        Ok(editors) => editors,
+        Err(e) => {
+            tracing::warn!(repo, error = %e, "could not read who edited comments; they stay unverified");
+            HashMap::new()
+        }
+    }
+}
+
+fn as_written(
+    listed: &[(&str, &Value)],
+    authored: &[Authored],
+    editors: &HashMap<String, String>,
+) -> (Vec<Comment>, Vec<String>) {
     let mut comments = Vec::new();
     let mut notes = Vec::new();
     let mut present = Vec::new();
@@ -769,7 +825,8 @@ fn as_written(listed: &[(&str, &Value)], authored: &[Authored]) -> (Vec<Comment>
         let body = text(c, "/body");
         let remembered = authored.iter().find(|a| a.kind == *kind && a.id == id);
         let edited = text(c, "/updated_at") != text(c, "/created_at");
-        let (words, note) = words_for("a comment", &login, &body, edited, remembered);
+        let editor = editors.get(&text(c, "/node_id")).map(String::as_str);
+        let (words, note) = words_for("a comment", &login, &body, edited, remembered, editor);
         notes.extend(note);
         comments.push(Comment {
             login,
@@ -812,8 +869,14 @@ fn reviews_as_written(listed: &[Value], authored: &[Authored]) -> (Vec<Review>, 
             let remembered = authored
                 .iter()
                 .find(|a| a.kind == REVIEW_BODY && a.id == id);
-            let (words, note) =
-                words_for("a review", &review.login, &review.body, false, remembered);
+            let (words, note) = words_for(
+                "a review",
+                &review.login,
+                &review.body,
+                false,
+                remembered,
+                None,
+            );
             notes.extend(note);
             review.words = words;
             Some(review)

@@ -1431,6 +1431,58 @@ fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
     })))
 }
 
+/// GraphQL's `nodes(ids: $ids)` for comments, answering each issue comment's or inline review
+/// comment's `id` and `editor { login }` (the last person who edited it, null when nobody
+/// did); other ids, and comments in repositories outside the caller's installation, answer
+/// null, as GitHub does for nodes it cannot resolve.
+fn editors(w: &World, caller: &Caller, body: &Map<String, Value>) -> Value {
+    let ids: Vec<String> = body
+        .get("variables")
+        .and_then(|v| v.get("ids"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    let visible = |repo: &str| match caller {
+        Caller::Installation(installation) => w
+            .repos
+            .values()
+            .any(|r| r.installation == *installation && r.full_name.eq_ignore_ascii_case(repo)),
+        _ => false,
+    };
+    let mut comments: Vec<(String, u64, String)> = Vec::new();
+    for r in w.repos.values() {
+        for c in &r.comments {
+            comments.push((shapes::comment_node_id(c.id), c.id, r.full_name.clone()));
+        }
+    }
+    for c in &w.review_comments {
+        comments.push((shapes::review_comment_node_id(c.id), c.id, c.repo.clone()));
+    }
+    let nodes: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let Some((_, number, repo)) = comments.iter().find(|(node, ..)| node == id) else {
+                return Value::Null;
+            };
+            if !visible(repo) {
+                return Value::Null;
+            }
+            let editor = w
+                .comment_edits
+                .iter()
+                .rev()
+                .find(|e| e.comment == *number && e.repo.eq_ignore_ascii_case(repo))
+                .map(|e| json!({ "login": e.editor }))
+                .unwrap_or(Value::Null);
+            json!({ "id": id, "editor": editor })
+        })
+        .collect();
+    json!({ "data": { "nodes": nodes } })
+}
+
 /// `POST /graphql`: the one operation pushgate sends, the `updateRefs` mutation with
 /// `$repositoryId` and `$refUpdates` (`name`, `beforeOid`, `afterOid`, `force`). All updates
 /// or none: each ref must be at its `beforeOid`, and without `force` the update must be a
@@ -1443,8 +1495,11 @@ fn graphql(w: &mut World, caller: &Caller, body: &Map<String, Value>) -> Result<
         })))
     };
     let query = string_field(body, "query")?.unwrap_or_default();
+    if query.contains("nodes(ids:") {
+        return Ok(Reply::ok(editors(w, caller, body)));
+    }
     if !query.contains("updateRefs") {
-        return refused("the fake answers the updateRefs mutation only");
+        return refused("the fake answers the updateRefs mutation and the nodes query only");
     }
     let variables = body.get("variables").cloned().unwrap_or(Value::Null);
     let node = variables

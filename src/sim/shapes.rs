@@ -38,6 +38,14 @@ pub(crate) fn repository_node_id(repo: &Repo) -> String {
     node_id("10:Repository", repo.id)
 }
 
+pub(crate) fn comment_node_id(id: u64) -> String {
+    node_id("12:IssueComment", id)
+}
+
+pub(crate) fn review_comment_node_id(id: u64) -> String {
+    node_id("24:PullRequestReviewComment", id)
+}
+
 fn node_id(kind: &str, id: u64) -> String {
     // Real node ids are opaque base64; only their presence matters.
     super::base64::encode(format!("0{kind}{id}").as_bytes())
@@ -464,7 +472,7 @@ pub(crate) fn comment(repo: &Repo, c: &Comment) -> Value {
         "html_url": format!("{WEB}/{full}/pull/{}#issuecomment-{}", c.issue, c.id),
         "issue_url": format!("{API}/repos/{full}/issues/{}", c.issue),
         "id": c.id,
-        "node_id": node_id("12:IssueComment", c.id),
+        "node_id": comment_node_id(c.id),
         "user": user(&c.user),
         "created_at": time(c.created_at),
         "updated_at": time(c.updated_at),
@@ -490,7 +498,7 @@ pub(crate) fn review_comment(repo: &Repo, c: &super::state::ReviewComment) -> Va
         "url": url,
         "pull_request_review_id": c.review_id,
         "id": c.id,
-        "node_id": node_id("24:PullRequestReviewComment", c.id),
+        "node_id": review_comment_node_id(c.id),
         "diff_hunk": "@@ -1 +1 @@",
         "path": c.path,
         "position": 1,
