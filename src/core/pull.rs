@@ -351,7 +351,10 @@ pub fn evaluate(
                 Dismissal::TouchedSections => maintains(&statement.login, Some(changed)),
             };
             if gone {
-                let at = on.map(|sha| format!(" (`{}`)", &sha[..sha.len().min(12)]));
+                let at = on.map(|sha| match sha {
+                    "" => " (an earlier head that nobody recorded)".to_string(),
+                    sha => format!(" (`{}`)", &sha[..sha.len().min(12)]),
+                });
                 dismissed.push(Dismissed {
                     login: statement.login.clone(),
                     reason: format!(

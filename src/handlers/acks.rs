@@ -629,13 +629,74 @@ pub async fn post_check(
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
+    post_check_noting(gh, repo, head_sha, satisfied, report, None).await
+}
+
+/// [`post_check`], with `text` in the check run's `output.text`: a field only its poster
+/// writes (the Action keeps its record of the pull request's pushes there).
+pub async fn post_check_noting(
+    gh: &Installation,
+    repo: &str,
+    head_sha: &str,
+    satisfied: bool,
+    report: &Report,
+    text: Option<&str>,
+) -> Result<(), HandlerError> {
     // Every summary is capped here, whichever path wrote it (GitHub refuses over 65,535).
-    let output = json!({
+    let mut output = json!({
         "title": truncate(&report.title, 200),
         "summary": truncate(&report.summary, SUMMARY_LIMIT),
     });
+    if let Some(text) = text {
+        output["text"] = json!(truncate(text, SUMMARY_LIMIT));
+    }
     super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
     Ok(())
+}
+
+/// A push record with no SHA: the heads before the first one known, which nobody recorded.
+/// Said before any known head, a thing counts as said on it; the core knows no files changed
+/// since it, so takes every file of the pull request as changed (the Action, when no earlier
+/// run recorded the head it judges).
+pub const UNKNOWN_HEAD: &str = "";
+
+/// The first line of the Action's record of a pull request's heads in its check run's
+/// `output.text`: the Action keeps no store, so each run passes the record to the next one.
+const HEADS_HEADER: &str = "pushgate heads: each head of this pull request and when GitHub \
+first showed it (Unix seconds), for the next run.";
+
+/// The record of heads (`(sha, first seen)`, as the store's pushes) as the Action writes it:
+/// the newest [`HEADS_COMPARED`] and a few more.
+/// [`UNKNOWN_HEAD`] is written `-`, so that later runs know it too.
+pub fn heads_text(pushes: &[(String, i64)]) -> String {
+    let mut known: Vec<&(String, i64)> = pushes.iter().collect();
+    known.sort_by_key(|(_, at)| *at);
+    let skip = known.len().saturating_sub(2 * HEADS_COMPARED);
+    let mut text = String::from(HEADS_HEADER);
+    for (sha, at) in &known[skip..] {
+        let sha = if sha.is_empty() { "-" } else { sha.as_str() };
+        text.push_str(&format!("\n{sha} {at}"));
+    }
+    text
+}
+
+/// Reads [`heads_text`]'s record; anything else reads as nothing.
+pub fn parse_heads(text: &str) -> Vec<(String, i64)> {
+    let mut lines = text.lines();
+    if lines.next() != Some(HEADS_HEADER) {
+        return Vec::new();
+    }
+    lines
+        .filter_map(|line| {
+            let (sha, at) = line.split_once(' ')?;
+            let at = at.parse::<i64>().ok()?;
+            if sha == "-" {
+                return Some((UNKNOWN_HEAD.to_string(), at));
+            }
+            let hex = (7..=64).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit());
+            hex.then(|| (sha.to_string(), at))
+        })
+        .collect()
 }
 
 /// Remembers what a delivery about a comment (`issue_comment` or `pull_request_review_comment`
@@ -1017,6 +1078,40 @@ pub fn pull_number(payload: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_actions_record_of_heads_reads_back_and_nothing_else_reads_as_one() {
+        let pushes = vec![
+            ("b".repeat(40), 20),
+            (UNKNOWN_HEAD.to_string(), 0),
+            ("a".repeat(40), 10),
+        ];
+        let text = heads_text(&pushes);
+        let mut back = parse_heads(&text);
+        back.sort();
+        let mut expected = pushes.clone();
+        expected.sort();
+        assert_eq!(back, expected);
+        // (text, what reads from it)
+        let cases: [(&str, usize); 5] = [
+            ("", 0),
+            ("aaaaaaa 10", 0),
+            ("Acked-by: someone\naaaaaaa 10", 0),
+            (
+                &format!("{HEADS_HEADER}\nnot-hex 10\naaaaaaa x\naaaaaaa 10"),
+                1,
+            ),
+            (&format!("{HEADS_HEADER}\n- 0\n{} 5", "f".repeat(65)), 1),
+        ];
+        for (text, n) in cases {
+            assert_eq!(parse_heads(text).len(), n, "{text}");
+        }
+        // At most twice the heads compared are kept, the newest.
+        let many: Vec<(String, i64)> = (0..100).map(|i| (format!("{i:040x}"), i)).collect();
+        let kept = parse_heads(&heads_text(&many));
+        assert_eq!(kept.len(), 2 * HEADS_COMPARED);
+        assert_eq!(kept.last(), many.last());
+    }
 
     #[test]
     fn a_status_change_requirement_points_at_its_support_file() {
