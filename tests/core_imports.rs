@@ -23,8 +23,13 @@ const WORLDLY: [&str; 12] = [
     "reqwest::",
 ];
 
+/// `src/core`, or the folder `PUSHGATE_CHECK_CORE` names: an older core can be checked with
+/// this build, e.g. `git archive 505d136 src/core | tar -x -C /tmp/old` and
+/// `PUSHGATE_CHECK_CORE=/tmp/old/src/core cargo test --test core_imports`.
 fn core_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core")
+    std::env::var_os("PUSHGATE_CHECK_CORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core"))
 }
 
 /// Every `.rs` file under `dir`, with its text.
