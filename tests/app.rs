@@ -324,6 +324,22 @@ async fn broken_config_on_the_base_branch_fails_the_check_naming_the_line() {
     assert!(summary.contains("unknown field `min_opn`"), "{summary}");
 }
 
+/// A freeze time that does not parse used to turn the freeze off without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_freeze_time_fails_the_check_naming_the_line() {
+    let config = format!("{CONFIG}\n[release]\nfreeze_start = \"2026-13-01T00:00:00Z\"\n");
+    let line = config.lines().count();
+    let world = World::new(&config).await;
+    let pr = world.open_pr(NEWCOMER, &[("README", Some("hi\n"))]).await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains(&format!(".github/pushgate.toml:{line}:16")),
+        "{summary}"
+    );
+    assert!(summary.contains("not an RFC 3339 time"), "{summary}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn review_window_holds_the_check_and_a_wakeup_releases_it() {
     let config = CONFIG.replace("min_open = \"0s\"", "min_open = \"1h\"");

@@ -16,6 +16,7 @@ use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
+use crate::core::text::cell;
 use crate::github::{label_names, number, text, Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenHead};
 use crate::handlers::{support, Clock, Context, HandlerError};
@@ -317,7 +318,7 @@ async fn acks_mode(
              `pull_request_target` run did not post `{}`), so acks in comments made before this \
              run count as given on an earlier head. Re-run that push's job, or ack again; \
              reviews count for the commit they name.",
-            crate::core::gate::short(&head_sha),
+            crate::core::text::short(&head_sha),
             acks::CHECK_NAME
         ));
     }
@@ -549,11 +550,6 @@ pub fn release_gate_result(repo: &str, blockers: &[Blocker]) -> StepResult {
             })
             .collect(),
     }
-}
-
-/// Text safe inside a Markdown table cell.
-fn cell(raw: &str) -> String {
-    raw.replace('|', "\\|").replace(['\r', '\n'], " ")
 }
 
 // ---- support-labels ----

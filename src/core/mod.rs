@@ -12,4 +12,5 @@ pub mod pull;
 pub mod release;
 pub mod report;
 pub mod support;
+pub mod text;
 pub mod trailers;

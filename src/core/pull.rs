@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::maintainers::{Maintainers, SectionMatch};
 use crate::core::people::{Identities, Person};
 use crate::core::policy::{self, Approval, ApprovalKind, Change, Options, Verdict};
+use crate::core::text::{human_seconds, utc};
 use crate::core::trailers::{parse_trailers, TrailerKind};
 
 /// A review's state as GitHub reports it.
@@ -108,8 +109,11 @@ pub struct Settings {
     pub release_managers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which approvals a push dismisses (`acks.dismiss_on_push`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Dismissal {
+    /// An approval stays unless a push changed files in the approver's sections.
     TouchedSections,
     All,
     Never,
@@ -674,18 +678,6 @@ fn explanation_of(body: &str) -> Option<String> {
     Some(text.join("\n")).filter(|t| !t.trim().is_empty())
 }
 
-/// "24h", "30m", "90s".
-pub fn human_seconds(seconds: i64) -> String {
-    crate::config::Spelled(std::time::Duration::from_secs(seconds.max(0) as u64)).to_string()
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
-pub fn utc(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| format!("{seconds} (Unix time)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1173,12 +1165,6 @@ mod tests {
                 },
             ]
         );
-    }
-
-    #[test]
-    fn dates_are_written_in_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_764_147_600), "2025-11-26 09:00 UTC");
     }
 
     #[test]

@@ -713,15 +713,14 @@ pub fn label_names(value: &Value) -> Vec<String> {
 
 /// Percent-encodes one path segment (label names contain `:` and spaces).
 pub fn segment(raw: &str) -> String {
-    let mut out = String::new();
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    // RFC 3986's unreserved characters stay; everything else is written `%XX`.
+    const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(raw, UNRESERVED).to_string()
 }
 
 /// Percent-encodes a path, keeping its `/`.

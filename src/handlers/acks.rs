@@ -11,15 +11,16 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError, PolicyFiles};
-use crate::config::{Config, ConfigError, DismissOnPush, ReviewerStature};
+use crate::config::{Config, ConfigError};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
 use crate::core::pull::{
-    self, Comment, Dismissal, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
+    self, Comment, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
 };
-use crate::core::report::{acks_report, truncate, Report, SUMMARY_LIMIT};
+use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
+use crate::core::text::truncate;
 use crate::github::{number, segment, text, time, Installation, Method};
 use crate::store::{Authored, Evaluation};
 
@@ -434,24 +435,14 @@ pub async fn assess(
     let mut settings = Settings {
         policy: Options {
             general_stand_in: config.acks.general_stand_in,
-            reviewer_stature: match config.acks.reviewer_stature {
-                ReviewerStature::Anyone => Stature::Anyone,
-                ReviewerStature::Listed => Stature::Listed(Vec::new()),
-            },
+            reviewer_stature: config.acks.reviewer_stature,
+            also_listed: Vec::new(),
         },
+        // At most `config::LONGEST`, so no overflow.
         min_open: config.acks.min_open.as_secs() as i64,
-        dismiss_on_push: match config.acks.dismiss_on_push {
-            DismissOnPush::TouchedSections => Dismissal::TouchedSections,
-            DismissOnPush::All => Dismissal::All,
-            DismissOnPush::Never => Dismissal::Never,
-        },
+        dismiss_on_push: config.acks.dismiss_on_push,
         trust_commit_trailers: config.acks.trust_commit_trailers,
-        freeze_start: config
-            .release
-            .freeze_start
-            .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp()),
+        freeze_start: config.release.freeze_start,
         release_managers: config.release.managers.clone(),
     };
     let judge = |settings: &Settings| {
@@ -483,7 +474,7 @@ pub async fn assess(
             }
         }
         if !writers.is_empty() {
-            settings.policy.reviewer_stature = Stature::Listed(writers);
+            settings.policy.also_listed = writers;
             verdict = judge(&settings);
         }
     }

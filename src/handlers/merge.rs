@@ -20,9 +20,11 @@ use serde_json::{json, Value};
 use super::gate::{config, is_committer, ref_sha, results_on};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
-use crate::core::gate::{short, wildcard, Outcome};
+use crate::core::gate::Outcome;
+use crate::core::glob::wildcard;
 use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
+use crate::core::text::short;
 use crate::github::{number, segment, text, GitHubError, Installation, Method, RefMove};
 use crate::store::CommandProgress;
 
@@ -264,7 +266,7 @@ pub async fn show_failure(
         Some(CommandProgress::Done) => return Ok(()),
         Some(CommandProgress::Landing { tip, .. }) => format!(
             "Staging may already hold its commits (up to `{}`): look there before asking again.",
-            crate::core::gate::short(&tip)
+            crate::core::text::short(&tip)
         ),
         Some(CommandProgress::Started) | None => {
             "Nothing landed: comment `/pushgate merge` again to retry.".to_string()

@@ -9,6 +9,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde_json::{json, Map, Value};
 
 use super::endpoint as key;
@@ -1907,7 +1910,7 @@ fn git_ref(r: &Repo, branch: &str, sha: &str) -> Value {
     let full = &r.full_name;
     json!({
         "ref": format!("refs/heads/{branch}"),
-        "node_id": super::base64::encode(format!("ref:{full}:{branch}").as_bytes()),
+        "node_id": STANDARD.encode(format!("ref:{full}:{branch}").as_bytes()),
         "url": format!("{}/repos/{full}/git/refs/heads/{}", shapes::API, shapes::encode_path(branch)),
         "object": {
             "sha": sha,
@@ -1982,46 +1985,31 @@ fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `%XX` decoding (and `+` as space in query strings); `None` on a malformed escape or bytes
-/// that are not UTF-8.
+/// `%XX` decoding (and `+` as space in query strings); `None` on a malformed escape, which
+/// GitHub answers with an error (the crate would keep it as text), or bytes that are not UTF-8.
 pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                if !hex.iter().all(u8::is_ascii_hexdigit) {
-                    return None;
-                }
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
+    let well_formed = text.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let text = if plus_is_space {
+        text.replace('+', " ")
+    } else {
+        text.to_string()
+    };
+    percent_decode_str(&text)
+        .decode_utf8()
+        .ok()
+        .map(String::from)
 }
 
 fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, shapes::COMPONENT).to_string()
 }
 
 #[cfg(test)]

@@ -83,7 +83,6 @@
 //! `x-ratelimit-used`, `x-ratelimit-reset` and `x-ratelimit-resource`.
 
 mod api;
-pub mod base64;
 mod edits;
 mod fault;
 mod shapes;
