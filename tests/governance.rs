@@ -342,3 +342,65 @@ async fn lazy_consensus_is_blocked_by_an_explained_objection() {
     let decisions = world.service().store.decisions(REPO).await.unwrap();
     assert_eq!(decisions[0].state, "rejected");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_command_opens_nothing_twice_and_answers_once() {
+    let world = World::new(CONFIG).await;
+    let issue = world.gh.open_issue(REPO, "nora-gh", "Rename the tree", &[]);
+    for (login, body) in [
+        ("cora-gh", "/pushgate vote 1d"),
+        ("sha-gh", "/pushgate vote"),
+    ] {
+        let id = world.gh.add_comment(REPO, issue, login, body);
+        let payload = world.gh.issue_comment_event(REPO, issue, id);
+        // GitHub redelivers (a new delivery id, the same comment).
+        for _ in 0..2 {
+            let (status, _) = world.send("issue_comment", &payload).await;
+            assert_eq!(status, 202);
+            world.settle().await;
+        }
+    }
+    let comments = bot_comments(&world, issue);
+    assert_eq!(
+        comments.iter().filter(|b| b.contains(MARKER)).count(),
+        1,
+        "{comments:#?}"
+    );
+    assert_eq!(
+        comments
+            .iter()
+            .filter(|b| b.contains("only committers can open a vote"))
+            .count(),
+        1,
+        "{comments:#?}"
+    );
+    let log = world.service().store.governance_log(REPO).await.unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.what.starts_with("opened")).count(),
+        1
+    );
+    assert_eq!(
+        world.service().store.decisions(REPO).await.unwrap().len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_scheme_and_quorum_apply_when_the_command_names_none() {
+    let config = format!(
+        "{CONFIG}\n[governance]\nscheme = \"majority\"\nquorum = 2\nvote_duration = \"2h\"\n"
+    );
+    let world = World::new(&config).await;
+    let issue = world
+        .gh
+        .open_issue(REPO, "nora-gh", "Elect a release manager", &[]);
+    world.comment(issue, "cora-gh", "/pushgate vote").await;
+    assert!(tally(&world, issue).contains("Vote (majority scheme)"));
+    answer(&world, issue, "quinn-gh", "+1").await;
+    answer(&world, issue, "sha-gh", "+1").await;
+    // One committer voted of the two the quorum needs; Sha's vote is shown, not counted.
+    pass_the_deadline(&world, issue, 3, "vote: rejected").await;
+    assert!(bot_comments(&world, issue)
+        .iter()
+        .any(|b| b.contains("no quorum: 1 of the 2 committers needed voted")));
+}
