@@ -57,6 +57,8 @@ enum Surface {
     Release,
     /// A reply to `/pushgate merge` on its pull request.
     Merge,
+    /// A comment on the issue or pull request a vote or lazy consensus is held on.
+    Governance,
     /// Only the log: label sync and bookkeeping have no surface of their own.
     Log,
 }
@@ -364,7 +366,9 @@ impl Worker {
             ("issue_comment", action) if payload.pointer("/issue/pull_request").is_none() => {
                 let gh = self.installation(installation_id)?;
                 let governed =
-                    governance::on_comment(&self.ctx, &gh, installation_id, repo, payload).await?;
+                    governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                        .await
+                        .shown_on(Surface::Governance)?;
                 let gated = action == "created"
                     && gate::on_comment(&self.ctx, &gh, repo, payload)
                         .await
@@ -382,7 +386,6 @@ impl Worker {
                 acks::record_words(&self.ctx, repo, &d.event, payload)
                     .await
                     .shown_on(Surface::Acks)?;
-                governance::on_comment(&self.ctx, &gh, installation_id, repo, payload).await?;
                 let asks =
                     d.action == "created" && merge::asks_for_merge(&text(payload, "/comment/body"));
                 if asks {
@@ -394,6 +397,10 @@ impl Worker {
                         .await
                         .shown_on(Surface::Acks)?;
                 }
+                // After the acks, so that a vote's trouble never holds the check back.
+                governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                    .await
+                    .shown_on(Surface::Governance)?;
                 Ok(Handled::Processed)
             }
             ("pull_request_review_comment", _) => {
@@ -434,7 +441,9 @@ impl Worker {
             }
             (SYNTHETIC_EVENT, governance::DEADLINE) => {
                 let gh = self.installation(installation_id)?;
-                let closed = governance::on_deadline(&self.ctx, &gh, repo, payload).await?;
+                let closed = governance::on_deadline(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Governance)?;
                 Ok(if closed {
                     Handled::Processed
                 } else {
@@ -542,7 +551,7 @@ impl Worker {
                 return;
             }
             Surface::Log => return,
-            Surface::Gate | Surface::Release | Surface::Merge => {
+            Surface::Gate | Surface::Release | Surface::Merge | Surface::Governance => {
                 let installation_id = self.installation_of(d, payload);
                 if installation_id <= 0 {
                     return;
@@ -555,6 +564,8 @@ impl Worker {
                     gate::show_failure(&self.ctx, &gh, &d.repo, &d.delivery_id, &what).await
                 } else if surface == Surface::Merge {
                     merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
+                } else if surface == Surface::Governance {
+                    governance::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
                 } else {
                     release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
                         .await

@@ -404,3 +404,31 @@ async fn the_configured_scheme_and_quorum_apply_when_the_command_names_none() {
         .iter()
         .any(|b| b.contains("no quorum: 1 of the 2 committers needed voted")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_that_fails_for_good_says_so_on_its_item_and_leaves_the_acks_check_alone() {
+    use pushgate::sim::{endpoint, Fault};
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.settle().await;
+    world.comment(pr, "cora-gh", "/pushgate vote 1d").await;
+    let checks = world.acks_count();
+    // GitHub refuses to edit the tally once.
+    world
+        .gh
+        .inject(Fault::status(422).on(endpoint::UPDATE_COMMENT).times(1));
+    answer(&world, pr, "quinn-gh", "+1").await;
+    let failures: Vec<String> = bot_comments(&world, pr)
+        .into_iter()
+        .filter(|b| b.contains("pushgate could not handle a vote or lazy consensus here"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{:#?}", bot_comments(&world, pr));
+    assert_eq!(
+        world.acks_count(),
+        checks,
+        "the acks check shows no governance failure"
+    );
+    // The next answer brings the tally up to date.
+    answer(&world, pr, "xavier-gh", "+2").await;
+    assert!(tally(&world, pr).contains("| @quinn-gh | `+1` | yes |"));
+}

@@ -689,9 +689,12 @@ mod tests {
         }
     }
 
+    /// A comment's text, the decision's kind, and the answer read from it.
+    type AnswerCase = (&'static str, Kind, Option<(i8, bool)>);
+
     #[test]
     fn an_answer_is_a_line_of_its_own_in_the_schemes_values() {
-        let cases: [(&str, Kind, Option<(i8, bool)>); 16] = [
+        let cases: [AnswerCase; 16] = [
             ("+2", IMPROVED, Some((2, false))),
             ("+1", IMPROVED, Some((1, false))),
             ("0", IMPROVED, Some((0, false))),

@@ -158,6 +158,24 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
         .collect())
 }
 
+/// A governance delivery that failed for good is said once on its issue or pull request, so
+/// the people voting are not left waiting; the details stay in the log.
+pub async fn show_failure(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    delivery_id: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let Some(item) = acks::pull_number(payload) else {
+        return Ok(());
+    };
+    let body = format!(
+        "pushgate could not handle a vote or lazy consensus here: {what}. Comment again to          retry; the maintainers of the pushgate installation can see the details in its log          (delivery `{delivery_id}`)."
+    );
+    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+}
+
 /// Opens the decision `command` asks for, or refuses in one line.
 async fn open(
     ctx: &Context,
@@ -341,7 +359,7 @@ async fn refresh(
         .find(|c| text(c, "/body").contains(&marker));
     match ours.map(|c| number(c, "/id")).or(d.tally_comment) {
         Some(id) => {
-            if !ours.is_some_and(|c| text(c, "/body") == body) {
+            if ours.is_none_or(|c| text(c, "/body") != body) {
                 gh.api
                     .call(
                         Method::Patch,
