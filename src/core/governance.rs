@@ -899,6 +899,16 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
         #[test]
+        fn any_comment_reads_without_panicking(body in ".{0,200}", quoted in "(/pushgate (vote|lazy-consensus) ?)?[-+0-9a-z=−– ]{0,40}") {
+            let _ = read_command(&body);
+            let _ = read_command(&quoted);
+            for kind in [IMPROVED, CURRENT, LAZY] {
+                let _ = read_answer(&body, kind);
+                let _ = read_answer(&quoted, kind);
+            }
+        }
+
+        #[test]
         fn under_improved_a_committers_minus_two_never_lets_a_vote_pass(
             mut others in ballots(&[2, 1, 0, -1, -2]),
             at in 0usize..12,
