@@ -198,11 +198,17 @@ async fn a_committers_minus_two_rejects_and_an_unexplained_one_is_asked_for_reas
     world.comment(pr, "cora-gh", "/pushgate vote 1d").await;
     answer(&world, pr, "cora-gh", "+2").await;
     answer(&world, pr, "quinn-gh", "-2").await;
-    let asked: Vec<String> = bot_comments(&world, pr)
-        .into_iter()
-        .filter(|b| b.contains("@quinn-gh: your `-2` in this vote has no explanation"))
-        .collect();
-    assert_eq!(asked.len(), 1, "{:#?}", bot_comments(&world, pr));
+    answer(&world, pr, "xavier-gh", "-1").await;
+    for asked in [
+        "@quinn-gh: your `-2` in this vote has no explanation",
+        "@xavier-gh: your `-1` in this vote has no explanation",
+    ] {
+        let found = bot_comments(&world, pr)
+            .into_iter()
+            .filter(|b| b.contains(asked))
+            .count();
+        assert_eq!(found, 1, "{asked}: {:#?}", bot_comments(&world, pr));
+    }
     assert!(tally(&world, pr).contains("**no**: asked for one"));
     // Another comment on the pull request does not ask again.
     answer(&world, pr, "nora-gh", "Thanks all.").await;
@@ -210,7 +216,7 @@ async fn a_committers_minus_two_rejects_and_an_unexplained_one_is_asked_for_reas
         .into_iter()
         .filter(|b| b.contains("has no explanation"))
         .count();
-    assert_eq!(asked, 1);
+    assert_eq!(asked, 2);
     pass_the_deadline(&world, pr, 25, "vote: rejected").await;
     assert!(bot_comments(&world, pr)
         .iter()
@@ -431,4 +437,39 @@ async fn a_vote_that_fails_for_good_says_so_on_its_item_and_leaves_the_acks_chec
     // The next answer brings the tally up to date.
     answer(&world, pr, "xavier-gh", "+2").await;
     assert!(tally(&world, pr).contains("| @quinn-gh | `+1` | yes |"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_by_someone_else_keeps_the_vote_and_the_voters_own_withdraws_it() {
+    let world = World::new(CONFIG).await;
+    let issue = world
+        .gh
+        .open_issue(REPO, "nora-gh", "Retire the old toolstack", &[]);
+    world.comment(issue, "cora-gh", "/pushgate vote 2h").await;
+    let quinn = answer(&world, issue, "quinn-gh", "-2\nStill in use downstream.").await;
+    let xavier = answer(&world, issue, "xavier-gh", "-2\nNeeded by the test lab.").await;
+    let delete = |id: u64, by: &'static str| {
+        let world = &world;
+        async move {
+            world.gh.delete_comment(REPO, id, by);
+            let (status, _) = world
+                .send(
+                    "issue_comment",
+                    &world.gh.issue_comment_deleted_event(REPO, issue, id),
+                )
+                .await;
+            assert_eq!(status, 202);
+            world.settle().await;
+        }
+    };
+    // Cora deletes Quinn's vote: it still stands. Xavier deletes his own: it is withdrawn.
+    delete(quinn, "cora-gh").await;
+    delete(xavier, "xavier-gh").await;
+    let shown = tally(&world, issue);
+    assert!(
+        shown.contains("| @quinn-gh | `-2` | yes | yes |"),
+        "{shown}"
+    );
+    assert!(!shown.contains("@xavier-gh"), "{shown}");
+    pass_the_deadline(&world, issue, 3, "vote: rejected").await;
 }
