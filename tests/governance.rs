@@ -473,3 +473,22 @@ async fn a_deletion_by_someone_else_keeps_the_vote_and_the_voters_own_withdraws_
     assert!(!shown.contains("@xavier-gh"), "{shown}");
     pass_the_deadline(&world, issue, 3, "vote: rejected").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_tally_is_posted_again_with_the_next_answer() {
+    let world = World::new(CONFIG).await;
+    let issue = world
+        .gh
+        .open_issue(REPO, "nora-gh", "Adopt a code of conduct", &[]);
+    world.comment(issue, "cora-gh", "/pushgate vote 1d").await;
+    let tally_id = world
+        .gh
+        .comments_on(REPO, issue)
+        .into_iter()
+        .find(|c| c.body.contains(MARKER))
+        .expect("the tally")
+        .id;
+    world.gh.delete_comment(REPO, tally_id, "cora-gh");
+    answer(&world, issue, "quinn-gh", "+1").await;
+    assert!(tally(&world, issue).contains("| @quinn-gh | `+1` | yes |"));
+}

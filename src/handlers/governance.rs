@@ -357,31 +357,39 @@ async fn refresh(
         .iter()
         .filter(|c| is_app(&text(c, "/user/login")))
         .find(|c| text(c, "/body").contains(&marker));
-    match ours.map(|c| number(c, "/id")).or(d.tally_comment) {
-        Some(id) => {
-            if ours.is_none_or(|c| text(c, "/body") != body) {
-                gh.api
-                    .call(
-                        Method::Patch,
-                        &format!("/repos/{}/issues/comments/{id}", d.repo),
-                        Some(&json!({ "body": body })),
-                    )
-                    .await?;
-            }
-            if d.tally_comment != Some(id) {
-                ctx.store.set_tally_comment(&d.repo, d.id, id).await?;
+    let mut kept = None;
+    if let Some(id) = ours.map(|c| number(c, "/id")).or(d.tally_comment) {
+        if ours.is_some_and(|c| text(c, "/body") == body) {
+            kept = Some(id);
+        } else {
+            let edited = gh
+                .api
+                .call(
+                    Method::Patch,
+                    &format!("/repos/{}/issues/comments/{id}", d.repo),
+                    Some(&json!({ "body": body })),
+                )
+                .await;
+            match edited {
+                Ok(_) => kept = Some(id),
+                // Someone deleted the tally: it is posted again below.
+                Err(e) if e.not_found() => {}
+                Err(e) => return Err(e.into()),
             }
         }
+    }
+    let id = match kept {
+        Some(id) => id,
         None => {
             let made = gh
                 .api
                 .call(Method::Post, &path, Some(&json!({ "body": body })))
                 .await?;
-            let id = number(&made, "/id");
-            if id > 0 {
-                ctx.store.set_tally_comment(&d.repo, d.id, id).await?;
-            }
+            number(&made, "/id")
         }
+    };
+    if id > 0 && d.tally_comment != Some(id) {
+        ctx.store.set_tally_comment(&d.repo, d.id, id).await?;
     }
     if open {
         for answer in &counted.unexplained {
