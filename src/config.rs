@@ -43,6 +43,7 @@ pub struct Config {
     pub merge: Merge,
     pub support: Support,
     pub release: Release,
+    pub governance: Governance,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -289,6 +290,33 @@ impl Default for Release {
     }
 }
 
+/// `[governance]`: the defaults of `/pushgate vote` and `/pushgate lazy-consensus` (SPEC §6).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Governance {
+    /// How long a vote runs when the command names no duration.
+    #[serde(deserialize_with = "duration")]
+    pub vote_duration: Duration,
+    /// How long a lazy consensus runs when the command names no duration.
+    #[serde(deserialize_with = "duration")]
+    pub consensus_duration: Duration,
+    /// The vote scheme when the command names none.
+    pub scheme: crate::core::governance::Scheme,
+    /// How many committers must vote (abstentions included) for a `majority` vote to pass.
+    pub quorum: u32,
+}
+
+impl Default for Governance {
+    fn default() -> Self {
+        Governance {
+            vote_duration: Duration::from_secs(7 * 86_400),
+            consensus_duration: Duration::from_secs(72 * 3600),
+            scheme: crate::core::governance::Scheme::Improved,
+            quorum: 1,
+        }
+    }
+}
+
 /// The longest duration a setting may have: about a hundred years. Durations are added to Unix
 /// times in seconds (`i64`), so a longer one could overflow, or wrap round to a negative
 /// window that is over at once.
@@ -388,6 +416,7 @@ impl Config {
                 });
             }
         }
+        config.governance.check(text, file)?;
         // Feature paths use the MAINTAINERS matcher: reject what it cannot compile here,
         // where the line can be named.
         for pattern in config.support.feature.iter().flat_map(|f| f.paths.iter()) {
@@ -403,6 +432,41 @@ impl Config {
             }
         }
         Ok(config)
+    }
+}
+
+impl Governance {
+    /// Durations longer than zero and at most a year, a quorum of at least one.
+    fn check(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let max = crate::core::governance::MAX_DURATION;
+        let problem = [
+            ("vote_duration", self.vote_duration),
+            ("consensus_duration", self.consensus_duration),
+        ]
+        .into_iter()
+        .find_map(|(key, d)| match d.as_secs() {
+            0 => Some((key, format!("governance.{key} must be longer than zero"))),
+            s if s > max => Some((key, format!("governance.{key} is more than 366 days"))),
+            _ => None,
+        })
+        .or_else(|| {
+            (self.quorum == 0)
+                .then(|| ("quorum", "governance.quorum must be at least 1".to_string()))
+        });
+        let Some((key, message)) = problem else {
+            return Ok(());
+        };
+        let at = text
+            .find("[governance]")
+            .and_then(|table| text[table..].find(key).map(|i| table + i))
+            .unwrap_or(0);
+        let (line, column) = line_column(text, at);
+        Err(ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        })
     }
 }
 
@@ -474,6 +538,50 @@ mod tests {
         assert!(error.message.contains("app:<slug>"), "{error}");
         let error = Config::parse("[gate]\nsource = {}\n", CONFIG_PATH).unwrap_err();
         assert!(error.message.contains("unknown field"), "{error}");
+    }
+
+    #[test]
+    fn governance_defaults_and_bad_values_are_named_with_their_line() {
+        let config = Config::parse("", CONFIG_PATH).unwrap();
+        assert_eq!(
+            config.governance.vote_duration,
+            Duration::from_secs(7 * 86_400)
+        );
+        assert_eq!(
+            config.governance.consensus_duration,
+            Duration::from_secs(72 * 3600)
+        );
+        assert_eq!(config.governance.quorum, 1);
+        let text = "[governance]\nscheme = \"majority\"\nquorum = 3\nvote_duration = \"5d\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(
+            config.governance.scheme,
+            crate::core::governance::Scheme::Majority
+        );
+        assert_eq!(config.governance.quorum, 3);
+        for (text, line, says) in [
+            ("[governance]\nquorum = 0\n", 2, "quorum"),
+            (
+                "[acks]\n\n[governance]\nscheme = \"current\"\nvote_duration = \"0h\"\n",
+                5,
+                "longer than zero",
+            ),
+            (
+                "[governance]\nconsensus_duration = \"400d\"\n",
+                2,
+                "366 days",
+            ),
+            (
+                "[governance]\nscheme = \"weighted\"\n",
+                2,
+                "unknown variant",
+            ),
+            ("[governance]\nquorom = 2\n", 2, "unknown field"),
+        ] {
+            let error = Config::parse(text, CONFIG_PATH).unwrap_err();
+            assert_eq!(error.line, line, "{text}: {error}");
+            assert!(error.message.contains(says), "{text}: {error}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenHead};
-use crate::handlers::{gate, merge, release, support};
+use crate::handlers::{gate, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::store::{Claimed, Evaluation, NewDelivery, Payload};
@@ -57,6 +57,8 @@ enum Surface {
     Release,
     /// A reply to `/pushgate merge` on its pull request.
     Merge,
+    /// A comment on the issue or pull request a vote or lazy consensus is held on.
+    Governance,
     /// Only the log: label sync and bookkeeping have no surface of their own.
     Log,
 }
@@ -361,12 +363,17 @@ impl Worker {
                     .shown_on(Surface::Acks)?;
                 Ok(Handled::Processed)
             }
-            ("issue_comment", "created") if payload.pointer("/issue/pull_request").is_none() => {
+            ("issue_comment", action) if payload.pointer("/issue/pull_request").is_none() => {
                 let gh = self.installation(installation_id)?;
-                let acted = gate::on_comment(&self.ctx, &gh, repo, payload)
-                    .await
-                    .shown_on(Surface::Gate)?;
-                Ok(if acted {
+                let governed =
+                    governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                        .await
+                        .shown_on(Surface::Governance)?;
+                let gated = action == "created"
+                    && gate::on_comment(&self.ctx, &gh, repo, payload)
+                        .await
+                        .shown_on(Surface::Gate)?;
+                Ok(if governed || gated {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -390,6 +397,10 @@ impl Worker {
                         .await
                         .shown_on(Surface::Acks)?;
                 }
+                // After the acks, so that a vote's trouble never holds the check back.
+                governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                    .await
+                    .shown_on(Surface::Governance)?;
                 Ok(Handled::Processed)
             }
             ("pull_request_review_comment", _) => {
@@ -423,6 +434,17 @@ impl Worker {
                     .await
                     .shown_on(Surface::Gate)?;
                 Ok(if synced || released || gated {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
+            (SYNTHETIC_EVENT, governance::DEADLINE) => {
+                let gh = self.installation(installation_id)?;
+                let closed = governance::on_deadline(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Governance)?;
+                Ok(if closed {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -529,7 +551,7 @@ impl Worker {
                 return;
             }
             Surface::Log => return,
-            Surface::Gate | Surface::Release | Surface::Merge => {
+            Surface::Gate | Surface::Release | Surface::Merge | Surface::Governance => {
                 let installation_id = self.installation_of(d, payload);
                 if installation_id <= 0 {
                     return;
@@ -542,6 +564,8 @@ impl Worker {
                     gate::show_failure(&self.ctx, &gh, &d.repo, &d.delivery_id, &what).await
                 } else if surface == Surface::Merge {
                     merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
+                } else if surface == Surface::Governance {
+                    governance::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
                 } else {
                     release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
                         .await
@@ -704,6 +728,8 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
             deliveries.push(tick);
         }
     }
+    // Votes and lazy consensus whose deadline passed.
+    deliveries.extend(governance::due(ctx, now).await?);
     let due = ctx.store.take_due_wakeups(now).await?;
     deliveries.extend(due.iter().map(|(repo, pr, installation, at)| {
         synthetic(
@@ -757,7 +783,7 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
     let of_pull = lane.contains('#');
     match (event, action) {
         (SYNTHETIC_EVENT, "repo-refresh") => Some(&["repo-refresh"]),
-        (SYNTHETIC_EVENT, "gate-tick") => None,
+        (SYNTHETIC_EVENT, "gate-tick" | governance::DEADLINE) => None,
         (SYNTHETIC_EVENT, _) if of_pull => Some(EVALUATIONS),
         ("pull_request", "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review")
         | ("pull_request_review", _)
@@ -795,7 +821,7 @@ mod tests {
     #[test]
     fn only_reevaluations_and_refreshes_are_collapsed_never_gate_events_or_commands() {
         let evaluations: Option<&[&str]> = Some(&["reconcile", "window-ended"]);
-        let cases: [(&str, &str, &str, Option<&[&str]>); 10] = [
+        let cases: [(&str, &str, &str, Option<&[&str]>); 11] = [
             (SYNTHETIC_EVENT, "reconcile", "x/y#1", evaluations),
             (SYNTHETIC_EVENT, "window-ended", "x/y#1", evaluations),
             ("pull_request", "synchronize", "x/y#1", evaluations),
@@ -807,6 +833,8 @@ mod tests {
                 Some(&["repo-refresh"]),
             ),
             (SYNTHETIC_EVENT, "gate-tick", "x/y", None),
+            // A decision's deadline judges no pull request: it collapses nothing.
+            (SYNTHETIC_EVENT, governance::DEADLINE, "x/y#1", None),
             ("push", "", "x/y", None),
             ("check_run", "completed", "x/y", None),
             // A dashboard command or `/pushgate merge`: the repository's lane.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pushgate::service;
 use pushgate::sim::endpoint;
-use pushgate::store::{Authored, NewDelivery, Payload, Store};
+use pushgate::store::{Authored, Decision, GovernanceEntry, NewDelivery, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
 
@@ -353,5 +353,97 @@ async fn authored_comments_answer_alike_on_both_stores() {
             ..written(1, "Acked-by: Mia")
         };
         assert_eq!(got, [want], "{url}");
+    }
+}
+
+/// Votes and lazy consensus (migration 0009) answer alike on both stores: open once, due at
+/// their deadline, closed once, and logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_answer_alike_on_both_stores() {
+    let Some(url) = fresh_database("decisions").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("d.db").display());
+    for url in [url, sqlite] {
+        let store = Store::connect(&url).await.expect("connect");
+        let vote = |id: i64, number: i64, deadline: i64| Decision {
+            repo: "a/x".into(),
+            id,
+            number,
+            pull: true,
+            installation_id: 9,
+            kind: "vote".into(),
+            scheme: "majority".into(),
+            quorum: 2,
+            opened_by: "cora-gh".into(),
+            opened_at: 10,
+            deadline,
+            branch: "main".into(),
+            asked: Vec::new(),
+            tally_comment: None,
+            state: "open".into(),
+            result: None,
+            closed_at: None,
+        };
+        assert!(
+            store.open_decision(&vote(1, 5, 100)).await.unwrap(),
+            "{url}"
+        );
+        assert!(
+            !store.open_decision(&vote(1, 5, 999)).await.unwrap(),
+            "{url}"
+        );
+        store.open_decision(&vote(2, 6, 300)).await.unwrap();
+        store.set_tally_comment("a/x", 1, 44).await.unwrap();
+        let due: Vec<(i64, Option<i64>, bool)> = store
+            .due_decisions(200)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.id, d.tally_comment, d.pull))
+            .collect();
+        assert_eq!(due, [(1, Some(44), true)], "{url}");
+        assert!(store
+            .close_decision("a/x", 1, "rejected", "t", 201)
+            .await
+            .unwrap());
+        assert!(!store
+            .close_decision("a/x", 1, "passed", "t", 202)
+            .await
+            .unwrap());
+        assert!(
+            store.open_decision_on("a/x", 5).await.unwrap().is_none(),
+            "{url}"
+        );
+        assert_eq!(
+            store
+                .open_decision_on("a/x", 6)
+                .await
+                .unwrap()
+                .map(|d| d.id),
+            Some(2)
+        );
+        store
+            .log_governance(&GovernanceEntry {
+                repo: "a/x".into(),
+                number: 5,
+                decision: 1,
+                at: 201,
+                who: "pushgate".into(),
+                what: "vote rejected".into(),
+            })
+            .await
+            .unwrap();
+        let log = store.governance_log("a/x").await.unwrap();
+        assert_eq!(log.len(), 1, "{url}");
+        let states: Vec<String> = store
+            .decisions("a/x")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.state)
+            .collect();
+        assert_eq!(states, ["open", "rejected"], "{url}");
     }
 }

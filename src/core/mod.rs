@@ -3,6 +3,7 @@
 
 pub mod gate;
 pub mod glob;
+pub mod governance;
 pub mod labels;
 pub mod maintainers;
 pub mod merge;

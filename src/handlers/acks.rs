@@ -29,7 +29,7 @@ pub const CHECK_NAME: &str = "pushgate/acks";
 const DISCUSSION_PAGES: u32 = 10;
 /// The store's `kind` of an issue comment and of an inline review comment: GitHub numbers
 /// their ids apart.
-const ISSUE_COMMENT: &str = "issue";
+pub(crate) const ISSUE_COMMENT: &str = "issue";
 const REVIEW_COMMENT: &str = "review";
 /// The store's `kind` of a review's body.
 const REVIEW_BODY: &str = "review-body";
@@ -862,7 +862,7 @@ async fn last_editors(
     }
 }
 
-fn as_written(
+pub(crate) fn as_written(
     listed: &[(&str, &Value)],
     authored: &[Authored],
     editors: &HashMap<String, String>,
