@@ -462,7 +462,7 @@ async fn land(
                     Ok(tree) => tree,
                     Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
                 };
-                let touches = |f: &str| files.iter().any(|t| t == acks::real_path(f));
+                let touches = |f: &str| files.iter().any(|t| t == f);
                 let given = trailers_for(judged.verdict, touches);
                 let message = text(c, "/commit/message");
                 let new = builder
