@@ -557,7 +557,7 @@ async fn finish(
         e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
     });
     if !unchanged {
-        post_check(gh, repo, head_sha, satisfied, &report).await?;
+        post_check_once(gh, repo, head_sha, satisfied, &report).await?;
     }
     let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
     let (want, drop) = if satisfied {
@@ -628,12 +628,38 @@ pub async fn post_check(
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
-    // Every summary is capped here, whichever path wrote it (GitHub refuses over 65,535).
-    let output = json!({
+    let output = check_output(report);
+    super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
+    Ok(())
+}
+
+/// The check run's output. Every summary is capped here, whichever path wrote it (GitHub
+/// refuses over 65,535).
+fn check_output(report: &Report) -> Value {
+    json!({
         "title": truncate(&report.title, 200),
         "summary": truncate(&report.summary, SUMMARY_LIMIT),
-    });
-    super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
+    })
+}
+
+/// [`post_check`] for the App's judgement: not posted again when the newest run on the head
+/// already shows it (see [`super::post_check_run_once`]).
+async fn post_check_once(
+    gh: &Installation,
+    repo: &str,
+    head_sha: &str,
+    satisfied: bool,
+    report: &Report,
+) -> Result<(), HandlerError> {
+    super::post_check_run_once(
+        &gh.api,
+        repo,
+        CHECK_NAME,
+        head_sha,
+        satisfied,
+        check_output(report),
+    )
+    .await?;
     Ok(())
 }
 
