@@ -194,6 +194,8 @@ struct Sender {
     acknowledged: HashSet<String>,
     unanswered: Vec<Arc<Delivery>>,
     sent: usize,
+    /// Deliveries sent again after they got no answer.
+    redelivered: usize,
 }
 
 impl Sender {
@@ -208,6 +210,7 @@ impl Sender {
             acknowledged: HashSet::new(),
             unanswered: Vec::new(),
             sent: 0,
+            redelivered: 0,
         }
     }
 
@@ -253,6 +256,7 @@ impl Sender {
             }
             for d in again {
                 self.sent -= 1;
+                self.redelivered += 1;
                 self.send(base, d).await;
             }
         }
@@ -666,8 +670,8 @@ fn ancestry(gh: &FakeGitHub, repo: &str, from: &str) -> HashSet<String> {
 /// request landed twice on staging.
 fn duplicate_effects(gh: &FakeGitHub, repo: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut last: HashMap<(String, String), (Option<String>, Option<String>, Option<String>)> =
-        HashMap::new();
+    type Shown = (Option<String>, Option<String>, Option<String>);
+    let mut last: HashMap<(String, String), (Shown, u64)> = HashMap::new();
     for run in gh.check_runs(repo) {
         if !run.name.starts_with("pushgate/") {
             continue;
@@ -678,13 +682,13 @@ fn duplicate_effects(gh: &FakeGitHub, repo: &str) -> Vec<String> {
             run.title.clone(),
             run.summary.clone(),
         );
-        if last.get(&key) == Some(&shown) {
+        if let Some((before, id)) = last.get(&key).filter(|(before, _)| *before == shown) {
             found.push(format!(
-                "{repo}: {} posted twice on {} ({:?})",
-                run.name, run.head_sha, run.conclusion
+                "{repo}: {} posted twice on {} ({:?}; runs {id} and {})",
+                run.name, run.head_sha, before.0, run.id
             ));
         }
-        last.insert(key, shown);
+        last.insert(key, (shown, run.id));
     }
     let mut markers: HashMap<(u64, String), usize> = HashMap::new();
     for (issue, comment) in gh.all_comments(repo) {
@@ -1006,7 +1010,7 @@ async fn play_crash_rounds(rounds: usize, per_round: usize, seed: u64) -> CrashR
     let report = CrashReport {
         deliveries: story.deliveries as usize,
         acknowledged: sender.acknowledged.len(),
-        redelivered: sender.sent - story.deliveries as usize,
+        redelivered: sender.redelivered,
         kills,
         pulls: story.pulls.len(),
         landed,
@@ -1282,7 +1286,7 @@ async fn play_replicas(url: &str, total: usize, repos: usize, seed: u64) -> Repl
     let report = ReplicaReport {
         deliveries: stories.iter().map(|s| s.deliveries as usize).sum(),
         acknowledged: sender.acknowledged.len(),
-        redelivered: sender.sent - stories.iter().map(|s| s.deliveries as usize).sum::<usize>(),
+        redelivered: sender.redelivered,
         repositories: repos,
         pulls: stories.iter().map(|s| s.pulls.len()).sum(),
         landed: stories
@@ -1317,6 +1321,7 @@ async fn replicas() {
     let url = fresh_database("replicas")
         .await
         .expect("PUSHGATE_TEST_POSTGRES must name a PostgreSQL server");
+    eprintln!("database {url}");
     let report = play_replicas(
         &url,
         knob("PROOF_DELIVERIES", 5_000),

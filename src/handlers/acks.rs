@@ -542,23 +542,76 @@ async fn finish(
     feature_labels: Option<&BTreeSet<String>>,
 ) -> Result<Option<Outcome>, HandlerError> {
     let Target {
+        repo,
+        number: number_,
+        head_sha,
+        ..
+    } = *target;
+    // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
+    // that changes nothing) posts no new check run: that is most of them, and each would be a
+    // content-creating request against the installation's rate limit.
+    let summary = report.shown();
+    let shows = |shown: Option<Evaluation>| {
+        shown.is_some_and(|e| {
+            e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
+        })
+    };
+    if shows(ctx.store.evaluation(repo, number_).await?) {
+        return record(
+            ctx,
+            gh,
+            target,
+            satisfied,
+            summary.clone(),
+            &report.title,
+            wake,
+            feature_labels,
+        )
+        .await;
+    }
+    // A new verdict: posted and recorded under the pull request's lock, so that another
+    // judgement of it running now (a `/pushgate merge`, another replica) does not post it too.
+    let guard = ctx.store.lock_pull(repo, number_).await?;
+    let posted = async {
+        if !shows(ctx.store.evaluation(repo, number_).await?) {
+            post_check_once(gh, repo, head_sha, satisfied, &report).await?;
+        }
+        record(
+            ctx,
+            gh,
+            target,
+            satisfied,
+            summary.clone(),
+            &report.title,
+            wake,
+            feature_labels,
+        )
+        .await
+    }
+    .await;
+    guard.release().await;
+    posted
+}
+
+/// The rest of [`finish`] once the check run shows the verdict: labels, the stored verdict,
+/// the wake-up.
+async fn record(
+    ctx: &Context,
+    gh: &Installation,
+    target: &Target<'_>,
+    satisfied: bool,
+    summary: String,
+    title: &str,
+    wake: Option<i64>,
+    feature_labels: Option<&BTreeSet<String>>,
+) -> Result<Option<Outcome>, HandlerError> {
+    let Target {
         installation_id,
         repo,
         number: number_,
         pr,
         head_sha,
     } = *target;
-    // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
-    // that changes nothing) posts no new check run: that is most of them, and each would be a
-    // content-creating request against the installation's rate limit.
-    let summary = report.shown();
-    let shown = ctx.store.evaluation(repo, number_).await?;
-    let unchanged = shown.is_some_and(|e| {
-        e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
-    });
-    if !unchanged {
-        post_check_once(gh, repo, head_sha, satisfied, &report).await?;
-    }
     let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
     let (want, drop) = if satisfied {
         (config_labels.complete, config_labels.missing)
@@ -609,11 +662,11 @@ async fn finish(
             .schedule_wakeup(repo, number_, installation_id, at)
             .await?;
     }
-    tracing::info!(repo, pr = number_, head = head_sha, satisfied, title = %report.title, "pushgate/acks evaluated");
+    tracing::info!(repo, pr = number_, head = head_sha, satisfied, title = %title, "pushgate/acks evaluated");
     Ok(Some(Outcome {
         head_sha: head_sha.to_string(),
         satisfied,
-        title: report.title,
+        title: title.to_string(),
         given: Vec::new(),
         verdict: None,
     }))
