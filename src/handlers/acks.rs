@@ -550,24 +550,18 @@ async fn finish(
     // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
     // that changes nothing) posts no new check run: that is most of them, and each would be a
     // content-creating request against the installation's rate limit.
-    let summary = report.shown();
-    let shows = |shown: Option<Evaluation>| {
-        shown.is_some_and(|e| {
-            e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
+    let shown = Shown {
+        satisfied,
+        summary: report.shown(),
+        title: &report.title,
+    };
+    let shows = |stored: Option<Evaluation>| {
+        stored.is_some_and(|e| {
+            e.head_sha == head_sha && e.satisfied == satisfied && e.summary == shown.summary
         })
     };
     if shows(ctx.store.evaluation(repo, number_).await?) {
-        return record(
-            ctx,
-            gh,
-            target,
-            satisfied,
-            summary.clone(),
-            &report.title,
-            wake,
-            feature_labels,
-        )
-        .await;
+        return record(ctx, gh, target, &shown, wake, feature_labels).await;
     }
     // A new verdict: posted and recorded under the pull request's lock, so that another
     // judgement of it running now (a `/pushgate merge`, another replica) does not post it too.
@@ -576,21 +570,18 @@ async fn finish(
         if !shows(ctx.store.evaluation(repo, number_).await?) {
             post_check_once(gh, repo, head_sha, satisfied, &report).await?;
         }
-        record(
-            ctx,
-            gh,
-            target,
-            satisfied,
-            summary.clone(),
-            &report.title,
-            wake,
-            feature_labels,
-        )
-        .await
+        record(ctx, gh, target, &shown, wake, feature_labels).await
     }
     .await;
     guard.release().await;
     posted
+}
+
+/// A verdict as the check run shows it.
+struct Shown<'a> {
+    satisfied: bool,
+    summary: String,
+    title: &'a str,
 }
 
 /// The rest of [`finish`] once the check run shows the verdict: labels, the stored verdict,
@@ -599,9 +590,7 @@ async fn record(
     ctx: &Context,
     gh: &Installation,
     target: &Target<'_>,
-    satisfied: bool,
-    summary: String,
-    title: &str,
+    shown: &Shown<'_>,
     wake: Option<i64>,
     feature_labels: Option<&BTreeSet<String>>,
 ) -> Result<Option<Outcome>, HandlerError> {
@@ -612,6 +601,11 @@ async fn record(
         pr,
         head_sha,
     } = *target;
+    let Shown {
+        satisfied,
+        ref summary,
+        title,
+    } = *shown;
     let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
     let (want, drop) = if satisfied {
         (config_labels.complete, config_labels.missing)
@@ -653,7 +647,7 @@ async fn record(
             pr: number_,
             head_sha: head_sha.to_string(),
             satisfied,
-            summary,
+            summary: summary.clone(),
             at: ctx.clock.now(),
         })
         .await?;
