@@ -1498,13 +1498,16 @@ struct EndState {
     release: Option<String>,
 }
 
+/// Text with every commit hash replaced, for comparing two runs.
+fn hashless(text: &str) -> String {
+    let hex = regex::Regex::new(r"\b[0-9a-f]{7,40}\b").expect("regex");
+    hex.replace_all(text, "<sha>").to_string()
+}
+
 /// Text with every commit hash and number replaced, for comparing two runs.
 fn normalized(text: &str) -> String {
-    let hex = regex::Regex::new(r"\b[0-9a-f]{7,40}\b").expect("regex");
     let digits = regex::Regex::new(r"[0-9]+").expect("regex");
-    digits
-        .replace_all(&hex.replace_all(text, "<sha>"), "N")
-        .to_string()
+    digits.replace_all(&hashless(text), "N").to_string()
 }
 
 fn end_state(gh: &FakeGitHub, repo: &str, numbers: &[u64]) -> EndState {
@@ -1552,7 +1555,7 @@ fn end_state(gh: &FakeGitHub, repo: &str, numbers: &[u64]) -> EndState {
         .map(|i| {
             let mut labels = i.labels;
             labels.sort();
-            (normalized(&i.title), i.open, labels)
+            (hashless(&i.title), i.open, labels)
         })
         .collect();
     let mut comments: BTreeMap<u64, Vec<String>> = BTreeMap::new();
