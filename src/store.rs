@@ -8,9 +8,10 @@
 //! sets the lane's next due time under the lane's row lock, so a lane's deliveries are
 //! processed in order and never two at once, across replicas.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -319,6 +320,31 @@ pub struct Store {
     postgres: bool,
     /// The database file, when the store is a SQLite file.
     sqlite_file: Option<PathBuf>,
+    /// On SQLite (one process per file): a lock per pull request, for [`Store::lock_pull`].
+    pull_locks: PullLocks,
+}
+
+type PullLocks = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
+
+/// Held while one pull request's verdict is posted and recorded (see [`Store::lock_pull`]);
+/// give it back with [`PullGuard::release`].
+#[derive(Debug)]
+pub enum PullGuard {
+    /// A transaction holding a PostgreSQL advisory lock: it ends with the transaction, or
+    /// with the session when the process dies.
+    Postgres(sqlx::Transaction<'static, sqlx::Any>),
+    /// The process's own lock of the pull request.
+    Local(tokio::sync::OwnedMutexGuard<()>),
+}
+
+impl PullGuard {
+    pub async fn release(self) {
+        if let PullGuard::Postgres(tx) = self {
+            if let Err(e) = tx.commit().await {
+                tracing::warn!(error = %e, "could not end the pull request's lock cleanly");
+            }
+        }
+    }
 }
 
 /// Every SQLite connection: WAL, a full sync at each commit (durable before the 202), and a
@@ -390,11 +416,42 @@ impl Store {
             pool,
             postgres,
             sqlite_file,
+            pull_locks: PullLocks::default(),
         })
     }
 
     pub fn is_postgres(&self) -> bool {
         self.postgres
+    }
+
+    /// Waits until no one else, in this process or (on PostgreSQL) in another replica, is
+    /// posting and recording a verdict of pull request `repo#pr`. Two judgements of one pull
+    /// request can run at once (its own lane, and a `/pushgate merge` in the repository's
+    /// lane); under the lock, each reads the verdict shown before it posts one, so the same
+    /// verdict is not posted twice.
+    pub async fn lock_pull(&self, repo: &str, pr: i64) -> Result<PullGuard, StoreError> {
+        let name = format!("{repo}#{pr}");
+        if self.postgres {
+            use sha2::{Digest, Sha256};
+            let digest = Sha256::digest(format!("pushgate pull {name}"));
+            let mut key = [0u8; 8];
+            key.copy_from_slice(&digest[..8]);
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(i64::from_be_bytes(key))
+                .execute(&mut *tx)
+                .await?;
+            return Ok(PullGuard::Postgres(tx));
+        }
+        let lock = {
+            let mut locks = self.pull_locks.lock().unwrap_or_else(|e| e.into_inner());
+            // Forget the locks nobody holds or waits for, now and then.
+            if locks.len() > 1_000 {
+                locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+            }
+            locks.entry(name).or_default().clone()
+        };
+        Ok(PullGuard::Local(lock.lock_owned().await))
     }
 
     /// The database file, when the store is a SQLite file (not in memory, not PostgreSQL).

@@ -733,6 +733,35 @@ async fn steady_state_reevaluation_makes_at_most_five_github_calls() {
     world.wait_check(pr, 1, "success").await;
 }
 
+/// A run that posted the check and died before it recorded the verdict (here: the label
+/// change after it fails every time the client tries, so the delivery is run again) does not
+/// post the same check run twice: the re-run finds it on the head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verdict_posted_by_a_run_that_failed_later_is_not_posted_again() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    // The client tries a label change 4 times (tests' retry settings): all of them fail.
+    world
+        .gh
+        .inject(Fault::server_error().on(endpoint::ADD_LABELS).times(4));
+    world.approve(pr, "sha-gh").await;
+    wait_until("the complete label", || {
+        world.gh.labels_on(REPO, pr) == ["acks: complete"]
+    })
+    .await;
+    world.settle().await;
+    let head = world.gh.pr_head(REPO, pr);
+    let passed: Vec<_> = world
+        .gh
+        .check_runs(REPO)
+        .into_iter()
+        .filter(|c| c.head_sha == head && c.conclusion.as_deref() == Some("success"))
+        .collect();
+    assert_eq!(passed.len(), 1, "{passed:#?}");
+}
+
 /// Policy files are cached by blob: when the base branch moves without touching them, the
 /// evaluation on the new base lists its root tree and fetches nothing more of the policy; when
 /// MAINTAINERS changes there, its new text is fetched and the PR is judged by it.

@@ -585,3 +585,46 @@ async fn a_merge_github_keeps_failing_is_answered_once_when_the_retries_run_out(
     assert_eq!(bot_replies(&world, pr), 1);
     assert!(world.gh.calls(endpoint::CREATE_GIT_COMMIT) >= 8);
 }
+
+/// The approval's own evaluation (the pull request's lane) and a `/pushgate merge` (the
+/// repository's lane) judge the pull request at the same moment and reach the same new
+/// verdict: it is posted once. The first post is slowed down so that the second judgement
+/// runs while it is under way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_judging_with_the_approval_posts_the_verdict_once() {
+    let world = World::new(CONFIG).await;
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "tidy", &base);
+    world.gh.commit(
+        REPO,
+        "tidy",
+        NEWCOMER,
+        MESSAGE,
+        &[(SHADOW, Some("int shadow = 2;\n"))],
+    );
+    let pr = world.open_branch_pr("tidy", "x86/shadow: tidy").await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let head = world.gh.pr_head(REPO, pr);
+    world.gh.inject(
+        Fault::delay(std::time::Duration::from_secs(1))
+            .on(endpoint::CREATE_CHECK_RUN)
+            .times(1),
+    );
+    let approval = world.approval(pr, "sha-gh");
+    let comment = world.gh.add_comment(REPO, pr, "cora-gh", "/pushgate merge");
+    let merge = world.gh.issue_comment_event(REPO, pr, comment);
+    let (a, b) = tokio::join!(
+        world.send("pull_request_review", &approval),
+        world.send("issue_comment", &merge)
+    );
+    assert_eq!((a.0, b.0), (202, 202));
+    world.settle().await;
+    let passed = world
+        .gh
+        .check_runs(REPO)
+        .into_iter()
+        .filter(|c| c.head_sha == head && c.conclusion.as_deref() == Some("success"))
+        .count();
+    assert_eq!(passed, 1, "{:#?}", world.gh.check_runs(REPO));
+}

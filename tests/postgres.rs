@@ -447,3 +447,31 @@ async fn decisions_answer_alike_on_both_stores() {
         assert_eq!(states, ["open", "rejected"], "{url}");
     }
 }
+
+/// A pull request's lock (`Store::lock_pull`) holds across replicas: another replica waits
+/// for it, and the lock of another pull request does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_requests_lock_holds_across_replicas() {
+    let Some(url) = fresh_database("pull_lock").await else {
+        return;
+    };
+    let a = Store::connect(&url).await.expect("connect");
+    let b = Store::connect(&url).await.expect("connect");
+    let held = a.lock_pull(REPO, 7).await.expect("lock");
+    let other = b
+        .lock_pull(REPO, 8)
+        .await
+        .expect("another pull request's lock");
+    other.release().await;
+    let waiting = tokio::spawn(async move {
+        let guard = b.lock_pull(REPO, 7).await.expect("lock");
+        guard.release().await;
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the lock was taken twice");
+    held.release().await;
+    tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the lock is given back")
+        .expect("task");
+}

@@ -527,23 +527,70 @@ async fn finish(
     feature_labels: Option<&BTreeSet<String>>,
 ) -> Result<Option<Outcome>, HandlerError> {
     let Target {
+        repo,
+        number: number_,
+        head_sha,
+        ..
+    } = *target;
+    // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
+    // that changes nothing) posts no new check run: that is most of them, and each would be a
+    // content-creating request against the installation's rate limit.
+    let shown = Shown {
+        satisfied,
+        summary: report.shown(),
+        title: &report.title,
+    };
+    let shows = |stored: Option<Evaluation>| {
+        stored.is_some_and(|e| {
+            e.head_sha == head_sha && e.satisfied == satisfied && e.summary == shown.summary
+        })
+    };
+    if shows(ctx.store.evaluation(repo, number_).await?) {
+        return record(ctx, gh, target, &shown, wake, feature_labels).await;
+    }
+    // A new verdict: posted and recorded under the pull request's lock, so that another
+    // judgement of it running now (a `/pushgate merge`, another replica) does not post it too.
+    let guard = ctx.store.lock_pull(repo, number_).await?;
+    let posted = async {
+        if !shows(ctx.store.evaluation(repo, number_).await?) {
+            post_check_once(gh, repo, head_sha, satisfied, &report).await?;
+        }
+        record(ctx, gh, target, &shown, wake, feature_labels).await
+    }
+    .await;
+    guard.release().await;
+    posted
+}
+
+/// A verdict as the check run shows it.
+struct Shown<'a> {
+    satisfied: bool,
+    summary: String,
+    title: &'a str,
+}
+
+/// The rest of [`finish`] once the check run shows the verdict: labels, the stored verdict,
+/// the wake-up.
+async fn record(
+    ctx: &Context,
+    gh: &Installation,
+    target: &Target<'_>,
+    shown: &Shown<'_>,
+    wake: Option<i64>,
+    feature_labels: Option<&BTreeSet<String>>,
+) -> Result<Option<Outcome>, HandlerError> {
+    let Target {
         installation_id,
         repo,
         number: number_,
         pr,
         head_sha,
     } = *target;
-    // A re-evaluation that reaches the verdict already shown (the reconciler's, or a comment
-    // that changes nothing) posts no new check run: that is most of them, and each would be a
-    // content-creating request against the installation's rate limit.
-    let summary = report.shown();
-    let shown = ctx.store.evaluation(repo, number_).await?;
-    let unchanged = shown.is_some_and(|e| {
-        e.head_sha == head_sha && e.satisfied == satisfied && e.summary == summary
-    });
-    if !unchanged {
-        post_check(gh, repo, head_sha, satisfied, &report).await?;
-    }
+    let Shown {
+        satisfied,
+        ref summary,
+        title,
+    } = *shown;
     let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
     let (want, drop) = if satisfied {
         (config_labels.complete, config_labels.missing)
@@ -585,7 +632,7 @@ async fn finish(
             pr: number_,
             head_sha: head_sha.to_string(),
             satisfied,
-            summary,
+            summary: summary.clone(),
             at: ctx.clock.now(),
         })
         .await?;
@@ -594,11 +641,11 @@ async fn finish(
             .schedule_wakeup(repo, number_, installation_id, at)
             .await?;
     }
-    tracing::info!(repo, pr = number_, head = head_sha, satisfied, title = %report.title, "pushgate/acks evaluated");
+    tracing::info!(repo, pr = number_, head = head_sha, satisfied, title = %title, "pushgate/acks evaluated");
     Ok(Some(Outcome {
         head_sha: head_sha.to_string(),
         satisfied,
-        title: report.title,
+        title: title.to_string(),
         given: Vec::new(),
         verdict: None,
     }))
@@ -626,15 +673,41 @@ pub async fn post_check_noting(
     report: &Report,
     text: Option<&str>,
 ) -> Result<(), HandlerError> {
-    // Every summary is capped here, whichever path wrote it (GitHub refuses over 65,535).
-    let mut output = json!({
-        "title": truncate(&report.title, 200),
-        "summary": truncate(&report.summary, SUMMARY_LIMIT),
-    });
+    let mut output = check_output(report);
     if let Some(text) = text {
         output["text"] = json!(truncate(text, SUMMARY_LIMIT));
     }
     super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
+    Ok(())
+}
+
+/// The check run's output. Every summary is capped here, whichever path wrote it (GitHub
+/// refuses over 65,535).
+fn check_output(report: &Report) -> Value {
+    json!({
+        "title": truncate(&report.title, 200),
+        "summary": truncate(&report.summary, SUMMARY_LIMIT),
+    })
+}
+
+/// [`post_check`] for the App's judgement: not posted again when the newest run on the head
+/// already shows it (see [`super::post_check_run_once`]).
+async fn post_check_once(
+    gh: &Installation,
+    repo: &str,
+    head_sha: &str,
+    satisfied: bool,
+    report: &Report,
+) -> Result<(), HandlerError> {
+    super::post_check_run_once(
+        &gh.api,
+        repo,
+        CHECK_NAME,
+        head_sha,
+        satisfied,
+        check_output(report),
+    )
+    .await?;
     Ok(())
 }
 

@@ -92,12 +92,7 @@ pub async fn post_check_run(
     output: Value,
 ) -> Result<Value, GitHubError> {
     let conclusion = if passed { "success" } else { "failure" };
-    // Names this exact run, so that a run made before its answer was lost is found.
-    let external_id = {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(format!("{name}\n{sha}\n{conclusion}\n{output}"));
-        format!("pushgate:{}", hex::encode(&digest[..12]))
-    };
+    let external_id = check_run_id(name, sha, conclusion, &output);
     let body = serde_json::json!({
         "name": name,
         "head_sha": sha,
@@ -136,6 +131,50 @@ pub async fn post_check_run(
             }
         }
         other => other,
+    }
+}
+
+/// Names one exact run (check, commit, conclusion, output) as its `external_id`, so that a
+/// run made before its answer was lost, or by a run of the same judgement that died before
+/// recording it, is found.
+fn check_run_id(name: &str, sha: &str, conclusion: &str, output: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{name}\n{sha}\n{conclusion}\n{output}"));
+    format!("pushgate:{}", hex::encode(&digest[..12]))
+}
+
+/// [`post_check_run`], unless the newest run `name` on `sha` already is this very run: made by
+/// an earlier run of the same delivery that was killed before it recorded the verdict (the
+/// store then still names the verdict before), or by another judgement of the same head that
+/// ran at the same time (a `/pushgate merge` re-evaluates in the repository's lane). One more
+/// read, paid only when the verdict differs from the one the store says is shown.
+pub async fn post_check_run_once(
+    api: &crate::github::Api,
+    repo: &str,
+    name: &str,
+    sha: &str,
+    passed: bool,
+    output: Value,
+) -> Result<Value, GitHubError> {
+    let conclusion = if passed { "success" } else { "failure" };
+    let external_id = check_run_id(name, sha, conclusion, &output);
+    let runs = api
+        .get(&format!(
+            "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all",
+            segment(name)
+        ))
+        .await?;
+    let newest = runs
+        .get("check_runs")
+        .and_then(Value::as_array)
+        .and_then(|runs| {
+            runs.iter()
+                .filter(|r| text(r, "/name") == name)
+                .max_by_key(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0))
+        });
+    match newest {
+        Some(run) if text(run, "/external_id") == external_id => Ok(run.clone()),
+        _ => post_check_run(api, repo, name, sha, passed, output).await,
     }
 }
 

@@ -1,6 +1,8 @@
 //! Injected failures: server errors, the three ways GitHub says "slow down" (429 with
 //! `retry-after`, 403 with the primary limit exhausted, 403 secondary limit) and slow answers.
-//! Schedules are counted, never random, so a test that retries knows exactly which call passes.
+//! Schedules are counted, so a test that retries knows exactly which call passes, or seeded
+//! chances ([`Fault::chance`]) for a run that wants a share of calls to fail: the same seed
+//! fails the same calls of the same sequence.
 
 use std::time::Duration;
 
@@ -30,6 +32,9 @@ enum Schedule {
     Next(usize),
     /// Every `k`-th matching call (the k-th, 2k-th, …), for as long as the fault is armed.
     Every(usize),
+    /// Each matching call with this chance in a million, drawn from a seeded generator, for
+    /// as long as the fault is armed.
+    Chance { per_million: u32, seed: u64 },
 }
 
 /// A failure to inject with [`FakeGitHub::inject`](super::FakeGitHub::inject): what, on which
@@ -125,6 +130,15 @@ impl Fault {
         self
     }
 
+    /// Each matching call with chance `percent` (0–100), until
+    /// [`FakeGitHub::clear_faults`](super::FakeGitHub::clear_faults). The draws come from a
+    /// generator seeded with `seed`, so a sequence of calls fails the same way each run.
+    pub fn chance(mut self, percent: f64, seed: u64) -> Self {
+        let per_million = (percent.clamp(0.0, 100.0) * 10_000.0).round() as u32;
+        self.schedule = Schedule::Chance { per_million, seed };
+        self
+    }
+
     pub fn kind(&self) -> &FaultKind {
         &self.kind
     }
@@ -136,15 +150,31 @@ pub(crate) struct ArmedFault {
     fault: Fault,
     seen: usize,
     fired: usize,
+    /// The state of a chance schedule's generator.
+    draws: u64,
 }
 
 impl ArmedFault {
     pub fn new(fault: Fault) -> Self {
+        let draws = match fault.schedule {
+            Schedule::Chance { seed, .. } => seed,
+            _ => 0,
+        };
         ArmedFault {
             fault,
             seen: 0,
             fired: 0,
+            draws,
         }
+    }
+
+    /// The next draw of splitmix64, in 0..1,000,000.
+    fn draw(&mut self) -> u32 {
+        self.draws = self.draws.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.draws;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % 1_000_000) as u32
     }
 
     fn matches(&self, key: &str) -> bool {
@@ -157,6 +187,7 @@ impl ArmedFault {
         let fire = match self.fault.schedule {
             Schedule::Next(n) => self.fired < n,
             Schedule::Every(k) => self.seen % k == 0,
+            Schedule::Chance { per_million, .. } => self.draw() < per_million,
         };
         if fire {
             self.fired += 1;
@@ -215,6 +246,17 @@ mod tests {
             &["a", "b", "c", "d", "e", "f"],
         );
         assert_eq!(got, vec![false, false, true, false, false, true]);
+    }
+
+    #[test]
+    fn a_chance_fails_about_that_share_of_calls_the_same_way_for_a_seed() {
+        let keys = vec!["a"; 10_000];
+        let first = run(Fault::server_error().chance(30.0, 7), &keys);
+        let failed = first.iter().filter(|f| **f).count();
+        assert!((2_700..3_300).contains(&failed), "{failed} of 10,000");
+        assert_eq!(run(Fault::server_error().chance(30.0, 7), &keys), first);
+        assert_ne!(run(Fault::server_error().chance(30.0, 8), &keys), first);
+        assert!(!run(Fault::server_error().chance(0.0, 7), &keys).contains(&true));
     }
 
     #[test]

@@ -164,6 +164,16 @@ pub struct CheckRunView {
     pub rerequests: u32,
 }
 
+/// A plain issue as a test wants to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueView {
+    pub number: u64,
+    pub title: String,
+    pub user: String,
+    pub open: bool,
+    pub labels: Vec<String>,
+}
+
 /// An issue comment as a test wants to see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentView {
@@ -372,7 +382,9 @@ impl FakeGitHub {
             let sha = r
                 .resolve(from_sha)
                 .unwrap_or_else(|| panic!("sim: {repo} has no commit {from_sha}"));
-            r.branches.insert(name.to_string(), sha);
+            r.branches.insert(name.to_string(), sha.clone());
+            w.ref_log
+                .push((repo.to_ascii_lowercase(), name.to_string(), sha));
         });
     }
 
@@ -858,6 +870,63 @@ impl FakeGitHub {
     /// How many ref updates asked for `force: true`.
     pub fn forced_ref_updates(&self) -> usize {
         self.with(|w| w.forced_ref_updates)
+    }
+
+    /// Every commit `branch` of `repo` was set to, oldest first, by the API or by a test: a
+    /// branch's history, which a poll of its tip could miss a step of.
+    pub fn branch_history(&self, repo: &str, branch: &str) -> Vec<String> {
+        let repo = repo.to_ascii_lowercase();
+        self.with(|w| {
+            w.ref_log
+                .iter()
+                .filter(|(r, b, _)| *r == repo && b == branch)
+                .map(|(_, _, sha)| sha.clone())
+                .collect()
+        })
+    }
+
+    /// The repository's plain issues (not pull requests), by number.
+    pub fn issues(&self, repo: &str) -> Vec<IssueView> {
+        self.with(|w| {
+            w.repo(repo)
+                .map(|r| {
+                    r.issues
+                        .values()
+                        .map(|i| IssueView {
+                            number: i.number,
+                            title: i.title.clone(),
+                            user: i.user.clone(),
+                            open: i.open,
+                            labels: i.labels.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Every issue comment of the repository (on pull requests and issues), oldest first:
+    /// (issue or pull request number, comment).
+    pub fn all_comments(&self, repo: &str) -> Vec<(u64, CommentView)> {
+        self.with(|w| {
+            w.repo(repo)
+                .map(|r| {
+                    r.comments
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.issue,
+                                CommentView {
+                                    id: c.id,
+                                    user: c.user.clone(),
+                                    body: c.body.clone(),
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
     }
 
     pub fn check_runs(&self, repo: &str) -> Vec<CheckRunView> {

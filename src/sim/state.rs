@@ -262,6 +262,8 @@ pub(crate) struct World {
     pub faults: Vec<ArmedFault>,
     /// Ref updates that asked for `force: true`, refused or not.
     pub forced_ref_updates: usize,
+    /// Every position a branch was set to, oldest first: (lowercase repository, branch, sha).
+    pub ref_log: Vec<(String, String, String)>,
     /// Inline review comments, of every repository.
     pub review_comments: Vec<ReviewComment>,
     /// Edits of issue comments, oldest first.
@@ -542,6 +544,11 @@ impl World {
     /// branch's tip as their new base, as GitHub does on `synchronize`.
     pub fn set_branch(&mut self, repo: &str, branch: &str, sha: &str) {
         let now = self.now();
+        self.ref_log.push((
+            repo.to_ascii_lowercase(),
+            branch.to_string(),
+            sha.to_string(),
+        ));
         let Some(repo) = self.repo_mut(repo) else {
             return;
         };
