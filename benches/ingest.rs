@@ -216,11 +216,16 @@ async fn run() {
     );
 
     let depth = service.store.depth().await.expect("queue depth");
+    let done = service
+        .store
+        .done_count()
+        .await
+        .expect("processed deliveries");
     println!(
         "store: {} pending ({} failed, {} done); service answered 202 {} times: {}",
         depth.pending,
         depth.failed,
-        depth.done,
+        done,
         service_accepted,
         if depth.pending == service_accepted as i64 {
             "match"
