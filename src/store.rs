@@ -1057,7 +1057,7 @@ impl Store {
             return Ok(false);
         }
         for note in notes {
-            write_note(&mut *tx, self.postgres, repo, note).await?;
+            write_note(&mut tx, self.postgres, repo, note).await?;
         }
         for chunk in behind.chunks(500) {
             let mut sql = String::from(
@@ -1087,7 +1087,7 @@ impl Store {
     /// Records one note (see [`Note`]).
     pub async fn note(&self, repo: &str, note: &Note) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        write_note(&mut *conn, self.postgres, repo, note).await
+        write_note(&mut conn, self.postgres, repo, note).await
     }
 
     /// The deliveries that failed for good, newest first, at most `limit` (the dashboard):
