@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pushgate::service;
 use pushgate::sim::endpoint;
-use pushgate::store::{Authored, NewDelivery, Payload, Store};
+use pushgate::store::{Authored, NewDelivery, Note, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
 
@@ -354,4 +354,67 @@ async fn authored_comments_answer_alike_on_both_stores() {
         };
         assert_eq!(got, [want], "{url}");
     }
+}
+
+/// Coalescing on PostgreSQL: the run's notes recorded and the run marked done in one
+/// transaction, nothing when the lease was lost, the survivor the lane's head; the queue depth
+/// counted per state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coalescing_records_the_notes_and_marks_the_run_done_on_postgres() {
+    let Some(url) = fresh_database("coalesce").await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    let deliveries: Vec<NewDelivery> = (0..4)
+        .map(|i| NewDelivery {
+            delivery_id: format!("d{i}"),
+            event: "issue_comment".to_string(),
+            action: "created".to_string(),
+            repo: "xen/xen".to_string(),
+            lane: "xen/xen#5".to_string(),
+            installation_id: 1,
+            payload: Payload::pack(b"{}"),
+        })
+        .collect();
+    store.insert_deliveries(&deliveries, 0).await.unwrap();
+    let head = store
+        .claim("w", 0, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    let behind = store.behind("xen/xen#5", head.id, 2).await.unwrap();
+    assert_eq!(behind.len(), 2);
+    let notes = [Note::Push {
+        pr: 5,
+        head_sha: "a".into(),
+        at: 10,
+    }];
+    let run = [behind[0].id];
+    assert!(!store
+        .coalesce_into(head.id, "other", &run, "xen/xen", &notes, "d2", 5)
+        .await
+        .unwrap());
+    assert!(store.pushes("xen/xen", 5).await.unwrap().is_empty());
+    assert!(store
+        .coalesce_into(head.id, "w", &run, "xen/xen", &notes, "d2", 5)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.pushes("xen/xen", 5).await.unwrap(),
+        [("a".to_string(), 10)]
+    );
+    let (state, _, note) = store.delivery_state("d1").await.unwrap().unwrap();
+    assert_eq!(
+        (state.as_str(), note.as_deref()),
+        ("done", Some("coalesced into d2"))
+    );
+    let next = store
+        .claim("w", 0, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.delivery_id, "d2");
+    let depth = store.depth().await.unwrap();
+    assert_eq!((depth.pending, depth.failed), (2, 0));
+    assert_eq!(store.done_count().await.unwrap(), 2);
 }
