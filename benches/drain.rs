@@ -401,6 +401,7 @@ async fn run() {
 
     // Workers on: the drain.
     gh.reset_calls();
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let service = service::start(settings(&database_url, &api, workers))
         .await
@@ -422,6 +423,7 @@ async fn run() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let drained = started.elapsed();
+    let cpu = cpu_time().saturating_sub(cpu_before);
     let calls = gh.calls_total();
     let depth = service.store.depth().await.expect("depth");
     let metrics = service.metrics.render();
@@ -462,6 +464,13 @@ async fn run() {
         if drained < GOAL { "met" } else { "NOT met" }
     );
     println!(
+        "CPU time of the process (service, fake GitHub and all) while draining: {:.1} s \
+         ({:.2} cores on average, {} available)",
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() / drained.as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
         "deliveries: {} processed, {} ignored, {} coalesced, {} retried, {} failed (store: {} failed)",
         outcome("processed"),
         outcome("ignored"),
@@ -495,4 +504,19 @@ async fn run() {
         wrong.len()
     );
     assert_eq!(depth.failed, 0, "no delivery failed");
+}
+
+/// User and system CPU time of this process so far (Linux; zero elsewhere).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name (in parentheses) come the fields from `state` on; `utime` and
+    // `stime`, in clock ticks of 10 ms, are the 12th and 13th of those.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
