@@ -903,7 +903,8 @@ pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool
             payload.pointer("/issue/pull_request").is_some()
                 && !(action == "created" && merge::asks_for_merge(&text(payload, "/comment/body")))
         }
-        SYNTHETIC_EVENT => action != "gate-tick" && action != "repo-refresh",
+        // Only the re-evaluations: any other synthetic delivery has work of its own.
+        SYNTHETIC_EVENT => matches!(action, "reconcile" | "window-ended"),
         _ => false,
     }
 }
@@ -1026,6 +1027,13 @@ mod tests {
             ("push", "", "x/y", on_pr.clone(), false),
             (SYNTHETIC_EVENT, "repo-refresh", "x/y", on_pr.clone(), false),
             (SYNTHETIC_EVENT, "gate-tick", "x/y", on_pr.clone(), false),
+            (
+                SYNTHETIC_EVENT,
+                "some-deadline",
+                "x/y#7",
+                on_pr.clone(),
+                false,
+            ),
             ("issue_comment", "created", "x/y", comment("/ack"), false),
             // Another pull request's delivery in this lane (never stored so) is not its work.
             ("issue_comment", "created", "x/y#8", comment("/ack"), false),
