@@ -2,13 +2,20 @@
 //! defaults, and validation that names the file, line and problem (SPEC §7).
 //!
 //! Every table rejects unknown keys, so a typo is an error on the check rather than a silently
-//! ignored setting. Key names are SPEC.md's, in snake_case.
+//! ignored setting. Key names are SPEC.md's, in snake_case. Settings the core acts on are read
+//! straight into the core's types (`Stature`, `Dismissal`, `BlockOn`, `Source`,
+//! `SupportStatus`), and every value is checked here, where its line is known: nothing read
+//! later falls back to a default because a value did not parse.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
+
+use crate::core::gate::{BlockOn, Source};
+use crate::core::policy::Stature;
+use crate::core::pull::Dismissal;
+use crate::core::support::SupportStatus;
 
 /// Where the config lives in a repository.
 pub const CONFIG_PATH: &str = ".github/pushgate.toml";
@@ -36,6 +43,7 @@ pub struct Config {
     pub merge: Merge,
     pub support: Support,
     pub release: Release,
+    pub governance: Governance,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -54,31 +62,14 @@ impl Default for Branches {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReviewerStature {
-    /// Listed in MAINTAINERS (M: or R:) or a collaborator with write access.
-    Listed,
-    Anyone,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DismissOnPush {
-    /// An ack stays unless a push changed files in the acker's sections.
-    TouchedSections,
-    All,
-    Never,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Acks {
     #[serde(deserialize_with = "duration")]
     pub min_open: Duration,
     pub general_stand_in: bool,
-    pub reviewer_stature: ReviewerStature,
-    pub dismiss_on_push: DismissOnPush,
+    pub reviewer_stature: Stature,
+    pub dismiss_on_push: Dismissal,
     pub trust_commit_trailers: bool,
 }
 
@@ -87,8 +78,8 @@ impl Default for Acks {
         Acks {
             min_open: Duration::from_secs(24 * 3600),
             general_stand_in: true,
-            reviewer_stature: ReviewerStature::Listed,
-            dismiss_on_push: DismissOnPush::TouchedSections,
+            reviewer_stature: Stature::Listed,
+            dismiss_on_push: Dismissal::TouchedSections,
             trust_commit_trailers: false,
         }
     }
@@ -137,13 +128,6 @@ impl Default for Committers {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BlockOn {
-    Regressions,
-    AnyFailure,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Gate {
@@ -156,40 +140,44 @@ pub struct Gate {
     /// posts its check runs, `"user:<login>"` for the account that posts its statuses). A check
     /// no pattern names takes any poster (the default: none pinned). An exact name beats a
     /// glob, and a longer glob a shorter one.
-    pub sources: BTreeMap<String, Poster>,
+    #[serde(deserialize_with = "posters")]
+    pub sources: BTreeMap<String, Source>,
 }
 
-/// Who may post a pinned check's results.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Poster {
-    /// A GitHub App, by slug (check runs carry `app.slug`).
-    App(String),
-    /// An account, by login (statuses carry `creator.login`).
-    User(String),
-}
+/// `gate.sources` values: `"app:<slug>"` (check runs carry `app.slug`) or `"user:<login>"`
+/// (statuses carry `creator.login`). [`Source::Unknown`] cannot be written.
+fn posters<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Source>, D::Error> {
+    /// One value, read on its own so that an error carries the value's place.
+    struct Poster(Source);
 
-impl<'de> Deserialize<'de> for Poster {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        let poster = match text.split_once(':') {
-            Some(("app", slug)) if !slug.trim().is_empty() => Poster::App(slug.trim().to_string()),
-            Some(("user", login)) if !login.trim().is_empty() => {
-                Poster::User(login.trim().to_string())
-            }
-            _ => {
-                return Err(serde::de::Error::custom(format!(
+    impl<'de> Deserialize<'de> for Poster {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(d)?;
+            match text.split_once(':') {
+                Some(("app", slug)) if !slug.trim().is_empty() => {
+                    Ok(Poster(Source::App(slug.trim().to_string())))
+                }
+                Some(("user", login)) if !login.trim().is_empty() => {
+                    Ok(Poster(Source::User(login.trim().to_string())))
+                }
+                _ => Err(serde::de::Error::custom(format!(
                     "`{text}` names no poster: write \"app:<slug>\" (the GitHub App posting the check runs) or \"user:<login>\" (the account posting the statuses)"
-                )))
+                ))),
             }
-        };
-        Ok(poster)
+        }
     }
+
+    let written = BTreeMap::<String, Poster>::deserialize(d)?;
+    Ok(written
+        .into_iter()
+        .map(|(check, Poster(source))| (check, source))
+        .collect())
 }
 
 impl Gate {
     /// `sources` most specific first: exact names, then globs, longer before shorter.
-    pub fn pinned_sources(&self) -> Vec<(String, Poster)> {
-        let mut pinned: Vec<(String, Poster)> = self
+    pub fn pinned_sources(&self) -> Vec<(String, Source)> {
+        let mut pinned: Vec<(String, Source)> = self
             .sources
             .iter()
             .map(|(check, poster)| (check.clone(), poster.clone()))
@@ -276,9 +264,12 @@ pub struct Release {
     pub tag_pattern: String,
     pub branches: Vec<String>,
     pub regression_labels: Vec<String>,
-    pub blocking_statuses: Vec<String>,
-    /// RFC 3339 time from which a `Release-Acked-by` is also required.
-    pub freeze_start: Option<String>,
+    /// Statuses as SUPPORT.md writes them; one that names no status is an error.
+    pub blocking_statuses: Vec<SupportStatus>,
+    /// From when (Unix seconds; written as an RFC 3339 time) a `Release-Acked-by` is also
+    /// required.
+    #[serde(deserialize_with = "timestamp")]
+    pub freeze_start: Option<i64>,
     /// Logins of the release managers whose `Release-Acked-by` counts.
     pub managers: Vec<String>,
 }
@@ -290,8 +281,8 @@ impl Default for Release {
             branches: vec!["stable-*".to_string()],
             regression_labels: vec!["regression".to_string(), "blocker".to_string()],
             blocking_statuses: vec![
-                "Supported".to_string(),
-                "Supported-Legacy-Stable".to_string(),
+                SupportStatus::Supported,
+                SupportStatus::SupportedLegacyStable,
             ],
             freeze_start: None,
             managers: Vec::new(),
@@ -299,7 +290,40 @@ impl Default for Release {
     }
 }
 
-/// Parses a duration written as SPEC.md does: `"30m"`, `"24h"`, `"0s"`, also `"1d"`, `"1h30m"`.
+/// `[governance]`: the defaults of `/pushgate vote` and `/pushgate lazy-consensus` (SPEC §6).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Governance {
+    /// How long a vote runs when the command names no duration.
+    #[serde(deserialize_with = "duration")]
+    pub vote_duration: Duration,
+    /// How long a lazy consensus runs when the command names no duration.
+    #[serde(deserialize_with = "duration")]
+    pub consensus_duration: Duration,
+    /// The vote scheme when the command names none.
+    pub scheme: crate::core::governance::Scheme,
+    /// How many committers must vote (abstentions included) for a `majority` vote to pass.
+    pub quorum: u32,
+}
+
+impl Default for Governance {
+    fn default() -> Self {
+        Governance {
+            vote_duration: Duration::from_secs(7 * 86_400),
+            consensus_duration: Duration::from_secs(72 * 3600),
+            scheme: crate::core::governance::Scheme::Improved,
+            quorum: 1,
+        }
+    }
+}
+
+/// The longest duration a setting may have: about a hundred years. Durations are added to Unix
+/// times in seconds (`i64`), so a longer one could overflow, or wrap round to a negative
+/// window that is over at once.
+pub const LONGEST: Duration = Duration::from_secs(36_500 * 86_400);
+
+/// Parses a duration written as SPEC.md does: `"30m"`, `"24h"`, `"0s"`, also `"1d"`, `"1h30m"`;
+/// at most [`LONGEST`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -330,7 +354,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total = value
             .checked_mul(unit)
             .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("`{text}` is too long"))?;
+            .filter(|&total| total <= LONGEST.as_secs())
+            .ok_or_else(|| format!("`{text}` is too long: at most 36500d"))?;
         number.clear();
     }
     if !number.is_empty() {
@@ -346,20 +371,16 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
-/// Writes a duration the way the config spells it.
-pub struct Spelled(pub Duration);
-
-impl fmt::Display for Spelled {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0.as_secs();
-        match s {
-            0 => write!(f, "0s"),
-            s if s % 86400 == 0 => write!(f, "{}d", s / 86400),
-            s if s % 3600 == 0 => write!(f, "{}h", s / 3600),
-            s if s % 60 == 0 => write!(f, "{}m", s / 60),
-            s => write!(f, "{s}s"),
-        }
-    }
+/// An RFC 3339 time (`"2026-03-01T00:00:00Z"`) as Unix seconds.
+fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let text = String::deserialize(d)?;
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| Some(t.timestamp()))
+        .map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not an RFC 3339 time ({e}): write e.g. \"2026-03-01T00:00:00Z\""
+            ))
+        })
 }
 
 impl Config {
@@ -368,7 +389,7 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
-                .map(|span| line_column(text, span.start))
+                .map(|span| line_column(text, named_value(text, span, e.message())))
                 .unwrap_or((1, 1));
             ConfigError {
                 file: file.to_string(),
@@ -395,6 +416,7 @@ impl Config {
                 });
             }
         }
+        config.governance.check(text, file)?;
         // Feature paths use the MAINTAINERS matcher: reject what it cannot compile here,
         // where the line can be named.
         for pattern in config.support.feature.iter().flat_map(|f| f.paths.iter()) {
@@ -413,6 +435,41 @@ impl Config {
     }
 }
 
+impl Governance {
+    /// Durations longer than zero and at most a year, a quorum of at least one.
+    fn check(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let max = crate::core::governance::MAX_DURATION;
+        let problem = [
+            ("vote_duration", self.vote_duration),
+            ("consensus_duration", self.consensus_duration),
+        ]
+        .into_iter()
+        .find_map(|(key, d)| match d.as_secs() {
+            0 => Some((key, format!("governance.{key} must be longer than zero"))),
+            s if s > max => Some((key, format!("governance.{key} is more than 366 days"))),
+            _ => None,
+        })
+        .or_else(|| {
+            (self.quorum == 0)
+                .then(|| ("quorum", "governance.quorum must be at least 1".to_string()))
+        });
+        let Some((key, message)) = problem else {
+            return Ok(());
+        };
+        let at = text
+            .find("[governance]")
+            .and_then(|table| text[table..].find(key).map(|i| table + i))
+            .unwrap_or(0);
+        let (line, column) = line_column(text, at);
+        Err(ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        })
+    }
+}
+
 impl Config {
     /// The `[[support.feature]]` paths as a matcher. Patterns were checked by [`Config::parse`],
     /// so none fails here; a hand-built config with a bad one gets no features.
@@ -425,6 +482,19 @@ impl Config {
         )
         .unwrap_or_default()
     }
+}
+
+/// Where a value that failed is. `toml` gives a value inside an array the array's place; when
+/// the message opens with the value in backquotes (as ours do), the value's own place in the
+/// array is found and given instead.
+fn named_value(text: &str, span: std::ops::Range<usize>, message: &str) -> usize {
+    let named = message
+        .strip_prefix('`')
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(value, _)| format!("\"{value}\""));
+    named
+        .and_then(|quoted| text.get(span.clone())?.find(&quoted))
+        .map_or(span.start, |at| span.start + at)
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -457,9 +527,9 @@ mod tests {
         assert_eq!(
             config.gate.pinned_sources(),
             [
-                ("build".to_string(), Poster::App("github-actions".into())),
-                ("test-*".to_string(), Poster::App("ci".into())),
-                ("t*".to_string(), Poster::User("osstest".into())),
+                ("build".to_string(), Source::App("github-actions".into())),
+                ("test-*".to_string(), Source::App("ci".into())),
+                ("t*".to_string(), Source::User("osstest".into())),
             ]
         );
         assert!(Config::default().gate.sources.is_empty(), "none pinned");
@@ -468,6 +538,50 @@ mod tests {
         assert!(error.message.contains("app:<slug>"), "{error}");
         let error = Config::parse("[gate]\nsource = {}\n", CONFIG_PATH).unwrap_err();
         assert!(error.message.contains("unknown field"), "{error}");
+    }
+
+    #[test]
+    fn governance_defaults_and_bad_values_are_named_with_their_line() {
+        let config = Config::parse("", CONFIG_PATH).unwrap();
+        assert_eq!(
+            config.governance.vote_duration,
+            Duration::from_secs(7 * 86_400)
+        );
+        assert_eq!(
+            config.governance.consensus_duration,
+            Duration::from_secs(72 * 3600)
+        );
+        assert_eq!(config.governance.quorum, 1);
+        let text = "[governance]\nscheme = \"majority\"\nquorum = 3\nvote_duration = \"5d\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(
+            config.governance.scheme,
+            crate::core::governance::Scheme::Majority
+        );
+        assert_eq!(config.governance.quorum, 3);
+        for (text, line, says) in [
+            ("[governance]\nquorum = 0\n", 2, "quorum"),
+            (
+                "[acks]\n\n[governance]\nscheme = \"current\"\nvote_duration = \"0h\"\n",
+                5,
+                "longer than zero",
+            ),
+            (
+                "[governance]\nconsensus_duration = \"400d\"\n",
+                2,
+                "366 days",
+            ),
+            (
+                "[governance]\nscheme = \"weighted\"\n",
+                2,
+                "unknown variant",
+            ),
+            ("[governance]\nquorom = 2\n", 2, "unknown field"),
+        ] {
+            let error = Config::parse(text, CONFIG_PATH).unwrap_err();
+            assert_eq!(error.line, line, "{text}: {error}");
+            assert!(error.message.contains(says), "{text}: {error}");
+        }
     }
 
     #[test]
@@ -524,8 +638,8 @@ regression_labels = ["regression"]
         let config = Config::parse(text, CONFIG_PATH).unwrap();
         assert_eq!(config.branches.master, "main");
         assert_eq!(config.acks.min_open, Duration::from_secs(1800));
-        assert_eq!(config.acks.reviewer_stature, ReviewerStature::Anyone);
-        assert_eq!(config.acks.dismiss_on_push, DismissOnPush::All);
+        assert_eq!(config.acks.reviewer_stature, Stature::Anyone);
+        assert_eq!(config.acks.dismiss_on_push, Dismissal::All);
         assert_eq!(config.identities["jan@example.com"], "jan-gh");
         assert_eq!(config.gate.block_on, BlockOn::AnyFailure);
         assert_eq!(config.gate.timeout, Duration::from_secs(7200));
@@ -558,6 +672,79 @@ regression_labels = ["regression"]
         }
     }
 
+    /// Values that used to be read later, leniently: a freeze time that did not parse turned
+    /// the freeze off, a status that named none was dropped, and a duration past `i64` wrapped
+    /// round to a negative window. Each is now an error naming its place.
+    #[test]
+    fn bad_values_are_errors_at_their_place() {
+        let table = [
+            (
+                "[release]\nfreeze_start = \"2026-02-30T00:00:00Z\"\n",
+                (2, 16),
+                "`2026-02-30T00:00:00Z` is not an RFC 3339 time",
+            ),
+            (
+                "[release]\nfreeze_start = \"2026-03-01 00:00\"\n",
+                (2, 16),
+                "is not an RFC 3339 time",
+            ),
+            (
+                "[release]\nblocking_statuses = [\"Supported\", \"Suported-Legacy\"]\n",
+                (2, 35),
+                "`Suported-Legacy` is not a support status",
+            ),
+            (
+                "[acks]\nmin_open = \"9223372036854775807s\"\n",
+                (2, 12),
+                "too long",
+            ),
+            (
+                "[acks]\nmin_open = \"18446744073709551615s\"\n",
+                (2, 12),
+                "too long",
+            ),
+            ("\n[gate]\ntimeout = \"36501d\"\n", (3, 11), "too long"),
+            (
+                "[release]\nblocking_statuses = [\n  \"Supported\",\n  \"Gone\",\n]\n",
+                (4, 3),
+                "`Gone` is not a support status",
+            ),
+            (
+                "[gate.sources]\nbuild = \"app\"\n",
+                (2, 9),
+                "`app` names no poster",
+            ),
+        ];
+        for (text, (line, column), words) in table {
+            let error = Config::parse(text, CONFIG_PATH).unwrap_err();
+            assert_eq!(
+                (error.line, error.column),
+                (line, column),
+                "{text:?}: {error}"
+            );
+            assert!(error.message.contains(words), "{text:?}: {error}");
+            assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!(".github/pushgate.toml:{line}:{column}: ")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn good_values_are_read_into_the_cores_types() {
+        let text = "[release]\nfreeze_start = \"2026-03-01T01:00:00+01:00\"\nblocking_statuses = [\"Tech Preview\", \"supported-legacy-stable\"]\n[acks]\nmin_open = \"36500d\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(config.release.freeze_start, Some(1_772_323_200));
+        assert_eq!(
+            config.release.blocking_statuses,
+            [SupportStatus::Preview, SupportStatus::SupportedLegacyStable]
+        );
+        assert_eq!(config.acks.min_open, LONGEST);
+        assert_eq!(Config::default().release.freeze_start, None);
+    }
+
     #[test]
     fn durations_round_trip_through_their_spelling() {
         for (text, secs) in [
@@ -573,8 +760,11 @@ regression_labels = ["regression"]
                 "{text}"
             );
         }
-        assert_eq!(Spelled(Duration::from_secs(86400)).to_string(), "1d");
-        assert_eq!(Spelled(Duration::from_secs(1800)).to_string(), "30m");
+        for (secs, text) in [(86400, "1d"), (1800, "30m"), (5400, "90m")] {
+            assert_eq!(crate::core::text::human_seconds(secs), text);
+            let back = parse_duration(text).map(|d| d.as_secs() as i64);
+            assert_eq!(back, Ok(secs));
+        }
         assert!(parse_duration("").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());

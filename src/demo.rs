@@ -227,7 +227,7 @@ impl Story<'_> {
             .repo_labels(REPO)
             .into_iter()
             .map(|(name, _, _)| name)
-            .filter(|n| n.starts_with("feature: "))
+            .filter(|n| n.starts_with(crate::core::labels::FEATURE_PREFIX))
             .collect();
         println!("   labels now: {}", labels.join(", "));
 

@@ -496,7 +496,7 @@ fn support_html(view: &Value) -> String {
         "<p>{} at <code>{}</code>: {counts}.</p>{unparsed}<table border=\"1\" cellpadding=\"4\">\
          <tr><th>Category</th><th>Feature</th><th>Status</th></tr>{rows}</table>",
         escape(text_of(view, "file")),
-        escape(crate::core::gate::short(text_of(view, "sha"))),
+        escape(crate::core::text::short(text_of(view, "sha"))),
     )
 }
 

@@ -17,6 +17,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 
+mod governance;
+pub use governance::{Decision, GovernanceEntry};
+
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -267,6 +270,10 @@ pub enum CommandProgress {
 /// A claim's first step: the lane due longest (up to now) is leased until `$1`.
 const CLAIM_LANE: &str = "UPDATE lanes SET due = $1 WHERE lane = (SELECT lane FROM lanes \
      WHERE due <= $2 ORDER BY due, lane LIMIT 1) AND due <= $2 RETURNING lane";
+
+/// Whether any lane is due: a read, so that a worker with nothing to claim (every lane waiting
+/// for its retry, as in a GitHub outage) takes no write lock from ingest.
+const ANY_DUE: &str = "SELECT lane FROM lanes WHERE due <= $1 ORDER BY due LIMIT 1";
 
 /// The head of a lane: its oldest pending delivery.
 const LANE_HEAD: &str = "SELECT id, next_attempt_at, lease_until FROM deliveries \
@@ -637,6 +644,13 @@ impl Store {
         lease: Duration,
     ) -> Result<Option<Claimed>, StoreError> {
         let until = now + lease.as_millis() as i64;
+        let due: Option<String> = sqlx::query_scalar(ANY_DUE)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        if due.is_none() {
+            return Ok(None);
+        }
         // A lane whose head turned out not to be claimable (leased by a worker that renewed
         // it, or just finished) gets its right time; then the next lane is tried.
         for _ in 0..4 {
@@ -705,7 +719,8 @@ impl Store {
         let mut plans = Vec::new();
         // Each statement's parameters in order: true for text (owner, lane), false for times.
         let claim_lane = self.claim_lane();
-        let statements: [(&str, &[bool]); 4] = [
+        let statements: [(&str, &[bool]); 5] = [
+            (ANY_DUE, &[false]),
             (&claim_lane, &[false, false]),
             (LANE_HEAD, &[true]),
             (CLAIM_HEAD, &[true, false, true, false]),
@@ -1973,7 +1988,7 @@ mod tests {
     async fn claiming_searches_indexes_and_scans_no_table() {
         let (_dir, store) = file_store().await;
         let plans = store.claim_plans().await.unwrap();
-        assert_eq!(plans.len(), 4);
+        assert_eq!(plans.len(), 5);
         for plan in plans {
             assert!(plan.contains("SEARCH"), "{plan}");
             assert!(!plan.contains("SCAN"), "{plan}");

@@ -16,7 +16,7 @@ use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, Installation};
 use crate::handlers::acks::{self, SeenHead};
-use crate::handlers::{gate, merge, release, support};
+use crate::handlers::{gate, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::store::{Claimed, Evaluation, NewDelivery, Payload};
@@ -70,8 +70,11 @@ enum Surface {
     Gate,
     /// `pushgate/release` on the release targets the delivery concerns.
     Release,
-    /// Only the log: `/pushgate merge` answers its own failures on the pull request, and
-    /// label sync and bookkeeping have no surface of their own.
+    /// A reply to `/pushgate merge` on its pull request.
+    Merge,
+    /// A comment on the issue or pull request a vote or lazy consensus is held on.
+    Governance,
+    /// Only the log: label sync and bookkeeping have no surface of their own.
     Log,
 }
 
@@ -290,6 +293,31 @@ impl Worker {
                 }
             }
         }
+        // A comment refreshes the tally of a vote open on the pull request, from what GitHub
+        // shows now: once, with the newest comment, unless the last one does it anyway.
+        if last.event != "issue_comment" {
+            let newest = run
+                .iter()
+                .rev()
+                .map(|(queued, value)| (queued.event.as_str(), value))
+                .chain(std::iter::once((d.event.as_str(), payload)))
+                .find(|(event, _)| *event == "issue_comment");
+            if let Some((_, newest)) = newest {
+                let governed = async {
+                    let installation_id = number(newest, "/installation/id");
+                    let gh = self.installation(installation_id)?;
+                    governance::on_comment(&self.ctx, &gh, installation_id, &d.repo, newest)
+                        .await
+                        .shown_on(Surface::Governance)
+                }
+                .await;
+                match governed {
+                    Ok(_) => {}
+                    Err(failure) if ignorable(&failure) => {}
+                    Err(failure) => return Coalesced::Failed(failure),
+                }
+            }
+        }
         let ids: Vec<i64> = run.iter().map(|(queued, _)| queued.id).collect();
         let now = self.ctx.clock.now_millis();
         let coalesced = store
@@ -460,12 +488,17 @@ impl Worker {
                     .shown_on(Surface::Acks)?;
                 Ok(Handled::Processed)
             }
-            ("issue_comment", "created") if payload.pointer("/issue/pull_request").is_none() => {
+            ("issue_comment", action) if payload.pointer("/issue/pull_request").is_none() => {
                 let gh = self.installation(installation_id)?;
-                let acted = gate::on_comment(&self.ctx, &gh, repo, payload)
-                    .await
-                    .shown_on(Surface::Gate)?;
-                Ok(if acted {
+                let governed =
+                    governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                        .await
+                        .shown_on(Surface::Governance)?;
+                let gated = action == "created"
+                    && gate::on_comment(&self.ctx, &gh, repo, payload)
+                        .await
+                        .shown_on(Surface::Gate)?;
+                Ok(if governed || gated {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -483,12 +516,16 @@ impl Worker {
                 if asks {
                     merge::on_command(&self.ctx, &gh, installation_id, repo, number_, payload)
                         .await
-                        .shown_on(Surface::Log)?;
+                        .shown_on(Surface::Merge)?;
                 } else {
                     acks::evaluate(&self.ctx, &gh, installation_id, repo, number_, None, None)
                         .await
                         .shown_on(Surface::Acks)?;
                 }
+                // After the acks, so that a vote's trouble never holds the check back.
+                governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                    .await
+                    .shown_on(Surface::Governance)?;
                 Ok(Handled::Processed)
             }
             ("pull_request_review_comment", _) => {
@@ -522,6 +559,17 @@ impl Worker {
                     .await
                     .shown_on(Surface::Gate)?;
                 Ok(if synced || released || gated {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
+            (SYNTHETIC_EVENT, governance::DEADLINE) => {
+                let gh = self.installation(installation_id)?;
+                let closed = governance::on_deadline(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Governance)?;
+                Ok(if closed {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -628,7 +676,7 @@ impl Worker {
                 return;
             }
             Surface::Log => return,
-            Surface::Gate | Surface::Release => {
+            Surface::Gate | Surface::Release | Surface::Merge | Surface::Governance => {
                 let installation_id = self.installation_of(d, payload);
                 if installation_id <= 0 {
                     return;
@@ -639,6 +687,10 @@ impl Worker {
                 let what = failure_text(error);
                 if surface == Surface::Gate {
                     gate::show_failure(&self.ctx, &gh, &d.repo, &d.delivery_id, &what).await
+                } else if surface == Surface::Merge {
+                    merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
+                } else if surface == Surface::Governance {
+                    governance::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
                 } else {
                     release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
                         .await
@@ -728,6 +780,9 @@ fn ignorable(failure: &Failure) -> bool {
 /// What a failure says to the people who see it; the details stay in the log.
 fn failure_text(error: &HandlerError) -> String {
     match error {
+        HandlerError::GitHub(e) if error.is_transient() => {
+            format!("GitHub kept failing through every retry: {e}")
+        }
         HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
         HandlerError::TooLarge(why) | HandlerError::Inconsistent(why) => why.clone(),
         _ => "an internal error stopped pushgate".to_string(),
@@ -814,6 +869,8 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
             deliveries.push(tick);
         }
     }
+    // Votes and lazy consensus whose deadline passed.
+    deliveries.extend(governance::due(ctx, now).await?);
     let due = ctx.store.take_due_wakeups(now).await?;
     deliveries.extend(due.iter().map(|(repo, pr, installation, at)| {
         synthetic(
@@ -867,7 +924,7 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
     let of_pull = lane.contains('#');
     match (event, action) {
         (SYNTHETIC_EVENT, "repo-refresh") => Some(&["repo-refresh"]),
-        (SYNTHETIC_EVENT, "gate-tick") => None,
+        (SYNTHETIC_EVENT, "gate-tick" | governance::DEADLINE) => None,
         (SYNTHETIC_EVENT, _) if of_pull => Some(EVALUATIONS),
         ("pull_request", "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review")
         | ("pull_request_review", _)
@@ -899,9 +956,13 @@ pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool
             "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review"
         ),
         "pull_request_review" | "pull_request_review_comment" => true,
+        // Not `/pushgate merge` (it moves staging) nor a vote or lazy consensus it opens.
         "issue_comment" => {
+            let body = text(payload, "/comment/body");
             payload.pointer("/issue/pull_request").is_some()
-                && !(action == "created" && merge::asks_for_merge(&text(payload, "/comment/body")))
+                && !(action == "created"
+                    && (merge::asks_for_merge(&body)
+                        || crate::core::governance::read_command(&body).is_some()))
         }
         // Only the re-evaluations: any other synthetic delivery has work of its own.
         SYNTHETIC_EVENT => matches!(action, "reconcile" | "window-ended"),
@@ -933,7 +994,7 @@ mod tests {
     #[test]
     fn only_reevaluations_and_refreshes_are_collapsed_never_gate_events_or_commands() {
         let evaluations: Option<&[&str]> = Some(&["reconcile", "window-ended"]);
-        let cases: [(&str, &str, &str, Option<&[&str]>); 10] = [
+        let cases: [(&str, &str, &str, Option<&[&str]>); 11] = [
             (SYNTHETIC_EVENT, "reconcile", "x/y#1", evaluations),
             (SYNTHETIC_EVENT, "window-ended", "x/y#1", evaluations),
             ("pull_request", "synchronize", "x/y#1", evaluations),
@@ -945,6 +1006,8 @@ mod tests {
                 Some(&["repo-refresh"]),
             ),
             (SYNTHETIC_EVENT, "gate-tick", "x/y", None),
+            // A decision's deadline judges no pull request: it collapses nothing.
+            (SYNTHETIC_EVENT, governance::DEADLINE, "x/y#1", None),
             ("push", "", "x/y", None),
             ("check_run", "completed", "x/y", None),
             // A dashboard command or `/pushgate merge`: the repository's lane.

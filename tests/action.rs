@@ -289,6 +289,7 @@ async fn fork_pull_request_is_judged_by_the_base_branch_maintainers() {
 async fn slash_ack_on_an_issue_comment_event_passes() {
     let (gh, api, token) = github(CONFIG).await;
     let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    opened_run(&gh, &api, &token, pr).await;
     let comment = gh.add_comment(REPO, pr, "sha-gh", "Fine by me.\n/ack");
     let event = gh.issue_comment_event(REPO, pr, comment);
     let ran = Step::new(&api, &token, "acks", "issue_comment")
@@ -297,10 +298,12 @@ async fn slash_ack_on_an_issue_comment_event_passes() {
         .await;
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(ran.output("satisfied"), "true");
-    // A comment's run belongs to the default branch: the check run is what reaches the PR.
+    // A comment's run belongs to the default branch: the check run is what reaches the PR
+    // (the opened run's and this one's).
     let checks = gh.check_runs(REPO);
-    assert_eq!(checks.len(), 1, "{checks:?}");
-    assert_eq!(checks[0].head_sha, gh.pr_head(REPO, pr));
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    assert_eq!(checks[1].head_sha, gh.pr_head(REPO, pr));
+    assert_eq!(checks[1].conclusion.as_deref(), Some("success"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -708,6 +711,7 @@ async fn a_pull_request_editing_the_configured_config_file_is_told_and_validated
 async fn an_ack_added_to_a_comment_by_someone_else_does_not_pass_the_step() {
     let (gh, api, token) = github(CONFIG).await;
     let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    opened_run(&gh, &api, &token, pr).await;
     let comment = gh.add_comment(REPO, pr, "sha-gh", "Still reading.");
     gh.edit_comment(REPO, comment, "cora-gh", "Still reading.\n/ack");
     let event = gh.issue_comment_edited_event(REPO, pr, comment);
@@ -773,4 +777,117 @@ async fn a_push_run_dismisses_the_acks_given_before_it_and_a_stale_review_never_
         ran.code, 1,
         "a review of code that is gone counted: {ran:?}"
     );
+}
+
+/// Each run records the pull request's heads in its check run for the next: a comment's run
+/// after a push still dismisses the acks given before the push, as the App does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_run_after_a_push_still_dismisses_the_acks_given_before_it() {
+    let (gh, api, token) = github(CONFIG).await;
+    let now = chrono::Utc::now().timestamp();
+    let run = |name: &'static str, event: serde_json::Value| {
+        let (api, token) = (api.clone(), token.clone());
+        async move {
+            Step::new(&api, &token, "acks", name)
+                .event(&event)
+                .run()
+                .await
+        }
+    };
+    gh.set_now(now - 1000);
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    let first = gh.pr_head(REPO, pr);
+    let ran = run(
+        "pull_request_target",
+        gh.pull_request_event(REPO, pr, "opened", None),
+    )
+    .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    gh.set_now(now - 900);
+    let ack = gh.add_comment(REPO, pr, "sha-gh", "/ack");
+    let ran = run("issue_comment", gh.issue_comment_event(REPO, pr, ack)).await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+
+    gh.set_now(now - 800);
+    gh.push_to_pr(
+        REPO,
+        pr,
+        NEWCOMER,
+        "more",
+        &[(SHADOW, Some("int shadow = 4;\n"))],
+    );
+    let ran = run(
+        "pull_request_target",
+        gh.pull_request_event(REPO, pr, "synchronize", Some(&first)),
+    )
+    .await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    // Anyone's comment starts a run that does not know of the push from its own event.
+    gh.set_now(now - 700);
+    let chat = gh.add_comment(REPO, pr, "nora-gh", "Any news?");
+    let ran = run("issue_comment", gh.issue_comment_event(REPO, pr, chat)).await;
+    assert_eq!(ran.code, 1, "an ack given before the push counted: {ran:?}");
+    // The maintainer acks the new code.
+    gh.set_now(now - 600);
+    let again = gh.add_comment(REPO, pr, "sha-gh", "/ack");
+    let ran = run("issue_comment", gh.issue_comment_event(REPO, pr, again)).await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+}
+
+/// When no run recorded the head (its push's run never posted), a comment's run cannot tell
+/// which head earlier acks were given on: they count once given again, and the summary says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_no_run_recorded_counts_no_comment_ack_given_before_the_run() {
+    let (gh, api, token) = github(CONFIG).await;
+    let now = chrono::Utc::now().timestamp();
+    gh.set_now(now - 1000);
+    let pr = open_pr(&gh, "topic", &[(SHADOW, Some("int shadow = 3;\n"))]);
+    gh.set_now(now - 900);
+    gh.add_comment(REPO, pr, "sha-gh", "/ack");
+    gh.set_now(now - 800);
+    gh.push_to_pr(
+        REPO,
+        pr,
+        NEWCOMER,
+        "more",
+        &[(SHADOW, Some("int shadow = 4;\n"))],
+    );
+    gh.set_now(now - 700);
+    let chat = gh.add_comment(REPO, pr, "nora-gh", "Any news?");
+    let ran = Step::new(&api, &token, "acks", "issue_comment")
+        .event(&gh.issue_comment_event(REPO, pr, chat))
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "an ack of unknown code counted: {ran:?}");
+    assert!(
+        ran.summary.contains("no earlier run recorded when"),
+        "{}",
+        ran.summary
+    );
+    // The next run knows the head from this one, and still not what came before it.
+    gh.set_now(now - 650);
+    let chat = gh.add_comment(REPO, pr, "nora-gh", "Hello?");
+    let ran = Step::new(&api, &token, "acks", "issue_comment")
+        .event(&gh.issue_comment_event(REPO, pr, chat))
+        .run()
+        .await;
+    assert_eq!(ran.code, 1, "an ack of unknown code counted: {ran:?}");
+    // A review names its commit: it counts in any run.
+    gh.set_now(now - 600);
+    gh.add_review(REPO, pr, "sha-gh", ReviewState::Approved, "");
+    let ran = Step::new(&api, &token, "acks", "pull_request_target")
+        .event(&gh.pull_request_event(REPO, pr, "edited", None))
+        .run()
+        .await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+}
+
+/// The run of `opened` a workflow on `pull_request_target` makes, which records the first
+/// head for later runs.
+async fn opened_run(gh: &FakeGitHub, api: &str, token: &str, pr: u64) {
+    let ran = Step::new(api, token, "acks", "pull_request_target")
+        .event(&gh.pull_request_event(REPO, pr, "opened", None))
+        .run()
+        .await;
+    assert!(ran.code <= 1, "{ran:?}");
 }

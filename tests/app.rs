@@ -324,6 +324,22 @@ async fn broken_config_on_the_base_branch_fails_the_check_naming_the_line() {
     assert!(summary.contains("unknown field `min_opn`"), "{summary}");
 }
 
+/// A freeze time that does not parse used to turn the freeze off without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_freeze_time_fails_the_check_naming_the_line() {
+    let config = format!("{CONFIG}\n[release]\nfreeze_start = \"2026-13-01T00:00:00Z\"\n");
+    let line = config.lines().count();
+    let world = World::new(&config).await;
+    let pr = world.open_pr(NEWCOMER, &[("README", Some("hi\n"))]).await;
+    let check = world.wait_check(pr, 0, "failure").await;
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains(&format!(".github/pushgate.toml:{line}:16")),
+        "{summary}"
+    );
+    assert!(summary.contains("not an RFC 3339 time"), "{summary}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn review_window_holds_the_check_and_a_wakeup_releases_it() {
     let config = CONFIG.replace("min_open = \"0s\"", "min_open = \"1h\"");
@@ -1283,6 +1299,46 @@ async fn an_edit_whose_delivery_was_missed_counts_for_objections_only() {
     assert_eq!(check.conclusion.as_deref(), Some("failure"));
     let summary = check.summary.unwrap_or_default();
     assert!(summary.contains("pushgate did not see"), "{summary}");
+    // GitHub's GraphQL API says who edited it last.
+    assert!(
+        summary.contains("was last edited by @cora-gh, not its author"),
+        "{summary}"
+    );
+}
+
+/// An author's own edit whose delivery was missed counts: GitHub's GraphQL API says who
+/// edited a comment last, and it is the author. When GitHub cannot say, it stays unverified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authors_own_edit_whose_delivery_was_missed_counts() {
+    let world = World::new(CONFIG).await;
+    let pr = shadow_pr(&world).await;
+    let id = world
+        .gh
+        .add_comment(REPO, pr, "sha-gh", "Still reading this.");
+    world
+        .gh
+        .edit_comment(REPO, id, "sha-gh", &format!("Read it now.\n{SHA_ACK}"));
+    // GraphQL fails first: nobody can say whose words these are.
+    world.gh.inject(
+        pushgate::sim::Fault::status(502)
+            .on(pushgate::sim::endpoint::GRAPHQL)
+            .every(1),
+    );
+    posted(&world, pr, "nora-gh", "Any news?").await;
+    let check = world.acks(pr).expect("check run");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    let summary = check.summary.unwrap_or_default();
+    assert!(summary.contains("did not see who edited it"), "{summary}");
+
+    world.gh.clear_faults();
+    posted(&world, pr, "nora-gh", "And now?").await;
+    let check = world.acks(pr).expect("check run");
+    let summary = check.summary.unwrap_or_default();
+    assert_eq!(check.conclusion.as_deref(), Some("success"), "{summary}");
+    assert!(
+        summary.contains("was last edited by its author @sha-gh (GitHub says)"),
+        "{summary}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

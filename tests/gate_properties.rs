@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use proptest::prelude::*;
 use pushgate::core::gate::{
-    wildcard, Action, BlockOn, CheckResult, Event, Gate, Outcome, Refusal, Settings, Source,
+    Action, BlockOn, CheckResult, Event, Gate, Outcome, Refusal, Settings, Source,
 };
+use pushgate::core::glob::wildcard;
 
 const CHECKS: [&str; 4] = ["build", "test-unit", "test-flaky-net", "lint"];
 

@@ -560,3 +560,28 @@ async fn a_rewind_in_the_instant_before_staging_moves_is_not_undone() {
     );
     assert_eq!(world.gh.pr_state(REPO, pr), "open");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_github_keeps_failing_is_answered_once_when_the_retries_run_out() {
+    let world = World::new(CONFIG).await;
+    let pr = acked_pr(&world).await;
+    let before = world.gh.branch_tip(REPO, "staging").unwrap();
+    // Every new commit is refused as rate limited, with no wait asked: each of the worker's
+    // attempts fails at once, until none is left.
+    world.gh.inject(
+        Fault::too_many_requests(0)
+            .on(endpoint::CREATE_GIT_COMMIT)
+            .every(1),
+    );
+    world.comment(pr, "cora-gh", "/pushgate merge").await;
+    world.gh.clear_faults();
+    assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), before);
+    let reply = last_reply(&world, pr);
+    assert!(
+        reply.starts_with("@cora-gh: `/pushgate merge` did not finish: GitHub kept failing")
+            && reply.contains("Nothing landed: comment `/pushgate merge` again"),
+        "{reply}"
+    );
+    assert_eq!(bot_replies(&world, pr), 1);
+    assert!(world.gh.calls(endpoint::CREATE_GIT_COMMIT) >= 8);
+}

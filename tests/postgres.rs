@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pushgate::service;
 use pushgate::sim::endpoint;
-use pushgate::store::{Authored, NewDelivery, Note, Payload, Store};
+use pushgate::store::{Authored, Decision, GovernanceEntry, NewDelivery, Note, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
 
@@ -145,7 +145,7 @@ async fn claiming_searches_indexes_with_a_backlog() {
         .await
         .expect("analyse");
     let plans = store.claim_plans().await.expect("plans");
-    assert_eq!(plans.len(), 4);
+    assert_eq!(plans.len(), 5);
     for plan in plans {
         assert!(plan.contains("Index"), "{plan}");
         assert!(!plan.contains("Seq Scan"), "{plan}");
@@ -435,4 +435,96 @@ async fn coalescing_records_the_notes_and_marks_the_run_done_on_postgres() {
     let depth = store.depth().await.unwrap();
     assert_eq!((depth.pending, depth.failed), (2, 0));
     assert_eq!(store.done_count().await.unwrap(), 2);
+}
+
+/// Votes and lazy consensus (migration 0009) answer alike on both stores: open once, due at
+/// their deadline, closed once, and logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_answer_alike_on_both_stores() {
+    let Some(url) = fresh_database("decisions").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("d.db").display());
+    for url in [url, sqlite] {
+        let store = Store::connect(&url).await.expect("connect");
+        let vote = |id: i64, number: i64, deadline: i64| Decision {
+            repo: "a/x".into(),
+            id,
+            number,
+            pull: true,
+            installation_id: 9,
+            kind: "vote".into(),
+            scheme: "majority".into(),
+            quorum: 2,
+            opened_by: "cora-gh".into(),
+            opened_at: 10,
+            deadline,
+            branch: "main".into(),
+            asked: Vec::new(),
+            tally_comment: None,
+            state: "open".into(),
+            result: None,
+            closed_at: None,
+        };
+        assert!(
+            store.open_decision(&vote(1, 5, 100)).await.unwrap(),
+            "{url}"
+        );
+        assert!(
+            !store.open_decision(&vote(1, 5, 999)).await.unwrap(),
+            "{url}"
+        );
+        store.open_decision(&vote(2, 6, 300)).await.unwrap();
+        store.set_tally_comment("a/x", 1, 44).await.unwrap();
+        let due: Vec<(i64, Option<i64>, bool)> = store
+            .due_decisions(200)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.id, d.tally_comment, d.pull))
+            .collect();
+        assert_eq!(due, [(1, Some(44), true)], "{url}");
+        assert!(store
+            .close_decision("a/x", 1, "rejected", "t", 201)
+            .await
+            .unwrap());
+        assert!(!store
+            .close_decision("a/x", 1, "passed", "t", 202)
+            .await
+            .unwrap());
+        assert!(
+            store.open_decision_on("a/x", 5).await.unwrap().is_none(),
+            "{url}"
+        );
+        assert_eq!(
+            store
+                .open_decision_on("a/x", 6)
+                .await
+                .unwrap()
+                .map(|d| d.id),
+            Some(2)
+        );
+        store
+            .log_governance(&GovernanceEntry {
+                repo: "a/x".into(),
+                number: 5,
+                decision: 1,
+                at: 201,
+                who: "pushgate".into(),
+                what: "vote rejected".into(),
+            })
+            .await
+            .unwrap();
+        let log = store.governance_log("a/x").await.unwrap();
+        assert_eq!(log.len(), 1, "{url}");
+        let states: Vec<String> = store
+            .decisions("a/x")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.state)
+            .collect();
+        assert_eq!(states, ["open", "rejected"], "{url}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pushgate::sim::{base64, endpoint, Author, FakeGitHub, Fault, ReviewState, BOT_LOGIN};
+use pushgate::sim::{endpoint, Author, FakeGitHub, Fault, ReviewState, BOT_LOGIN};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -347,7 +347,7 @@ async fn contents_come_base64_encoded_at_the_requested_ref() {
     assert_eq!(file.body["sha"].as_str().map(str::len), Some(40));
     let encoded = file.body["content"].as_str().unwrap_or_default();
     assert!(encoded.lines().all(|l| l.len() <= 60) && encoded.contains('\n'));
-    let decoded = base64::decode(encoded).and_then(|b| String::from_utf8(b).ok());
+    let decoded = unbase64(encoded).and_then(|b| String::from_utf8(b).ok());
     assert_eq!(decoded.as_deref(), Some(config));
 
     let latest = client
@@ -357,7 +357,7 @@ async fn contents_come_base64_encoded_at_the_requested_ref() {
         .await;
     let decoded = latest.body["content"]
         .as_str()
-        .and_then(base64::decode)
+        .and_then(unbase64)
         .and_then(|b| String::from_utf8(b).ok());
     assert_eq!(decoded.as_deref(), Some("[acks]\n"));
 
@@ -869,10 +869,17 @@ async fn patch(client: &Client, path: &str, body: Value) -> Answer {
     client.call(Method::PATCH, path, Some(body)).await
 }
 
+/// GitHub's wrapped base64, decoded.
+fn unbase64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let flat: String = text.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(flat).ok()
+}
+
 fn decoded_content(answer: &Answer) -> Option<String> {
     answer.body["content"]
         .as_str()
-        .and_then(base64::decode)
+        .and_then(unbase64)
         .and_then(|b| String::from_utf8(b).ok())
 }
 

@@ -47,6 +47,22 @@ fn missing_file_is_exit_2() {
     assert!(!stderr.contains("panicked"));
 }
 
+/// Xen's real SUPPORT.md reads whole: 208 status lines in 132 features. (It lived in
+/// `core::support`'s tests; reading the corpus is I/O, which the core does not do.)
+#[test]
+fn xens_support_md_has_208_status_lines_in_132_features() {
+    let Some(text) = pushgate::corpus::read("xen/SUPPORT.md").unwrap() else {
+        return;
+    };
+    let m = pushgate::core::support::parse_support(&text);
+    assert_eq!(m.unparsed, []);
+    assert_eq!(m.features.len(), 132);
+    assert_eq!(
+        m.features.iter().map(|f| f.statuses.len()).sum::<usize>(),
+        208
+    );
+}
+
 /// Every feature of Xen's real SUPPORT.md gets a label of its own, within GitHub's 50
 /// characters, and each label reads back as its feature (five Xen names are longer).
 #[test]

@@ -16,6 +16,7 @@ use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
+use crate::core::text::cell;
 use crate::github::{label_names, number, text, Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenHead};
 use crate::handlers::{support, Clock, Context, HandlerError};
@@ -286,19 +287,58 @@ async fn acks_mode(
     ctx.config_path = config_path.to_string();
     let push = SeenHead::of_event(&text(event, "/action"), event);
     // A comment's own event says who wrote or changed it (the store lives for this run only,
-    // so other edited comments count for their objections only).
+    // so other edited comments are judged by who GitHub says edited them last).
     acks::record_words(&ctx, repo, event_name, event).await?;
-    let assessment = acks::assess(&ctx, &gh, repo, number_, &pr, push).await?;
+    // The pushes earlier runs saw, from their check runs: an approval counts for the head it
+    // was given on, in every run as in the App.
+    let head_sha = text(&pr, "/head/sha");
+    let mut from = vec![head_sha.clone()];
+    from.extend(push.as_ref().and_then(|p| p.before.clone()));
+    let known = earlier_heads(&gh, repo, &from).await?;
+    for (sha, at) in &known {
+        ctx.store
+            .record_push(repo, number_, sha, *at)
+            .await
+            .map_err(HandlerError::from)?;
+    }
+    let head_known = known.iter().any(|(sha, _)| *sha == head_sha)
+        || push.as_ref().is_some_and(|p| p.sha == head_sha);
+    if !head_known {
+        // No run recorded when this head came: what was said before now may have been said
+        // on any earlier head, whose changes nobody knows (see `acks::UNKNOWN_HEAD`).
+        ctx.store
+            .record_push(repo, number_, acks::UNKNOWN_HEAD, 0)
+            .await
+            .map_err(HandlerError::from)?;
+    }
+    let mut assessment = acks::assess(&ctx, &gh, repo, number_, &pr, push).await?;
+    if !head_known {
+        assessment.report.summary.push_str(&format!(
+            "\n\n> **Note:** no earlier run recorded when `{}` became the head (its push's \
+             `pull_request_target` run did not post `{}`), so acks in comments made before this \
+             run count as given on an earlier head. Re-run that push's job, or ack again; \
+             reviews count for the commit they name.",
+            crate::core::text::short(&head_sha),
+            acks::CHECK_NAME
+        ));
+    }
+    let pushes = ctx
+        .store
+        .pushes(repo, number_)
+        .await
+        .map_err(HandlerError::from)?;
+    let heads = acks::heads_text(&pushes);
     let mut result = acks_result(number_, &assessment);
     // The same `pushgate/acks` check as the App's, on the head commit, so that a run started
     // by a comment (which GitHub files under the default branch, not the pull request) still
     // reaches the pull request, and a ruleset can require one name whatever ran it.
-    let posted = acks::post_check(
+    let posted = acks::post_check_noting(
         &gh,
         repo,
         &assessment.head_sha,
         assessment.satisfied,
         &assessment.report,
+        Some(&heads),
     )
     .await;
     match posted {
@@ -317,6 +357,36 @@ async fn acks_mode(
         Err(e) => return Err(e.into()),
     }
     Ok(result)
+}
+
+/// The heads (and when each came) recorded by earlier runs in their `pushgate/acks` check
+/// runs on these commits. A fork cannot post a check run on the base repository, so the
+/// record comes from the base repository's workflow (or someone with write access).
+async fn earlier_heads(
+    gh: &Installation,
+    repo: &str,
+    commits: &[String],
+) -> Result<Vec<(String, i64)>, CliError> {
+    let mut heads = Vec::new();
+    for sha in commits.iter().filter(|sha| !sha.is_empty()) {
+        let runs = gh
+            .api
+            .get(&format!(
+                "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all&per_page=100",
+                crate::github::segment(acks::CHECK_NAME)
+            ))
+            .await?;
+        let texts = runs
+            .get("check_runs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|run| text(run, "/output/text"));
+        for recorded in texts {
+            heads.extend(acks::parse_heads(&recorded));
+        }
+    }
+    Ok(heads)
 }
 
 /// The handlers' shared state for one run. No state survives between runs: an in-memory
@@ -480,11 +550,6 @@ pub fn release_gate_result(repo: &str, blockers: &[Blocker]) -> StepResult {
             })
             .collect(),
     }
-}
-
-/// Text safe inside a Markdown table cell.
-fn cell(raw: &str) -> String {
-    raw.replace('|', "\\|").replace(['\r', '\n'], " ")
 }
 
 // ---- support-labels ----

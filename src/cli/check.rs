@@ -166,6 +166,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         general_stand_in: !args.no_stand_in,
         // Committed history: the committer already judged the reviewer's stature (SPEC §2).
         reviewer_stature: Stature::Anyone,
+        also_listed: Vec::new(),
     };
     let mut policies: HashMap<PolicyKey, Policy> = HashMap::new();
     let mut verdicts = Vec::with_capacity(commits.len());

@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::glob::wildcard;
+use crate::core::text::{human_seconds, short};
+
 /// How a required check ended on a commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -17,8 +20,9 @@ pub enum Outcome {
     Failed,
 }
 
-/// `gate.block_on`.
+/// `gate.block_on`: which failures hold master back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum BlockOn {
     Regressions,
     AnyFailure,
@@ -323,21 +327,6 @@ pub const IGNORED_SHOWN: usize = 10;
 
 /// How many finished flights the gate remembers (the dashboard shows the last 20).
 pub const HISTORY: usize = 50;
-
-/// `*` any run of characters, `?` one character.
-pub fn wildcard(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
-}
 
 /// Where the required checks of one commit stand.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -960,11 +949,6 @@ pub fn read_command(body: &str) -> Option<Command> {
     })
 }
 
-/// The first 12 characters of a commit id, as shown to people.
-pub fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
-}
-
 /// The dashboard issue's Markdown: current flight, baseline, required checks, the last 20
 /// flights, blockers and the audit log. `time` formats Unix seconds.
 pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String) -> String {
@@ -1090,7 +1074,7 @@ pub fn dashboard(gate: &Gate, settings: &Settings, time: &dyn Fn(i64) -> String)
         };
         let duration = f
             .finished_at
-            .map(|end| crate::core::pull::human_seconds(end - f.started_at))
+            .map(|end| human_seconds(end - f.started_at))
             .unwrap_or_default();
         out.push_str(&format!(
             "| #{} | `{}` | {result} | {duration} | {culprit} |\n",
@@ -1838,14 +1822,5 @@ mod tests {
             },
         );
         assert_eq!(advanced(&actions), Some(("s1".into(), false)));
-    }
-
-    #[test]
-    fn wildcards_match_check_names() {
-        assert!(wildcard("test-*", "test-unit"));
-        assert!(wildcard("ci/*", "ci/x86/build"));
-        assert!(wildcard("b?ild", "build"));
-        assert!(!wildcard("test-*", "build"));
-        assert!(wildcard("*", ""));
     }
 }

@@ -1,4 +1,6 @@
-//! MAINTAINERS file patterns (`F:` and `X:`) with the semantics of get_maintainer.pl, which
+//! Name patterns of two kinds. [`wildcard`] matches whole names (check names, release tags and
+//! branches in the config) with `*` and `?` only. [`Pattern`] is a MAINTAINERS file pattern
+//! (`F:` and `X:`) with the semantics of get_maintainer.pl, which
 //! turns each pattern into an unanchored-at-the-end regex: `*` crosses `/`, `?` is one byte,
 //! `[...]` a byte class, `{a,b}` alternatives, and a match need only cover a prefix of the path.
 //!
@@ -386,9 +388,83 @@ fn follow(
     false
 }
 
+/// Does `name` match `pattern` as a whole? `*` is any run of characters (`/` included), `?`
+/// one character; every other character stands for itself (check names hold `[`, `(`, `{`).
+///
+/// The name is read once, and on a mismatch only the last `*` takes one more character; an
+/// earlier `*` never needs to, since the later one can take whatever it would have. So the
+/// time is at most the pattern's length times the name's, whatever the pattern: the config's
+/// patterns come from anyone who can open a pull request on it.
+pub fn wildcard(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    let (mut p, mut n) = (0, 0);
+    // The pattern position after the last `*` seen, and the name position it resumes from.
+    let mut last_star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                p += 1;
+                last_star = Some((p, n));
+            }
+            Some(&c) if c == '?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match last_star {
+                Some((after, from)) => {
+                    last_star = Some((after, from + 1));
+                    p = after;
+                    n = from + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wildcards_match_whole_names() {
+        for (pattern, name, expected) in [
+            ("test-*", "test-unit", true),
+            ("ci/*", "ci/x86/build", true),
+            ("b?ild", "build", true),
+            ("test-*", "build", false),
+            ("*", "", true),
+            ("", "", true),
+            ("", "a", false),
+            ("?", "", false),
+            ("stable-*", "stable-4.19", true),
+            ("stable-4.1", "stable-4.19", false),
+            ("RELEASE-*", "RELEASE-4.19.0", true),
+            ("*-rc?", "4.19-rc1", true),
+            ("*-rc?", "4.19-rc10", false),
+            ("a*b*c", "aXbYbZc", true),
+            ("a*b*c", "aXbYbZ", false),
+            ("*a*b", "ab", true),
+            ("**", "x", true),
+            ("build [x86]", "build [x86]", true),
+            ("build [x86]", "build x", false),
+            ("é?", "éü", true),
+        ] {
+            assert_eq!(wildcard(pattern, name), expected, "{pattern:?} {name:?}");
+        }
+    }
+
+    #[test]
+    fn many_stars_against_a_long_name_take_no_backtracking() {
+        // With a `*` that tries every split, this would be C(20000, 9) attempts.
+        let pattern = "*a*a*a*a*a*a*a*a*b";
+        let name = "a".repeat(20_000);
+        assert!(!wildcard(pattern, &name));
+        assert!(wildcard(pattern, &format!("{name}b")));
+        assert!(!wildcard(pattern, &format!("{}b", "a".repeat(7))));
+    }
 
     fn check(pattern: &str, path: &str, expected: bool) {
         let compiled = Pattern::new(pattern).unwrap();

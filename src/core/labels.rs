@@ -6,9 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::core::glob::{Pattern, PatternError};
-use crate::core::release::FEATURE_PREFIX;
 use crate::core::support::{Feature, SupportMatrix, SupportStatus};
+use crate::core::text::clip;
 
+/// The prefix of feature labels (`feature: x86/PV`).
+pub const FEATURE_PREFIX: &str = "feature: ";
+/// The label that blocks a release by itself.
+pub const RELEASE_BLOCKER: &str = "release-blocker";
 /// The prefix of status labels (`support: Supported`).
 pub const SUPPORT_PREFIX: &str = "support: ";
 /// The label of a pull request that changes a feature's status in SUPPORT.md.
@@ -95,16 +99,6 @@ pub fn feature_named_by<'m>(label: &str, matrix: &'m SupportMatrix) -> Option<&'
 /// Is this one of the labels pushgate puts on pull requests for features?
 pub fn is_feature_managed(name: &str) -> bool {
     name.starts_with(FEATURE_PREFIX) || name.starts_with(SUPPORT_PREFIX) || name == STATUS_CHANGE
-}
-
-/// `text` cut to `limit` characters, the last of them `…` when it was longer.
-pub fn clip(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(limit - 1).collect();
-    out.push('…');
-    out
 }
 
 /// A feature's status text as one line: `Supported`, or `x86: Supported; Arm: Tech Preview`.

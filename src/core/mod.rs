@@ -3,6 +3,7 @@
 
 pub mod gate;
 pub mod glob;
+pub mod governance;
 pub mod labels;
 pub mod maintainers;
 pub mod merge;
@@ -12,4 +13,5 @@ pub mod pull;
 pub mod release;
 pub mod report;
 pub mod support;
+pub mod text;
 pub mod trailers;

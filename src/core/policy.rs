@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::maintainers::{Maintainers, Section, SectionMatch};
 use crate::core::people::{Identities, IdentityKey, Person};
@@ -65,15 +65,16 @@ pub struct Change {
     pub approvals: Vec<Approval>,
 }
 
-/// Whose Reviewed-by counts for rule 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Whose Reviewed-by counts for rule 2 (`acks.reviewer_stature`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Stature {
-    /// Anyone other than the author (`acks.reviewer_stature = "anyone"`, and offline mode:
-    /// the committer who applied the review already judged the reviewer).
+    /// Anyone other than the author (`"anyone"`, and offline mode: the committer who applied
+    /// the review already judged the reviewer).
     Anyone,
-    /// People listed in MAINTAINERS (M: or R:) and these extra people (collaborators with
-    /// write access).
-    Listed(Vec<Person>),
+    /// People listed in MAINTAINERS (M: or R:) and [`Options::also_listed`] (collaborators
+    /// with write access).
+    Listed,
 }
 
 /// The knobs of the policy (SPEC §2, `[acks]` in the config).
@@ -82,13 +83,16 @@ pub struct Options {
     /// `acks.general_stand_in`: may a more general maintainer's ack stand in?
     pub general_stand_in: bool,
     pub reviewer_stature: Stature,
+    /// People whose review counts under [`Stature::Listed`] as if MAINTAINERS listed them.
+    pub also_listed: Vec<Person>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             general_stand_in: true,
-            reviewer_stature: Stature::Listed(Vec::new()),
+            reviewer_stature: Stature::Listed,
+            also_listed: Vec::new(),
         }
     }
 }
@@ -427,10 +431,13 @@ fn other_than_author(
             })
         })
     };
-    let of_stature = |key: &IdentityKey| match &options.reviewer_stature {
+    let of_stature = |key: &IdentityKey| match options.reviewer_stature {
         Stature::Anyone => true,
-        Stature::Listed(extra) => {
-            extra.iter().any(|p| key.matches(&identities.key(p)))
+        Stature::Listed => {
+            options
+                .also_listed
+                .iter()
+                .any(|p| key.matches(&identities.key(p)))
                 || maintainers.sections.iter().any(|s| {
                     s.maintainers
                         .iter()
@@ -936,7 +943,7 @@ mod tests {
         };
         assert!(judge_with(&c, &anyone).satisfied);
         let collaborator = Options {
-            reviewer_stature: Stature::Listed(vec![person(outsider)]),
+            also_listed: vec![person(outsider)],
             ..Options::default()
         };
         assert!(judge_with(&c, &collaborator).satisfied);

@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::maintainers::{Maintainers, SectionMatch};
 use crate::core::people::{Identities, Person};
 use crate::core::policy::{self, Approval, ApprovalKind, Change, Options, Verdict};
+use crate::core::text::{human_seconds, utc};
 use crate::core::trailers::{parse_trailers, TrailerKind};
 
 /// A review's state as GitHub reports it.
@@ -108,8 +109,11 @@ pub struct Settings {
     pub release_managers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which approvals a push dismisses (`acks.dismiss_on_push`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Dismissal {
+    /// An approval stays unless a push changed files in the approver's sections.
     TouchedSections,
     All,
     Never,
@@ -351,7 +355,10 @@ pub fn evaluate(
                 Dismissal::TouchedSections => maintains(&statement.login, Some(changed)),
             };
             if gone {
-                let at = on.map(|sha| format!(" (`{}`)", &sha[..sha.len().min(12)]));
+                let at = on.map(|sha| match sha {
+                    "" => " (an earlier head that nobody recorded)".to_string(),
+                    sha => format!(" (`{}`)", &sha[..sha.len().min(12)]),
+                });
                 dismissed.push(Dismissed {
                     login: statement.login.clone(),
                     reason: format!(
@@ -669,18 +676,6 @@ fn explanation_of(body: &str) -> Option<String> {
         .filter(|l| parse_trailers(l.trim()).is_empty() && !l.trim().is_empty())
         .collect();
     Some(text.join("\n")).filter(|t| !t.trim().is_empty())
-}
-
-/// "24h", "30m", "90s".
-pub fn human_seconds(seconds: i64) -> String {
-    crate::config::Spelled(std::time::Duration::from_secs(seconds.max(0) as u64)).to_string()
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
-pub fn utc(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| format!("{seconds} (Unix time)"))
 }
 
 #[cfg(test)]
@@ -1170,12 +1165,6 @@ mod tests {
                 },
             ]
         );
-    }
-
-    #[test]
-    fn dates_are_written_in_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_764_147_600), "2025-11-26 09:00 UTC");
     }
 
     #[test]

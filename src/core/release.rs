@@ -4,12 +4,10 @@
 
 use serde::Serialize;
 
+use crate::core::labels::{feature_named_by, RELEASE_BLOCKER};
+use crate::core::report::{Report, SUMMARY_LIMIT};
 use crate::core::support::{SupportMatrix, SupportStatus};
-
-/// The label that blocks a release by itself.
-pub const RELEASE_BLOCKER: &str = "release-blocker";
-/// The prefix of feature labels (`feature: x86/PV`).
-pub const FEATURE_PREFIX: &str = "feature: ";
+use crate::core::text::{cell, truncate};
 
 /// An open issue as the gate sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +36,7 @@ pub struct Rules {
 }
 
 /// The `pushgate/release` check's title and Markdown summary for these blockers.
-pub fn release_report(blockers: &[Blocker]) -> crate::core::report::Report {
-    use crate::core::report::{truncate, Report, SUMMARY_LIMIT};
+pub fn release_report(blockers: &[Blocker]) -> Report {
     if blockers.is_empty() {
         return Report {
             title: "Nothing holds the release".to_string(),
@@ -48,7 +45,6 @@ pub fn release_report(blockers: &[Blocker]) -> crate::core::report::Report {
                 .to_string(),
         };
     }
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     let rows: String = blockers
         .iter()
         .map(|b| {
@@ -92,7 +88,7 @@ pub fn blockers(issues: &[OpenIssue], support: &SupportMatrix, rules: &Rules) ->
             continue;
         };
         let blocking = issue.labels.iter().find_map(|label| {
-            let feature = crate::core::labels::feature_named_by(label, support)?;
+            let feature = feature_named_by(label, support)?;
             let line = feature
                 .statuses
                 .iter()

@@ -3,7 +3,8 @@
 
 use crate::core::people::Person;
 use crate::core::policy::Status;
-use crate::core::pull::{human_seconds, utc, PullVerdict};
+use crate::core::pull::PullVerdict;
+use crate::core::text::{cell, human_seconds, truncate, utc};
 
 /// GitHub's limit for a check run's summary (SPEC §9).
 pub const SUMMARY_LIMIT: usize = 65_535;
@@ -180,24 +181,6 @@ pub fn acks_report(
         title: truncate(&title, 200),
         summary: truncate(&out, SUMMARY_LIMIT),
     }
-}
-
-/// Text safe inside a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-/// Cuts `text` to at most `limit` bytes on a character boundary, saying so.
-pub fn truncate(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let marker = "\n\n… (truncated: GitHub limits this text)";
-    let mut end = limit.saturating_sub(marker.len());
-    while end > 0 && !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{marker}", &text[..end])
 }
 
 #[cfg(test)]

@@ -77,6 +77,8 @@ impl Default for Retry {
 pub struct GitHub {
     base: String,
     app: Arc<Octocrab>,
+    /// GitHub Enterprise Server answers GraphQL beside its REST root, not under it.
+    graphql: Option<Arc<Octocrab>>,
     /// One client per installation, shared: octocrab caches the installation token inside a
     /// client, and a clone would start with a copy of it rather than share it.
     installations: Mutex<HashMap<i64, Arc<Octocrab>>>,
@@ -114,9 +116,11 @@ impl GitHub {
             .app(AppId(app_id), key)
             .build()
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
+        let graphql = graphql_client(&base)?;
         Ok(GitHub {
             base,
             app: Arc::new(app),
+            graphql,
             installations: Mutex::new(HashMap::new()),
             metrics,
             retry,
@@ -144,6 +148,8 @@ impl GitHub {
         Ok(Installation {
             api: Api {
                 crab,
+                graphql: self.graphql.clone(),
+                token: None,
                 metrics: self.metrics.clone(),
                 retry: self.retry,
             },
@@ -154,16 +160,48 @@ impl GitHub {
     pub fn as_app(&self) -> Api {
         Api {
             crab: self.app.clone(),
+            graphql: None,
+            token: None,
             metrics: self.metrics.clone(),
             retry: self.retry,
         }
     }
 }
 
+/// Where GraphQL is answered when it is not `{base}/graphql`: GitHub Enterprise Server's REST
+/// root is `https://HOST/api/v3` and its GraphQL endpoint `https://HOST/api/graphql`. None for
+/// github.com and any other root (the simulator's), which answer `{base}/graphql`.
+fn graphql_root(base: &str) -> Option<String> {
+    base.trim_end_matches('/')
+        .strip_suffix("/api/v3")
+        .map(|host| format!("{host}/api"))
+}
+
+/// A client without credentials of its own for [`graphql_root`]; each request carries the
+/// identity's token in its header.
+fn graphql_client(base: &str) -> Result<Option<Arc<Octocrab>>, GitHubError> {
+    let Some(root) = graphql_root(base) else {
+        return Ok(None);
+    };
+    let crab = Octocrab::builder()
+        .base_uri(root.as_str())
+        .map_err(|e| GitHubError::Setup(format!("bad GraphQL address `{root}`: {e}")))?
+        .add_retry_config(RetryConfig::None)
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .build()
+        .map_err(|e| GitHubError::Setup(e.to_string()))?;
+    Ok(Some(Arc::new(crab)))
+}
+
 /// A client with one identity (the App, or an installation) and our retry loop.
 #[derive(Clone)]
 pub struct Api {
     crab: Arc<Octocrab>,
+    /// Set on GitHub Enterprise Server: the client `POST /graphql` goes through.
+    graphql: Option<Arc<Octocrab>>,
+    /// A plain token's text (the CLI and the Action), for the GraphQL client's header.
+    token: Option<Arc<str>>,
     metrics: Arc<Metrics>,
     retry: Retry,
 }
@@ -203,6 +241,13 @@ impl Api {
                 tracing::debug!(%endpoint, attempt, "retrying GitHub call");
             }
             let sent = match method {
+                Method::Post if path == GRAPHQL => match &self.graphql {
+                    Some(client) => match self.graphql_request(client, body).await {
+                        Ok(request) => client.execute(request).await,
+                        Err(e) => Err(e),
+                    },
+                    None => self.crab._post(url.as_str(), body).await,
+                },
                 Method::Get => self.crab._get(url.as_str()).await,
                 Method::Post => self.crab._post(url.as_str(), body).await,
                 Method::Patch => self.crab._patch(url.as_str(), body).await,
@@ -377,6 +422,32 @@ impl Api {
     }
 }
 
+impl Api {
+    /// `POST /graphql` for [`Api::graphql`]'s client, with this identity's token: a plain
+    /// token as given, an installation's as octocrab minted and caches it.
+    async fn graphql_request(
+        &self,
+        client: &Octocrab,
+        body: Option<&Value>,
+    ) -> octocrab::Result<axum::http::Request<octocrab::OctoBody>> {
+        use octocrab::secrecy::ExposeSecret;
+        let token = match &self.token {
+            Some(token) => token.to_string(),
+            None => self
+                .crab
+                .installation_token()
+                .await?
+                .expose_secret()
+                .to_string(),
+        };
+        let request = axum::http::Request::builder()
+            .method(axum::http::Method::POST)
+            .uri(GRAPHQL)
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+        client.build_request(request, body)
+    }
+}
+
 /// How a compare-and-swap update of a branch ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefMove {
@@ -385,6 +456,9 @@ pub enum RefMove {
     /// fast-forward, or a rule forbids it. Nothing changed.
     Refused(String),
 }
+
+/// GraphQL's path under the API root (see [`graphql_root`] for where it is not).
+const GRAPHQL: &str = "/graphql";
 
 /// GitHub's `updateRefs` mutation: the REST ref update has no "only if it is still at …".
 const UPDATE_REFS: &str = "mutation($repositoryId: ID!, $refUpdates: [RefUpdate!]!) { \
@@ -415,7 +489,7 @@ impl Api {
                 }],
             },
         });
-        let answer = match self.call(Method::Post, "/graphql", Some(&body)).await {
+        let answer = match self.call(Method::Post, GRAPHQL, Some(&body)).await {
             Ok(answer) => answer,
             Err(GitHubError::Refused { message, .. }) => return Ok(RefMove::Refused(message)),
             Err(e) => return Err(e),
@@ -444,6 +518,45 @@ impl Api {
     }
 }
 
+/// GraphQL's `nodes` query for the last editor of comments, by node id.
+const EDITORS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { \
+    ... on IssueComment { id editor { login } } \
+    ... on PullRequestReviewComment { id editor { login } } } }";
+
+impl Api {
+    /// Who last edited each of these comments (issue comments and inline review comments, by
+    /// `node_id`), as GitHub records it: the REST API does not say. A comment GitHub answers
+    /// nothing for (unknown, or never edited) is absent from the map.
+    pub async fn last_editors(
+        &self,
+        node_ids: &[String],
+    ) -> Result<HashMap<String, String>, GitHubError> {
+        let mut editors = HashMap::new();
+        for chunk in node_ids.chunks(100) {
+            let body = serde_json::json!({ "query": EDITORS, "variables": { "ids": chunk } });
+            let answer = self.call(Method::Post, GRAPHQL, Some(&body)).await?;
+            if let Some(error) = answer.pointer("/errors/0/message").and_then(Value::as_str) {
+                return Err(GitHubError::Unexpected {
+                    endpoint: "POST /graphql".to_string(),
+                    message: error.to_string(),
+                });
+            }
+            let nodes = answer
+                .pointer("/data/nodes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
+            for node in nodes {
+                let (id, editor) = (text(node, "/id"), text(node, "/editor/login"));
+                if !id.is_empty() && !editor.is_empty() {
+                    editors.insert(id, editor);
+                }
+            }
+        }
+        Ok(editors)
+    }
+}
+
 impl Api {
     /// A client acting with a plain token (the CLI and the Action: `GITHUB_TOKEN`).
     pub fn with_token(
@@ -461,6 +574,8 @@ impl Api {
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
         Ok(Api {
             crab: Arc::new(crab),
+            graphql: graphql_client(base)?,
+            token: Some(Arc::from(token)),
             metrics,
             retry,
         })
@@ -598,15 +713,14 @@ pub fn label_names(value: &Value) -> Vec<String> {
 
 /// Percent-encodes one path segment (label names contain `:` and spaces).
 pub fn segment(raw: &str) -> String {
-    let mut out = String::new();
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    // RFC 3986's unreserved characters stay; everything else is written `%XX`.
+    const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(raw, UNRESERVED).to_string()
 }
 
 /// Percent-encodes a path, keeping its `/`.

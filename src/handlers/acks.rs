@@ -11,15 +11,16 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError, PolicyFiles};
-use crate::config::{Config, ConfigError, DismissOnPush, ReviewerStature};
+use crate::config::{Config, ConfigError};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{Options, Stature};
 use crate::core::pull::{
-    self, Comment, Dismissal, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
+    self, Comment, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
 };
-use crate::core::report::{acks_report, truncate, Report, SUMMARY_LIMIT};
+use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
+use crate::core::text::truncate;
 use crate::github::{number, segment, text, time, Installation, Method};
 use crate::store::{Authored, Evaluation, Note};
 
@@ -28,7 +29,7 @@ pub const CHECK_NAME: &str = "pushgate/acks";
 const DISCUSSION_PAGES: u32 = 10;
 /// The store's `kind` of an issue comment and of an inline review comment: GitHub numbers
 /// their ids apart.
-const ISSUE_COMMENT: &str = "issue";
+pub(crate) const ISSUE_COMMENT: &str = "issue";
 const REVIEW_COMMENT: &str = "review";
 /// The store's `kind` of a review's body.
 const REVIEW_BODY: &str = "review-body";
@@ -412,7 +413,8 @@ pub async fn assess(
         .map(|c| (ISSUE_COMMENT, c))
         .chain(inline.iter().map(|c| (REVIEW_COMMENT, c)))
         .collect();
-    let (comments, edits) = as_written(&listed, &authored);
+    let editors = last_editors(gh, repo, &listed, &authored).await;
+    let (comments, edits) = as_written(&listed, &authored, &editors);
     notes.extend(edits);
     let (reviews, edits) = reviews_as_written(&reviews, &authored);
     notes.extend(edits);
@@ -445,24 +447,14 @@ pub async fn assess(
     let mut settings = Settings {
         policy: Options {
             general_stand_in: config.acks.general_stand_in,
-            reviewer_stature: match config.acks.reviewer_stature {
-                ReviewerStature::Anyone => Stature::Anyone,
-                ReviewerStature::Listed => Stature::Listed(Vec::new()),
-            },
+            reviewer_stature: config.acks.reviewer_stature,
+            also_listed: Vec::new(),
         },
+        // At most `config::LONGEST`, so no overflow.
         min_open: config.acks.min_open.as_secs() as i64,
-        dismiss_on_push: match config.acks.dismiss_on_push {
-            DismissOnPush::TouchedSections => Dismissal::TouchedSections,
-            DismissOnPush::All => Dismissal::All,
-            DismissOnPush::Never => Dismissal::Never,
-        },
+        dismiss_on_push: config.acks.dismiss_on_push,
         trust_commit_trailers: config.acks.trust_commit_trailers,
-        freeze_start: config
-            .release
-            .freeze_start
-            .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp()),
+        freeze_start: config.release.freeze_start,
         release_managers: config.release.managers.clone(),
     };
     let judge = |settings: &Settings| {
@@ -494,7 +486,7 @@ pub async fn assess(
             }
         }
         if !writers.is_empty() {
-            settings.policy.reviewer_stature = Stature::Listed(writers);
+            settings.policy.also_listed = writers;
             verdict = judge(&settings);
         }
     }
@@ -640,13 +632,74 @@ pub async fn post_check(
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
+    post_check_noting(gh, repo, head_sha, satisfied, report, None).await
+}
+
+/// [`post_check`], with `text` in the check run's `output.text`: a field only its poster
+/// writes (the Action keeps its record of the pull request's pushes there).
+pub async fn post_check_noting(
+    gh: &Installation,
+    repo: &str,
+    head_sha: &str,
+    satisfied: bool,
+    report: &Report,
+    text: Option<&str>,
+) -> Result<(), HandlerError> {
     // Every summary is capped here, whichever path wrote it (GitHub refuses over 65,535).
-    let output = json!({
+    let mut output = json!({
         "title": truncate(&report.title, 200),
         "summary": truncate(&report.summary, SUMMARY_LIMIT),
     });
+    if let Some(text) = text {
+        output["text"] = json!(truncate(text, SUMMARY_LIMIT));
+    }
     super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
     Ok(())
+}
+
+/// A push record with no SHA: the heads before the first one known, which nobody recorded.
+/// Said before any known head, a thing counts as said on it; the core knows no files changed
+/// since it, so takes every file of the pull request as changed (the Action, when no earlier
+/// run recorded the head it judges).
+pub const UNKNOWN_HEAD: &str = "";
+
+/// The first line of the Action's record of a pull request's heads in its check run's
+/// `output.text`: the Action keeps no store, so each run passes the record to the next one.
+const HEADS_HEADER: &str = "pushgate heads: each head of this pull request and when GitHub \
+first showed it (Unix seconds), for the next run.";
+
+/// The record of heads (`(sha, first seen)`, as the store's pushes) as the Action writes it:
+/// the newest [`HEADS_COMPARED`] and a few more.
+/// [`UNKNOWN_HEAD`] is written `-`, so that later runs know it too.
+pub fn heads_text(pushes: &[(String, i64)]) -> String {
+    let mut known: Vec<&(String, i64)> = pushes.iter().collect();
+    known.sort_by_key(|(_, at)| *at);
+    let skip = known.len().saturating_sub(2 * HEADS_COMPARED);
+    let mut text = String::from(HEADS_HEADER);
+    for (sha, at) in &known[skip..] {
+        let sha = if sha.is_empty() { "-" } else { sha.as_str() };
+        text.push_str(&format!("\n{sha} {at}"));
+    }
+    text
+}
+
+/// Reads [`heads_text`]'s record; anything else reads as nothing.
+pub fn parse_heads(text: &str) -> Vec<(String, i64)> {
+    let mut lines = text.lines();
+    if lines.next() != Some(HEADS_HEADER) {
+        return Vec::new();
+    }
+    lines
+        .filter_map(|line| {
+            let (sha, at) = line.split_once(' ')?;
+            let at = at.parse::<i64>().ok()?;
+            if sha == "-" {
+                return Some((UNKNOWN_HEAD.to_string(), at));
+            }
+            let hex = (7..=64).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit());
+            hex.then(|| (sha.to_string(), at))
+        })
+        .collect()
 }
 
 /// Remembers what a delivery about a comment (`issue_comment` or `pull_request_review_comment`
@@ -755,6 +808,8 @@ pub fn warn_of_others(repo: &str, note: &Note, payload: &Value) {
 /// - the remembered text is the current one: the author's words (edited by the author: noted);
 /// - it differs: someone else edited it, or the author did unheard; the core counts approvals
 ///   only when both texts carry them and objections from either;
+/// - otherwise, when GitHub says the author was the last to edit it (`editor`): the author's
+///   words, as they stand now;
 /// - nothing remembered and edited since written (`updated_at`, which only comments have):
 ///   nobody can say whose words these are, so only its objections count.
 fn words_for(
@@ -763,14 +818,25 @@ fn words_for(
     body: &str,
     edited: bool,
     remembered: Option<&Authored>,
+    editor: Option<&str>,
 ) -> (Words, Option<String>) {
     let says = |body: &str| !pull::read_comment(body).is_empty();
+    let by_author = editor.is_some_and(|e| !login.is_empty() && e.eq_ignore_ascii_case(login));
     match remembered {
         Some(a) if a.body == body => (
             Words::Authors,
             (a.edited && says(body)).then(|| {
                 format!(
                     "{what} by @{login} was edited by its author @{login}; its edited text counts"
+                )
+            }),
+        ),
+        _ if by_author && (edited || remembered.is_some()) => (
+            Words::Authors,
+            says(body).then(|| {
+                format!(
+                    "{what} by @{login} was last edited by its author @{login} (GitHub says); \
+                     its edited text counts"
                 )
             }),
         ),
@@ -788,12 +854,17 @@ fn words_for(
         ),
         None if edited => (
             Words::Unverified { authored: None },
-            says(body).then(|| {
-                format!(
+            says(body).then(|| match editor {
+                Some(editor) => format!(
+                    "{what} by @{login} was last edited by @{editor}, not its author, and \
+                     pushgate did not see what @{login} wrote: its acks and commands count once \
+                     @{login} posts them again; its objections count"
+                ),
+                None => format!(
                     "{what} by @{login} was edited and pushgate did not see who edited it: its \
                      acks and commands count once @{login} posts them again; its objections \
                      count"
-                )
+                ),
             }),
         ),
         None => (Words::Authors, None),
@@ -803,7 +874,44 @@ fn words_for(
 /// The pull request's comments (`(kind, comment)` as GitHub lists them) as their authors
 /// wrote them (see [`words_for`]), with the notes for the check. A comment someone else
 /// deleted is kept, for its objections.
-fn as_written(listed: &[(&str, &Value)], authored: &[Authored]) -> (Vec<Comment>, Vec<String>) {
+/// Who last edited the comments whose text pushgate did not see written (edited with no
+/// delivery heard, or different from what was heard), by node id: GitHub's GraphQL API records
+/// it. When GitHub cannot say, the map is empty and such comments stay unverified.
+async fn last_editors(
+    gh: &Installation,
+    repo: &str,
+    listed: &[(&str, &Value)],
+    authored: &[Authored],
+) -> HashMap<String, String> {
+    let unheard: Vec<String> = listed
+        .iter()
+        .filter(|(kind, c)| {
+            let id = number(c, "/id");
+            match authored.iter().find(|a| a.kind == *kind && a.id == id) {
+                Some(a) => a.body != text(c, "/body"),
+                None => text(c, "/updated_at") != text(c, "/created_at"),
+            }
+        })
+        .map(|(_, c)| text(c, "/node_id"))
+        .filter(|id| !id.is_empty())
+        .collect();
+    if unheard.is_empty() {
+        return HashMap::new();
+    }
+    match gh.api.last_editors(&unheard).await {
+        Ok(editors) => editors,
+        Err(e) => {
+            tracing::warn!(repo, error = %e, "could not read who edited comments; they stay unverified");
+            HashMap::new()
+        }
+    }
+}
+
+pub(crate) fn as_written(
+    listed: &[(&str, &Value)],
+    authored: &[Authored],
+    editors: &HashMap<String, String>,
+) -> (Vec<Comment>, Vec<String>) {
     let mut comments = Vec::new();
     let mut notes = Vec::new();
     let mut present = Vec::new();
@@ -814,7 +922,8 @@ fn as_written(listed: &[(&str, &Value)], authored: &[Authored]) -> (Vec<Comment>
         let body = text(c, "/body");
         let remembered = authored.iter().find(|a| a.kind == *kind && a.id == id);
         let edited = text(c, "/updated_at") != text(c, "/created_at");
-        let (words, note) = words_for("a comment", &login, &body, edited, remembered);
+        let editor = editors.get(&text(c, "/node_id")).map(String::as_str);
+        let (words, note) = words_for("a comment", &login, &body, edited, remembered, editor);
         notes.extend(note);
         comments.push(Comment {
             login,
@@ -857,8 +966,14 @@ fn reviews_as_written(listed: &[Value], authored: &[Authored]) -> (Vec<Review>, 
             let remembered = authored
                 .iter()
                 .find(|a| a.kind == REVIEW_BODY && a.id == id);
-            let (words, note) =
-                words_for("a review", &review.login, &review.body, false, remembered);
+            let (words, note) = words_for(
+                "a review",
+                &review.login,
+                &review.body,
+                false,
+                remembered,
+                None,
+            );
             notes.extend(note);
             review.words = words;
             Some(review)
@@ -1141,6 +1256,40 @@ mod tests {
                 comment: authored("review-body", "sha-gh", "Acked-by: Sha"),
             }]
         );
+    }
+
+    #[test]
+    fn the_actions_record_of_heads_reads_back_and_nothing_else_reads_as_one() {
+        let pushes = vec![
+            ("b".repeat(40), 20),
+            (UNKNOWN_HEAD.to_string(), 0),
+            ("a".repeat(40), 10),
+        ];
+        let text = heads_text(&pushes);
+        let mut back = parse_heads(&text);
+        back.sort();
+        let mut expected = pushes.clone();
+        expected.sort();
+        assert_eq!(back, expected);
+        // (text, what reads from it)
+        let cases: [(&str, usize); 5] = [
+            ("", 0),
+            ("aaaaaaa 10", 0),
+            ("Acked-by: someone\naaaaaaa 10", 0),
+            (
+                &format!("{HEADS_HEADER}\nnot-hex 10\naaaaaaa x\naaaaaaa 10"),
+                1,
+            ),
+            (&format!("{HEADS_HEADER}\n- 0\n{} 5", "f".repeat(65)), 1),
+        ];
+        for (text, n) in cases {
+            assert_eq!(parse_heads(text).len(), n, "{text}");
+        }
+        // At most twice the heads compared are kept, the newest.
+        let many: Vec<(String, i64)> = (0..100).map(|i| (format!("{i:040x}"), i)).collect();
+        let kept = parse_heads(&heads_text(&many));
+        assert_eq!(kept.len(), 2 * HEADS_COMPARED);
+        assert_eq!(kept.last(), many.last());
     }
 
     #[test]

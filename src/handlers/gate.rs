@@ -9,10 +9,10 @@
 use serde_json::{json, Value};
 
 use super::{Context, HandlerError};
-use crate::config::{BlockOn as ConfigBlockOn, Config, Poster};
+use crate::config::Config;
 use crate::core::gate::{
-    read_command, Action, BlockOn, CheckResult, Command, Event, Gate, Outcome, Phase, Refusal,
-    Settings, Source,
+    read_command, Action, CheckResult, Command, Event, Gate, Outcome, Phase, Refusal, Settings,
+    Source,
 };
 use crate::github::{segment, text, Installation, Method};
 use crate::store::CommandProgress;
@@ -50,23 +50,10 @@ fn settings(config: &Config) -> Settings {
     Settings {
         required: config.gate.required.clone(),
         allow: config.gate.allow.clone(),
-        block_on: match config.gate.block_on {
-            ConfigBlockOn::Regressions => BlockOn::Regressions,
-            ConfigBlockOn::AnyFailure => BlockOn::AnyFailure,
-        },
+        block_on: config.gate.block_on,
+        // At most `config::LONGEST`, so no overflow.
         timeout: config.gate.timeout.as_secs() as i64,
-        sources: config
-            .gate
-            .pinned_sources()
-            .into_iter()
-            .map(|(check, poster)| {
-                let source = match poster {
-                    Poster::App(slug) => Source::App(slug),
-                    Poster::User(login) => Source::User(login),
-                };
-                (check, source)
-            })
-            .collect(),
+        sources: config.gate.pinned_sources(),
     }
 }
 
@@ -513,7 +500,7 @@ async fn publish(
     config: &Config,
     gate: &mut Gate,
 ) -> Result<(), HandlerError> {
-    let text = crate::core::gate::dashboard(gate, &settings(config), &crate::core::pull::utc);
+    let text = crate::core::gate::dashboard(gate, &settings(config), &crate::core::text::utc);
     if gate.dashboard.is_some() && text == gate.dashboard_text {
         return Ok(());
     }
@@ -797,8 +784,8 @@ async fn advance_master(
         return Ok(Some(Refusal::Rejected {
             error: format!(
                 "master was moved outside the gate (to `{}`, expected `{}`)",
-                crate::core::gate::short(&actual),
-                crate::core::gate::short(from)
+                crate::core::text::short(&actual),
+                crate::core::text::short(from)
             ),
             master: actual,
         }));

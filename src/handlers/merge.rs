@@ -20,9 +20,11 @@ use serde_json::{json, Value};
 use super::gate::{config, is_committer, ref_sha, results_on};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
-use crate::core::gate::{short, wildcard, Outcome};
+use crate::core::gate::Outcome;
+use crate::core::glob::wildcard;
 use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
+use crate::core::text::short;
 use crate::github::{number, segment, text, GitHubError, Installation, Method, RefMove};
 use crate::store::CommandProgress;
 
@@ -238,6 +240,52 @@ async fn finish(
             &CommandProgress::Done,
             ctx.clock.now(),
         )
+        .await?;
+    Ok(())
+}
+
+/// A merge command that failed for good (GitHub kept failing through every retry, or
+/// pushgate could not record its progress) is answered on its pull request once, so the
+/// committer who asked is not left waiting; the command is then done.
+pub async fn show_failure(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let comment_id = number(payload, "/comment/id");
+    let Some(pr) = super::acks::pull_number(payload) else {
+        return Ok(());
+    };
+    if comment_id <= 0 {
+        return Ok(());
+    }
+    let progress = ctx.store.command(repo, comment_id).await?;
+    let next = match progress {
+        Some(CommandProgress::Done) => return Ok(()),
+        Some(CommandProgress::Landing { tip, .. }) => format!(
+            "Staging may already hold its commits (up to `{}`): look there before asking again.",
+            crate::core::text::short(&tip)
+        ),
+        Some(CommandProgress::Started) | None => {
+            "Nothing landed: comment `/pushgate merge` again to retry.".to_string()
+        }
+    };
+    let cmd = Command {
+        repo,
+        number: pr,
+        comment_id,
+        by: text(payload, "/comment/user/login"),
+        seen: true,
+    };
+    let body = format!(
+        "@{}: `/pushgate merge` did not finish: {what}\n\n{next}",
+        cmd.by
+    );
+    reply(gh, &cmd, &body).await?;
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
         .await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod acks;
 pub mod gate;
+pub mod governance;
 pub mod merge;
 pub mod release;
 pub mod support;

@@ -7,10 +7,11 @@ use serde_json::{json, Value};
 
 use super::{gate, Context, HandlerError};
 use crate::config::Config;
-use crate::core::gate::{short, wildcard};
-use crate::core::labels::{clip, feature_label, feature_named_by, status_text};
-use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules, RELEASE_BLOCKER};
-use crate::core::support::{parse_support, SupportStatus};
+use crate::core::glob::wildcard;
+use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_BLOCKER};
+use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
+use crate::core::support::parse_support;
+use crate::core::text::{clip, short};
 use crate::github::{label_names, number, segment, text, Api, GitHubError, Installation, Method};
 
 pub const CHECK_NAME: &str = "pushgate/release";
@@ -33,12 +34,7 @@ pub async fn find_blockers(
     let support = parse_support(&support_text);
     let rules = Rules {
         regression_labels: config.release.regression_labels.clone(),
-        blocking_statuses: config
-            .release
-            .blocking_statuses
-            .iter()
-            .filter_map(|s| SupportStatus::from_text(s))
-            .collect(),
+        blocking_statuses: config.release.blocking_statuses.clone(),
     };
     // Only issues with a regression label or `release-blocker` can block: one filtered list
     // per label (GitHub's `labels` filter wants all the labels it names), not every open issue.
@@ -368,12 +364,7 @@ pub async fn open_regression_issue(
     let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, at).await? else {
         return Ok(None);
     };
-    let blocking: Vec<SupportStatus> = config
-        .release
-        .blocking_statuses
-        .iter()
-        .filter_map(|s| SupportStatus::from_text(s))
-        .collect();
+    let blocking = &config.release.blocking_statuses;
     let hit: Vec<(String, String)> = map
         .touched(&files)
         .into_iter()

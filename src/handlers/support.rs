@@ -12,11 +12,12 @@ use serde_json::{json, Value};
 use super::{Context, HandlerError};
 use crate::config::{Config, CONFIG_PATH};
 use crate::core::labels::{
-    self, clip, is_feature_managed, label_changes, repository_labels, LabelChange, LabelSpec,
+    self, is_feature_managed, label_changes, repository_labels, LabelChange, LabelSpec,
     StatusChange,
 };
-use crate::core::report::{truncate, SUMMARY_LIMIT};
+use crate::core::report::SUMMARY_LIMIT;
 use crate::core::support::SupportMatrix;
+use crate::core::text::{clip, truncate};
 use crate::github::{segment, text, Api, GitHubError, Installation, Method};
 
 pub const CHECK_NAME: &str = "pushgate/support";

@@ -9,6 +9,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use serde_json::{json, Map, Value};
 
 use super::endpoint as key;
@@ -1431,6 +1434,58 @@ fn compare(r: &Repo, spec: &str) -> Result<Reply, Reply> {
     })))
 }
 
+/// GraphQL's `nodes(ids: $ids)` for comments, answering each issue comment's or inline review
+/// comment's `id` and `editor { login }` (the last person who edited it, null when nobody
+/// did); other ids, and comments in repositories outside the caller's installation, answer
+/// null, as GitHub does for nodes it cannot resolve.
+fn editors(w: &World, caller: &Caller, body: &Map<String, Value>) -> Value {
+    let ids: Vec<String> = body
+        .get("variables")
+        .and_then(|v| v.get("ids"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    let visible = |repo: &str| match caller {
+        Caller::Installation(installation) => w
+            .repos
+            .values()
+            .any(|r| r.installation == *installation && r.full_name.eq_ignore_ascii_case(repo)),
+        _ => false,
+    };
+    let mut comments: Vec<(String, u64, String)> = Vec::new();
+    for r in w.repos.values() {
+        for c in &r.comments {
+            comments.push((shapes::comment_node_id(c.id), c.id, r.full_name.clone()));
+        }
+    }
+    for c in &w.review_comments {
+        comments.push((shapes::review_comment_node_id(c.id), c.id, c.repo.clone()));
+    }
+    let nodes: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let Some((_, number, repo)) = comments.iter().find(|(node, ..)| node == id) else {
+                return Value::Null;
+            };
+            if !visible(repo) {
+                return Value::Null;
+            }
+            let editor = w
+                .comment_edits
+                .iter()
+                .rev()
+                .find(|e| e.comment == *number && e.repo.eq_ignore_ascii_case(repo))
+                .map(|e| json!({ "login": e.editor }))
+                .unwrap_or(Value::Null);
+            json!({ "id": id, "editor": editor })
+        })
+        .collect();
+    json!({ "data": { "nodes": nodes } })
+}
+
 /// `POST /graphql`: the one operation pushgate sends, the `updateRefs` mutation with
 /// `$repositoryId` and `$refUpdates` (`name`, `beforeOid`, `afterOid`, `force`). All updates
 /// or none: each ref must be at its `beforeOid`, and without `force` the update must be a
@@ -1443,8 +1498,11 @@ fn graphql(w: &mut World, caller: &Caller, body: &Map<String, Value>) -> Result<
         })))
     };
     let query = string_field(body, "query")?.unwrap_or_default();
+    if query.contains("nodes(ids:") {
+        return Ok(Reply::ok(editors(w, caller, body)));
+    }
     if !query.contains("updateRefs") {
-        return refused("the fake answers the updateRefs mutation only");
+        return refused("the fake answers the updateRefs mutation and the nodes query only");
     }
     let variables = body.get("variables").cloned().unwrap_or(Value::Null);
     let node = variables
@@ -1852,7 +1910,7 @@ fn git_ref(r: &Repo, branch: &str, sha: &str) -> Value {
     let full = &r.full_name;
     json!({
         "ref": format!("refs/heads/{branch}"),
-        "node_id": super::base64::encode(format!("ref:{full}:{branch}").as_bytes()),
+        "node_id": STANDARD.encode(format!("ref:{full}:{branch}").as_bytes()),
         "url": format!("{}/repos/{full}/git/refs/heads/{}", shapes::API, shapes::encode_path(branch)),
         "object": {
             "sha": sha,
@@ -1927,46 +1985,31 @@ fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `%XX` decoding (and `+` as space in query strings); `None` on a malformed escape or bytes
-/// that are not UTF-8.
+/// `%XX` decoding (and `+` as space in query strings); `None` on a malformed escape, which
+/// GitHub answers with an error (the crate would keep it as text), or bytes that are not UTF-8.
 pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                if !hex.iter().all(u8::is_ascii_hexdigit) {
-                    return None;
-                }
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
+    let well_formed = text.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let text = if plus_is_space {
+        text.replace('+', " ")
+    } else {
+        text.to_string()
+    };
+    percent_decode_str(&text)
+        .decode_utf8()
+        .ok()
+        .map(String::from)
 }
 
 fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, shapes::COMPONENT).to_string()
 }
 
 #[cfg(test)]

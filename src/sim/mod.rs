@@ -58,7 +58,7 @@
 //! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
 //! | `POST /repos/merges` | `POST /repos/{o}/{r}/merges` (`base` branch, `head` branch or sha: a three-way merge commit on `base`; 409 on a conflict, 204 when `head` is already in `base`) |
 //! | `GET /repos/pulls/comments` | `GET /repos/{o}/{r}/pulls/{n}/comments` (inline review comments) |
-//! | `POST /graphql` | `POST /graphql`: the `updateRefs` mutation only (`beforeOid` must match, and without `force` a fast-forward), refusals as `errors` in a 200 |
+//! | `POST /graphql` | `POST /graphql`: the `updateRefs` mutation (`beforeOid` must match, and without `force` a fast-forward; refusals as `errors` in a 200) and the `nodes(ids:)` query for comments' last `editor` |
 //! | `unknown` | anything else (404) |
 //!
 //! # Git data
@@ -83,7 +83,6 @@
 //! `x-ratelimit-used`, `x-ratelimit-reset` and `x-ratelimit-resource`.
 
 mod api;
-pub mod base64;
 mod edits;
 mod fault;
 mod shapes;

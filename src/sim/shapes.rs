@@ -4,6 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
 use super::state::{
@@ -38,9 +41,17 @@ pub(crate) fn repository_node_id(repo: &Repo) -> String {
     node_id("10:Repository", repo.id)
 }
 
+pub(crate) fn comment_node_id(id: u64) -> String {
+    node_id("12:IssueComment", id)
+}
+
+pub(crate) fn review_comment_node_id(id: u64) -> String {
+    node_id("24:PullRequestReviewComment", id)
+}
+
 fn node_id(kind: &str, id: u64) -> String {
     // Real node ids are opaque base64; only their presence matters.
-    super::base64::encode(format!("0{kind}{id}").as_bytes())
+    STANDARD.encode(format!("0{kind}{id}").as_bytes())
 }
 
 pub(crate) fn user(login: &str) -> Value {
@@ -464,7 +475,7 @@ pub(crate) fn comment(repo: &Repo, c: &Comment) -> Value {
         "html_url": format!("{WEB}/{full}/pull/{}#issuecomment-{}", c.issue, c.id),
         "issue_url": format!("{API}/repos/{full}/issues/{}", c.issue),
         "id": c.id,
-        "node_id": node_id("12:IssueComment", c.id),
+        "node_id": comment_node_id(c.id),
         "user": user(&c.user),
         "created_at": time(c.created_at),
         "updated_at": time(c.updated_at),
@@ -490,7 +501,7 @@ pub(crate) fn review_comment(repo: &Repo, c: &super::state::ReviewComment) -> Va
         "url": url,
         "pull_request_review_id": c.review_id,
         "id": c.id,
-        "node_id": node_id("24:PullRequestReviewComment", c.id),
+        "node_id": review_comment_node_id(c.id),
         "diff_hunk": "@@ -1 +1 @@",
         "path": c.path,
         "position": 1,
@@ -764,10 +775,7 @@ pub(crate) fn content_file(repo: &Repo, rev: &str, path: &str, text: &str) -> Va
     let mut obj = content_entry(repo, rev, path, "file", text.len(), &blob_sha(text));
     if let Value::Object(map) = &mut obj {
         map.insert("encoding".into(), "base64".into());
-        map.insert(
-            "content".into(),
-            super::base64::encode_wrapped(text.as_bytes()).into(),
-        );
+        map.insert("content".into(), base64_wrapped(text.as_bytes()).into());
     }
     obj
 }
@@ -804,7 +812,7 @@ pub(crate) fn git_blob(repo: &Repo, sha: &str, content: &str) -> Value {
         "node_id": digest40(&format!("blob-node:{sha}")),
         "size": content.len(),
         "url": format!("{API}/repos/{}/git/blobs/{sha}", repo.full_name),
-        "content": super::base64::encode_wrapped(content.as_bytes()),
+        "content": base64_wrapped(content.as_bytes()),
         "encoding": "base64",
     })
 }
@@ -850,15 +858,28 @@ pub(crate) fn content_entry(
     })
 }
 
-/// Percent-encodes a path, keeping `/` (for URLs the objects point to).
-pub(crate) fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+/// Base64 as GitHub's contents and blobs API writes it: padded, with a newline after every 60
+/// characters and at the end.
+fn base64_wrapped(bytes: &[u8]) -> String {
+    let flat = STANDARD.encode(bytes);
+    let mut out = String::with_capacity(flat.len() + flat.len() / 60 + 1);
+    for line in flat.as_bytes().chunks(60) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
     }
     out
+}
+
+/// What a URL component keeps as it is: RFC 3986's unreserved characters. Everything else is
+/// written `%XX`.
+pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a path, keeping `/` (for URLs the objects point to).
+pub(crate) fn encode_path(path: &str) -> String {
+    const PATH: &AsciiSet = &COMPONENT.remove(b'/');
+    utf8_percent_encode(path, PATH).to_string()
 }

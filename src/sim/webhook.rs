@@ -2,6 +2,8 @@
 //! carries `installation: {id, node_id}`, the full `repository` and the `sender`. Signing and
 //! delivering them is the test's business (the fake does not know the webhook secret).
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{json, Value};
 
 use super::shapes::{self, WEB};
@@ -11,7 +13,7 @@ use super::FakeGitHub;
 fn installation_ref(id: u64) -> Value {
     json!({
         "id": id,
-        "node_id": super::base64::encode(format!("023:IntegrationInstallation{id}").as_bytes()),
+        "node_id": STANDARD.encode(format!("023:IntegrationInstallation{id}").as_bytes()),
     })
 }
 
@@ -261,7 +263,7 @@ impl FakeGitHub {
                 .map(|r| {
                     json!({
                         "id": r.id,
-                        "node_id": super::base64::encode(format!("010:Repository{}", r.id).as_bytes()),
+                        "node_id": STANDARD.encode(format!("010:Repository{}", r.id).as_bytes()),
                         "name": r.name(),
                         "full_name": r.full_name,
                         "private": false,

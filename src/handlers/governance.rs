@@ -1,0 +1,591 @@
+//! Votes and lazy consensus on GitHub (SPEC §6): `/pushgate vote` and `/pushgate
+//! lazy-consensus` in a comment on an issue or pull request open a decision, kept in the store
+//! with its deadline; every later comment on that item updates the one tally comment; at the
+//! deadline a synthetic delivery ([`DEADLINE`], from [`due`]) closes it with the result, a
+//! label and a record in the store. The counting is `core::governance`'s.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::gate::{config, is_committer};
+use super::{acks, comment_once, reply_once, Context, HandlerError};
+use crate::config::Config;
+use crate::core::governance::{
+    self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
+    Outcome, Scheme, Signed, Tally,
+};
+use crate::github::{number, text, time, Installation, Method};
+use crate::store::{CommandProgress, Decision, GovernanceEntry, NewDelivery, Payload};
+
+/// The synthetic action that closes a decision at its deadline.
+pub const DEADLINE: &str = "governance-deadline";
+
+const VOTE: &str = "vote";
+const CONSENSUS: &str = "lazy-consensus";
+
+/// The labels a closed decision gets.
+pub const VOTE_PASSED: &str = "vote: passed";
+pub const VOTE_REJECTED: &str = "vote: rejected";
+pub const CONSENSUS_REACHED: &str = "consensus: reached";
+pub const CONSENSUS_BLOCKED: &str = "consensus: blocked";
+
+/// A comment on an issue or pull request: a governance command, or an answer (or an edit or
+/// deletion of one) while a decision is open there. Returns whether it concerned governance.
+pub async fn on_comment(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let item = number(payload, "/issue/number");
+    if item <= 0 {
+        return Ok(false);
+    }
+    let by = text(payload, "/comment/user/login");
+    if is_app(&by) {
+        // pushgate's own tally and replies.
+        return Ok(false);
+    }
+    if text(payload, "/action") == "created" {
+        if let Some(command) = read_command(&text(payload, "/comment/body")) {
+            open(ctx, gh, installation_id, repo, item, payload, command).await?;
+            return Ok(true);
+        }
+    }
+    let Some(decision) = ctx.store.open_decision_on(repo, item).await? else {
+        return Ok(false);
+    };
+    // A pull request's comments are recorded as their authors wrote them by the worker for
+    // the acks; an issue's only while a decision is open on it.
+    if payload.pointer("/issue/pull_request").is_none() {
+        acks::record_words(ctx, repo, "issue_comment", payload).await?;
+    }
+    let config = committers_config(ctx, gh, &decision).await?;
+    refresh(ctx, gh, &decision, &config, true).await?;
+    Ok(true)
+}
+
+/// Closes the decision a [`DEADLINE`] delivery names, if it is still open and due.
+pub async fn on_deadline(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let id = number(payload, "/decision");
+    let Some(decision) = ctx.store.decision(repo, id).await? else {
+        return Ok(false);
+    };
+    if decision.state != "open" || decision.deadline > ctx.clock.now() {
+        return Ok(false);
+    }
+    let config = committers_config(ctx, gh, &decision).await?;
+    let (final_tally, shown) = refresh(ctx, gh, &decision, &config, false).await?;
+    let passed = final_tally.outcome.passed();
+    let (label, state) = match (decision.kind.as_str(), passed) {
+        (VOTE, true) => (VOTE_PASSED, "passed"),
+        (VOTE, false) => (VOTE_REJECTED, "rejected"),
+        (_, true) => (CONSENSUS_REACHED, "passed"),
+        (_, false) => (CONSENSUS_BLOCKED, "rejected"),
+    };
+    let closing = closing_comment(&decision, &final_tally, &shown);
+    comment_once(
+        gh,
+        repo,
+        decision.number,
+        &format!("decision-result {}", decision.id),
+        &closing,
+    )
+    .await?;
+    gh.api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{}/labels", decision.number),
+            Some(&json!({ "labels": [label] })),
+        )
+        .await?;
+    let now = ctx.clock.now();
+    if ctx
+        .store
+        .close_decision(repo, decision.id, state, &shown, now)
+        .await?
+    {
+        let what = match &final_tally.outcome {
+            Outcome::Passed => format!("{} {state}", decision.kind),
+            Outcome::Rejected(why) => format!("{} {state}: {why}", decision.kind),
+        };
+        log(ctx, &decision, now, "pushgate", &what).await?;
+    }
+    Ok(true)
+}
+
+/// The deliveries that close the decisions due at `now`. A decision stays open until its
+/// delivery closed it, and the delivery id names the decision, so asking again (every
+/// wake-up round, or after a crash between the two) stores it once.
+pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerError> {
+    Ok(ctx
+        .store
+        .due_decisions(now)
+        .await?
+        .iter()
+        .map(|d| {
+            let mut delivery = crate::worker::synthetic(
+                &format!("{DEADLINE}:{}#{}@{}", d.repo, d.number, d.id),
+                &d.repo,
+                d.installation_id,
+                d.number,
+                DEADLINE,
+            );
+            // The lane the item's comments come in on, so the deadline is ordered with them.
+            delivery.lane = crate::worker::lane(
+                "issue_comment",
+                "created",
+                &d.repo,
+                d.pull.then_some(d.number),
+                false,
+            );
+            delivery.payload = Payload::json(&json!({
+                "action": DEADLINE,
+                "number": d.number,
+                "decision": d.id,
+                "repository": { "full_name": d.repo, "default_branch": d.branch },
+                "installation": { "id": d.installation_id },
+            }));
+            delivery
+        })
+        .collect())
+}
+
+/// A governance delivery that failed for good is said once on its issue or pull request, so
+/// the people voting are not left waiting; the details stay in the log.
+pub async fn show_failure(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    delivery_id: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let Some(item) = acks::pull_number(payload) else {
+        return Ok(());
+    };
+    let body = format!(
+        "pushgate could not handle a vote or lazy consensus here: {what}. Comment again to          retry; the maintainers of the pushgate installation can see the details in its log          (delivery `{delivery_id}`)."
+    );
+    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+}
+
+/// Opens the decision `command` asks for, or refuses in one line.
+async fn open(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    item: i64,
+    payload: &Value,
+    command: Result<Command, rules::CommandError>,
+) -> Result<(), HandlerError> {
+    let comment_id = number(payload, "/comment/id");
+    if comment_id <= 0 {
+        return Err(HandlerError::Payload(
+            "a command without its comment's id".into(),
+        ));
+    }
+    let progress = ctx.store.command(repo, comment_id).await?;
+    if progress == Some(CommandProgress::Done) {
+        return Ok(());
+    }
+    let seen = progress.is_some();
+    let now = ctx.clock.now();
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, now)
+        .await?;
+    let by = text(payload, "/comment/user/login");
+    let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
+    let refusal = match &command {
+        Err(e) => Some(format!("@{by}: {e}; nothing changed.")),
+        Ok(command) => {
+            let what = match command {
+                Command::Vote { .. } => "a vote",
+                Command::LazyConsensus { .. } => "a lazy consensus",
+            };
+            if !is_committer(ctx, gh, repo, payload, &config, &by).await? {
+                Some(format!(
+                    "@{by}: only committers can open {what}; nothing changed."
+                ))
+            } else {
+                match ctx.store.open_decision_on(repo, item).await? {
+                    Some(open) if open.id != comment_id => Some(format!(
+                        "@{by}: a {} is already open here until {}; nothing changed.",
+                        open.kind,
+                        utc(open.deadline)
+                    )),
+                    _ => None,
+                }
+            }
+        }
+    };
+    if let Some(refusal) = refusal {
+        reply_once(gh, repo, item, comment_id, seen, &refusal).await?;
+        log_refusal(ctx, repo, item, comment_id, now, &by, &refusal).await?;
+        return ctx
+            .store
+            .set_command(repo, comment_id, &CommandProgress::Done, now)
+            .await
+            .map_err(Into::into);
+    }
+    let Ok(command) = command else {
+        return Ok(());
+    };
+    let defaults = &config.governance;
+    let (kind, scheme, seconds) = match command {
+        Command::Vote { seconds, scheme } => (
+            VOTE,
+            scheme.unwrap_or(defaults.scheme),
+            seconds.unwrap_or(defaults.vote_duration.as_secs()),
+        ),
+        Command::LazyConsensus { seconds } => (
+            CONSENSUS,
+            Scheme::default(),
+            seconds.unwrap_or(defaults.consensus_duration.as_secs()),
+        ),
+    };
+    let opened_at = time(payload, "/comment/created_at").unwrap_or(now);
+    let Some(deadline) = rules::deadline(opened_at, seconds) else {
+        return Err(HandlerError::Payload("a deadline out of range".into()));
+    };
+    let asked = if kind == CONSENSUS {
+        asked(ctx, gh, repo, payload, &config, &by).await?
+    } else {
+        Vec::new()
+    };
+    let branch = match text(payload, "/repository/default_branch") {
+        b if b.is_empty() => "master".to_string(),
+        b => b,
+    };
+    let decision = Decision {
+        repo: repo.to_string(),
+        id: comment_id,
+        number: item,
+        pull: payload.pointer("/issue/pull_request").is_some(),
+        installation_id,
+        kind: kind.to_string(),
+        scheme: if kind == VOTE {
+            scheme.name().to_string()
+        } else {
+            String::new()
+        },
+        quorum: i64::from(defaults.quorum),
+        opened_by: by.clone(),
+        opened_at,
+        deadline,
+        branch,
+        asked,
+        tally_comment: None,
+        state: "open".to_string(),
+        result: None,
+        closed_at: None,
+    };
+    if ctx.store.open_decision(&decision).await? {
+        let what = match kind {
+            VOTE => format!(
+                "opened a vote ({} scheme, {})",
+                scheme.name(),
+                spell(seconds)
+            ),
+            _ => format!("opened a lazy consensus ({})", spell(seconds)),
+        };
+        log(ctx, &decision, now, &by, &what).await?;
+    }
+    // A replay finds the decision stored before, with its tally comment.
+    let decision = ctx
+        .store
+        .decision(repo, comment_id)
+        .await?
+        .unwrap_or(decision);
+    refresh(ctx, gh, &decision, &config, true).await?;
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, now)
+        .await?;
+    Ok(())
+}
+
+/// Counts the decision from the item's comments as their authors wrote them and keeps the
+/// tally comment current (posted once, found again by its marker, edited when it changed).
+/// While `open`, the authors of negative answers without an explanation are asked for one.
+/// Returns the tally and its text.
+async fn refresh(
+    ctx: &Context,
+    gh: &Installation,
+    d: &Decision,
+    config: &Config,
+    open: bool,
+) -> Result<(Tally, String), HandlerError> {
+    let path = format!("/repos/{}/issues/{}/comments", d.repo, d.number);
+    let listed = gh.api.get_list(&path, 30).await?;
+    let authored = ctx.store.authored_comments(&d.repo, d.number).await?;
+    let pairs: Vec<(&str, &Value)> = listed.iter().map(|c| (acks::ISSUE_COMMENT, c)).collect();
+    let (comments, _) = acks::as_written(&pairs, &authored, &HashMap::new());
+    let kind = kind_of(d);
+    let (found, unreadable) = answers(&comments, kind, d.opened_at, d.deadline, &is_app);
+    let payload = json!({ "repository": { "default_branch": d.branch } });
+    let mut ballots = Vec::with_capacity(found.len());
+    for answer in found {
+        let counted = match kind {
+            Kind::Vote { .. } => {
+                is_committer(ctx, gh, &d.repo, &payload, config, &answer.login).await?
+            }
+            Kind::LazyConsensus => true,
+        };
+        ballots.push(Ballot { answer, counted });
+    }
+    let counted = tally(kind, ballots);
+    let notes: Vec<String> = unreadable
+        .iter()
+        .map(|login| {
+            format!(
+                "A comment by @{login} was edited by someone else before pushgate saw what \
+                 @{login} wrote: it counts once @{login} answers again."
+            )
+        })
+        .collect();
+    let shown = render(&counted, &d.opened_by, d.deadline, &d.asked, &notes, open);
+    let marker = format!("<!-- pushgate:decision {} -->", d.id);
+    let body = format!("{shown}\n{marker}");
+    let ours = listed
+        .iter()
+        .filter(|c| is_app(&text(c, "/user/login")))
+        .find(|c| text(c, "/body").contains(&marker));
+    let mut kept = None;
+    if let Some(id) = ours.map(|c| number(c, "/id")).or(d.tally_comment) {
+        if ours.is_some_and(|c| text(c, "/body") == body) {
+            kept = Some(id);
+        } else {
+            let edited = gh
+                .api
+                .call(
+                    Method::Patch,
+                    &format!("/repos/{}/issues/comments/{id}", d.repo),
+                    Some(&json!({ "body": body })),
+                )
+                .await;
+            match edited {
+                Ok(_) => kept = Some(id),
+                // Someone deleted the tally: it is posted again below.
+                Err(e) if e.not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let id = match kept {
+        Some(id) => id,
+        None => {
+            let made = gh
+                .api
+                .call(Method::Post, &path, Some(&json!({ "body": body })))
+                .await?;
+            number(&made, "/id")
+        }
+    };
+    if id > 0 && d.tally_comment != Some(id) {
+        ctx.store.set_tally_comment(&d.repo, d.id, id).await?;
+    }
+    if open {
+        for answer in &counted.unexplained {
+            let ask = match kind {
+                Kind::Vote { .. } => format!(
+                    "@{}: your `{}` in this vote has no explanation. A negative vote should \
+                     come with the reasons for it or an alternative proposal: please add them \
+                     to your comment or in a new one.",
+                    answer.login,
+                    Signed(answer.value)
+                ),
+                Kind::LazyConsensus => format!(
+                    "@{}: your objection has no explanation, so it does not block this lazy \
+                     consensus. Please say why, or propose an alternative, in your comment or a \
+                     new one.",
+                    answer.login
+                ),
+            };
+            let key = format!("decision-explain {} {} {}", d.id, answer.login, answer.at);
+            comment_once(gh, &d.repo, d.number, &key, &ask).await?;
+        }
+    }
+    Ok((counted, shown))
+}
+
+/// The closing comment: the result with the final tally (lazy consensus: in the spirit of "no
+/// more comments, so we assume people are OK", naming who was asked).
+fn closing_comment(d: &Decision, t: &Tally, shown: &str) -> String {
+    let asked = if d.asked.is_empty() {
+        "everyone watching".to_string()
+    } else {
+        d.asked
+            .iter()
+            .map(|l| format!("@{l}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let head = match (kind_of(d), &t.outcome) {
+        (Kind::Vote { .. }, Outcome::Passed) => {
+            format!("**The vote passed** (label `{VOTE_PASSED}`).")
+        }
+        (Kind::Vote { .. }, Outcome::Rejected(why)) => {
+            format!("**The vote did not pass**: {why} (label `{VOTE_REJECTED}`).")
+        }
+        (Kind::LazyConsensus, Outcome::Passed) => format!(
+            "**Lazy consensus reached.** No explained objection stands at the deadline, so we \
+             assume people are OK with it. Asked: {asked}. (label `{CONSENSUS_REACHED}`)"
+        ),
+        (Kind::LazyConsensus, Outcome::Rejected(why)) => format!(
+            "**Lazy consensus blocked**: {why}. Asked: {asked}. Resolve the objection, then \
+             propose again. (label `{CONSENSUS_BLOCKED}`)"
+        ),
+    };
+    format!("{head}\n\n<details><summary>Final tally</summary>\n\n{shown}\n</details>")
+}
+
+fn kind_of(d: &Decision) -> Kind {
+    match d.kind.as_str() {
+        VOTE => Kind::Vote {
+            scheme: Scheme::parse(&d.scheme).unwrap_or_default(),
+            quorum: u32::try_from(d.quorum).unwrap_or(1),
+        },
+        _ => Kind::LazyConsensus,
+    }
+}
+
+/// The config of the default branch the decision was opened under, for who the committers
+/// are (defaults when it cannot be read).
+async fn committers_config(
+    ctx: &Context,
+    gh: &Installation,
+    d: &Decision,
+) -> Result<Config, HandlerError> {
+    let payload = json!({ "repository": { "default_branch": d.branch } });
+    Ok(config(ctx, gh, &d.repo, &payload)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Whom a lazy consensus asks: the committers pushgate can name (the configured list, or
+/// THE REST's maintainers with a known login) and everyone mentioned in the command's comment.
+async fn asked(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+    by: &str,
+) -> Result<Vec<String>, HandlerError> {
+    use crate::config::CommitterSource;
+    let mut asked: Vec<String> = match config.committers.source {
+        CommitterSource::List => config.committers.list.clone(),
+        CommitterSource::WritePermission => Vec::new(),
+        CommitterSource::TheRest => the_rest(ctx, gh, repo, payload, config).await?,
+    };
+    let body = text(payload, "/comment/body");
+    for word in body.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')')) {
+        if let Some(login) = word.strip_prefix('@') {
+            let login = login.trim_end_matches(['.', ':', '!', '?']);
+            if !login.is_empty()
+                && login
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                asked.push(login.to_string());
+            }
+        }
+    }
+    asked.retain(|l| !l.eq_ignore_ascii_case(by) && !is_app(l));
+    let mut seen = Vec::new();
+    asked.retain(|l| {
+        let key = l.to_lowercase();
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
+    Ok(asked)
+}
+
+/// THE REST's maintainers whose GitHub login pushgate knows.
+async fn the_rest(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+) -> Result<Vec<String>, HandlerError> {
+    let Some(tip) = super::gate::default_tip(gh, repo, payload).await? else {
+        return Ok(Vec::new());
+    };
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    let maintainers = policy.matcher.maintainers();
+    let Some(rest) = maintainers.the_rest() else {
+        return Ok(Vec::new());
+    };
+    let identities = crate::core::people::Identities::new(policy.mailmap.clone());
+    let people = ctx
+        .people(gh, repo, maintainers, &[], config, &identities)
+        .await?;
+    let mut logins: Vec<String> = people
+        .iter()
+        .filter(|(_, person)| {
+            maintainers.sections[rest]
+                .maintainers
+                .iter()
+                .any(|m| identities.same(m, person))
+        })
+        .map(|(login, _)| login.clone())
+        .collect();
+    logins.sort();
+    Ok(logins)
+}
+
+/// pushgate's own account (an App's login ends in `[bot]`).
+fn is_app(login: &str) -> bool {
+    login.ends_with("[bot]")
+}
+
+async fn log(
+    ctx: &Context,
+    d: &Decision,
+    at: i64,
+    who: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    ctx.store
+        .log_governance(&GovernanceEntry {
+            repo: d.repo.clone(),
+            number: d.number,
+            decision: d.id,
+            at,
+            who: who.to_string(),
+            what: what.to_string(),
+        })
+        .await?;
+    Ok(())
+}
+
+async fn log_refusal(
+    ctx: &Context,
+    repo: &str,
+    item: i64,
+    comment_id: i64,
+    at: i64,
+    by: &str,
+    refusal: &str,
+) -> Result<(), HandlerError> {
+    ctx.store
+        .log_governance(&GovernanceEntry {
+            repo: repo.to_string(),
+            number: item,
+            decision: comment_id,
+            at,
+            who: by.to_string(),
+            what: format!("refused: {refusal}"),
+        })
+        .await?;
+    Ok(())
+}
