@@ -729,11 +729,7 @@ impl Worker {
         let Ok(gh) = self.github.installation(installation_id) else {
             return;
         };
-        let what = match error {
-            HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
-            HandlerError::TooLarge(why) => why.clone(),
-            _ => "an internal error stopped pushgate from judging this pull request".to_string(),
-        };
+        let what = failure_text(error);
         let report = Report {
             title: match error {
                 HandlerError::TooLarge(_) => "This pull request is too large to judge",
@@ -784,7 +780,9 @@ fn failure_text(error: &HandlerError) -> String {
             format!("GitHub kept failing through every retry: {e}")
         }
         HandlerError::GitHub(e) => format!("GitHub refused a request pushgate needs: {e}"),
-        HandlerError::TooLarge(why) | HandlerError::Inconsistent(why) => why.clone(),
+        HandlerError::TooLarge(why)
+        | HandlerError::Inconsistent(why)
+        | HandlerError::Setup(why) => why.clone(),
         _ => "an internal error stopped pushgate".to_string(),
     }
 }

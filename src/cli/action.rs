@@ -446,7 +446,7 @@ pub fn acks_result(number_: i64, a: &Assessment) -> StepResult {
         for (i, line) in v.missing.iter().enumerate() {
             let annotation = Annotation::error(format!("#{number_} needs {line}")).titled(title);
             annotations.push(match unmet.get(i).and_then(|r| r.files.first()) {
-                Some(file) if i < located => annotation.at(acks::real_path(file), None, None),
+                Some(file) if i < located => annotation.at(file, None, None),
                 _ => annotation,
             });
         }

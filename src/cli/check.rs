@@ -54,6 +54,7 @@ pub fn change_of(commit: &Commit) -> Change {
         author: author_of(commit),
         co_authors: Vec::new(),
         approvals: Vec::new(),
+        status_changes: Vec::new(),
     };
     for trailer in parse_trailers(&commit.message) {
         let kind = match trailer.kind {

@@ -63,6 +63,20 @@ pub struct Change {
     /// of several co-authors approves the others' work (rule 2, "two people collaborate").
     pub co_authors: Vec<Person>,
     pub approvals: Vec<Approval>,
+    /// Support status changes that need a section's ack of their own
+    /// (`support.status_change_needs`), whichever files the change touches.
+    pub status_changes: Vec<StatusChange>,
+}
+
+/// A change of features' support status that needs the maintainers of one section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The support file the status changes in (an ack scoped to it counts).
+    pub file: String,
+    /// The features whose status changes, as the check names them.
+    pub features: String,
+    /// The section whose maintainers must ack it (an index into `Maintainers::sections`).
+    pub section: usize,
 }
 
 /// Whose Reviewed-by counts for rule 2 (`acks.reviewer_stature`).
@@ -138,6 +152,8 @@ pub struct Requirement {
     /// More general maintainers who may stand in (empty when stand-ins are off).
     pub stand_ins: Vec<Person>,
     pub status: Status,
+    /// Set on the row of a [`StatusChange`]: the features whose support status changes.
+    pub status_change: Option<String>,
 }
 
 /// An objection that stands or was overridden.
@@ -189,6 +205,24 @@ pub fn evaluate(
         .collect();
 
     let mut requirements = group_requirements(change, maintainers, matches, options);
+    requirements.extend(
+        change
+            .status_changes
+            .iter()
+            .filter(|c| c.section < maintainers.sections.len())
+            .map(|c| {
+                let section = &maintainers.sections[c.section];
+                let requirement = Requirement {
+                    sections: vec![section.name.clone()],
+                    files: vec![c.file.clone()],
+                    approvers: section.maintainers.clone(),
+                    stand_ins: Vec::new(),
+                    status: Status::Missing,
+                    status_change: Some(c.features.clone()),
+                };
+                (requirement, vec![vec![c.section]])
+            }),
+    );
     for (requirement, levels) in &mut requirements {
         requirement.status = judge(
             requirement,
@@ -310,6 +344,7 @@ fn group_requirements(
                 approvers,
                 stand_ins,
                 status: Status::Missing,
+                status_change: None,
             };
             (requirement, levels)
         })
@@ -714,6 +749,43 @@ mod tests {
             author: person(author),
             co_authors: Vec::new(),
             approvals,
+            status_changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_status_change_needs_its_sections_ack_in_a_row_of_its_own() {
+        let maintainers = Maintainers::parse(FIXTURE);
+        let rest = maintainers
+            .sections
+            .iter()
+            .position(|s| s.name == "THE REST")
+            .unwrap();
+        let cora = "Cora Committer <cora@rest.example>";
+        // (approvals, met?)
+        let cases = [
+            (vec![], false),
+            (vec![ack(cora)], true),
+            (vec![ack("Sha Dow <sha@shadow.example>")], false),
+            (vec![ack(cora).scoped(Some("docs/SUPPORT.md".into()))], true),
+            (vec![ack(cora).scoped(Some("x86".into()))], false),
+        ];
+        for (approvals, met) in cases {
+            let mut change = change(NOBODY, &[], approvals.clone());
+            change.status_changes.push(StatusChange {
+                file: "docs/SUPPORT.md".to_string(),
+                features: "`x86/PV`".to_string(),
+                section: rest,
+            });
+            let verdict = judge(&change);
+            let row = verdict
+                .requirements
+                .iter()
+                .find(|r| r.status_change.is_some())
+                .expect("a row for the status change");
+            assert_eq!(row.files, ["docs/SUPPORT.md"], "{approvals:?}");
+            assert_eq!(row.sections, ["THE REST"]);
+            assert_eq!(row.status.is_met(), met, "{approvals:?}: {row:?}");
         }
     }
 

@@ -94,6 +94,8 @@ pub struct Timeline {
     /// For an earlier head an approval was given on: the files changed from it to `head`. A
     /// head missing here changed, as far as anyone can tell, every file of the PR.
     pub changed: HashMap<String, Vec<String>>,
+    /// Support status changes that need an ack of their own.
+    pub status_changes: Vec<policy::StatusChange>,
 }
 
 /// The GitHub-mode settings (from `[acks]` and `[release]` of the config).
@@ -432,6 +434,7 @@ pub fn evaluate(
         author: person_of(&timeline.author),
         co_authors: Vec::new(),
         approvals,
+        status_changes: timeline.status_changes.clone(),
     };
     let verdict = policy::evaluate(&change, maintainers, matches, identities, &settings.policy);
 

@@ -65,11 +65,14 @@ pub fn acks_report(
     out.push_str("| Area | Files | Who may ack | Status |\n|---|---|---|---|\n");
     let mut rows = String::new();
     for r in &v.requirements {
-        let files = match r.files.as_slice() {
+        let mut files = match r.files.as_slice() {
             [] => String::new(),
             [one] => format!("`{}`", cell(one)),
             [first, rest @ ..] => format!("`{}` and {} more", cell(first), rest.len()),
         };
+        if let Some(features) = &r.status_change {
+            files.push_str(&format!(" (support status of {})", cell(features)));
+        }
         let approvers: Vec<String> = r.approvers.iter().map(&who).collect();
         let status = match &r.status {
             Status::AckedBy { person } => format!("✅ acked by {}", who(person)),

@@ -14,7 +14,7 @@ use super::{Context, HandlerError, PolicyFiles};
 use crate::config::{Config, ConfigError};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
-use crate::core::policy::{Options, Stature};
+use crate::core::policy::{Options, Stature, StatusChange};
 use crate::core::pull::{
     self, Comment, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
 };
@@ -33,17 +33,6 @@ pub(crate) const ISSUE_COMMENT: &str = "issue";
 const REVIEW_COMMENT: &str = "review";
 /// The store's `kind` of a review's body.
 const REVIEW_BODY: &str = "review-body";
-/// Marks the pseudo-file of a support status change requirement: `SUPPORT.md (support status
-/// of …)`.
-const STATUS_CHANGE_NOTE: &str = " (support status of ";
-
-/// The repository path a requirement's file names: itself, or the SUPPORT.md behind a status
-/// change requirement.
-pub fn real_path(file: &str) -> &str {
-    file.split_once(STATUS_CHANGE_NOTE)
-        .map_or(file, |(path, _)| path)
-}
-
 /// What one evaluation decided (for logs and tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -320,12 +309,14 @@ pub async fn assess(
     }
 
     let matcher = &policy.matcher;
-    let mut matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    let matches: Vec<_> = files.iter().map(|f| matcher.sections_for(f)).collect();
+    // The sections whose people are looked up: the files' and a status change's.
+    let mut people_matches = matches.clone();
+    let mut status_changes = Vec::new();
     // The feature lifecycle: labels for the features touched, and a change of support status
     // needs the ack of the section `support.status_change_needs` names (THE REST).
     let features =
         super::support::pull_request(ctx, gh, repo, &config, &files, &base_sha, &head_sha).await?;
-    let mut files = files;
     if !features.changes.is_empty() {
         let needs = &config.support.status_change_needs;
         let names = features
@@ -354,11 +345,12 @@ pub async fn assess(
                 ..unjudged(report)
             });
         };
-        files.push(format!(
-            "{}{STATUS_CHANGE_NOTE}{names})",
-            config.support.file
-        ));
-        matches.push(vec![SectionMatch {
+        status_changes.push(StatusChange {
+            file: config.support.file.clone(),
+            features: names.clone(),
+            section,
+        });
+        people_matches.push(vec![SectionMatch {
             section,
             specificity: i32::MAX,
         }]);
@@ -374,7 +366,7 @@ pub async fn assess(
             gh,
             repo,
             matcher.maintainers(),
-            &matches,
+            &people_matches,
             &config,
             &identities,
         )
@@ -443,6 +435,7 @@ pub async fn assess(
             .collect(),
         head: head_sha.clone(),
         changed,
+        status_changes,
     };
     let mut settings = Settings {
         policy: Options {
@@ -1290,22 +1283,5 @@ mod tests {
         let kept = parse_heads(&heads_text(&many));
         assert_eq!(kept.len(), 2 * HEADS_COMPARED);
         assert_eq!(kept.last(), many.last());
-    }
-
-    #[test]
-    fn a_status_change_requirement_points_at_its_support_file() {
-        let cases = [
-            (
-                "docs/SUPPORT.md (support status of `x86/PV`)",
-                "docs/SUPPORT.md",
-            ),
-            ("xen/arch/x86/pv/traps.c", "xen/arch/x86/pv/traps.c"),
-            ("a (b).c", "a (b).c"),
-        ];
-        for (file, want) in cases {
-            assert_eq!(real_path(file), want, "{file}");
-        }
-        let made = format!("SUPPORT.md{STATUS_CHANGE_NOTE}`x`)");
-        assert_eq!(real_path(&made), "SUPPORT.md");
     }
 }

@@ -109,7 +109,8 @@ async fn stored(ctx: &Context, repo: &str) -> Result<Option<Gate>, HandlerError>
 }
 
 async fn save(ctx: &Context, repo: &str, gate: &Gate) -> Result<(), HandlerError> {
-    let json = serde_json::to_string(gate).map_err(|e| HandlerError::Payload(e.to_string()))?;
+    let json = serde_json::to_string(gate)
+        .map_err(|e| HandlerError::Internal(format!("the gate state: {e}")))?;
     ctx.store.save_gate(repo, &json, ctx.clock.now()).await?;
     Ok(())
 }

@@ -399,8 +399,8 @@ async fn land(
     let repo = cmd.repo;
     let staging = &config.branches.staging;
     let Some(tip) = ref_sha(gh, repo, staging).await? else {
-        return Err(HandlerError::Payload(format!(
-            "{repo} has no branch {staging}"
+        return Err(HandlerError::Setup(format!(
+            "{repo} has no branch `{staging}` (`branches.staging` in the config)"
         )));
     };
     // The judged commits, listed at the judged head: whatever was pushed since is not here.
@@ -462,7 +462,7 @@ async fn land(
                     Ok(tree) => tree,
                     Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
                 };
-                let touches = |f: &str| files.iter().any(|t| t == acks::real_path(f));
+                let touches = |f: &str| files.iter().any(|t| t == f);
                 let given = trailers_for(judged.verdict, touches);
                 let message = text(c, "/commit/message");
                 let new = builder

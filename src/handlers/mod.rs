@@ -30,8 +30,16 @@ pub enum HandlerError {
     GitHub(#[from] GitHubError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A delivery's payload lacks what its event must carry (GitHub's side, or a forgery).
     #[error("{0}")]
     Payload(String),
+    /// The repository does not fit its configuration (a configured branch that does not
+    /// exist): the people who configure it must see it, and no retry mends it.
+    #[error("{0}")]
+    Setup(String),
+    /// pushgate's own fault (state it cannot serialise): logged, with a short public note.
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("the delivery names no installation")]
     NoInstallation,
     /// GitHub's answers do not fit together, such as a pull request whose base commit cannot
@@ -55,6 +63,8 @@ impl HandlerError {
             HandlerError::GitHub(e) => e.is_transient(),
             HandlerError::Store(_) | HandlerError::HeadMoved(_) => true,
             HandlerError::Payload(_)
+            | HandlerError::Setup(_)
+            | HandlerError::Internal(_)
             | HandlerError::NoInstallation
             | HandlerError::Inconsistent(_)
             | HandlerError::TooLarge(_) => false,
