@@ -290,14 +290,19 @@ async fn run() {
     }
 
     let depth = service.store.depth().await.expect("queue depth");
-    let stored = depth.pending + depth.failed + depth.done;
+    let done = service
+        .store
+        .done_count()
+        .await
+        .expect("processed deliveries");
+    let stored = depth.pending + depth.failed + done;
     let expected = accepted as i64 + seeded as i64;
     println!(
         "store: {stored} deliveries ({} pending, {} failed, {} done); answered 202 {accepted} \
          times + {seeded} seeded: {}",
         depth.pending,
         depth.failed,
-        depth.done,
+        done,
         if stored == expected {
             "match"
         } else {

@@ -321,12 +321,23 @@ impl Story<'_> {
         self.processed(&id).await
     }
 
+    /// Waits until delivery `id` is processed, or, when it was coalesced into a later
+    /// delivery (the start-up reconciliation's, say), until that one is.
     async fn processed(&self, id: &str) -> Result<(), DemoError> {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut id = id.to_string();
         loop {
-            if let Ok(Some((state, _, _))) = self.service.store.delivery_state(id).await {
-                if state != "pending" {
-                    return Ok(());
+            if let Ok(Some((state, _, note))) = self.service.store.delivery_state(&id).await {
+                let into = note
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix("coalesced into "));
+                match (state.as_str(), into) {
+                    ("pending", _) => {}
+                    (_, Some(into)) => {
+                        id = into.to_string();
+                        continue;
+                    }
+                    _ => return Ok(()),
                 }
             }
             if Instant::now() > deadline {

@@ -123,11 +123,11 @@ impl Metrics {
             .inc();
     }
 
-    /// Pending deliveries collapsed into one run that does their work (all synthetic).
-    pub fn coalesced(&self, n: u64) {
+    /// `n` deliveries of `event` collapsed into one run that does their work.
+    pub fn coalesced(&self, event: &str, n: u64) {
         self.deliveries
             .get_or_create(&DeliveryLabels {
-                event: crate::worker::SYNTHETIC_EVENT.to_string(),
+                event: event.to_string(),
                 outcome: "coalesced".to_string(),
             })
             .inc_by(n);

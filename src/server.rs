@@ -284,7 +284,7 @@ async fn status_json(state: &AppState, repo: Option<&str>) -> Result<Value, Resp
         })
         .collect();
     let mut value = json!({
-        "queue": { "pending": depth.pending, "failed": depth.failed, "done": depth.done },
+        "queue": { "pending": depth.pending, "failed": depth.failed },
         "pull_requests": prs,
         "failures": failures,
     });
@@ -342,11 +342,10 @@ async fn dashboard(State(state): State<AppState>) -> Response {
     Html(page(
         "pushgate",
         &format!(
-            "<h1>pushgate</h1><p>Queue: {} pending, {} failed, {} done. \
+            "<h1>pushgate</h1><p>Queue: {} pending, {} failed. \
              <a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">status JSON</a></p>{}{}",
             value["queue"]["pending"],
             value["queue"]["failed"],
-            value["queue"]["done"],
             pull_request_table(&value, true),
             failures_table(&value),
         ),

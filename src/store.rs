@@ -195,12 +195,44 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
-/// Queue figures for `/metrics` and the status API.
+/// Queue figures for `/metrics` and the status API. Each is counted on the index
+/// `deliveries_pending (state, lane, id)`: the entries of that state only, never the processed
+/// deliveries kept for redeliveries (see [`Store::depth`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueDepth {
     pub pending: i64,
     pub failed: i64,
-    pub done: i64,
+}
+
+/// A pending delivery behind a lane's head, as [`Store::behind`] reads it for coalescing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub id: i64,
+    pub delivery_id: String,
+    pub event: String,
+    pub action: String,
+    /// The JSON text, or why the stored bytes could not be unpacked.
+    pub payload: Result<String, String>,
+}
+
+/// What a delivery about a pull request records in the store besides the evaluation it asks
+/// for: a head it shows (with GitHub's time), or what it shows of a comment's authored text.
+/// A delivery coalesced into another still records its notes, in delivery order
+/// ([`Store::coalesce_into`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// Pull request `pr`'s head was `head_sha` at `at` (see [`Store::record_push`]).
+    Push { pr: i64, head_sha: String, at: i64 },
+    /// A comment's text as its author wrote it, unless one is remembered already.
+    Written { pr: i64, comment: Authored },
+    /// The author changed the comment's text.
+    EditedByAuthor { pr: i64, comment: Authored },
+    /// The comment was deleted, by its author or by someone else.
+    Deleted {
+        pr: i64,
+        comment: Authored,
+        by_author: bool,
+    },
 }
 
 /// A delivery that failed for good, as the dashboard lists it.
@@ -311,6 +343,89 @@ async fn advance(tx: &mut sqlx::Transaction<'_, sqlx::Any>, lane: &str) -> Resul
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Counts one state's deliveries (see [`Store::depth`]).
+const DEPTH: &str = "SELECT COUNT(*) FROM deliveries WHERE state = $1";
+
+/// Records `note` on `conn` (a connection, or a transaction's).
+async fn write_note(
+    conn: &mut sqlx::AnyConnection,
+    postgres: bool,
+    repo: &str,
+    note: &Note,
+) -> Result<(), StoreError> {
+    let (pr, comment, on_conflict) = match note {
+        Note::Push { pr, head_sha, at } => {
+            // A head seen twice keeps its earliest time: a late delivery's GitHub time corrects
+            // the moment pushgate first saw the head, never the other way round.
+            let keep_earliest = if postgres {
+                "LEAST(pushes.at, excluded.at)"
+            } else {
+                "MIN(pushes.at, excluded.at)"
+            };
+            sqlx::query(&format!(
+                "INSERT INTO pushes (repo, pr, head_sha, at, files) VALUES ($1, $2, $3, $4, '[]') \
+                 ON CONFLICT (repo, pr, head_sha) DO UPDATE SET at = {keep_earliest}"
+            ))
+            .bind(repo)
+            .bind(*pr)
+            .bind(head_sha)
+            .bind(*at)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(());
+        }
+        Note::Written { pr, comment } => (*pr, comment.clone(), "DO NOTHING"),
+        Note::EditedByAuthor { pr, comment } => (
+            *pr,
+            Authored {
+                edited: true,
+                ..comment.clone()
+            },
+            "DO UPDATE SET body = excluded.body, edited = 1",
+        ),
+        Note::Deleted {
+            comment,
+            by_author: true,
+            ..
+        } => {
+            sqlx::query("DELETE FROM authored_comments WHERE repo = $1 AND kind = $2 AND id = $3")
+                .bind(repo)
+                .bind(&comment.kind)
+                .bind(comment.id)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(());
+        }
+        Note::Deleted { pr, comment, .. } => (
+            *pr,
+            Authored {
+                deleted: true,
+                ..comment.clone()
+            },
+            "DO UPDATE SET deleted = 1",
+        ),
+    };
+    let sql = format!(
+        "INSERT INTO authored_comments \
+         (repo, kind, id, pr, author, body, created_at, edited, deleted) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (repo, kind, id) {on_conflict}"
+    );
+    sqlx::query(&sql)
+        .bind(repo)
+        .bind(&comment.kind)
+        .bind(comment.id)
+        .bind(pr)
+        .bind(&comment.author)
+        .bind(&comment.body)
+        .bind(comment.created_at)
+        .bind(i64::from(comment.edited))
+        .bind(i64::from(comment.deleted))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -892,22 +1007,159 @@ impl Store {
         Ok(query.execute(&self.pool).await?.rows_affected())
     }
 
+    /// The pending and failed deliveries. Each count reads only its state's entries of the
+    /// index `deliveries_pending (state, lane, id)` (checked by [`Store::depth_plans`]), so the
+    /// processed deliveries kept for redeliveries (a month of them by default) cost nothing.
     pub async fn depth(&self) -> Result<QueueDepth, StoreError> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+        let mut counts = [0i64; 2];
+        for (count, state) in counts.iter_mut().zip(["pending", "failed"]) {
+            *count = sqlx::query_scalar(DEPTH)
+                .bind(state)
+                .fetch_one(&self.pool)
+                .await?;
+        }
+        Ok(QueueDepth {
+            pending: counts[0],
+            failed: counts[1],
+        })
+    }
+
+    /// The plan the database chose for [`Store::depth`]'s count (tests check it is an index
+    /// search on the state).
+    pub async fn depth_plans(&self) -> Result<String, StoreError> {
+        let explain = if self.postgres {
+            "EXPLAIN "
+        } else {
+            "EXPLAIN QUERY PLAN "
+        };
+        let rows = sqlx::query(&format!("{explain}{DEPTH}"))
+            .bind("pending")
             .fetch_all(&self.pool)
             .await?;
-        let mut depth = QueueDepth::default();
+        let mut plan = String::new();
         for row in rows {
-            let state: String = row.try_get("state")?;
-            let n: i64 = row.try_get("n")?;
-            match state.as_str() {
-                "pending" => depth.pending = n,
-                "failed" => depth.failed = n,
-                "done" => depth.done = n,
-                _ => {}
-            }
+            let line: String = if self.postgres {
+                row.try_get(0)?
+            } else {
+                row.try_get("detail")?
+            };
+            plan.push_str(&line);
+            plan.push('\n');
         }
-        Ok(depth)
+        Ok(plan)
+    }
+
+    /// How many processed deliveries the store keeps: a count over all of them, for tests and
+    /// benches, never on a path a probe or a scrape takes.
+    pub async fn done_count(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'done'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Up to `limit` pending deliveries of `lane` right behind delivery `head`, oldest first
+    /// (one index search on `deliveries_pending`).
+    pub async fn behind(
+        &self,
+        lane: &str,
+        head: i64,
+        limit: i64,
+    ) -> Result<Vec<Queued>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, delivery_id, event, action, payload, payload_lz4 FROM deliveries \
+             WHERE state = 'pending' AND lane = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(lane)
+        .bind(head)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let payload = match row.try_get::<Option<Vec<u8>>, _>("payload_lz4")? {
+                    Some(packed) => Payload::unpack(&packed),
+                    None => Ok(row.try_get("payload")?),
+                };
+                Ok(Queued {
+                    id: row.try_get("id")?,
+                    delivery_id: row.try_get("delivery_id")?,
+                    event: row.try_get("event")?,
+                    action: row.try_get("action")?,
+                    payload,
+                })
+            })
+            .collect()
+    }
+
+    /// Coalesces deliveries into a later one of their lane, `into`, in one transaction: the
+    /// notes of `coalesced` (in delivery order) are recorded and each is marked done with a note
+    /// naming `into`. `held` is the lane's head, leased by `owner`; the others are pending
+    /// deliveries behind it (not leased). Nothing changes, and the answer is false, when the
+    /// lease on `held` was lost.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn coalesce_into(
+        &self,
+        held: i64,
+        owner: &str,
+        behind: &[i64],
+        repo: &str,
+        notes: &[Note],
+        into: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let lane = lock_lane(&mut tx, held).await?;
+        let why = format!("coalesced into {into}");
+        let taken = sqlx::query(
+            "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, \
+             lease_until = NULL, last_error = $2 WHERE id = $3 AND lease_owner = $4 \
+             AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(&why)
+        .bind(held)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if taken != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for note in notes {
+            write_note(&mut tx, self.postgres, repo, note).await?;
+        }
+        for chunk in behind.chunks(500) {
+            let mut sql = String::from(
+                "UPDATE deliveries SET state = 'done', processed_at = $1, last_error = $2 \
+                 WHERE state = 'pending' AND lease_owner IS NULL AND id IN (",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", i + 3));
+            }
+            sql.push(')');
+            let mut query = sqlx::query(&sql).bind(now).bind(&why);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if let Some(lane) = lane {
+            advance(&mut tx, &lane).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records one note (see [`Note`]).
+    pub async fn note(&self, repo: &str, note: &Note) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        write_note(&mut conn, self.postgres, repo, note).await
     }
 
     /// The deliveries that failed for good, newest first, at most `limit` (the dashboard):
@@ -1002,24 +1254,12 @@ impl Store {
         head_sha: &str,
         at: i64,
     ) -> Result<(), StoreError> {
-        // A head seen twice keeps its earliest time: a late delivery's GitHub time corrects
-        // the moment pushgate first saw the head, never the other way round.
-        let keep_earliest = if self.postgres {
-            "LEAST(pushes.at, excluded.at)"
-        } else {
-            "MIN(pushes.at, excluded.at)"
+        let note = Note::Push {
+            pr,
+            head_sha: head_sha.to_string(),
+            at,
         };
-        sqlx::query(&format!(
-            "INSERT INTO pushes (repo, pr, head_sha, at, files) VALUES ($1, $2, $3, $4, '[]') \
-             ON CONFLICT (repo, pr, head_sha) DO UPDATE SET at = {keep_earliest}"
-        ))
-        .bind(repo)
-        .bind(pr)
-        .bind(head_sha)
-        .bind(at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.note(repo, &note).await
     }
 
     /// The heads a pull request is known to have had, with when each came (its earliest
@@ -1452,7 +1692,11 @@ impl Store {
         pr: i64,
         a: &Authored,
     ) -> Result<(), StoreError> {
-        self.save_authored(repo, pr, a, "DO NOTHING").await
+        let note = Note::Written {
+            pr,
+            comment: a.clone(),
+        };
+        self.note(repo, &note).await
     }
 
     /// The author changed the text to `a.body`.
@@ -1462,17 +1706,11 @@ impl Store {
         pr: i64,
         a: &Authored,
     ) -> Result<(), StoreError> {
-        let a = Authored {
-            edited: true,
-            ..a.clone()
-        };
-        self.save_authored(
-            repo,
+        let note = Note::EditedByAuthor {
             pr,
-            &a,
-            "DO UPDATE SET body = excluded.body, edited = 1",
-        )
-        .await
+            comment: a.clone(),
+        };
+        self.note(repo, &note).await
     }
 
     /// The comment was deleted: forgotten when its author deleted it, kept (marked) when
@@ -1484,49 +1722,12 @@ impl Store {
         a: &Authored,
         by_author: bool,
     ) -> Result<(), StoreError> {
-        if by_author {
-            sqlx::query("DELETE FROM authored_comments WHERE repo = $1 AND kind = $2 AND id = $3")
-                .bind(repo)
-                .bind(&a.kind)
-                .bind(a.id)
-                .execute(&self.pool)
-                .await?;
-            return Ok(());
-        }
-        let a = Authored {
-            deleted: true,
-            ..a.clone()
+        let note = Note::Deleted {
+            pr,
+            comment: a.clone(),
+            by_author,
         };
-        self.save_authored(repo, pr, &a, "DO UPDATE SET deleted = 1")
-            .await
-    }
-
-    async fn save_authored(
-        &self,
-        repo: &str,
-        pr: i64,
-        a: &Authored,
-        on_conflict: &str,
-    ) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO authored_comments \
-             (repo, kind, id, pr, author, body, created_at, edited, deleted) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (repo, kind, id) {on_conflict}"
-        );
-        sqlx::query(&sql)
-            .bind(repo)
-            .bind(&a.kind)
-            .bind(a.id)
-            .bind(pr)
-            .bind(&a.author)
-            .bind(&a.body)
-            .bind(a.created_at)
-            .bind(i64::from(a.edited))
-            .bind(i64::from(a.deleted))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.note(repo, &note).await
     }
 
     /// The authored texts remembered for a pull request's comments.
@@ -1853,6 +2054,113 @@ mod tests {
             // every pending row.
             assert!(!plan.contains("(state=?)"), "{plan}");
         }
+    }
+
+    /// Coalescing records every collapsed delivery's notes and marks them done in one
+    /// transaction, or, when the lease on the head was lost, changes nothing.
+    #[tokio::test]
+    async fn coalescing_records_the_notes_and_marks_the_run_done_together() {
+        let (_dir, store) = file_store().await;
+        let deliveries: Vec<NewDelivery> =
+            (0..4).map(|i| delivery(&format!("d{i}"), "{}")).collect();
+        store.insert_deliveries(&deliveries, 0).await.unwrap();
+        let head = store
+            .claim("w", 0, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        let behind = store.behind("xen/xen", head.id, 2).await.unwrap();
+        let ids: Vec<&str> = behind.iter().map(|q| q.delivery_id.as_str()).collect();
+        assert_eq!(ids, ["d1", "d2"]);
+        let notes = [
+            Note::Push {
+                pr: 5,
+                head_sha: "a".into(),
+                at: 10,
+            },
+            Note::Written {
+                pr: 5,
+                comment: Authored {
+                    kind: "issue".into(),
+                    id: 1,
+                    author: "sha-gh".into(),
+                    body: "/ack".into(),
+                    created_at: 10,
+                    edited: false,
+                    deleted: false,
+                },
+            },
+        ];
+        let run = [behind[0].id];
+        // Another worker's lease (this one's ran out): nothing changes.
+        assert!(!store
+            .coalesce_into(head.id, "other", &run, "xen/xen", &notes, "d2", 5)
+            .await
+            .unwrap());
+        assert_eq!(store.depth().await.unwrap().pending, 4);
+        assert!(store.pushes("xen/xen", 5).await.unwrap().is_empty());
+        assert!(store
+            .coalesce_into(head.id, "w", &run, "xen/xen", &notes, "d2", 5)
+            .await
+            .unwrap());
+        for id in ["d0", "d1"] {
+            let (state, _, note) = store.delivery_state(id).await.unwrap().unwrap();
+            assert_eq!(
+                (state.as_str(), note.as_deref()),
+                ("done", Some("coalesced into d2"))
+            );
+        }
+        assert_eq!(
+            store.pushes("xen/xen", 5).await.unwrap(),
+            [("a".to_string(), 10)]
+        );
+        assert_eq!(
+            store.authored_comments("xen/xen", 5).await.unwrap().len(),
+            1
+        );
+        // The one they were collapsed into is the lane's head now.
+        let next = store
+            .claim("w", 0, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.delivery_id, "d2");
+    }
+
+    /// `/metrics` and the status API count the queue on every scrape: only the entries of the
+    /// state counted, never the processed deliveries kept for a month.
+    #[tokio::test]
+    async fn queue_depth_reads_only_its_states_index_entries() {
+        let (_dir, store) = file_store().await;
+        let plan = store.depth_plans().await.unwrap();
+        assert!(
+            plan.contains("SEARCH deliveries USING COVERING INDEX deliveries_pending (state=?)"),
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN"), "{plan}");
+        let deliveries: Vec<NewDelivery> =
+            (0..5).map(|i| delivery(&format!("d{i}"), "{}")).collect();
+        store.insert_deliveries(&deliveries, 0).await.unwrap();
+        let first = store
+            .claim("w", 0, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        store.complete(first.id, "w", 1).await.unwrap();
+        let second = store
+            .claim("w", 0, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        store.fail(second.id, "w", 1, "no").await.unwrap();
+        assert_eq!(
+            store.depth().await.unwrap(),
+            QueueDepth {
+                pending: 3,
+                failed: 1
+            }
+        );
+        assert_eq!(store.done_count().await.unwrap(), 1);
     }
 
     /// 100,000 deliveries pending over 50 repositories (ordering keys): each claim is timed

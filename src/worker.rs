@@ -27,6 +27,9 @@ pub const SYNTHETIC_EVENT: &str = "pushgate";
 /// claimed this many times without an outcome (each run ended the process) is given up at its
 /// next claim.
 pub const MAX_ATTEMPTS: i64 = 8;
+/// How many pending deliveries behind a claimed one are read, at most, to coalesce them
+/// ([`Worker::coalesce_run`]); a longer run is taken in several steps.
+pub const COALESCE_BATCH: i64 = 1000;
 
 /// Everything a worker needs.
 #[derive(Clone)]
@@ -43,6 +46,18 @@ pub struct Worker {
 enum Handled {
     Processed,
     Ignored,
+}
+
+/// What [`Worker::coalesce_run`] did with a claimed delivery.
+enum Coalesced {
+    /// Nothing: the delivery is handled on its own.
+    No,
+    /// It was collapsed, with the run behind it, into a later delivery of its lane.
+    Done,
+    /// The lease was lost meanwhile; nothing was recorded.
+    LeaseLost,
+    /// The release check the run owed failed: the delivery's outcome is this failure.
+    Failed(Failure),
 }
 
 /// Where a feature shows that handling a delivery failed for good: the surface its users
@@ -151,7 +166,6 @@ impl Worker {
             }
             return;
         }
-        self.coalesce(&d).await;
         let text = match &d.payload {
             Ok(text) => text,
             Err(reason) => {
@@ -167,6 +181,16 @@ impl Worker {
             }
         };
         let payload: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let started = Instant::now();
+        match self.coalesce_run(&d, &payload).await {
+            Coalesced::No => {}
+            Coalesced::Done | Coalesced::LeaseLost => return,
+            Coalesced::Failed(failure) => {
+                self.record(&d, &payload, Err(failure), started).await;
+                return;
+            }
+        }
+        self.coalesce(&d).await;
         let pr = acks::pull_number(&payload).unwrap_or(0);
         let span = tracing::info_span!(
             "delivery",
@@ -176,7 +200,6 @@ impl Worker {
             repo = %d.repo,
             pr
         );
-        let started = Instant::now();
         let work = async {
             // Keep the lease while working (GitHub retries can take a while).
             let renew = async {
@@ -209,6 +232,123 @@ impl Worker {
             .await;
     }
 
+    /// Collapses `d` and the run of pending deliveries right behind it in its pull request's
+    /// lane that only judge it again ([`re_judges`]) into the last of that run, which then
+    /// runs the one evaluation they all ask for (it reads the current state from GitHub). Each
+    /// collapsed delivery's bookkeeping ([`acks::notes_of`]: the heads it shows, what it shows
+    /// of a comment's authored words) is recorded, in order, in the same transaction that
+    /// marks it done, so none is lost or recorded twice. The run stops at the first delivery
+    /// that does something else (a `pull_request closed`, `/pushgate merge`). When the last
+    /// is not a `pull_request` event but the run holds one, the release check runs here with
+    /// the newest such payload, as that event would have run it.
+    async fn coalesce_run(&self, d: &Claimed, payload: &Value) -> Coalesced {
+        if !re_judges(&d.event, &d.action, &d.lane, payload) {
+            return Coalesced::No;
+        }
+        let store = &self.ctx.store;
+        let behind = match store.behind(&d.lane, d.id, COALESCE_BATCH).await {
+            Ok(behind) => behind,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the deliveries behind; no coalescing");
+                return Coalesced::No;
+            }
+        };
+        let mut run = Vec::new();
+        for queued in behind {
+            let Ok(text) = &queued.payload else {
+                break;
+            };
+            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            if !re_judges(&queued.event, &queued.action, &d.lane, &value) {
+                break;
+            }
+            run.push((queued, value));
+        }
+        let Some((last, _)) = run.pop() else {
+            return Coalesced::No;
+        };
+        let mut notes = acks::notes_of(&d.event, &d.action, payload);
+        for (queued, value) in &run {
+            notes.extend(acks::notes_of(&queued.event, &queued.action, value));
+        }
+        if last.event != "pull_request" {
+            let newest = run
+                .iter()
+                .rev()
+                .map(|(queued, value)| (queued.event.as_str(), value))
+                .chain(std::iter::once((d.event.as_str(), payload)))
+                .find(|(event, _)| *event == "pull_request");
+            if let Some((_, newest)) = newest {
+                let released = async {
+                    let gh = self.installation(number(newest, "/installation/id"))?;
+                    release::on_pull_request(&self.ctx, &gh, &d.repo, newest)
+                        .await
+                        .shown_on(Surface::Release)
+                }
+                .await;
+                match released {
+                    Ok(_) => {}
+                    Err(failure) if ignorable(&failure) => {}
+                    Err(failure) => return Coalesced::Failed(failure),
+                }
+            }
+        }
+        // A comment refreshes the tally of a vote open on the pull request, from what GitHub
+        // shows now: once, with the newest comment, unless the last one does it anyway.
+        if last.event != "issue_comment" {
+            let newest = run
+                .iter()
+                .rev()
+                .map(|(queued, value)| (queued.event.as_str(), value))
+                .chain(std::iter::once((d.event.as_str(), payload)))
+                .find(|(event, _)| *event == "issue_comment");
+            if let Some((_, newest)) = newest {
+                let governed = async {
+                    let installation_id = number(newest, "/installation/id");
+                    let gh = self.installation(installation_id)?;
+                    governance::on_comment(&self.ctx, &gh, installation_id, &d.repo, newest)
+                        .await
+                        .shown_on(Surface::Governance)
+                }
+                .await;
+                match governed {
+                    Ok(_) => {}
+                    Err(failure) if ignorable(&failure) => {}
+                    Err(failure) => return Coalesced::Failed(failure),
+                }
+            }
+        }
+        let ids: Vec<i64> = run.iter().map(|(queued, _)| queued.id).collect();
+        let now = self.ctx.clock.now_millis();
+        let coalesced = store
+            .coalesce_into(
+                d.id,
+                &self.owner,
+                &ids,
+                &d.repo,
+                &notes,
+                &last.delivery_id,
+                now,
+            )
+            .await;
+        match coalesced {
+            Ok(true) => {
+                tracing::info!(id = %d.delivery_id, lane = %d.lane, into = %last.delivery_id, n = ids.len() + 1, "coalesced into a later delivery");
+                self.metrics.coalesced(&d.event, 1);
+                for (queued, _) in &run {
+                    self.metrics.coalesced(&queued.event, 1);
+                }
+                self.wake.notify_one();
+                Coalesced::Done
+            }
+            Ok(false) => {
+                tracing::warn!(id = %d.delivery_id, "lease lost; stopped without coalescing");
+                Coalesced::LeaseLost
+            }
+            Err(e) => Coalesced::Failed(HandlerError::from(e).into()),
+        }
+    }
+
     /// Collapses into `d` the pending deliveries of its lane that ask for work `d` does anyway
     /// ([`same_work`]): they were stored before `d` runs, and `d` reads the current state.
     async fn coalesce(&self, d: &Claimed) {
@@ -224,7 +364,7 @@ impl Worker {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!(id = %d.delivery_id, lane = %d.lane, n, "coalesced pending deliveries");
-                self.metrics.coalesced(n);
+                self.metrics.coalesced(SYNTHETIC_EVENT, n);
             }
             Err(e) => tracing::warn!(error = %e, "coalescing failed; the deliveries stay pending"),
         }
@@ -278,22 +418,7 @@ impl Worker {
 
     async fn route(&self, d: &Claimed, payload: &Value) -> Result<Handled, Failure> {
         match self.route_event(d, payload).await {
-            // A pull request or repository the installation cannot see (deleted, access
-            // removed, or an event from outside any installation) is none of our business.
-            Err(Failure {
-                error: HandlerError::GitHub(e),
-                ..
-            }) if e.not_found() => {
-                tracing::warn!(error = %e, "not found on GitHub; nothing to do");
-                Ok(Handled::Ignored)
-            }
-            Err(Failure {
-                error: HandlerError::NoInstallation,
-                ..
-            }) => {
-                tracing::info!("delivery from outside an installation; ignored");
-                Ok(Handled::Ignored)
-            }
+            Err(failure) if ignorable(&failure) => Ok(Handled::Ignored),
             other => other,
         }
     }
@@ -632,6 +757,22 @@ impl Worker {
     }
 }
 
+/// A pull request or repository the installation cannot see (deleted, access removed, or an
+/// event from outside any installation) is none of our business.
+fn ignorable(failure: &Failure) -> bool {
+    match &failure.error {
+        HandlerError::GitHub(e) if e.not_found() => {
+            tracing::warn!(error = %e, "not found on GitHub; nothing to do");
+            true
+        }
+        HandlerError::NoInstallation => {
+            tracing::info!("delivery from outside an installation; ignored");
+            true
+        }
+        _ => false,
+    }
+}
+
 /// What a failure says to the people who see it; the details stay in the log.
 fn failure_text(error: &HandlerError) -> String {
     match error {
@@ -795,6 +936,38 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
     }
 }
 
+/// Whether a delivery in lane `lane` only asks for its pull request to be judged again, so
+/// that it can be coalesced with others ([`Worker::coalesce_run`]): the pull request's own
+/// `pull_request` events that re-judge it, reviews, inline and plain comments on it (not
+/// `/pushgate merge`, which moves staging), and the scheduled re-evaluations. Always in the
+/// pull request's lane (`repo#number`) and naming that pull request.
+pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool {
+    let Some(number_) = acks::pull_number(payload) else {
+        return false;
+    };
+    if lane.rsplit_once('#').map(|(_, n)| n) != Some(number_.to_string().as_str()) {
+        return false;
+    }
+    match event {
+        "pull_request" => matches!(
+            action,
+            "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review"
+        ),
+        "pull_request_review" | "pull_request_review_comment" => true,
+        // Not `/pushgate merge` (it moves staging) nor a vote or lazy consensus it opens.
+        "issue_comment" => {
+            let body = text(payload, "/comment/body");
+            payload.pointer("/issue/pull_request").is_some()
+                && !(action == "created"
+                    && (merge::asks_for_merge(&body)
+                        || crate::core::governance::read_command(&body).is_some()))
+        }
+        // Only the re-evaluations: any other synthetic delivery has work of its own.
+        SYNTHETIC_EVENT => matches!(action, "reconcile" | "window-ended"),
+        _ => false,
+    }
+}
+
 pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str) -> NewDelivery {
     NewDelivery {
         delivery_id: id.to_string(),
@@ -841,6 +1014,104 @@ mod tests {
         ];
         for (event, action, lane, expected) in cases {
             assert_eq!(same_work(event, action, lane), expected, "{event} {action}");
+        }
+    }
+
+    #[test]
+    fn only_what_re_judges_one_pull_request_can_be_coalesced() {
+        let on_pr = json!({ "number": 7, "issue": { "number": 7, "pull_request": {} } });
+        let comment = |body: &str| json!({ "issue": { "number": 7, "pull_request": {} }, "comment": { "body": body } });
+        let on_issue = json!({ "issue": { "number": 7 }, "comment": { "body": "hi" } });
+        let cases = [
+            // (event, action, lane, payload, coalescable)
+            ("pull_request", "opened", "x/y#7", on_pr.clone(), true),
+            ("pull_request", "synchronize", "x/y#7", on_pr.clone(), true),
+            ("pull_request", "reopened", "x/y#7", on_pr.clone(), true),
+            ("pull_request", "edited", "x/y#7", on_pr.clone(), true),
+            (
+                "pull_request",
+                "ready_for_review",
+                "x/y#7",
+                on_pr.clone(),
+                true,
+            ),
+            (
+                "pull_request_review",
+                "submitted",
+                "x/y#7",
+                on_pr.clone(),
+                true,
+            ),
+            (
+                "pull_request_review",
+                "dismissed",
+                "x/y#7",
+                on_pr.clone(),
+                true,
+            ),
+            (
+                "pull_request_review_comment",
+                "created",
+                "x/y#7",
+                on_pr.clone(),
+                true,
+            ),
+            ("issue_comment", "created", "x/y#7", comment("/ack"), true),
+            (
+                "issue_comment",
+                "edited",
+                "x/y#7",
+                comment("/pushgate merge"),
+                true,
+            ),
+            (SYNTHETIC_EVENT, "reconcile", "x/y#7", on_pr.clone(), true),
+            (
+                SYNTHETIC_EVENT,
+                "window-ended",
+                "x/y#7",
+                on_pr.clone(),
+                true,
+            ),
+            // Closing forgets the release target: it runs on its own, and a run stops there.
+            ("pull_request", "closed", "x/y#7", on_pr.clone(), false),
+            ("pull_request", "labeled", "x/y#7", on_pr.clone(), false),
+            // `/pushgate merge` moves staging; a plain issue's comment may be a command.
+            (
+                "issue_comment",
+                "created",
+                "x/y#7",
+                comment("/pushgate merge"),
+                false,
+            ),
+            ("issue_comment", "created", "x/y#7", on_issue, false),
+            // The repository's lane: gate events and commands keep their order.
+            ("push", "", "x/y", on_pr.clone(), false),
+            (SYNTHETIC_EVENT, "repo-refresh", "x/y", on_pr.clone(), false),
+            (SYNTHETIC_EVENT, "gate-tick", "x/y", on_pr.clone(), false),
+            (
+                SYNTHETIC_EVENT,
+                "some-deadline",
+                "x/y#7",
+                on_pr.clone(),
+                false,
+            ),
+            ("issue_comment", "created", "x/y", comment("/ack"), false),
+            // Another pull request's delivery in this lane (never stored so) is not its work.
+            ("issue_comment", "created", "x/y#8", comment("/ack"), false),
+            (
+                "pull_request",
+                "synchronize",
+                "x/y#77",
+                on_pr.clone(),
+                false,
+            ),
+        ];
+        for (event, action, lane, payload, expected) in cases {
+            assert_eq!(
+                re_judges(event, action, lane, &payload),
+                expected,
+                "{event} {action} {lane} {payload}"
+            );
         }
     }
 

@@ -645,3 +645,70 @@ async fn a_release_failure_is_shown_on_the_release_check_not_on_acks() {
     let release = newest(&world, "pushgate/release", &head).expect("a release check");
     assert_eq!(release.conclusion.as_deref(), Some("success"));
 }
+
+/// A push to a pull request into a release branch, coalesced with a comment behind it after
+/// an outage, still gets its `pushgate/release` check: the newest `pull_request` event of the
+/// run is shown to the release check, as it would have been had it run on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coalesced_push_to_a_release_pull_request_still_gets_its_release_check() {
+    let mut world = World::new(&config("")).await;
+    let tip = push_to_staging(
+        &world,
+        "Add SUPPORT.md",
+        &[("SUPPORT.md", Some(SUPPORT_MD))],
+    )
+    .await;
+    world.gh.create_branch(REPO, "stable-4.19", &tip);
+    world.gh.create_branch(REPO, "backport", &tip);
+    world.gh.commit(
+        REPO,
+        "backport",
+        COMMITTER,
+        "Backport\n\nSigned-off-by: Cora Committer <cora@rest.example>",
+        &[("README", Some("backported\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, "cora-gh", "backport", "stable-4.19", "Backport");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world.settle().await;
+    let first = world.gh.pr_head(REPO, pr);
+    assert!(newest(&world, "pushgate/release", &first).is_some());
+
+    world.hold_workers().await;
+    world.gh.push_to_pr(
+        REPO,
+        pr,
+        COMMITTER,
+        "Backport more",
+        &[("README", Some("more\n"))],
+    );
+    let (status, push) = world
+        .send(
+            "pull_request",
+            &world
+                .gh
+                .pull_request_event(REPO, pr, "synchronize", Some(&first)),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let last = world.send_comment(pr, "nora-gh", "Looks right.").await;
+    world.start_workers().await;
+    let (_, _, note) = world
+        .service()
+        .store
+        .delivery_state(&push)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(note, Some(format!("coalesced into {last}")));
+    let head = world.gh.pr_head(REPO, pr);
+    let release =
+        newest(&world, "pushgate/release", &head).expect("a release check on the new head");
+    assert_eq!(release.conclusion.as_deref(), Some("success"));
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use pushgate::service;
 use pushgate::sim::endpoint;
-use pushgate::store::{Authored, Decision, GovernanceEntry, NewDelivery, Payload, Store};
+use pushgate::store::{Authored, Decision, GovernanceEntry, NewDelivery, Note, Payload, Store};
 use sqlx::any::AnyPoolOptions;
 use support::*;
 
@@ -279,15 +279,33 @@ async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
         assert!(Instant::now() < deadline, "still pending: {depth:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let mut evaluated = 0;
     for (name, ids) in &sent {
         assert_eq!(
             &store.processed_order(name).await.unwrap(),
             ids,
             "order in {name}"
         );
-        for id in ids {
-            let (state, attempts, _) = store.delivery_state(id).await.unwrap().unwrap();
-            assert_eq!((state.as_str(), attempts), ("done", 1), "{id}");
+        for (i, id) in ids.iter().enumerate() {
+            let (state, attempts, note) = store.delivery_state(id).await.unwrap().unwrap();
+            assert_eq!(state, "done", "{id}");
+            match note {
+                // Ran once.
+                None => {
+                    assert_eq!(attempts, 1, "{id}");
+                    evaluated += 1;
+                }
+                // Collapsed into a later comment of its pull request (claimed once, or never
+                // claimed when it was behind the one claimed).
+                Some(note) => {
+                    let into = note.strip_prefix("coalesced into ").unwrap_or_default();
+                    assert!(
+                        ids[i + 1..].iter().any(|later| later == into),
+                        "{id}: {note}"
+                    );
+                    assert!(attempts <= 1, "{id}");
+                }
+            }
         }
         // The verdict never changed, so it was posted once.
         assert_eq!(world.gh.check_runs(name).len(), 1, "check runs in {name}");
@@ -297,7 +315,7 @@ async fn two_replicas_process_each_delivery_once_in_order_per_repository() {
     // processed twice.
     assert_eq!(
         world.gh.calls(endpoint::PULL),
-        per_repo * prs.len() + world.gh.calls(endpoint::PULL_FILES)
+        evaluated + world.gh.calls(endpoint::PULL_FILES)
     );
     second.shutdown(Duration::from_secs(5)).await;
 }
@@ -354,6 +372,69 @@ async fn authored_comments_answer_alike_on_both_stores() {
         };
         assert_eq!(got, [want], "{url}");
     }
+}
+
+/// Coalescing on PostgreSQL: the run's notes recorded and the run marked done in one
+/// transaction, nothing when the lease was lost, the survivor the lane's head; the queue depth
+/// counted per state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coalescing_records_the_notes_and_marks_the_run_done_on_postgres() {
+    let Some(url) = fresh_database("coalesce").await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    let deliveries: Vec<NewDelivery> = (0..4)
+        .map(|i| NewDelivery {
+            delivery_id: format!("d{i}"),
+            event: "issue_comment".to_string(),
+            action: "created".to_string(),
+            repo: "xen/xen".to_string(),
+            lane: "xen/xen#5".to_string(),
+            installation_id: 1,
+            payload: Payload::pack(b"{}"),
+        })
+        .collect();
+    store.insert_deliveries(&deliveries, 0).await.unwrap();
+    let head = store
+        .claim("w", 0, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    let behind = store.behind("xen/xen#5", head.id, 2).await.unwrap();
+    assert_eq!(behind.len(), 2);
+    let notes = [Note::Push {
+        pr: 5,
+        head_sha: "a".into(),
+        at: 10,
+    }];
+    let run = [behind[0].id];
+    assert!(!store
+        .coalesce_into(head.id, "other", &run, "xen/xen", &notes, "d2", 5)
+        .await
+        .unwrap());
+    assert!(store.pushes("xen/xen", 5).await.unwrap().is_empty());
+    assert!(store
+        .coalesce_into(head.id, "w", &run, "xen/xen", &notes, "d2", 5)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.pushes("xen/xen", 5).await.unwrap(),
+        [("a".to_string(), 10)]
+    );
+    let (state, _, note) = store.delivery_state("d1").await.unwrap().unwrap();
+    assert_eq!(
+        (state.as_str(), note.as_deref()),
+        ("done", Some("coalesced into d2"))
+    );
+    let next = store
+        .claim("w", 0, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.delivery_id, "d2");
+    let depth = store.depth().await.unwrap();
+    assert_eq!((depth.pending, depth.failed), (2, 0));
+    assert_eq!(store.done_count().await.unwrap(), 2);
 }
 
 /// Votes and lazy consensus (migration 0009) answer alike on both stores: open once, due at

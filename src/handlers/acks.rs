@@ -22,7 +22,7 @@ use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
 use crate::github::{number, segment, text, time, Installation, Method};
-use crate::store::{Authored, Evaluation};
+use crate::store::{Authored, Evaluation, Note};
 
 pub const CHECK_NAME: &str = "pushgate/acks";
 /// Pages of 100 read of each discussion list (reviews, comments, inline comments).
@@ -68,6 +68,25 @@ impl SeenHead {
         let sha = text(payload, "/pull_request/head/sha");
         let before = Some(text(payload, "/before")).filter(|b| !b.is_empty() && *b != sha);
         (!sha.is_empty()).then_some(SeenHead { sha, at, before })
+    }
+
+    /// What the store records of it for pull request `pr`: the head it replaced until just
+    /// before, and the head from `at`.
+    pub fn notes(&self, pr: i64) -> Vec<Note> {
+        let mut notes = Vec::new();
+        if let Some(before) = &self.before {
+            notes.push(Note::Push {
+                pr,
+                head_sha: before.clone(),
+                at: self.at - 1,
+            });
+        }
+        notes.push(Note::Push {
+            pr,
+            head_sha: self.sha.clone(),
+            at: self.at,
+        });
+        notes
     }
 }
 
@@ -212,15 +231,8 @@ pub async fn assess(
         head_support: None,
     };
 
-    if let Some(seen) = push {
-        if let Some(before) = &seen.before {
-            ctx.store
-                .record_push(repo, number_, before, seen.at - 1)
-                .await?;
-        }
-        ctx.store
-            .record_push(repo, number_, &seen.sha, seen.at)
-            .await?;
+    for note in push.map(|seen| seen.notes(number_)).unwrap_or_default() {
+        ctx.store.note(repo, &note).await?;
     }
 
     let files = ctx
@@ -758,30 +770,39 @@ pub fn parse_heads(text: &str) -> Vec<(String, i64)> {
 
 /// Remembers what a delivery about a comment (`issue_comment` or `pull_request_review_comment`
 /// on a pull request) or a review's body (`pull_request_review`) shows of the text its author
-/// wrote: the text of a creation, of the author's own edit, and, when someone else edits, the
-/// text before (`changes.body.from`) if nothing is remembered yet. A deletion by its author
-/// forgets the comment; one by someone else keeps it.
+/// wrote (see [`words_of`]).
 pub async fn record_words(
     ctx: &Context,
     repo: &str,
     event: &str,
     payload: &Value,
 ) -> Result<(), HandlerError> {
+    if let Some(note) = words_of(event, payload) {
+        warn_of_others(repo, &note, payload);
+        ctx.store.note(repo, &note).await?;
+    }
+    Ok(())
+}
+
+/// What a delivery about a comment or a review's body shows of the text its author wrote:
+/// the text of a creation, of the author's own edit, and, when someone else edits, the text
+/// before (`changes.body.from`), kept only if nothing is remembered yet. A deletion by its
+/// author forgets the comment; one by someone else keeps it. None when it shows nothing.
+pub fn words_of(event: &str, payload: &Value) -> Option<Note> {
     let (kind, item, at) = match event {
         "issue_comment" => (ISSUE_COMMENT, "/comment", "/comment/created_at"),
         "pull_request_review_comment" => (REVIEW_COMMENT, "/comment", "/comment/created_at"),
         "pull_request_review" => (REVIEW_BODY, "/review", "/review/submitted_at"),
-        _ => return Ok(()),
+        _ => return None,
     };
-    let (Some(pr), id) = (pull_number(payload), number(payload, &format!("{item}/id"))) else {
-        return Ok(());
-    };
+    let pr = pull_number(payload)?;
+    let id = number(payload, &format!("{item}/id"));
     if id <= 0 {
-        return Ok(());
+        return None;
     }
     let author = text(payload, &format!("{item}/user/login"));
-    let sender = text(payload, "/sender/login");
-    let by_author = !author.is_empty() && author.eq_ignore_ascii_case(&sender);
+    let by_author =
+        !author.is_empty() && author.eq_ignore_ascii_case(&text(payload, "/sender/login"));
     let written = |body: String| Authored {
         kind: kind.to_string(),
         id,
@@ -792,36 +813,60 @@ pub async fn record_words(
         deleted: false,
     };
     let body = text(payload, &format!("{item}/body"));
-    let store = &ctx.store;
     match text(payload, "/action").as_str() {
-        "created" | "submitted" => store.comment_written(repo, pr, &written(body)).await?,
-        "edited" if by_author => {
-            store
-                .comment_edited_by_author(repo, pr, &written(body))
-                .await?
-        }
-        "edited" => {
-            tracing::warn!(repo, pr, kind, id, %author, editor = %sender, "edited by someone other than its author; only what the author wrote counts");
-            if let Some(from) = payload
-                .pointer("/changes/body/from")
-                .and_then(Value::as_str)
-            {
-                store
-                    .comment_written(repo, pr, &written(from.to_string()))
-                    .await?;
-            }
-        }
-        "deleted" => {
-            if !by_author {
-                tracing::warn!(repo, pr, kind, id, %author, deleter = %sender, "deleted by someone other than its author; its objections still count");
-            }
-            store
-                .comment_deleted(repo, pr, &written(body), by_author)
-                .await?
-        }
-        _ => {}
+        "created" | "submitted" => Some(Note::Written {
+            pr,
+            comment: written(body),
+        }),
+        "edited" if by_author => Some(Note::EditedByAuthor {
+            pr,
+            comment: written(body),
+        }),
+        "edited" => payload
+            .pointer("/changes/body/from")
+            .and_then(Value::as_str)
+            .map(|from| Note::Written {
+                pr,
+                comment: written(from.to_string()),
+            }),
+        "deleted" => Some(Note::Deleted {
+            pr,
+            comment: written(body),
+            by_author,
+        }),
+        _ => None,
     }
-    Ok(())
+}
+
+/// Everything a delivery that only re-judges a pull request records besides the judgement,
+/// in the order it records them: the heads a `pull_request` event shows, what a comment or
+/// review shows of its author's words.
+pub fn notes_of(event: &str, action: &str, payload: &Value) -> Vec<Note> {
+    match event {
+        "pull_request" => match (SeenHead::of_event(action, payload), pull_number(payload)) {
+            (Some(seen), Some(pr)) => seen.notes(pr),
+            _ => Vec::new(),
+        },
+        _ => words_of(event, payload).into_iter().collect(),
+    }
+}
+
+/// Logs an edit or deletion of a comment by someone other than its author (what counts stays
+/// the author's words).
+pub fn warn_of_others(repo: &str, note: &Note, payload: &Value) {
+    let editor = text(payload, "/sender/login");
+    let (pr, comment, what) = match note {
+        Note::Written { pr, comment } if text(payload, "/action") == "edited" => {
+            (pr, comment, "edited")
+        }
+        Note::Deleted {
+            pr,
+            comment,
+            by_author: false,
+        } => (pr, comment, "deleted"),
+        _ => return,
+    };
+    tracing::warn!(repo, pr, kind = %comment.kind, id = comment.id, author = %comment.author, %editor, what, "changed by someone other than its author; only what the author wrote counts, and its objections");
 }
 
 /// Whose words a text GitHub shows is, given what the deliveries showed (`remembered`), and a
@@ -1135,6 +1180,149 @@ pub fn pull_number(payload: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn authored(kind: &str, author: &str, body: &str) -> Authored {
+        Authored {
+            kind: kind.to_string(),
+            id: 5,
+            author: author.to_string(),
+            body: body.to_string(),
+            created_at: 1_700_000_000,
+            edited: false,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn each_delivery_records_the_heads_and_the_authored_words_it_shows() {
+        let comment = |action: &str, sender: &str, body: &str, from: Option<&str>| {
+            let mut payload = json!({
+                "action": action,
+                "issue": { "number": 7, "pull_request": {} },
+                "comment": { "id": 5, "user": { "login": "sha-gh" }, "body": body,
+                             "created_at": "2023-11-14T22:13:20Z" },
+                "sender": { "login": sender },
+            });
+            if let Some(from) = from {
+                payload["changes"] = json!({ "body": { "from": from } });
+            }
+            payload
+        };
+        let pull = |action: &str, before: Option<&str>| {
+            let mut payload = json!({
+                "action": action,
+                "number": 7,
+                "pull_request": { "number": 7, "head": { "sha": "new" },
+                                  "created_at": "2023-11-14T22:13:20Z",
+                                  "updated_at": "2023-11-14T22:13:30Z" },
+            });
+            if let Some(before) = before {
+                payload["before"] = before.into();
+            }
+            payload
+        };
+        let push = |sha: &str, at: i64| Note::Push {
+            pr: 7,
+            head_sha: sha.to_string(),
+            at,
+        };
+        let cases = [
+            (
+                "pull_request",
+                pull("synchronize", Some("old")),
+                vec![push("old", 1_700_000_009), push("new", 1_700_000_010)],
+            ),
+            (
+                "pull_request",
+                pull("opened", None),
+                vec![push("new", 1_700_000_000)],
+            ),
+            ("pull_request", pull("edited", None), vec![]),
+            (
+                "issue_comment",
+                comment("created", "sha-gh", "/ack", None),
+                vec![Note::Written {
+                    pr: 7,
+                    comment: authored("issue", "sha-gh", "/ack"),
+                }],
+            ),
+            (
+                "issue_comment",
+                comment("edited", "sha-gh", "Acked-by: Sha", Some("reading")),
+                vec![Note::EditedByAuthor {
+                    pr: 7,
+                    comment: authored("issue", "sha-gh", "Acked-by: Sha"),
+                }],
+            ),
+            // Someone else's edit: only the text before it may be the author's.
+            (
+                "issue_comment",
+                comment("edited", "cora-gh", "Acked-by: Sha", Some("reading")),
+                vec![Note::Written {
+                    pr: 7,
+                    comment: authored("issue", "sha-gh", "reading"),
+                }],
+            ),
+            (
+                "issue_comment",
+                comment("edited", "cora-gh", "Acked-by: Sha", None),
+                vec![],
+            ),
+            (
+                "issue_comment",
+                comment("deleted", "cora-gh", "Nacked-by: Sha", None),
+                vec![Note::Deleted {
+                    pr: 7,
+                    comment: authored("issue", "sha-gh", "Nacked-by: Sha"),
+                    by_author: false,
+                }],
+            ),
+            (
+                "issue_comment",
+                comment("deleted", "sha-gh", "Nacked-by: Sha", None),
+                vec![Note::Deleted {
+                    pr: 7,
+                    comment: authored("issue", "sha-gh", "Nacked-by: Sha"),
+                    by_author: true,
+                }],
+            ),
+            (
+                "pull_request_review_comment",
+                comment("created", "sha-gh", "/ack", None),
+                vec![Note::Written {
+                    pr: 7,
+                    comment: authored("review", "sha-gh", "/ack"),
+                }],
+            ),
+            (
+                "pushgate",
+                json!({ "action": "reconcile", "number": 7 }),
+                vec![],
+            ),
+        ];
+        for (event, payload, expected) in cases {
+            let action = text(&payload, "/action");
+            assert_eq!(
+                notes_of(event, &action, &payload),
+                expected,
+                "{event} {payload}"
+            );
+        }
+        let review = json!({
+            "action": "submitted",
+            "pull_request": { "number": 7 },
+            "review": { "id": 5, "user": { "login": "sha-gh" }, "body": "Acked-by: Sha",
+                        "submitted_at": "2023-11-14T22:13:20Z" },
+            "sender": { "login": "sha-gh" },
+        });
+        assert_eq!(
+            notes_of("pull_request_review", "submitted", &review),
+            vec![Note::Written {
+                pr: 7,
+                comment: authored("review-body", "sha-gh", "Acked-by: Sha"),
+            }]
+        );
+    }
 
     #[test]
     fn the_actions_record_of_heads_reads_back_and_nothing_else_reads_as_one() {

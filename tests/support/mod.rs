@@ -273,6 +273,28 @@ impl World {
         self.acks(number).expect("check run")
     }
 
+    /// Replaces the service by one with no workers on the same database: deliveries are
+    /// stored and queue up until [`World::start_workers`].
+    pub async fn hold_workers(&mut self) {
+        if let Some(service) = self.service.take() {
+            service.shutdown(Duration::from_secs(5)).await;
+        }
+        let mut storing = settings(&self.database_url, &self.api, "storing");
+        storing.workers = 0;
+        self.service = Some(service::start(storing).await.expect("service starts"));
+    }
+
+    /// Replaces the storing service by one with workers on the same database, and waits
+    /// until they have processed every delivery.
+    pub async fn start_workers(&mut self) {
+        if let Some(service) = self.service.take() {
+            service.shutdown(Duration::from_secs(5)).await;
+        }
+        let working = settings(&self.database_url, &self.api, "working");
+        self.service = Some(service::start(working).await.expect("service starts"));
+        self.settle().await;
+    }
+
     /// Waits until the store has processed every delivery.
     pub async fn settle(&self) {
         let store = self.service().store.clone();
