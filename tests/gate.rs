@@ -1281,3 +1281,68 @@ async fn a_culprit_is_reported_once_when_its_delivery_runs_again() {
     assert_eq!(reports, 1, "{:?}", world.gh.comments_on(REPO, pr));
     assert!(dashboard(&world).contains(&format!("#{pr} by Nora Newcomer")));
 }
+
+/// GitHub refuses to open the regression issue when the flight finishes: the issue is owed
+/// and opened at the next gate event, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regression_issue_github_would_not_open_is_opened_at_the_next_gate_event() {
+    let config = format!(
+        "{GATE_CONFIG}\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/pv/\"]\n"
+    );
+    let world = World::new(&config).await;
+    let cora = ("Cora", "cora@rest.example", "cora-gh");
+    let start = world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "Add SUPPORT.md",
+        &[(
+            "SUPPORT.md",
+            Some("## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
+        )],
+    );
+    world.gh.create_branch(REPO, "master", &start);
+    ci_run(&world, &start, "build", "success").await;
+    ci_run(&world, &start, "test-unit", "success").await;
+    let culprit = world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "x86/pv: break it",
+        &[("xen/arch/x86/pv/traps.c", Some("broken\n"))],
+    );
+    let title = format!(
+        "Regression in x86/PV: x86/pv: break it ({})",
+        &culprit[..12]
+    );
+    // The culprit's commit is read twice when the flight ends: for its report on the pull
+    // request, then for the regression issue. From the second read on, GitHub fails.
+    world.gh.before(endpoint::GIT_COMMIT, |gh| {
+        gh.before(endpoint::GIT_COMMIT, |gh| {
+            gh.inject(Fault::server_error().on(endpoint::GIT_COMMIT).every(1))
+        })
+    });
+    bisect_to(&world, &start, &culprit).await;
+    assert!(
+        world.gh.issues_titled(REPO, &title).is_empty(),
+        "the fault let an issue through"
+    );
+    world.gh.clear_faults();
+    // Any later gate event: here CI's result on the culprit arriving again.
+    ci(
+        &world,
+        &[("check_run", check_run(&culprit, "build", "success"))],
+    )
+    .await;
+    assert_eq!(world.gh.issues_titled(REPO, &title).len(), 1);
+    ci(
+        &world,
+        &[("check_run", check_run(&culprit, "build", "success"))],
+    )
+    .await;
+    assert_eq!(
+        world.gh.issues_titled(REPO, &title).len(),
+        1,
+        "opened twice"
+    );
+}

@@ -267,6 +267,17 @@ pub enum Action {
     },
 }
 
+/// A regression issue the edges owe: what it is about, as the flight found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRegression {
+    pub flight: u64,
+    pub checks: Vec<String>,
+    /// Master's tip when the flight finished (the SUPPORT.md the issue is judged by).
+    pub at: String,
+    /// The culprit's pull request and author, as the dashboard shows them.
+    pub about: String,
+}
+
 /// The gate's whole state: plain data, so it can be stored and reloaded after a restart.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Gate {
@@ -289,6 +300,10 @@ pub struct Gate {
     /// What the edges learnt about culprits (pull request, author), shown on the dashboard.
     #[serde(default)]
     pub culprits: BTreeMap<String, String>,
+    /// Regression issues still to open, by culprit: the edges could not open them when the
+    /// flight finished (GitHub failing), and try again at each gate event until they exist.
+    #[serde(default)]
+    pub pending_regressions: BTreeMap<String, PendingRegression>,
     /// Who posted each result in `results` (the dashboard says whom it trusted).
     #[serde(default)]
     pub sources: BTreeMap<String, BTreeMap<String, Source>>,

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::{Context, HandlerError};
 use crate::config::Config;
 use crate::core::gate::{
-    read_command, Action, CheckResult, Command, Event, Gate, Outcome, Phase, Refusal, Settings,
-    Source,
+    read_command, Action, CheckResult, Command, Event, Gate, Outcome, PendingRegression, Phase,
+    Refusal, Settings, Source,
 };
 use crate::github::{segment, text, Installation, Method};
 use crate::store::CommandProgress;
@@ -933,22 +933,17 @@ async fn act(
                 tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
                 if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
                     let about = report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
-                    // Best effort: the gate's own state must not wait on an issue tracker.
-                    let opened = super::release::open_regression_issue(
-                        ctx,
-                        gh,
-                        repo,
-                        config,
-                        &gate.master,
-                        flight,
-                        checks,
-                        culprit,
-                        &about,
-                    )
-                    .await;
-                    if let Err(e) = opened {
-                        tracing::warn!(repo, flight, culprit = %culprit, error = %e, "could not open the regression issue");
-                    }
+                    // The gate's own state must not wait on an issue tracker: an issue GitHub
+                    // would not open now is owed, and asked for again at each gate event.
+                    gate.pending_regressions.insert(
+                        culprit.clone(),
+                        PendingRegression {
+                            flight,
+                            checks: checks.clone(),
+                            at: gate.master.clone(),
+                            about: about.clone(),
+                        },
+                    );
                     gate.culprits.insert(culprit.clone(), about);
                 }
             }
@@ -958,5 +953,37 @@ async fn act(
             Action::Switched(switch) => tracing::info!(repo, switch = ?switch, "switch"),
         }
     }
+    open_owed_regressions(ctx, gh, repo, config, gate).await;
     Ok(())
+}
+
+/// Opens the regression issues the gate owes (see `Gate::pending_regressions`); one GitHub
+/// would not open stays owed. Opening is idempotent (the issue is remembered and looked for
+/// by its culprit), so one opened before a lost answer is not opened twice.
+async fn open_owed_regressions(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    config: &Config,
+    gate: &mut Gate,
+) {
+    let owed: Vec<(String, PendingRegression)> = gate
+        .pending_regressions
+        .iter()
+        .map(|(culprit, p)| (culprit.clone(), p.clone()))
+        .collect();
+    for (culprit, p) in owed {
+        let opened = super::release::open_regression_issue(
+            ctx, gh, repo, config, &p.at, p.flight, &p.checks, &culprit, &p.about,
+        )
+        .await;
+        match opened {
+            Ok(_) => {
+                gate.pending_regressions.remove(&culprit);
+            }
+            Err(e) => {
+                tracing::warn!(repo, flight = p.flight, culprit = %culprit, error = %e, "could not open the regression issue; will try again");
+            }
+        }
+    }
 }
