@@ -545,22 +545,8 @@ async fn superseded_flight_still_advances_master_to_its_tested_ancestor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regression_in_a_supported_feature_opens_an_issue_that_holds_the_release() {
-    let config = format!(
-        "{GATE_CONFIG}\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/pv/\"]\n"
-    );
-    let world = World::new(&config).await;
+    let (world, start) = supported_pv_world().await;
     let cora = ("Cora", "cora@rest.example", "cora-gh");
-    let start = world.gh.commit(
-        REPO,
-        "staging",
-        cora,
-        "Add SUPPORT.md",
-        &[(
-            "SUPPORT.md",
-            Some("## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
-        )],
-    );
-    world.gh.create_branch(REPO, "master", &start);
     world.gh.create_branch(REPO, "stable-4.19", &start);
     ci_run(&world, &start, "build", "success").await;
     ci_run(&world, &start, "test-unit", "success").await;
@@ -1286,22 +1272,8 @@ async fn a_culprit_is_reported_once_when_its_delivery_runs_again() {
 /// and opened at the next gate event, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_regression_issue_github_would_not_open_is_opened_at_the_next_gate_event() {
-    let config = format!(
-        "{GATE_CONFIG}\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/pv/\"]\n"
-    );
-    let world = World::new(&config).await;
+    let (world, start) = supported_pv_world().await;
     let cora = ("Cora", "cora@rest.example", "cora-gh");
-    let start = world.gh.commit(
-        REPO,
-        "staging",
-        cora,
-        "Add SUPPORT.md",
-        &[(
-            "SUPPORT.md",
-            Some("## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
-        )],
-    );
-    world.gh.create_branch(REPO, "master", &start);
     ci_run(&world, &start, "build", "success").await;
     ci_run(&world, &start, "test-unit", "success").await;
     let culprit = world.gh.commit(
@@ -1345,4 +1317,26 @@ async fn a_regression_issue_github_would_not_open_is_opened_at_the_next_gate_eve
         1,
         "opened twice"
     );
+}
+
+/// A gate whose staging starts with a SUPPORT.md in which x86/PV is Supported, master there
+/// too; returns that first commit.
+async fn supported_pv_world() -> (World, String) {
+    let cora = ("Cora", "cora@rest.example", "cora-gh");
+    let config = format!(
+        "{GATE_CONFIG}\n[[support.feature]]\nname = \"x86/PV\"\npaths = [\"xen/arch/x86/pv/\"]\n"
+    );
+    let world = World::new(&config).await;
+    let start = world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "Add SUPPORT.md",
+        &[(
+            "SUPPORT.md",
+            Some("## Guests\n\n### x86/PV\n\n    Status: Supported\n"),
+        )],
+    );
+    world.gh.create_branch(REPO, "master", &start);
+    (world, start)
 }

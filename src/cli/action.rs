@@ -369,21 +369,9 @@ async fn earlier_heads(
 ) -> Result<Vec<(String, i64)>, CliError> {
     let mut heads = Vec::new();
     for sha in commits.iter().filter(|sha| !sha.is_empty()) {
-        let runs = gh
-            .api
-            .get(&format!(
-                "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all&per_page=100",
-                crate::github::segment(acks::CHECK_NAME)
-            ))
-            .await?;
-        let texts = runs
-            .get("check_runs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|run| text(run, "/output/text"));
-        for recorded in texts {
-            heads.extend(acks::parse_heads(&recorded));
+        let runs = crate::handlers::check_runs_named(&gh.api, repo, sha, acks::CHECK_NAME).await?;
+        for run in &runs {
+            heads.extend(acks::parse_heads(&text(run, "/output/text")));
         }
     }
     Ok(heads)

@@ -108,20 +108,10 @@ pub async fn post_check_run(
     {
         // GitHub may have made the run before the answer was lost: look before making it.
         Err(e) if e.is_transient() => {
-            let runs = api
-                .get(&format!(
-                    "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all",
-                    segment(name)
-                ))
-                .await?;
-            let made = runs
-                .get("check_runs")
-                .and_then(Value::as_array)
-                .and_then(|runs| {
-                    runs.iter()
-                        .find(|r| text(r, "/external_id") == external_id)
-                        .cloned()
-                });
+            let made = check_runs_named(api, repo, sha, name)
+                .await?
+                .into_iter()
+                .find(|r| text(r, "/external_id") == external_id);
             match made {
                 Some(run) => Ok(run),
                 None => {
@@ -158,24 +148,35 @@ pub async fn post_check_run_once(
 ) -> Result<Value, GitHubError> {
     let conclusion = if passed { "success" } else { "failure" };
     let external_id = check_run_id(name, sha, conclusion, &output);
+    let newest = check_runs_named(api, repo, sha, name)
+        .await?
+        .into_iter()
+        .filter(|r| text(r, "/name") == name)
+        .max_by_key(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
+    match newest {
+        Some(run) if text(&run, "/external_id") == external_id => Ok(run),
+        _ => post_check_run(api, repo, name, sha, passed, output).await,
+    }
+}
+
+/// The check runs named `name` on commit `sha` (the first 100, newest first as GitHub lists
+/// them), whoever posted them.
+pub(crate) async fn check_runs_named(
+    api: &crate::github::Api,
+    repo: &str,
+    sha: &str,
+    name: &str,
+) -> Result<Vec<Value>, GitHubError> {
     let runs = api
         .get(&format!(
-            "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all",
+            "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all&per_page=100",
             segment(name)
         ))
         .await?;
-    let newest = runs
-        .get("check_runs")
-        .and_then(Value::as_array)
-        .and_then(|runs| {
-            runs.iter()
-                .filter(|r| text(r, "/name") == name)
-                .max_by_key(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0))
-        });
-    match newest {
-        Some(run) if text(run, "/external_id") == external_id => Ok(run.clone()),
-        _ => post_check_run(api, repo, name, sha, passed, output).await,
-    }
+    Ok(match runs.get("check_runs") {
+        Some(Value::Array(runs)) => runs.clone(),
+        _ => Vec::new(),
+    })
 }
 
 /// The hidden line that ties a reply to the command given in comment `comment_id`.
