@@ -851,14 +851,18 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
         let Some(installation) = gate.installation else {
             continue;
         };
-        if let Some(deadline) = gate.next_deadline().filter(|d| *d < now) {
-            let mut tick = synthetic(
-                &format!("gate-tick:{repo}@{deadline}"),
-                &repo,
-                installation,
-                0,
-                "gate-tick",
-            );
+        // A flight past its deadline, or a regression issue the gate still owes (asked for
+        // again every 5 s until GitHub opens it).
+        let due = gate
+            .next_deadline()
+            .filter(|d| *d < now)
+            .map(|deadline| format!("gate-tick:{repo}@{deadline}"))
+            .or_else(|| {
+                (!gate.pending_regressions.is_empty())
+                    .then(|| format!("gate-owed:{repo}@{}", now / 5))
+            });
+        if let Some(id) = due {
+            let mut tick = synthetic(&id, &repo, installation, 0, "gate-tick");
             tick.payload = Payload::json(&json!({
                 "action": "gate-tick",
                 "repository": { "full_name": repo },
