@@ -1486,12 +1486,14 @@ struct EndState {
     files: BTreeMap<String, String>,
     /// The subject of master's tip.
     master: String,
-    /// Per pull request: state, labels, the newest `pushgate/acks` conclusion on its head.
-    pulls: BTreeMap<u64, (String, Vec<String>, Option<String>)>,
+    /// Per pull request, by the order the story opened them (numbers are shared with issues,
+    /// which a run with faults may open at other moments): state, labels, the newest
+    /// `pushgate/acks` conclusion on its head.
+    pulls: BTreeMap<usize, (String, Vec<String>, Option<String>)>,
     /// Issues: title, open, labels.
     issues: Vec<(String, bool, Vec<String>)>,
-    /// pushgate's comments per issue or pull request, sorted.
-    comments: BTreeMap<u64, Vec<String>>,
+    /// pushgate's comments per pull request (`pr <order>`) or issue (`issue <title>`), sorted.
+    comments: BTreeMap<String, Vec<String>>,
     /// The repository's labels.
     labels: Vec<String>,
     /// The newest `pushgate/release` conclusion on the release branch's tip.
@@ -1538,7 +1540,7 @@ fn end_state(gh: &FakeGitHub, repo: &str, numbers: &[u64]) -> EndState {
     let master = subject(&gh.branch_tip(repo, "master").expect("master"));
     let runs = gh.check_runs(repo);
     let mut pulls = BTreeMap::new();
-    for &number in numbers {
+    for (order, &number) in numbers.iter().enumerate() {
         let state = gh.pr_state(repo, number);
         let head = gh.pr_head(repo, number);
         let mut labels = gh.labels_on(repo, number);
@@ -1547,7 +1549,7 @@ fn end_state(gh: &FakeGitHub, repo: &str, numbers: &[u64]) -> EndState {
             .iter()
             .rfind(|c| c.name == "pushgate/acks" && c.head_sha == head)
             .and_then(|c| c.conclusion.clone());
-        pulls.insert(number, (state, labels, acks));
+        pulls.insert(order, (state, labels, acks));
     }
     let issues = gh
         .issues(repo)
@@ -1558,10 +1560,22 @@ fn end_state(gh: &FakeGitHub, repo: &str, numbers: &[u64]) -> EndState {
             (hashless(&i.title), i.open, labels)
         })
         .collect();
-    let mut comments: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    let on = |number: u64| match numbers.iter().position(|n| *n == number) {
+        Some(order) => format!("pr {order}"),
+        None => format!(
+            "issue {}",
+            gh.issue(repo, number)
+                .map(|(title, _)| hashless(&title))
+                .unwrap_or_default()
+        ),
+    };
+    let mut comments: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (issue, c) in gh.all_comments(repo) {
         if c.user == BOT_LOGIN {
-            comments.entry(issue).or_default().push(normalized(&c.body));
+            comments
+                .entry(on(issue))
+                .or_default()
+                .push(normalized(&c.body));
         }
     }
     for list in comments.values_mut() {
