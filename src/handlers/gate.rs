@@ -958,7 +958,7 @@ async fn act(
 }
 
 /// Opens the regression issues the gate owes (see `Gate::pending_regressions`); one GitHub
-/// would not open stays owed. Opening is idempotent (the issue is remembered and looked for
+/// would not open for a passing reason stays owed, one it refuses for good is dropped. Opening is idempotent (the issue is remembered and looked for
 /// by its culprit), so one opened before a lost answer is not opened twice.
 async fn open_owed_regressions(
     ctx: &Context,
@@ -979,6 +979,12 @@ async fn open_owed_regressions(
         .await;
         match opened {
             Ok(_) => {
+                gate.pending_regressions.remove(&culprit);
+            }
+            // GitHub refuses for good (issues turned off, no permission): asking again every
+            // few seconds would change nothing.
+            Err(e) if !e.is_transient() => {
+                tracing::error!(repo, flight = p.flight, culprit = %culprit, error = %e, "GitHub refused the regression issue; not asking again");
                 gate.pending_regressions.remove(&culprit);
             }
             Err(e) => {
