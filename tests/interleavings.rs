@@ -25,35 +25,6 @@ use support::*;
 /// well under a minute on two cores).
 const SEEDS: u64 = 8;
 const STEPS: usize = 60;
-const CI_APP: &str = "ci-app";
-
-fn config() -> String {
-    format!(
-        "{CONFIG}\n[gate]\nrequired = [\"build\"]\nblock_on = \"any-failure\"\n\
-         sources = {{ build = \"app:{CI_APP}\" }}\n"
-    )
-}
-
-/// splitmix64: a tiny deterministic generator, so a seed replays the same sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 /// A pull request the sequence opened: its number and file, and its versions.
 struct Pull {
@@ -345,7 +316,7 @@ fn check(world: &World, m: &mut Model, seed: u64) {
 
 /// Plays one seeded sequence; returns how often staging and master moved.
 async fn play(seed: u64) -> (usize, usize) {
-    let world = World::new(&config()).await;
+    let world = World::new(&pinned_gate_config()).await;
     let start = world.gh.branch_tip(REPO, "staging").expect("staging");
     world.gh.create_branch(REPO, "master", &start);
     let mut m = Model {

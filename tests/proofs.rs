@@ -24,44 +24,15 @@ use std::time::{Duration, Instant};
 use pushgate::github::signature;
 use pushgate::sim::{FakeGitHub, Fault, ReviewState, BOT_LOGIN};
 use serde_json::{json, Value};
-use support::{CONFIG, INSTALLATION, MAINTAINERS, NEWCOMER, SECRET, SHADOW};
+use support::{
+    pinned_gate_config, Rng, CI_APP, INSTALLATION, MAINTAINERS, NEWCOMER, SECRET, SHADOW,
+};
 use tokio::task::JoinSet;
 
-const CI_APP: &str = "ci-app";
 /// The backlog (pending deliveries) a story waits on before it goes on: people act at their
 /// pace, and a kill must find work in hand, not hours of it.
 const BACKLOG: i64 = 40;
 const COMMITTER: (&str, &str, &str) = ("Cora Committer", "cora@rest.example", "cora-gh");
-
-/// The fixture's policy with a gate on `build`, pinned to the CI app, that blocks on any
-/// failure (so every failure is retried and bisected).
-fn gate_config() -> String {
-    format!(
-        "{CONFIG}\n[gate]\nrequired = [\"build\"]\nblock_on = \"any-failure\"\n\
-         sources = {{ build = \"app:{CI_APP}\" }}\n"
-    )
-}
-
-/// splitmix64: a seed replays the same story and the same kill moments.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 /// A number from the environment, else `default` (the long runs can be resized).
 fn knob(name: &str, default: usize) -> usize {
@@ -913,7 +884,7 @@ async fn play_crash_rounds(
 ) -> CrashReport {
     let started = Instant::now();
     let repo = "xen-like/hypervisor".to_string();
-    let (gh, api) = fake_with_repos(std::slice::from_ref(&repo), &gate_config()).await;
+    let (gh, api) = fake_with_repos(std::slice::from_ref(&repo), &pinned_gate_config()).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("pushgate.db");
     let url = format!("sqlite://{}", db.display());
@@ -1155,7 +1126,7 @@ async fn play_replicas(url: &str, total: usize, repos: usize, seed: u64) -> Repl
     let names: Vec<String> = (0..repos)
         .map(|i| format!("xen-like/tree-{i:02}"))
         .collect();
-    let (gh, api) = fake_with_repos(&names, &gate_config()).await;
+    let (gh, api) = fake_with_repos(&names, &pinned_gate_config()).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut sender = Sender::new(16);
     let mut replicas = Vec::new();
@@ -1620,7 +1591,7 @@ async fn full_story(steps: usize, seed: u64, faults: f64) -> (EndState, Duration
     let repo = support::REPO;
     let config = format!(
         "{}\n[[support.feature]]\nname = \"x86/shadow\"\npaths = [\"xen/arch/x86/mm/shadow/\"]\n",
-        gate_config()
+        pinned_gate_config()
     );
     let (gh, api) = fake_with_repos(&[repo.to_string()], &config).await;
     // A fixed clock, so that the story's own commits have the same hashes in both runs (in

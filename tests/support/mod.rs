@@ -374,3 +374,36 @@ pub async fn wait_until(what: &str, condition: impl Fn() -> bool) {
 }
 
 pub const NEWCOMER: (&str, &str, &str) = ("Nora Newcomer", "nora@new.example", "nora-gh");
+
+/// The app the pinned gate trusts for `build` results.
+pub const CI_APP: &str = "ci-app";
+
+/// The fixture's policy with a gate on `build`, pinned to [`CI_APP`], that blocks on any
+/// failure (so every failure is retried and bisected).
+pub fn pinned_gate_config() -> String {
+    format!(
+        "{CONFIG}\n[gate]\nrequired = [\"build\"]\nblock_on = \"any-failure\"\n\
+         sources = {{ build = \"app:{CI_APP}\" }}\n"
+    )
+}
+
+/// splitmix64: a tiny deterministic generator, so a seed replays the same story.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
