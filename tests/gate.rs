@@ -1319,6 +1319,56 @@ async fn a_regression_issue_github_would_not_open_is_opened_once_it_can_be() {
     );
 }
 
+/// GitHub refuses the regression issue for good (a 4xx: issues turned off for the
+/// repository): the gate stops owing it rather than asking every few seconds forever, and the
+/// flight's outcome stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regression_issue_github_refuses_for_good_is_no_longer_asked_for() {
+    let (world, start) = supported_pv_world().await;
+    let cora = ("Cora", "cora@rest.example", "cora-gh");
+    ci_run(&world, &start, "build", "success").await;
+    ci_run(&world, &start, "test-unit", "success").await;
+    let culprit = world.gh.commit(
+        REPO,
+        "staging",
+        cora,
+        "x86/pv: break it",
+        &[("xen/arch/x86/pv/traps.c", Some("broken\n"))],
+    );
+    // As above, the culprit's commit is read a second time just before the issue is opened:
+    // from then on GitHub refuses issues (the dashboard issue exists by then).
+    world.gh.before(endpoint::GIT_COMMIT, |gh| {
+        gh.before(endpoint::GIT_COMMIT, |gh| {
+            gh.inject(Fault::status(410).on(endpoint::CREATE_ISSUE).every(1))
+        })
+    });
+    let before = world.gh.calls(endpoint::CREATE_ISSUE);
+    bisect_to(&world, &start, &culprit).await;
+    world.settle().await;
+    let asked = world.gh.calls(endpoint::CREATE_ISSUE);
+    assert!(asked > before, "the regression issue was never asked for");
+    let state: serde_json::Value =
+        serde_json::from_str(&world.service().store.gate(REPO).await.unwrap().unwrap()).unwrap();
+    let owed = state["pending_regressions"]
+        .as_object()
+        .map_or(0, |owed| owed.len());
+    assert_eq!(owed, 0, "still owed after a refusal for good: {state}");
+    // Past the owed tick's period and through a later gate event, nothing asks again.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    ci(
+        &world,
+        &[("check_run", check_run(&culprit, "build", "success"))],
+    )
+    .await;
+    world.settle().await;
+    assert_eq!(world.gh.calls(endpoint::CREATE_ISSUE), asked, "asked again");
+    assert_eq!(
+        world.gh.branch_tip(REPO, "master").as_deref(),
+        Some(start.as_str()),
+        "master moved onto the regression"
+    );
+}
+
 /// A gate whose staging starts with a SUPPORT.md in which x86/PV is Supported, master there
 /// too; returns that first commit.
 async fn supported_pv_world() -> (World, String) {
