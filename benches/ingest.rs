@@ -289,12 +289,20 @@ async fn run() {
         );
     }
 
-    let depth = service.store.depth().await.expect("queue depth");
-    let done = service
-        .store
-        .done_count()
-        .await
-        .expect("processed deliveries");
+    // The workers stop first: a delivery they move from pending to done between the two
+    // counts below would be counted twice.
+    let store = service.store.clone();
+    if tokio::time::timeout(
+        Duration::from_secs(5),
+        service.shutdown(Duration::from_secs(1)),
+    )
+    .await
+    .is_err()
+    {
+        eprintln!("service did not shut down within 5 s");
+    }
+    let depth = store.depth().await.expect("queue depth");
+    let done = store.done_count().await.expect("processed deliveries");
     let stored = depth.pending + depth.failed + done;
     let expected = accepted as i64 + seeded as i64;
     println!(
@@ -309,16 +317,6 @@ async fn run() {
             "MISMATCH"
         }
     );
-
-    if tokio::time::timeout(
-        Duration::from_secs(5),
-        service.shutdown(Duration::from_secs(1)),
-    )
-    .await
-    .is_err()
-    {
-        eprintln!("service did not shut down within 5 s");
-    }
     drop(dir);
 }
 

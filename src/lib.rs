@@ -12,6 +12,7 @@ pub mod github;
 pub mod handlers;
 pub mod ingest;
 pub mod metrics;
+pub mod outage;
 pub mod runner;
 pub mod server;
 pub mod service;

@@ -35,6 +35,8 @@ pub struct Metrics {
     pub workers_running: Gauge,
     /// Worker tasks restarted after a panic.
     pub worker_restarts: Counter,
+    /// 1 while the workers hold back because GitHub is down (see `outage`).
+    pub github_unreachable: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -60,6 +62,12 @@ impl Metrics {
         let rate_limit_remaining = Gauge::<i64, AtomicI64>::default();
         let workers_running = Gauge::default();
         let worker_restarts = Counter::default();
+        let github_unreachable = Gauge::default();
+        registry.register(
+            "github_unreachable",
+            "1 while the workers wait because GitHub is down",
+            github_unreachable.clone(),
+        );
         registry.register(
             "workers_running",
             "Worker tasks running",
@@ -111,6 +119,7 @@ impl Metrics {
             rate_limit_remaining,
             workers_running,
             worker_restarts,
+            github_unreachable,
         }
     }
 

@@ -295,6 +295,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         Err(e) => tracing::warn!(error = %e, "could not take over dead leases; they will run out"),
     }
     let mut workers = Vec::new();
+    let outage = Arc::new(crate::outage::Outage::default());
     for n in 0..settings.workers {
         let worker = Worker {
             ctx: context.clone(),
@@ -303,6 +304,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
             owner: format!("{}#{n}", settings.replica),
             lease: settings.lease,
             wake: wake.clone(),
+            outage: outage.clone(),
         };
         let (stop, abort) = (stop_rx.clone(), abort_rx.clone());
         let (owner, store, metrics) = (worker.owner.clone(), store.clone(), metrics.clone());

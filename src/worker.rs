@@ -14,11 +14,12 @@ use tracing::Instrument;
 
 use crate::core::gate::CheckResult;
 use crate::core::report::Report;
-use crate::github::{number, text, GitHub, Installation};
+use crate::github::{number, text, GitHub, GitHubError, Installation};
 use crate::handlers::acks::{self, SeenHead};
 use crate::handlers::{gate, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
+use crate::outage::{Outage, Permit};
 use crate::store::{Claimed, Evaluation, NewDelivery, Payload};
 
 /// The synthetic event name of deliveries pushgate makes itself.
@@ -40,6 +41,8 @@ pub struct Worker {
     pub owner: String,
     pub lease: Duration,
     pub wake: Arc<Notify>,
+    /// Shared by the process's workers: whether GitHub is down and claims wait.
+    pub outage: Arc<Outage>,
 }
 
 /// How processing ended.
@@ -119,12 +122,31 @@ impl Worker {
             if stopping {
                 return;
             }
+            let permit = self.outage.permit(Instant::now());
+            self.metrics
+                .github_unreachable
+                .set(i64::from(self.outage.paused()));
+            if let Permit::Wait(pause) = permit {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
             let now = self.ctx.clock.now_millis();
-            match self.ctx.store.claim(&self.owner, now, self.lease).await {
+            let claimed = self.ctx.store.claim(&self.owner, now, self.lease).await;
+            if permit == Permit::Probe && !matches!(claimed, Ok(Some(_))) {
+                self.outage.end_probe();
+            }
+            match claimed {
                 Ok(Some(delivery)) => {
                     let id = delivery.id;
                     tokio::select! {
-                        _ = self.process(delivery) => {}
+                        _ = self.process(delivery) => {
+                            if permit == Permit::Probe {
+                                self.outage.end_probe();
+                            }
+                        }
                         _ = async { let _ = abort.wait_for(|a| *a).await; } => {
                             if let Err(e) = self.ctx.store.release(id, &self.owner).await {
                                 tracing::warn!(error = %e, "could not release delivery on shutdown");
@@ -383,6 +405,17 @@ impl Worker {
             .observe(started.elapsed().as_secs_f64());
         let now = self.ctx.clock.now_millis();
         let store = &self.ctx.store;
+        let down = matches!(
+            &result,
+            Err(Failure {
+                error: HandlerError::GitHub(GitHubError::Transient {
+                    retry_after: None,
+                    ..
+                }),
+                ..
+            })
+        );
+        self.outage.observe(down, Instant::now());
         let recorded = match result {
             Ok(handled) => {
                 let outcome = match handled {

@@ -1498,3 +1498,66 @@ async fn an_ack_added_to_an_inline_comment_by_someone_else_does_not_count() {
     );
     world.wait_check(pr, 1, "success").await;
 }
+
+/// A metric's value summed over its labelled series whose labels contain `labels`.
+fn metric_sum(text: &str, name: &str, labels: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with(name) && line.contains(labels))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// GitHub goes down with deliveries queued: after a few failures in a row the workers hold
+/// back and probe one delivery at a time (`/metrics` says so) instead of cycling through the
+/// queue, which would spend every delivery's attempts and hammer GitHub; once it answers
+/// again, everything is processed and nothing has failed for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_github_is_down_the_workers_hold_back_and_then_catch_up() {
+    let mut world = World::new(CONFIG).await;
+    world.hold_workers().await;
+    let mut prs = Vec::new();
+    for _ in 0..12 {
+        prs.push(
+            world
+                .open_pr(NEWCOMER, &[(SHADOW, Some("int shadow = 1;\n"))])
+                .await,
+        );
+    }
+    world.gh.inject(Fault::bad_gateway().every(1));
+    if let Some(service) = world.service.take() {
+        service.shutdown(Duration::from_secs(5)).await;
+    }
+    let working = settings(&world.database_url, &world.api, "working");
+    world.service = Some(
+        pushgate::service::start(working)
+            .await
+            .expect("service starts"),
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let metrics = world.metrics().await;
+    let retries = metric_sum(&metrics, "pushgate_deliveries_total", "outcome=\"retry\"");
+    assert!(
+        metric_sum(&metrics, "pushgate_github_unreachable", "") == 1.0,
+        "{metrics}"
+    );
+    // Two workers fail three deliveries, then one probe after 1 s and one after 2 more: at
+    // most 6 tries in 4 s. Without holding back, each of the 12 is tried within its first
+    // second and again after its own backoff of 1 s, then 2 s.
+    assert!(retries <= 6.0, "{retries} tries while GitHub was down");
+    world.gh.clear_faults();
+    for pr in &prs {
+        world.wait_check(*pr, 0, "failure").await;
+    }
+    world.settle().await;
+    let metrics = world.metrics().await;
+    assert_eq!(
+        metric_sum(&metrics, "pushgate_deliveries_total", "outcome=\"failed\""),
+        0.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric_sum(&metrics, "pushgate_github_unreachable", ""),
+        0.0,
+        "{metrics}"
+    );
+}
