@@ -126,7 +126,7 @@ impl Runner {
         })?;
         let bytes = std::fs::read(path).map_err(|source| CliError::Read {
             path: path.clone(),
-            source,
+            error: source,
         })?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(event @ Value::Object(_)) => Ok(event),
@@ -613,6 +613,18 @@ async fn support_labels_mode(
             .titled("pushgate support"),
         );
     }
+    // Phrasings read by their words alone: warnings, the labels are synced.
+    for u in &matrix.unfamiliar {
+        annotations.push(
+            Annotation::error(format!(
+                "unfamiliar status `{}`, read by its words as {}",
+                u.text, u.status
+            ))
+            .level(Level::Warning)
+            .titled("pushgate support")
+            .at(&file, Some(u.line), None),
+        );
+    }
     let pull = match event {
         Some(event) if event_name.starts_with("pull_request") => event.get("pull_request"),
         _ => None,
@@ -751,12 +763,12 @@ fn append(path: &PathBuf, text: &str) -> Result<(), CliError> {
         .open(path)
         .map_err(|source| CliError::Read {
             path: path.clone(),
-            source,
+            error: source,
         })?;
     file.write_all(text.as_bytes())
         .map_err(|source| CliError::Read {
             path: path.clone(),
-            source,
+            error: source,
         })
 }
 

@@ -238,6 +238,36 @@ pub fn pull_request_labels(
     out
 }
 
+/// Is `name` a whole phrase of `title` (case-insensitive; the characters around it are not
+/// letters or digits)?
+fn names_in(title: &str, name: &str) -> bool {
+    let (title, name) = (title.to_lowercase(), name.to_lowercase());
+    if name.trim().is_empty() {
+        return false;
+    }
+    let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    title.match_indices(&name).any(|(at, found)| {
+        edge(title[..at].chars().next_back()) && edge(title[at + found.len()..].chars().next())
+    })
+}
+
+/// The labels an issue that names features should carry: for each feature it names (a
+/// `feature: …` label, or the feature's name as a whole phrase of its title), the feature's
+/// label and the `support: …` labels of its statuses.
+pub fn issue_labels(labels: &[String], title: &str, matrix: &SupportMatrix) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for feature in &matrix.features {
+        let labelled = labels
+            .iter()
+            .any(|l| feature_named_by(l, matrix).is_some_and(|f| f.name == feature.name));
+        if labelled || names_in(title, &feature.name) {
+            out.insert(feature_label(&feature.name));
+            out.extend(feature.statuses.iter().map(|s| status_label(s.status)));
+        }
+    }
+    out
+}
+
 /// A feature whose status lines differ between two versions of SUPPORT.md.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
@@ -562,6 +592,54 @@ mod tests {
             assert_eq!(changes.len(), 1, "{what}: {changes:?}");
             assert_eq!(changes[0].before.as_deref(), *want_before, "{what}");
             assert_eq!(changes[0].after.as_deref(), *want_after, "{what}");
+        }
+    }
+
+    #[test]
+    fn an_issue_naming_a_feature_gets_its_support_labels() {
+        let matrix = parse_support(SUPPORT);
+        let none: &[&str] = &[];
+        let table: [(&[&str], &str, &[&str]); 7] = [
+            // By label.
+            (
+                &["feature: x86/PV", "bug"],
+                "Guests crash",
+                &["feature: x86/PV", "support: Supported"],
+            ),
+            // By its name in the title, any case; every status line of the feature counts.
+            (
+                &[],
+                "arm/gicv3 its: interrupts lost",
+                &[
+                    "feature: ARM/GICv3 ITS",
+                    "support: Experimental",
+                    "support: Preview",
+                ],
+            ),
+            (
+                &[],
+                "x86/PV guests crash on boot",
+                &["feature: x86/PV", "support: Supported"],
+            ),
+            // Only as a whole phrase.
+            (&[], "x86/PVH guests crash", none),
+            (&[], "Crash in nx86/PV", none),
+            // A clipped label reads back as its feature.
+            (
+                &["feature: A feature whose name is far too long to …"],
+                "Broken",
+                &[
+                    "feature: A feature whose name is far too long to …",
+                    "support: Supported",
+                ],
+            ),
+            (&["feature: nothing we know"], "Unrelated", none),
+        ];
+        for (labels, title, wanted) in table {
+            let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            let got = issue_labels(&labels, title, &matrix);
+            let wanted: BTreeSet<String> = wanted.iter().map(|l| l.to_string()).collect();
+            assert_eq!(got, wanted, "{title}");
         }
     }
 }

@@ -953,11 +953,12 @@ impl FakeGitHub {
         })
     }
 
+    /// The labels on pull request or plain issue `number`.
     pub fn labels_on(&self, repo: &str, number: u64) -> Vec<String> {
         self.with(|w| {
             w.repo(repo)
-                .and_then(|r| r.pulls.get(&number))
-                .map(|p| p.labels.clone())
+                .and_then(|r| r.labels_of_issue(number))
+                .cloned()
                 .unwrap_or_default()
         })
     }
