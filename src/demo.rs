@@ -414,6 +414,16 @@ impl Story<'_> {
                 .issues_event(REPO, issue.number, "opened", BOT_LOGIN),
         )
         .await?;
+        let added: Vec<String> = self
+            .gh
+            .labels_on(REPO, issue.number)
+            .into_iter()
+            .filter(|l| !issue.labels.contains(l))
+            .collect();
+        println!(
+            "   the issue names x86/PV: pushgate adds {}",
+            added.join(", ")
+        );
         if self.show_release(tag)? != "failure" {
             return Err(DemoError::Stalled(
                 "a regression in a Supported feature did not hold the release".into(),

@@ -1573,6 +1573,12 @@ async fn demo_plays_the_push_gate_story() {
     assert!(regressions[0]
         .labels
         .contains(&"feature: x86/PV".to_string()));
+    assert!(
+        regressions[0]
+            .labels
+            .contains(&"support: Supported".to_string()),
+        "the issue names a feature: its support label is added"
+    );
     assert!(!regressions[0].open);
 
     // The release check on the tag went passing, failing, passing.
