@@ -238,29 +238,47 @@ pub fn pull_request_labels(
     out
 }
 
-/// Is `name` a whole phrase of `title` (case-insensitive; the characters around it are not
-/// letters or digits)?
-fn names_in(title: &str, name: &str) -> bool {
-    let (title, name) = (title.to_lowercase(), name.to_lowercase());
+/// Where `name` is a whole phrase of `title` (case-insensitive; the characters around it are
+/// not letters or digits): byte ranges of the lower-cased title.
+fn phrase_spans(title: &str, name: &str) -> Vec<(usize, usize)> {
+    let name = name.to_lowercase();
     if name.trim().is_empty() {
-        return false;
+        return Vec::new();
     }
     let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
-    title.match_indices(&name).any(|(at, found)| {
-        edge(title[..at].chars().next_back()) && edge(title[at + found.len()..].chars().next())
-    })
+    title
+        .match_indices(&name)
+        .filter(|(at, found)| {
+            edge(title[..*at].chars().next_back()) && edge(title[at + found.len()..].chars().next())
+        })
+        .map(|(at, found)| (at, at + found.len()))
+        .collect()
 }
 
 /// The labels an issue that names features should carry: for each feature it names (a
 /// `feature: …` label, or the feature's name as a whole phrase of its title), the feature's
-/// label and the `support: …` labels of its statuses.
+/// label and the `support: …` labels of its statuses. A name inside a longer name the title
+/// also holds does not count ("ARM v8 crashes" names "ARM v8", not "ARM").
 pub fn issue_labels(labels: &[String], title: &str, matrix: &SupportMatrix) -> BTreeSet<String> {
+    let title = title.to_lowercase();
+    let spans: Vec<Vec<(usize, usize)>> = matrix
+        .features
+        .iter()
+        .map(|f| phrase_spans(&title, &f.name))
+        .collect();
+    let inside_longer = |(start, end): (usize, usize)| {
+        spans
+            .iter()
+            .flatten()
+            .any(|&(s, e)| s <= start && end <= e && e - s > end - start)
+    };
     let mut out = BTreeSet::new();
-    for feature in &matrix.features {
+    for (feature, spans) in matrix.features.iter().zip(&spans) {
         let labelled = labels
             .iter()
             .any(|l| feature_named_by(l, matrix).is_some_and(|f| f.name == feature.name));
-        if labelled || names_in(title, &feature.name) {
+        let titled = spans.iter().any(|&span| !inside_longer(span));
+        if labelled || titled {
             out.insert(feature_label(&feature.name));
             out.extend(feature.statuses.iter().map(|s| status_label(s.status)));
         }
@@ -599,7 +617,7 @@ mod tests {
     fn an_issue_naming_a_feature_gets_its_support_labels() {
         let matrix = parse_support(SUPPORT);
         let none: &[&str] = &[];
-        let table: [(&[&str], &str, &[&str]); 7] = [
+        let table: [(&[&str], &str, &[&str]); 8] = [
             // By label.
             (
                 &["feature: x86/PV", "bug"],
@@ -634,6 +652,18 @@ mod tests {
                 ],
             ),
             (&["feature: nothing we know"], "Unrelated", none),
+            // Two features in one title.
+            (
+                &[],
+                "ARM/GICv3 ITS: lost interrupts on x86/PV hosts",
+                &[
+                    "feature: ARM/GICv3 ITS",
+                    "feature: x86/PV",
+                    "support: Experimental",
+                    "support: Preview",
+                    "support: Supported",
+                ],
+            ),
         ];
         for (labels, title, wanted) in table {
             let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
@@ -641,5 +671,27 @@ mod tests {
             let wanted: BTreeSet<String> = wanted.iter().map(|l| l.to_string()).collect();
             assert_eq!(got, wanted, "{title}");
         }
+        // A name inside a longer one the title holds counts as the longer one only.
+        let nested = parse_support(
+            "## H\n\n### ARM\n\n    Status: Supported\n\n### ARM v8\n\n    Status: Experimental\n",
+        );
+        let named = |title: &str| {
+            issue_labels(&[], title, &nested)
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            named("ARM v8: boot hangs"),
+            ["feature: ARM v8", "support: Experimental"]
+        );
+        assert_eq!(
+            named("arm: boot hangs, unlike ARM v8"),
+            [
+                "feature: ARM",
+                "feature: ARM v8",
+                "support: Experimental",
+                "support: Supported"
+            ]
+        );
     }
 }
