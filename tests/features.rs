@@ -768,6 +768,20 @@ async fn issues_naming_a_feature_get_its_support_label() {
     let labelled = world.gh.open_issue(REPO, "rhea-gh", "Guests hang", &[]);
     world.issue_event(labelled, "opened", "rhea-gh").await;
     assert!(world.gh.labels_on(REPO, labelled).is_empty());
+
+    // A title edited to name a feature.
+    let edited = world.gh.open_issue(REPO, "rhea-gh", "Boot hangs", &[]);
+    world.issue_event(edited, "opened", "rhea-gh").await;
+    world
+        .gh
+        .set_issue_title(REPO, edited, "Boot hangs in libxl on Arm");
+    world.issue_event(edited, "edited", "rhea-gh").await;
+    let mut labels = world.gh.labels_on(REPO, edited);
+    labels.sort();
+    assert_eq!(
+        labels,
+        ["feature: libxl", "support: Preview", "support: Supported"]
+    );
     world
         .gh
         .set_issue_labels(REPO, labelled, &["bug", "feature: x86/HVM"]);

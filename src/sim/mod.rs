@@ -718,6 +718,19 @@ impl FakeGitHub {
         });
     }
 
+    /// Sets the title of plain issue `number`, as its author would in the web UI.
+    pub fn set_issue_title(&self, repo: &str, number: u64, title: &str) {
+        self.with(|w| {
+            let now = w.now();
+            let issue = w
+                .repo_mut(repo)
+                .and_then(|r| r.issues.get_mut(&number))
+                .unwrap_or_else(|| panic!("sim: no issue {repo}#{number}"));
+            issue.title = title.to_string();
+            issue.updated_at = now;
+        });
+    }
+
     /// Closes plain issue `number`.
     pub fn close_issue(&self, repo: &str, number: u64) {
         self.with(|w| {
