@@ -6,6 +6,7 @@
 //! sets `PUSHGATE_TEST_CORPUS` to the folder (`.ci/run` does when it is there), and then a file
 //! that cannot be read fails the test instead.
 
+use std::io::Write;
 use std::path::Path;
 
 /// The variable that names the corpus folder and makes it required.
@@ -16,12 +17,16 @@ pub const REQUIRED: &str = "PUSHGATE_TEST_CORPUS";
 /// required and the file cannot be read.
 pub fn read(relative: &str) -> Result<Option<String>, String> {
     let required = std::env::var_os(REQUIRED).filter(|dir| !dir.is_empty());
-    read_in(required.as_deref().map(Path::new), relative)
+    read_in(required.as_deref().map(Path::new), relative, skip)
 }
 
 /// [`read`] with the required folder given: `None` reads `../shared/corpus` beside the crate,
 /// where a missing file is a skip.
-fn read_in(required: Option<&Path>, relative: &str) -> Result<Option<String>, String> {
+fn read_in(
+    required: Option<&Path>,
+    relative: &str,
+    skip: impl Fn(&str),
+) -> Result<Option<String>, String> {
     let path = match required {
         Some(dir) => dir.join(relative),
         None => Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")).join(relative),
@@ -33,13 +38,23 @@ fn read_in(required: Option<&Path>, relative: &str) -> Result<Option<String>, St
             path.display()
         )),
         Err(e) => {
-            eprintln!(
-                "{} cannot be read ({e}): skipping what needs it",
+            skip(&format!(
+                "{} cannot be read ({e}); set {REQUIRED} to the corpus folder to run it",
                 path.display()
-            );
+            ));
             Ok(None)
         }
     }
+}
+
+/// Says on stderr that the running test skips part of its work, and why. It writes to the
+/// process's stderr directly, not through `eprintln!`, which the test harness captures and
+/// shows only for failing tests: a skip is seen in every run. The harness names each test's
+/// thread after the test.
+pub fn skip(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
 #[cfg(test)]
@@ -51,9 +66,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("here.txt"), "text").unwrap();
         let required = Some(dir.path());
-        assert_eq!(read_in(required, "here.txt"), Ok(Some("text".to_string())));
-        let missing = read_in(required, "not-here.txt").unwrap_err();
+        let quiet = |_: &str| {};
+        assert_eq!(
+            read_in(required, "here.txt", quiet),
+            Ok(Some("text".to_string()))
+        );
+        let missing = read_in(required, "not-here.txt", quiet).unwrap_err();
         assert!(missing.contains("not-here.txt"), "{missing}");
-        assert_eq!(read_in(None, "no/such/corpus/file.txt"), Ok(None));
+        let said = std::cell::RefCell::new(String::new());
+        let told = |why: &str| said.borrow_mut().push_str(why);
+        assert_eq!(read_in(None, "no/such/corpus/file.txt", told), Ok(None));
+        assert!(said.borrow().contains("no/such/corpus/file.txt"));
     }
 }

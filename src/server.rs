@@ -236,7 +236,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.queue_failed.set(depth.failed);
     }
     (
-        [("content-type", "text/plain; version=0.0.4")],
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()

@@ -495,13 +495,18 @@ impl Worker {
             }
             (
                 "issues",
-                "opened" | "labeled" | "unlabeled" | "closed" | "reopened" | "deleted"
+                "opened" | "edited" | "labeled" | "unlabeled" | "closed" | "reopened" | "deleted"
                 | "transferred",
             ) => {
                 let gh = self.installation(installation_id)?;
+                // The labels first: a feature named in the title then counts for the release.
+                let labelled = support::on_issue(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Log)?;
                 let acted = release::on_issue(&self.ctx, &gh, repo, payload)
                     .await
-                    .shown_on(Surface::Release)?;
+                    .shown_on(Surface::Release)?
+                    || labelled;
                 Ok(if acted {
                     Handled::Processed
                 } else {

@@ -612,8 +612,10 @@ async fn support_labels_sync_the_repository_then_the_pull_request() {
     );
 }
 
+/// A status line with no status fails the step, annotated on its line; the features that read
+/// get their labels all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn support_labels_with_an_unreadable_line_change_no_label() {
+async fn support_labels_with_a_line_with_no_status_sync_the_other_features() {
     let (gh, api, token) = github(CONFIG).await;
     gh.commit(
         REPO,
@@ -622,17 +624,21 @@ async fn support_labels_with_an_unreadable_line_change_no_label() {
         "Break SUPPORT.md",
         &[(
             "SUPPORT.md",
-            Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status Supported\n"),
+            Some("# Support\n\n## Guests\n\n### x86/PV\n\n    Status Supported\n\n### x86/HVM\n\n    Status: Supported\n"),
         )],
     );
     let ran = Step::new(&api, &token, "support-labels", "push")
         .run()
         .await;
     assert_eq!(ran.code, 1, "{ran:?}");
+    let labels = repo_label_names(&gh);
     assert!(
-        repo_label_names(&gh).is_empty(),
-        "{:?}",
-        repo_label_names(&gh)
+        labels.contains(&"feature: x86/HVM".to_string()),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.contains(&"feature: x86/PV".to_string()),
+        "{labels:?}"
     );
     let errors = ran.errors();
     assert_eq!(errors.len(), 1, "{}", ran.stdout);

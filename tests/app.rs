@@ -1561,3 +1561,117 @@ async fn while_github_is_down_the_workers_hold_back_and_then_catch_up() {
         "{metrics}"
     );
 }
+
+/// The demo's push gate story really happens on the simulated GitHub: two merges land with
+/// their trailers, master moves twice by fast-forward, bisection names the culprit's commit
+/// and pull request, and the regression issue holds the release check until it is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_plays_the_push_gate_story() {
+    use pushgate::demo::REPO;
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let demo = pushgate::demo::play("127.0.0.1:0".parse().unwrap(), &database)
+        .await
+        .expect("the story plays to its end");
+    let gh = &demo.gh;
+
+    // master: created at the import, then two fast-forwards to tested staging tips.
+    let master = gh.branch_history(REPO, "master");
+    assert_eq!(master.len(), 3, "{master:?}");
+    let staging = gh.branch_tip(REPO, "staging").unwrap();
+    assert_eq!(master[2], staging, "the fix reached master");
+    for pair in master.windows(2) {
+        assert!(
+            gh.commit_parents(REPO, &pair[1]).len() == 1 && pair[0] != pair[1],
+            "{master:?}"
+        );
+    }
+
+    // /pushgate merge wrote the acks as trailers.
+    let landed: Vec<String> = gh
+        .branch_history(REPO, "staging")
+        .iter()
+        .filter_map(|sha| gh.commit_message(REPO, sha))
+        .filter(|m| m.contains("Acked-by: Yara Why <yara@x86.example>"))
+        .collect();
+    assert!(
+        landed
+            .iter()
+            .any(|m| m.contains("Reviewed-by: Sha Dow <sha@shadow.example>")),
+        "{landed:?}"
+    );
+
+    // The culprit is the first commit of the trap-table PR, and that PR was told.
+    let told: Vec<(u64, String)> = gh
+        .all_comments(REPO)
+        .into_iter()
+        .filter(|(_, c)| c.body.contains("first to fail"))
+        .map(|(number, c)| (number, c.body))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0]
+            .1
+            .contains("x86/pv: shrink the trap table\" by Nora Newcomer"),
+        "{told:?}"
+    );
+    let gate: pushgate::core::gate::Gate =
+        serde_json::from_str(&demo.service.store.gate(REPO).await.unwrap().unwrap()).unwrap();
+    let culprits: Vec<&String> = gate.culprits.keys().collect();
+    assert_eq!(culprits.len(), 1, "{culprits:?}");
+    assert!(told[0].1.contains(culprits[0].as_str()));
+    assert_eq!(
+        gate.culprits[culprits[0]],
+        format!("#{} by Nora Newcomer", told[0].0)
+    );
+
+    // The regression issue was opened by the gate, labelled, and is closed again.
+    let regressions: Vec<_> = gh
+        .issues(REPO)
+        .into_iter()
+        .filter(|i| i.labels.iter().any(|l| l == "regression"))
+        .collect();
+    assert_eq!(regressions.len(), 1, "{regressions:?}");
+    assert_eq!(regressions[0].user, pushgate::sim::BOT_LOGIN);
+    assert!(regressions[0]
+        .labels
+        .contains(&"feature: x86/PV".to_string()));
+    assert!(
+        regressions[0]
+            .labels
+            .contains(&"support: Supported".to_string()),
+        "the issue names a feature: its support label is added"
+    );
+    assert!(!regressions[0].open);
+
+    // The release check on the tag went passing, failing, passing.
+    let release: Vec<String> = gh
+        .check_runs(REPO)
+        .into_iter()
+        .filter(|c| c.name == "pushgate/release")
+        .map(|c| c.conclusion.unwrap_or_default())
+        .collect();
+    assert_eq!(release, ["success", "failure", "success"]);
+    demo.service
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+}
+
+/// `/metrics` is OpenMetrics text (it ends with `# EOF`), and says so in its content type, so
+/// a scraper parses it with the right grammar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_as_openmetrics_text() {
+    let world = World::new(CONFIG).await;
+    let answer = world.http.get(world.url("/metrics")).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let content_type = answer.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        content_type,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let text = answer.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+}

@@ -1218,3 +1218,86 @@ fn tree_that_is_not_a_directory_exits_2() {
     assert_eq!(out.code, 2, "stderr: {}", out.stderr);
     assert!(out.stderr.contains("no-such-tree"), "{}", out.stderr);
 }
+
+/// A MAINTAINERS file that cannot be read is named once with the OS error once (the error's
+/// message carried the cause and main printed it again as the cause's cause).
+#[test]
+fn missing_maintainers_file_prints_the_os_error_once() {
+    let sandbox = Sandbox::new();
+    let missing = sandbox.path().join("no-such-MAINTAINERS");
+    let outcome = sandbox.pushgate(&[
+        "maintainers",
+        "-m",
+        missing.to_str().unwrap(),
+        "xen/arch/x86/traps.c",
+    ]);
+    assert_eq!(outcome.code, 2, "{outcome:?}");
+    assert_eq!(
+        outcome.stderr.matches("os error 2").count(),
+        1,
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.stderr.lines().count(), 1, "{outcome:?}");
+    assert!(
+        outcome.stderr.contains(&*missing.to_string_lossy()),
+        "{outcome:?}"
+    );
+}
+
+/// The README's first offline commands work in a fresh clone, on the sample data of
+/// `fixtures/`: `maintainers`, `support` (exit 0 with the sample's one warning) and `check` on
+/// the repository `fixtures/sample-repo.sh` builds (one commit short of an ack: exit 1).
+#[test]
+fn the_readme_offline_commands_work_on_the_fixtures() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let fixture = |name: &str| fixtures.join(name).to_string_lossy().into_owned();
+    let sandbox = Sandbox::new();
+
+    let who = sandbox.pushgate(&[
+        "maintainers",
+        "-m",
+        &fixture("MAINTAINERS"),
+        "xen/arch/x86/mm/shadow/multi.c",
+    ]);
+    assert_eq!(who.code, 0, "{who:?}");
+    assert!(
+        who.stdout.contains("Sha Dow <sha@shadow.example>"),
+        "{who:?}"
+    );
+
+    let support = sandbox.pushgate(&["support", &fixture("SUPPORT.md")]);
+    assert_eq!(support.code, 0, "{support:?}");
+    assert!(support.stdout.contains("x86/PV (x86_64)"), "{support:?}");
+    let warnings: Vec<&str> = support
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{support:?}");
+    assert!(
+        warnings[0].contains("unfamiliar status `Deprecated, to be removed`, read as Deprecated"),
+        "{support:?}"
+    );
+
+    let built = sandbox
+        .isolated("sh")
+        .arg(fixture("sample-repo.sh"))
+        .arg("xen-like")
+        .output()
+        .expect("run sh");
+    assert!(built.status.success(), "{built:?}");
+    let check = sandbox.pushgate(&["check", "--repo", "xen-like", "HEAD~3..HEAD"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check
+            .stdout
+            .contains("2 of 3 commits satisfy the check-in policy"),
+        "{check:?}"
+    );
+    assert!(
+        check
+            .stdout
+            .contains("missing: ack from a maintainer of X86 ARCHITECTURE"),
+        "{check:?}"
+    );
+}

@@ -82,7 +82,7 @@ fn line_of(text: &str, line: &str) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn labels_follow_support_md_on_staging_and_a_broken_file_changes_none() {
+async fn labels_follow_support_md_on_staging_and_a_broken_line_holds_back_only_its_own() {
     let world = World::new(&config("")).await;
     world.gh.add_label(REPO, "good first issue", "7057ff", "");
 
@@ -147,8 +147,9 @@ async fn labels_follow_support_md_on_staging_and_a_broken_file_changes_none() {
         Some(("7057ff".to_string(), None))
     );
 
-    // A broken line: the check fails pointing at it, and no label moves (not even the status
-    // that was changed in the same commit).
+    // A line with no status: the check fails pointing at it, and the other features are
+    // synced all the same (x86/PV's status changed in the same commit; x86/HVM's line is the
+    // broken one, so its label stays).
     let broken = deprecated
         .replace("    Status: Deprecated", "    Status: Experimental")
         .replace(
@@ -165,11 +166,18 @@ async fn labels_follow_support_md_on_staging_and_a_broken_file_changes_none() {
     assert_eq!(check.annotations[0]["annotation_level"], "failure");
     let summary = check.summary.unwrap_or_default();
     assert!(summary.contains(&format!("| {line} |")), "{summary}");
+    let hvm = |all: &[(String, String, Option<String>)]| {
+        all.iter()
+            .find(|(n, _, _)| n == "feature: x86/HVM")
+            .cloned()
+    };
+    assert_eq!(hvm(&world.gh.repo_labels(REPO)), hvm(&labels));
     assert_eq!(
-        world.gh.repo_labels(REPO),
-        labels,
-        "a broken SUPPORT.md changes no label"
+        label(&world, "feature: x86/PV").and_then(|(_, d)| d),
+        Some("Experimental".to_string()),
+        "one line with no status does not hold the other features back"
     );
+    let labels = world.gh.repo_labels(REPO);
 
     // A push elsewhere is not the support file's business.
     world.gh.create_branch(REPO, "topic", &sha);
@@ -711,4 +719,186 @@ async fn a_coalesced_push_to_a_release_pull_request_still_gets_its_release_check
     let release =
         newest(&world, "pushgate/release", &head).expect("a release check on the new head");
     assert_eq!(release.conclusion.as_deref(), Some("success"));
+}
+
+/// A status phrase pushgate does not know (older Xen releases wrote others) is read by its
+/// words: the labels are synced and the check passes, with a warning on that line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfamiliar_status_phrase_is_synced_with_a_warning_on_its_line() {
+    let world = World::new(&config("")).await;
+    let text = SUPPORT_MD.replace(
+        "### x86/HVM\n\n    Status: Experimental",
+        "### x86/HVM\n\n    Status: Obsolete",
+    );
+    let sha = push_to_staging(&world, "Old SUPPORT.md", &[("SUPPORT.md", Some(&text))]).await;
+    let check = newest(&world, "pushgate/support", &sha).expect("support check");
+    assert_eq!(check.conclusion.as_deref(), Some("success"), "{check:?}");
+    assert_eq!(
+        label(&world, "feature: x86/HVM").and_then(|(_, d)| d),
+        Some("Obsolete".to_string())
+    );
+    assert!(label(&world, "support: Not supported").is_some());
+    assert_eq!(check.annotations.len(), 1, "{:?}", check.annotations);
+    assert_eq!(check.annotations[0]["annotation_level"], "warning");
+    assert_eq!(
+        check.annotations[0]["start_line"],
+        line_of(&text, "    Status: Obsolete")
+    );
+    let summary = check.summary.unwrap_or_default();
+    assert!(
+        summary.contains("unfamiliar status `Obsolete`"),
+        "{summary}"
+    );
+}
+
+/// An issue that names a feature, by label or in its title, gets the feature's `support:`
+/// label too (and the feature's label when only the title named it); other issues get none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issues_naming_a_feature_get_its_support_label() {
+    let world = World::new(&config("")).await;
+    push_to_staging(&world, "SUPPORT.md", &[("SUPPORT.md", Some(SUPPORT_MD))]).await;
+    let titled = world
+        .gh
+        .open_issue(REPO, "rhea-gh", "x86/PV guests crash on boot", &[]);
+    world.issue_event(titled, "opened", "rhea-gh").await;
+    let mut labels = world.gh.labels_on(REPO, titled);
+    labels.sort();
+    assert_eq!(labels, ["feature: x86/PV", "support: Supported"]);
+
+    let labelled = world.gh.open_issue(REPO, "rhea-gh", "Guests hang", &[]);
+    world.issue_event(labelled, "opened", "rhea-gh").await;
+    assert!(world.gh.labels_on(REPO, labelled).is_empty());
+
+    // A title edited to name a feature.
+    let edited = world.gh.open_issue(REPO, "rhea-gh", "Boot hangs", &[]);
+    world.issue_event(edited, "opened", "rhea-gh").await;
+    world
+        .gh
+        .set_issue_title(REPO, edited, "Boot hangs in libxl on Arm");
+    world.issue_event(edited, "edited", "rhea-gh").await;
+    let mut labels = world.gh.labels_on(REPO, edited);
+    labels.sort();
+    assert_eq!(
+        labels,
+        ["feature: libxl", "support: Preview", "support: Supported"]
+    );
+    world
+        .gh
+        .set_issue_labels(REPO, labelled, &["bug", "feature: x86/HVM"]);
+    world.issue_event(labelled, "labeled", "cora-gh").await;
+    let mut labels = world.gh.labels_on(REPO, labelled);
+    labels.sort();
+    assert_eq!(labels, ["bug", "feature: x86/HVM", "support: Experimental"]);
+
+    // A label a person takes off stays off until the issue changes again; nothing is removed.
+    world
+        .gh
+        .set_issue_labels(REPO, labelled, &["bug", "feature: x86/HVM"]);
+    world.issue_event(labelled, "unlabeled", "cora-gh").await;
+    assert_eq!(
+        world.gh.labels_on(REPO, labelled),
+        ["bug", "feature: x86/HVM"]
+    );
+}
+
+/// A pull request into a release branch is labelled by that branch's own SUPPORT.md, not the
+/// default branch's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_into_a_release_branch_reads_that_branchs_support_md() {
+    let world = World::new(&config("")).await;
+    let tip = push_to_staging(&world, "SUPPORT.md", &[("SUPPORT.md", Some(SUPPORT_MD))]).await;
+    world.gh.create_branch(REPO, "stable-4.19", &tip);
+    let deprecated = SUPPORT_MD.replace(
+        "### x86/PV\n\n    Status: Supported",
+        "### x86/PV\n\n    Status: Deprecated",
+    );
+    push_to_staging(&world, "Deprecate PV", &[("SUPPORT.md", Some(&deprecated))]).await;
+    world.gh.create_branch(REPO, "backport", &tip);
+    world.gh.commit(
+        REPO,
+        "backport",
+        COMMITTER,
+        "x86/pv: backport a fix\n\nSigned-off-by: Cora Committer <cora@rest.example>\n",
+        &[("xen/arch/x86/pv/traps.c", Some("fixed\n"))],
+    );
+    let pr = world
+        .gh
+        .open_pr(REPO, "cora-gh", "backport", "stable-4.19", "Backport");
+    world
+        .send(
+            "pull_request",
+            &world.gh.pull_request_event(REPO, pr, "opened", None),
+        )
+        .await;
+    world.settle().await;
+    let mut labels: Vec<String> = world
+        .gh
+        .labels_on(REPO, pr)
+        .into_iter()
+        .filter(|l| l.starts_with("feature: ") || l.starts_with("support"))
+        .collect();
+    labels.sort();
+    assert_eq!(labels, ["feature: x86/PV", "support: Supported"]);
+}
+
+/// Each release target is judged by its own SUPPORT.md: a regression in x86/PV holds
+/// `stable-4.19`, where x86/PV is still Supported, and not a tag of staging, where it is
+/// Deprecated. Closing the issue frees the branch again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_release_target_is_judged_by_its_own_support_md() {
+    let world = World::new(&config("")).await;
+    let old = push_to_staging(&world, "SUPPORT.md", &[("SUPPORT.md", Some(SUPPORT_MD))]).await;
+    world.gh.create_branch(REPO, "stable-4.19", &old);
+    world
+        .send(
+            "push",
+            &world.gh.push_event(REPO, "stable-4.19", &old, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    let deprecated = SUPPORT_MD.replace(
+        "### x86/PV\n\n    Status: Supported",
+        "### x86/PV\n\n    Status: Deprecated",
+    );
+    let new = push_to_staging(&world, "Deprecate PV", &[("SUPPORT.md", Some(&deprecated))]).await;
+    world
+        .send(
+            "push",
+            &world
+                .gh
+                .tag_push_event(REPO, "RELEASE-4.20.0", &new, "cora-gh"),
+        )
+        .await;
+    world.settle().await;
+    let conclusion = |sha: &str| {
+        newest(&world, "pushgate/release", sha)
+            .and_then(|c| c.conclusion)
+            .unwrap_or_default()
+    };
+    assert_eq!(conclusion(&old), "success");
+    assert_eq!(conclusion(&new), "success");
+
+    let issue = world.gh.open_issue(
+        REPO,
+        "rhea-gh",
+        "PV guests crash",
+        &["regression", "feature: x86/PV"],
+    );
+    world.issue_event(issue, "opened", "rhea-gh").await;
+    assert_eq!(conclusion(&old), "failure", "Supported on stable-4.19");
+    assert_eq!(conclusion(&new), "success", "Deprecated on the 4.20 tag");
+    let runs_on_new = |world: &World| {
+        world
+            .gh
+            .check_runs(REPO)
+            .iter()
+            .filter(|c| c.name == "pushgate/release" && c.head_sha == new)
+            .count()
+    };
+    assert_eq!(runs_on_new(&world), 1, "an unchanged answer posts nothing");
+
+    world.gh.close_issue(REPO, issue);
+    world.issue_event(issue, "closed", "rhea-gh").await;
+    assert_eq!(conclusion(&old), "success");
+    assert_eq!(runs_on_new(&world), 1);
 }

@@ -56,6 +56,11 @@ fn xens_support_md_has_208_status_lines_in_132_features() {
     };
     let m = pushgate::core::support::parse_support(&text);
     assert_eq!(m.unparsed, []);
+    assert_eq!(
+        m.unfamiliar,
+        [],
+        "every phrasing of today's file is a known one"
+    );
     assert_eq!(m.features.len(), 132);
     assert_eq!(
         m.features.iter().map(|f| f.statuses.len()).sum::<usize>(),
@@ -119,4 +124,78 @@ fn every_subcommand_is_described_in_help() {
     for (name, words) in cases {
         assert!(described(name, words), "{name}:\n{stdout}");
     }
+}
+
+/// Xen's SUPPORT.md with phrasings of older releases and one line that carries no status:
+/// `pushgate support` reads every feature but that line, warns about each unfamiliar phrasing
+/// on its line, and exits 1 only for the line with no status; with that line fixed, it exits 0
+/// with the warnings.
+#[test]
+fn xens_support_md_with_older_phrasings_reads_with_warnings() {
+    let Some(text) = pushgate::corpus::read("xen/SUPPORT.md").unwrap() else {
+        return;
+    };
+    let swap = |text: &str, from: &str, to: &str| {
+        assert!(text.contains(from), "{from}");
+        text.replacen(from, to, 1)
+    };
+    // Phrasings older releases or other projects used.
+    let old = swap(
+        &text,
+        "    Status: Tech Preview\n",
+        "    Status: Technical Preview\n",
+    );
+    let old = swap(
+        &old,
+        "    Status, x86_32, without shim: Supported, not security supported\n",
+        "    Status, x86_32, without shim: No security support\n",
+    );
+    let line_of = |text: &str, line: &str| text.lines().position(|l| l == line).unwrap() + 1;
+    let preview = line_of(&old, "    Status: Technical Preview");
+    let no_security = line_of(
+        &old,
+        "    Status, x86_32, without shim: No security support",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("SUPPORT.md");
+    std::fs::write(&file, &old).unwrap();
+    let (code, stdout, stderr) = run(&["support", "--json", &file.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings[0].contains(&format!(
+            "SUPPORT.md:{preview}: unfamiliar status `Technical Preview`, read as Preview"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        warnings[1].contains(&format!(
+            "SUPPORT.md:{no_security}: unfamiliar status `No security support`, read as Supported"
+        )),
+        "{stderr}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(value["features"].as_array().unwrap().len(), 132);
+
+    // A status line with no status at all: exit 1 naming it, the other features still read.
+    let broken = swap(
+        &old,
+        "    Status: Experimental\n",
+        "    Status: to be decided\n",
+    );
+    let line = line_of(&broken, "    Status: to be decided");
+    std::fs::write(&file, &broken).unwrap();
+    let (code, stdout, stderr) = run(&["support", "--json", &file.to_string_lossy()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("SUPPORT.md:{line}: cannot read")),
+        "{stderr}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(value["unparsed"][0]["line"], line);
+    assert!(value["features"].as_array().unwrap().len() >= 131);
 }

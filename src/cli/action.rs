@@ -126,7 +126,7 @@ impl Runner {
         })?;
         let bytes = std::fs::read(path).map_err(|source| CliError::Read {
             path: path.clone(),
-            source,
+            error: source,
         })?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(event @ Value::Object(_)) => Ok(event),
@@ -544,7 +544,7 @@ pub fn release_gate_result(repo: &str, blockers: &[Blocker]) -> StepResult {
 
 /// The repository's `support:` and `feature:` labels from SUPPORT.md on the default branch
 /// and, on a pull request event, the pull request's `feature:` labels, with the App's code.
-/// Exit 1 when SUPPORT.md has lines it cannot read: then no label changes.
+/// Exit 1 when SUPPORT.md has status lines with no status (the other features are synced).
 async fn support_labels_mode(
     api: &Api,
     repo: &str,
@@ -569,27 +569,23 @@ async fn support_labels_mode(
         });
     };
     let mut summary = String::from("## pushgate support labels\n\n");
+    let mut annotations = Vec::new();
+    let mut exit = EXIT_OK;
+    // A line with no status fails the step; the features that read are synced all the same,
+    // as the App does.
     if !matrix.unparsed.is_empty() {
         summary.push_str(&format!(
-            "`{file}` on `{branch}` has {} status line(s) that cannot be read, so no label was \
-             changed. Write them as `Status: <value>` or `Status, <qualifier>: <value>`.\n\n",
+            "`{file}` on `{branch}` has {} status line(s) with no status that can be read; the \
+             other features' labels are synced. Write them as `Status: <value>` or \
+             `Status, <qualifier>: <value>`.\n\n",
             matrix.unparsed.len()
         ));
-        let annotations = matrix
-            .unparsed
-            .iter()
-            .map(|u| {
-                Annotation::error(format!("cannot read this status line: {}", u.text.trim()))
-                    .titled("pushgate support")
-                    .at(&file, Some(u.line), None)
-            })
-            .collect();
-        return Ok(StepResult {
-            exit: EXIT_SHORT,
-            summary,
-            outputs: Vec::new(),
-            annotations,
-        });
+        annotations.extend(matrix.unparsed.iter().map(|u| {
+            Annotation::error(format!("cannot read this status line: {}", u.text.trim()))
+                .titled("pushgate support")
+                .at(&file, Some(u.line), None)
+        }));
+        exit = EXIT_SHORT;
     }
     let sync = support::sync_labels(api, repo, &matrix).await?;
     summary.push_str(&format!(
@@ -601,8 +597,6 @@ async fn support_labels_mode(
     for name in sync.created.iter().chain(&sync.updated) {
         summary.push_str(&format!("- `{}`\n", cell(name)));
     }
-    let mut annotations = Vec::new();
-    let mut exit = EXIT_OK;
     for name in &sync.unlabelled {
         annotations.push(
             Annotation::error(format!(
@@ -611,6 +605,18 @@ async fn support_labels_mode(
             ))
             .level(Level::Warning)
             .titled("pushgate support"),
+        );
+    }
+    // Phrasings read by their words alone: warnings, the labels are synced.
+    for u in &matrix.unfamiliar {
+        annotations.push(
+            Annotation::error(format!(
+                "unfamiliar status `{}`, read by its words as {}",
+                u.text, u.status
+            ))
+            .level(Level::Warning)
+            .titled("pushgate support")
+            .at(&file, Some(u.line), None),
         );
     }
     let pull = match event {
@@ -751,12 +757,12 @@ fn append(path: &PathBuf, text: &str) -> Result<(), CliError> {
         .open(path)
         .map_err(|source| CliError::Read {
             path: path.clone(),
-            source,
+            error: source,
         })?;
     file.write_all(text.as_bytes())
         .map_err(|source| CliError::Read {
             path: path.clone(),
-            source,
+            error: source,
         })
 }
 

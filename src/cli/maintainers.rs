@@ -51,7 +51,7 @@ fn emails(people: &[Person]) -> Vec<String> {
 pub fn load(path: &Path) -> Result<Maintainers, CliError> {
     let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     let text = String::from_utf8_lossy(&bytes);
     let parsed = Maintainers::parse(&text);
@@ -84,12 +84,12 @@ fn read_paths(args: &Args) -> Result<Vec<String>, CliError> {
                 .collect::<Result<_, _>>()
                 .map_err(|source| CliError::Read {
                     path: PathBuf::from("<stdin>"),
-                    source,
+                    error: source,
                 })?
         } else {
             let text = std::fs::read_to_string(source).map_err(|e| CliError::Read {
                 path: PathBuf::from(source),
-                source: e,
+                error: e,
             })?;
             text.lines().map(str::to_string).collect()
         };
@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         Some(tree) if !tree.is_dir() => {
             return Err(CliError::Read {
                 path: tree.clone(),
-                source: std::io::Error::new(
+                error: std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     "--tree is not a directory",
                 ),

@@ -153,18 +153,19 @@ mod tests {
 /// A problem the user can fix: printed on stderr, exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("{path}: {source}")]
+    // The cause is in the message and not also a `#[source]`: main prints the chain
+    // (`{:#}`), which would repeat it.
+    #[error("{path}: {error}")]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: malformed MAINTAINERS:\n{details}")]
     Maintainers { path: String, details: String },
     #[error(transparent)]
     Git(#[from] crate::git::GitError),
     #[error("cannot write output: {0}")]
-    Output(#[source] std::io::Error),
+    Output(std::io::Error),
     #[error("no paths given (pass PATH arguments or --files-from)")]
     NoPaths,
     #[error("{0}")]
@@ -174,7 +175,7 @@ pub enum CliError {
     #[error(transparent)]
     Handler(#[from] crate::handlers::HandlerError),
     #[error("invalid config: {0}")]
-    Config(#[source] crate::config::ConfigError),
+    Config(crate::config::ConfigError),
 }
 
 /// Renders MAINTAINERS diagnostics as `file:line: severity: message` lines, errors first.

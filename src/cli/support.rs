@@ -17,12 +17,13 @@ pub struct Args {
     pub file: PathBuf,
 }
 
-/// Exit 0 when every status line was read, 1 when some were not (they are listed), 2 when the
-/// file cannot be read.
+/// Exit 0 when every status line was read (phrasings read by their words alone are printed as
+/// warnings), 1 when some lines carry no status at all (they are listed), 2 when the file
+/// cannot be read.
 pub fn run(args: &Args) -> Result<u8, CliError> {
     let bytes = std::fs::read(&args.file).map_err(|source| CliError::Read {
         path: args.file.clone(),
-        source,
+        error: source,
     })?;
     let text = String::from_utf8_lossy(&bytes);
     let matrix = if args.file.extension().is_some_and(|e| e == "pandoc") {
@@ -39,6 +40,10 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     }
     out.flush().map_err(CliError::Output)?;
     let shown = args.file.display();
+    // Phrasings read by their words alone are warnings: the file still reads.
+    for u in &matrix.unfamiliar {
+        eprintln!("warning: {}", u.warning(&shown.to_string()));
+    }
     for u in &matrix.unparsed {
         eprintln!(
             "{shown}:{}: cannot read this status line: {}",
@@ -77,10 +82,11 @@ fn write_text(out: &mut impl Write, matrix: &SupportMatrix) -> std::io::Result<(
     let lines: usize = matrix.features.iter().map(|f| f.statuses.len()).sum();
     writeln!(
         out,
-        "\n{} features, {} status lines, {} unreadable",
+        "\n{} features, {} status lines, {} unreadable, {} unfamiliar",
         matrix.features.len(),
         lines,
-        matrix.unparsed.len()
+        matrix.unparsed.len(),
+        matrix.unfamiliar.len()
     )?;
     for (status, n) in matrix.counts() {
         writeln!(out, "  {:<24} {n}", status.as_str())?;

@@ -238,6 +238,54 @@ pub fn pull_request_labels(
     out
 }
 
+/// Where `name` is a whole phrase of `title` (case-insensitive; the characters around it are
+/// not letters or digits): byte ranges of the lower-cased title.
+fn phrase_spans(title: &str, name: &str) -> Vec<(usize, usize)> {
+    let name = name.to_lowercase();
+    if name.trim().is_empty() {
+        return Vec::new();
+    }
+    let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    title
+        .match_indices(&name)
+        .filter(|(at, found)| {
+            edge(title[..*at].chars().next_back()) && edge(title[at + found.len()..].chars().next())
+        })
+        .map(|(at, found)| (at, at + found.len()))
+        .collect()
+}
+
+/// The labels an issue that names features should carry: for each feature it names (a
+/// `feature: …` label, or the feature's name as a whole phrase of its title), the feature's
+/// label and the `support: …` labels of its statuses. A name inside a longer name the title
+/// also holds does not count ("ARM v8 crashes" names "ARM v8", not "ARM").
+pub fn issue_labels(labels: &[String], title: &str, matrix: &SupportMatrix) -> BTreeSet<String> {
+    let title = title.to_lowercase();
+    let spans: Vec<Vec<(usize, usize)>> = matrix
+        .features
+        .iter()
+        .map(|f| phrase_spans(&title, &f.name))
+        .collect();
+    let inside_longer = |(start, end): (usize, usize)| {
+        spans
+            .iter()
+            .flatten()
+            .any(|&(s, e)| s <= start && end <= e && e - s > end - start)
+    };
+    let mut out = BTreeSet::new();
+    for (feature, spans) in matrix.features.iter().zip(&spans) {
+        let labelled = labels
+            .iter()
+            .any(|l| feature_named_by(l, matrix).is_some_and(|f| f.name == feature.name));
+        let titled = spans.iter().any(|&span| !inside_longer(span));
+        if labelled || titled {
+            out.insert(feature_label(&feature.name));
+            out.extend(feature.statuses.iter().map(|s| status_label(s.status)));
+        }
+    }
+    out
+}
+
 /// A feature whose status lines differ between two versions of SUPPORT.md.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusChange {
@@ -563,5 +611,87 @@ mod tests {
             assert_eq!(changes[0].before.as_deref(), *want_before, "{what}");
             assert_eq!(changes[0].after.as_deref(), *want_after, "{what}");
         }
+    }
+
+    #[test]
+    fn an_issue_naming_a_feature_gets_its_support_labels() {
+        let matrix = parse_support(SUPPORT);
+        let none: &[&str] = &[];
+        let table: [(&[&str], &str, &[&str]); 8] = [
+            // By label.
+            (
+                &["feature: x86/PV", "bug"],
+                "Guests crash",
+                &["feature: x86/PV", "support: Supported"],
+            ),
+            // By its name in the title, any case; every status line of the feature counts.
+            (
+                &[],
+                "arm/gicv3 its: interrupts lost",
+                &[
+                    "feature: ARM/GICv3 ITS",
+                    "support: Experimental",
+                    "support: Preview",
+                ],
+            ),
+            (
+                &[],
+                "x86/PV guests crash on boot",
+                &["feature: x86/PV", "support: Supported"],
+            ),
+            // Only as a whole phrase.
+            (&[], "x86/PVH guests crash", none),
+            (&[], "Crash in nx86/PV", none),
+            // A clipped label reads back as its feature.
+            (
+                &["feature: A feature whose name is far too long to …"],
+                "Broken",
+                &[
+                    "feature: A feature whose name is far too long to …",
+                    "support: Supported",
+                ],
+            ),
+            (&["feature: nothing we know"], "Unrelated", none),
+            // Two features in one title.
+            (
+                &[],
+                "ARM/GICv3 ITS: lost interrupts on x86/PV hosts",
+                &[
+                    "feature: ARM/GICv3 ITS",
+                    "feature: x86/PV",
+                    "support: Experimental",
+                    "support: Preview",
+                    "support: Supported",
+                ],
+            ),
+        ];
+        for (labels, title, wanted) in table {
+            let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+            let got = issue_labels(&labels, title, &matrix);
+            let wanted: BTreeSet<String> = wanted.iter().map(|l| l.to_string()).collect();
+            assert_eq!(got, wanted, "{title}");
+        }
+        // A name inside a longer one the title holds counts as the longer one only.
+        let nested = parse_support(
+            "## H\n\n### ARM\n\n    Status: Supported\n\n### ARM v8\n\n    Status: Experimental\n",
+        );
+        let named = |title: &str| {
+            issue_labels(&[], title, &nested)
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            named("ARM v8: boot hangs"),
+            ["feature: ARM v8", "support: Experimental"]
+        );
+        assert_eq!(
+            named("arm: boot hangs, unlike ARM v8"),
+            [
+                "feature: ARM",
+                "feature: ARM v8",
+                "support: Experimental",
+                "support: Supported"
+            ]
+        );
     }
 }

@@ -43,34 +43,103 @@ impl SupportStatus {
     }
 
     /// Reads free text ("Supported, not security supported", "Tech Preview", "Supported up to
-    /// 12 TiB", "Not implemented") as a status; None when it names none.
+    /// 12 TiB", "Not implemented") as a status; None when it names none. See [`classify`].
     pub fn from_text(text: &str) -> Option<SupportStatus> {
-        let t = text.trim().to_lowercase();
-        let starts = |p: &str| t.starts_with(p);
-        Some(if starts("tech preview") || starts("preview") {
-            SupportStatus::Preview
-        } else if starts("experimental") {
-            SupportStatus::Experimental
-        } else if starts("complete") {
-            SupportStatus::Complete
-        } else if starts("supported-legacy-stable") || starts("supported legacy stable") {
-            SupportStatus::SupportedLegacyStable
-        } else if starts("deprecated") {
-            SupportStatus::Deprecated
-        } else if starts("not supported")
-            || starts("not implemented")
-            || starts("not functional")
-            || starts("unsupported")
-        {
-            SupportStatus::NotSupported
-        } else if starts("support") || starts("security supported") {
-            // Supported with its diversions: "with caveats", "not security supported",
-            // "security support external", "up to …", "support scope restricted".
-            SupportStatus::Supported
-        } else {
-            return None;
-        })
+        classify(text).map(|r| r.status)
     }
+}
+
+/// How a status text was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    pub status: SupportStatus,
+    /// One of the phrasings Xen's SUPPORT.md files use (or "Supported up to …"); a text read
+    /// by its words alone is worth a warning.
+    pub familiar: bool,
+}
+
+/// Status words, as whole words of the normalised text. The status is the one whose words come
+/// first: the rest of the text qualifies it ("Tech Preview, with limited support" is a
+/// preview; "Supported, not security supported" is supported). At the same place, the longer
+/// words win ("not supported" over "not").
+const WORDS: &[(&str, SupportStatus)] = &[
+    (
+        "supported legacy stable",
+        SupportStatus::SupportedLegacyStable,
+    ),
+    ("legacy stable", SupportStatus::SupportedLegacyStable),
+    ("tech preview", SupportStatus::Preview),
+    ("technical preview", SupportStatus::Preview),
+    ("preview", SupportStatus::Preview),
+    ("experimental", SupportStatus::Experimental),
+    ("complete", SupportStatus::Complete),
+    ("deprecated", SupportStatus::Deprecated),
+    ("not recommended", SupportStatus::Deprecated),
+    ("obsolete", SupportStatus::NotSupported),
+    ("not supported", SupportStatus::NotSupported),
+    ("unsupported", SupportStatus::NotSupported),
+    ("no support", SupportStatus::NotSupported),
+    ("not implemented", SupportStatus::NotSupported),
+    ("not functional", SupportStatus::NotSupported),
+    ("not security supported", SupportStatus::Supported),
+    ("no security support", SupportStatus::Supported),
+    ("security supported", SupportStatus::Supported),
+    ("security support", SupportStatus::Supported),
+    ("supported", SupportStatus::Supported),
+    ("support", SupportStatus::Supported),
+];
+
+/// The phrasings found in Xen's SUPPORT.md files, normalised (see [`normalise`]).
+const FAMILIAR: &[&str] = &[
+    "supported",
+    "supported with caveats",
+    "supported not security supported",
+    "supported security support external",
+    "supported security supported only when run de privileged",
+    "security supported",
+    "support scope restricted",
+    "tech preview",
+    "tech preview with limited support",
+    "preview",
+    "experimental",
+    "complete",
+    "supported legacy stable",
+    "deprecated",
+    "not supported",
+    "not implemented",
+    "not functional",
+];
+
+/// Lower case, words separated by single spaces: punctuation and hyphens are separators.
+fn normalise(text: &str) -> String {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads a status text by its words. None: it carries no status word at all.
+pub fn classify(text: &str) -> Option<Reading> {
+    let norm = normalise(text);
+    let words: Vec<&str> = norm.split(' ').collect();
+    let mut found: Option<(usize, usize, SupportStatus)> = None;
+    for start in 0..words.len() {
+        for (phrase, status) in WORDS {
+            let want: Vec<&str> = phrase.split(' ').collect();
+            if words[start..].starts_with(&want)
+                && found.is_none_or(|(at, len, _)| start == at && want.len() > len)
+            {
+                found = Some((start, want.len(), *status));
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    let (_, _, status) = found?;
+    let familiar = FAMILIAR.contains(&norm.as_str()) || norm.starts_with("supported up to ");
+    Some(Reading { status, familiar })
 }
 
 impl fmt::Display for SupportStatus {
@@ -129,11 +198,31 @@ pub struct Unparsed {
     pub text: String,
 }
 
-/// A support statement: features with their statuses, and what could not be read.
+/// A status line read by its words alone: its phrasing is not one Xen uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unfamiliar {
+    pub line: usize,
+    pub text: String,
+    pub status: SupportStatus,
+}
+
+impl Unfamiliar {
+    /// The warning, naming the line.
+    pub fn warning(&self, file: &str) -> String {
+        format!(
+            "{file}:{}: unfamiliar status `{}`, read as {}",
+            self.line, self.text, self.status
+        )
+    }
+}
+
+/// A support statement: features with their statuses, what could not be read (lines with no
+/// status at all), and the statuses read by their words alone.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct SupportMatrix {
     pub features: Vec<Feature>,
     pub unparsed: Vec<Unparsed>,
+    pub unfamiliar: Vec<Unfamiliar>,
 }
 
 impl SupportMatrix {
@@ -241,12 +330,19 @@ pub fn parse_support(text: &str) -> SupportMatrix {
                     });
                     current = Some(matrix.features.len() - 1);
                 }
-                match (SupportStatus::from_text(&value), current) {
-                    (Some(status), Some(feature)) => {
+                match (classify(&value), current) {
+                    (Some(reading), Some(feature)) => {
+                        if !reading.familiar {
+                            matrix.unfamiliar.push(Unfamiliar {
+                                line: number,
+                                text: value.clone(),
+                                status: reading.status,
+                            });
+                        }
                         matrix.features[feature].statuses.push(StatusLine {
                             qualifier,
                             text: value,
-                            status,
+                            status: reading.status,
                             line: number,
                         })
                     }
@@ -415,5 +511,74 @@ Prose.
         assert_eq!(f.statuses[1].qualifier.as_deref(), Some("ARM"));
         let template = parse_pandoc("% T\n         Status: e.g. **Supported**/**Tech Preview**\n");
         assert_eq!(template.unparsed.len(), 1);
+    }
+
+    #[test]
+    fn phrases_are_classified_by_their_words() {
+        use SupportStatus::*;
+        // (text, status, one of Xen's phrasings). Older releases wrote "Not security
+        // supported" with a capital, "Tech preview" in lower case, and statuses with notes.
+        let table = [
+            ("Supported", Supported, true),
+            ("Supported, Not security supported", Supported, true),
+            ("Supported, with caveats", Supported, true),
+            ("Supported, Security support external", Supported, true),
+            ("Supported up to 16 TiB", Supported, true),
+            (
+                "Supported, security supported only when run de-privileged",
+                Supported,
+                true,
+            ),
+            ("Tech preview", Preview, true),
+            ("Tech Preview, with limited support", Preview, true),
+            ("Not supported.", NotSupported, true),
+            ("Supported-Legacy-Stable", SupportedLegacyStable, true),
+            ("Supported, with caveats (see below)", Supported, false),
+            // Punctuation does not make a phrasing new.
+            ("Supported (security support external)", Supported, true),
+            ("Supported, not security supported on ARM", Supported, false),
+            ("No security support", Supported, false),
+            ("Security support", Supported, false),
+            ("Experimental, not security supported", Experimental, false),
+            ("Technical Preview", Preview, false),
+            ("Tech-Preview", Preview, true),
+            ("Deprecated (to be removed in 4.21)", Deprecated, false),
+            ("Not recommended", Deprecated, false),
+            ("Obsolete", NotSupported, false),
+            ("Unsupported", NotSupported, false),
+            ("Works, but unsupported", NotSupported, false),
+            ("Legacy stable", SupportedLegacyStable, false),
+        ];
+        for (text, status, familiar) in table {
+            assert_eq!(classify(text), Some(Reading { status, familiar }), "{text}");
+        }
+        for text in [
+            "Sometimes",
+            "TBD",
+            "see below",
+            "",
+            "Incompletely specified",
+        ] {
+            assert_eq!(classify(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn unfamiliar_phrases_are_read_with_a_warning_naming_their_line() {
+        let text = "## Guests\n\n### A\n\n    Status: Supported\n\n### B\n\n    Status, x86: Obsolete\n    Status, Arm: No security support\n\n### C\n\n    Status: to be decided\n";
+        let m = parse_support(text);
+        let names: Vec<&str> = m.features.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["A", "B"], "C carries no status at all");
+        let b = m.feature("B").unwrap();
+        assert_eq!(b.statuses[0].status, SupportStatus::NotSupported);
+        assert_eq!(b.statuses[1].status, SupportStatus::Supported);
+        let lines: Vec<usize> = m.unfamiliar.iter().map(|u| u.line).collect();
+        assert_eq!(lines, [9, 10]);
+        assert_eq!(
+            m.unfamiliar[0].warning("SUPPORT.md"),
+            "SUPPORT.md:9: unfamiliar status `Obsolete`, read as Not supported"
+        );
+        let unparsed: Vec<usize> = m.unparsed.iter().map(|u| u.line).collect();
+        assert_eq!(unparsed, [14]);
     }
 }

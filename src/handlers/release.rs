@@ -1,7 +1,9 @@
 //! The `pushgate/release` check (SPEC §5) on release tags, release branch heads and pull
 //! requests into release branches. Each such commit is remembered as a release target, so that
 //! when an issue's labels change, or it closes or reopens, every target's check is posted again
-//! with the new answer. SUPPORT.md and the config come from the default branch.
+//! with the new answer. The config comes from the default branch; each target is judged by its
+//! own SUPPORT.md (a release branch keeps its own statuses), and the dashboard's answer by the
+//! default branch's.
 
 use serde_json::{json, Value};
 
@@ -10,7 +12,7 @@ use crate::config::Config;
 use crate::core::glob::wildcard;
 use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_BLOCKER};
 use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
-use crate::core::support::parse_support;
+use crate::core::support::{parse_support, SupportMatrix};
 use crate::core::text::{clip, short};
 use crate::github::{label_names, number, segment, text, Api, GitHubError, Installation, Method};
 
@@ -32,10 +34,24 @@ pub async fn find_blockers(
         .await?
         .unwrap_or_default();
     let support = parse_support(&support_text);
-    let rules = Rules {
+    let issues = candidate_issues(api, repo, config).await?;
+    Ok(blockers(&issues, &support, &rules(config)))
+}
+
+fn rules(config: &Config) -> Rules {
+    Rules {
         regression_labels: config.release.regression_labels.clone(),
         blocking_statuses: config.release.blocking_statuses.clone(),
-    };
+    }
+}
+
+/// The open issues that can hold a release: those with a regression label or
+/// `release-blocker`.
+async fn candidate_issues(
+    api: &Api,
+    repo: &str,
+    config: &Config,
+) -> Result<Vec<OpenIssue>, GitHubError> {
     // Only issues with a regression label or `release-blocker` can block: one filtered list
     // per label (GitHub's `labels` filter wants all the labels it names), not every open issue.
     let mut issues: Vec<OpenIssue> = Vec::new();
@@ -66,7 +82,7 @@ pub async fn find_blockers(
         }
     }
     issues.sort_by_key(|i| i.number);
-    Ok(blockers(&issues, &support, &rules))
+    Ok(issues)
 }
 
 /// The release target a pushed ref is, if it is one: `tag:<name>` or `branch:<name>`.
@@ -97,43 +113,67 @@ async fn default_config(
     Ok(policy.config.as_ref().ok().map(|c| (tip, c.clone())))
 }
 
-/// Posts the answer for `blockers`: on `new` (a target just pushed or updated), and, when the
-/// answer differs from the last one posted, on every remembered target too. An unchanged
-/// answer posts nothing on the others: their newest runs already say it.
+/// Where the last answers posted on each release target are kept (commit → blockers).
+const TARGET_ANSWERS: &str = "release-targets";
+
+/// Works out the answer for every remembered release target, each by SUPPORT.md at its own
+/// commit, and posts it on `new` (a target just pushed or updated) and on every target whose
+/// answer differs from the one last posted there: an unchanged answer posts nothing, the
+/// target's newest run already says it. Keeps the default branch's answer (at `tip`) for the
+/// dashboard. Returns how many checks were posted and the blockers at `tip`.
 async fn publish(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
+    config: &Config,
+    tip: &str,
     new: Option<&str>,
-    blockers: &[Blocker],
-) -> Result<usize, HandlerError> {
-    let view = json!({ "blocking": !blockers.is_empty(), "blockers": blockers }).to_string();
-    let changed = ctx.store.view(repo, "release").await?.map(|(v, _)| v) != Some(view.clone());
+) -> Result<(usize, Vec<Blocker>), HandlerError> {
+    let issues = candidate_issues(&gh.api, repo, config).await?;
+    let rules = rules(config);
+    let file = &config.support.file;
+    let judge = |matrix: Option<std::sync::Arc<SupportMatrix>>| {
+        blockers(&issues, &matrix.unwrap_or_default(), &rules)
+    };
+    let at_tip = judge(ctx.support_at(gh, repo, file, tip).await?);
     let mut shas: Vec<String> = new.map(str::to_string).into_iter().collect();
-    if changed {
-        let targets = ctx.store.release_targets(repo, TARGETS).await?;
-        shas.extend(targets.into_iter().map(|(_, sha)| sha));
-    }
+    let targets = ctx.store.release_targets(repo, TARGETS).await?;
+    shas.extend(targets.into_iter().map(|(_, sha)| sha));
     shas.sort_unstable();
     shas.dedup();
-    let report = release_report(blockers);
-    let output = json!({ "title": report.title, "summary": report.summary });
+    let before: serde_json::Map<String, Value> = ctx
+        .store
+        .view(repo, TARGET_ANSWERS)
+        .await?
+        .and_then(|(v, _)| serde_json::from_str(&v).ok())
+        .unwrap_or_default();
+    let mut after = serde_json::Map::new();
+    let mut posted = 0;
     for sha in &shas {
-        super::post_check_run(
-            &gh.api,
+        let found = judge(ctx.support_at(gh, repo, file, sha).await?);
+        let answer = json!(found);
+        if Some(sha.as_str()) == new || before.get(sha) != Some(&answer) {
+            let report = release_report(&found);
+            let output = json!({ "title": report.title, "summary": report.summary });
+            super::post_check_run(&gh.api, repo, CHECK_NAME, sha, found.is_empty(), output).await?;
+            posted += 1;
+        }
+        after.insert(sha.clone(), answer);
+    }
+    // Saved after the posts: a failure part-way leaves the old answers, so a retry posts again.
+    ctx.store
+        .save_view(
             repo,
-            CHECK_NAME,
-            sha,
-            blockers.is_empty(),
-            output.clone(),
+            TARGET_ANSWERS,
+            &Value::Object(after).to_string(),
+            ctx.clock.now(),
         )
         .await?;
-    }
-    // Saved after the posts: a failure part-way leaves the old answer, so a retry posts again.
+    let view = json!({ "blocking": !at_tip.is_empty(), "blockers": at_tip }).to_string();
     ctx.store
         .save_view(repo, "release", &view, ctx.clock.now())
         .await?;
-    Ok(shas.len())
+    Ok((posted, at_tip))
 }
 
 /// A push of a release tag or to a release branch.
@@ -159,8 +199,7 @@ pub async fn on_push(
     let Some(target) = target_of_ref(&config, &text(payload, "/ref")) else {
         return Ok(false);
     };
-    let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    publish(ctx, gh, repo, Some(&sha), &found).await?;
+    let (_, found) = publish(ctx, gh, repo, &config, &tip, Some(&sha)).await?;
     let installation = number(payload, "/installation/id");
     ctx.store
         .remember_release_target(repo, &target, &sha, installation, ctx.clock.now())
@@ -196,8 +235,7 @@ pub async fn on_pull_request(
         return Ok(false);
     }
     let head = text(payload, "/pull_request/head/sha");
-    let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    publish(ctx, gh, repo, Some(&head), &found).await?;
+    publish(ctx, gh, repo, &config, &tip, Some(&head)).await?;
     let installation = number(payload, "/installation/id");
     ctx.store
         .remember_release_target(repo, &target, &head, installation, ctx.clock.now())
@@ -222,8 +260,7 @@ pub async fn on_issue(
     if payload.get("issue").is_some() && !concerns_release(&config, payload) {
         return Ok(false);
     }
-    let found = find_blockers(&gh.api, repo, &config, &tip).await?;
-    let posted = publish(ctx, gh, repo, None, &found).await?;
+    let (posted, found) = publish(ctx, gh, repo, &config, &tip, None).await?;
     tracing::info!(
         repo,
         posted,
@@ -299,6 +336,9 @@ pub async fn show_failure(
     }
     ctx.store
         .save_view(repo, "release", &view, ctx.clock.now())
+        .await?;
+    ctx.store
+        .save_view(repo, TARGET_ANSWERS, "{}", ctx.clock.now())
         .await?;
     Ok(shas.len())
 }

@@ -1,8 +1,9 @@
 //! Feature support status on GitHub (SPEC §4): the repository's `support:` and `feature:`
 //! labels kept in step with SUPPORT.md on the default branch, the `feature:`
 //! labels of pull requests, and the `pushgate/support` check that points at SUPPORT.md lines
-//! it cannot read. A SUPPORT.md with unreadable lines changes no label: the check fails and
-//! the labels stay as they were until it is fixed.
+//! it cannot read. A status phrase pushgate does not know is read by its words, with a warning
+//! naming its line; a line with no status at all fails the check, and the other features'
+//! labels are synced all the same.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -112,9 +113,11 @@ pub async fn post_check(
         (
             format!("{file}: {} line(s) cannot be read", matrix.unparsed.len()),
             format!(
-                "These lines of `{file}` look like status lines but cannot be read, so no \
-                 label was changed. Write them as `Status: <value>` or \
-                 `Status, <qualifier>: <value>`.\n\n| Line | Text |\n|---:|---|\n{}",
+                "These lines of `{file}` look like status lines but carry no status that \
+                 can be read; the other features' labels were synced. Write them as \
+                 `Status: <value>` or `Status, <qualifier>: <value>`, with a status such as \
+                 Supported, Tech Preview, Experimental or Deprecated.\n\n\
+                 | Line | Text |\n|---:|---|\n{}",
                 matrix
                     .unparsed
                     .iter()
@@ -155,6 +158,14 @@ pub async fn post_check(
     for warning in warnings {
         summary.push_str(&format!("- {warning}\n"));
     }
+    for u in &matrix.unfamiliar {
+        summary.push_str(&format!(
+            "- line {}: unfamiliar status `{}`, read as {}\n",
+            u.line,
+            clip(&u.text, LINE_SHOWN).replace('`', "'"),
+            u.status
+        ));
+    }
     // One request's worth of annotations: a file of a million bad lines must not cost
     // thousands of calls. The summary's table lists the lines (up to GitHub's size limit).
     let annotations: Vec<Value> = matrix
@@ -174,8 +185,23 @@ pub async fn post_check(
                 ),
             })
         })
+        .chain(matrix.unfamiliar.iter().map(|u| {
+            json!({
+                "path": file,
+                "start_line": u.line,
+                "end_line": u.line,
+                "annotation_level": "warning",
+                "title": "Unfamiliar status",
+                "message": format!(
+                    "`{}` is not a phrasing Xen uses; read by its words as {}",
+                    clip(&u.text, LINE_SHOWN),
+                    u.status
+                ),
+            })
+        }))
+        .take(ANNOTATIONS_PER_CALL)
         .collect();
-    if matrix.unparsed.len() > ANNOTATIONS_PER_CALL {
+    if matrix.unparsed.len() + matrix.unfamiliar.len() > ANNOTATIONS_PER_CALL {
         summary.push_str(&format!(
             "\nThe first {ANNOTATIONS_PER_CALL} lines are annotated in the file.\n"
         ));
@@ -303,17 +329,18 @@ async fn sync_at(
     ctx.store
         .save_view(repo, "support", &view.to_string(), ctx.clock.now())
         .await?;
+    // A line with no status at all fails the check, but the features that read still get
+    // their labels: one bad line does not hold the whole file back.
     if !matrix.unparsed.is_empty() {
         tracing::warn!(
             repo,
             sha,
             lines = matrix.unparsed.len(),
-            "SUPPORT.md has unreadable lines; labels left alone"
+            "SUPPORT.md has status lines with no status; the other features are synced"
         );
-        if check {
-            post_check(&gh.api, repo, sha, &file, &matrix, None, &warnings).await?;
-        }
-        return Ok(true);
+    }
+    for u in &matrix.unfamiliar {
+        tracing::warn!(repo, sha, line = u.line, text = %u.text, status = %u.status, "unfamiliar support status, read by its words");
     }
     let sync = sync_labels(&gh.api, repo, &matrix).await?;
     ctx.remember_synced_support(repo, sha);
@@ -425,4 +452,57 @@ pub async fn set_issue_labels(
         }
     }
     Ok(())
+}
+
+/// An issue opened, edited, labelled or reopened: when it names a feature (a `feature: …`
+/// label, or the feature's name in its title), it gets that feature's label and `support: …`
+/// labels, as SUPPORT.md on the default branch states them. Labels are only added: one a
+/// person took off an issue is theirs to decide. Pull requests are labelled by the files they
+/// touch (`acks.rs`), not here.
+pub async fn on_issue(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let Some(issue) = payload.get("issue") else {
+        return Ok(false);
+    };
+    let action = text(payload, "/action");
+    let labelling = matches!(
+        action.as_str(),
+        "opened" | "edited" | "labeled" | "reopened"
+    );
+    if !labelling || issue.get("pull_request").is_some() || text(issue, "/state") == "closed" {
+        return Ok(false);
+    }
+    let Some(tip) = super::gate::default_tip(gh, repo, payload).await? else {
+        return Ok(false);
+    };
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    let Ok(config) = &policy.config else {
+        return Ok(false);
+    };
+    let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, &tip).await? else {
+        return Ok(false);
+    };
+    let current = crate::github::label_names(issue);
+    let wanted = labels::issue_labels(&current, &text(issue, "/title"), &matrix);
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !current.iter().any(|c| c.eq_ignore_ascii_case(w)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(false);
+    }
+    let number = crate::github::number(issue, "/number");
+    gh.api
+        .call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{number}/labels"),
+            Some(&json!({ "labels": missing })),
+        )
+        .await?;
+    tracing::info!(repo, issue = number, labels = ?missing, "issue labelled with its features' support");
+    Ok(true)
 }

@@ -718,6 +718,19 @@ impl FakeGitHub {
         });
     }
 
+    /// Sets the title of plain issue `number`, as its author would in the web UI.
+    pub fn set_issue_title(&self, repo: &str, number: u64, title: &str) {
+        self.with(|w| {
+            let now = w.now();
+            let issue = w
+                .repo_mut(repo)
+                .and_then(|r| r.issues.get_mut(&number))
+                .unwrap_or_else(|| panic!("sim: no issue {repo}#{number}"));
+            issue.title = title.to_string();
+            issue.updated_at = now;
+        });
+    }
+
     /// Closes plain issue `number`.
     pub fn close_issue(&self, repo: &str, number: u64) {
         self.with(|w| {
@@ -953,11 +966,12 @@ impl FakeGitHub {
         })
     }
 
+    /// The labels on pull request or plain issue `number`.
     pub fn labels_on(&self, repo: &str, number: u64) -> Vec<String> {
         self.with(|w| {
             w.repo(repo)
-                .and_then(|r| r.pulls.get(&number))
-                .map(|p| p.labels.clone())
+                .and_then(|r| r.labels_of_issue(number))
+                .cloned()
                 .unwrap_or_default()
         })
     }

@@ -229,6 +229,29 @@ impl FakeGitHub {
         })
     }
 
+    /// A `check_run` event (`completed`, …) for check run `id` as it is now, sent as GitHub
+    /// sends it: by the app that posted the run (its bot is the sender).
+    pub fn check_run_event(&self, repo: &str, id: u64, action: &str) -> Value {
+        self.with(|w| {
+            let now = w.now();
+            let r = find(w, repo);
+            let run = r
+                .check_runs
+                .iter()
+                .find(|c| c.id == id)
+                .unwrap_or_else(|| panic!("sim: no check run {id} in {repo}"));
+            let sender = match r.check_run_apps.get(&id) {
+                Some(slug) => format!("{slug}[bot]"),
+                None => shapes::BOT_LOGIN.to_string(),
+            };
+            let fields = json!({
+                "action": action,
+                "check_run": shapes::check_run(r, run),
+            });
+            envelope(r, now, &sender, fields)
+        })
+    }
+
     /// An `issues` event (`opened`, `labeled`, `unlabeled`, `closed`, `reopened`, …) for plain
     /// issue `number` as it is now.
     pub fn issues_event(&self, repo: &str, number: u64, action: &str, sender: &str) -> Value {
