@@ -304,6 +304,9 @@ pub struct Governance {
     pub scheme: crate::core::governance::Scheme,
     /// How many committers must vote (abstentions included) for a `majority` vote to pass.
     pub quorum: u32,
+    /// GitHub logins of the security team: besides the committers, they may hold a pull
+    /// request under embargo (`/pushgate embargo`) and lift it.
+    pub security_team: Vec<String>,
 }
 
 impl Default for Governance {
@@ -313,6 +316,7 @@ impl Default for Governance {
             consensus_duration: Duration::from_secs(72 * 3600),
             scheme: crate::core::governance::Scheme::Improved,
             quorum: 1,
+            security_team: Vec::new(),
         }
     }
 }

@@ -145,7 +145,9 @@ pub fn read_delivery(
             .comment
             .as_ref()
             .and_then(|c| c.body.as_deref())
-            .is_some_and(crate::handlers::merge::asks_for_merge);
+            .is_some_and(|body| {
+                crate::handlers::merge::asks_for_merge(body) || crate::handlers::embargo::asks(body)
+            });
     Ok(NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
