@@ -596,6 +596,33 @@ mod tests {
         ));
     }
 
+    /// Commands that move staging or hold a merge (`/pushgate merge`, `/pushgate embargo`) go
+    /// in the repository's lane, in order with each other; other comments in the pull
+    /// request's.
+    #[test]
+    fn merge_and_embargo_commands_go_in_the_repositorys_lane() {
+        for (body, lane) in [
+            ("/pushgate merge", "o/r"),
+            ("/pushgate embargo 2030-01-01", "o/r"),
+            ("please\n/pushgate embargo lift", "o/r"),
+            ("/ack", "o/r#3"),
+        ] {
+            let payload = json!({
+                "action": "created",
+                "repository": { "full_name": "o/r" },
+                "issue": { "number": 3, "pull_request": {} },
+                "comment": { "body": body },
+            });
+            let delivery = read_delivery(
+                Some("issue_comment"),
+                Some("d"),
+                payload.to_string().as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(delivery.lane, lane, "{body}");
+        }
+    }
+
     /// `/readyz` answers for the whole door: a store that answers is not enough when the
     /// ingest writer, which every webhook waits on, has stopped.
     #[tokio::test]

@@ -1194,6 +1194,14 @@ mod tests {
             (SYNTHETIC_EVENT, "window-ended", Some(7), false, "xen/xen#7"),
             (SYNTHETIC_EVENT, "gate-tick", Some(0), false, "xen/xen"),
             (SYNTHETIC_EVENT, "repo-refresh", Some(0), false, "xen/xen"),
+            // An embargo's end may land its pull request, like `/pushgate merge`.
+            (
+                SYNTHETIC_EVENT,
+                embargo::DEADLINE,
+                Some(7),
+                false,
+                "xen/xen",
+            ),
             // A pull request event without a number cannot be told apart: the repository.
             ("pull_request", "opened", None, false, "xen/xen"),
         ];
