@@ -307,6 +307,10 @@ pub struct Governance {
     /// GitHub logins of the security team: besides the committers, they may hold a pull
     /// request under embargo (`/pushgate embargo`) and lift it.
     pub security_team: Vec<String>,
+    /// How long maintainers of one touched section may disagree (one approves, another
+    /// objects with an explanation) before the pull request is referred to the committers.
+    #[serde(deserialize_with = "duration")]
+    pub referee_after: Duration,
 }
 
 impl Default for Governance {
@@ -317,6 +321,7 @@ impl Default for Governance {
             scheme: crate::core::governance::Scheme::Improved,
             quorum: 1,
             security_team: Vec::new(),
+            referee_after: Duration::from_secs(7 * 86_400),
         }
     }
 }

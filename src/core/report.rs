@@ -223,6 +223,8 @@ mod tests {
             trust_commit_trailers: false,
             freeze_start: None,
             release_managers: Vec::new(),
+            referee_after: None,
+            committers: Vec::new(),
         };
         evaluate(
             &timeline,
