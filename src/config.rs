@@ -778,4 +778,25 @@ regression_labels = ["regression"]
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
     }
+
+    #[test]
+    fn the_security_team_and_the_referee_time_are_read_and_checked() {
+        let config = Config::parse("", CONFIG_PATH).unwrap();
+        assert!(config.governance.security_team.is_empty());
+        assert_eq!(
+            config.governance.referee_after,
+            Duration::from_secs(7 * 86_400)
+        );
+        let text = "[governance]\nsecurity_team = [\"sec-gh\"]\nreferee_after = \"2d\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(config.governance.security_team, ["sec-gh"]);
+        assert_eq!(
+            config.governance.referee_after,
+            Duration::from_secs(2 * 86_400)
+        );
+        let error =
+            Config::parse("[governance]\n\nreferee_after = \"soon\"\n", CONFIG_PATH).unwrap_err();
+        assert_eq!((error.line, error.column), (3, 17), "{error}");
+        assert!(error.message.contains("not a duration"), "{error}");
+    }
 }
