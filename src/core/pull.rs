@@ -109,9 +109,14 @@ pub struct Settings {
     pub min_open: i64,
     pub dismiss_on_push: Dismissal,
     pub trust_commit_trailers: bool,
-    /// When set and reached, a `Release-Acked-by` from one of `release_managers` is required.
+    /// When set and reached, a `Release-Acked-by` from one of `release_managers` is required
+    /// (until `release_date`).
     pub freeze_start: Option<i64>,
     pub release_managers: Vec<String>,
+    /// A pull request opened from then on needs a `Release-Acked-by` (until `release_date`).
+    pub last_posting_date: Option<i64>,
+    /// The freeze ends by itself then.
+    pub release_date: Option<i64>,
     /// `governance.referee_after` in seconds: how long maintainers of one section may
     /// disagree before the pull request is referred to the committers (None: never).
     pub referee_after: Option<i64>,
@@ -707,7 +712,8 @@ pub fn evaluate(
             utc(ready_at)
         ));
     }
-    let release_ack = settings.freeze_start.filter(|&t| now >= t).map(|_| {
+    let frozen = freeze(settings, timeline.opened_at, now);
+    let release_ack = frozen.map(|_| {
         change.approvals.iter().any(|a| {
             a.kind == ApprovalKind::ReleaseAck
                 && settings
@@ -717,7 +723,14 @@ pub fn evaluate(
         })
     });
     if release_ack == Some(false) {
-        missing.push("freeze: a Release-Acked-by from a release manager".to_string());
+        missing.push(match frozen {
+            Some(Frozen::PostedLate(at)) => format!(
+                "posted after the last posting date ({}): a Release-Acked-by from a release \
+                 manager",
+                utc(at)
+            ),
+            _ => "freeze: a Release-Acked-by from a release manager".to_string(),
+        });
     }
     if let Some(line) = referral
         .as_ref()
@@ -794,6 +807,33 @@ fn disagreement(
             since,
         })
     })
+}
+
+/// Why a pull request needs a release manager's `Release-Acked-by` now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frozen {
+    /// The freeze started (at this time).
+    Freeze(i64),
+    /// It was opened after the last posting date (this one), which has passed.
+    PostedLate(i64),
+}
+
+/// Whether a pull request opened at `opened_at` needs a `Release-Acked-by` at `now`: from the
+/// freeze start, or (opened from the last posting date on) from that date, until the release
+/// date, when the freeze ends by itself.
+pub fn freeze(settings: &Settings, opened_at: i64, now: i64) -> Option<Frozen> {
+    if settings.release_date.is_some_and(|date| now >= date) {
+        return None;
+    }
+    let started = settings
+        .freeze_start
+        .filter(|&t| now >= t)
+        .map(Frozen::Freeze);
+    let late = settings
+        .last_posting_date
+        .filter(|&t| now >= t && opened_at >= t)
+        .map(Frozen::PostedLate);
+    started.or(late)
 }
 
 /// The trailers a merge records (Xen's order is applied by `core::merge`): each approval that
@@ -1026,6 +1066,8 @@ mod tests {
             trust_commit_trailers: false,
             freeze_start: None,
             release_managers: Vec::new(),
+            last_posting_date: None,
+            release_date: None,
             referee_after: None,
             committers: Vec::new(),
         }
@@ -1847,5 +1889,56 @@ mod tests {
         for (body, want) in cases {
             assert_eq!(&read_comment(body), want, "{body}");
         }
+    }
+
+    #[test]
+    fn the_freeze_runs_from_its_start_or_the_last_posting_date_to_the_release_date() {
+        let dated = Settings {
+            freeze_start: Some(100),
+            last_posting_date: Some(50),
+            release_date: Some(200),
+            ..settings()
+        };
+        // (opened at, now, needed)
+        let cases = [
+            (10, 40, None),
+            (10, 60, None),
+            (60, 60, Some(Frozen::PostedLate(50))),
+            (60, 49, None),
+            (10, 100, Some(Frozen::Freeze(100))),
+            (60, 150, Some(Frozen::Freeze(100))),
+            (10, 199, Some(Frozen::Freeze(100))),
+            (10, 200, None),
+            (60, 300, None),
+        ];
+        for (opened, now, want) in cases {
+            assert_eq!(
+                freeze(&dated, opened, now),
+                want,
+                "opened {opened}, now {now}"
+            );
+        }
+        assert_eq!(freeze(&settings(), 0, 1_000), None);
+        // Through `evaluate`: after the release date no release ack is needed.
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        t.opened_at = 20 * HOUR;
+        let frozen = Settings {
+            last_posting_date: Some(10 * HOUR),
+            release_date: Some(60 * HOUR),
+            release_managers: vec!["yara-gh".to_string()],
+            ..settings()
+        };
+        let v = judge_with(&t, &frozen, 48 * HOUR);
+        assert!(!v.satisfied);
+        assert!(
+            v.missing
+                .iter()
+                .any(|m| m.starts_with("posted after the last posting date")),
+            "{:?}",
+            v.missing
+        );
+        assert!(judge_with(&t, &frozen, 60 * HOUR).satisfied);
     }
 }

@@ -458,6 +458,8 @@ pub async fn assess(
         trust_commit_trailers: config.acks.trust_commit_trailers,
         freeze_start: config.release.freeze_start,
         release_managers: config.release.managers.clone(),
+        last_posting_date: config.release.last_posting_date,
+        release_date: config.release.date,
         // At most `config::LONGEST`, so no overflow.
         referee_after: Some(config.governance.referee_after.as_secs() as i64),
         committers: Vec::new(),
@@ -545,9 +547,20 @@ pub async fn assess(
         .as_ref()
         .filter(|r| r.state == pull::Referee::Waiting)
         .map(|r| r.referred_at);
+    // The freeze's dates change what is needed: judged again at the next one.
+    let next_date = [
+        config.release.last_posting_date,
+        config.release.freeze_start,
+        config.release.date,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|&at| at > now)
+    .min();
     let wake = [
         verdict.window.open.then_some(verdict.window.ready_at),
         referred_at,
+        next_date,
     ]
     .into_iter()
     .flatten()
