@@ -272,6 +272,13 @@ pub struct Release {
     pub freeze_start: Option<i64>,
     /// Logins of the release managers whose `Release-Acked-by` counts.
     pub managers: Vec<String>,
+    /// The last posting date (Unix seconds; an RFC 3339 time or a date, midnight UTC): a pull
+    /// request opened from then on needs a `Release-Acked-by` until the release date.
+    #[serde(deserialize_with = "date_or_time")]
+    pub last_posting_date: Option<i64>,
+    /// The release date (same forms): the freeze ends by itself then.
+    #[serde(deserialize_with = "date_or_time")]
+    pub date: Option<i64>,
 }
 
 impl Default for Release {
@@ -286,6 +293,8 @@ impl Default for Release {
             ],
             freeze_start: None,
             managers: Vec::new(),
+            last_posting_date: None,
+            date: None,
         }
     }
 }
@@ -304,6 +313,13 @@ pub struct Governance {
     pub scheme: crate::core::governance::Scheme,
     /// How many committers must vote (abstentions included) for a `majority` vote to pass.
     pub quorum: u32,
+    /// GitHub logins of the security team: besides the committers, they may hold a pull
+    /// request under embargo (`/pushgate embargo`) and lift it.
+    pub security_team: Vec<String>,
+    /// How long maintainers of one touched section may disagree (one approves, another
+    /// objects with an explanation) before the pull request is referred to the committers.
+    #[serde(deserialize_with = "duration")]
+    pub referee_after: Duration,
 }
 
 impl Default for Governance {
@@ -313,6 +329,8 @@ impl Default for Governance {
             consensus_duration: Duration::from_secs(72 * 3600),
             scheme: crate::core::governance::Scheme::Improved,
             quorum: 1,
+            security_team: Vec::new(),
+            referee_after: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -383,6 +401,25 @@ fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         })
 }
 
+/// A release date: an RFC 3339 time, or a date (`"2026-03-01"`, midnight UTC), as Unix
+/// seconds.
+fn date_or_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let text = String::deserialize(d)?;
+    let trimmed = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(trimmed) {
+        return Ok(Some(t.timestamp()));
+    }
+    chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Some(t.and_utc().timestamp()))
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a date: write e.g. \"2026-03-01\" or \"2026-03-01T00:00:00Z\""
+            ))
+        })
+}
+
 impl Config {
     /// Parses the config text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
@@ -417,6 +454,7 @@ impl Config {
             }
         }
         config.governance.check(text, file)?;
+        config.release.check(text, file)?;
         // Feature paths use the MAINTAINERS matcher: reject what it cannot compile here,
         // where the line can be named.
         for pattern in config.support.feature.iter().flat_map(|f| f.paths.iter()) {
@@ -432,6 +470,53 @@ impl Config {
             }
         }
         Ok(config)
+    }
+}
+
+impl Release {
+    /// The dates in their order: the last posting date and the freeze before the release.
+    fn check(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let Some(date) = self.date else {
+            return Ok(());
+        };
+        let problem = [
+            ("freeze_start", self.freeze_start),
+            ("last_posting_date", self.last_posting_date),
+        ]
+        .into_iter()
+        .find_map(|(key, at)| {
+            at.filter(|at| *at >= date).map(|_| {
+                (
+                    "date",
+                    format!("release.date must come after release.{key}"),
+                )
+            })
+        });
+        let Some((key, message)) = problem else {
+            return Ok(());
+        };
+        let at = text
+            .find("[release]")
+            .and_then(|table| {
+                // The line that sets `key` (not one whose key only ends with it).
+                let mut offset = table;
+                text[table..].split_inclusive('\n').find_map(|line| {
+                    let start = offset + (line.len() - line.trim_start().len());
+                    offset += line.len();
+                    line.trim_start()
+                        .strip_prefix(key)
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                        .then_some(start)
+                })
+            })
+            .unwrap_or(0);
+        let (line, column) = line_column(text, at);
+        Err(ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        })
     }
 }
 
@@ -768,5 +853,61 @@ regression_labels = ["regression"]
         assert!(parse_duration("").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn the_security_team_and_the_referee_time_are_read_and_checked() {
+        let config = Config::parse("", CONFIG_PATH).unwrap();
+        assert!(config.governance.security_team.is_empty());
+        assert_eq!(
+            config.governance.referee_after,
+            Duration::from_secs(7 * 86_400)
+        );
+        let text = "[governance]\nsecurity_team = [\"sec-gh\"]\nreferee_after = \"2d\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(config.governance.security_team, ["sec-gh"]);
+        assert_eq!(
+            config.governance.referee_after,
+            Duration::from_secs(2 * 86_400)
+        );
+        let error =
+            Config::parse("[governance]\n\nreferee_after = \"soon\"\n", CONFIG_PATH).unwrap_err();
+        assert_eq!((error.line, error.column), (3, 17), "{error}");
+        assert!(error.message.contains("not a duration"), "{error}");
+    }
+
+    #[test]
+    fn release_dates_are_read_as_dates_or_times_and_in_their_order() {
+        let text = "[release]\nfreeze_start = \"2026-03-01T00:00:00Z\"\n\
+                    last_posting_date = \"2026-02-01\"\ndate = \"2026-04-01T12:00:00Z\"\n";
+        let config = Config::parse(text, CONFIG_PATH).unwrap();
+        assert_eq!(config.release.last_posting_date, Some(1_769_904_000));
+        assert_eq!(config.release.date, Some(1_775_044_800));
+        for (text, at, says) in [
+            (
+                "[release]\ndate = \"2026-02-30\"\n",
+                (2, 8),
+                "`2026-02-30` is not a date",
+            ),
+            (
+                "[release]\nlast_posting_date = \"soon\"\n",
+                (2, 21),
+                "`soon` is not a date",
+            ),
+            (
+                "[release]\nfreeze_start = \"2026-03-01T00:00:00Z\"\ndate = \"2026-03-01\"\n",
+                (3, 1),
+                "release.date must come after release.freeze_start",
+            ),
+            (
+                "[release]\nlast_posting_date = \"2026-05-01\"\n\ndate = \"2026-04-01\"\n",
+                (4, 1),
+                "after release.last_posting_date",
+            ),
+        ] {
+            let error = Config::parse(text, CONFIG_PATH).unwrap_err();
+            assert_eq!((error.line, error.column), at, "{text}: {error}");
+            assert!(error.message.contains(says), "{text}: {error}");
+        }
     }
 }

@@ -145,7 +145,9 @@ pub fn read_delivery(
             .comment
             .as_ref()
             .and_then(|c| c.body.as_deref())
-            .is_some_and(crate::handlers::merge::asks_for_merge);
+            .is_some_and(|body| {
+                crate::handlers::merge::asks_for_merge(body) || crate::handlers::embargo::asks(body)
+            });
     Ok(NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
@@ -595,6 +597,33 @@ mod tests {
             read_delivery(Some("push"), Some("d"), b"[").unwrap_err(),
             Refusal::NotJson { .. }
         ));
+    }
+
+    /// Commands that move staging or hold a merge (`/pushgate merge`, `/pushgate embargo`) go
+    /// in the repository's lane, in order with each other; other comments in the pull
+    /// request's.
+    #[test]
+    fn merge_and_embargo_commands_go_in_the_repositorys_lane() {
+        for (body, lane) in [
+            ("/pushgate merge", "o/r"),
+            ("/pushgate embargo 2030-01-01", "o/r"),
+            ("please\n/pushgate embargo lift", "o/r"),
+            ("/ack", "o/r#3"),
+        ] {
+            let payload = json!({
+                "action": "created",
+                "repository": { "full_name": "o/r" },
+                "issue": { "number": 3, "pull_request": {} },
+                "comment": { "body": body },
+            });
+            let delivery = read_delivery(
+                Some("issue_comment"),
+                Some("d"),
+                payload.to_string().as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(delivery.lane, lane, "{body}");
+        }
     }
 
     /// `/readyz` answers for the whole door: a store that answers is not enough when the

@@ -18,7 +18,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 
+mod embargo;
 mod governance;
+pub use embargo::{Embargo, EmbargoInFlight};
 pub use governance::{Decision, GovernanceEntry};
 
 /// What went wrong in the store.

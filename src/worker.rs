@@ -16,7 +16,7 @@ use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, GitHubError, Installation};
 use crate::handlers::acks::{self, SeenHead};
-use crate::handlers::{gate, governance, merge, release, support};
+use crate::handlers::{embargo, gate, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::outage::{Outage, Permit};
@@ -77,6 +77,8 @@ enum Surface {
     Merge,
     /// A comment on the issue or pull request a vote or lazy consensus is held on.
     Governance,
+    /// A comment on the pull request an embargo is (to be) held on.
+    Embargo,
     /// Only the log: label sync and bookkeeping have no surface of their own.
     Log,
 }
@@ -305,7 +307,10 @@ impl Worker {
                     let gh = self.installation(number(newest, "/installation/id"))?;
                     release::on_pull_request(&self.ctx, &gh, &d.repo, newest)
                         .await
-                        .shown_on(Surface::Release)
+                        .shown_on(Surface::Release)?;
+                    embargo::on_pull_request(&self.ctx, &gh, &d.repo, newest)
+                        .await
+                        .shown_on(Surface::Embargo)
                 }
                 .await;
                 match released {
@@ -484,6 +489,9 @@ impl Worker {
                 release::on_pull_request(&self.ctx, &gh, repo, payload)
                     .await
                     .shown_on(Surface::Release)?;
+                embargo::on_pull_request(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Embargo)?;
                 Ok(Handled::Processed)
             }
             ("pull_request", "closed") => {
@@ -528,6 +536,13 @@ impl Worker {
             }
             ("issue_comment", action) if payload.pointer("/issue/pull_request").is_none() => {
                 let gh = self.installation(installation_id)?;
+                // An embargo command on an issue is refused there.
+                if embargo::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                    .await
+                    .shown_on(Surface::Embargo)?
+                {
+                    return Ok(Handled::Processed);
+                }
                 let governed =
                     governance::on_comment(&self.ctx, &gh, installation_id, repo, payload)
                         .await
@@ -549,8 +564,14 @@ impl Worker {
                 acks::record_words(&self.ctx, repo, &d.event, payload)
                     .await
                     .shown_on(Surface::Acks)?;
-                let asks =
-                    d.action == "created" && merge::asks_for_merge(&text(payload, "/comment/body"));
+                let body = text(payload, "/comment/body");
+                let asks = d.action == "created" && merge::asks_for_merge(&body);
+                if d.action == "created" && embargo::asks(&body) {
+                    embargo::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                        .await
+                        .shown_on(Surface::Embargo)?;
+                    return Ok(Handled::Processed);
+                }
                 if asks {
                     merge::on_command(&self.ctx, &gh, installation_id, repo, number_, payload)
                         .await
@@ -597,6 +618,17 @@ impl Worker {
                     .await
                     .shown_on(Surface::Gate)?;
                 Ok(if synced || released || gated {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
+            (SYNTHETIC_EVENT, embargo::DEADLINE) => {
+                let gh = self.installation(installation_id)?;
+                let acted = embargo::on_deadline(&self.ctx, &gh, installation_id, repo, payload)
+                    .await
+                    .shown_on(Surface::Embargo)?;
+                Ok(if acted {
                     Handled::Processed
                 } else {
                     Handled::Ignored
@@ -714,7 +746,11 @@ impl Worker {
                 return;
             }
             Surface::Log => return,
-            Surface::Gate | Surface::Release | Surface::Merge | Surface::Governance => {
+            Surface::Gate
+            | Surface::Release
+            | Surface::Merge
+            | Surface::Governance
+            | Surface::Embargo => {
                 let installation_id = self.installation_of(d, payload);
                 if installation_id <= 0 {
                     return;
@@ -729,6 +765,8 @@ impl Worker {
                     merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
                 } else if surface == Surface::Governance {
                     governance::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
+                } else if surface == Surface::Embargo {
+                    embargo::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
                 } else {
                     release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
                         .await
@@ -909,8 +947,9 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
             deliveries.push(tick);
         }
     }
-    // Votes and lazy consensus whose deadline passed.
+    // Votes and lazy consensus whose deadline passed, and embargoes whose time came.
     deliveries.extend(governance::due(ctx, now).await?);
+    deliveries.extend(embargo::due(ctx, now).await?);
     let due = ctx.store.take_due_wakeups(now).await?;
     deliveries.extend(due.iter().map(|(repo, pr, installation, at)| {
         synthetic(
@@ -945,7 +984,8 @@ pub fn lane(
         "pull_request" | "pull_request_review" | "pull_request_review_comment" => true,
         // On an issue (`pull` is None) a comment may be a dashboard command.
         "issue_comment" => !merge_command,
-        SYNTHETIC_EVENT => action != "gate-tick" && action != "repo-refresh",
+        // An embargo's end may land its pull request, like `/pushgate merge`.
+        SYNTHETIC_EVENT => !matches!(action, "gate-tick" | "repo-refresh" | embargo::DEADLINE),
         _ => false,
     };
     match pull.filter(|n| *n > 0) {
@@ -964,7 +1004,7 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
     let of_pull = lane.contains('#');
     match (event, action) {
         (SYNTHETIC_EVENT, "repo-refresh") => Some(&["repo-refresh"]),
-        (SYNTHETIC_EVENT, "gate-tick" | governance::DEADLINE) => None,
+        (SYNTHETIC_EVENT, "gate-tick" | governance::DEADLINE | embargo::DEADLINE) => None,
         (SYNTHETIC_EVENT, _) if of_pull => Some(EVALUATIONS),
         ("pull_request", "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review")
         | ("pull_request_review", _)
@@ -1002,6 +1042,7 @@ pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool
             payload.pointer("/issue/pull_request").is_some()
                 && !(action == "created"
                     && (merge::asks_for_merge(&body)
+                        || embargo::asks(&body)
                         || crate::core::governance::read_command(&body).is_some()))
         }
         // Only the re-evaluations: any other synthetic delivery has work of its own.
@@ -1191,6 +1232,14 @@ mod tests {
             (SYNTHETIC_EVENT, "window-ended", Some(7), false, "xen/xen#7"),
             (SYNTHETIC_EVENT, "gate-tick", Some(0), false, "xen/xen"),
             (SYNTHETIC_EVENT, "repo-refresh", Some(0), false, "xen/xen"),
+            // An embargo's end may land its pull request, like `/pushgate merge`.
+            (
+                SYNTHETIC_EVENT,
+                embargo::DEADLINE,
+                Some(7),
+                false,
+                "xen/xen",
+            ),
             // A pull request event without a number cannot be told apart: the repository.
             ("pull_request", "opened", None, false, "xen/xen"),
         ];

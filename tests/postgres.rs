@@ -558,3 +558,97 @@ async fn a_pull_requests_lock_holds_across_replicas() {
         .expect("the lock is given back")
         .expect("task");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embargoes_answer_alike_on_both_stores() {
+    use pushgate::store::Embargo;
+    let Some(url) = fresh_database("embargoes").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("e.db").display());
+    for url in [url, sqlite] {
+        let store = Store::connect(&url).await.expect("connect");
+        let hold = |number: i64, command: i64, until: i64| Embargo {
+            repo: "a/x".into(),
+            number,
+            installation_id: 9,
+            until,
+            state: Embargo::HELD.into(),
+            command,
+            set_by: "sec-gh".into(),
+            set_by_id: 3,
+            set_at: 10,
+            branch: "main".into(),
+            ended_at: None,
+        };
+        assert!(store.hold_embargo(&hold(5, 1, 100)).await.unwrap(), "{url}");
+        assert!(
+            !store.hold_embargo(&hold(5, 1, 100)).await.unwrap(),
+            "{url}"
+        );
+        assert!(store.hold_embargo(&hold(6, 2, 400)).await.unwrap());
+        assert!(store.hold_embargo(&hold(6, 3, 300)).await.unwrap(), "{url}");
+        let due: Vec<i64> = store
+            .due_embargoes(200)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.number)
+            .collect();
+        assert_eq!(due, [5], "{url}");
+        assert!(!store.end_embargo("a/x", 6, 2, "lifted", 201).await.unwrap());
+        assert!(store
+            .end_embargo("a/x", 5, 1, "expired", 201)
+            .await
+            .unwrap());
+        let shown: Vec<(i64, i64)> = store
+            .embargoes_in_flight("a/x")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.number, e.until))
+            .collect();
+        assert_eq!(shown, [(6, 300)], "{url}");
+        let ended = store.embargo("a/x", 5).await.unwrap().unwrap();
+        assert_eq!(
+            (ended.state.as_str(), ended.ended_at),
+            ("expired", Some(201))
+        );
+    }
+}
+
+/// An embargo set on one process lands at its time on PostgreSQL, through the real service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embargo_lands_at_its_time_on_postgres() {
+    let Some(url) = fresh_database("embargo_lands").await else {
+        return;
+    };
+    let world = World::with_database(CONFIG, &url).await;
+    let base = world.gh.branch_tip(REPO, "staging").unwrap();
+    world.gh.create_branch(REPO, "fix", &base);
+    world.gh.commit(
+        REPO,
+        "fix",
+        NEWCOMER,
+        "x86/shadow: fix\n\nSigned-off-by: Nora Newcomer <nora@new.example>\n",
+        &[(SHADOW, Some("int fixed;\n"))],
+    );
+    let pr = world.open_branch_pr("fix", "x86/shadow: fix").await;
+    world.approve(pr, "sha-gh").await;
+    world.comment(pr, "xavier-gh", "/ack").await;
+    let until = (world.service().clock.now() + 3600 + 59) / 60 * 60;
+    let written = pushgate::core::text::utc(until);
+    world
+        .comment(pr, "cora-gh", &format!("/pushgate embargo {written}"))
+        .await;
+    world.comment(pr, "quinn-gh", "/pushgate merge").await;
+    assert_eq!(world.gh.branch_tip(REPO, "staging").unwrap(), base);
+    world.service().clock.advance(3700);
+    wait_until("staging to move", || {
+        world.gh.branch_tip(REPO, "staging").unwrap() != base
+    })
+    .await;
+    world.settle().await;
+    assert_eq!(world.gh.pr_state(REPO, pr), "closed");
+}

@@ -96,6 +96,9 @@ pub struct Timeline {
     pub changed: HashMap<String, Vec<String>>,
     /// Support status changes that need an ack of their own.
     pub status_changes: Vec<policy::StatusChange>,
+    /// The result of the latest majority vote closed on the pull request (passed?) and when
+    /// it closed: it settles a referral the committers disagree on.
+    pub referee_vote: Option<(bool, i64)>,
 }
 
 /// The GitHub-mode settings (from `[acks]` and `[release]` of the config).
@@ -106,9 +109,20 @@ pub struct Settings {
     pub min_open: i64,
     pub dismiss_on_push: Dismissal,
     pub trust_commit_trailers: bool,
-    /// When set and reached, a `Release-Acked-by` from one of `release_managers` is required.
+    /// When set and reached, a `Release-Acked-by` from one of `release_managers` is required
+    /// (until `release_date`).
     pub freeze_start: Option<i64>,
     pub release_managers: Vec<String>,
+    /// A pull request opened from then on needs a `Release-Acked-by` (until `release_date`).
+    pub last_posting_date: Option<i64>,
+    /// The freeze ends by itself then.
+    pub release_date: Option<i64>,
+    /// `governance.referee_after` in seconds: how long maintainers of one section may
+    /// disagree before the pull request is referred to the committers (None: never).
+    pub referee_after: Option<i64>,
+    /// The committers' logins the edges know: whose `/pushgate referee` counts, and whom a
+    /// referral names.
+    pub committers: Vec<String>,
 }
 
 /// Which approvals a push dismisses (`acks.dismiss_on_push`).
@@ -162,6 +176,173 @@ pub struct PullVerdict {
     /// The approvals that stand (not dismissed, not objections), in time order: what a merge
     /// records as trailers.
     pub standing: Vec<Approval>,
+    /// Maintainers of a touched section disagree: the referral to the committers.
+    pub referral: Option<Referral>,
+}
+
+/// Maintainers of one touched section disagree: one approved, another objects with an
+/// explanation, and neither withdrew (the Xen governance's "Conflict Resolution").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    /// The section's name in MAINTAINERS.
+    pub section: String,
+    /// Logins of its maintainers whose approval stands.
+    pub approvers: Vec<String>,
+    /// Logins of its maintainers whose explained objection stands.
+    pub objectors: Vec<String>,
+    /// Since when both stood.
+    pub since: i64,
+}
+
+/// A committer's `/pushgate referee accept` or `/pushgate referee reject <reason>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ruling {
+    pub login: String,
+    pub accept: bool,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// Where a disagreement stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Referral {
+    pub disagreement: Disagreement,
+    /// When it is (or was) referred to the committers.
+    pub referred_at: i64,
+    pub state: Referee,
+}
+
+/// What the committers made of a disagreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Referee {
+    /// Not referred yet: the maintainers have until `referred_at` to settle it themselves.
+    Waiting,
+    /// Referred to the committers; none has ruled.
+    Referred,
+    /// Committers ruled both ways: a majority vote on the pull request settles it.
+    Deadlock {
+        accept: Vec<String>,
+        reject: Vec<String>,
+    },
+    /// Accepted by these committers (or by a majority vote when `by` is empty): the
+    /// objections are overridden.
+    Accepted { by: Vec<String> },
+    /// Rejected by these committers (or by a majority vote when `by` is empty), with their
+    /// reasons.
+    Rejected { by: Vec<String>, reason: String },
+}
+
+/// Settles a disagreement: committers' rulings given since it began count (each committer's
+/// latest); one-sided rulings decide; rulings both ways wait for a majority vote closed since
+/// it began (`vote`: passed?, closed at), which also decides alone. Without a ruling it is
+/// referred `after` seconds after it began.
+pub fn settle(
+    disagreement: Disagreement,
+    rulings: &[Ruling],
+    committers: &[String],
+    vote: Option<(bool, i64)>,
+    after: i64,
+    now: i64,
+) -> Referral {
+    let referred_at = disagreement.since.saturating_add(after);
+    let mut latest: Vec<&Ruling> = Vec::new();
+    for ruling in rulings.iter().filter(|r| {
+        r.at >= disagreement.since && committers.iter().any(|c| c.eq_ignore_ascii_case(&r.login))
+    }) {
+        latest.retain(|r| !r.login.eq_ignore_ascii_case(&ruling.login) || r.at > ruling.at);
+        if !latest
+            .iter()
+            .any(|r| r.login.eq_ignore_ascii_case(&ruling.login))
+        {
+            latest.push(ruling);
+        }
+    }
+    let accept: Vec<String> = latest
+        .iter()
+        .filter(|r| r.accept)
+        .map(|r| r.login.clone())
+        .collect();
+    let reject: Vec<&Ruling> = latest.iter().filter(|r| !r.accept).copied().collect();
+    let vote = vote
+        .filter(|(_, at)| *at >= disagreement.since)
+        .map(|(passed, _)| passed);
+    let state = match (accept.is_empty(), reject.is_empty(), vote) {
+        (false, true, _) => Referee::Accepted { by: accept },
+        (true, false, _) => Referee::Rejected {
+            by: reject.iter().map(|r| r.login.clone()).collect(),
+            reason: reject
+                .iter()
+                .map(|r| r.reason.as_str())
+                .filter(|r| !r.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        (_, _, Some(true)) if now >= referred_at || !accept.is_empty() => {
+            Referee::Accepted { by: Vec::new() }
+        }
+        (_, _, Some(false)) if now >= referred_at || !accept.is_empty() => Referee::Rejected {
+            by: Vec::new(),
+            reason: "a majority vote of the committers".to_string(),
+        },
+        (false, false, _) => Referee::Deadlock {
+            accept,
+            reject: reject.iter().map(|r| r.login.clone()).collect(),
+        },
+        (true, true, _) if now < referred_at => Referee::Waiting,
+        (true, true, _) => Referee::Referred,
+    };
+    Referral {
+        disagreement,
+        referred_at,
+        state,
+    }
+}
+
+/// The line the check shows for a referral that holds the pull request back, if it does.
+pub fn referral_line(referral: &Referral, committers: &[String]) -> Option<String> {
+    let d = &referral.disagreement;
+    let named = |logins: &[String]| {
+        logins
+            .iter()
+            .map(|l| format!("@{l}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let who = if committers.is_empty() {
+        "the committers".to_string()
+    } else {
+        format!("the committers ({})", named(committers))
+    };
+    match &referral.state {
+        Referee::Waiting | Referee::Accepted { .. } => None,
+        Referee::Referred => Some(format!(
+            "referred to {who}: maintainers of {} disagree ({} approved, {} object); a \
+             committer settles it with `/pushgate referee accept` or `/pushgate referee reject \
+             <reason>`",
+            d.section,
+            named(&d.approvers),
+            named(&d.objectors)
+        )),
+        Referee::Deadlock { accept, reject } => Some(format!(
+            "referred to {who}, who disagree ({} accept, {} reject): \
+             `/pushgate vote --scheme majority` on this pull request settles it",
+            named(accept),
+            named(reject)
+        )),
+        Referee::Rejected { by, reason } if by.is_empty() => Some(format!(
+            "rejected by {reason}, after the maintainers of {} disagreed",
+            d.section
+        )),
+        Referee::Rejected { by, reason } => Some(format!(
+            "rejected by the committers ({}){}",
+            named(by),
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            }
+        )),
+    }
 }
 
 /// What a comment says, line by line.
@@ -173,6 +354,8 @@ pub enum Said {
     },
     /// `/pushgate override @login`.
     Override { login: String },
+    /// `/pushgate referee accept` or `/pushgate referee reject <reason>`.
+    Referee { accept: bool, reason: String },
 }
 
 /// Reads the acks, reviews, objections and commands in a comment. Trailer-style lines
@@ -192,6 +375,23 @@ pub fn read_comment(body: &str) -> Vec<Said> {
                     kind: ApprovalKind::Ack,
                     scope: Some(area.trim().to_string()).filter(|a| !a.is_empty()),
                 });
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("/pushgate referee ") {
+            let rest = rest.trim();
+            if rest == "accept" {
+                said.push(Said::Referee {
+                    accept: true,
+                    reason: String::new(),
+                });
+            } else if let Some(reason) = rest.strip_prefix("reject") {
+                if reason.is_empty() || reason.starts_with(char::is_whitespace) {
+                    said.push(Said::Referee {
+                        accept: false,
+                        reason: reason.trim().to_string(),
+                    });
+                }
             }
             continue;
         }
@@ -270,6 +470,7 @@ pub fn evaluate(
 
     let mut statements: Vec<Statement> = Vec::new();
     let mut overrides_asked: Vec<(String, String, i64)> = Vec::new();
+    let mut rulings: Vec<Ruling> = Vec::new();
     for review in &timeline.reviews {
         let kind = match review.state {
             ReviewState::Approved => Some(ApprovalKind::Review),
@@ -309,8 +510,7 @@ pub fn evaluate(
                 continue;
             }
             heard(
-                &mut statements,
-                &mut overrides_asked,
+                (&mut statements, &mut overrides_asked, &mut rulings),
                 &review.login,
                 (
                     review.at,
@@ -324,8 +524,7 @@ pub fn evaluate(
     for comment in &timeline.comments {
         for (said, text) in words_of(&comment.body, &comment.words) {
             heard(
-                &mut statements,
-                &mut overrides_asked,
+                (&mut statements, &mut overrides_asked, &mut rulings),
                 &comment.login,
                 (comment.at, None),
                 text,
@@ -343,6 +542,8 @@ pub fn evaluate(
     let mut dismissed = Vec::new();
     let mut approvals: Vec<Approval> = Vec::new();
     let mut objections: Vec<(String, Approval, i64)> = Vec::new();
+    // Who approved (acks and approving reviews), when: for disagreements.
+    let mut approved_by: Vec<(String, i64)> = Vec::new();
     for statement in &statements {
         let is_objection = statement.kind == ApprovalKind::Objection;
         let on = statement
@@ -387,6 +588,9 @@ pub fn evaluate(
                     !(login.eq_ignore_ascii_case(&statement.login) && *at <= statement.at)
                 });
             }
+            if matches!(statement.kind, ApprovalKind::Ack | ApprovalKind::Review) {
+                approved_by.push((statement.login.clone(), statement.at));
+            }
             approvals.push(approval);
         }
     }
@@ -401,6 +605,52 @@ pub fn evaluate(
             if login.eq_ignore_ascii_case(of) && objection.overridden_by.is_none() {
                 objection.overridden_by = Some(person_of(by));
                 overrides.push((by.clone(), of.clone()));
+            }
+        }
+    }
+    // Maintainers of one touched section who disagree are referred to the committers.
+    let referral = settings.referee_after.and_then(|after| {
+        let found = disagreement(
+            maintainers,
+            matches,
+            identities,
+            &person_of,
+            &objections,
+            &approved_by,
+        )?;
+        Some(settle(
+            found,
+            &rulings,
+            &settings.committers,
+            timeline.referee_vote,
+            after,
+            now,
+        ))
+    });
+    if let Some(Referral {
+        state: Referee::Accepted { by },
+        disagreement,
+        ..
+    }) = &referral
+    {
+        let (login, person) = match by.first() {
+            Some(login) => (login.clone(), person_of(login)),
+            None => (
+                "a majority vote".to_string(),
+                Person {
+                    name: "a majority vote of the committers".to_string(),
+                    email: String::new(),
+                },
+            ),
+        };
+        for (objector, objection, _) in &mut objections {
+            let theirs = disagreement
+                .objectors
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(objector));
+            if theirs && objection.overridden_by.is_none() {
+                objection.overridden_by = Some(person.clone());
+                overrides.push((login.clone(), objector.clone()));
             }
         }
     }
@@ -462,7 +712,8 @@ pub fn evaluate(
             utc(ready_at)
         ));
     }
-    let release_ack = settings.freeze_start.filter(|&t| now >= t).map(|_| {
+    let frozen = freeze(settings, timeline.opened_at, now);
+    let release_ack = frozen.map(|_| {
         change.approvals.iter().any(|a| {
             a.kind == ApprovalKind::ReleaseAck
                 && settings
@@ -472,7 +723,20 @@ pub fn evaluate(
         })
     });
     if release_ack == Some(false) {
-        missing.push("freeze: a Release-Acked-by from a release manager".to_string());
+        missing.push(match frozen {
+            Some(Frozen::PostedLate(at)) => format!(
+                "posted after the last posting date ({}): a Release-Acked-by from a release \
+                 manager",
+                utc(at)
+            ),
+            _ => "freeze: a Release-Acked-by from a release manager".to_string(),
+        });
+    }
+    if let Some(line) = referral
+        .as_ref()
+        .and_then(|r| referral_line(r, &settings.committers))
+    {
+        missing.push(line);
     }
     let standing = change
         .approvals
@@ -490,7 +754,86 @@ pub fn evaluate(
         overrides,
         release_ack,
         missing,
+        referral,
     }
+}
+
+/// The first touched section (in MAINTAINERS order) whose maintainers disagree: one's
+/// approval and another's explained objection (not overridden) both stand.
+fn disagreement(
+    maintainers: &Maintainers,
+    matches: &[Vec<SectionMatch>],
+    identities: &Identities,
+    person_of: &dyn Fn(&str) -> Person,
+    objections: &[(String, Approval, i64)],
+    approved_by: &[(String, i64)],
+) -> Option<Disagreement> {
+    let mut sections: Vec<usize> = matches.iter().flatten().map(|m| m.section).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    let maintains = |login: &str, section: usize| {
+        let key = identities.key(&person_of(login));
+        maintainers.sections[section]
+            .maintainers
+            .iter()
+            .any(|p| identities.key(p).matches(&key))
+    };
+    sections.into_iter().find_map(|section| {
+        let mut objectors: Vec<(String, i64)> = Vec::new();
+        for (login, objection, at) in objections {
+            if objection.explanation.is_some()
+                && objection.overridden_by.is_none()
+                && maintains(login, section)
+                && !objectors.iter().any(|(l, _)| l.eq_ignore_ascii_case(login))
+            {
+                objectors.push((login.clone(), *at));
+            }
+        }
+        let mut approvers: Vec<(String, i64)> = Vec::new();
+        for (login, at) in approved_by {
+            if maintains(login, section)
+                && !objectors.iter().any(|(l, _)| l.eq_ignore_ascii_case(login))
+                && !approvers.iter().any(|(l, _)| l.eq_ignore_ascii_case(login))
+            {
+                approvers.push((login.clone(), *at));
+            }
+        }
+        let first = |people: &[(String, i64)]| people.iter().map(|(_, at)| *at).min();
+        let since = first(&objectors)?.max(first(&approvers)?);
+        Some(Disagreement {
+            section: maintainers.sections[section].name.clone(),
+            approvers: approvers.into_iter().map(|(l, _)| l).collect(),
+            objectors: objectors.into_iter().map(|(l, _)| l).collect(),
+            since,
+        })
+    })
+}
+
+/// Why a pull request needs a release manager's `Release-Acked-by` now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frozen {
+    /// The freeze started (at this time).
+    Freeze(i64),
+    /// It was opened after the last posting date (this one), which has passed.
+    PostedLate(i64),
+}
+
+/// Whether a pull request opened at `opened_at` needs a `Release-Acked-by` at `now`: from the
+/// freeze start, or (opened from the last posting date on) from that date, until the release
+/// date, when the freeze ends by itself.
+pub fn freeze(settings: &Settings, opened_at: i64, now: i64) -> Option<Frozen> {
+    if settings.release_date.is_some_and(|date| now >= date) {
+        return None;
+    }
+    let started = settings
+        .freeze_start
+        .filter(|&t| now >= t)
+        .map(Frozen::Freeze);
+    let late = settings
+        .last_posting_date
+        .filter(|&t| now >= t && opened_at >= t)
+        .map(Frozen::PostedLate);
+    started.or(late)
 }
 
 /// The trailers a merge records (Xen's order is applied by `core::merge`): each approval that
@@ -646,9 +989,15 @@ fn changed_since<'a>(timeline: &'a Timeline, on: Option<&str>) -> &'a [String] {
 }
 
 /// Files one thing said: `(at, on)` is when, and on which head when GitHub says.
+/// Where [`heard`] puts what it reads: statements, overrides asked, referee rulings.
+type Heard<'a> = (
+    &'a mut Vec<Statement>,
+    &'a mut Vec<(String, String, i64)>,
+    &'a mut Vec<Ruling>,
+);
+
 fn heard(
-    statements: &mut Vec<Statement>,
-    overrides_asked: &mut Vec<(String, String, i64)>,
+    (statements, overrides_asked, rulings): Heard<'_>,
     login: &str,
     (at, on): (i64, Option<&str>),
     text: &str,
@@ -670,6 +1019,12 @@ fn heard(
             });
         }
         Said::Override { login: of } => overrides_asked.push((login.to_string(), of, at)),
+        Said::Referee { accept, reason } => rulings.push(Ruling {
+            login: login.to_string(),
+            accept,
+            reason,
+            at,
+        }),
     }
 }
 
@@ -711,6 +1066,10 @@ mod tests {
             trust_commit_trailers: false,
             freeze_start: None,
             release_managers: Vec::new(),
+            last_posting_date: None,
+            release_date: None,
+            referee_after: None,
+            committers: Vec::new(),
         }
     }
 
@@ -1303,5 +1662,283 @@ mod tests {
         assert_eq!(v.window.since, 10 * HOUR);
         assert!(v.window.open);
         assert!(!judge_with(&t, &settings(), 34 * HOUR).window.open);
+    }
+
+    fn disagreeing(since: i64) -> Disagreement {
+        Disagreement {
+            section: "X86 ARCHITECTURE".to_string(),
+            approvers: vec!["yara-gh".to_string()],
+            objectors: vec!["xavier-gh".to_string()],
+            since,
+        }
+    }
+
+    fn ruling(login: &str, accept: bool, reason: &str, at: i64) -> Ruling {
+        Ruling {
+            login: login.to_string(),
+            accept,
+            reason: reason.to_string(),
+            at,
+        }
+    }
+
+    #[test]
+    fn a_disagreement_is_referred_in_time_and_settled_by_committers_or_their_vote() {
+        let committers = vec!["cora-gh".to_string(), "quinn-gh".to_string()];
+        let after = 48 * HOUR;
+        let accepted = |by: &[&str]| Referee::Accepted {
+            by: by.iter().map(|l| l.to_string()).collect(),
+        };
+        type Case = (&'static str, Vec<Ruling>, Option<(bool, i64)>, i64, Referee);
+        let cases: Vec<Case> = vec![
+            ("within the time", vec![], None, 10 * HOUR, Referee::Waiting),
+            ("at the time", vec![], None, 58 * HOUR, Referee::Referred),
+            (
+                "one committer accepts",
+                vec![ruling("cora-gh", true, "", 60 * HOUR)],
+                None,
+                61 * HOUR,
+                accepted(&["cora-gh"]),
+            ),
+            (
+                "one committer rejects, with reasons",
+                vec![ruling("quinn-gh", false, "breaks PV guests", 60 * HOUR)],
+                None,
+                61 * HOUR,
+                Referee::Rejected {
+                    by: vec!["quinn-gh".to_string()],
+                    reason: "breaks PV guests".to_string(),
+                },
+            ),
+            (
+                "a non-committer's ruling does not count",
+                vec![ruling("sha-gh", true, "", 60 * HOUR)],
+                None,
+                61 * HOUR,
+                Referee::Referred,
+            ),
+            (
+                "a ruling from before the disagreement does not count",
+                vec![ruling("cora-gh", true, "", 5 * HOUR)],
+                None,
+                61 * HOUR,
+                Referee::Referred,
+            ),
+            (
+                "a committer's latest ruling counts",
+                vec![
+                    ruling("cora-gh", false, "no", 60 * HOUR),
+                    ruling("cora-gh", true, "", 62 * HOUR),
+                ],
+                None,
+                63 * HOUR,
+                accepted(&["cora-gh"]),
+            ),
+            (
+                "committers disagree",
+                vec![
+                    ruling("cora-gh", true, "", 60 * HOUR),
+                    ruling("quinn-gh", false, "no", 61 * HOUR),
+                ],
+                None,
+                62 * HOUR,
+                Referee::Deadlock {
+                    accept: vec!["cora-gh".to_string()],
+                    reject: vec!["quinn-gh".to_string()],
+                },
+            ),
+            (
+                "a majority vote breaks the deadlock",
+                vec![
+                    ruling("cora-gh", true, "", 60 * HOUR),
+                    ruling("quinn-gh", false, "no", 61 * HOUR),
+                ],
+                Some((true, 70 * HOUR)),
+                71 * HOUR,
+                accepted(&[]),
+            ),
+            (
+                "a vote that rejects",
+                vec![
+                    ruling("cora-gh", true, "", 60 * HOUR),
+                    ruling("quinn-gh", false, "no", 61 * HOUR),
+                ],
+                Some((false, 70 * HOUR)),
+                71 * HOUR,
+                Referee::Rejected {
+                    by: Vec::new(),
+                    reason: "a majority vote of the committers".to_string(),
+                },
+            ),
+            (
+                "a vote closed before the disagreement does not count",
+                vec![
+                    ruling("cora-gh", true, "", 60 * HOUR),
+                    ruling("quinn-gh", false, "no", 61 * HOUR),
+                ],
+                Some((true, 5 * HOUR)),
+                71 * HOUR,
+                Referee::Deadlock {
+                    accept: vec!["cora-gh".to_string()],
+                    reject: vec!["quinn-gh".to_string()],
+                },
+            ),
+        ];
+        for (what, rulings, vote, now, want) in cases {
+            let referral = settle(
+                disagreeing(10 * HOUR),
+                &rulings,
+                &committers,
+                vote,
+                after,
+                now,
+            );
+            assert_eq!(referral.state, want, "{what}");
+            assert_eq!(referral.referred_at, 58 * HOUR, "{what}");
+        }
+    }
+
+    #[test]
+    fn maintainers_of_one_section_who_disagree_are_referred_and_a_committer_settles_it() {
+        let mut settings = settings();
+        settings.referee_after = Some(24 * HOUR);
+        settings.committers = vec!["cora-gh".to_string(), "quinn-gh".to_string()];
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        t.comments.push(comment("yara-gh", "/ack", HOUR));
+        t.comments.push(comment(
+            "xavier-gh",
+            "Nacked-by: Xavier Ex <xavier@x86.example>\nThis breaks the PV path.",
+            2 * HOUR,
+        ));
+        // Within the day the objection simply blocks.
+        let v = judge_with(&t, &settings, 20 * HOUR);
+        let referral = v.referral.clone().expect("a disagreement");
+        assert_eq!(referral.state, Referee::Waiting);
+        assert_eq!(referral.disagreement.section, "X86 ARCHITECTURE");
+        assert_eq!(referral.disagreement.approvers, ["yara-gh"]);
+        assert_eq!(referral.disagreement.objectors, ["xavier-gh"]);
+        assert_eq!(referral.referred_at, 26 * HOUR);
+        assert!(!v.satisfied);
+        // Then it is referred, naming the committers.
+        let v = judge_with(&t, &settings, 30 * HOUR);
+        assert!(!v.satisfied);
+        let line = v
+            .missing
+            .iter()
+            .find(|m| m.starts_with("referred to the committers (@cora-gh, @quinn-gh)"))
+            .unwrap_or_else(|| panic!("{:?}", v.missing));
+        assert!(
+            line.contains("maintainers of X86 ARCHITECTURE disagree"),
+            "{line}"
+        );
+        // A committer accepts: the objection is overridden and the change passes.
+        t.comments
+            .push(comment("quinn-gh", "/pushgate referee accept", 31 * HOUR));
+        let v = judge_with(&t, &settings, 32 * HOUR);
+        assert!(v.satisfied, "{:?}", v.missing);
+        assert_eq!(
+            v.overrides,
+            [("quinn-gh".to_string(), "xavier-gh".to_string())]
+        );
+        // A withdrawal before then ends the disagreement: nothing to refer.
+        let mut withdrawn = timeline("newcomer", &[SHADOW]);
+        withdrawn.reviews = t.reviews.clone();
+        withdrawn.comments = t.comments[..2].to_vec();
+        withdrawn
+            .comments
+            .push(comment("xavier-gh", "/ack", 3 * HOUR));
+        assert_eq!(judge_with(&withdrawn, &settings, 30 * HOUR).referral, None);
+        // An objection without an explanation is no disagreement to refer.
+        let mut bare = timeline("newcomer", &[SHADOW]);
+        bare.comments.push(comment("yara-gh", "/ack", HOUR));
+        bare.comments.push(comment(
+            "xavier-gh",
+            "Nacked-by: Xavier Ex <xavier@x86.example>",
+            2 * HOUR,
+        ));
+        assert_eq!(judge_with(&bare, &settings, 30 * HOUR).referral, None);
+        // Off without `referee_after`.
+        assert_eq!(
+            judge_with(&t, &super::tests::settings(), 30 * HOUR).referral,
+            None
+        );
+    }
+
+    #[test]
+    fn referee_commands_are_read_on_their_own_line() {
+        let cases: &[(&str, Vec<Said>)] = &[
+            (
+                "/pushgate referee accept",
+                vec![Said::Referee {
+                    accept: true,
+                    reason: String::new(),
+                }],
+            ),
+            (
+                "ok\n/pushgate referee reject it breaks ABI",
+                vec![Said::Referee {
+                    accept: false,
+                    reason: "it breaks ABI".to_string(),
+                }],
+            ),
+            ("/pushgate referee rejected", vec![]),
+            ("/pushgate referee", vec![]),
+        ];
+        for (body, want) in cases {
+            assert_eq!(&read_comment(body), want, "{body}");
+        }
+    }
+
+    #[test]
+    fn the_freeze_runs_from_its_start_or_the_last_posting_date_to_the_release_date() {
+        let dated = Settings {
+            freeze_start: Some(100),
+            last_posting_date: Some(50),
+            release_date: Some(200),
+            ..settings()
+        };
+        // (opened at, now, needed)
+        let cases = [
+            (10, 40, None),
+            (10, 60, None),
+            (60, 60, Some(Frozen::PostedLate(50))),
+            (60, 49, None),
+            (10, 100, Some(Frozen::Freeze(100))),
+            (60, 150, Some(Frozen::Freeze(100))),
+            (10, 199, Some(Frozen::Freeze(100))),
+            (10, 200, None),
+            (60, 300, None),
+        ];
+        for (opened, now, want) in cases {
+            assert_eq!(
+                freeze(&dated, opened, now),
+                want,
+                "opened {opened}, now {now}"
+            );
+        }
+        assert_eq!(freeze(&settings(), 0, 1_000), None);
+        // Through `evaluate`: after the release date no release ack is needed.
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.reviews
+            .push(review("sha-gh", ReviewState::Approved, "", HOUR));
+        t.opened_at = 20 * HOUR;
+        let frozen = Settings {
+            last_posting_date: Some(10 * HOUR),
+            release_date: Some(60 * HOUR),
+            release_managers: vec!["yara-gh".to_string()],
+            ..settings()
+        };
+        let v = judge_with(&t, &frozen, 48 * HOUR);
+        assert!(!v.satisfied);
+        assert!(
+            v.missing
+                .iter()
+                .any(|m| m.starts_with("posted after the last posting date")),
+            "{:?}",
+            v.missing
+        );
+        assert!(judge_with(&t, &frozen, 60 * HOUR).satisfied);
     }
 }

@@ -223,6 +223,10 @@ mod tests {
             trust_commit_trailers: false,
             freeze_start: None,
             release_managers: Vec::new(),
+            last_posting_date: None,
+            release_date: None,
+            referee_after: None,
+            committers: Vec::new(),
         };
         evaluate(
             &timeline,

@@ -171,6 +171,9 @@ pub async fn evaluate(
         assessment.feature_labels.as_ref(),
     )
     .await?;
+    for (key, body) in &assessment.notices {
+        super::comment_once(gh, repo, number_, key, body).await?;
+    }
     Ok(outcome.map(|o| Outcome {
         given: assessment.given,
         verdict: assessment.verdict,
@@ -202,6 +205,10 @@ pub struct Assessment {
     /// The pull request's own SUPPORT.md (file, parsed) when it edits it, for the
     /// `pushgate/support` check.
     pub head_support: Option<(String, Arc<SupportMatrix>)>,
+    /// Comments owed to people (key, text): an objector asked for an explanation, the author
+    /// told of an override or a referral. Each is posted once (`comment_once`); those already
+    /// on the pull request are left out.
+    pub notices: Vec<(String, String)>,
 }
 
 /// Gathers the open pull request `pr`'s state (files, policy at its base, people, reviews,
@@ -229,6 +236,7 @@ pub async fn assess(
         proposed_config_error: None,
         feature_labels: None,
         head_support: None,
+        notices: Vec::new(),
     };
 
     for note in push.map(|seen| seen.notes(number_)).unwrap_or_default() {
@@ -436,6 +444,7 @@ pub async fn assess(
         head: head_sha.clone(),
         changed,
         status_changes,
+        referee_vote: None,
     };
     let mut settings = Settings {
         policy: Options {
@@ -449,6 +458,11 @@ pub async fn assess(
         trust_commit_trailers: config.acks.trust_commit_trailers,
         freeze_start: config.release.freeze_start,
         release_managers: config.release.managers.clone(),
+        last_posting_date: config.release.last_posting_date,
+        release_date: config.release.date,
+        // At most `config::LONGEST`, so no overflow.
+        referee_after: Some(config.governance.referee_after.as_secs() as i64),
+        committers: Vec::new(),
     };
     let judge = |settings: &Settings| {
         pull::evaluate(
@@ -483,6 +497,32 @@ pub async fn assess(
             verdict = judge(&settings);
         }
     }
+    // Maintainers disagree: the committers' rulings and a majority vote may settle it, and
+    // the referral names the committers.
+    if verdict.referral.is_some() {
+        settings.committers = referees(ctx, gh, repo, pr, &config, &timeline).await?;
+        let vote = ctx
+            .store
+            .decisions(repo)
+            .await?
+            .into_iter()
+            .filter(|d| d.number == number_ && d.kind == "vote" && d.scheme == "majority")
+            .filter_map(|d| d.closed_at.map(|at| (d.state == "passed", at)))
+            .max_by_key(|(_, at)| *at);
+        let timeline = Timeline {
+            referee_vote: vote,
+            ..timeline.clone()
+        };
+        verdict = pull::evaluate(
+            &timeline,
+            matcher.maintainers(),
+            &matches,
+            &people,
+            &identities,
+            &settings,
+            now,
+        );
+    }
 
     let logins: HashMap<String, String> = people
         .iter()
@@ -502,7 +542,30 @@ pub async fn assess(
             SUMMARY_LIMIT,
         );
     }
-    let wake = verdict.window.open.then_some(verdict.window.ready_at);
+    let referred_at = verdict
+        .referral
+        .as_ref()
+        .filter(|r| r.state == pull::Referee::Waiting)
+        .map(|r| r.referred_at);
+    // The freeze's dates change what is needed: judged again at the next one.
+    let next_date = [
+        config.release.last_posting_date,
+        config.release.freeze_start,
+        config.release.date,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|&at| at > now)
+    .min();
+    let wake = [
+        verdict.window.open.then_some(verdict.window.ready_at),
+        referred_at,
+        next_date,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let notices = notices(&verdict, &timeline.author, &login_of, &listed);
     let given = pull::trailers_to_record(&verdict);
     Ok(Assessment {
         head_sha,
@@ -516,7 +579,130 @@ pub async fn assess(
         proposed_config_error,
         feature_labels: features.labels,
         head_support: features.head_support,
+        notices,
     })
+}
+
+/// The committers a referral names and whose rulings count: the configured list, THE REST's
+/// maintainers with a known login, or (committers by write permission) those who ruled and
+/// may write.
+async fn referees(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    pr: &Value,
+    config: &Config,
+    timeline: &Timeline,
+) -> Result<Vec<String>, HandlerError> {
+    use crate::config::CommitterSource;
+    let payload = json!({
+        "repository": { "default_branch": text(pr, "/base/repo/default_branch") }
+    });
+    match config.committers.source {
+        CommitterSource::List => Ok(config.committers.list.clone()),
+        CommitterSource::TheRest => {
+            super::governance::the_rest(ctx, gh, repo, &payload, config).await
+        }
+        CommitterSource::WritePermission => {
+            let mut rulers: Vec<String> = Vec::new();
+            for comment in &timeline.comments {
+                let rules = pull::read_comment(&comment.body)
+                    .iter()
+                    .any(|s| matches!(s, pull::Said::Referee { .. }));
+                if rules
+                    && !rulers
+                        .iter()
+                        .any(|l| l.eq_ignore_ascii_case(&comment.login))
+                {
+                    rulers.push(comment.login.clone());
+                }
+            }
+            let mut committers = Vec::new();
+            for login in rulers {
+                if ctx.can_write(gh, repo, &login).await? {
+                    committers.push(login);
+                }
+            }
+            Ok(committers)
+        }
+    }
+}
+
+/// The comments a verdict owes people, without those already posted (their hidden marker is
+/// among `listed`): an objector whose objection lacks an explanation is asked for one; the
+/// author is told when an objection is overridden and when the pull request is referred.
+fn notices(
+    verdict: &pull::PullVerdict,
+    author: &str,
+    login_of: &dyn Fn(&Person) -> Option<String>,
+    listed: &[(&str, &Value)],
+) -> Vec<(String, String)> {
+    let login = |p: &Person| {
+        login_of(p).or_else(|| {
+            p.name
+                .strip_prefix('@')
+                .filter(|_| p.email.is_empty())
+                .map(str::to_string)
+        })
+    };
+    let mut owed = Vec::new();
+    for objection in &verdict.verdict.objections {
+        if objection.explanation.is_some() || objection.overridden_by.is_some() {
+            continue;
+        }
+        if let Some(of) = login(&objection.person) {
+            owed.push((
+                format!("objection-explain {}", of.to_lowercase()),
+                format!(
+                    "@{of}: your objection to this pull request has no explanation, so its \
+                     author cannot act on it. Please say why, or propose an alternative, in a \
+                     new comment or review."
+                ),
+            ));
+        }
+    }
+    for (by, of) in &verdict.overrides {
+        let by = if by == "a majority vote" {
+            "a majority vote of the committers".to_string()
+        } else {
+            format!("@{by}")
+        };
+        owed.push((
+            format!(
+                "objection-overridden {} {}",
+                of.to_lowercase(),
+                by.to_lowercase()
+            ),
+            format!(
+                "@{author}: the objection of @{of} to this pull request was overridden by {by}."
+            ),
+        ));
+    }
+    if let Some(referral) = &verdict.referral {
+        let referred = matches!(
+            referral.state,
+            pull::Referee::Referred | pull::Referee::Deadlock { .. }
+        );
+        if referred {
+            let d = &referral.disagreement;
+            owed.push((
+                format!("referred {} {}", d.section, d.since),
+                format!(
+                    "@{author}: the maintainers of {} disagree on this pull request, so it is \
+                     referred to the committers. See `pushgate/acks` for who they are and \
+                     how they settle it.",
+                    d.section
+                ),
+            ));
+        }
+    }
+    owed.retain(|(key, _)| {
+        let marker = format!("<!-- pushgate:once {key} -->");
+        !listed
+            .iter()
+            .any(|(_, c)| text(c, "/body").contains(&marker))
+    });
+    owed
 }
 
 /// The pull request a verdict is about.

@@ -118,6 +118,19 @@ pub async fn on_deadline(
         };
         log(ctx, &decision, now, "pushgate", &what).await?;
     }
+    // A vote's result may settle a referral on the pull request: judge it again.
+    if decision.pull && decision.kind == VOTE {
+        acks::evaluate(
+            ctx,
+            gh,
+            decision.installation_id,
+            repo,
+            decision.number,
+            None,
+            None,
+        )
+        .await?;
+    }
     Ok(true)
 }
 
@@ -510,7 +523,7 @@ async fn asked(
 }
 
 /// THE REST's maintainers whose GitHub login pushgate knows.
-async fn the_rest(
+pub(crate) async fn the_rest(
     ctx: &Context,
     gh: &Installation,
     repo: &str,

@@ -46,6 +46,8 @@ struct Command<'a> {
     /// The comment's delivery was seen before (a replay, or a re-run after a crash): replies
     /// are looked for before they are posted.
     seen: bool,
+    /// Landing by itself at the end of an embargo: what to say before a refusal.
+    embargo: Option<String>,
 }
 
 /// Handles `/pushgate merge` on pull request `number`.
@@ -57,8 +59,36 @@ pub async fn on_command(
     number_: i64,
     payload: &Value,
 ) -> Result<(), HandlerError> {
+    run(ctx, gh, installation_id, repo, number_, payload, None).await
+}
+
+/// Lands pull request `number` at the end of its embargo exactly as `/pushgate merge` would,
+/// through the same checks, with `payload` standing for the command: its comment id keys the
+/// progress (pushgate uses the embargo command's id, negated, so no comment shares it) and
+/// its author is the committer recorded on the commits. `note` opens a refusal.
+pub async fn at_embargo_end(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    number_: i64,
+    payload: &Value,
+    note: String,
+) -> Result<(), HandlerError> {
+    run(ctx, gh, installation_id, repo, number_, payload, Some(note)).await
+}
+
+async fn run(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    number_: i64,
+    payload: &Value,
+    embargo: Option<String>,
+) -> Result<(), HandlerError> {
     let comment_id = number(payload, "/comment/id");
-    if comment_id <= 0 {
+    if comment_id == 0 {
         return Err(HandlerError::Payload(
             "a merge command without its comment's id".to_string(),
         ));
@@ -70,6 +100,7 @@ pub async fn on_command(
         comment_id,
         by: text(payload, "/comment/user/login"),
         seen: progress.is_some(),
+        embargo,
     };
     match progress {
         Some(CommandProgress::Done) => {
@@ -104,6 +135,10 @@ pub async fn on_command(
         Err(e) => return Err(e),
     };
     if let Some(why) = refused {
+        let why = match &cmd.embargo {
+            Some(note) => format!("{note} {why}"),
+            None => why,
+        };
         reply(gh, &cmd, &why).await?;
     }
     ctx.store
@@ -129,6 +164,13 @@ async fn attempt(
     if !is_committer(ctx, gh, repo, payload, &config, by).await? {
         return Ok(Some(format!(
             "@{by}: only committers can merge; nothing changed."
+        )));
+    }
+    // The repository's lane orders embargo commands and merges, so the store is current.
+    if let Some(until) = super::embargo::holding(ctx, repo, number_).await? {
+        return Ok(Some(format!(
+            "@{by}: not merged: {}.",
+            crate::core::embargo::refusal(until)
         )));
     }
     let pr = gh
@@ -258,7 +300,7 @@ pub async fn show_failure(
     let Some(pr) = super::acks::pull_number(payload) else {
         return Ok(());
     };
-    if comment_id <= 0 {
+    if comment_id == 0 {
         return Ok(());
     }
     let progress = ctx.store.command(repo, comment_id).await?;
@@ -278,6 +320,7 @@ pub async fn show_failure(
         comment_id,
         by: text(payload, "/comment/user/login"),
         seen: true,
+        embargo: None,
     };
     let body = format!(
         "@{}: `/pushgate merge` did not finish: {what}\n\n{next}",
@@ -519,11 +562,19 @@ async fn land(
         )));
     }
     let list: String = made.iter().map(|(_, line)| format!("- {line}\n")).collect();
-    let reply = format!(
-        "Merged by @{} into `{staging}` ({}):\n\n{list}",
-        cmd.by,
-        method_name(config.merge.method)
-    );
+    let reply = match cmd.embargo {
+        Some(_) => format!(
+            "The embargo set by @{} ended: pushgate landed this pull request by itself, as \
+             `/pushgate merge` would, into `{staging}` ({}):\n\n{list}",
+            cmd.by,
+            method_name(config.merge.method)
+        ),
+        None => format!(
+            "Merged by @{} into `{staging}` ({}):\n\n{list}",
+            cmd.by,
+            method_name(config.merge.method)
+        ),
+    };
     let report = json!({
         "reply": reply,
         "commits": made.iter().map(|(sha, _)| sha).collect::<Vec<_>>(),

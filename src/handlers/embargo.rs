@@ -1,0 +1,428 @@
+//! Embargoes on GitHub: `/pushgate embargo <UTC time>` by a committer or a member of the
+//! security team (`governance.security_team`) holds a pull request. The hold lives in the
+//! store; `pushgate/embargo` fails on the pull request's head naming the time;
+//! `/pushgate merge` refuses before it (`merge.rs` asks [`holding`]); `/pushgate embargo
+//! lift` ends it early. At the time a synthetic delivery ([`DEADLINE`], from [`due`], in the
+//! repository's lane like merges) ends it and lands the pull request through `merge.rs`'s own
+//! path, pinned to the head that path judges, when the person who set it is a committer. Every
+//! change is written to the governance log.
+
+use serde_json::{json, Value};
+
+use super::gate::{config, is_committer};
+use super::{comment_once, post_check_run_once, reply_once, Context, HandlerError};
+use crate::config::Config;
+use crate::core::embargo::{self as rules, Command, Ended, CHECK};
+use crate::core::text::utc;
+use crate::github::{number, text, Installation};
+use crate::store::{CommandProgress, Embargo, GovernanceEntry, NewDelivery, Payload};
+
+/// The synthetic action that ends an embargo at its time.
+pub const DEADLINE: &str = "embargo-deadline";
+
+/// Does this comment give an embargo command (read or not)? Such a comment goes in the
+/// repository's lane, with the merges it orders.
+pub fn asks(body: &str) -> bool {
+    rules::read_command(body, 0).is_some()
+}
+
+/// The end of the hold on pull request `number` if one stands now.
+pub async fn holding(ctx: &Context, repo: &str, number: i64) -> Result<Option<i64>, HandlerError> {
+    Ok(ctx
+        .store
+        .embargo(repo, number)
+        .await?
+        .filter(|e| e.state == Embargo::HELD && rules::holds(e.until, ctx.clock.now()))
+        .map(|e| e.until))
+}
+
+/// An embargo command in a comment on an issue or pull request; false when the comment gives
+/// none.
+pub async fn on_comment(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let now = ctx.clock.now();
+    if text(payload, "/action") != "created" {
+        return Ok(false);
+    }
+    let Some(command) = rules::read_command(&text(payload, "/comment/body"), now) else {
+        return Ok(false);
+    };
+    let item = number(payload, "/issue/number");
+    let comment_id = number(payload, "/comment/id");
+    if item <= 0 || comment_id <= 0 {
+        return Err(HandlerError::Payload(
+            "an embargo command without its issue or comment".into(),
+        ));
+    }
+    let progress = ctx.store.command(repo, comment_id).await?;
+    if progress == Some(CommandProgress::Done) {
+        return Ok(true);
+    }
+    let seen = progress.is_some();
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, now)
+        .await?;
+    let by = text(payload, "/comment/user/login");
+    let log = |what: String| GovernanceEntry {
+        repo: repo.to_string(),
+        number: item,
+        decision: comment_id,
+        at: now,
+        who: by.clone(),
+        what,
+    };
+    let said = match command {
+        Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
+        Ok(_) if payload.pointer("/issue/pull_request").is_none() => Err(format!(
+            "@{by}: an embargo holds a pull request, and this is an issue; nothing changed."
+        )),
+        Ok(command) => {
+            let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
+            if !may_embargo(ctx, gh, repo, payload, &config, &by).await? {
+                Err(format!(
+                    "@{by}: only committers and the security team can embargo or lift an \
+                     embargo; nothing changed."
+                ))
+            } else {
+                let apply = Apply {
+                    installation_id,
+                    repo,
+                    item,
+                    seen,
+                };
+                apply.run(ctx, gh, payload, command, &log).await?
+            }
+        }
+    };
+    let reply = match said {
+        Ok(done) => done,
+        Err(refusal) => {
+            ctx.store
+                .log_governance(&log(format!("refused: {refusal}")))
+                .await?;
+            refusal
+        }
+    };
+    reply_once(gh, repo, item, comment_id, seen, &reply).await?;
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, now)
+        .await?;
+    Ok(true)
+}
+
+/// Where a command is applied.
+struct Apply<'a> {
+    installation_id: i64,
+    repo: &'a str,
+    item: i64,
+    /// The command's delivery was seen before (a replay, or a re-run after a crash).
+    seen: bool,
+}
+
+impl Apply<'_> {
+    /// Holds or lifts; returns the reply, or the refusal.
+    async fn run(
+        &self,
+        ctx: &Context,
+        gh: &Installation,
+        payload: &Value,
+        command: Command,
+        log: &(dyn Fn(String) -> GovernanceEntry + Sync),
+    ) -> Result<Result<String, String>, HandlerError> {
+        let (installation_id, repo, item) = (self.installation_id, self.repo, self.item);
+        let now = ctx.clock.now();
+        let by = text(payload, "/comment/user/login");
+        let comment_id = number(payload, "/comment/id");
+        let before = ctx.store.embargo(repo, item).await?;
+        let held_before = before.as_ref().filter(|e| e.state == Embargo::HELD);
+        match command {
+            Command::Hold { until } => {
+                let branch = match text(payload, "/repository/default_branch") {
+                    b if b.is_empty() => "master".to_string(),
+                    b => b,
+                };
+                let hold = Embargo {
+                    repo: repo.to_string(),
+                    number: item,
+                    installation_id,
+                    until,
+                    state: Embargo::HELD.to_string(),
+                    command: comment_id,
+                    set_by: by.clone(),
+                    set_by_id: number(payload, "/comment/user/id"),
+                    set_at: now,
+                    branch,
+                    ended_at: None,
+                };
+                if ctx.store.hold_embargo(&hold).await? {
+                    let what = match held_before {
+                        Some(e) if e.command != comment_id => {
+                            format!("moved the embargo from {} to {}", utc(e.until), utc(until))
+                        }
+                        _ => format!("embargo until {}", utc(until)),
+                    };
+                    ctx.store.log_governance(&log(what)).await?;
+                }
+                show(ctx, gh, repo, item).await?;
+                Ok(Ok(format!(
+                    "Embargoed by @{by} until {}: `/pushgate merge` is refused before then, and \
+                 pushgate lands this pull request by itself at that time if it is ready.",
+                    utc(until)
+                )))
+            }
+            Command::Lift => {
+                // A re-run may find the embargo lifted by this very command before (the lane
+                // orders commands, so nothing else lifted it in between).
+                let lifted_here =
+                    self.seen && before.as_ref().is_some_and(|e| e.state == Embargo::LIFTED);
+                let Some(held) = held_before else {
+                    if lifted_here {
+                        return Ok(Ok(format!("@{by} lifted the embargo.")));
+                    }
+                    return Ok(Err(format!(
+                        "@{by}: this pull request is under no embargo; nothing changed."
+                    )));
+                };
+                if ctx
+                    .store
+                    .end_embargo(repo, item, held.command, Embargo::LIFTED, now)
+                    .await?
+                {
+                    ctx.store
+                        .log_governance(&log(format!(
+                            "lifted the embargo (it was until {})",
+                            utc(held.until)
+                        )))
+                        .await?;
+                }
+                show(ctx, gh, repo, item).await?;
+                Ok(Ok(format!(
+                    "@{by} lifted the embargo (it was until {}): committers can merge with \
+                 `/pushgate merge`.",
+                    utc(held.until)
+                )))
+            }
+        }
+    }
+}
+
+/// May `login` embargo: a committer, or a member of the security team?
+async fn may_embargo(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+    login: &str,
+) -> Result<bool, HandlerError> {
+    if config
+        .governance
+        .security_team
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(login))
+    {
+        return Ok(true);
+    }
+    is_committer(ctx, gh, repo, payload, config, login).await
+}
+
+/// Posts `pushgate/embargo` on the pull request's head as the store says: failing while held,
+/// passing once ended; nothing when it never had one.
+async fn show(ctx: &Context, gh: &Installation, repo: &str, item: i64) -> Result<(), HandlerError> {
+    let pr = gh.api.get(&format!("/repos/{repo}/pulls/{item}")).await?;
+    show_on(ctx, gh, repo, item, &text(&pr, "/head/sha")).await
+}
+
+async fn show_on(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    item: i64,
+    head: &str,
+) -> Result<(), HandlerError> {
+    let Some(e) = ctx.store.embargo(repo, item).await? else {
+        return Ok(());
+    };
+    if head.is_empty() {
+        return Ok(());
+    }
+    let ended = match e.state.as_str() {
+        Embargo::LIFTED => Some(Ended::Lifted),
+        Embargo::EXPIRED => Some(Ended::Expired),
+        _ => None,
+    };
+    let held = ended.is_none().then_some((e.until, e.set_by.as_str()));
+    let (passed, title, summary) = rules::check(held, ended.as_ref());
+    post_check_run_once(
+        &gh.api,
+        repo,
+        CHECK,
+        head,
+        passed,
+        json!({ "title": title, "summary": summary }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A pull request opened or pushed to: its new head gets the embargo's check, if it has one.
+pub async fn on_pull_request(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<(), HandlerError> {
+    let Some(item) = super::acks::pull_number(payload) else {
+        return Ok(());
+    };
+    let head = text(payload, "/pull_request/head/sha");
+    show_on(ctx, gh, repo, item, &head).await
+}
+
+/// The deliveries that end the embargoes due at `now`, in their repository's lane (they may
+/// land, like `/pushgate merge`). The id names the hold, so asking every round stores one.
+pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerError> {
+    Ok(ctx
+        .store
+        .due_embargoes(now)
+        .await?
+        .iter()
+        .map(|e| {
+            let mut delivery = crate::worker::synthetic(
+                &format!("{DEADLINE}:{}#{}@{}", e.repo, e.number, e.command),
+                &e.repo,
+                e.installation_id,
+                e.number,
+                DEADLINE,
+            );
+            delivery.payload = Payload::json(&json!({
+                "action": DEADLINE,
+                "number": e.number,
+                "command": e.command,
+                "repository": { "full_name": e.repo, "default_branch": e.branch },
+                "installation": { "id": e.installation_id },
+            }));
+            delivery
+        })
+        .collect())
+}
+
+/// Ends the embargo a [`DEADLINE`] delivery names once its time came, shows it, and lands the
+/// pull request as `/pushgate merge` would. Each step may run again after a crash; none has
+/// a second effect (the landing is keyed like a merge command).
+pub async fn on_deadline(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let item = number(payload, "/number");
+    let command = number(payload, "/command");
+    let Some(e) = ctx.store.embargo(repo, item).await? else {
+        return Ok(false);
+    };
+    let now = ctx.clock.now();
+    if e.command != command {
+        return Ok(false);
+    }
+    if e.state == Embargo::HELD {
+        if rules::holds(e.until, now) {
+            return Ok(false);
+        }
+        if ctx
+            .store
+            .end_embargo(repo, item, command, Embargo::EXPIRED, now)
+            .await?
+        {
+            ctx.store
+                .log_governance(&GovernanceEntry {
+                    repo: repo.to_string(),
+                    number: item,
+                    decision: command,
+                    at: now,
+                    who: "pushgate".to_string(),
+                    what: format!("the embargo ended at its time, {}", utc(e.until)),
+                })
+                .await?;
+        }
+    } else if e.state != Embargo::EXPIRED {
+        return Ok(false);
+    }
+    let key = -command;
+    if ctx.store.command(repo, key).await? == Some(CommandProgress::Done) {
+        return Ok(true);
+    }
+    let pr = gh.api.get(&format!("/repos/{repo}/pulls/{item}")).await?;
+    show_on(ctx, gh, repo, item, &text(&pr, "/head/sha")).await?;
+    if text(&pr, "/state") != "open" {
+        ctx.store
+            .set_command(repo, key, &CommandProgress::Done, now)
+            .await?;
+        return Ok(true);
+    }
+    let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
+    if !is_committer(ctx, gh, repo, payload, &config, &e.set_by).await? {
+        comment_once(
+            gh,
+            repo,
+            item,
+            &format!("embargo-ended {command}"),
+            &format!(
+                "The embargo ended at {}. It was set by @{}, who is no committer, so pushgate \
+                 does not land this pull request by itself: a committer can merge it with \
+                 `/pushgate merge`.",
+                utc(e.until),
+                e.set_by
+            ),
+        )
+        .await?;
+        ctx.store
+            .set_command(repo, key, &CommandProgress::Done, now)
+            .await?;
+        return Ok(true);
+    }
+    let standing_for = json!({
+        "action": "created",
+        "comment": {
+            "id": key,
+            "body": "/pushgate merge",
+            "user": { "login": e.set_by, "id": e.set_by_id },
+        },
+        "issue": { "number": item, "pull_request": {} },
+        "repository": { "full_name": repo, "default_branch": e.branch },
+        "installation": { "id": installation_id },
+    });
+    let note = format!(
+        "The embargo ended at {}, but pushgate could not land this pull request by itself:",
+        utc(e.until)
+    );
+    super::merge::at_embargo_end(ctx, gh, installation_id, repo, item, &standing_for, note).await?;
+    Ok(true)
+}
+
+/// An embargo delivery that failed for good is said once on its pull request; the details
+/// stay in the log.
+pub async fn show_failure(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    delivery_id: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let Some(item) = super::acks::pull_number(payload) else {
+        return Ok(());
+    };
+    let body = format!(
+        "pushgate could not handle an embargo here: {what}. Nothing landed by itself; ask \
+         again, or merge with `/pushgate merge` once the embargo's time has come. The \
+         maintainers of the pushgate installation can see the details in its log (delivery \
+         `{delivery_id}`)."
+    );
+    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+}
