@@ -18,7 +18,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 
+mod dashboard;
 mod governance;
+pub use dashboard::{OpenPull, PullInfo, StoredFlight, FLIGHTS_KEPT};
 pub use governance::{Decision, GovernanceEntry};
 
 /// What went wrong in the store.
