@@ -556,3 +556,15 @@ async fn a_pull_requests_lock_holds_across_replicas() {
         .expect("the lock is given back")
         .expect("task");
 }
+
+#[path = "dashboard_story/mod.rs"]
+mod dashboard_story;
+
+#[tokio::test]
+async fn the_dashboards_tables_on_postgres() {
+    let Some(url) = fresh_database("dashboard").await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    dashboard_story::store_round_trip(&store).await;
+}

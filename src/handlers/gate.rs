@@ -963,7 +963,9 @@ async fn act(
                         culprit_pull,
                         culprit_about,
                     };
-                    ctx.store.record_flight(repo, &stored).await?;
+                    ctx.store
+                        .record_flight(repo, &stored, crate::store::FLIGHTS_KEPT)
+                        .await?;
                 }
             }
             Action::Refused { by, why } => {

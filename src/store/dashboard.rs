@@ -152,8 +152,13 @@ impl Store {
     }
 
     /// Records a finished flight (again: the same flight replaces its row) and forgets the
-    /// oldest beyond [`FLIGHTS_KEPT`].
-    pub async fn record_flight(&self, repo: &str, f: &StoredFlight) -> Result<(), StoreError> {
+    /// repository's oldest beyond the newest `keep` ([`FLIGHTS_KEPT`] in service).
+    pub async fn record_flight(
+        &self,
+        repo: &str,
+        f: &StoredFlight,
+        keep: i64,
+    ) -> Result<(), StoreError> {
         let r = &f.flight;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -185,7 +190,7 @@ impl Store {
              WHERE repo = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
         )
         .bind(repo)
-        .bind(FLIGHTS_KEPT)
+        .bind(keep)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
