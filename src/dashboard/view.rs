@@ -90,8 +90,10 @@ pub struct PullRow {
     pub check: String,
     pub url: Option<String>,
     pub author: Option<String>,
-    /// What is missing and whom to ask, as the check says.
+    /// What is missing and whom to ask, as the check says (on the repository's page only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ask: Vec<String>,
     /// When the verdict was last given (Unix seconds).
     pub evaluated_at: i64,
@@ -258,10 +260,12 @@ fn read_gate(text: Option<String>) -> Option<Gate> {
     text.and_then(|t| serde_json::from_str(&t).ok())
 }
 
-fn pull_row(p: crate::store::OpenPull) -> PullRow {
+/// A pull request's row; `detail` reads what is missing and whom to ask from the verdict
+/// (the repository page shows it, the front page does not).
+fn pull_row(p: crate::store::OpenPull, detail: bool) -> PullRow {
     let e = p.evaluation;
     let check = e.summary.lines().next().unwrap_or_default().to_string();
-    let w = if e.satisfied {
+    let w = if e.satisfied || !detail {
         Default::default()
     } else {
         waiting(&e.summary)
@@ -351,7 +355,7 @@ pub async fn overview(store: &Store, access: Access) -> Result<Overview, StoreEr
         .await?
         .into_iter()
         .filter(|p| shown(&p.evaluation.repo))
-        .map(pull_row)
+        .map(|p| pull_row(p, false))
         .collect();
     let mut names: BTreeSet<String> = gates.keys().cloned().collect();
     names.extend(pulls.iter().map(|p| p.repo.clone()));
@@ -403,7 +407,7 @@ pub async fn repository(store: &Store, repo: &str) -> Result<RepoPage, StoreErro
         .open_pulls(Some(repo))
         .await?
         .into_iter()
-        .map(pull_row)
+        .map(|p| pull_row(p, true))
         .collect();
     let gate = read_gate(store.gate(repo).await?);
     let stored = store.flights(repo, FLIGHTS_CHARTED).await?;
