@@ -92,6 +92,16 @@ async fn the_dashboard_shows_the_gate_flights_queue_release_and_support() {
     assert_eq!(flights[0]["checks"][0], "test-unit");
     assert_eq!(repo["flight_outcomes"].as_array().unwrap().len(), 2);
 
+    // The audit log: the committer's block and unblock, newest first.
+    let audit: Vec<(&str, &str)> = repo["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["by"].as_str().unwrap(), s["what"].as_str().unwrap()))
+        .collect();
+    assert_eq!(audit.len(), 2, "{repo}");
+    assert!(audit.iter().all(|(by, _)| *by == "cora-gh"), "{audit:?}");
+
     // Release and support.
     assert_eq!(repo["release_blockers"], 1, "{}", repo["release"]);
     assert_eq!(repo["release"]["blockers"][0]["number"], played.blocker);

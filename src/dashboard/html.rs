@@ -277,16 +277,16 @@ fn result_class(result: &str) -> &'static str {
     }
 }
 
-/// Flight outcomes over time: one bar per flight at its finishing time, tall for passed and
-/// regressed, short for the others; the label and each bar's title say it in words.
+/// Flight outcomes over time: one bar per flight, oldest on the left, tall for passed and
+/// regressed, short for the others; the label, each bar's title and the dates under it say it
+/// in words.
 fn chart(points: &[ChartPoint]) -> Markup {
-    if points.is_empty() {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return html! { p { "No flight has finished yet." } };
-    }
-    let (width, height, bar) = (600.0_f64, 48.0_f64, 5.0_f64);
-    let first = points.first().map_or(0, |p| p.finished_at);
-    let last = points.last().map_or(0, |p| p.finished_at);
-    let span = (last - first).max(1) as f64;
+    };
+    let (width, height) = (600.0_f64, 48.0_f64);
+    let slot = (width / points.len() as f64).min(24.0);
+    let bar = (slot - 1.0).max(1.0);
     let count = |word: &str| points.iter().filter(|p| p.result == word).count();
     let label = format!(
         "Last {} flights: {} passed, {} regressed, {} timed out, {} superseded or dropped",
@@ -298,24 +298,23 @@ fn chart(points: &[ChartPoint]) -> Markup {
     );
     html! {
         figure.chart {
-            svg xmlns="http://www.w3.org/2000/svg" width="600" height="60" viewBox="0 0 600 60"
+            svg xmlns="http://www.w3.org/2000/svg" width="600" height="52" viewBox="0 0 600 52"
                 role="img" aria-label=(label) {
                 title { (label) }
                 line x1="0" y1=(height) x2=(width) y2=(height) class="axis" {}
                 @for (i, p) in points.iter().enumerate() {
-                    @let x = if points.len() == 1 { 0.0 } else if last == first {
-                        i as f64 * (width - bar) / (points.len() - 1) as f64
-                    } else {
-                        (p.finished_at - first) as f64 / span * (width - bar)
-                    };
                     @let h = match p.result.as_str() { "passed" | "regressed" | "timed-out" => height, _ => height / 3.0 };
-                    rect x=(format!("{x:.1}")) y=(format!("{:.1}", height - h)) width=(bar) height=(format!("{h:.1}"))
+                    rect x=(format!("{:.1}", i as f64 * slot)) y=(format!("{:.1}", height - h))
+                        width=(format!("{bar:.1}")) height=(format!("{h:.1}"))
                         class=(result_class(&p.result)) {
                         title { "#" (p.id) " " (p.result) " at " (when(p.finished_at)) }
                     }
                 }
             }
-            figcaption data-count="flights-charted" data-value=(points.len()) { (label) "." }
+            figcaption data-count="flights-charted" data-value=(points.len()) {
+                (label) ", from flight #" (first.id) " (" (when(first.finished_at)) ") to #" (last.id)
+                " (" (when(last.finished_at)) "). Green: passed; red: regressed or timed out; grey (short): superseded or dropped."
+            }
         }
     }
 }
@@ -505,6 +504,7 @@ fn audit(rows: &[SwitchRow]) -> Markup {
             p { "No committer has switched the gate." }
         } @else {
             table.audit {
+                caption data-count="gate-switches" data-value=(rows.len()) { "Gate switches, newest first" }
                 thead { tr { th { "When" } th { "Who" } th { "What" } th { "Why" } } }
                 tbody { @for s in rows {
                     tr { td { (when(s.at)) } td { "@" (s.by) } td { (s.what) } td { (s.reason) } }

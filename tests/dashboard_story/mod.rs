@@ -128,6 +128,17 @@ pub async fn play(world: &World) -> Played {
     let fix = push_to_staging(world, "Fix the tests", &[("README", Some("fixed\n"))]).await;
     ci(world, &fix, "build", "success").await;
 
+    // A committer blocks the gate for a while, then unblocks it: the audit log keeps both.
+    let board = world.gh.issues_titled(REPO, "pushgate status")[0];
+    world
+        .comment(
+            board,
+            "cora-gh",
+            "/pushgate block until the fix is reviewed",
+        )
+        .await;
+    world.comment(board, "cora-gh", "/pushgate unblock").await;
+
     // The release: a tag, and a regression in a Supported feature holds it.
     world
         .send(
