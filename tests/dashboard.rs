@@ -255,3 +255,26 @@ async fn the_dashboards_tables_on_sqlite() {
     let store = pushgate::store::Store::connect(&url).await.unwrap();
     store_round_trip(&store).await;
 }
+
+/// `/readyz` is public: when the store does not answer as it should, the reader gets a short
+/// fixed text and the database's own words go to the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_never_answers_with_the_databases_error() {
+    let world = World::new(CONFIG).await;
+    assert_eq!(get(&world, "/readyz").await.status().as_u16(), 200);
+    // The newest migration unrecorded, behind the service's back: the store is not ready.
+    let pool = sqlx::SqlitePool::connect(&world.database_url)
+        .await
+        .expect("second connection");
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&pool)
+    .await
+    .expect("delete");
+    pool.close().await;
+    let answer = get(&world, "/readyz").await;
+    assert_eq!(answer.status().as_u16(), 503);
+    let body = answer.text().await.unwrap();
+    assert_eq!(body, r#"{"error":"the store is unavailable"}"#);
+}
