@@ -102,6 +102,17 @@ async fn the_dashboard_shows_the_gate_flights_queue_release_and_support() {
     assert_eq!(audit.len(), 2, "{repo}");
     assert!(audit.iter().all(|(by, _)| *by == "cora-gh"), "{audit:?}");
 
+    // Governance: the vote in flight, with its deadline 72 hours after it opened.
+    let open = &repo["governance"]["open"];
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{repo}");
+    assert_eq!(open[0]["number"], played.vote);
+    assert_eq!(open[0]["kind"], "vote");
+    assert_eq!(
+        open[0]["deadline"].as_i64().unwrap() - open[0]["opened_at"].as_i64().unwrap(),
+        72 * 3600
+    );
+    assert_eq!(repo["governance"]["embargoes"], serde_json::json!([]));
+
     // Release and support.
     assert_eq!(repo["release_blockers"], 1, "{}", repo["release"]);
     assert_eq!(repo["release"]["blockers"][0]["number"], played.blocker);
@@ -119,6 +130,7 @@ async fn the_dashboard_shows_the_gate_flights_queue_release_and_support() {
         "data-count=\"flights-listed\" data-value=\"2\"",
         "<svg",
         "Embargoes",
+        "data-count=\"decisions-open\" data-value=\"1\"",
     ] {
         assert!(html.contains(text), "{text} missing: {html}");
     }

@@ -36,6 +36,7 @@ pub fn story_config() -> String {
 
 /// What the story left, for the tests to compare with the pages.
 pub struct Played {
+    pub vote: u64,
     pub waiting: u64,
     pub ready: u64,
     pub closed: u64,
@@ -157,6 +158,12 @@ pub async fn play(world: &World) -> Played {
     );
     world.issue_event(blocker, "opened", "rhea-gh").await;
 
+    // A vote in flight.
+    let vote = world
+        .gh
+        .open_issue(REPO, "nora-gh", "Adopt the new coding style", &[]);
+    world.comment(vote, "cora-gh", "/pushgate vote 72h").await;
+
     // Pull requests: one waiting for acks, one approved, one closed.
     let waiting = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
     world.wait_check(waiting, 0, "failure").await;
@@ -176,6 +183,7 @@ pub async fn play(world: &World) -> Played {
     assert_eq!(status, 202);
     world.settle().await;
     Played {
+        vote,
         waiting,
         ready,
         closed,
