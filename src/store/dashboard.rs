@@ -43,13 +43,23 @@ pub struct StoredFlight {
 }
 
 impl Store {
-    /// Records whether a repository is private (one write only when it changed).
+    /// Records whether a repository is private. Every delivery says it, so it is read first
+    /// and written only when it changed (a read takes no write lock from ingest on SQLite).
     pub async fn note_repository(
         &self,
         repo: &str,
         private: bool,
         now: i64,
     ) -> Result<(), StoreError> {
+        let known = sqlx::query("SELECT private FROM repos WHERE repo = $1")
+            .bind(repo)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = known {
+            if (row.try_get::<i64, _>("private")? != 0) == private {
+                return Ok(());
+            }
+        }
         sqlx::query(
             "INSERT INTO repos (repo, private, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (repo) DO UPDATE SET private = excluded.private, \
@@ -99,8 +109,24 @@ impl Store {
         })
     }
 
-    /// Records what a delivery says of a pull request.
+    /// Records what a delivery says of a pull request (written only when it changed: every
+    /// comment on a pull request says it again).
     pub async fn note_pull(&self, p: &PullInfo, now: i64) -> Result<(), StoreError> {
+        let known =
+            sqlx::query("SELECT title, url, author, state FROM pulls WHERE repo = $1 AND pr = $2")
+                .bind(&p.repo)
+                .bind(p.pr)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(row) = known {
+            let same = row.try_get::<String, _>("title")? == p.title
+                && row.try_get::<String, _>("url")? == p.url
+                && row.try_get::<String, _>("author")? == p.author
+                && row.try_get::<String, _>("state")? == p.state;
+            if same {
+                return Ok(());
+            }
+        }
         sqlx::query(
             "INSERT INTO pulls (repo, pr, title, url, author, state, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (repo, pr) DO UPDATE SET \
