@@ -187,6 +187,7 @@ fn settings(database_url: &str, api: &str, workers: usize) -> Settings {
         },
         replica: format!("drain-{workers}"),
         keep_done: Duration::ZERO,
+        dashboard_token: None,
     }
 }
 

@@ -159,6 +159,7 @@ async fn run() {
         },
         replica: "bench".to_string(),
         keep_done: Duration::ZERO,
+        dashboard_token: None,
     };
     let service = service::start(settings).await.expect("service starts");
 

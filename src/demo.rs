@@ -154,6 +154,7 @@ pub async fn play(listen: SocketAddr, database: &str) -> Result<Demo, DemoError>
         retry: Retry::default(),
         replica: "demo".to_string(),
         keep_done: Duration::from_secs(30 * 86_400),
+        dashboard_token: None,
     };
     let service = service::start(settings).await?;
     let base = format!("http://{}", service.addr);

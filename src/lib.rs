@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod corpus;
+pub mod dashboard;
 pub mod demo;
 pub mod git;
 pub mod github;

@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::github::signature;
@@ -34,6 +34,8 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     /// How many worker tasks the service runs (0: it only stores deliveries).
     pub workers: usize,
+    /// The dashboard's read token: with it, private repositories are shown too.
+    pub dashboard_token: Option<Arc<str>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -42,10 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/api/status", get(status))
-        .route("/api/repos/{owner}/{repo}", get(repo_status))
-        .route("/", get(dashboard))
-        .route("/repos/{owner}/{repo}", get(repo_dashboard))
+        .merge(crate::dashboard::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -228,7 +227,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
     match state.store.ready().await {
         Ok(()) => "ready".into_response(),
-        Err(e) => reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        // The database's words (host names, users) stay in the log.
+        Err(e) => {
+            tracing::error!(error = %e, "readiness: the store does not answer");
+            reject(StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable")
+        }
     }
 }
 
@@ -245,300 +248,6 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-async fn status_json(state: &AppState, repo: Option<&str>) -> Result<Value, Response> {
-    let depth = state
-        .store
-        .depth()
-        .await
-        .map_err(|e| reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()))?;
-    let evaluations = state
-        .store
-        .evaluations(repo)
-        .await
-        .map_err(|e| reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()))?;
-    let prs: Vec<Value> = evaluations
-        .iter()
-        .map(|e| {
-            json!({
-                "repo": e.repo,
-                "pr": e.pr,
-                "head_sha": e.head_sha,
-                "acks": if e.satisfied { "complete" } else { "missing" },
-                "title": e.summary.lines().next().unwrap_or_default(),
-                "evaluated_at": e.at,
-            })
-        })
-        .collect();
-    let failures: Vec<Value> = state
-        .store
-        .recent_failures(20)
-        .await
-        .map_err(|e| reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()))?
-        .iter()
-        .filter(|f| repo.is_none_or(|r| r == f.repo))
-        .map(|f| {
-            json!({
-                "delivery": f.delivery_id,
-                "event": f.event,
-                "repo": f.repo,
-                "failed_at": f.at,
-                "error": f.error,
-            })
-        })
-        .collect();
-    let mut value = json!({
-        "queue": { "pending": depth.pending, "failed": depth.failed },
-        "pull_requests": prs,
-        "failures": failures,
-    });
-    if let Some(repo) = repo {
-        let unavailable =
-            |e: crate::store::StoreError| reject(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-        let gate = state.store.gate(repo).await.map_err(unavailable)?;
-        value["gate"] = gate
-            .and_then(|text| serde_json::from_str::<crate::core::gate::Gate>(&text).ok())
-            .map_or(Value::Null, |g| {
-                json!({
-                    "master": g.master,
-                    "ahead": g.ahead,
-                    "blocked": g.block.is_some(),
-                    "dashboard": g.dashboard_text,
-                })
-            });
-        for kind in ["support", "release"] {
-            let view = state.store.view(repo, kind).await.map_err(unavailable)?;
-            value[kind] = view
-                .and_then(|(body, at)| {
-                    let mut v: Value = serde_json::from_str(&body).ok()?;
-                    v["updated_at"] = json!(at);
-                    Some(v)
-                })
-                .unwrap_or(Value::Null);
-        }
-    }
-    Ok(value)
-}
-
-async fn status(State(state): State<AppState>) -> Response {
-    match status_json(&state, None).await {
-        Ok(value) => Json(value).into_response(),
-        Err(response) => response,
-    }
-}
-
-async fn repo_status(
-    State(state): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-) -> Response {
-    let full = format!("{owner}/{repo}");
-    match status_json(&state, Some(&full)).await {
-        Ok(value) => Json(value).into_response(),
-        Err(response) => response,
-    }
-}
-
-async fn dashboard(State(state): State<AppState>) -> Response {
-    let value = match status_json(&state, None).await {
-        Ok(value) => value,
-        Err(response) => return response,
-    };
-    Html(page(
-        "pushgate",
-        &format!(
-            "<h1>pushgate</h1><p>Queue: {} pending, {} failed. \
-             <a href=\"/metrics\">metrics</a> · <a href=\"/api/status\">status JSON</a></p>{}{}",
-            value["queue"]["pending"],
-            value["queue"]["failed"],
-            pull_request_table(&value, true),
-            failures_table(&value),
-        ),
-    ))
-    .into_response()
-}
-
-/// One repository: the push gate's dashboard, its pull requests, its support matrix and what
-/// holds its release.
-async fn repo_dashboard(
-    State(state): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-) -> Response {
-    let full = format!("{owner}/{repo}");
-    let value = match status_json(&state, Some(&full)).await {
-        Ok(value) => value,
-        Err(response) => return response,
-    };
-    let gate = match value["gate"]["dashboard"].as_str() {
-        Some(text) if !text.is_empty() => format!("<pre>{}</pre>", escape(text)),
-        _ => "<p>No push gate state yet.</p>".to_string(),
-    };
-    let support = match value.get("support").filter(|v| !v.is_null()) {
-        Some(view) => support_html(view),
-        None => "<p>No SUPPORT.md read yet (it is read on pushes that change it).</p>".to_string(),
-    };
-    let release = match value.get("release").filter(|v| !v.is_null()) {
-        Some(view) => release_html(view),
-        None => "<p>No release check run yet.</p>".to_string(),
-    };
-    Html(page(
-        &full,
-        &format!(
-            "<h1>{name}</h1><p><a href=\"/\">all repositories</a> · \
-             <a href=\"/api/repos/{name}\">JSON</a></p>\
-             <h2>Push gate</h2>{gate}<h2>Pull requests</h2>{prs}\
-             <h2>Release</h2>{release}<h2>Support matrix</h2>{support}",
-            name = escape(&full),
-            prs = pull_request_table(&value, false),
-        ),
-    ))
-    .into_response()
-}
-
-/// The deliveries that failed for good, newest first (none: nothing is shown).
-fn failures_table(value: &Value) -> String {
-    let Some(failures) = value["failures"].as_array().filter(|f| !f.is_empty()) else {
-        return String::new();
-    };
-    let rows: String = failures
-        .iter()
-        .map(|f| {
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(text_of(f, "delivery")),
-                escape(text_of(f, "event")),
-                escape(text_of(f, "repo")),
-                escape(text_of(f, "error")),
-            )
-        })
-        .collect();
-    format!(
-        "<h2>Failed deliveries</h2><table border=\"1\" cellpadding=\"4\"><tr><th>Delivery</th>\
-         <th>Event</th><th>Repository</th><th>Why</th></tr>{rows}</table>"
-    )
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head>\
-         <body>{body}</body></html>",
-        escape(title)
-    )
-}
-
-fn text_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_default()
-}
-
-fn pull_request_table(value: &Value, with_repo: bool) -> String {
-    let mut rows = String::new();
-    for pr in value["pull_requests"].as_array().into_iter().flatten() {
-        let repo = text_of(pr, "repo");
-        let first = if with_repo {
-            format!("<td><a href=\"/repos/{0}\">{0}</a></td>", escape(repo))
-        } else {
-            String::new()
-        };
-        rows.push_str(&format!(
-            "<tr>{first}<td>#{}</td><td>{}</td><td>{}</td></tr>",
-            pr["pr"],
-            escape(text_of(pr, "acks")),
-            escape(text_of(pr, "title")),
-        ));
-    }
-    let head = if with_repo { "<th>Repository</th>" } else { "" };
-    format!(
-        "<table border=\"1\" cellpadding=\"4\"><tr>{head}<th>PR</th><th>Acks</th>\
-         <th>Check</th></tr>{rows}</table>"
-    )
-}
-
-fn support_html(view: &Value) -> String {
-    let counts: String = view["counts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["lines"].as_u64().unwrap_or(0) > 0)
-        .map(|c| format!("{} {}", c["lines"], escape(text_of(c, "status"))))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut rows = String::new();
-    for feature in view["features"].as_array().into_iter().flatten() {
-        let statuses = feature["statuses"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|s| match s["qualifier"].as_str() {
-                Some(q) => format!("{}: {}", escape(q), escape(text_of(s, "text"))),
-                None => escape(text_of(s, "text")),
-            })
-            .collect::<Vec<_>>()
-            .join("<br>");
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{statuses}</td></tr>",
-            escape(text_of(feature, "category")),
-            escape(text_of(feature, "name")),
-        ));
-    }
-    let unparsed: String = view["unparsed"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|u| {
-            format!(
-                "<li>line {}: <code>{}</code></li>",
-                u["line"],
-                escape(text_of(u, "text"))
-            )
-        })
-        .collect();
-    let unparsed = if unparsed.is_empty() {
-        String::new()
-    } else {
-        format!("<p>Lines that cannot be read (labels were left alone):</p><ul>{unparsed}</ul>")
-    };
-    format!(
-        "<p>{} at <code>{}</code>: {counts}.</p>{unparsed}<table border=\"1\" cellpadding=\"4\">\
-         <tr><th>Category</th><th>Feature</th><th>Status</th></tr>{rows}</table>",
-        escape(text_of(view, "file")),
-        escape(crate::core::text::short(text_of(view, "sha"))),
-    )
-}
-
-fn release_html(view: &Value) -> String {
-    if let Some(failed) = view["failed"].as_str() {
-        return format!(
-            "<p>pushgate could not answer for the release, which is held: {}</p>",
-            escape(failed)
-        );
-    }
-    let blockers = view["blockers"].as_array().cloned().unwrap_or_default();
-    if blockers.is_empty() {
-        return "<p>Nothing holds the release.</p>".to_string();
-    }
-    let rows: String = blockers
-        .iter()
-        .map(|b| {
-            format!(
-                "<tr><td>#{}</td><td>{}</td><td>{}</td></tr>",
-                b["number"],
-                escape(text_of(b, "title")),
-                escape(text_of(b, "reason")),
-            )
-        })
-        .collect();
-    format!(
-        "<p>The release is held by {} open issue(s):</p><table border=\"1\" cellpadding=\"4\">\
-         <tr><th>Issue</th><th>Title</th><th>Why</th></tr>{rows}</table>",
-        blockers.len()
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -642,6 +351,7 @@ mod tests {
             shutting_down: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(tokio::sync::Notify::new()),
             workers: 0,
+            dashboard_token: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -675,6 +385,7 @@ mod tests {
             shutting_down: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(tokio::sync::Notify::new()),
             workers: 2,
+            dashboard_token: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

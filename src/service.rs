@@ -62,6 +62,9 @@ pub struct Settings {
     pub replica: String,
     /// Processed deliveries are deleted this long after processing; zero keeps them forever.
     pub keep_done: Duration,
+    /// The dashboard's read token (`PUSHGATE_DASHBOARD_TOKEN`): without it only public
+    /// repositories are shown.
+    pub dashboard_token: Option<String>,
 }
 
 /// How often processed deliveries older than `keep_done` are deleted.
@@ -199,6 +202,7 @@ impl Settings {
                 0 => Duration::ZERO,
                 days => Duration::from_secs(days.clamp(MIN_KEEP_DAYS, MAX_KEEP_DAYS) * 86_400),
             },
+            dashboard_token: var("PUSHGATE_DASHBOARD_TOKEN").map(|t| t.trim().to_string()),
         })
     }
 }
@@ -255,6 +259,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         shutting_down: shutting_down.clone(),
         wake: wake.clone(),
         workers: settings.workers,
+        dashboard_token: settings.dashboard_token.as_deref().map(Arc::from),
     };
     let killed = Arc::new(AtomicBool::new(false));
     let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone(), killed.clone())?;

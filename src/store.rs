@@ -18,8 +18,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 
+mod dashboard;
 mod embargo;
 mod governance;
+pub use dashboard::{OpenPull, PullInfo, StoredFlight, FLIGHTS_KEPT};
 pub use embargo::{Embargo, EmbargoInFlight};
 pub use governance::{Decision, GovernanceEntry};
 

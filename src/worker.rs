@@ -224,6 +224,7 @@ impl Worker {
             repo = %d.repo,
             pr
         );
+        self.describe(&d, &payload).await;
         let work = async {
             // Keep the lease while working (GitHub retries can take a while).
             let renew = async {
@@ -373,6 +374,24 @@ impl Worker {
                 Coalesced::LeaseLost
             }
             Err(e) => Coalesced::Failed(HandlerError::from(e).into()),
+        }
+    }
+
+    /// Records what the delivery says of its repository (private or not) and pull request
+    /// (title, link, state) for the dashboard; a failure to record only goes to the log.
+    async fn describe(&self, d: &Claimed, payload: &Value) {
+        let (private, pull) = crate::dashboard::described(&d.repo, payload);
+        let now = self.ctx.clock.now();
+        let store = &self.ctx.store;
+        if let Some(private) = private.filter(|_| !d.repo.is_empty()) {
+            if let Err(e) = store.note_repository(&d.repo, private, now).await {
+                tracing::warn!(error = %e, "could not record whether the repository is private");
+            }
+        }
+        if let Some(pull) = pull {
+            if let Err(e) = store.note_pull(&pull, now).await {
+                tracing::warn!(error = %e, "could not record the pull request's title and state");
+            }
         }
     }
 

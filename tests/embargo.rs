@@ -133,6 +133,36 @@ async fn a_committers_embargo_refuses_merges_before_its_time_and_lands_the_pr_at
             .collect::<Vec<_>>(),
         [(pr as i64, until)]
     );
+    // The dashboard shows the hold (the pull request and its time, nothing else) on the page
+    // and in its JSON.
+    let api: serde_json::Value = world
+        .http
+        .get(world.url(&format!("/api/repos/{REPO}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        api["governance"]["embargoes"],
+        serde_json::json!([{ "number": pr, "until": until }]),
+        "{api}"
+    );
+    let page = world
+        .http
+        .get(world.url(&format!("/repos/{REPO}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let section = &page[page.find("id=\"embargoes\"").expect("the embargo section")..];
+    assert!(
+        section.contains(&format!("#{pr}")) && section.contains(&written),
+        "{section}"
+    );
     let before = staging(&world);
     for (n, by) in ["cora-gh", "quinn-gh"].into_iter().enumerate() {
         world.comment(pr, by, "/pushgate merge").await;

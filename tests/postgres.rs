@@ -652,3 +652,15 @@ async fn an_embargo_lands_at_its_time_on_postgres() {
     world.settle().await;
     assert_eq!(world.gh.pr_state(REPO, pr), "closed");
 }
+
+#[path = "dashboard_story/mod.rs"]
+mod dashboard_story;
+
+#[tokio::test]
+async fn the_dashboards_tables_on_postgres() {
+    let Some(url) = fresh_database("dashboard").await else {
+        return;
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    dashboard_story::store_round_trip(&store).await;
+}

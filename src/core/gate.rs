@@ -322,6 +322,10 @@ pub struct Gate {
     /// again, or a delivery run again after a crash, is applied once.
     #[serde(default)]
     pub commands: Vec<i64>,
+    /// `gate.required` as the last event applied it, so the dashboard can list the required
+    /// checks without the repository's config.
+    #[serde(default)]
+    pub required: Vec<String>,
     next_flight: u64,
 }
 
@@ -460,6 +464,9 @@ impl Gate {
     /// Applies one event at time `now`.
     pub fn step(&mut self, event: Event, now: i64, settings: &Settings) -> Vec<Action> {
         let mut actions = Vec::new();
+        if self.required != settings.required {
+            self.required = settings.required.clone();
+        }
         match event {
             Event::StagingMoved { ahead } => {
                 // A rewind or force-push: staging no longer extends what the gate knew.
@@ -923,6 +930,110 @@ impl Gate {
             flight: flight.id,
             verdict,
         });
+    }
+}
+
+/// A finished flight as the dashboard's history keeps it (beyond the [`HISTORY`] the state
+/// keeps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlightRecord {
+    pub id: u64,
+    pub tip: String,
+    pub baseline: String,
+    /// How many commits it tested.
+    pub commits: usize,
+    pub started_at: i64,
+    pub finished_at: i64,
+    /// [`Verdict::word`].
+    pub result: String,
+    /// The regressed checks, or the flaky ones of a pass.
+    pub checks: Vec<String>,
+    /// The first bad commit of a regression.
+    pub culprit: Option<String>,
+}
+
+impl Verdict {
+    /// One word for the verdict, as the dashboard and its JSON show it: `passed`,
+    /// `regressed`, `timed-out`, `superseded` or `dropped`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Passed { .. } => "passed",
+            Verdict::Regressed { .. } => "regressed",
+            Verdict::TimedOut => "timed-out",
+            Verdict::Abandoned => "superseded",
+            Verdict::Dropped => "dropped",
+        }
+    }
+}
+
+impl Flight {
+    /// The flight as its history keeps it; `None` while it runs.
+    pub fn record(&self) -> Option<FlightRecord> {
+        let Phase::Done(verdict) = &self.phase else {
+            return None;
+        };
+        let (checks, culprit) = match verdict {
+            Verdict::Passed { flaky } => (flaky.clone(), None),
+            Verdict::Regressed { checks, culprit } => (checks.clone(), Some(culprit.clone())),
+            _ => (Vec::new(), None),
+        };
+        Some(FlightRecord {
+            id: self.id,
+            tip: self.tip.clone(),
+            baseline: self.baseline.clone(),
+            commits: self.commits.len(),
+            started_at: self.started_at,
+            finished_at: self.finished_at.unwrap_or(self.started_at),
+            result: verdict.word().to_string(),
+            checks,
+            culprit,
+        })
+    }
+}
+
+/// One required check of the running flight, on its tip and on its baseline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    pub name: String,
+    pub tip: Option<Outcome>,
+    pub baseline: Option<Outcome>,
+    /// Who posted the tip's result, when known.
+    pub poster: Option<Source>,
+}
+
+impl Gate {
+    /// The running flight, if any (the newest).
+    pub fn current(&self) -> Option<&Flight> {
+        self.flights.iter().rev().find(|f| !f.is_done())
+    }
+
+    /// The required checks of flight `f`: each literal name in `gate.required`, and each name
+    /// seen on its tip or baseline that a required glob matches (every name seen, when the
+    /// state predates [`Gate::required`]).
+    pub fn check_rows(&self, f: &Flight) -> Vec<CheckRow> {
+        let seen = [&f.tip, &f.baseline]
+            .into_iter()
+            .filter_map(|sha| self.results.get(sha))
+            .flat_map(|r| r.keys());
+        let mut names: BTreeSet<&str> = seen
+            .map(String::as_str)
+            .filter(|n| self.required.is_empty() || self.required.iter().any(|r| wildcard(r, n)))
+            .collect();
+        names.extend(
+            self.required
+                .iter()
+                .filter(|r| !r.contains(['*', '?']))
+                .map(String::as_str),
+        );
+        names
+            .into_iter()
+            .map(|name| CheckRow {
+                name: name.to_string(),
+                tip: self.outcome(&f.tip, name),
+                baseline: self.outcome(&f.baseline, name),
+                poster: self.sources.get(&f.tip).and_then(|s| s.get(name)).cloned(),
+            })
+            .collect()
     }
 }
 
@@ -1837,5 +1948,51 @@ mod tests {
             },
         );
         assert_eq!(advanced(&actions), Some(("s1".into(), false)));
+    }
+
+    /// The dashboard's view of a flight: its required checks on tip and baseline while it
+    /// runs (literal names even before any result), and its record once finished.
+    #[test]
+    fn a_flight_shows_its_checks_while_running_and_its_record_once_done() {
+        let mut gate = gate_with_green_baseline();
+        staging(&mut gate, &["s1"]);
+        check(&mut gate, "s1", "test-unit", Outcome::Failed);
+        check(&mut gate, "s1", "lint", Outcome::Passed);
+        let flight = gate.current().cloned().expect("a running flight");
+        assert_eq!(flight.record(), None);
+        let rows: Vec<(String, Option<Outcome>, Option<Outcome>)> = gate
+            .check_rows(&flight)
+            .into_iter()
+            .map(|r| (r.name, r.tip, r.baseline))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("build".into(), None, Some(Outcome::Passed)),
+                (
+                    "test-unit".into(),
+                    Some(Outcome::Failed),
+                    Some(Outcome::Passed)
+                ),
+            ],
+            "lint is not required"
+        );
+        check(&mut gate, "s1", "build", Outcome::Passed);
+        check(&mut gate, "s1", "test-unit", Outcome::Failed);
+        let done = gate.flights.iter().find(|f| f.id == flight.id).unwrap();
+        let record = done.record().expect("finished");
+        assert_eq!(record.result, "regressed");
+        assert_eq!(record.checks, vec!["test-unit".to_string()]);
+        assert_eq!(record.culprit.as_deref(), Some("s1"));
+        assert_eq!((record.commits, record.tip.as_str()), (1, "s1"));
+        let cases = [
+            (Verdict::Passed { flaky: vec![] }, "passed"),
+            (Verdict::TimedOut, "timed-out"),
+            (Verdict::Abandoned, "superseded"),
+            (Verdict::Dropped, "dropped"),
+        ];
+        for (verdict, word) in cases {
+            assert_eq!(verdict.word(), word);
+        }
     }
 }

@@ -186,6 +186,43 @@ pub fn acks_report(
     }
 }
 
+/// What a stored verdict (a [`Report::shown`] text) says is missing and whom to ask, read
+/// back for the dashboard: the "Missing" list and the suggested maintainers, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Waiting {
+    pub missing: Vec<String>,
+    pub ask: Vec<String>,
+}
+
+/// Reads [`Waiting`] back from the text [`acks_report`] wrote (the first line is the title).
+pub fn waiting(shown: &str) -> Waiting {
+    let mut waiting = Waiting::default();
+    let mut in_missing = false;
+    for line in shown.lines() {
+        if line.starts_with("**Not ready yet.** Missing:") {
+            in_missing = true;
+            continue;
+        }
+        if in_missing {
+            match line.strip_prefix("- ") {
+                Some(item) => waiting.missing.push(item.to_string()),
+                None if line.is_empty() && waiting.missing.is_empty() => {}
+                None => in_missing = false,
+            }
+        }
+        if let Some(rest) = line.strip_prefix("**Suggested maintainers to ask:** ") {
+            let names = rest.split(" (the fewest").next().unwrap_or_default();
+            waiting.ask = names
+                .split(", ")
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+    }
+    waiting
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +326,30 @@ mod tests {
         assert!(report
             .summary
             .ends_with("(truncated: GitHub limits this text)"));
+    }
+
+    #[test]
+    fn what_is_missing_and_whom_to_ask_read_back_from_the_shown_text() {
+        let cases = [
+            ("All 1 maintainer requirement(s) met\n**Ready:** every changed file has its maintainers' approval.\n", Waiting::default()),
+            (
+                "0 of 1 maintainer requirement(s) met; 2 thing(s) missing\n**Not ready yet.** Missing:\n\n- an ack for X86\n- someone other than the author\n\n| Area |\n\n**Suggested maintainers to ask:** @jan-gh, Andrew Cooper (the fewest people who cover every missing ack). Ask with a comment.\n",
+                Waiting {
+                    missing: vec!["an ack for X86".into(), "someone other than the author".into()],
+                    ask: vec!["@jan-gh".into(), "Andrew Cooper".into()],
+                },
+            ),
+            // A verdict written some other way (an error on the check) reads as nothing.
+            ("Cannot read MAINTAINERS\nline 3: bad", Waiting::default()),
+        ];
+        for (shown, want) in cases {
+            assert_eq!(waiting(shown), want, "{shown}");
+        }
+        // The same reading over what `acks_report` writes.
+        let v = verdict(&["xen/arch/x86/mm/shadow/multi.c"], vec![]);
+        let back = waiting(&acks_report(&v, &login_of, &[], 0).shown());
+        assert_eq!(back.missing.len(), v.missing.len(), "{back:?}");
+        assert!(!back.missing.is_empty());
+        assert!(back.ask.contains(&"@sha-gh".to_string()), "{back:?}");
     }
 }

@@ -698,7 +698,7 @@ async fn report_culprit(
     flight: u64,
     checks: &[String],
     culprit: &str,
-) -> Result<String, HandlerError> {
+) -> Result<(String, Option<i64>), HandlerError> {
     let commit = match gh
         .api
         .get(&format!("/repos/{repo}/git/commits/{culprit}"))
@@ -741,10 +741,11 @@ async fn report_culprit(
         let key = format!("culprit {flight} {culprit}");
         super::comment_once(gh, repo, pr, &key, &body).await?;
     }
-    Ok(match pr {
+    let about = match pr {
         Some(pr) => format!("#{pr} by {author}"),
         None => format!("by {author}"),
-    })
+    };
+    Ok((about, pr))
 }
 
 /// Moves master from `from` to `to` by fast-forward, once GitHub confirms that `to` is still
@@ -931,8 +932,11 @@ async fn act(
             }
             Action::Finished { flight, verdict } => {
                 tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
+                let mut culprit_of = (None, None);
                 if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
-                    let about = report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
+                    let (about, pr) =
+                        report_culprit(ctx, gh, repo, flight, checks, culprit).await?;
+                    culprit_of = (Some(about.clone()), pr);
                     // The gate's own state must not wait on an issue tracker: an issue GitHub
                     // would not open now is owed, and asked for again at each gate event.
                     gate.pending_regressions.insert(
@@ -945,6 +949,23 @@ async fn act(
                         },
                     );
                     gate.culprits.insert(culprit.clone(), about);
+                }
+                // The dashboard's history; the same flight recorded again replaces its row.
+                if let Some(record) = gate
+                    .flights
+                    .iter()
+                    .find(|f| f.id == flight)
+                    .and_then(|f| f.record())
+                {
+                    let (culprit_about, culprit_pull) = culprit_of;
+                    let stored = crate::store::StoredFlight {
+                        flight: record,
+                        culprit_pull,
+                        culprit_about,
+                    };
+                    ctx.store
+                        .record_flight(repo, &stored, crate::store::FLIGHTS_KEPT)
+                        .await?;
                 }
             }
             Action::Refused { by, why } => {

@@ -1,4 +1,4 @@
-//! Embargoes in the store (migration 0012): each pull request's hold with its end, so both
+//! Embargoes in the store (migration 0011): each pull request's hold with its end, so both
 //! survive restarts. What happened to them is written to the governance log.
 
 use sqlx::Row;

@@ -68,6 +68,7 @@ pub fn settings(database_url: &str, api: &str, replica: &str) -> Settings {
         },
         replica: replica.to_string(),
         keep_done: Duration::from_secs(30 * 86_400),
+        dashboard_token: None,
     }
 }
 
