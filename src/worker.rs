@@ -16,7 +16,7 @@ use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, GitHubError, Installation};
 use crate::handlers::acks::{self, SeenHead};
-use crate::handlers::{embargo, gate, governance, merge, release, support};
+use crate::handlers::{embargo, gate, gather, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::outage::{Outage, Permit};
@@ -215,7 +215,7 @@ impl Worker {
             }
         }
         self.coalesce(&d).await;
-        let pr = acks::pull_number(&payload).unwrap_or(0);
+        let pr = gather::pull_number(&payload).unwrap_or(0);
         let span = tracing::info_span!(
             "delivery",
             id = %d.delivery_id,
@@ -484,7 +484,7 @@ impl Worker {
     async fn route_event(&self, d: &Claimed, payload: &Value) -> Result<Handled, Failure> {
         let installation_id = number(payload, "/installation/id");
         let repo = d.repo.as_str();
-        let pr_number = acks::pull_number(payload);
+        let pr_number = gather::pull_number(payload);
         match (d.event.as_str(), d.action.as_str()) {
             (
                 "pull_request",
@@ -807,7 +807,7 @@ impl Worker {
 
     /// An acks failure on a pull request is shown on its check run.
     async fn show_on_acks(&self, d: &Claimed, payload: &Value, error: &HandlerError) {
-        let Some(pr) = acks::pull_number(payload) else {
+        let Some(pr) = gather::pull_number(payload) else {
             return;
         };
         // Comments, reviews of a check and the scheduled re-evaluations carry no head SHA: the
@@ -1043,7 +1043,7 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
 /// `/pushgate merge`, which moves staging), and the scheduled re-evaluations. Always in the
 /// pull request's lane (`repo#number`) and naming that pull request.
 pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool {
-    let Some(number_) = acks::pull_number(payload) else {
+    let Some(number_) = gather::pull_number(payload) else {
         return false;
     };
     if lane.rsplit_once('#').map(|(_, n)| n) != Some(number_.to_string().as_str()) {

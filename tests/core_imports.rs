@@ -132,6 +132,12 @@ fn the_check_sees_what_it_is_meant_to() {
 /// Which core modules each core module names (`crate::core::x`, or `super::x` from a file
 /// beside it), test modules included.
 fn imports(files: &[(PathBuf, String)]) -> BTreeMap<String, BTreeSet<String>> {
+    imports_under(files, "crate::core::")
+}
+
+/// Which sibling modules each module names: `{prefix}x`, `super::x`, or either followed by a
+/// list in braces (`super::{acks, Context}`).
+fn imports_under(files: &[(PathBuf, String)], prefix: &str) -> BTreeMap<String, BTreeSet<String>> {
     let module = |path: &Path| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -143,14 +149,22 @@ fn imports(files: &[(PathBuf, String)]) -> BTreeMap<String, BTreeSet<String>> {
         let from = module(path);
         let mut to = BTreeSet::new();
         for line in text.lines().map(code) {
-            for prefix in ["crate::core::", "super::"] {
+            for prefix in [prefix, "super::"] {
                 for (at, _) in line.match_indices(prefix) {
-                    let name: String = line[at + prefix.len()..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    if name != from && names.contains(&name) {
-                        to.insert(name);
+                    let rest = &line[at + prefix.len()..];
+                    let listed: Vec<&str> = match rest.strip_prefix('{') {
+                        Some(list) => list.split('}').next().unwrap_or("").split(',').collect(),
+                        None => vec![rest],
+                    };
+                    for item in listed {
+                        let name: String = item
+                            .trim()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        if name != from && names.contains(&name) {
+                            to.insert(name);
+                        }
                     }
                 }
             }
@@ -225,4 +239,22 @@ fn a_circle_is_found_and_named() {
     let mut straight = graph;
     straight.insert("release".to_string(), BTreeSet::new());
     assert_eq!(circle(&straight), None);
+}
+
+/// The features in `src/handlers` import one another one way too: what several of them read
+/// the same way (config, committers, a branch's tip, an embargo's hold) lives in `gather`,
+/// which imports no feature.
+#[test]
+fn handler_modules_import_one_another_without_circles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/handlers");
+    let graph = imports_under(&sources(&dir), "crate::handlers::");
+    assert!(graph["merge"].contains("gather"), "{graph:?}");
+    assert!(graph["governance"].contains("acks"), "{graph:?}");
+    assert!(
+        graph["gather"].is_empty(),
+        "gather imports a feature: {graph:?}"
+    );
+    if let Some(found) = circle(&graph) {
+        panic!("an import circle in src/handlers: {}", found.join(" → "));
+    }
 }

@@ -19,7 +19,7 @@ use crate::core::release::Blocker;
 use crate::core::text::cell;
 use crate::github::{label_names, number, text, Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenHead};
-use crate::handlers::{support, Clock, Context, HandlerError};
+use crate::handlers::{gather, support, Clock, Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::runner::{self, Annotation, Level, SHOWN_ANNOTATIONS, SUMMARY_LIMIT};
 use crate::store::Store;
@@ -260,7 +260,7 @@ async fn acks_mode(
     event: &Value,
     config_path: &str,
 ) -> Result<StepResult, CliError> {
-    let Some(number_) = acks::pull_number(event) else {
+    let Some(number_) = gather::pull_number(event) else {
         return Err(CliError::Usage(format!(
             "the `{event_name}` event names no pull request"
         )));

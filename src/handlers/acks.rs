@@ -10,14 +10,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{Context, HandlerError, PolicyFiles};
+use super::gather::pull_number;
+use super::{Context, HandlerError};
 use crate::config::{Config, ConfigError};
-use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
-use crate::core::people::{Identities, Mailmap, Person};
+use crate::core::maintainers::SectionMatch;
+use crate::core::people::{Identities, Person};
 use crate::core::policy::{Options, Stature, StatusChange};
-use crate::core::pull::{
-    self, Comment, PrCommit, Push, Review, ReviewState, Settings, Timeline, Words,
-};
+use crate::core::pull::{self, Comment, Push, Review, ReviewState, Settings, Timeline, Words};
 use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
@@ -600,9 +599,7 @@ async fn referees(
     });
     match config.committers.source {
         CommitterSource::List => Ok(config.committers.list.clone()),
-        CommitterSource::TheRest => {
-            super::governance::the_rest(ctx, gh, repo, &payload, config).await
-        }
+        CommitterSource::TheRest => super::gather::the_rest(ctx, gh, repo, &payload, config).await,
         CommitterSource::WritePermission => {
             let mut rulers: Vec<String> = Vec::new();
             for comment in &timeline.comments {
@@ -1299,68 +1296,6 @@ fn participants(timeline: &Timeline) -> Vec<String> {
     logins.sort();
     logins.dedup();
     logins
-}
-
-pub(super) fn file_names(files: Option<&Value>) -> Vec<String> {
-    files
-        .and_then(Value::as_array)
-        .map(|files| {
-            files
-                .iter()
-                .flat_map(|f| {
-                    // A rename changes both paths.
-                    let mut names = vec![text(f, "/filename")];
-                    let previous = text(f, "/previous_filename");
-                    if !previous.is_empty() {
-                        names.push(previous);
-                    }
-                    names
-                })
-                .filter(|n| !n.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub(super) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
-    list.iter()
-        .map(|c| PrCommit {
-            sha: text(c, "/sha"),
-            message: text(c, "/commit/message"),
-        })
-        .collect()
-}
-
-/// Parses the three policy files read at a base commit.
-pub(crate) fn parse_policy(
-    maintainers: Option<String>,
-    config: Option<String>,
-    config_path: &str,
-    mailmap: Option<String>,
-) -> PolicyFiles {
-    let parsed = Maintainers::parse(maintainers.as_deref().unwrap_or(""));
-    let maintainer_errors: Vec<String> = parsed
-        .errors()
-        .map(|d| format!("MAINTAINERS:{}: {}", d.line, d.message))
-        .collect();
-    let config = match config {
-        Some(text) => Config::parse(&text, config_path),
-        None => Ok(Config::default()),
-    };
-    let (mailmap, _) = Mailmap::parse(mailmap.as_deref().unwrap_or(""));
-    PolicyFiles {
-        matcher: Arc::new(Matcher::new(parsed)),
-        maintainer_errors,
-        config,
-        mailmap,
-    }
-}
-
-pub fn pull_number(payload: &Value) -> Option<i64> {
-    ["/pull_request/number", "/issue/number", "/number"]
-        .iter()
-        .map(|p| number(payload, p))
-        .find(|n| *n > 0)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Embargoes on GitHub: `/pushgate embargo <UTC time>` by a committer or a member of the
 //! security team (`governance.security_team`) holds a pull request. The hold lives in the
 //! store; `pushgate/embargo` fails on the pull request's head naming the time;
-//! `/pushgate merge` refuses before it (`merge.rs` asks [`holding`]); `/pushgate embargo
+//! `/pushgate merge` refuses before it (`merge.rs` asks [`gather::holding`](super::gather::holding)); `/pushgate embargo
 //! lift` ends it early. At the time a synthetic delivery ([`DEADLINE`], from [`due`], in the
 //! repository's lane like merges) ends it and lands the pull request through `merge.rs`'s own
 //! path, pinned to the head that path judges, when the person who set it is a committer. Every
@@ -9,7 +9,7 @@
 
 use serde_json::{json, Value};
 
-use super::gate::{config, is_committer};
+use super::gather::{config, is_committer, pull_number};
 use super::{comment_once, post_check_run_once, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
@@ -24,16 +24,6 @@ pub const DEADLINE: &str = "embargo-deadline";
 /// repository's lane, with the merges it orders.
 pub fn asks(body: &str) -> bool {
     rules::read_command(body, 0).is_some()
-}
-
-/// The end of the hold on pull request `number` if one stands now.
-pub async fn holding(ctx: &Context, repo: &str, number: i64) -> Result<Option<i64>, HandlerError> {
-    Ok(ctx
-        .store
-        .embargo(repo, number)
-        .await?
-        .filter(|e| e.state == Embargo::HELD && rules::holds(e.until, ctx.clock.now()))
-        .map(|e| e.until))
 }
 
 /// An embargo command in a comment on an issue or pull request; false when the comment gives
@@ -277,7 +267,7 @@ pub async fn on_pull_request(
     repo: &str,
     payload: &Value,
 ) -> Result<(), HandlerError> {
-    let Some(item) = super::acks::pull_number(payload) else {
+    let Some(item) = pull_number(payload) else {
         return Ok(());
     };
     let head = text(payload, "/pull_request/head/sha");
@@ -415,7 +405,7 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let Some(item) = super::acks::pull_number(payload) else {
+    let Some(item) = pull_number(payload) else {
         return Ok(());
     };
     let body = format!(

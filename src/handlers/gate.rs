@@ -8,6 +8,7 @@
 
 use serde_json::{json, Value};
 
+use super::gather::{config, is_committer, ref_sha};
 use super::{Context, HandlerError};
 use crate::config::Config;
 use crate::core::gate::{
@@ -16,35 +17,6 @@ use crate::core::gate::{
 };
 use crate::github::{segment, text, Installation, Method};
 use crate::store::CommandProgress;
-
-/// The config that rules the gate: the one on the repository's default branch.
-pub(crate) async fn config(
-    ctx: &Context,
-    gh: &Installation,
-    repo: &str,
-    payload: &Value,
-) -> Result<Option<Config>, HandlerError> {
-    let Some(tip) = default_tip(gh, repo, payload).await? else {
-        return Ok(None);
-    };
-    let policy = ctx.policy_files(gh, repo, &tip).await?;
-    Ok(policy.config.as_ref().ok().cloned())
-}
-
-/// The tip of the repository's default branch, where the gate's config and MAINTAINERS live.
-pub(crate) async fn default_tip(
-    gh: &Installation,
-    repo: &str,
-    payload: &Value,
-) -> Result<Option<String>, HandlerError> {
-    let default_branch = text(payload, "/repository/default_branch");
-    let branch = if default_branch.is_empty() {
-        "master"
-    } else {
-        default_branch.as_str()
-    };
-    ref_sha(gh, repo, branch).await
-}
 
 fn settings(config: &Config) -> Settings {
     Settings {
@@ -69,22 +41,6 @@ pub fn source_of(event: &str, payload: &Value) -> Source {
         named("/check_run/app/slug").map(Source::App)
     };
     source.unwrap_or(Source::Unknown)
-}
-
-pub(crate) async fn ref_sha(
-    gh: &Installation,
-    repo: &str,
-    branch: &str,
-) -> Result<Option<String>, HandlerError> {
-    match gh
-        .api
-        .get(&format!("/repos/{repo}/git/ref/heads/{}", branch))
-        .await
-    {
-        Ok(value) => Ok(Some(text(&value, "/object/sha")).filter(|s| !s.is_empty())),
-        Err(e) if e.not_found() => Ok(None),
-        Err(e) => Err(e.into()),
-    }
 }
 
 async fn load(ctx: &Context, repo: &str, master: &str) -> Result<Gate, HandlerError> {
@@ -626,47 +582,6 @@ pub async fn on_comment(
         .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
         .await?;
     Ok(true)
-}
-
-/// Committers (`committers.source`): THE REST's maintainers mapped to logins, anyone with
-/// write permission, or an explicit list.
-pub(crate) async fn is_committer(
-    ctx: &Context,
-    gh: &Installation,
-    repo: &str,
-    payload: &Value,
-    config: &Config,
-    login: &str,
-) -> Result<bool, HandlerError> {
-    use crate::config::CommitterSource;
-    match config.committers.source {
-        CommitterSource::List => Ok(config
-            .committers
-            .list
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(login))),
-        CommitterSource::WritePermission => ctx.can_write(gh, repo, login).await,
-        CommitterSource::TheRest => {
-            let Some(tip) = default_tip(gh, repo, payload).await? else {
-                return Ok(false);
-            };
-            let policy = ctx.policy_files(gh, repo, &tip).await?;
-            let maintainers = policy.matcher.maintainers();
-            let Some(rest) = maintainers.the_rest() else {
-                return Ok(false);
-            };
-            let identities = crate::core::people::Identities::new(policy.mailmap.clone());
-            let people = ctx
-                .people(gh, repo, maintainers, &[], config, &identities)
-                .await?;
-            Ok(people.get(&login.to_lowercase()).is_some_and(|person| {
-                maintainers.sections[rest]
-                    .maintainers
-                    .iter()
-                    .any(|m| identities.same(m, person))
-            }))
-        }
-    }
 }
 
 /// A check run's conclusion once it has one, else its status (queued, in progress).

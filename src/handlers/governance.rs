@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::gate::{config, is_committer};
+use super::gather::{config, is_committer, pull_number, the_rest};
 use super::{acks, comment_once, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::governance::{
@@ -180,7 +180,7 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let Some(item) = acks::pull_number(payload) else {
+    let Some(item) = pull_number(payload) else {
         return Ok(());
     };
     let body = format!(
@@ -520,40 +520,6 @@ async fn asked(
         new
     });
     Ok(asked)
-}
-
-/// THE REST's maintainers whose GitHub login pushgate knows.
-pub(crate) async fn the_rest(
-    ctx: &Context,
-    gh: &Installation,
-    repo: &str,
-    payload: &Value,
-    config: &Config,
-) -> Result<Vec<String>, HandlerError> {
-    let Some(tip) = super::gate::default_tip(gh, repo, payload).await? else {
-        return Ok(Vec::new());
-    };
-    let policy = ctx.policy_files(gh, repo, &tip).await?;
-    let maintainers = policy.matcher.maintainers();
-    let Some(rest) = maintainers.the_rest() else {
-        return Ok(Vec::new());
-    };
-    let identities = crate::core::people::Identities::new(policy.mailmap.clone());
-    let people = ctx
-        .people(gh, repo, maintainers, &[], config, &identities)
-        .await?;
-    let mut logins: Vec<String> = people
-        .iter()
-        .filter(|(_, person)| {
-            maintainers.sections[rest]
-                .maintainers
-                .iter()
-                .any(|m| identities.same(m, person))
-        })
-        .map(|(login, _)| login.clone())
-        .collect();
-    logins.sort();
-    Ok(logins)
 }
 
 /// pushgate's own account (an App's login ends in `[bot]`).

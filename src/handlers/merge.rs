@@ -17,7 +17,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::gate::{config, is_committer, ref_sha, results_on};
+use super::gate::results_on;
+use super::gather::{config, is_committer, pull_number, ref_sha};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
 use crate::core::gate::Outcome;
@@ -167,7 +168,7 @@ async fn attempt(
         )));
     }
     // The repository's lane orders embargo commands and merges, so the store is current.
-    if let Some(until) = super::embargo::holding(ctx, repo, number_).await? {
+    if let Some(until) = super::gather::holding(ctx, repo, number_).await? {
         return Ok(Some(format!(
             "@{by}: not merged: {}.",
             crate::core::embargo::refusal(until)
@@ -297,7 +298,7 @@ pub async fn show_failure(
     what: &str,
 ) -> Result<(), HandlerError> {
     let comment_id = number(payload, "/comment/id");
-    let Some(pr) = super::acks::pull_number(payload) else {
+    let Some(pr) = pull_number(payload) else {
         return Ok(());
     };
     if comment_id == 0 {

@@ -5,6 +5,7 @@
 pub mod acks;
 pub mod embargo;
 pub mod gate;
+pub mod gather;
 pub mod governance;
 pub mod merge;
 pub mod release;
@@ -432,7 +433,7 @@ impl Context {
                 }
                 let [maintainers, config, mailmap]: [Option<String>; 3] =
                     texts.try_into().unwrap_or_default();
-                let files = Arc::new(acks::parse_policy(
+                let files = Arc::new(gather::parse_policy(
                     maintainers,
                     config,
                     &self.config_path,
@@ -446,7 +447,7 @@ impl Context {
         Ok(files)
     }
 
-    /// The policy files, in the order [`acks::parse_policy`] takes them: MAINTAINERS, the
+    /// The policy files, in the order [`gather::parse_policy`] takes them: MAINTAINERS, the
     /// config (where this context reads it) and `.mailmap`.
     pub fn policy_paths(&self) -> [String; 3] {
         [
@@ -533,7 +534,7 @@ impl Context {
         if text(&now, "/head/sha") != head {
             return Err(HandlerError::HeadMoved(pr));
         }
-        let files = acks::file_names(Some(&Value::Array(list)));
+        let files = gather::file_names(Some(&Value::Array(list)));
         bounded_insert(&mut lock(&self.files), key, files.clone());
         Ok(files)
     }
@@ -562,7 +563,7 @@ impl Context {
                     .get("files")
                     .and_then(Value::as_array)
                     .map_or(0, Vec::len);
-                (listed < COMPARE_FILES_LIMIT).then(|| acks::file_names(compare.get("files")))
+                (listed < COMPARE_FILES_LIMIT).then(|| gather::file_names(compare.get("files")))
             }
             Err(e) if e.not_found() => None,
             Err(e) => return Err(e.into()),
@@ -603,7 +604,7 @@ impl Context {
                 list.len()
             )));
         }
-        let commits = acks::commits_of(&list);
+        let commits = gather::commits_of(&list);
         bounded_insert(&mut lock(&self.commits), key, commits.clone());
         Ok(commits)
     }

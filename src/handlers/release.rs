@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use super::{gate, Context, HandlerError};
+use super::{Context, HandlerError};
 use crate::config::Config;
 use crate::core::glob::wildcard;
 use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_BLOCKER};
@@ -106,7 +106,7 @@ async fn default_config(
     repo: &str,
     payload: &Value,
 ) -> Result<Option<(String, Config)>, HandlerError> {
-    let Some(tip) = gate::default_tip(gh, repo, payload).await? else {
+    let Some(tip) = super::gather::default_tip(gh, repo, payload).await? else {
         return Ok(None);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;
@@ -398,7 +398,7 @@ pub async fn open_regression_issue(
             .api
             .get(&format!("/repos/{repo}/compare/{parent}...{culprit}"))
             .await?;
-        super::acks::file_names(compare.get("files"))
+        super::gather::file_names(compare.get("files"))
     };
     let map = config.feature_map();
     let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, at).await? else {

@@ -287,7 +287,7 @@ pub async fn refresh(
     repo: &str,
     default_branch: &str,
 ) -> Result<bool, HandlerError> {
-    let Some(tip) = super::gate::ref_sha(gh, repo, default_branch).await? else {
+    let Some(tip) = super::gather::ref_sha(gh, repo, default_branch).await? else {
         return Ok(false);
     };
     if ctx.synced_support(repo).as_deref() == Some(tip.as_str()) {
@@ -476,7 +476,7 @@ pub async fn on_issue(
     if !labelling || issue.get("pull_request").is_some() || text(issue, "/state") == "closed" {
         return Ok(false);
     }
-    let Some(tip) = super::gate::default_tip(gh, repo, payload).await? else {
+    let Some(tip) = super::gather::default_tip(gh, repo, payload).await? else {
         return Ok(false);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;

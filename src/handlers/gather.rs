@@ -1,0 +1,219 @@
+//! What every feature reads the same way, from GitHub and from payloads: the config and
+//! MAINTAINERS that rule a repository (on its default branch), a branch's tip, who is a
+//! committer, a pull request's number and changed files. Features import this module and
+//! not one another for it, so their imports run one way (see ARCHITECTURE.md).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{Context, HandlerError, PolicyFiles};
+use crate::config::Config;
+use crate::core::maintainers::{Maintainers, Matcher};
+use crate::core::people::Mailmap;
+use crate::core::pull::PrCommit;
+use crate::github::{number, path, text, Installation};
+
+/// The config that rules a repository's gate and commands: the one on its default branch.
+pub(crate) async fn config(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<Option<Config>, HandlerError> {
+    let Some(tip) = default_tip(gh, repo, payload).await? else {
+        return Ok(None);
+    };
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    Ok(policy.config.as_ref().ok().cloned())
+}
+
+/// The tip of the repository's default branch, where the gate's config and MAINTAINERS live.
+pub(crate) async fn default_tip(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<Option<String>, HandlerError> {
+    let default_branch = text(payload, "/repository/default_branch");
+    let branch = if default_branch.is_empty() {
+        "master"
+    } else {
+        default_branch.as_str()
+    };
+    ref_sha(gh, repo, branch).await
+}
+
+/// A branch's tip, or `None` when the branch does not exist. The branch name is escaped
+/// segment by segment (`stable/4.19` stays a path, `#` and `%` are escaped).
+pub(crate) async fn ref_sha(
+    gh: &Installation,
+    repo: &str,
+    branch: &str,
+) -> Result<Option<String>, HandlerError> {
+    match gh
+        .api
+        .get(&format!("/repos/{repo}/git/ref/heads/{}", path(branch)))
+        .await
+    {
+        Ok(value) => Ok(Some(text(&value, "/object/sha")).filter(|s| !s.is_empty())),
+        Err(e) if e.not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Committers (`committers.source`): THE REST's maintainers mapped to logins, anyone with
+/// write permission, or an explicit list.
+pub(crate) async fn is_committer(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+    login: &str,
+) -> Result<bool, HandlerError> {
+    use crate::config::CommitterSource;
+    match config.committers.source {
+        CommitterSource::List => Ok(config
+            .committers
+            .list
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(login))),
+        CommitterSource::WritePermission => ctx.can_write(gh, repo, login).await,
+        CommitterSource::TheRest => {
+            let Some(tip) = default_tip(gh, repo, payload).await? else {
+                return Ok(false);
+            };
+            let policy = ctx.policy_files(gh, repo, &tip).await?;
+            let maintainers = policy.matcher.maintainers();
+            let Some(rest) = maintainers.the_rest() else {
+                return Ok(false);
+            };
+            let identities = crate::core::people::Identities::new(policy.mailmap.clone());
+            let people = ctx
+                .people(gh, repo, maintainers, &[], config, &identities)
+                .await?;
+            Ok(people.get(&login.to_lowercase()).is_some_and(|person| {
+                maintainers.sections[rest]
+                    .maintainers
+                    .iter()
+                    .any(|m| identities.same(m, person))
+            }))
+        }
+    }
+}
+
+/// The paths a list of changed files touches (both paths of a rename).
+pub(crate) fn file_names(files: Option<&Value>) -> Vec<String> {
+    files
+        .and_then(Value::as_array)
+        .map(|files| {
+            files
+                .iter()
+                .flat_map(|f| {
+                    // A rename changes both paths.
+                    let mut names = vec![text(f, "/filename")];
+                    let previous = text(f, "/previous_filename");
+                    if !previous.is_empty() {
+                        names.push(previous);
+                    }
+                    names
+                })
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A pull request's commits as the core reads them.
+pub(crate) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
+    list.iter()
+        .map(|c| PrCommit {
+            sha: text(c, "/sha"),
+            message: text(c, "/commit/message"),
+        })
+        .collect()
+}
+
+/// Parses the three policy files read at a base commit.
+pub(crate) fn parse_policy(
+    maintainers: Option<String>,
+    config: Option<String>,
+    config_path: &str,
+    mailmap: Option<String>,
+) -> PolicyFiles {
+    let parsed = Maintainers::parse(maintainers.as_deref().unwrap_or(""));
+    let maintainer_errors: Vec<String> = parsed
+        .errors()
+        .map(|d| format!("MAINTAINERS:{}: {}", d.line, d.message))
+        .collect();
+    let config = match config {
+        Some(text) => Config::parse(&text, config_path),
+        None => Ok(Config::default()),
+    };
+    let (mailmap, _) = Mailmap::parse(mailmap.as_deref().unwrap_or(""));
+    PolicyFiles {
+        matcher: Arc::new(Matcher::new(parsed)),
+        maintainer_errors,
+        config,
+        mailmap,
+    }
+}
+
+/// The pull request or issue a payload is about.
+pub fn pull_number(payload: &Value) -> Option<i64> {
+    ["/pull_request/number", "/issue/number", "/number"]
+        .iter()
+        .map(|p| number(payload, p))
+        .find(|n| *n > 0)
+}
+
+/// THE REST's maintainers whose GitHub login pushgate knows.
+pub(crate) async fn the_rest(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+) -> Result<Vec<String>, HandlerError> {
+    let Some(tip) = default_tip(gh, repo, payload).await? else {
+        return Ok(Vec::new());
+    };
+    let policy = ctx.policy_files(gh, repo, &tip).await?;
+    let maintainers = policy.matcher.maintainers();
+    let Some(rest) = maintainers.the_rest() else {
+        return Ok(Vec::new());
+    };
+    let identities = crate::core::people::Identities::new(policy.mailmap.clone());
+    let people = ctx
+        .people(gh, repo, maintainers, &[], config, &identities)
+        .await?;
+    let mut logins: Vec<String> = people
+        .iter()
+        .filter(|(_, person)| {
+            maintainers.sections[rest]
+                .maintainers
+                .iter()
+                .any(|m| identities.same(m, person))
+        })
+        .map(|(login, _)| login.clone())
+        .collect();
+    logins.sort();
+    Ok(logins)
+}
+
+/// The end of the hold on pull request `number` if one stands now.
+pub(crate) async fn holding(
+    ctx: &Context,
+    repo: &str,
+    number: i64,
+) -> Result<Option<i64>, HandlerError> {
+    Ok(ctx
+        .store
+        .embargo(repo, number)
+        .await?
+        .filter(|e| {
+            e.state == crate::store::Embargo::HELD
+                && crate::core::embargo::holds(e.until, ctx.clock.now())
+        })
+        .map(|e| e.until))
+}
