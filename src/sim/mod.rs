@@ -16,6 +16,11 @@
 //! the token's installation sees only its own repositories (404 for the others, as on GitHub).
 //!
 //! # Endpoints and their keys
+//! Each route is answered in `api/` by the module of its resource: `app.rs` (tokens,
+//! installations, a repository, permissions), `pulls.rs`, `issues.rs` (issues, comments,
+//! labels), `checks.rs` (check runs, combined status), `git.rs` (refs, trees, blobs, git
+//! commits, merges, compare, contents, the commit list) and `graphql.rs`.
+//!
 //! Calls are counted, and faults matched, by a short key per route (constants in [`endpoint`]):
 //!
 //! | key | route |
@@ -37,6 +42,7 @@
 //! | `PATCH /repos/check-runs` | `PATCH /repos/{o}/{r}/check-runs/{id}` |
 //! | `POST /repos/check-runs/rerequest` | `POST /repos/{o}/{r}/check-runs/{id}/rerequest` |
 //! | `GET /repos/commits/check-runs` | `GET /repos/{o}/{r}/commits/{ref}/check-runs?check_name=` |
+//! | `GET /repos/commits/status` | `GET /repos/{o}/{r}/commits/{ref}/status` (combined status) |
 //! | `GET /repos/compare` | `GET /repos/{o}/{r}/compare/{base}...{head}` |
 //! | `GET /repos/issues/labels` | `GET /repos/{o}/{r}/issues/{n}/labels` |
 //! | `POST /repos/issues/labels` | `POST /repos/{o}/{r}/issues/{n}/labels` |
@@ -51,11 +57,14 @@
 //! | `PATCH /repos/git/refs` | `PATCH /repos/{o}/{r}/git/refs/heads/{branch}` (`force: false` → fast-forward only, else 422) |
 //! | `DELETE /repos/git/refs` | `DELETE /repos/{o}/{r}/git/refs/heads/{branch}` |
 //! | `POST /repos/issues` | `POST /repos/{o}/{r}/issues` |
+//! | `GET /repos/issues` | `GET /repos/{o}/{r}/issues?labels=` (open issues and pull requests, oldest first) |
 //! | `PATCH /repos/issues/one` | `PATCH /repos/{o}/{r}/issues/{n}` |
 //! | `PATCH /repos/pulls/one` | `PATCH /repos/{o}/{r}/pulls/{n}` (`state`, `title`, `body`) |
 //! | `GET /repos/git/commits` | `GET /repos/{o}/{r}/git/commits/{sha}` |
 //! | `POST /repos/git/commits` | `POST /repos/{o}/{r}/git/commits` (`message`, `tree`, `parents`, `author`, `committer`) |
 //! | `POST /repos/git/trees` | `POST /repos/{o}/{r}/git/trees` (`base_tree`, `tree`: blob entries by `sha`, `content`, or `"sha": null` to delete) |
+//! | `GET /repos/git/trees` | `GET /repos/{o}/{r}/git/trees/{sha}` (direct entries; a commit's sha names its root tree; not `recursive`) |
+//! | `GET /repos/git/blobs` | `GET /repos/{o}/{r}/git/blobs/{sha}` |
 //! | `POST /repos/merges` | `POST /repos/{o}/{r}/merges` (`base` branch, `head` branch or sha: a three-way merge commit on `base`; 409 on a conflict, 204 when `head` is already in `base`) |
 //! | `GET /repos/pulls/comments` | `GET /repos/{o}/{r}/pulls/{n}/comments` (inline review comments) |
 //! | `POST /graphql` | `POST /graphql`: the `updateRefs` mutation (`beforeOid` must match, and without `force` a fast-forward; refusals as `errors` in a 200) and the `nodes(ids:)` query for comments' last `editor` |
