@@ -18,9 +18,11 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyPool, Row};
 
+mod advisory;
 mod dashboard;
 mod embargo;
 mod governance;
+pub use advisory::{Advisory, AdvisoryEmbargo};
 pub use dashboard::{OpenPull, PullInfo, StoredFlight, FLIGHTS_KEPT};
 pub use embargo::{Embargo, EmbargoInFlight};
 pub use governance::{Decision, GovernanceEntry};

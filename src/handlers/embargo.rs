@@ -141,7 +141,12 @@ impl Apply<'_> {
         let before = ctx.store.embargo(repo, item).await?;
         let held_before = before.as_ref().filter(|e| e.state == Embargo::HELD);
         match command {
-            Command::Hold { until } => {
+            Command::Hold { until, advisory } => {
+                if let Some(name) = &advisory {
+                    if let Err(e) = crate::core::advisory::read_name(name) {
+                        return Ok(Err(format!("@{by}: {e}; nothing changed.")));
+                    }
+                }
                 let branch = match text(payload, "/repository/default_branch") {
                     b if b.is_empty() => "master".to_string(),
                     b => b,
@@ -168,6 +173,17 @@ impl Apply<'_> {
                     };
                     ctx.store.log_governance(&log(what)).await?;
                 }
+                // Before the hold's own check: the advisory's status lists the pull request.
+                let named = ctx.store.embargo_advisory(repo, item).await?;
+                ctx.store
+                    .set_embargo_advisory(repo, item, comment_id, advisory.as_deref())
+                    .await?;
+                if let Some(old) = named.filter(|n| advisory.as_ref() != Some(n)) {
+                    if let Some(a) = ctx.store.advisory(repo, &old).await? {
+                        super::advisory::show_status(ctx, gh, &a).await?;
+                    }
+                }
+                super::advisory::embargo_changed(ctx, gh, repo, item).await?;
                 show(ctx, gh, repo, item).await?;
                 Ok(Ok(format!(
                     "Embargoed by @{by} until {}: `/pushgate merge` is refused before then, and \
@@ -200,6 +216,7 @@ impl Apply<'_> {
                         )))
                         .await?;
                 }
+                super::advisory::embargo_changed(ctx, gh, repo, item).await?;
                 show(ctx, gh, repo, item).await?;
                 Ok(Ok(format!(
                     "@{by} lifted the embargo (it was until {}): committers can merge with \
@@ -212,7 +229,7 @@ impl Apply<'_> {
 }
 
 /// May `login` embargo: a committer, or a member of the security team?
-async fn may_embargo(
+pub(crate) async fn may_embargo(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
@@ -351,6 +368,7 @@ pub async fn on_deadline(
                 })
                 .await?;
         }
+        super::advisory::embargo_changed(ctx, gh, repo, item).await?;
     } else if e.state != Embargo::EXPIRED {
         return Ok(false);
     }
