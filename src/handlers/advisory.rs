@@ -362,21 +362,19 @@ pub async fn embargo_changed(
 }
 
 /// The deliveries that act on the advisories with a step due at `now`, in their repository's
-/// lane. The id names the advisory and the moment, so asking every round stores one.
+/// lane.
 pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerError> {
     Ok(ctx
         .store
         .due_advisories(now)
         .await?
         .iter()
-        .map(|a| {
+        .filter_map(|a| {
+            // The first step due names the delivery: each step is done once, so no two
+            // deliveries share an id, and asking every round stores one.
+            let first = timeline(a).due(&a.done, now).first()?.key();
             let mut delivery = crate::worker::synthetic(
-                &format!(
-                    "{DEADLINE}:{}:{}@{}",
-                    a.repo,
-                    a.name,
-                    a.next_at.unwrap_or(now)
-                ),
+                &format!("{DEADLINE}:{}:{}:{first}", a.repo, a.name),
                 &a.repo,
                 a.installation_id,
                 a.number,
@@ -389,7 +387,7 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
                 "repository": { "full_name": a.repo, "default_branch": a.branch },
                 "installation": { "id": a.installation_id },
             }));
-            delivery
+            Some(delivery)
         })
         .collect())
 }
