@@ -1309,4 +1309,37 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn an_advisorys_steps_go_in_the_repositorys_lane_and_its_commands_are_never_coalesced() {
+        assert_eq!(
+            lane(
+                SYNTHETIC_EVENT,
+                advisory::DEADLINE,
+                "xen/xen",
+                Some(3),
+                false
+            ),
+            "xen/xen"
+        );
+        assert_eq!(
+            same_work(SYNTHETIC_EVENT, advisory::DEADLINE, "xen/xen"),
+            None
+        );
+        let payload = json!({
+            "issue": { "number": 7, "pull_request": {} },
+            "comment": { "body": "/pushgate advisory XSA-1" },
+        });
+        assert!(!re_judges(
+            "issue_comment",
+            "created",
+            "xen/xen#7",
+            &payload
+        ));
+        let plain = json!({
+            "issue": { "number": 7, "pull_request": {} },
+            "comment": { "body": "looks fine" },
+        });
+        assert!(re_judges("issue_comment", "created", "xen/xen#7", &plain));
+    }
 }
