@@ -350,6 +350,42 @@ pub fn status(name: &str, t: &Timeline, done: &[String], linked: &[Linked]) -> S
     out
 }
 
+/// An advisory as the gate's dashboard issue lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    /// The issue it is tracked on.
+    pub number: i64,
+    pub fix_due: i64,
+    pub disclosure: Option<i64>,
+    pub disclosed: bool,
+}
+
+/// The dashboard issue's advisories section: empty when none may be shown (the caller passes
+/// only those [`shown_publicly`] allows).
+pub fn dashboard_section(listed: &[Listed]) -> String {
+    if listed.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n\n### Security advisories\n\n| Advisory | Issue | Fix due | Disclosure |\n|---|---|---|---|\n",
+    );
+    for l in listed {
+        let disclosure = match (l.disclosure, l.disclosed) {
+            (Some(d), true) => format!("{} (disclosed)", utc(d)),
+            (Some(d), false) => utc(d),
+            (None, _) => "not set".to_string(),
+        };
+        out.push_str(&format!(
+            "| {} | #{} | {} | {disclosure} |\n",
+            l.name,
+            l.number,
+            utc(l.fix_due)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,5 +623,32 @@ mod tests {
         for (i, now, want) in cases {
             assert_eq!(reminder("XSA-9", &steps[i], &team, now), want);
         }
+    }
+
+    #[test]
+    fn the_dashboard_issue_lists_what_may_be_shown_and_nothing_when_none() {
+        assert_eq!(dashboard_section(&[]), "");
+        let listed = [
+            Listed {
+                name: "XSA-1".into(),
+                number: 4,
+                fix_due: NOW,
+                disclosure: Some(NOW + DAY),
+                disclosed: true,
+            },
+            Listed {
+                name: "XSA-2".into(),
+                number: 5,
+                fix_due: NOW,
+                disclosure: None,
+                disclosed: false,
+            },
+        ];
+        let text = dashboard_section(&listed);
+        assert!(text.contains("### Security advisories"), "{text}");
+        assert!(text.contains(
+            "| XSA-1 | #4 | 2026-01-01 00:00 UTC | 2026-01-02 00:00 UTC (disclosed) |"
+        ));
+        assert!(text.contains("| XSA-2 | #5 | 2026-01-01 00:00 UTC | not set |"));
     }
 }

@@ -215,6 +215,7 @@ async fn apply(
         .await?;
     let advisory = ctx.store.advisory(repo, &name).await?.unwrap_or(advisory);
     show_status(ctx, gh, &advisory).await?;
+    super::gate::republish(ctx, gh, repo, payload).await?;
     let t = timeline(&advisory);
     let mut reply = format!(
         "@{by}: tracking advisory {name}: reported {}, fix due {}",
@@ -461,7 +462,29 @@ pub async fn on_deadline(
     if let Some(a) = ctx.store.advisory(repo, &name).await? {
         show_status(ctx, gh, &a).await?;
     }
+    // The dashboard issue lists the advisory from its disclosure on (a public one at once).
+    super::gate::republish(ctx, gh, repo, &branch).await?;
     Ok(true)
+}
+
+/// The gate's dashboard issue's advisories section: those that may be shown now.
+pub(crate) async fn dashboard_section(ctx: &Context, repo: &str) -> Result<String, HandlerError> {
+    let now = ctx.clock.now();
+    let listed: Vec<rules::Listed> = ctx
+        .store
+        .advisories(repo)
+        .await?
+        .into_iter()
+        .filter(|a| rules::shown_publicly(a.private, a.disclose_at, now))
+        .map(|a| rules::Listed {
+            disclosed: a.disclose_at.is_some_and(|d| now >= d),
+            name: a.name,
+            number: a.number,
+            fix_due: a.fix_due,
+            disclosure: a.disclose_at,
+        })
+        .collect();
+    Ok(rules::dashboard_section(&listed))
 }
 
 /// An advisory delivery that failed for good is said once on its issue; the details stay in
