@@ -268,7 +268,11 @@ fn main() {
             "/repos/{repo} (HTML)",
             Box::new(|| {
                 let p = runtime
-                    .block_on(view::repository(&store, REPO))
+                    .block_on(view::repository(
+                        &store,
+                        REPO,
+                        chrono::Utc::now().timestamp(),
+                    ))
                     .expect("repository");
                 assert_eq!(p.flights.len(), view::FLIGHTS_LISTED);
                 html::repository(&p, &links).len()
@@ -278,7 +282,11 @@ fn main() {
             "/api/repos/{repo} (JSON)",
             Box::new(|| {
                 let p = runtime
-                    .block_on(view::repository(&store, REPO))
+                    .block_on(view::repository(
+                        &store,
+                        REPO,
+                        chrono::Utc::now().timestamp(),
+                    ))
                     .expect("repository");
                 serde_json::to_vec(&p).expect("JSON").len()
             }),

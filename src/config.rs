@@ -320,6 +320,15 @@ pub struct Governance {
     /// objects with an explanation) before the pull request is referred to the committers.
     #[serde(deserialize_with = "duration")]
     pub referee_after: Duration,
+    /// A security advisory's fix is due this long after its report (`/pushgate advisory`).
+    #[serde(deserialize_with = "duration")]
+    pub advisory_fix_within: Duration,
+    /// The pre-disclosure goes out this long before an advisory's disclosure date.
+    #[serde(deserialize_with = "duration")]
+    pub advisory_predisclosure: Duration,
+    /// The security team is reminded this long before each of an advisory's deadlines.
+    #[serde(deserialize_with = "duration")]
+    pub advisory_remind_before: Duration,
 }
 
 impl Default for Governance {
@@ -331,6 +340,9 @@ impl Default for Governance {
             quorum: 1,
             security_team: Vec::new(),
             referee_after: Duration::from_secs(7 * 86_400),
+            advisory_fix_within: Duration::from_secs(7 * 86_400),
+            advisory_predisclosure: Duration::from_secs(14 * 86_400),
+            advisory_remind_before: Duration::from_secs(86_400),
         }
     }
 }
@@ -909,5 +921,37 @@ regression_labels = ["regression"]
             assert_eq!((error.line, error.column), at, "{text}: {error}");
             assert!(error.message.contains(says), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn the_advisory_periods_are_read_and_checked() {
+        let config = Config::parse("", CONFIG_PATH).unwrap();
+        let g = &config.governance;
+        assert_eq!(
+            (
+                g.advisory_fix_within.as_secs(),
+                g.advisory_predisclosure.as_secs(),
+                g.advisory_remind_before.as_secs()
+            ),
+            (7 * 86_400, 14 * 86_400, 86_400)
+        );
+        let text = "[governance]\nadvisory_fix_within = \"3d\"\nadvisory_predisclosure = \"1w\"\n\
+                    advisory_remind_before = \"12h\"\n";
+        let g = Config::parse(text, CONFIG_PATH).unwrap().governance;
+        assert_eq!(
+            (
+                g.advisory_fix_within.as_secs(),
+                g.advisory_predisclosure.as_secs(),
+                g.advisory_remind_before.as_secs()
+            ),
+            (3 * 86_400, 7 * 86_400, 12 * 3600)
+        );
+        let error = Config::parse(
+            "[governance]\nadvisory_predisclosure = \"two weeks\"\n",
+            CONFIG_PATH,
+        )
+        .unwrap_err();
+        assert_eq!((error.line, error.column), (2, 26), "{error}");
+        assert!(error.message.contains("not a duration"), "{error}");
     }
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub workers: usize,
     /// The dashboard's read token: with it, private repositories are shown too.
     pub dashboard_token: Option<Arc<str>>,
+    /// The service's clock: what the dashboard may show depends on the time (advisories).
+    pub clock: Arc<crate::handlers::Clock>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -352,6 +354,7 @@ mod tests {
             wake: Arc::new(tokio::sync::Notify::new()),
             workers: 0,
             dashboard_token: None,
+            clock: Arc::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -386,6 +389,7 @@ mod tests {
             wake: Arc::new(tokio::sync::Notify::new()),
             workers: 2,
             dashboard_token: None,
+            clock: Arc::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -260,6 +260,7 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         wake: wake.clone(),
         workers: settings.workers,
         dashboard_token: settings.dashboard_token.as_deref().map(Arc::from),
+        clock: clock.clone(),
     };
     let killed = Arc::new(AtomicBool::new(false));
     let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone(), killed.clone())?;

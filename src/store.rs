@@ -17,11 +17,13 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 
+mod advisory;
 mod dashboard;
 mod embargo;
 mod governance;
 mod queue;
 mod records;
+pub use advisory::{Advisory, AdvisoryEmbargo};
 pub use dashboard::{OpenPull, PullInfo, StoredFlight, FLIGHTS_KEPT};
 pub use embargo::{Embargo, EmbargoInFlight};
 pub use governance::{Decision, GovernanceEntry};

@@ -16,7 +16,7 @@ use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::{number, text, GitHub, GitHubError, Installation};
 use crate::handlers::acks::{self, SeenHead};
-use crate::handlers::{embargo, gate, gather, governance, merge, release, support};
+use crate::handlers::{advisory, embargo, gate, gather, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::outage::{Outage, Permit};
@@ -79,6 +79,8 @@ enum Surface {
     Governance,
     /// A comment on the pull request an embargo is (to be) held on.
     Embargo,
+    /// A comment on the issue an advisory is (to be) tracked on.
+    Advisory,
     /// Only the log: label sync and bookkeeping have no surface of their own.
     Log,
 }
@@ -555,6 +557,12 @@ impl Worker {
             }
             ("issue_comment", action) if payload.pointer("/issue/pull_request").is_none() => {
                 let gh = self.installation(installation_id)?;
+                if advisory::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                    .await
+                    .shown_on(Surface::Advisory)?
+                {
+                    return Ok(Handled::Processed);
+                }
                 // An embargo command on an issue is refused there.
                 if embargo::on_comment(&self.ctx, &gh, installation_id, repo, payload)
                     .await
@@ -585,6 +593,13 @@ impl Worker {
                     .shown_on(Surface::Acks)?;
                 let body = text(payload, "/comment/body");
                 let asks = d.action == "created" && merge::asks_for_merge(&body);
+                // An advisory command on a pull request is refused there.
+                if d.action == "created" && advisory::asks(&body) {
+                    advisory::on_comment(&self.ctx, &gh, installation_id, repo, payload)
+                        .await
+                        .shown_on(Surface::Advisory)?;
+                    return Ok(Handled::Processed);
+                }
                 if d.action == "created" && embargo::asks(&body) {
                     embargo::on_comment(&self.ctx, &gh, installation_id, repo, payload)
                         .await
@@ -647,6 +662,17 @@ impl Worker {
                 let acted = embargo::on_deadline(&self.ctx, &gh, installation_id, repo, payload)
                     .await
                     .shown_on(Surface::Embargo)?;
+                Ok(if acted {
+                    Handled::Processed
+                } else {
+                    Handled::Ignored
+                })
+            }
+            (SYNTHETIC_EVENT, advisory::DEADLINE) => {
+                let gh = self.installation(installation_id)?;
+                let acted = advisory::on_deadline(&self.ctx, &gh, repo, payload)
+                    .await
+                    .shown_on(Surface::Advisory)?;
                 Ok(if acted {
                     Handled::Processed
                 } else {
@@ -769,7 +795,8 @@ impl Worker {
             | Surface::Release
             | Surface::Merge
             | Surface::Governance
-            | Surface::Embargo => {
+            | Surface::Embargo
+            | Surface::Advisory => {
                 let installation_id = self.installation_of(d, payload);
                 if installation_id <= 0 {
                     return;
@@ -784,6 +811,8 @@ impl Worker {
                     merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
                 } else if surface == Surface::Governance {
                     governance::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
+                } else if surface == Surface::Advisory {
+                    advisory::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
                 } else if surface == Surface::Embargo {
                     embargo::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
                 } else {
@@ -969,6 +998,8 @@ pub async fn wake_due(ctx: &Context) -> Result<usize, HandlerError> {
     // Votes and lazy consensus whose deadline passed, and embargoes whose time came.
     deliveries.extend(governance::due(ctx, now).await?);
     deliveries.extend(embargo::due(ctx, now).await?);
+    // Advisories with a reminder due, or whose disclosure time came.
+    deliveries.extend(advisory::due(ctx, now).await?);
     let due = ctx.store.take_due_wakeups(now).await?;
     deliveries.extend(due.iter().map(|(repo, pr, installation, at)| {
         synthetic(
@@ -1004,7 +1035,11 @@ pub fn lane(
         // On an issue (`pull` is None) a comment may be a dashboard command.
         "issue_comment" => !merge_command,
         // An embargo's end may land its pull request, like `/pushgate merge`.
-        SYNTHETIC_EVENT => !matches!(action, "gate-tick" | "repo-refresh" | embargo::DEADLINE),
+        // An advisory's steps belong with the repository's embargoes and commands.
+        SYNTHETIC_EVENT => !matches!(
+            action,
+            "gate-tick" | "repo-refresh" | embargo::DEADLINE | advisory::DEADLINE
+        ),
         _ => false,
     };
     match pull.filter(|n| *n > 0) {
@@ -1023,7 +1058,10 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
     let of_pull = lane.contains('#');
     match (event, action) {
         (SYNTHETIC_EVENT, "repo-refresh") => Some(&["repo-refresh"]),
-        (SYNTHETIC_EVENT, "gate-tick" | governance::DEADLINE | embargo::DEADLINE) => None,
+        (
+            SYNTHETIC_EVENT,
+            "gate-tick" | governance::DEADLINE | embargo::DEADLINE | advisory::DEADLINE,
+        ) => None,
         (SYNTHETIC_EVENT, _) if of_pull => Some(EVALUATIONS),
         ("pull_request", "opened" | "synchronize" | "reopened" | "edited" | "ready_for_review")
         | ("pull_request_review", _)
@@ -1062,6 +1100,7 @@ pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool
                 && !(action == "created"
                     && (merge::asks_for_merge(&body)
                         || embargo::asks(&body)
+                        || advisory::asks(&body)
                         || crate::core::governance::read_command(&body).is_some()))
         }
         // Only the re-evaluations: any other synthetic delivery has work of its own.
@@ -1269,5 +1308,38 @@ mod tests {
                 "{event} {action} {pull:?} {merge}"
             );
         }
+    }
+
+    #[test]
+    fn an_advisorys_steps_go_in_the_repositorys_lane_and_its_commands_are_never_coalesced() {
+        assert_eq!(
+            lane(
+                SYNTHETIC_EVENT,
+                advisory::DEADLINE,
+                "xen/xen",
+                Some(3),
+                false
+            ),
+            "xen/xen"
+        );
+        assert_eq!(
+            same_work(SYNTHETIC_EVENT, advisory::DEADLINE, "xen/xen"),
+            None
+        );
+        let payload = json!({
+            "issue": { "number": 7, "pull_request": {} },
+            "comment": { "body": "/pushgate advisory XSA-1" },
+        });
+        assert!(!re_judges(
+            "issue_comment",
+            "created",
+            "xen/xen#7",
+            &payload
+        ));
+        let plain = json!({
+            "issue": { "number": 7, "pull_request": {} },
+            "comment": { "body": "looks fine" },
+        });
+        assert!(re_judges("issue_comment", "created", "xen/xen#7", &plain));
     }
 }

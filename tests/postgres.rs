@@ -664,3 +664,93 @@ async fn the_dashboards_tables_on_postgres() {
     let store = Store::connect(&url).await.expect("connect");
     dashboard_story::store_round_trip(&store).await;
 }
+
+/// Advisories (migration 0012) answer alike on both stores, and a reminder reaches the
+/// security team once through the real service on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advisories_answer_alike_on_both_stores_and_remind_on_postgres() {
+    use pushgate::store::Advisory;
+    let Some(url) = fresh_database("advisories").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("a.db").display());
+    for url in [url.clone(), sqlite] {
+        let store = Store::connect(&url).await.expect("connect");
+        let tracked = |name: &str, next_at: Option<i64>| Advisory {
+            repo: "a/x".into(),
+            name: name.into(),
+            number: 4,
+            installation_id: 9,
+            private: true,
+            reported_at: 100,
+            fix_due: 200,
+            predisclose_at: Some(300),
+            disclose_at: Some(400),
+            remind_before: 10,
+            started_by: "sec-gh".into(),
+            command: 11,
+            started_at: 100,
+            branch: "main".into(),
+            status_comment: None,
+            done: Vec::new(),
+            next_at,
+        };
+        store
+            .put_advisory(&tracked("XSA-1", Some(190)))
+            .await
+            .unwrap();
+        store.put_advisory(&tracked("XSA-2", None)).await.unwrap();
+        store.set_advisory_comment("a/x", "XSA-1", 5).await.unwrap();
+        let due: Vec<String> = store
+            .due_advisories(195)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(due, ["XSA-1"], "{url}");
+        assert!(store
+            .advisory_step_done("a/x", "XSA-1", "fix-due@200", Some(290))
+            .await
+            .unwrap());
+        assert!(!store
+            .advisory_step_done("a/x", "XSA-1", "fix-due@200", Some(290))
+            .await
+            .unwrap());
+        let a = store.advisory("a/x", "XSA-1").await.unwrap().unwrap();
+        assert_eq!(
+            (a.private, a.done, a.next_at, a.status_comment),
+            (true, vec!["fix-due@200".to_string()], Some(290), Some(5)),
+            "{url}"
+        );
+        assert!(store.embargo_advisory("a/x", 6).await.unwrap().is_none());
+        assert!(store
+            .advisory_embargoes("a/x", "XSA-1")
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    let config = format!("{CONFIG}\n[governance]\nsecurity_team = [\"sec-gh\"]\n");
+    let world = World::with_database(&config, &url).await;
+    let issue = world.gh.open_issue(REPO, "sec-gh", "Guest escape", &[]);
+    world
+        .comment(issue, "sec-gh", "/pushgate advisory XSA-5")
+        .await;
+    let reminders = || {
+        world
+            .gh
+            .comments_on(REPO, issue)
+            .into_iter()
+            .filter(|c| c.body.contains("@sec-gh: reminder: the fix for **XSA-5**"))
+            .count()
+    };
+    world.service().clock.advance(6 * 86_400 + 60);
+    wait_until("the reminder", || reminders() == 1).await;
+    world.settle().await;
+    world.service().clock.advance(3600);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    world.settle().await;
+    assert_eq!(reminders(), 1);
+}

@@ -12,13 +12,17 @@ pub const MAX_AHEAD: i64 = 366 * 86_400;
 /// The name of the check run that shows an embargo.
 pub const CHECK: &str = "pushgate/embargo";
 
-const USAGE: &str = "/pushgate embargo <UTC time> | /pushgate embargo lift";
+const USAGE: &str = "/pushgate embargo <UTC time> [advisory <name>] | /pushgate embargo lift";
 
 /// An embargo command given in a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Hold the pull request until `until` (Unix seconds).
-    Hold { until: i64 },
+    /// Hold the pull request until `until` (Unix seconds), for the security advisory
+    /// `advisory` when the command names one (`… advisory XSA-123`).
+    Hold {
+        until: i64,
+        advisory: Option<String>,
+    },
     /// End the hold now.
     Lift,
 }
@@ -60,6 +64,16 @@ fn read_rest(words: &[&str], now: i64) -> Result<Command, CommandError> {
         ["lift"] => Ok(Command::Lift),
         ["lift", extra, ..] => Err(CommandError::Unexpected(extra.to_string(), USAGE)),
         _ => {
+            let (words, advisory) = match words.iter().position(|w| *w == "advisory") {
+                Some(at) => match &words[at + 1..] {
+                    [name] => (&words[..at], Some(name.to_string())),
+                    [] => return Err(CommandError::Unexpected("advisory".into(), USAGE)),
+                    [_, extra, ..] => {
+                        return Err(CommandError::Unexpected(extra.to_string(), USAGE))
+                    }
+                },
+                None => (words, None),
+            };
             let written = words.join(" ");
             let until =
                 parse_utc(&written).ok_or_else(|| CommandError::NotATime(written.clone()))?;
@@ -68,7 +82,7 @@ fn read_rest(words: &[&str], now: i64) -> Result<Command, CommandError> {
             } else if until - now > MAX_AHEAD {
                 Err(CommandError::TooFar(written))
             } else {
-                Ok(Command::Hold { until })
+                Ok(Command::Hold { until, advisory })
             }
         }
     }
@@ -169,31 +183,62 @@ mod tests {
             ("/pushgate merge", None),
             (
                 "/pushgate embargo 2026-01-01T12:00:00Z",
-                Some(Ok(Command::Hold { until: noon })),
+                Some(Ok(Command::Hold {
+                    until: noon,
+                    advisory: None,
+                })),
             ),
             (
                 "Hold this.\n/pushgate embargo 2026-01-01T12:00Z\nthanks",
-                Some(Ok(Command::Hold { until: noon })),
+                Some(Ok(Command::Hold {
+                    until: noon,
+                    advisory: None,
+                })),
             ),
             (
                 "/pushgate embargo 2026-01-01 12:00 UTC",
-                Some(Ok(Command::Hold { until: noon })),
+                Some(Ok(Command::Hold {
+                    until: noon,
+                    advisory: None,
+                })),
             ),
             (
                 "/pushgate embargo 2026-01-01 12:00:00",
-                Some(Ok(Command::Hold { until: noon })),
+                Some(Ok(Command::Hold {
+                    until: noon,
+                    advisory: None,
+                })),
             ),
             (
                 "/pushgate embargo 2026-01-01T14:00:00+02:00",
-                Some(Ok(Command::Hold { until: noon })),
+                Some(Ok(Command::Hold {
+                    until: noon,
+                    advisory: None,
+                })),
             ),
             (
                 "/pushgate embargo 2026-01-02",
                 Some(Ok(Command::Hold {
                     until: NOW + 86_400,
+                    advisory: None,
                 })),
             ),
             ("/pushgate embargo lift", Some(Ok(Command::Lift))),
+            (
+                "/pushgate embargo 2026-01-01 12:00 UTC advisory XSA-466",
+                Some(Ok(Command::Hold {
+                    until: noon,
+                    advisory: Some("XSA-466".into()),
+                })),
+            ),
+            (
+                "/pushgate embargo 2026-01-01 advisory",
+                Some(Err(CommandError::Unexpected("advisory".into(), USAGE))),
+            ),
+            (
+                "/pushgate embargo 2026-01-02 advisory XSA-1 now",
+                Some(Err(CommandError::Unexpected("now".into(), USAGE))),
+            ),
             ("/pushgate embargo", Some(Err(CommandError::Missing))),
             (
                 "/pushgate embargo lift now",

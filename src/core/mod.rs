@@ -1,6 +1,7 @@
 //! The Xen rules as plain functions over plain data: no I/O, no async, no clock, no GitHub
 //! types. Everything else in pushgate is an adapter around this module.
 
+pub mod advisory;
 pub mod embargo;
 pub mod gate;
 pub mod glob;

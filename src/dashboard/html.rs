@@ -497,6 +497,25 @@ fn governance(g: &Governance) -> Markup {
                 }
             }
         }
+        // Only advisories on public issues, or past their disclosure.
+        section #advisories {
+            h3 { "Security advisories" }
+            @if g.advisories.is_empty() {
+                p { "No advisory to show." }
+            } @else {
+                table data-count="advisories" data-value=(g.advisories.len()) {
+                    thead { tr { th { "Advisory" } th { "Issue" } th { "Reported" } th { "Fix due" } th { "Pre-disclosure" } th { "Disclosure" } } }
+                    tbody { @for a in &g.advisories { tr {
+                        td { (a.name) @if a.disclosed { " " (badge("disclosed", "good")) } }
+                        td { "#" (a.number) }
+                        td { (when(a.reported_at)) }
+                        td { (when(a.fix_due)) }
+                        td { @if let Some(p) = a.predisclosure_at { (when(p)) } @else { "not set" } }
+                        td { @if let Some(d) = a.disclosure_at { (when(d)) } @else { "not set" } }
+                    } } }
+                }
+            }
+        }
         @if !g.log.is_empty() {
             h3 { "What happened" }
             ul.log { @for e in &g.log {

@@ -195,7 +195,7 @@ async fn repository(
         }
         Err(e) => return unavailable(e),
     }
-    let page = match view::repository(&state.store, full).await {
+    let page = match view::repository(&state.store, full, state.clock.now()).await {
         Ok(page) => page,
         Err(e) => return unavailable(e),
     };

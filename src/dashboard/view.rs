@@ -217,6 +217,22 @@ pub struct Governance {
     /// Embargoes in flight, soonest end first: the pull request and the time only, never
     /// the advisory or who was told.
     pub embargoes: Vec<EmbargoRow>,
+    /// Security advisories that may be shown: those on public issues, and the others once
+    /// their disclosure time came. The log leaves out what concerns the others.
+    pub advisories: Vec<AdvisoryRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdvisoryRow {
+    pub name: String,
+    /// The issue it is tracked on.
+    pub number: i64,
+    pub reported_at: i64,
+    pub fix_due: i64,
+    pub predisclosure_at: Option<i64>,
+    pub disclosure_at: Option<i64>,
+    /// The disclosure time came.
+    pub disclosed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -407,7 +423,7 @@ pub async fn may_see(store: &Store, repo: &str, access: Access) -> Result<bool, 
 }
 
 /// `/repos/{owner}/{repo}` and its JSON; the caller has checked [`may_see`].
-pub async fn repository(store: &Store, repo: &str) -> Result<RepoPage, StoreError> {
+pub async fn repository(store: &Store, repo: &str, now: i64) -> Result<RepoPage, StoreError> {
     let depth = store.depth().await?;
     let private = !store.is_public(repo).await?;
     let pull_requests: Vec<PullRow> = store
@@ -476,10 +492,34 @@ pub async fn repository(store: &Store, repo: &str) -> Result<RepoPage, StoreErro
             until: e.until,
         })
         .collect();
+    let (advisories, hidden): (Vec<_>, Vec<_>) = store
+        .advisories(repo)
+        .await?
+        .into_iter()
+        .partition(|a| crate::core::advisory::shown_publicly(a.private, a.disclose_at, now));
+    let hidden: Vec<i64> = hidden.iter().map(|a| a.number).collect();
+    let advisories = advisories
+        .into_iter()
+        .map(|a| AdvisoryRow {
+            disclosed: a.disclose_at.is_some_and(|d| now >= d),
+            name: a.name,
+            number: a.number,
+            reported_at: a.reported_at,
+            fix_due: a.fix_due,
+            predisclosure_at: a.predisclose_at,
+            disclosure_at: a.disclose_at,
+        })
+        .collect();
     let log = store
         .governance_log(repo)
         .await?
         .into_iter()
+        // Nothing of an advisory not yet shown, nor of refused advisory commands on a
+        // private repository.
+        .filter(|e| {
+            let refused = private && e.what.starts_with(crate::handlers::advisory::REFUSED);
+            !refused && !hidden.contains(&e.number)
+        })
         .rev()
         .take(AUDIT_SHOWN)
         .map(|e| LogRow {
@@ -555,6 +595,7 @@ pub async fn repository(store: &Store, repo: &str) -> Result<RepoPage, StoreErro
             open,
             log,
             embargoes,
+            advisories,
         },
         audit,
     })

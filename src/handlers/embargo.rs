@@ -9,9 +9,8 @@
 
 use serde_json::{json, Value};
 
-use super::gather::{config, is_committer, pull_number};
+use super::gather::{config, is_committer, may_hold, pull_number};
 use super::{comment_once, post_check_run_once, reply_once, Context, HandlerError};
-use crate::config::Config;
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::text::utc;
 use crate::github::{number, text, Installation};
@@ -73,7 +72,7 @@ pub async fn on_comment(
         )),
         Ok(command) => {
             let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
-            if !may_embargo(ctx, gh, repo, payload, &config, &by).await? {
+            if !may_hold(ctx, gh, repo, payload, &config, &by).await? {
                 Err(format!(
                     "@{by}: only committers and the security team can embargo or lift an \
                      embargo; nothing changed."
@@ -131,7 +130,12 @@ impl Apply<'_> {
         let before = ctx.store.embargo(repo, item).await?;
         let held_before = before.as_ref().filter(|e| e.state == Embargo::HELD);
         match command {
-            Command::Hold { until } => {
+            Command::Hold { until, advisory } => {
+                if let Some(name) = &advisory {
+                    if let Err(e) = crate::core::advisory::read_name(name) {
+                        return Ok(Err(format!("@{by}: {e}; nothing changed.")));
+                    }
+                }
                 let branch = match text(payload, "/repository/default_branch") {
                     b if b.is_empty() => "master".to_string(),
                     b => b,
@@ -158,6 +162,17 @@ impl Apply<'_> {
                     };
                     ctx.store.log_governance(&log(what)).await?;
                 }
+                // Before the hold's own check: the advisory's status lists the pull request.
+                let named = ctx.store.embargo_advisory(repo, item).await?;
+                ctx.store
+                    .set_embargo_advisory(repo, item, comment_id, advisory.as_deref())
+                    .await?;
+                if let Some(old) = named.filter(|n| advisory.as_ref() != Some(n)) {
+                    if let Some(a) = ctx.store.advisory(repo, &old).await? {
+                        super::advisory::show_status(ctx, gh, &a).await?;
+                    }
+                }
+                super::advisory::embargo_changed(ctx, gh, repo, item).await?;
                 show(ctx, gh, repo, item).await?;
                 Ok(Ok(format!(
                     "Embargoed by @{by} until {}: `/pushgate merge` is refused before then, and \
@@ -190,6 +205,7 @@ impl Apply<'_> {
                         )))
                         .await?;
                 }
+                super::advisory::embargo_changed(ctx, gh, repo, item).await?;
                 show(ctx, gh, repo, item).await?;
                 Ok(Ok(format!(
                     "@{by} lifted the embargo (it was until {}): committers can merge with \
@@ -199,26 +215,6 @@ impl Apply<'_> {
             }
         }
     }
-}
-
-/// May `login` embargo: a committer, or a member of the security team?
-async fn may_embargo(
-    ctx: &Context,
-    gh: &Installation,
-    repo: &str,
-    payload: &Value,
-    config: &Config,
-    login: &str,
-) -> Result<bool, HandlerError> {
-    if config
-        .governance
-        .security_team
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(login))
-    {
-        return Ok(true);
-    }
-    is_committer(ctx, gh, repo, payload, config, login).await
 }
 
 /// Posts `pushgate/embargo` on the pull request's head as the store says: failing while held,
@@ -341,6 +337,7 @@ pub async fn on_deadline(
                 })
                 .await?;
         }
+        super::advisory::embargo_changed(ctx, gh, repo, item).await?;
     } else if e.state != Embargo::EXPIRED {
         return Ok(false);
     }

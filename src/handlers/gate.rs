@@ -158,7 +158,7 @@ async fn sync(
         actions.extend(gate.step(Event::Reread { results }, now, &settings));
     }
     act(ctx, gh, repo, config, &mut gate, actions).await?;
-    publish(gh, repo, config, &mut gate).await?;
+    publish(ctx, gh, repo, config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
 }
@@ -411,7 +411,7 @@ pub async fn on_check(
     };
     let actions = gate.step(event, ctx.clock.now(), &settings(&config));
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
-    publish(gh, repo, &config, &mut gate).await?;
+    publish(ctx, gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     Ok(true)
 }
@@ -438,7 +438,25 @@ pub async fn on_tick(
     let mut actions = gate.step(Event::Reread { results }, now, &settings(&config));
     actions.extend(gate.step(Event::Tick, now, &settings(&config)));
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
-    publish(gh, repo, &config, &mut gate).await?;
+    publish(ctx, gh, repo, &config, &mut gate).await?;
+    save(ctx, repo, &gate).await
+}
+
+/// Publishes the dashboard issue again if the repository has a push gate (something it
+/// lists besides the gate changed: an advisory).
+pub(crate) async fn republish(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<(), HandlerError> {
+    let Some(mut gate) = stored(ctx, repo).await? else {
+        return Ok(());
+    };
+    let Some(config) = config(ctx, gh, repo, payload).await? else {
+        return Ok(());
+    };
+    publish(ctx, gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await
 }
 
@@ -451,13 +469,16 @@ pub const DASHBOARD_MARKER: &str = "<!-- pushgate:dashboard -->";
 /// Creates or updates the dashboard issue when its text changed. Before creating one it looks
 /// for the one it may have opened already (a re-run after GitHub lost the answer, or a state
 /// that was lost): an open issue opened by an App (pushgate) with the title and marker.
+/// The issue also lists the security advisories that may be shown (`core::advisory`).
 async fn publish(
+    ctx: &Context,
     gh: &Installation,
     repo: &str,
     config: &Config,
     gate: &mut Gate,
 ) -> Result<(), HandlerError> {
-    let text = crate::core::gate::dashboard(gate, &settings(config), &crate::core::text::utc);
+    let mut text = crate::core::gate::dashboard(gate, &settings(config), &crate::core::text::utc);
+    text.push_str(&super::gather::advisories_section(ctx, repo).await?);
     if gate.dashboard.is_some() && text == gate.dashboard_text {
         return Ok(());
     }
@@ -576,7 +597,7 @@ pub async fn on_comment(
         }
     }
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
-    publish(gh, repo, &config, &mut gate).await?;
+    publish(ctx, gh, repo, &config, &mut gate).await?;
     save(ctx, repo, &gate).await?;
     ctx.store
         .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())

@@ -217,3 +217,44 @@ pub(crate) async fn holding(
         })
         .map(|e| e.until))
 }
+
+/// May `login` hold things back (an embargo, an advisory): a committer, or a member of the
+/// security team?
+pub(crate) async fn may_hold(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    config: &Config,
+    login: &str,
+) -> Result<bool, HandlerError> {
+    if config
+        .governance
+        .security_team
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(login))
+    {
+        return Ok(true);
+    }
+    is_committer(ctx, gh, repo, payload, config, login).await
+}
+
+/// The gate's dashboard issue's advisories section: those that may be shown now.
+pub(crate) async fn advisories_section(ctx: &Context, repo: &str) -> Result<String, HandlerError> {
+    let now = ctx.clock.now();
+    let listed: Vec<crate::core::advisory::Listed> = ctx
+        .store
+        .advisories(repo)
+        .await?
+        .into_iter()
+        .filter(|a| crate::core::advisory::shown_publicly(a.private, a.disclose_at, now))
+        .map(|a| crate::core::advisory::Listed {
+            disclosed: a.disclose_at.is_some_and(|d| now >= d),
+            name: a.name,
+            number: a.number,
+            fix_due: a.fix_due,
+            disclosure: a.disclose_at,
+        })
+        .collect();
+    Ok(crate::core::advisory::dashboard_section(&listed))
+}

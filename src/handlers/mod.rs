@@ -3,6 +3,7 @@
 //! `Context` holds what they share.
 
 pub mod acks;
+pub mod advisory;
 pub mod embargo;
 pub mod gate;
 pub mod gather;

@@ -1,0 +1,487 @@
+//! The security timeline on GitHub: `/pushgate advisory <name> [reported <date>]` on an issue,
+//! by a committer or a member of the security team (`governance.security_team`), tracks an
+//! advisory; `/pushgate advisory <name> disclose <UTC time>` sets its disclosure. The dates
+//! live in the store; one status comment on the issue is kept current (edited, never posted
+//! twice); before each deadline a synthetic delivery ([`DEADLINE`], from [`due`], in the
+//! repository's lane) mentions the security team once. Embargoes naming the advisory
+//! (`/pushgate embargo <time> advisory <name>`) are listed in the status. What happened is
+//! written to the governance log, which the dashboard shows only for advisories that may be
+//! shown. The timeline itself is `core::advisory`'s.
+
+use serde_json::{json, Value};
+
+use super::gather::{config, may_hold, pull_number};
+use super::{comment_once, reply_once, Context, HandlerError};
+use crate::config::Config;
+use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
+use crate::core::text::utc;
+use crate::github::{number, text, time, Installation, Method};
+use crate::store::{Advisory, CommandProgress, GovernanceEntry, NewDelivery, Payload};
+
+/// The synthetic action that acts on an advisory's due steps.
+pub const DEADLINE: &str = "advisory-deadline";
+
+/// How refusals of advisory commands start in the governance log (the dashboard leaves them
+/// out for private repositories).
+pub const REFUSED: &str = "refused an advisory command";
+
+/// Does this comment give an advisory command (read or not)?
+pub fn asks(body: &str) -> bool {
+    rules::read_command(body, 0).is_some()
+}
+
+/// An advisory command in a comment on an issue or pull request; false when the comment gives
+/// none.
+pub async fn on_comment(
+    ctx: &Context,
+    gh: &Installation,
+    installation_id: i64,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let now = ctx.clock.now();
+    if text(payload, "/action") != "created" {
+        return Ok(false);
+    }
+    let Some(command) = rules::read_command(&text(payload, "/comment/body"), now) else {
+        return Ok(false);
+    };
+    let item = number(payload, "/issue/number");
+    let comment_id = number(payload, "/comment/id");
+    if item <= 0 || comment_id <= 0 {
+        return Err(HandlerError::Payload(
+            "an advisory command without its issue or comment".into(),
+        ));
+    }
+    let progress = ctx.store.command(repo, comment_id).await?;
+    if progress == Some(CommandProgress::Done) {
+        return Ok(true);
+    }
+    let seen = progress.is_some();
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, now)
+        .await?;
+    let by = text(payload, "/comment/user/login");
+    let said = match command {
+        Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
+        Ok(_) if payload.pointer("/issue/pull_request").is_some() => Err(format!(
+            "@{by}: an advisory is tracked on an issue, and this is a pull request; hold the \
+             pull request with `/pushgate embargo <UTC time> advisory <name>` instead. Nothing \
+             changed."
+        )),
+        Ok(command) => {
+            let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
+            if !may_hold(ctx, gh, repo, payload, &config, &by).await? {
+                Err(format!(
+                    "@{by}: only committers and the security team can track an advisory; \
+                     nothing changed."
+                ))
+            } else {
+                let at = Place {
+                    installation_id,
+                    repo,
+                    item,
+                    comment_id,
+                    by: &by,
+                };
+                apply(ctx, gh, payload, &config, &at, command).await?
+            }
+        }
+    };
+    let reply = match said {
+        Ok(done) => done,
+        Err(refusal) => {
+            ctx.store
+                .log_governance(&GovernanceEntry {
+                    repo: repo.to_string(),
+                    number: item,
+                    decision: comment_id,
+                    at: now,
+                    who: by.clone(),
+                    what: format!("{REFUSED}: {refusal}"),
+                })
+                .await?;
+            refusal
+        }
+    };
+    reply_once(gh, repo, item, comment_id, seen, &reply).await?;
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Done, now)
+        .await?;
+    Ok(true)
+}
+
+/// Where and by whom a command was given.
+struct Place<'a> {
+    installation_id: i64,
+    repo: &'a str,
+    item: i64,
+    comment_id: i64,
+    by: &'a str,
+}
+
+fn periods(config: &Config) -> Periods {
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let g = &config.governance;
+    Periods {
+        fix_within: secs(g.advisory_fix_within),
+        predisclosure: secs(g.advisory_predisclosure),
+        remind_before: secs(g.advisory_remind_before),
+    }
+}
+
+/// The stored advisory's timeline.
+pub fn timeline(a: &Advisory) -> Timeline {
+    Timeline {
+        reported: a.reported_at,
+        fix_due: a.fix_due,
+        predisclosure: a.predisclose_at,
+        disclosure: a.disclose_at,
+        remind_before: a.remind_before,
+    }
+}
+
+/// Starts tracking or sets the disclosure; returns the reply, or the refusal.
+async fn apply(
+    ctx: &Context,
+    gh: &Installation,
+    payload: &Value,
+    config: &Config,
+    at: &Place<'_>,
+    command: Command,
+) -> Result<Result<String, String>, HandlerError> {
+    let now = ctx.clock.now();
+    let (repo, item, by) = (at.repo, at.item, at.by);
+    let name = command.name().to_string();
+    let before = ctx.store.advisory(repo, &name).await?;
+    if let Some(a) = before.as_ref().filter(|a| a.number != item) {
+        return Ok(Err(format!(
+            "@{by}: advisory {name} is tracked on #{}; nothing changed.",
+            a.number
+        )));
+    }
+    let periods = periods(config);
+    let (advisory, what) = match (command, before) {
+        (Command::Start { reported, .. }, before) => {
+            let reported = reported
+                .or(before.as_ref().map(|a| a.reported_at))
+                .or_else(|| time(payload, "/comment/created_at"))
+                .unwrap_or(now);
+            let disclosure = before.as_ref().and_then(|a| a.disclose_at);
+            let t = Timeline::new(reported, disclosure, periods);
+            let what = format!(
+                "advisory {name}: reported {}, fix due {}",
+                utc(t.reported),
+                utc(t.fix_due)
+            );
+            let a = stored(at, payload, before, &name, &t, now);
+            (a, what)
+        }
+        (Command::Disclose { .. }, None) => {
+            return Ok(Err(format!(
+                "@{by}: no advisory {name} is tracked here: start it with `/pushgate advisory \
+                 {name} [reported <date>]`; nothing changed."
+            )))
+        }
+        (Command::Disclose { .. }, Some(a)) if a.disclose_at.is_some_and(|d| d <= now) => {
+            return Ok(Err(format!(
+                "@{by}: advisory {name} was disclosed at {}; nothing changed.",
+                utc(a.disclose_at.unwrap_or(now))
+            )))
+        }
+        (Command::Disclose { at: disclosure, .. }, Some(a)) => {
+            let mut t = Timeline::new(a.reported_at, Some(disclosure), periods);
+            t.fix_due = a.fix_due;
+            let what = format!(
+                "advisory {name}: pre-disclosure {}, disclosure {}",
+                utc(t.predisclosure.unwrap_or(disclosure)),
+                utc(disclosure)
+            );
+            let a = stored(at, payload, Some(a), &name, &t, now);
+            (a, what)
+        }
+    };
+    ctx.store.put_advisory(&advisory).await?;
+    ctx.store
+        .log_governance(&GovernanceEntry {
+            repo: repo.to_string(),
+            number: item,
+            decision: at.comment_id,
+            at: now,
+            who: by.to_string(),
+            what: what.clone(),
+        })
+        .await?;
+    let advisory = ctx.store.advisory(repo, &name).await?.unwrap_or(advisory);
+    show_status(ctx, gh, &advisory).await?;
+    super::gate::republish(ctx, gh, repo, payload).await?;
+    let t = timeline(&advisory);
+    let mut reply = format!(
+        "@{by}: tracking advisory {name}: reported {}, fix due {}",
+        utc(t.reported),
+        utc(t.fix_due)
+    );
+    match (t.predisclosure, t.disclosure) {
+        (Some(p), Some(d)) => reply.push_str(&format!(
+            ", pre-disclosure {}, announcement {}.",
+            utc(p),
+            utc(d)
+        )),
+        _ => reply.push_str(&format!(
+            ". Set the disclosure date with `/pushgate advisory {name} disclose <UTC time>`."
+        )),
+    }
+    Ok(Ok(reply))
+}
+
+/// The row to store for the timeline `t`, keeping what an earlier command recorded.
+fn stored(
+    at: &Place<'_>,
+    payload: &Value,
+    before: Option<Advisory>,
+    name: &str,
+    t: &Timeline,
+    now: i64,
+) -> Advisory {
+    let branch = match text(payload, "/repository/default_branch") {
+        b if b.is_empty() => "master".to_string(),
+        b => b,
+    };
+    // A payload that does not say the repository is public is taken as private.
+    let private = payload
+        .pointer("/repository/private")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let mut a = before.unwrap_or(Advisory {
+        repo: at.repo.to_string(),
+        name: name.to_string(),
+        number: at.item,
+        installation_id: at.installation_id,
+        private,
+        reported_at: t.reported,
+        fix_due: t.fix_due,
+        predisclose_at: None,
+        disclose_at: None,
+        remind_before: t.remind_before,
+        started_by: at.by.to_string(),
+        command: at.comment_id,
+        started_at: now,
+        branch,
+        status_comment: None,
+        done: Vec::new(),
+        next_at: None,
+    });
+    a.reported_at = t.reported;
+    a.fix_due = t.fix_due;
+    a.predisclose_at = t.predisclosure;
+    a.disclose_at = t.disclosure;
+    a.remind_before = t.remind_before;
+    a.next_at = t.next(&a.done);
+    a
+}
+
+/// Keeps the advisory's status comment current: found again by its marker (or the stored
+/// id), edited when its text changed, posted only when there is none.
+pub(crate) async fn show_status(
+    ctx: &Context,
+    gh: &Installation,
+    a: &Advisory,
+) -> Result<(), HandlerError> {
+    let linked: Vec<Linked> = ctx
+        .store
+        .advisory_embargoes(&a.repo, &a.name)
+        .await?
+        .into_iter()
+        .map(|e| Linked {
+            number: e.number,
+            until: e.until,
+            state: e.state,
+        })
+        .collect();
+    let shown = rules::status(&a.name, &timeline(a), &a.done, &linked);
+    let marker = format!("<!-- pushgate:advisory {} -->", a.name);
+    let body = format!("{shown}\n{marker}");
+    let path = format!("/repos/{}/issues/{}/comments", a.repo, a.number);
+    let listed = gh.api.get_list(&path, 30).await?;
+    let ours = listed
+        .iter()
+        .filter(|c| text(c, "/user/login").ends_with("[bot]"))
+        .find(|c| text(c, "/body").contains(&marker));
+    let mut kept = None;
+    if let Some(id) = ours.map(|c| number(c, "/id")).or(a.status_comment) {
+        if ours.is_some_and(|c| text(c, "/body") == body) {
+            kept = Some(id);
+        } else {
+            let edited = gh
+                .api
+                .call(
+                    Method::Patch,
+                    &format!("/repos/{}/issues/comments/{id}", a.repo),
+                    Some(&json!({ "body": body })),
+                )
+                .await;
+            match edited {
+                Ok(_) => kept = Some(id),
+                // Someone deleted it: it is posted again below.
+                Err(e) if e.not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let id = match kept {
+        Some(id) => id,
+        None => {
+            let made = gh
+                .api
+                .call(Method::Post, &path, Some(&json!({ "body": body })))
+                .await?;
+            number(&made, "/id")
+        }
+    };
+    if id > 0 && a.status_comment != Some(id) {
+        ctx.store.set_advisory_comment(&a.repo, &a.name, id).await?;
+    }
+    Ok(())
+}
+
+/// An embargo on pull request `number` was set, moved or ended: the status of the advisory it
+/// names, if that advisory is tracked in this repository, shows it.
+pub async fn embargo_changed(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    number: i64,
+) -> Result<(), HandlerError> {
+    let Some(name) = ctx.store.embargo_advisory(repo, number).await? else {
+        return Ok(());
+    };
+    if let Some(a) = ctx.store.advisory(repo, &name).await? {
+        show_status(ctx, gh, &a).await?;
+    }
+    Ok(())
+}
+
+/// The deliveries that act on the advisories with a step due at `now`, in their repository's
+/// lane.
+pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerError> {
+    Ok(ctx
+        .store
+        .due_advisories(now)
+        .await?
+        .iter()
+        .filter_map(|a| {
+            // The first step due names the delivery: each step is done once, so no two
+            // deliveries share an id, and asking every round stores one.
+            let first = timeline(a).due(&a.done, now).first()?.key();
+            let mut delivery = crate::worker::synthetic(
+                &format!("{DEADLINE}:{}:{}:{first}", a.repo, a.name),
+                &a.repo,
+                a.installation_id,
+                a.number,
+                DEADLINE,
+            );
+            delivery.payload = Payload::json(&json!({
+                "action": DEADLINE,
+                "number": a.number,
+                "name": a.name,
+                "repository": { "full_name": a.repo, "default_branch": a.branch },
+                "installation": { "id": a.installation_id },
+            }));
+            Some(delivery)
+        })
+        .collect())
+}
+
+/// Acts on the due steps of the advisory a [`DEADLINE`] delivery names: each reminder
+/// mentions the security team once (its comment carries a key naming the step and its date,
+/// so a re-run after a crash finds it), then the step is marked done and the status shown.
+pub async fn on_deadline(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+) -> Result<bool, HandlerError> {
+    let name = text(payload, "/name");
+    let Some(a) = ctx.store.advisory(repo, &name).await? else {
+        return Ok(false);
+    };
+    let now = ctx.clock.now();
+    let t = timeline(&a);
+    let due = t.due(&a.done, now);
+    if due.is_empty() {
+        return Ok(false);
+    }
+    let branch = json!({ "repository": { "default_branch": a.branch } });
+    let config = config(ctx, gh, repo, &branch).await?.unwrap_or_default();
+    let team = if config.governance.security_team.is_empty() {
+        vec![a.started_by.clone()]
+    } else {
+        config.governance.security_team.clone()
+    };
+    let mut done = a.done.clone();
+    for planned in due {
+        let key = planned.key();
+        if planned.step != Step::Disclosed {
+            comment_once(
+                gh,
+                repo,
+                a.number,
+                &format!("advisory {} {key}", a.name),
+                &rules::reminder(&a.name, &planned, &team, now),
+            )
+            .await?;
+        }
+        done.push(key.clone());
+        if ctx
+            .store
+            .advisory_step_done(repo, &a.name, &key, t.next(&done))
+            .await?
+        {
+            let what = match planned.step {
+                Step::Disclosed => format!("advisory {}: disclosed", a.name),
+                step => format!(
+                    "advisory {}: reminded the security team of the {} deadline ({})",
+                    a.name,
+                    step.word(),
+                    utc(planned.deadline)
+                ),
+            };
+            ctx.store
+                .log_governance(&GovernanceEntry {
+                    repo: repo.to_string(),
+                    number: a.number,
+                    decision: a.command,
+                    at: now,
+                    who: "pushgate".to_string(),
+                    what,
+                })
+                .await?;
+        }
+    }
+    if let Some(a) = ctx.store.advisory(repo, &name).await? {
+        show_status(ctx, gh, &a).await?;
+    }
+    // The dashboard issue lists the advisory from its disclosure on (a public one at once).
+    super::gate::republish(ctx, gh, repo, &branch).await?;
+    Ok(true)
+}
+
+/// An advisory delivery that failed for good is said once on its issue; the details stay in
+/// the log.
+pub async fn show_failure(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    delivery_id: &str,
+    what: &str,
+) -> Result<(), HandlerError> {
+    let Some(item) = pull_number(payload) else {
+        return Ok(());
+    };
+    let body = format!(
+        "pushgate could not handle an advisory command or reminder here: {what}. Give the \
+         command again to retry; the maintainers of the pushgate installation can see the \
+         details in its log (delivery `{delivery_id}`)."
+    );
+    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+}
