@@ -250,6 +250,7 @@ mod tests {
             commits: vec![PrCommit {
                 sha: "0123456789abcdef".to_string(),
                 message: "x\n\nAcked-by: Sha Dow <sha@shadow.example>\n".to_string(),
+                ..PrCommit::default()
             }],
             ..Timeline::default()
         };

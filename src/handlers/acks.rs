@@ -1327,6 +1327,16 @@ pub(super) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
         .map(|c| PrCommit {
             sha: text(c, "/sha"),
             message: text(c, "/commit/message"),
+            author: Some(Person {
+                name: text(c, "/commit/author/name"),
+                email: text(c, "/commit/author/email"),
+            })
+            .filter(|p| !p.name.is_empty() || !p.email.is_empty()),
+            login: Some(text(c, "/author/login")).filter(|l| !l.is_empty()),
+            merge: c
+                .get("parents")
+                .and_then(Value::as_array)
+                .is_some_and(|p| p.len() > 1),
         })
         .collect()
 }
