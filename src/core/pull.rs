@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::maintainers::{Maintainers, SectionMatch};
+use crate::core::maintainers::{Maintainers, Notify, SectionMatch};
 use crate::core::people::{Identities, Person};
 use crate::core::policy::{self, Approval, ApprovalKind, Change, Options, Verdict};
 use crate::core::text::{human_seconds, utc};
@@ -134,6 +134,9 @@ pub struct Timeline {
     /// The result of the latest majority vote closed on the pull request (passed?) and when
     /// it closed: it settles a referral the committers disagree on.
     pub referee_vote: Option<(bool, i64)>,
+    /// The PR's diff as GitHub's files list gives it (each file's `patch`): `K:` keywords are
+    /// matched against its added and removed lines for the notify list.
+    pub diff: String,
 }
 
 /// The GitHub-mode settings (from `[acks]` and `[release]` of the config).
@@ -213,6 +216,8 @@ pub struct PullVerdict {
     pub standing: Vec<Approval>,
     /// Maintainers of a touched section disagree: the referral to the committers.
     pub referral: Option<Referral>,
+    /// Whom get_maintainer.pl would CC for the PR (`--keywords` applied to its diff).
+    pub notify: Notify,
 }
 
 /// Maintainers of one touched section disagree: one approved, another objects with an
@@ -780,7 +785,10 @@ pub fn evaluate(
         .filter(|a| a.kind != ApprovalKind::Objection)
         .cloned()
         .collect();
+    let notify =
+        maintainers.notify_with_keywords(matches.iter().map(Vec::as_slice), &timeline.diff);
     PullVerdict {
+        notify,
         satisfied: missing.is_empty(),
         standing,
         verdict,

@@ -285,6 +285,8 @@ enum Op {
     GetTree(String, String),
     GetBlob(String, String),
     PullReviewComments(String, u64),
+    RequestedReviewers(String, u64),
+    RequestReviewers(String, u64),
 }
 
 impl Op {
@@ -329,6 +331,8 @@ impl Op {
             | Op::Merge(r)
             | Op::GetTree(r, _)
             | Op::PullReviewComments(r, _)
+            | Op::RequestedReviewers(r, _)
+            | Op::RequestReviewers(r, _)
             | Op::GetBlob(r, _) => Some(r),
         }
     }
@@ -380,6 +384,12 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                     key::PULL_REVIEW_COMMENTS,
                     Op::PullReviewComments(r, num(n)?),
                 ),
+                ("GET", ["pulls", n, "requested_reviewers"]) => {
+                    (key::REQUESTED_REVIEWERS, Op::RequestedReviewers(r, num(n)?))
+                }
+                ("POST", ["pulls", n, "requested_reviewers"]) => {
+                    (key::REQUEST_REVIEWERS, Op::RequestReviewers(r, num(n)?))
+                }
                 ("GET", ["pulls", n, "commits"]) => {
                     (key::PULL_COMMITS, Op::PullCommits(r, num(n)?))
                 }
@@ -597,6 +607,51 @@ fn handle(w: &mut World, op: Op, caller: &Caller, req: &Request) -> Result<Reply
                 .map(|c| shapes::file(r, &pr.head_sha, c))
                 .collect();
             Ok(paged(req, files))
+        }
+        Op::RequestedReviewers(name, n) => {
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            let users: Vec<Value> = pr.requested.iter().map(|l| shapes::user(l)).collect();
+            Ok(Reply::ok(json!({ "users": users, "teams": [] })))
+        }
+        Op::RequestReviewers(name, n) => {
+            let body = req.json()?;
+            let Some(list) = body.get("reviewers").and_then(Value::as_array) else {
+                return Err(Reply::invalid("`reviewers` must be an array of logins"));
+            };
+            let logins: Vec<String> = list
+                .iter()
+                .map(|l| l.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or_else(|| Reply::invalid("`reviewers` must be an array of logins"))?;
+            let r = repo_mut(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            if logins.iter().any(|l| l.eq_ignore_ascii_case(&pr.user)) {
+                return Err(Reply::error(
+                    422,
+                    "Review cannot be requested from pull request author.",
+                ));
+            }
+            if !logins.iter().all(|l| r.is_collaborator(l)) {
+                let full = r.full_name.clone();
+                return Err(Reply::error(
+                    422,
+                    &format!(
+                        "Reviews may only be requested from collaborators. One or more of the \
+                         users or teams you specified is not a collaborator of the {full} \
+                         repository."
+                    ),
+                ));
+            }
+            let pr = r.pulls.get_mut(&n).ok_or_else(not_found)?;
+            for login in logins {
+                if !pr.requested.iter().any(|l| l.eq_ignore_ascii_case(&login)) {
+                    pr.requested.push(login);
+                }
+            }
+            let r = repo(w, &name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            Ok(Reply::created(shapes::pull(r, pr, true, now)))
         }
         Op::PullReviews(name, n) => {
             let r = repo(w, &name)?;
