@@ -972,7 +972,14 @@ impl FakeGitHub {
         })
     }
 
-    /// The labels on pull request or plain issue `number`.
+    /// Someone removes the request for `login`'s review on pull request `number` (in the web
+    /// interface).
+    pub fn remove_review_request(&self, repo: &str, number: u64, login: &str) {
+        self.with_pull(repo, number, |pr, _| {
+            pr.requested.retain(|r| !r.eq_ignore_ascii_case(login));
+        });
+    }
+
     /// The logins whose review is requested on pull request `number`, in request order.
     pub fn requested_reviewers(&self, repo: &str, number: u64) -> Vec<String> {
         self.with(|w| {
@@ -983,6 +990,7 @@ impl FakeGitHub {
         })
     }
 
+    /// The labels on pull request or plain issue `number`.
     pub fn labels_on(&self, repo: &str, number: u64) -> Vec<String> {
         self.with(|w| {
             w.repo(repo)
