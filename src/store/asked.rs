@@ -1,4 +1,4 @@
-//! The maintainers asked to look at each pull request (migration 0012), so that each is asked
+//! The maintainers asked to look at each pull request (migration 0013), so that each is asked
 //! once per pull request.
 
 use sqlx::Row;
