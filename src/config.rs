@@ -71,6 +71,22 @@ pub struct Acks {
     pub reviewer_stature: Stature,
     pub dismiss_on_push: Dismissal,
     pub trust_commit_trailers: bool,
+    /// How the suggested maintainers are asked on a pull request (`acks.ask`).
+    pub ask: Ask,
+}
+
+/// `acks.ask`: how pushgate asks the suggested maintainers (the smallest set whose acks meet
+/// what is missing), once per person and pull request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ask {
+    /// Request their review (a maintainer GitHub refuses, not being a collaborator, is
+    /// mentioned instead).
+    Review,
+    /// Mention them in a comment.
+    Mention,
+    /// Ask nobody; the check still names them.
+    None,
 }
 
 impl Default for Acks {
@@ -81,6 +97,7 @@ impl Default for Acks {
             reviewer_stature: Stature::Listed,
             dismiss_on_push: Dismissal::TouchedSections,
             trust_commit_trailers: false,
+            ask: Ask::Review,
         }
     }
 }

@@ -18,6 +18,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 
 mod advisory;
+mod asked;
 mod dashboard;
 mod embargo;
 mod governance;

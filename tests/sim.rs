@@ -1521,3 +1521,80 @@ async fn update_refs_moves_a_branch_only_from_the_expected_sha_and_by_fast_forwa
     }
     assert_eq!(gh.calls(endpoint::GRAPHQL), 3);
 }
+
+#[tokio::test]
+async fn review_requests_only_for_collaborators_and_never_the_author() {
+    let (gh, client) = world().await;
+    gh.create_branch(REPO, "topic", "master");
+    let number = gh.open_pr(REPO, "bob", "topic", "master", "topic");
+    gh.set_permission(REPO, "alice", "read");
+    let path = format!("/repos/{REPO}/pulls/{number}/requested_reviewers");
+
+    // One outsider in the list refuses the whole request, as on GitHub.
+    let refused = client
+        .post(&path, json!({"reviewers": ["alice", "carol"]}))
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("collaborators"));
+    assert!(gh.requested_reviewers(REPO, number).is_empty());
+    let author = client.post(&path, json!({"reviewers": ["bob"]})).await;
+    assert_eq!(author.status, 422);
+    assert_eq!(
+        client
+            .post(&path, json!({"reviewers": "alice"}))
+            .await
+            .status,
+        422
+    );
+
+    let asked = client.post(&path, json!({"reviewers": ["alice"]})).await;
+    assert_eq!(asked.status, 201);
+    assert_eq!(
+        logins(&asked.body["requested_reviewers"], "/login"),
+        ["alice"]
+    );
+    // Asking again changes nothing; the owner is a collaborator too.
+    let again = client
+        .post(&path, json!({"reviewers": ["alice", "xen-project"]}))
+        .await;
+    assert_eq!(again.status, 201);
+    let listed = client.get(&path).await;
+    assert_eq!(
+        logins(&listed.body["users"], "/login"),
+        ["alice", "xen-project"]
+    );
+    let pull = client.get(&format!("/repos/{REPO}/pulls/{number}")).await;
+    assert_eq!(
+        logins(&pull.body["requested_reviewers"], "/login"),
+        ["alice", "xen-project"]
+    );
+    assert_eq!(gh.calls(endpoint::REQUEST_REVIEWERS), 5);
+    assert_eq!(gh.calls(endpoint::REQUESTED_REVIEWERS), 1);
+
+    // A review drops its reviewer's request.
+    gh.add_review(REPO, number, "alice", ReviewState::Commented, "hmm");
+    assert_eq!(gh.requested_reviewers(REPO, number), ["xen-project"]);
+}
+
+#[tokio::test]
+async fn pull_request_files_carry_their_patch() {
+    let (gh, client) = world().await;
+    gh.create_branch(REPO, "topic", "master");
+    gh.commit(
+        REPO,
+        "topic",
+        bob(),
+        "sched: b is c",
+        &[("xen/common/sched.c", Some("int a;\nint c;\n"))],
+    );
+    let number = gh.open_pr(REPO, "bob", "topic", "master", "topic");
+    let files = client
+        .get(&format!("/repos/{REPO}/pulls/{number}/files"))
+        .await;
+    let patch = files.body[0]["patch"].as_str().unwrap_or_default();
+    assert!(patch.starts_with("@@ "), "{patch}");
+    assert!(patch.contains("\n-int b;\n+int c;\n"), "{patch}");
+}

@@ -628,7 +628,7 @@ async fn support_labels_mode(
         let (base_sha, head_sha) = (text(pr, "/base/sha"), text(pr, "/head/sha"));
         // The pull request is judged by the config on its base, as the App does.
         let config = config_at(api, repo, config_path, &base_sha).await?;
-        let files = ctx
+        let (files, _) = ctx
             .cached_files(&gh, repo, number_, &base_sha, &head_sha)
             .await?;
         let features =

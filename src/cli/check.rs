@@ -53,6 +53,7 @@ pub fn change_of(commit: &Commit) -> Change {
         files: commit.files.clone(),
         author: author_of(commit),
         co_authors: Vec::new(),
+        claimed_authors: Vec::new(),
         approvals: Vec::new(),
         status_changes: Vec::new(),
     };

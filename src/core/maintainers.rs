@@ -167,7 +167,7 @@ impl Approvers {
 }
 
 /// Whom to CC, as get_maintainer.pl's default output.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Notify {
     pub maintainers: Vec<Person>,
     pub reviewers: Vec<Person>,
@@ -417,6 +417,43 @@ impl Maintainers {
             if !list.iter().any(|p| p.email_key() == person.email_key()) {
                 list.push(person.clone());
             }
+        }
+        notify
+    }
+}
+
+impl Maintainers {
+    /// get_maintainer.pl's `--keywords`: the sections whose `K:` pattern matches a line the
+    /// diff adds or removes (a line starting with `+` or `-`, the `+++`/`---` file headers
+    /// aside), in MAINTAINERS order.
+    pub fn keyword_sections(&self, diff: &str) -> Vec<usize> {
+        let changed: Vec<&str> = diff
+            .lines()
+            .filter(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && !l.starts_with("+++ ")
+                    && !l.starts_with("--- ")
+            })
+            .collect();
+        if changed.is_empty() {
+            return Vec::new();
+        }
+        (0..self.sections.len())
+            .filter(|&s| changed.iter().any(|l| self.sections[s].keyword_matches(l)))
+            .collect()
+    }
+
+    /// [`Maintainers::notify`] with `--keywords`: the M: and R: of every section a `K:`
+    /// pattern of which matches the `diff` join the list after the paths' own.
+    pub fn notify_with_keywords<'a>(
+        &self,
+        per_path: impl IntoIterator<Item = &'a [SectionMatch]>,
+        diff: &str,
+    ) -> Notify {
+        let mut notify = self.notify(per_path);
+        for s in self.keyword_sections(diff) {
+            push_unique(&mut notify.maintainers, &self.sections[s].maintainers);
+            push_unique(&mut notify.reviewers, &self.sections[s].reviewers);
         }
         notify
     }
@@ -823,5 +860,47 @@ mod tests {
         let matcher = Matcher::new(fixture());
         let found = matcher.sections_for("xen/include/xsm_dummy.h");
         assert_eq!(names(matcher.maintainers(), &found), ["THE REST@-1"]);
+    }
+
+    #[test]
+    fn keywords_in_changed_lines_add_their_section_to_the_notify_list() {
+        let matcher = Matcher::new(fixture());
+        let m = matcher.maintainers();
+        let traps = matcher.sections_for("xen/arch/x86/traps.c");
+        let kay = "kay@kw.example".to_string();
+        // (diff, Kay notified)
+        let cases = [
+            ("", false),
+            (
+                "@@ -1,2 +1,2 @@\n-    rc = domctl(d);\n+    rc = xsm_domctl(d);\n",
+                true,
+            ),
+            (
+                "@@ -1,2 +1,2 @@\n-    rc = xsm_domctl(d);\n+    rc = domctl(d);\n",
+                true,
+            ),
+            // Context lines and file headers are not changes.
+            ("@@ -1,2 +1,2 @@\n     rc = xsm_domctl(d);\n-a\n+b\n", false),
+            ("+++ b/xen/xsm_dummy.h\n--- a/xen/xsm_dummy.h\n", false),
+            ("+    rc = domctl(d); /* xsm */\n", false),
+        ];
+        for (diff, notified) in cases {
+            let notify = m.notify_with_keywords([traps.as_slice()], diff);
+            assert_eq!(
+                emails(&notify.maintainers).contains(&kay),
+                notified,
+                "{diff:?}"
+            );
+            // The paths' own list comes first and stays whole.
+            let first: Vec<&str> = notify.maintainers[..2]
+                .iter()
+                .map(|p| p.email.as_str())
+                .collect();
+            assert_eq!(
+                first,
+                ["xavier@x86.example", "yara@x86.example"],
+                "{diff:?}"
+            );
+        }
     }
 }

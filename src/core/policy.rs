@@ -62,6 +62,12 @@ pub struct Change {
     /// author's, meets the approval requirement for files they maintain; and a review by one
     /// of several co-authors approves the others' work (rule 2, "two people collaborate").
     pub co_authors: Vec<Person>,
+    /// Further people the change's commits name as authors (GitHub mode: each commit's author
+    /// and its `Co-authored-by:` / `Co-developed-by:` trailers). They count as authors for
+    /// rule 2 only: an ack or review of theirs is never "someone other than the author", and
+    /// they are never asked. Nothing else follows from the names, since the PR's author wrote
+    /// them: naming people can only make the rule stricter, never meet a requirement.
+    pub claimed_authors: Vec<Person>,
     pub approvals: Vec<Approval>,
     /// Support status changes that need a section's ack of their own
     /// (`support.status_change_needs`), whichever files the change touches.
@@ -194,6 +200,11 @@ pub fn evaluate(
     options: &Options,
 ) -> Verdict {
     let author = identities.key(&change.author);
+    let claimed: Vec<IdentityKey> = change
+        .claimed_authors
+        .iter()
+        .map(|p| identities.key(p))
+        .collect();
     let signers: Vec<(IdentityKey, &Person)> = std::iter::once(&change.author)
         .chain(change.co_authors.iter())
         .map(|p| (identities.key(p), p))
@@ -237,6 +248,7 @@ pub fn evaluate(
 
     let other_than_author = other_than_author(
         &signers,
+        &claimed,
         &approvals,
         maintainers,
         &requirements,
@@ -255,9 +267,11 @@ pub fn evaluate(
         .collect();
 
     let requirements: Vec<Requirement> = requirements.into_iter().map(|(r, _)| r).collect();
+    let mut authors = claimed;
+    authors.push(author);
     let ask = suggest(
         &requirements,
-        &author,
+        &authors,
         other_than_author.is_empty(),
         identities,
     );
@@ -450,6 +464,7 @@ fn judge(
 /// collaboration clause), so only a reviewer who is the sole writer is turned away.
 fn other_than_author(
     signers: &[(IdentityKey, &Person)],
+    claimed: &[IdentityKey],
     approvals: &[(IdentityKey, &Approval)],
     maintainers: &Maintainers,
     requirements: &[(Requirement, Levels)],
@@ -483,7 +498,9 @@ fn other_than_author(
     };
     let mut people: Vec<Person> = Vec::new();
     for (key, approval) in approvals {
-        if signers.iter().all(|(signer, _)| signer.matches(key)) {
+        if signers.iter().all(|(signer, _)| signer.matches(key))
+            || claimed.iter().any(|c| c.matches(key))
+        {
             continue;
         }
         let counts = match approval.kind {
@@ -582,7 +599,7 @@ fn path_covers(path: &str, term: &str) -> bool {
 /// Greedy-or-exact set cover: the fewest people whose acks meet every missing requirement.
 fn suggest(
     requirements: &[Requirement],
-    author: &IdentityKey,
+    authors: &[IdentityKey],
     needs_other: bool,
     identities: &Identities,
 ) -> Vec<Person> {
@@ -593,7 +610,8 @@ fn suggest(
     let mut candidates: Vec<(&Person, Vec<usize>)> = Vec::new();
     for (index, requirement) in missing.iter().enumerate() {
         for person in &requirement.approvers {
-            if identities.key(person).matches(author) {
+            let key = identities.key(person);
+            if authors.iter().any(|a| key.matches(a)) {
                 continue;
             }
             match candidates
@@ -619,7 +637,10 @@ fn suggest(
         if let Some(person) = requirements
             .iter()
             .flat_map(|r| r.approvers.iter().chain(&r.stand_ins))
-            .find(|p| !identities.key(p).matches(author))
+            .find(|p| {
+                let key = identities.key(p);
+                !authors.iter().any(|a| key.matches(a))
+            })
         {
             chosen.push(person.clone());
         }
@@ -748,6 +769,7 @@ mod tests {
             files: files.iter().map(|f| f.to_string()).collect(),
             author: person(author),
             co_authors: Vec::new(),
+            claimed_authors: Vec::new(),
             approvals,
             status_changes: Vec::new(),
         }
@@ -1062,5 +1084,79 @@ mod tests {
         );
         assert!(!verdict.satisfied);
         assert_eq!(verdict.requirements[0].status, Status::NoMaintainer);
+    }
+
+    #[test]
+    fn people_the_commits_name_as_authors_only_make_rule_two_stricter() {
+        const TRAPS: &str = "xen/arch/x86/traps.c";
+        // (claimed authors, approvals, satisfied, rule 1 met, rule 2 by, asked)
+        type Case = (
+            &'static [&'static str],
+            Vec<Approval>,
+            bool,
+            bool,
+            &'static [&'static str],
+            &'static [&'static str],
+        );
+        let cases: Vec<Case> = vec![
+            // No co-author: Xavier's ack meets both rules.
+            (&[], vec![ack(XAVIER)], true, true, &[XAVIER], &[]),
+            // Xavier co-authored: his ack is a maintainer's (rule 1) but not an independent
+            // one (rule 2); Yara, the other maintainer, is asked, never Xavier.
+            (&[XAVIER], vec![ack(XAVIER)], false, true, &[], &[YARA]),
+            (
+                &[XAVIER],
+                vec![ack(XAVIER), ack(YARA)],
+                true,
+                true,
+                &[YARA],
+                &[],
+            ),
+            // Named by the same name under another address: the same person, stricter still.
+            (
+                &["Xavier Ex <xavier@elsewhere.example>"],
+                vec![ack(XAVIER)],
+                false,
+                true,
+                &[],
+                &[YARA],
+            ),
+            // Naming a maintainer as co-author never stands for their ack (forgery).
+            (&[XAVIER, YARA], vec![], false, false, &[], &[]),
+            // A co-author's review is not someone else's either.
+            (
+                &[RHEA],
+                vec![ack(YARA), review(RHEA)],
+                true,
+                true,
+                &[YARA],
+                &[],
+            ),
+            (
+                &[RHEA, YARA],
+                vec![ack(YARA), review(RHEA)],
+                false,
+                true,
+                &[],
+                &[XAVIER],
+            ),
+        ];
+        for (claimed, approvals, satisfied, met, rule_two, asked) in cases {
+            let mut c = change(NOBODY, &[TRAPS], approvals.clone());
+            c.claimed_authors = claimed.iter().map(|p| person(p)).collect();
+            let verdict = judge(&c);
+            let what = format!("{claimed:?} {approvals:?}: {verdict:?}");
+            assert_eq!(verdict.satisfied, satisfied, "{what}");
+            assert_eq!(verdict.requirements[0].status.is_met(), met, "{what}");
+            let rule_two: Vec<Person> = rule_two.iter().map(|p| person(p)).collect();
+            assert_eq!(verdict.other_than_author, rule_two, "{what}");
+            let asked: Vec<Person> = asked.iter().map(|p| person(p)).collect();
+            if !asked.is_empty() {
+                assert_eq!(verdict.ask, asked, "{what}");
+            }
+            for name in claimed {
+                assert!(!verdict.ask.contains(&person(name)), "{what}");
+            }
+        }
     }
 }

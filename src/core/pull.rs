@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::maintainers::{Maintainers, SectionMatch};
+use crate::core::maintainers::{Maintainers, Notify, SectionMatch};
 use crate::core::people::{Identities, Person};
 use crate::core::policy::{self, Approval, ApprovalKind, Change, Options, Verdict};
 use crate::core::text::{human_seconds, utc};
@@ -64,10 +64,45 @@ pub enum Words {
     Unverified { authored: Option<String> },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PrCommit {
     pub sha: String,
     pub message: String,
+    /// The commit's author as git records it (name and e-mail), if given.
+    pub author: Option<Person>,
+    /// The GitHub account GitHub linked the author's e-mail to, if any.
+    pub login: Option<String>,
+    /// A merge commit (more than one parent): GitHub's "Update branch" makes one authored
+    /// by whoever pressed the button, who wrote none of the change.
+    pub merge: bool,
+}
+
+/// Everyone a PR's commits name as an author: each commit's author (git's fields and the
+/// linked GitHub account) and its `Co-authored-by:` / `Co-developed-by:` trailers. The PR's
+/// author wrote all of it, so these people only ever count *as authors* (rule 2 gets
+/// stricter); nothing they are named for stands for their approval.
+pub fn commit_authors(commits: &[PrCommit], person_of: &dyn Fn(&str) -> Person) -> Vec<Person> {
+    let mut people: Vec<Person> = Vec::new();
+    for commit in commits.iter().filter(|c| !c.merge) {
+        let named = commit
+            .message
+            .lines()
+            .filter_map(|line| {
+                let (tag, value) = line.split_once(':')?;
+                let tag = tag.trim();
+                let co = tag.eq_ignore_ascii_case("co-authored-by")
+                    || tag.eq_ignore_ascii_case("co-developed-by");
+                co.then(|| Person::parse(value.trim())).flatten()
+            })
+            .chain(commit.login.as_deref().map(person_of))
+            .chain(commit.author.clone());
+        for person in named {
+            if !people.contains(&person) {
+                people.push(person);
+            }
+        }
+    }
+    people
 }
 
 /// The PR's head became `sha` at `at`: GitHub's time of the push (from its delivery), the
@@ -99,6 +134,9 @@ pub struct Timeline {
     /// The result of the latest majority vote closed on the pull request (passed?) and when
     /// it closed: it settles a referral the committers disagree on.
     pub referee_vote: Option<(bool, i64)>,
+    /// The PR's diff as GitHub's files list gives it (each file's `patch`): `K:` keywords are
+    /// matched against its added and removed lines for the notify list.
+    pub diff: String,
 }
 
 /// The GitHub-mode settings (from `[acks]` and `[release]` of the config).
@@ -178,6 +216,8 @@ pub struct PullVerdict {
     pub standing: Vec<Approval>,
     /// Maintainers of a touched section disagree: the referral to the committers.
     pub referral: Option<Referral>,
+    /// Whom get_maintainer.pl would CC for the PR (`--keywords` applied to its diff).
+    pub notify: Notify,
 }
 
 /// Maintainers of one touched section disagree: one approved, another objects with an
@@ -683,6 +723,7 @@ pub fn evaluate(
         files: timeline.files.clone(),
         author: person_of(&timeline.author),
         co_authors: Vec::new(),
+        claimed_authors: commit_authors(&timeline.commits, &person_of),
         approvals,
         status_changes: timeline.status_changes.clone(),
     };
@@ -744,7 +785,10 @@ pub fn evaluate(
         .filter(|a| a.kind != ApprovalKind::Objection)
         .cloned()
         .collect();
+    let notify =
+        maintainers.notify_with_keywords(matches.iter().map(Vec::as_slice), &timeline.diff);
     PullVerdict {
+        notify,
         satisfied: missing.is_empty(),
         standing,
         verdict,
@@ -1172,6 +1216,7 @@ mod tests {
             sha: "abc123".to_string(),
             message: "fix\n\nSigned-off-by: N <n@x>\nAcked-by: Sha Dow <sha@shadow.example>\n"
                 .to_string(),
+            ..PrCommit::default()
         });
         let v = judge(&t);
         assert!(!v.satisfied);
@@ -1940,5 +1985,82 @@ mod tests {
             v.missing
         );
         assert!(judge_with(&t, &frozen, 60 * HOUR).satisfied);
+    }
+
+    #[test]
+    fn every_author_and_co_author_of_the_commits_is_an_author() {
+        let commit =
+            |message: &str, author: Option<&str>, login: Option<&str>, merge: bool| PrCommit {
+                sha: "c0ffee".to_string(),
+                message: message.to_string(),
+                author: author.and_then(Person::parse),
+                login: login.map(str::to_string),
+                merge,
+            };
+        let person_of = |login: &str| Person {
+            name: format!("@{login}"),
+            email: String::new(),
+        };
+        // (commits, the authors found)
+        let cases: Vec<(Vec<PrCommit>, Vec<&str>)> = vec![
+            (vec![], vec![]),
+            (
+                vec![commit(
+                    "fix",
+                    Some("Nora <nora@new.example>"),
+                    Some("nora-gh"),
+                    false,
+                )],
+                vec!["@nora-gh", "Nora <nora@new.example>"],
+            ),
+            (
+                vec![commit(
+                    "fix\n\nCo-authored-by: Xavier Ex <xavier@x86.example>\n\
+                     co-developed-by: Yara <yara@x86.example>\nAcked-by: Sha <sha@x>\n",
+                    None,
+                    None,
+                    false,
+                )],
+                vec!["Xavier Ex <xavier@x86.example>", "Yara <yara@x86.example>"],
+            ),
+            // "Update branch" merges are authored by whoever pressed the button.
+            (
+                vec![commit(
+                    "Merge branch 'staging'",
+                    Some("Xavier <x@x>"),
+                    Some("xavier-gh"),
+                    true,
+                )],
+                vec![],
+            ),
+        ];
+        for (commits, want) in cases {
+            let want: Vec<Person> = want
+                .iter()
+                .map(|p| match p.strip_prefix('@') {
+                    Some(login) => person_of(login),
+                    None => Person::parse(p).unwrap(),
+                })
+                .collect();
+            assert_eq!(commit_authors(&commits, &person_of), want, "{commits:?}");
+        }
+
+        // End to end in the core: a co-author's ack is no independent ack.
+        let mut t = timeline("newcomer", &[SHADOW]);
+        t.comments.push(comment(
+            "sha-gh",
+            "Acked-by: Sha Dow <sha@shadow.example>",
+            0,
+        ));
+        assert!(judge(&t).satisfied, "{:?}", judge(&t).missing);
+        t.commits.push(commit(
+            "fix\n\nCo-authored-by: Sha Dow <sha@shadow.example>\n",
+            None,
+            None,
+            false,
+        ));
+        let v = judge(&t);
+        assert!(!v.satisfied);
+        assert!(v.verdict.other_than_author.is_empty());
     }
 }

@@ -162,6 +162,24 @@ pub fn acks_report(
         ));
     }
 
+    let notify = &verdict.notify;
+    if !notify.maintainers.is_empty() || !notify.reviewers.is_empty() {
+        let list = |people: &[Person]| people.iter().map(&who).collect::<Vec<_>>().join(", ");
+        out.push_str(
+            "\n**Whom to notify** (get_maintainer.pl's list, `K:` keywords matched on the diff):",
+        );
+        if !notify.maintainers.is_empty() {
+            out.push_str(&format!(" maintainers {}", list(&notify.maintainers)));
+        }
+        if !notify.reviewers.is_empty() {
+            if !notify.maintainers.is_empty() {
+                out.push(';');
+            }
+            out.push_str(&format!(" reviewers {}", list(&notify.reviewers)));
+        }
+        out.push_str(".\n");
+    }
+
     if !verdict.dismissed.is_empty() {
         out.push_str("\n**Acks dismissed by later pushes**\n\n");
         for d in &verdict.dismissed {
@@ -250,6 +268,7 @@ mod tests {
             commits: vec![PrCommit {
                 sha: "0123456789abcdef".to_string(),
                 message: "x\n\nAcked-by: Sha Dow <sha@shadow.example>\n".to_string(),
+                ..PrCommit::default()
             }],
             ..Timeline::default()
         };

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::gather::pull_number;
 use super::{Context, HandlerError};
-use crate::config::{Config, ConfigError};
+use crate::config::{Ask, Config, ConfigError};
 use crate::core::maintainers::SectionMatch;
 use crate::core::people::{Identities, Person};
 use crate::core::policy::{Options, Stature, StatusChange};
@@ -173,6 +173,16 @@ pub async fn evaluate(
     for (key, body) in &assessment.notices {
         super::comment_once(gh, repo, number_, key, body).await?;
     }
+    ask_maintainers(
+        ctx,
+        gh,
+        repo,
+        number_,
+        &pr,
+        assessment.ask_how,
+        &assessment.ask,
+    )
+    .await?;
     Ok(outcome.map(|o| Outcome {
         given: assessment.given,
         verdict: assessment.verdict,
@@ -208,6 +218,11 @@ pub struct Assessment {
     /// told of an override or a referral. Each is posted once (`comment_once`); those already
     /// on the pull request are left out.
     pub notices: Vec<(String, String)>,
+    /// The suggested maintainers to ask (logins; never the pull request's author nor anyone
+    /// its commits name as an author, nor anyone who already reviewed or commented) and how
+    /// (`acks.ask`). Asked once each by [`evaluate`]; the Action asks nobody.
+    pub ask: Vec<String>,
+    pub ask_how: Ask,
 }
 
 /// Gathers the open pull request `pr`'s state (files, policy at its base, people, reviews,
@@ -236,13 +251,15 @@ pub async fn assess(
         feature_labels: None,
         head_support: None,
         notices: Vec::new(),
+        ask: Vec::new(),
+        ask_how: Ask::None,
     };
 
     for note in push.map(|seen| seen.notes(number_)).unwrap_or_default() {
         ctx.store.note(repo, &note).await?;
     }
 
-    let files = ctx
+    let (files, diff) = ctx
         .cached_files(gh, repo, number_, &base_sha, &head_sha)
         .await?;
     // The pull request was found, so its base commit not being there is no reason to ignore
@@ -444,6 +461,7 @@ pub async fn assess(
         changed,
         status_changes,
         referee_vote: None,
+        diff: diff.to_string(),
     };
     let mut settings = Settings {
         policy: Options {
@@ -566,6 +584,20 @@ pub async fn assess(
     .min();
     let notices = notices(&verdict, &timeline.author, &login_of, &listed);
     let given = pull::trailers_to_record(&verdict);
+    // A draft is not ready for reviewers (GitHub does not notify them of one either).
+    let spoken = participants(&timeline);
+    let ask = if bool_at(pr, "/draft") {
+        Vec::new()
+    } else {
+        verdict
+            .verdict
+            .ask
+            .iter()
+            .filter_map(login_of)
+            .filter(|l| !l.eq_ignore_ascii_case(&timeline.author))
+            .filter(|l| !spoken.iter().any(|s| s.eq_ignore_ascii_case(l)))
+            .collect()
+    };
     Ok(Assessment {
         head_sha,
         satisfied,
@@ -579,7 +611,122 @@ pub async fn assess(
         feature_labels: features.labels,
         head_support: features.head_support,
         notices,
+        ask,
+        ask_how: config.acks.ask,
     })
+}
+
+fn bool_at(value: &Value, pointer: &str) -> bool {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Asks the suggested maintainers of pull request `number_` who were never asked on it:
+/// neither recorded in the store nor among the requested reviewers GitHub lists on `pr`
+/// (a request made before a crash, before it was recorded). A review is requested from
+/// all of them at once; when GitHub refuses (422: someone is not a collaborator) each is
+/// requested alone, and those it still refuses are mentioned instead. Each is recorded once
+/// asked, so a delivery that runs again asks nobody twice.
+async fn ask_maintainers(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    number_: i64,
+    pr: &Value,
+    how: Ask,
+    wanted: &[String],
+) -> Result<(), HandlerError> {
+    if how == Ask::None || wanted.is_empty() {
+        return Ok(());
+    }
+    let mut already = ctx.store.asked(repo, number_).await?;
+    already.extend(
+        pr.pointer("/requested_reviewers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|u| text(u, "/login").to_lowercase()),
+    );
+    let mut fresh: Vec<&str> = Vec::new();
+    for login in wanted {
+        let lower = login.to_lowercase();
+        if !already.contains(&lower) && !fresh.iter().any(|f| f.eq_ignore_ascii_case(login)) {
+            fresh.push(login);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let now = ctx.clock.now();
+    let mut mention: Vec<&str> = Vec::new();
+    if how == Ask::Review {
+        let path = format!("/repos/{repo}/pulls/{number_}/requested_reviewers");
+        let request = |logins: &[&str]| {
+            let body = json!({ "reviewers": logins });
+            let path = path.clone();
+            async move { gh.api.call(Method::Post, &path, Some(&body)).await }
+        };
+        let refused = |e: &crate::github::GitHubError| {
+            matches!(e, crate::github::GitHubError::Refused { status: 422, .. })
+        };
+        let mut requested: Vec<&str> = Vec::new();
+        match request(&fresh).await {
+            Ok(_) => requested = fresh.clone(),
+            Err(e) if refused(&e) => {
+                for &login in &fresh {
+                    match request(&[login]).await {
+                        Ok(_) => requested.push(login),
+                        Err(e) if refused(&e) => mention.push(login),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for login in requested {
+            ctx.store
+                .record_asked(repo, number_, login, "review", now)
+                .await?;
+        }
+    } else {
+        mention = fresh;
+    }
+    if mention.is_empty() {
+        return Ok(());
+    }
+    let names = mention
+        .iter()
+        .map(|l| format!("@{l}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key = format!(
+        "ask {}",
+        mention
+            .iter()
+            .map(|l| l.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    super::comment_once(
+        gh,
+        repo,
+        number_,
+        &key,
+        &format!(
+            "{names}: your ack is needed on this pull request (see `pushgate/acks` for the \
+             files and what is missing). Answer with an approving review, `/ack`, or an \
+             `Acked-by:` line."
+        ),
+    )
+    .await?;
+    for login in mention {
+        ctx.store
+            .record_asked(repo, number_, login, "mention", now)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The committers a referral names and whose rulings count: the configured list, THE REST's
@@ -1292,6 +1439,8 @@ fn participants(timeline: &Timeline) -> Vec<String> {
         .map(|r| r.login.clone())
         .chain(timeline.comments.iter().map(|c| c.login.clone()))
         .filter(|l| !l.eq_ignore_ascii_case(&timeline.author))
+        // Apps (pushgate's own comments among them) review nothing.
+        .filter(|l| !l.ends_with("[bot]"))
         .collect();
     logins.sort();
     logins.dedup();

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{Context, HandlerError, PolicyFiles};
 use crate::config::Config;
 use crate::core::maintainers::{Maintainers, Matcher};
-use crate::core::people::Mailmap;
+use crate::core::people::{Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::github::{number, path, text, Installation};
 
@@ -130,6 +130,16 @@ pub(crate) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
         .map(|c| PrCommit {
             sha: text(c, "/sha"),
             message: text(c, "/commit/message"),
+            author: Some(Person {
+                name: text(c, "/commit/author/name"),
+                email: text(c, "/commit/author/email"),
+            })
+            .filter(|p| !p.name.is_empty() || !p.email.is_empty()),
+            login: Some(text(c, "/author/login")).filter(|l| !l.is_empty()),
+            merge: c
+                .get("parents")
+                .and_then(Value::as_array)
+                .is_some_and(|p| p.len() > 1),
         })
         .collect()
 }

@@ -294,6 +294,12 @@ type SupportKey = (String, String, String);
 type ParsedKey = (String, Vec<Option<String>>);
 
 /// What the handlers share.
+/// A pull request's changed files (names) and its diff.
+pub type PullFiles = (Vec<String>, Arc<str>);
+
+/// The most of a pull request's diff kept for `K:` keywords (bytes, whole files' patches).
+pub const DIFF_LIMIT: usize = 4 << 20;
+
 pub struct Context {
     pub store: Store,
     pub clock: Arc<Clock>,
@@ -304,7 +310,7 @@ pub struct Context {
     parsed: Mutex<HashMap<ParsedKey, Arc<PolicyFiles>>>,
     /// Directory listings by repository and tree sha (a tree's sha names its content).
     trees: Mutex<HashMap<(String, String), Arc<Tree>>>,
-    files: Mutex<HashMap<FilesKey, Vec<String>>>,
+    files: Mutex<HashMap<FilesKey, PullFiles>>,
     /// Files changed between two commits, by repository and the two SHAs (None: unknown).
     between: Mutex<HashMap<BetweenKey, Option<Vec<String>>>>,
     commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
@@ -505,7 +511,9 @@ impl Context {
     /// The files a PR changes, for a (base, head) pair. GitHub lists a pull request's files
     /// as they are *now*, so the list is kept only when the pull request's head is still
     /// `head` after it was read ([`HandlerError::HeadMoved`] otherwise), and a list GitHub
-    /// cut at 3,000 files is refused ([`HandlerError::TooLarge`]).
+    /// cut at 3,000 files is refused ([`HandlerError::TooLarge`]). With the names comes the
+    /// diff: each file's `patch` as GitHub gives it (none for binary or very large files),
+    /// at most [`DIFF_LIMIT`] bytes of it, for `K:` keywords.
     pub async fn cached_files(
         &self,
         gh: &Installation,
@@ -513,7 +521,7 @@ impl Context {
         pr: i64,
         base: &str,
         head: &str,
-    ) -> Result<Vec<String>, HandlerError> {
+    ) -> Result<PullFiles, HandlerError> {
         let key = (repo.to_string(), pr, base.to_string(), head.to_string());
         if let Some(found) = lock(&self.files).get(&key) {
             return Ok(found.clone());
@@ -535,9 +543,21 @@ impl Context {
         if text(&now, "/head/sha") != head {
             return Err(HandlerError::HeadMoved(pr));
         }
+        let mut diff = String::new();
+        for patch in list
+            .iter()
+            .filter_map(|f| f.get("patch").and_then(Value::as_str))
+        {
+            if diff.len() + patch.len() + 1 > DIFF_LIMIT {
+                break;
+            }
+            diff.push_str(patch);
+            diff.push('\n');
+        }
         let files = gather::file_names(Some(&Value::Array(list)));
-        bounded_insert(&mut lock(&self.files), key, files.clone());
-        Ok(files)
+        let found = (files, Arc::<str>::from(diff));
+        bounded_insert(&mut lock(&self.files), key, found.clone());
+        Ok(found)
     }
 
     /// The files changed from commit `from` to commit `to` (GitHub's comparison, through

@@ -67,6 +67,8 @@
 //! | `GET /repos/git/blobs` | `GET /repos/{o}/{r}/git/blobs/{sha}` |
 //! | `POST /repos/merges` | `POST /repos/{o}/{r}/merges` (`base` branch, `head` branch or sha: a three-way merge commit on `base`; 409 on a conflict, 204 when `head` is already in `base`) |
 //! | `GET /repos/pulls/comments` | `GET /repos/{o}/{r}/pulls/{n}/comments` (inline review comments) |
+//! | `GET /repos/pulls/requested_reviewers` | `GET /repos/{o}/{r}/pulls/{n}/requested_reviewers` |
+//! | `POST /repos/pulls/requested_reviewers` | `POST /repos/{o}/{r}/pulls/{n}/requested_reviewers` (`reviewers`: logins; 422 for the PR's author or a non-collaborator, and then nobody is requested; a review drops its reviewer's request) |
 //! | `POST /graphql` | `POST /graphql`: the `updateRefs` mutation (`beforeOid` must match, and without `force` a fast-forward; refusals as `errors` in a 200) and the `nodes(ids:)` query for comments' last `editor` |
 //! | `unknown` | anything else (404) |
 //!
@@ -153,6 +155,8 @@ pub mod endpoint {
     pub const MERGE: &str = "POST /repos/merges";
     pub const GRAPHQL: &str = "POST /graphql";
     pub const PULL_REVIEW_COMMENTS: &str = "GET /repos/pulls/comments";
+    pub const REQUESTED_REVIEWERS: &str = "GET /repos/pulls/requested_reviewers";
+    pub const REQUEST_REVIEWERS: &str = "POST /repos/pulls/requested_reviewers";
     pub const UNKNOWN: &str = "unknown";
 }
 
@@ -495,6 +499,7 @@ impl FakeGitHub {
                     merge_commit_sha: None,
                     labels: vec![],
                     reviews: vec![],
+                    requested: vec![],
                 },
             );
             number
@@ -619,6 +624,7 @@ impl FakeGitHub {
     ) -> u64 {
         let id = self.with(|w| w.id());
         self.with_pull(repo, number, |pr, now| {
+            pr.requested.retain(|r| !r.eq_ignore_ascii_case(login));
             pr.reviews.push(Review {
                 id,
                 user: login.to_string(),
@@ -971,6 +977,24 @@ impl FakeGitHub {
                         })
                         .collect()
                 })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Someone removes the request for `login`'s review on pull request `number` (in the web
+    /// interface).
+    pub fn remove_review_request(&self, repo: &str, number: u64, login: &str) {
+        self.with_pull(repo, number, |pr, _| {
+            pr.requested.retain(|r| !r.eq_ignore_ascii_case(login));
+        });
+    }
+
+    /// The logins whose review is requested on pull request `number`, in request order.
+    pub fn requested_reviewers(&self, repo: &str, number: u64) -> Vec<String> {
+        self.with(|w| {
+            w.repo(repo)
+                .and_then(|r| r.pulls.get(&number))
+                .map(|pr| pr.requested.clone())
                 .unwrap_or_default()
         })
     }

@@ -139,6 +139,9 @@ pub(crate) struct Pull {
     pub merge_commit_sha: Option<String>,
     pub labels: Vec<String>,
     pub reviews: Vec<Review>,
+    /// Logins whose review is requested and not yet given (GitHub drops a request when its
+    /// reviewer submits a review).
+    pub requested: Vec<String>,
 }
 
 /// An issue that is not a pull request (the push gate's dashboard, regression reports).
@@ -746,6 +749,12 @@ impl Repo {
             .find(|l| l.name.eq_ignore_ascii_case(name))
     }
 
+    /// Whether `login` is a collaborator: the owner, or anyone given a permission.
+    pub fn is_collaborator(&self, login: &str) -> bool {
+        login.eq_ignore_ascii_case(self.owner())
+            || self.permissions.contains_key(&login.to_ascii_lowercase())
+    }
+
     /// The permission GitHub reports: as set, else `admin` for the owner, else `read` (the
     /// simulated repositories are public).
     pub fn permission(&self, login: &str) -> String {
@@ -848,6 +857,18 @@ fn merge_paths<V: Clone + PartialEq>(
 impl FileChange {
     /// Line counts the way a unified diff would report them, without the alignment: lines of
     /// the new text missing from the old one, and the other way round.
+    /// The hunks of the change as GitHub's files list shows them in `patch` (no file
+    /// headers).
+    pub fn patch(&self) -> String {
+        let old = self.old.as_deref().unwrap_or_default();
+        let new = self.new.as_deref().unwrap_or_default();
+        let text = diffy::create_patch(old, new).to_string();
+        match text.find("@@") {
+            Some(at) => text[at..].to_string(),
+            None => String::new(),
+        }
+    }
+
     pub fn additions_deletions(&self) -> (usize, usize) {
         let old = self.old.as_deref().unwrap_or_default();
         let new = self.new.as_deref().unwrap_or_default();

@@ -329,6 +329,14 @@ fn route(method: &Method, path: &str) -> Option<(&'static str, Op)> {
                     key::PULL_REVIEW_COMMENTS,
                     Op::Pulls(r, PullOp::ReviewComments(num(n)?)),
                 ),
+                ("GET", ["pulls", n, "requested_reviewers"]) => (
+                    key::REQUESTED_REVIEWERS,
+                    Op::Pulls(r, PullOp::RequestedReviewers(num(n)?)),
+                ),
+                ("POST", ["pulls", n, "requested_reviewers"]) => (
+                    key::REQUEST_REVIEWERS,
+                    Op::Pulls(r, PullOp::RequestReviewers(num(n)?)),
+                ),
                 ("GET", ["pulls", n, "commits"]) => {
                     (key::PULL_COMMITS, Op::Pulls(r, PullOp::Commits(num(n)?)))
                 }

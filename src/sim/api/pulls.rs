@@ -1,7 +1,7 @@
-//! Pull requests: the list, one, its files, reviews, inline review comments and commits, and
-//! `PATCH` (state, title, body).
+//! Pull requests: the list, one, its files, reviews, inline review comments, requested
+//! reviewers (read and `POST`) and commits, and `PATCH` (state, title, body).
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::{not_found, paged, repo, repo_mut, string_field, Reply, Request};
 use crate::sim::shapes;
@@ -20,6 +20,8 @@ pub(super) enum PullOp {
     Files(u64),
     Reviews(u64),
     ReviewComments(u64),
+    RequestedReviewers(u64),
+    RequestReviewers(u64),
     Commits(u64),
     Update(u64),
 }
@@ -80,6 +82,13 @@ pub(super) fn handle(w: &mut World, name: &str, op: PullOp, req: &Request) -> Re
                 .collect();
             Ok(paged(req, commits))
         }
+        PullOp::RequestedReviewers(n) => {
+            let r = repo(w, name)?;
+            let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+            let users: Vec<Value> = pr.requested.iter().map(|l| shapes::user(l)).collect();
+            Ok(Reply::ok(json!({ "users": users, "teams": [] })))
+        }
+        PullOp::RequestReviewers(n) => request_reviewers(repo_mut(w, name)?, n, req, now),
         PullOp::Update(n) => update_pull(repo_mut(w, name)?, n, &req.json_object()?, now),
     }
 }
@@ -163,4 +172,43 @@ fn update_pull(r: &mut Repo, n: u64, body: &Map<String, Value>, now: i64) -> Res
     pr.updated_at = now;
     let pr = pr.clone();
     Ok(Reply::ok(shapes::pull(r, &pr, true, now)))
+}
+
+/// `POST …/pulls/{n}/requested_reviewers`: GitHub refuses (422) the author and anyone who is
+/// not a collaborator, the whole request at once.
+fn request_reviewers(r: &mut Repo, n: u64, req: &Request, now: i64) -> Result<Reply, Reply> {
+    let body = req.json()?;
+    let Some(list) = body.get("reviewers").and_then(Value::as_array) else {
+        return Err(Reply::invalid("`reviewers` must be an array of logins"));
+    };
+    let logins: Vec<String> = list
+        .iter()
+        .map(|l| l.as_str().map(str::to_string))
+        .collect::<Option<_>>()
+        .ok_or_else(|| Reply::invalid("`reviewers` must be an array of logins"))?;
+    let author = r.pulls.get(&n).ok_or_else(not_found)?.user.clone();
+    if logins.iter().any(|l| l.eq_ignore_ascii_case(&author)) {
+        return Err(Reply::error(
+            422,
+            "Review cannot be requested from pull request author.",
+        ));
+    }
+    if !logins.iter().all(|l| r.is_collaborator(l)) {
+        let full = r.full_name.clone();
+        return Err(Reply::error(
+            422,
+            &format!(
+                "Reviews may only be requested from collaborators. One or more of the users or \
+                 teams you specified is not a collaborator of the {full} repository."
+            ),
+        ));
+    }
+    let pr = r.pulls.get_mut(&n).ok_or_else(not_found)?;
+    for login in logins {
+        if !pr.requested.iter().any(|l| l.eq_ignore_ascii_case(&login)) {
+            pr.requested.push(login);
+        }
+    }
+    let pr = r.pulls.get(&n).ok_or_else(not_found)?;
+    Ok(Reply::created(shapes::pull(r, pr, true, now)))
 }
