@@ -33,6 +33,9 @@ pub struct Commit {
     pub parents: Vec<String>,
     pub author_name: String,
     pub author_email: String,
+    /// When it was written and when it was committed (Unix seconds, as git records them).
+    pub author_time: i64,
+    pub commit_time: i64,
     pub message: String,
     pub files: Vec<String>,
 }
@@ -110,7 +113,7 @@ impl Repo {
     pub fn commits(&self, range: &str) -> Result<Vec<Commit>, GitError> {
         const FIELD: char = '\u{1f}';
         const RECORD: char = '\u{1e}';
-        let format = "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%B%x1e";
+        let format = "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%B%x1e";
         let out = self
             .run(
                 &[
@@ -140,15 +143,22 @@ impl Repo {
             if record.is_empty() {
                 continue;
             }
-            let fields: Vec<&str> = record.splitn(5, FIELD).collect();
-            let [sha, parents, name, email, message] = fields[..] else {
+            let fields: Vec<&str> = record.splitn(7, FIELD).collect();
+            let [sha, parents, name, email, authored, committed, message] = fields[..] else {
                 return Err(GitError::Output("log".to_string()));
+            };
+            let time = |t: &str| {
+                t.trim()
+                    .parse::<i64>()
+                    .map_err(|_| GitError::Output(format!("log: a time that is no number: {t}")))
             };
             commits.push(Commit {
                 sha: sha.to_string(),
                 parents: parents.split_whitespace().map(str::to_string).collect(),
                 author_name: name.to_string(),
                 author_email: email.to_string(),
+                author_time: time(authored)?,
+                commit_time: time(committed)?,
                 message: message.to_string(),
                 files: Vec::new(),
             });

@@ -715,6 +715,37 @@ impl Repo {
         self.rev_parse("HEAD")
     }
 
+    /// [`Repo::commit`] with git's dates set: written at `authored`, committed at `committed`
+    /// (RFC 2822 or ISO 8601, as git reads them).
+    fn commit_at(
+        &self,
+        author: (&str, &str),
+        message: &str,
+        authored: &str,
+        committed: &str,
+    ) -> String {
+        self.git(&["add", "-A"]);
+        let output = self
+            .sandbox
+            .isolated("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(["-c", &format!("user.name={}", author.0)])
+            .args(["-c", &format!("user.email={}", author.1)])
+            .args(["commit", "-q", "--no-verify", "-m", message])
+            .env("GIT_AUTHOR_DATE", authored)
+            .env("GIT_COMMITTER_DATE", committed)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run git");
+        assert!(
+            output.status.success(),
+            "git commit failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        self.rev_parse("HEAD")
+    }
+
     fn rev_parse(&self, rev: &str) -> String {
         self.git(&["rev-parse", "--verify", rev])
     }
@@ -1117,6 +1148,130 @@ fn check_text_output_prints_a_line_per_commit_and_a_summary_line() {
         "{}",
         out.stdout
     );
+}
+
+/// The config at a commit's parent brings the release's freeze: a commit committed inside it
+/// needs a release manager's `Release-Acked-by` (the manager's e-mail from `[identities]`),
+/// one authored after the last posting date too, and the release date ends it.
+#[test]
+fn check_honours_the_freeze_of_the_config_at_each_commits_parent() {
+    let history = build_history();
+    let repo = &history.repo;
+    repo.write(
+        ".github/pushgate.toml",
+        "[identities]\n\"rm@example.com\" = \"rm-gh\"\n\n[release]\nmanagers = [\"rm-gh\"]\n\
+         last_posting_date = \"2026-02-20\"\nfreeze_start = \"2026-03-01T00:00:00Z\"\n\
+         date = \"2026-04-01\"\n",
+    );
+    let config = repo.commit_at(
+        ("Stefano Committer", "sstabellini@example.com"),
+        "Release dates\n\nSigned-off-by: Stefano Committer <sstabellini@example.com>\n",
+        "2026-02-01T00:00:00Z",
+        "2026-02-01T00:00:00Z",
+    );
+    let acked = "Signed-off-by: Olive Outsider <olive@example.com>\n\
+                 Acked-by: Tim Deegan <tim@example.org>\n";
+    let change = |n: usize, trailers: &str, authored: &str, committed: &str| {
+        repo.touch(SHADOW_FILE, &format!("freeze {n}"));
+        repo.commit_at(
+            OUTSIDER,
+            &format!("x86/shadow: change {n}\n\n{acked}{trailers}"),
+            authored,
+            committed,
+        )
+    };
+    let before = change(1, "", "2026-02-10T00:00:00Z", "2026-02-15T00:00:00Z");
+    let posted_late = change(2, "", "2026-02-21T00:00:00Z", "2026-02-22T00:00:00Z");
+    let frozen = change(3, "", "2026-02-10T00:00:00Z", "2026-03-10T00:00:00Z");
+    let release_acked = change(
+        4,
+        "Release-Acked-by: Rel Manager <RM@example.com>\n",
+        "2026-02-10T00:00:00Z",
+        "2026-03-11T00:00:00Z",
+    );
+    let someone_else = change(
+        5,
+        "Release-Acked-by: Sam Sneaky <sam@example.com>\n",
+        "2026-02-10T00:00:00Z",
+        "2026-03-12T00:00:00Z",
+    );
+    let released = change(6, "", "2026-03-20T00:00:00Z", "2026-04-02T00:00:00Z");
+
+    let out = repo.check(&["--json", &format!("{config}..HEAD")]);
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    let answer = out.json();
+    for (sha, satisfied, says) in [
+        (&before, true, None),
+        (
+            &posted_late,
+            false,
+            Some("posted after the last posting date"),
+        ),
+        (
+            &frozen,
+            false,
+            Some("freeze: a Release-Acked-by from a release manager"),
+        ),
+        (&release_acked, true, None),
+        (&someone_else, false, Some("freeze: a Release-Acked-by")),
+        (&released, true, None),
+    ] {
+        let record = verdict(&answer, sha);
+        assert_eq!(record["satisfied"], satisfied, "{record:#}");
+        let text = missing(record).join("\n");
+        match says {
+            Some(line) => assert!(text.contains(line), "{record:#}"),
+            None => assert!(!text.contains("Release-Acked-by"), "{record:#}"),
+        }
+    }
+
+    // Without the config the same history has no freeze.
+    let range = format!("{frozen}^..{frozen}");
+    repo.git(&["rm", "-q", ".github/pushgate.toml"]);
+    repo.commit_at(
+        ("Stefano Committer", "sstabellini@example.com"),
+        "No more release dates\n\nSigned-off-by: Stefano Committer <sstabellini@example.com>\n",
+        "2026-03-12T12:00:00Z",
+        "2026-03-12T12:00:00Z",
+    );
+    let later = change(7, "", "2026-03-12T00:00:00Z", "2026-03-13T00:00:00Z");
+    let (record, _) = check_one(&history, &later);
+    assert_eq!(record["satisfied"], true, "{record:#}");
+    // The commit inside the freeze is still judged by the config its parent had.
+    let again = repo.check(&["--json", &range]);
+    assert_eq!(again.code, 1, "stderr: {}", again.stderr);
+}
+
+#[test]
+fn check_with_an_invalid_release_date_in_the_config_exits_2_naming_line_and_column() {
+    let history = build_history();
+    let repo = &history.repo;
+    repo.write(
+        ".github/pushgate.toml",
+        "[release]\nmanagers = [\"rm-gh\"]\nfreeze_start = \"next tuesday\"\n",
+    );
+    repo.commit(
+        ("Stefano Committer", "sstabellini@example.com"),
+        "Broken release dates\n\nSigned-off-by: Stefano Committer <sstabellini@example.com>\n",
+    );
+    repo.touch(SHADOW_FILE, "after the broken config");
+    let sha = repo.commit(
+        OUTSIDER,
+        "x86/shadow: change\n\nSigned-off-by: Olive Outsider <olive@example.com>\n\
+         Acked-by: Tim Deegan <tim@example.org>\n",
+    );
+    let out = repo.check(&[&format!("{sha}^..{sha}")]);
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stderr.contains(".github/pushgate.toml at ") && out.stderr.contains(":3:"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! `pushgate check`: the offline check-in policy over committed history. Each commit is judged
-//! with MAINTAINERS and .mailmap as they were at its parent, and the trailers of its message
-//! (trusted: committers put them there).
+//! with MAINTAINERS, .mailmap and `.github/pushgate.toml` as they were at its parent, and the
+//! trailers of its message (trusted: committers put them there). The config's release dates
+//! bring the freeze: a commit committed inside it needs a release manager's
+//! `Release-Acked-by`, as a pull request would.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -9,9 +11,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{render_diagnostics, CliError, EXIT_OK, EXIT_SHORT};
+use crate::config::{Config, CONFIG_PATH};
 use crate::core::maintainers::{Maintainers, Matcher};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::policy::{self, Approval, ApprovalKind, Change, Options, Stature, Verdict};
+use crate::core::pull::{self, ReleaseDates};
 use crate::core::trailers::{parse_trailers, TrailerKind};
 use crate::git::{Commit, Repo};
 
@@ -82,6 +86,51 @@ struct Policy {
     identities: Identities,
 }
 
+/// The files read at each commit's parent, in this order.
+const POLICY_FILES: [&str; 3] = ["MAINTAINERS", ".mailmap", CONFIG_PATH];
+/// The config's index in [`POLICY_FILES`].
+const CONFIG: usize = 2;
+
+/// The freeze as one version of the config sets it: the release's dates and the release
+/// managers as people. A manager is a GitHub login; offline, their e-mails are those the
+/// config's `[identities]` map to that login.
+#[derive(Debug, Default)]
+struct Freeze {
+    dates: ReleaseDates,
+    managers: Vec<Person>,
+}
+
+impl Freeze {
+    fn of(config: &Config, at: &str) -> Freeze {
+        let release = &config.release;
+        let dates = ReleaseDates {
+            freeze_start: release.freeze_start,
+            last_posting_date: release.last_posting_date,
+            release_date: release.date,
+        };
+        let mut managers = Vec::new();
+        for login in &release.managers {
+            let emails: Vec<&String> = config
+                .identities
+                .iter()
+                .filter(|(_, l)| l.eq_ignore_ascii_case(login))
+                .map(|(email, _)| email)
+                .collect();
+            if emails.is_empty() && dates != ReleaseDates::default() {
+                eprintln!(
+                    "warning: {at}: release manager {login} has no e-mail in [identities]; \
+                     their Release-Acked-by cannot be recognised offline"
+                );
+            }
+            managers.extend(emails.into_iter().map(|email| Person {
+                name: String::new(),
+                email: email.clone(),
+            }));
+        }
+        Freeze { dates, managers }
+    }
+}
+
 /// Identifies a policy version: MAINTAINERS blob, .mailmap blob, patterns naming directories.
 type PolicyKey = (Option<String>, Option<String>, Vec<String>);
 
@@ -89,7 +138,7 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let repo = Repo::open(&args.repo)?;
     let commits = repo.commits(&args.range)?;
 
-    // Which MAINTAINERS and .mailmap each commit's parent had.
+    // Which policy files (MAINTAINERS, .mailmap, the config) each commit's parent had.
     // A root commit has no parent and so no policy files; `:path` would read git's index.
     let mut specs = Vec::new();
     let mut spec_of = Vec::new();
@@ -97,22 +146,24 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         match commit.parents.first() {
             Some(parent) => {
                 spec_of.push(Some(specs.len()));
-                specs.push(format!("{parent}:MAINTAINERS"));
-                specs.push(format!("{parent}:.mailmap"));
+                for file in POLICY_FILES {
+                    specs.push(format!("{parent}:{file}"));
+                }
             }
             None => spec_of.push(None),
         }
     }
     let found = repo.lookup(&specs)?;
     let lookup = |i: usize| found.get(i).cloned().flatten().map(|(id, _)| id);
-    // Blob ids of MAINTAINERS (2 * commit) and .mailmap (2 * commit + 1) at each parent.
-    let blob_at = |i: usize| {
+    // The blob id of policy file `file` (an index into POLICY_FILES) at commit `index`'s parent.
+    let blob_of = |index: usize, file: usize| {
         spec_of
-            .get(i / 2)
+            .get(index)
             .copied()
             .flatten()
-            .and_then(|s| lookup(s + i % 2))
+            .and_then(|s| lookup(s + file))
     };
+    let blob_at = |i: usize| blob_of(i / 2, i % 2);
     let mut wanted: Vec<String> = (0..specs.len()).filter_map(lookup).collect();
     wanted.sort();
     wanted.dedup();
@@ -164,6 +215,24 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
         }
     }
 
+    // Each config version parsed once; a broken one is an error naming its line and column.
+    let mut configs: HashMap<Option<String>, Freeze> = HashMap::new();
+    for (index, commit) in commits.iter().enumerate() {
+        let id = blob_of(index, CONFIG);
+        if configs.contains_key(&id) {
+            continue;
+        }
+        let freeze = match &id {
+            None => Freeze::default(),
+            Some(_) => {
+                let at = format!("{} at {}", CONFIG_PATH, short(commit.parents.first()));
+                let config = Config::parse(&text_of(&id), &at).map_err(CliError::Config)?;
+                Freeze::of(&config, &at)
+            }
+        };
+        configs.insert(id, freeze);
+    }
+
     let options = Options {
         general_stand_in: !args.no_stand_in,
         // Committed history: the committer already judged the reviewer's stature (SPEC §2).
@@ -208,13 +277,27 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
             .iter()
             .map(|f| policy.matcher.sections_for(f))
             .collect();
-        verdicts.push(policy::evaluate(
+        let mut verdict = policy::evaluate(
             &change,
             policy.matcher.maintainers(),
             &matches,
             &policy.identities,
             &options,
-        ));
+        );
+        if let Some(freeze) = configs.get(&blob_of(index, CONFIG)) {
+            if let Some(line) = pull::committed_in_freeze(
+                &freeze.dates,
+                &freeze.managers,
+                &policy.identities,
+                &change.approvals,
+                commit.author_time,
+                commit.commit_time,
+            ) {
+                verdict.missing.push(line);
+                verdict.satisfied = false;
+            }
+        }
+        verdicts.push(verdict);
     }
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

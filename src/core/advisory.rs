@@ -646,9 +646,8 @@ mod tests {
         ];
         let text = dashboard_section(&listed);
         assert!(text.contains("### Security advisories"), "{text}");
-        assert!(text.contains(
-            "| XSA-1 | #4 | 2026-01-01 00:00 UTC | 2026-01-02 00:00 UTC (disclosed) |"
-        ));
+        assert!(text
+            .contains("| XSA-1 | #4 | 2026-01-01 00:00 UTC | 2026-01-02 00:00 UTC (disclosed) |"));
         assert!(text.contains("| XSA-2 | #5 | 2026-01-01 00:00 UTC | not set |"));
     }
 }

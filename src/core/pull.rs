@@ -763,15 +763,8 @@ pub fn evaluate(
                     .any(|m| identities.same(&person_of(m), &a.person))
         })
     });
-    if release_ack == Some(false) {
-        missing.push(match frozen {
-            Some(Frozen::PostedLate(at)) => format!(
-                "posted after the last posting date ({}): a Release-Acked-by from a release \
-                 manager",
-                utc(at)
-            ),
-            _ => "freeze: a Release-Acked-by from a release manager".to_string(),
-        });
+    if let (Some(false), Some(frozen)) = (release_ack, frozen) {
+        missing.push(release_ack_missing(frozen));
     }
     if let Some(line) = referral
         .as_ref()
@@ -862,22 +855,73 @@ pub enum Frozen {
     PostedLate(i64),
 }
 
+/// A release's dates as the freeze reads them (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReleaseDates {
+    pub freeze_start: Option<i64>,
+    pub last_posting_date: Option<i64>,
+    pub release_date: Option<i64>,
+}
+
+impl Settings {
+    /// The release's dates among the settings.
+    pub fn release_dates(&self) -> ReleaseDates {
+        ReleaseDates {
+            freeze_start: self.freeze_start,
+            last_posting_date: self.last_posting_date,
+            release_date: self.release_date,
+        }
+    }
+}
+
 /// Whether a pull request opened at `opened_at` needs a `Release-Acked-by` at `now`: from the
 /// freeze start, or (opened from the last posting date on) from that date, until the release
 /// date, when the freeze ends by itself.
 pub fn freeze(settings: &Settings, opened_at: i64, now: i64) -> Option<Frozen> {
-    if settings.release_date.is_some_and(|date| now >= date) {
+    frozen(&settings.release_dates(), opened_at, now)
+}
+
+/// [`freeze`] over the dates alone: a change posted at `posted_at`, judged at `now`.
+pub fn frozen(dates: &ReleaseDates, posted_at: i64, now: i64) -> Option<Frozen> {
+    if dates.release_date.is_some_and(|date| now >= date) {
         return None;
     }
-    let started = settings
-        .freeze_start
-        .filter(|&t| now >= t)
-        .map(Frozen::Freeze);
-    let late = settings
+    let started = dates.freeze_start.filter(|&t| now >= t).map(Frozen::Freeze);
+    let late = dates
         .last_posting_date
-        .filter(|&t| now >= t && opened_at >= t)
+        .filter(|&t| now >= t && posted_at >= t)
         .map(Frozen::PostedLate);
     started.or(late)
+}
+
+/// What a change that needs a release manager's `Release-Acked-by` and has none is told.
+pub fn release_ack_missing(frozen: Frozen) -> String {
+    match frozen {
+        Frozen::PostedLate(at) => format!(
+            "posted after the last posting date ({}): a Release-Acked-by from a release manager",
+            utc(at)
+        ),
+        Frozen::Freeze(_) => "freeze: a Release-Acked-by from a release manager".to_string(),
+    }
+}
+
+/// The freeze over committed history (the offline `check`): a commit committed at
+/// `committed_at` inside the freeze (or, authored at `authored_at` from the last posting date
+/// on, committed before the release date) needs a `Release-Acked-by` trailer from one of
+/// `managers` (people as the config's identities name them). The missing sentence, if any.
+pub fn committed_in_freeze(
+    dates: &ReleaseDates,
+    managers: &[Person],
+    identities: &Identities,
+    approvals: &[Approval],
+    authored_at: i64,
+    committed_at: i64,
+) -> Option<String> {
+    let frozen = frozen(dates, authored_at, committed_at)?;
+    let acked = approvals.iter().any(|a| {
+        a.kind == ApprovalKind::ReleaseAck && managers.iter().any(|m| identities.same(m, &a.person))
+    });
+    (!acked).then(|| release_ack_missing(frozen))
 }
 
 /// The trailers a merge records (Xen's order is applied by `core::merge`): each approval that
@@ -2062,5 +2106,86 @@ mod tests {
         let v = judge(&t);
         assert!(!v.satisfied);
         assert!(v.verdict.other_than_author.is_empty());
+    }
+
+    #[test]
+    fn committed_history_honours_the_freeze_with_a_release_managers_trailer() {
+        let dates = ReleaseDates {
+            freeze_start: Some(100),
+            last_posting_date: Some(50),
+            release_date: Some(200),
+        };
+        let manager = Person {
+            name: String::new(),
+            email: "rm@release.example".into(),
+        };
+        let release_ack = |email: &str| {
+            Approval::new(
+                ApprovalKind::ReleaseAck,
+                Person {
+                    name: "Someone".into(),
+                    email: email.into(),
+                },
+            )
+        };
+        let ack = Approval::new(ApprovalKind::Ack, manager.clone());
+        let frozen_line = Some("freeze: a Release-Acked-by from a release manager".to_string());
+        let late_line = Some(release_ack_missing(Frozen::PostedLate(50)));
+        // (trailers, authored, committed, missing)
+        let cases: Vec<(Vec<Approval>, i64, i64, Option<String>)> = vec![
+            // Before the last posting date and the freeze: nothing asked.
+            (vec![], 10, 40, None),
+            // Authored before the last posting date, committed before the freeze: fine.
+            (vec![], 10, 60, None),
+            // Authored from the last posting date on: a release ack is needed before the freeze.
+            (vec![], 55, 60, late_line.clone()),
+            // In the freeze: needed, whenever authored.
+            (vec![], 10, 150, frozen_line.clone()),
+            // A manager's Release-Acked-by settles it (e-mail compared without case).
+            (vec![release_ack("RM@release.example")], 10, 150, None),
+            (vec![release_ack("rm@release.example")], 55, 60, None),
+            // Someone else's release ack, or the manager's plain ack, does not.
+            (
+                vec![release_ack("dev@x.example")],
+                10,
+                150,
+                frozen_line.clone(),
+            ),
+            (vec![ack], 10, 150, frozen_line),
+            // From the release date on, the freeze is over.
+            (vec![], 55, 200, None),
+        ];
+        let identities = Identities::default();
+        for (approvals, authored, committed, want) in cases {
+            assert_eq!(
+                committed_in_freeze(
+                    &dates,
+                    std::slice::from_ref(&manager),
+                    &identities,
+                    &approvals,
+                    authored,
+                    committed
+                ),
+                want,
+                "{approvals:?} authored {authored} committed {committed}"
+            );
+        }
+        // No managers known: nobody can give it.
+        assert_eq!(
+            committed_in_freeze(
+                &dates,
+                &[],
+                &identities,
+                &[release_ack("rm@release.example")],
+                10,
+                150
+            ),
+            Some("freeze: a Release-Acked-by from a release manager".to_string())
+        );
+        // No dates: no freeze.
+        assert_eq!(
+            committed_in_freeze(&ReleaseDates::default(), &[], &identities, &[], 10, 150),
+            None
+        );
     }
 }
