@@ -914,7 +914,7 @@ fn failure_text(error: &HandlerError) -> String {
 /// Synthetic deliveries that re-evaluate every open PR of every installation.
 /// `round` goes into the delivery ids: deliveries of one round are stored once.
 pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<usize, HandlerError> {
-    let installations = github.as_app().get_list("/app/installations", 10).await?;
+    let installations = github.as_app().app_installations(10).await?;
     let mut deliveries = Vec::new();
     for installation in installations {
         let id = number(&installation, "/id");
@@ -922,7 +922,7 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<us
             continue;
         }
         let gh = github.installation(id)?;
-        let repos = gh.api.get_list("/installation/repositories", 10).await?;
+        let repos = gh.api.installation_repositories(10).await?;
         for repo in repos {
             let full = text(&repo, "/full_name");
             // Labels from SUPPORT.md and the release checks, in case a push or an issue
@@ -940,10 +940,7 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<us
                 "installation": { "id": id },
             }));
             deliveries.push(refresh);
-            let pulls = gh
-                .api
-                .get_list(&format!("/repos/{full}/pulls?state=open"), 10)
-                .await?;
+            let pulls = gh.api.open_pulls(&full, 10).await?;
             for pull in pulls {
                 let n = number(&pull, "/number");
                 deliveries.push(synthetic(

@@ -258,3 +258,37 @@ fn handler_modules_import_one_another_without_circles() {
         panic!("an import circle in src/handlers: {}", found.join(" → "));
     }
 }
+
+/// GitHub's REST paths are spelled in `src/github` alone, which escapes what goes into them
+/// (a branch once, whatever the call): the handlers, the worker, the CLI and the rest call a
+/// method per operation. The fake (`src/sim`) answers those paths, and the dashboard serves
+/// pages of its own under `/repos/`, so both may name them.
+#[test]
+fn no_github_path_is_spelled_outside_the_github_adapter() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let allowed = ["github", "sim", "dashboard"].map(|d| src.join(d));
+    let mut found = Vec::new();
+    for (path, text) in sources(&src) {
+        if allowed.iter().any(|a| path.starts_with(a)) {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            let code = code(line);
+            for spelled in [
+                "\"/repos/",
+                "\"/app/installations",
+                "\"/installation/repositories",
+                "\"/graphql",
+            ] {
+                if code.contains(spelled) {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "GitHub paths outside src/github:\n{}",
+        found.join("\n")
+    );
+}

@@ -276,7 +276,7 @@ async fn acks_mode(
         Some(pr) if !text(pr, "/head/sha").is_empty() && !text(pr, "/base/sha").is_empty() => {
             pr.clone()
         }
-        _ => api.get(&format!("/repos/{repo}/pulls/{number_}")).await?,
+        _ => api.pull(repo, number_).await?,
     };
     if text(&pr, "/state") != "open" {
         return Ok(nothing_to_judge(format!(
@@ -371,7 +371,7 @@ async fn earlier_heads(
     for sha in commits.iter().filter(|sha| !sha.is_empty()) {
         let runs = crate::handlers::check_runs_named(&gh.api, repo, sha, acks::CHECK_NAME).await?;
         for run in &runs {
-            heads.extend(acks::parse_heads(&text(run, "/output/text")));
+            heads.extend(acks::parse_heads(run.output.text.as_deref().unwrap_or("")));
         }
     }
     Ok(heads)
@@ -554,7 +554,7 @@ async fn support_labels_mode(
 ) -> Result<StepResult, CliError> {
     let gh = Installation { api: api.clone() };
     let ctx = context().await?;
-    let info = api.get(&format!("/repos/{repo}")).await?;
+    let info = api.repository(repo).await?;
     let branch = text(&info, "/default_branch");
     let config = config_at(api, repo, config_path, &branch).await?;
     let file = config.support.file.clone();

@@ -81,7 +81,7 @@ pub(crate) async fn gather(
     repo: &str,
     config_path: &str,
 ) -> Result<Vec<crate::core::release::Blocker>, CliError> {
-    let info = api.get(&format!("/repos/{repo}")).await?;
+    let info = api.repository(repo).await?;
     let branch = text(&info, "/default_branch");
     let config = match api.file_at(repo, config_path, &branch).await? {
         Some(text) => Config::parse(&text, config_path).map_err(CliError::Config)?,

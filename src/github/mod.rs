@@ -6,6 +6,8 @@
 //! Responses are read as JSON values and picked apart field by field: octocrab's models are
 //! strict and fail on a missing field GitHub always sends (SPEC §9), while we need a handful.
 
+pub mod model;
+mod rest;
 pub mod signature;
 
 use std::collections::{BTreeMap, HashMap};
@@ -225,7 +227,7 @@ fn replayable(method: Method, path: &str) -> bool {
 impl Api {
     /// One REST call with retries. `path` starts with `/`. Returns the JSON body (Null when
     /// empty).
-    pub async fn call(
+    pub(in crate::github) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -370,12 +372,16 @@ impl Api {
         }))
     }
 
-    pub async fn get(&self, path: &str) -> Result<Value, GitHubError> {
+    pub(in crate::github) async fn get(&self, path: &str) -> Result<Value, GitHubError> {
         self.call(Method::Get, path, None).await
     }
 
     /// GET of a list, following `page` until a short page (at most `pages` pages).
-    pub async fn get_list(&self, path: &str, pages: u32) -> Result<Vec<Value>, GitHubError> {
+    pub(in crate::github) async fn get_list(
+        &self,
+        path: &str,
+        pages: u32,
+    ) -> Result<Vec<Value>, GitHubError> {
         let mut all = Vec::new();
         let separator = if path.contains('?') { '&' } else { '?' };
         for page in 1..=pages.max(1) {
@@ -403,7 +409,7 @@ impl Api {
     /// [`Api::get_list`] read to the end: `None` when the list goes on past `pages` pages of
     /// 100, so that a caller can refuse to judge a prefix. A last page that is full costs one
     /// more request to see that nothing follows.
-    pub async fn get_list_to_end(
+    pub(in crate::github) async fn get_list_to_end(
         &self,
         path: &str,
         pages: u32,
@@ -712,7 +718,7 @@ pub fn label_names(value: &Value) -> Vec<String> {
 }
 
 /// Percent-encodes one path segment (label names contain `:` and spaces).
-pub fn segment(raw: &str) -> String {
+pub(in crate::github) fn segment(raw: &str) -> String {
     use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
     // RFC 3986's unreserved characters stay; everything else is written `%XX`.
     const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -724,6 +730,6 @@ pub fn segment(raw: &str) -> String {
 }
 
 /// Percent-encodes a path, keeping its `/`.
-pub fn path(raw: &str) -> String {
+pub(in crate::github) fn path(raw: &str) -> String {
     raw.split('/').map(segment).collect::<Vec<_>>().join("/")
 }

@@ -20,7 +20,8 @@ use crate::core::pull::{self, Comment, Push, Review, ReviewState, Settings, Time
 use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
-use crate::github::{number, segment, text, time, Installation, Method};
+use crate::github::model::{IssueComment, Review as GitHubReview};
+use crate::github::{number, text, time, Installation};
 use crate::store::{Authored, Evaluation, Note};
 
 pub const CHECK_NAME: &str = "pushgate/acks";
@@ -106,11 +107,7 @@ pub async fn evaluate(
 ) -> Result<Option<Outcome>, HandlerError> {
     let pr = match pr {
         Some(pr) => pr,
-        None => {
-            gh.api
-                .get(&format!("/repos/{repo}/pulls/{number_}"))
-                .await?
-        }
+        None => gh.api.pull(repo, number_).await?,
     };
     if text(&pr, "/state") != "open" {
         return Ok(None);
@@ -119,10 +116,7 @@ pub async fn evaluate(
         // The head moved while the pull request was read: judge the new head instead, from
         // a fresh read (once; a head that keeps moving is retried by the worker).
         Err(HandlerError::HeadMoved(_)) => {
-            let pr = gh
-                .api
-                .get(&format!("/repos/{repo}/pulls/{number_}"))
-                .await?;
+            let pr = gh.api.pull(repo, number_).await?;
             if text(&pr, "/state") != "open" {
                 return Ok(None);
             }
@@ -397,14 +391,14 @@ pub async fn assess(
         .await?;
 
     // Read to the end or not judged: an objection on a page not read must not be missed.
-    let list = |what: &str| {
-        let path = format!("/repos/{repo}/{what}");
-        async move { gh.api.get_list_to_end(&path, DISCUSSION_PAGES).await }
-    };
     let (Some(reviews), Some(comments), Some(inline)) = (
-        list(&format!("pulls/{number_}/reviews")).await?,
-        list(&format!("issues/{number_}/comments")).await?,
-        list(&format!("pulls/{number_}/comments")).await?,
+        gh.api.reviews(repo, number_, DISCUSSION_PAGES).await?,
+        gh.api
+            .comments_to_end(repo, number_, DISCUSSION_PAGES)
+            .await?,
+        gh.api
+            .review_comments(repo, number_, DISCUSSION_PAGES)
+            .await?,
     ) else {
         tracing::warn!(repo, pr = number_, "discussion too long to read to the end");
         let report = Report {
@@ -424,7 +418,7 @@ pub async fn assess(
         });
     };
     let authored = ctx.store.authored_comments(repo, number_).await?;
-    let listed: Vec<(&str, &Value)> = comments
+    let listed: Vec<(&str, &IssueComment)> = comments
         .iter()
         .map(|c| (ISSUE_COMMENT, c))
         .chain(inline.iter().map(|c| (REVIEW_COMMENT, c)))
@@ -662,21 +656,15 @@ async fn ask_maintainers(
     let now = ctx.clock.now();
     let mut mention: Vec<&str> = Vec::new();
     if how == Ask::Review {
-        let path = format!("/repos/{repo}/pulls/{number_}/requested_reviewers");
-        let request = |logins: &[&str]| {
-            let body = json!({ "reviewers": logins });
-            let path = path.clone();
-            async move { gh.api.call(Method::Post, &path, Some(&body)).await }
-        };
         let refused = |e: &crate::github::GitHubError| {
             matches!(e, crate::github::GitHubError::Refused { status: 422, .. })
         };
         let mut requested: Vec<&str> = Vec::new();
-        match request(&fresh).await {
+        match gh.api.request_reviewers(repo, number_, &fresh).await {
             Ok(_) => requested = fresh.clone(),
             Err(e) if refused(&e) => {
                 for &login in &fresh {
-                    match request(&[login]).await {
+                    match gh.api.request_reviewers(repo, number_, &[login]).await {
                         Ok(_) => requested.push(login),
                         Err(e) if refused(&e) => mention.push(login),
                         Err(e) => return Err(e.into()),
@@ -779,7 +767,7 @@ fn notices(
     verdict: &pull::PullVerdict,
     author: &str,
     login_of: &dyn Fn(&Person) -> Option<String>,
-    listed: &[(&str, &Value)],
+    listed: &[(&str, &IssueComment)],
 ) -> Vec<(String, String)> {
     let login = |p: &Person| {
         login_of(p).or_else(|| {
@@ -842,9 +830,7 @@ fn notices(
     }
     owed.retain(|(key, _)| {
         let marker = format!("<!-- pushgate:once {key} -->");
-        !listed
-            .iter()
-            .any(|(_, c)| text(c, "/body").contains(&marker))
+        !listed.iter().any(|(_, c)| c.body.contains(&marker))
     });
     owed
 }
@@ -941,24 +927,10 @@ async fn record(
     };
     let current = crate::github::label_names(pr);
     if !current.contains(&want) {
-        gh.api
-            .call(
-                Method::Post,
-                &format!("/repos/{repo}/issues/{number_}/labels"),
-                Some(&json!({ "labels": [want] })),
-            )
-            .await?;
+        gh.api.add_labels(repo, number_, &[&want]).await?;
     }
     if current.contains(&drop) {
-        match gh
-            .api
-            .call(
-                Method::Delete,
-                &format!("/repos/{repo}/issues/{number_}/labels/{}", segment(&drop)),
-                None,
-            )
-            .await
-        {
+        match gh.api.remove_label(repo, number_, &drop).await {
             Err(e) if e.not_found() => {}
             other => {
                 other?;
@@ -1276,19 +1248,18 @@ fn words_for(
 async fn last_editors(
     gh: &Installation,
     repo: &str,
-    listed: &[(&str, &Value)],
+    listed: &[(&str, &IssueComment)],
     authored: &[Authored],
 ) -> HashMap<String, String> {
     let unheard: Vec<String> = listed
         .iter()
-        .filter(|(kind, c)| {
-            let id = number(c, "/id");
-            match authored.iter().find(|a| a.kind == *kind && a.id == id) {
-                Some(a) => a.body != text(c, "/body"),
-                None => text(c, "/updated_at") != text(c, "/created_at"),
-            }
-        })
-        .map(|(_, c)| text(c, "/node_id"))
+        .filter(
+            |(kind, c)| match authored.iter().find(|a| a.kind == *kind && a.id == c.id) {
+                Some(a) => a.body != c.body,
+                None => c.edited(),
+            },
+        )
+        .map(|(_, c)| c.node_id.clone())
         .filter(|id| !id.is_empty())
         .collect();
     if unheard.is_empty() {
@@ -1304,7 +1275,7 @@ async fn last_editors(
 }
 
 pub(crate) fn as_written(
-    listed: &[(&str, &Value)],
+    listed: &[(&str, &IssueComment)],
     authored: &[Authored],
     editors: &HashMap<String, String>,
 ) -> (Vec<Comment>, Vec<String>) {
@@ -1312,19 +1283,22 @@ pub(crate) fn as_written(
     let mut notes = Vec::new();
     let mut present = Vec::new();
     for (kind, c) in listed {
-        let id = number(c, "/id");
-        present.push((*kind, id));
-        let login = text(c, "/user/login");
-        let body = text(c, "/body");
-        let remembered = authored.iter().find(|a| a.kind == *kind && a.id == id);
-        let edited = text(c, "/updated_at") != text(c, "/created_at");
-        let editor = editors.get(&text(c, "/node_id")).map(String::as_str);
-        let (words, note) = words_for("a comment", &login, &body, edited, remembered, editor);
+        present.push((*kind, c.id));
+        let remembered = authored.iter().find(|a| a.kind == *kind && a.id == c.id);
+        let editor = editors.get(&c.node_id).map(String::as_str);
+        let (words, note) = words_for(
+            "a comment",
+            c.login(),
+            &c.body,
+            c.edited(),
+            remembered,
+            editor,
+        );
         notes.extend(note);
         comments.push(Comment {
-            login,
-            body,
-            at: time(c, "/created_at").unwrap_or(0),
+            login: c.login().to_string(),
+            body: c.body.clone(),
+            at: c.created().unwrap_or(0),
             words,
         });
     }
@@ -1352,16 +1326,18 @@ pub(crate) fn as_written(
 
 /// The pull request's reviews as GitHub lists them, their bodies as their authors wrote them
 /// (see [`words_for`]; GitHub gives a review no `updated_at`), with the notes for the check.
-fn reviews_as_written(listed: &[Value], authored: &[Authored]) -> (Vec<Review>, Vec<String>) {
+fn reviews_as_written(
+    listed: &[GitHubReview],
+    authored: &[Authored],
+) -> (Vec<Review>, Vec<String>) {
     let mut notes = Vec::new();
     let reviews = listed
         .iter()
         .filter_map(|r| {
             let mut review = review_of(r)?;
-            let id = number(r, "/id");
             let remembered = authored
                 .iter()
-                .find(|a| a.kind == REVIEW_BODY && a.id == id);
+                .find(|a| a.kind == REVIEW_BODY && a.id == r.id);
             let (words, note) = words_for(
                 "a review",
                 &review.login,
@@ -1379,8 +1355,8 @@ fn reviews_as_written(listed: &[Value], authored: &[Authored]) -> (Vec<Review>, 
     (reviews, notes)
 }
 
-fn review_of(review: &Value) -> Option<Review> {
-    let state = match text(review, "/state").as_str() {
+fn review_of(review: &GitHubReview) -> Option<Review> {
+    let state = match review.state.as_str() {
         "APPROVED" => ReviewState::Approved,
         "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
         "COMMENTED" => ReviewState::Commented,
@@ -1388,12 +1364,12 @@ fn review_of(review: &Value) -> Option<Review> {
         _ => return None,
     };
     Some(Review {
-        login: text(review, "/user/login"),
+        login: review.login().to_string(),
         state,
-        body: text(review, "/body"),
-        at: time(review, "/submitted_at").unwrap_or(0),
+        body: review.body.clone(),
+        at: review.submitted().unwrap_or(0),
         words: Words::Authors,
-        commit_id: text(review, "/commit_id"),
+        commit_id: review.commit_id.clone(),
     })
 }
 

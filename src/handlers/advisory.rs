@@ -15,7 +15,7 @@ use super::{comment_once, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
 use crate::core::text::utc;
-use crate::github::{number, text, time, Installation, Method};
+use crate::github::{number, text, time, Installation};
 use crate::store::{Advisory, CommandProgress, GovernanceEntry, NewDelivery, Payload};
 
 /// The synthetic action that acts on an advisory's due steps.
@@ -301,25 +301,17 @@ pub(crate) async fn show_status(
     let shown = rules::status(&a.name, &timeline(a), &a.done, &linked);
     let marker = format!("<!-- pushgate:advisory {} -->", a.name);
     let body = format!("{shown}\n{marker}");
-    let path = format!("/repos/{}/issues/{}/comments", a.repo, a.number);
-    let listed = gh.api.get_list(&path, 30).await?;
+    let listed = gh.api.comments(&a.repo, a.number, 30).await?;
     let ours = listed
         .iter()
-        .filter(|c| text(c, "/user/login").ends_with("[bot]"))
-        .find(|c| text(c, "/body").contains(&marker));
+        .filter(|c| c.login().ends_with("[bot]"))
+        .find(|c| c.body.contains(&marker));
     let mut kept = None;
-    if let Some(id) = ours.map(|c| number(c, "/id")).or(a.status_comment) {
-        if ours.is_some_and(|c| text(c, "/body") == body) {
+    if let Some(id) = ours.map(|c| c.id).or(a.status_comment) {
+        if ours.is_some_and(|c| c.body == body) {
             kept = Some(id);
         } else {
-            let edited = gh
-                .api
-                .call(
-                    Method::Patch,
-                    &format!("/repos/{}/issues/comments/{id}", a.repo),
-                    Some(&json!({ "body": body })),
-                )
-                .await;
+            let edited = gh.api.update_comment(&a.repo, id, &body).await;
             match edited {
                 Ok(_) => kept = Some(id),
                 // Someone deleted it: it is posted again below.
@@ -331,10 +323,7 @@ pub(crate) async fn show_status(
     let id = match kept {
         Some(id) => id,
         None => {
-            let made = gh
-                .api
-                .call(Method::Post, &path, Some(&json!({ "body": body })))
-                .await?;
+            let made = gh.api.create_comment(&a.repo, a.number, &body).await?;
             number(&made, "/id")
         }
     };

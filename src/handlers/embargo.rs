@@ -220,7 +220,7 @@ impl Apply<'_> {
 /// Posts `pushgate/embargo` on the pull request's head as the store says: failing while held,
 /// passing once ended; nothing when it never had one.
 async fn show(ctx: &Context, gh: &Installation, repo: &str, item: i64) -> Result<(), HandlerError> {
-    let pr = gh.api.get(&format!("/repos/{repo}/pulls/{item}")).await?;
+    let pr = gh.api.pull(repo, item).await?;
     show_on(ctx, gh, repo, item, &text(&pr, "/head/sha")).await
 }
 
@@ -345,7 +345,7 @@ pub async fn on_deadline(
     if ctx.store.command(repo, key).await? == Some(CommandProgress::Done) {
         return Ok(true);
     }
-    let pr = gh.api.get(&format!("/repos/{repo}/pulls/{item}")).await?;
+    let pr = gh.api.pull(repo, item).await?;
     show_on(ctx, gh, repo, item, &text(&pr, "/head/sha")).await?;
     if text(&pr, "/state") != "open" {
         ctx.store

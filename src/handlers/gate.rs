@@ -6,7 +6,7 @@
 //! Committers steer it from the dashboard issue ("pushgate status"), which pushgate keeps
 //! current. Landing PRs on staging (`/pushgate merge`) lives in `merge.rs`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::gather::{config, is_committer, ref_sha};
 use super::{Context, HandlerError};
@@ -15,7 +15,7 @@ use crate::core::gate::{
     read_command, Action, CheckResult, Command, Event, Gate, Outcome, PendingRegression, Phase,
     Refusal, Settings, Source,
 };
-use crate::github::{segment, text, Installation, Method};
+use crate::github::{text, Installation};
 use crate::store::CommandProgress;
 
 fn settings(config: &Config) -> Settings {
@@ -196,21 +196,13 @@ async fn staging_moved(
     now: i64,
 ) -> Result<Vec<Action>, HandlerError> {
     let staging = &config.branches.staging;
-    let compare = match gh
-        .api
-        .get(&format!(
-            "/repos/{repo}/compare/{}...{}",
-            segment(&gate.master),
-            segment(staging)
-        ))
-        .await
-    {
+    let compare = match gh.api.compare(repo, &gate.master, staging).await {
         Ok(compare) => compare,
         // No staging branch (yet): nothing to test.
         Err(e) if e.not_found() => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
-    let event = match text(&compare, "/status").as_str() {
+    let event = match compare.status.as_str() {
         // Master is not an ancestor of staging: nothing can fast-forward.
         "diverged" | "behind" => {
             let tip = ref_sha(gh, repo, staging).await?.unwrap_or_default();
@@ -223,11 +215,7 @@ async fn staging_moved(
             Event::Diverged { staging: tip }
         }
         _ => Event::StagingMoved {
-            ahead: compare
-                .get("commits")
-                .and_then(Value::as_array)
-                .map(|list| list.iter().map(|c| text(c, "/sha")).collect())
-                .unwrap_or_default(),
+            ahead: compare.commits.into_iter().map(|c| c.sha).collect(),
         },
     };
     let was_diverged = gate.diverged.is_some();
@@ -290,13 +278,7 @@ pub async fn show_failure(
          running flights' results again at its next pass. The maintainers of the pushgate \
          installation can see the details in its log (delivery `{delivery}`)."
     );
-    gh.api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/issues/{issue}/comments"),
-            Some(&json!({ "body": body })),
-        )
-        .await?;
+    gh.api.create_comment(repo, issue, &body).await?;
     ctx.store.save_view(repo, "gate-failure", what, now).await?;
     Ok(())
 }
@@ -327,48 +309,24 @@ async fn sourced_results_on(
         outcome,
         source: source.unwrap_or(Source::Unknown),
     };
-    match gh
-        .api
-        .get(&format!(
-            "/repos/{repo}/commits/{sha}/check-runs?per_page=100"
-        ))
-        .await
-    {
-        Ok(value) => {
-            for run in value
-                .get("check_runs")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(outcome) = outcome_of(&check_run_state(run)) {
-                    let app = Some(text(run, "/app/slug")).filter(|s| !s.is_empty());
-                    results.push(found(text(run, "/name"), outcome, app.map(Source::App)));
+    match gh.api.check_runs(repo, sha, None).await {
+        Ok(runs) => {
+            for run in runs {
+                if let Some(outcome) = outcome_of(run.state()) {
+                    let app = run.app_slug().map(|s| Source::App(s.to_string()));
+                    results.push(found(run.name, outcome, app));
                 }
             }
         }
         Err(e) if e.not_found() => {}
         Err(e) => return Err(e.into()),
     }
-    match gh
-        .api
-        .get(&format!("/repos/{repo}/commits/{sha}/status"))
-        .await
-    {
-        Ok(value) => {
-            for status in value
-                .get("statuses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(outcome) = outcome_of(&text(status, "/state")) {
-                    let creator = Some(text(status, "/creator/login")).filter(|s| !s.is_empty());
-                    results.push(found(
-                        text(status, "/context"),
-                        outcome,
-                        creator.map(Source::User),
-                    ));
+    match gh.api.statuses(repo, sha).await {
+        Ok(statuses) => {
+            for status in statuses {
+                if let Some(outcome) = outcome_of(&status.state) {
+                    let creator = status.creator_login().map(|s| Source::User(s.to_string()));
+                    results.push(found(status.context, outcome, creator));
                 }
             }
         }
@@ -488,23 +446,10 @@ async fn publish(
     }
     match gate.dashboard {
         Some(number) => {
-            gh.api
-                .call(
-                    Method::Patch,
-                    &format!("/repos/{repo}/issues/{number}"),
-                    Some(&json!({ "body": body })),
-                )
-                .await?;
+            gh.api.set_issue_body(repo, number, &body).await?;
         }
         None => {
-            let created = gh
-                .api
-                .call(
-                    Method::Post,
-                    &format!("/repos/{repo}/issues"),
-                    Some(&json!({ "title": DASHBOARD_TITLE, "body": body })),
-                )
-                .await?;
+            let created = gh.api.create_issue(repo, DASHBOARD_TITLE, &body).await?;
             gate.dashboard = Some(crate::github::number(&created, "/number")).filter(|n| *n > 0);
         }
     }
@@ -516,10 +461,7 @@ async fn publish(
 /// marker, on an issue opened by an App. Anyone can open an issue with that title and text,
 /// but not as an App.
 async fn find_dashboard(gh: &Installation, repo: &str) -> Result<Option<i64>, HandlerError> {
-    let issues = gh
-        .api
-        .get_list(&format!("/repos/{repo}/issues?state=open"), 10)
-        .await?;
+    let issues = gh.api.open_issues(repo, None, 10).await?;
     Ok(issues
         .iter()
         .filter(|i| i.get("pull_request").is_none())
@@ -635,28 +577,16 @@ async fn report_culprit(
     checks: &[String],
     culprit: &str,
 ) -> Result<(String, Option<i64>), HandlerError> {
-    let commit = match gh
-        .api
-        .get(&format!("/repos/{repo}/git/commits/{culprit}"))
-        .await
-    {
+    let commit = match gh.api.git_commit(repo, culprit).await {
         Ok(commit) => commit,
-        Err(e) if e.not_found() => Value::Null,
+        Err(e) if e.not_found() => Default::default(),
         Err(e) => return Err(e.into()),
     };
-    let author = text(&commit, "/author/name");
-    let subject = text(&commit, "/message")
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let author = commit.author.map(|a| a.name).unwrap_or_default();
+    let subject = commit.message.lines().next().unwrap_or("").to_string();
     let pr = match ctx.store.landed_from(repo, culprit).await? {
         Some(pr) => Some(pr),
-        None => match gh
-            .api
-            .get(&format!("/repos/{repo}/commits/{culprit}/pulls"))
-            .await
-        {
+        None => match gh.api.commit_pulls(repo, culprit).await {
             Ok(Value::Array(list)) => list
                 .first()
                 .map(|p| crate::github::number(p, "/number"))
@@ -696,16 +626,8 @@ async fn advance_master(
     to: &str,
 ) -> Result<Option<Refusal>, HandlerError> {
     let (master, staging) = (&config.branches.master, &config.branches.staging);
-    let on_staging = match gh
-        .api
-        .get(&format!(
-            "/repos/{repo}/compare/{}...{}",
-            segment(to),
-            segment(staging)
-        ))
-        .await
-    {
-        Ok(compare) => matches!(text(&compare, "/status").as_str(), "ahead" | "identical"),
+    let on_staging = match gh.api.compare(repo, to, staging).await {
+        Ok(compare) => matches!(compare.status.as_str(), "ahead" | "identical"),
         Err(e) if e.is_transient() => return Err(e.into()),
         // No such commit, or no staging: not on staging.
         Err(_) => false,
@@ -788,27 +710,11 @@ async fn act(
                 tracing::warn!(repo, sha = %sha, check = %check, source = %source.describe(), "result from a poster the check is not pinned to; ignored")
             }
             Action::Rerun { sha, check } => {
-                let runs = gh
-                    .api
-                    .get(&format!(
-                        "/repos/{repo}/commits/{sha}/check-runs?check_name={}",
-                        segment(&check)
-                    ))
-                    .await;
-                let id = runs
-                    .ok()
-                    .and_then(|v| v.pointer("/check_runs/0/id").and_then(Value::as_i64));
+                let runs = gh.api.latest_check_runs(repo, &sha, &check).await;
+                let id = runs.ok().and_then(|runs| runs.first().map(|r| r.id));
                 match id {
                     Some(id) => {
-                        if let Err(e) = gh
-                            .api
-                            .call(
-                                Method::Post,
-                                &format!("/repos/{repo}/check-runs/{id}/rerequest"),
-                                None,
-                            )
-                            .await
-                        {
+                        if let Err(e) = gh.api.rerequest_check_run(repo, id).await {
                             tracing::warn!(repo, sha = %sha, check = %check, error = %e, "re-run request refused; waiting for a fresh result");
                         }
                     }
@@ -820,49 +726,21 @@ async fn act(
             }
             Action::Probe { flight, sha } => {
                 let branch = format!("pushgate/bisect/{flight}");
-                let created = gh
-                    .api
-                    .call(
-                        Method::Post,
-                        &format!("/repos/{repo}/git/refs"),
-                        Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
-                    )
-                    .await;
+                let created = gh.api.create_branch(repo, &branch, &sha).await;
                 if created.is_err() {
                     // The ref exists from an earlier probe. Pushgate forces no ref, not even
                     // its own: delete it and point it afresh.
-                    let path = format!(
-                        "/repos/{repo}/git/refs/heads/{}",
-                        crate::github::path(&branch)
-                    );
-                    match gh.api.call(Method::Delete, &path, None).await {
+                    match gh.api.delete_branch(repo, &branch).await {
                         Ok(_) => {}
                         Err(e) if e.not_found() => {}
                         Err(e) => return Err(e.into()),
                     }
-                    gh.api
-                        .call(
-                            Method::Post,
-                            &format!("/repos/{repo}/git/refs"),
-                            Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
-                        )
-                        .await?;
+                    gh.api.create_branch(repo, &branch, &sha).await?;
                 }
             }
             Action::EndProbe { flight } => {
                 let branch = format!("pushgate/bisect/{flight}");
-                if let Err(e) = gh
-                    .api
-                    .call(
-                        Method::Delete,
-                        &format!(
-                            "/repos/{repo}/git/refs/heads/{}",
-                            crate::github::path(&branch)
-                        ),
-                        None,
-                    )
-                    .await
-                {
+                if let Err(e) = gh.api.delete_branch(repo, &branch).await {
                     tracing::warn!(repo, error = %e, "could not delete {branch}");
                 }
             }

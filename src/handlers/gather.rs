@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::core::maintainers::{Maintainers, Matcher};
 use crate::core::people::{Mailmap, Person};
 use crate::core::pull::PrCommit;
-use crate::github::{number, path, text, Installation};
+use crate::github::model::Commit;
+use crate::github::{number, text, Installation};
 
 /// The config that rules a repository's gate and commands: the one on its default branch.
 pub(crate) async fn config(
@@ -50,11 +51,7 @@ pub(crate) async fn ref_sha(
     repo: &str,
     branch: &str,
 ) -> Result<Option<String>, HandlerError> {
-    match gh
-        .api
-        .get(&format!("/repos/{repo}/git/ref/heads/{}", path(branch)))
-        .await
-    {
+    match gh.api.branch_ref(repo, branch).await {
         Ok(value) => Ok(Some(text(&value, "/object/sha")).filter(|s| !s.is_empty())),
         Err(e) if e.not_found() => Ok(None),
         Err(e) => Err(e.into()),
@@ -102,44 +99,23 @@ pub(crate) async fn is_committer(
     }
 }
 
-/// The paths a list of changed files touches (both paths of a rename).
-pub(crate) fn file_names(files: Option<&Value>) -> Vec<String> {
-    files
-        .and_then(Value::as_array)
-        .map(|files| {
-            files
-                .iter()
-                .flat_map(|f| {
-                    // A rename changes both paths.
-                    let mut names = vec![text(f, "/filename")];
-                    let previous = text(f, "/previous_filename");
-                    if !previous.is_empty() {
-                        names.push(previous);
-                    }
-                    names
-                })
-                .filter(|n| !n.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A pull request's commits as the core reads them.
-pub(crate) fn commits_of(list: &[Value]) -> Vec<PrCommit> {
+pub(crate) fn commits_of(list: &[Commit]) -> Vec<PrCommit> {
     list.iter()
         .map(|c| PrCommit {
-            sha: text(c, "/sha"),
-            message: text(c, "/commit/message"),
-            author: Some(Person {
-                name: text(c, "/commit/author/name"),
-                email: text(c, "/commit/author/email"),
-            })
-            .filter(|p| !p.name.is_empty() || !p.email.is_empty()),
-            login: Some(text(c, "/author/login")).filter(|l| !l.is_empty()),
-            merge: c
-                .get("parents")
-                .and_then(Value::as_array)
-                .is_some_and(|p| p.len() > 1),
+            sha: c.sha.clone(),
+            message: c.commit.message.clone(),
+            author: c
+                .commit
+                .author
+                .as_ref()
+                .map(|a| Person {
+                    name: a.name.clone(),
+                    email: a.email.clone(),
+                })
+                .filter(|p| !p.name.is_empty() || !p.email.is_empty()),
+            login: c.author_login().map(str::to_string),
+            merge: c.parents.len() > 1,
         })
         .collect()
 }

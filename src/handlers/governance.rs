@@ -15,7 +15,8 @@ use crate::core::governance::{
     self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
     Outcome, Scheme, Signed, Tally,
 };
-use crate::github::{number, text, time, Installation, Method};
+use crate::github::model::IssueComment;
+use crate::github::{number, text, time, Installation};
 use crate::store::{CommandProgress, Decision, GovernanceEntry, NewDelivery, Payload};
 
 /// The synthetic action that closes a decision at its deadline.
@@ -99,13 +100,7 @@ pub async fn on_deadline(
         &closing,
     )
     .await?;
-    gh.api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/issues/{}/labels", decision.number),
-            Some(&json!({ "labels": [label] })),
-        )
-        .await?;
+    gh.api.add_labels(repo, decision.number, &[label]).await?;
     let now = ctx.clock.now();
     if ctx
         .store
@@ -335,10 +330,10 @@ async fn refresh(
     config: &Config,
     open: bool,
 ) -> Result<(Tally, String), HandlerError> {
-    let path = format!("/repos/{}/issues/{}/comments", d.repo, d.number);
-    let listed = gh.api.get_list(&path, 30).await?;
+    let listed = gh.api.comments(&d.repo, d.number, 30).await?;
     let authored = ctx.store.authored_comments(&d.repo, d.number).await?;
-    let pairs: Vec<(&str, &Value)> = listed.iter().map(|c| (acks::ISSUE_COMMENT, c)).collect();
+    let pairs: Vec<(&str, &IssueComment)> =
+        listed.iter().map(|c| (acks::ISSUE_COMMENT, c)).collect();
     let (comments, _) = acks::as_written(&pairs, &authored, &HashMap::new());
     let kind = kind_of(d);
     let (found, unreadable) = answers(&comments, kind, d.opened_at, d.deadline, &is_app);
@@ -368,21 +363,14 @@ async fn refresh(
     let body = format!("{shown}\n{marker}");
     let ours = listed
         .iter()
-        .filter(|c| is_app(&text(c, "/user/login")))
-        .find(|c| text(c, "/body").contains(&marker));
+        .filter(|c| is_app(c.login()))
+        .find(|c| c.body.contains(&marker));
     let mut kept = None;
-    if let Some(id) = ours.map(|c| number(c, "/id")).or(d.tally_comment) {
-        if ours.is_some_and(|c| text(c, "/body") == body) {
+    if let Some(id) = ours.map(|c| c.id).or(d.tally_comment) {
+        if ours.is_some_and(|c| c.body == body) {
             kept = Some(id);
         } else {
-            let edited = gh
-                .api
-                .call(
-                    Method::Patch,
-                    &format!("/repos/{}/issues/comments/{id}", d.repo),
-                    Some(&json!({ "body": body })),
-                )
-                .await;
+            let edited = gh.api.update_comment(&d.repo, id, &body).await;
             match edited {
                 Ok(_) => kept = Some(id),
                 // Someone deleted the tally: it is posted again below.
@@ -394,10 +382,7 @@ async fn refresh(
     let id = match kept {
         Some(id) => id,
         None => {
-            let made = gh
-                .api
-                .call(Method::Post, &path, Some(&json!({ "body": body })))
-                .await?;
+            let made = gh.api.create_comment(&d.repo, d.number, &body).await?;
             number(&made, "/id")
         }
     };

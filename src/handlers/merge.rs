@@ -26,7 +26,8 @@ use crate::core::glob::wildcard;
 use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
 use crate::core::text::short;
-use crate::github::{number, segment, text, GitHubError, Installation, Method, RefMove};
+use crate::github::model::Commit;
+use crate::github::{number, text, GitHubError, Installation, RefMove};
 use crate::store::CommandProgress;
 
 /// GitHub lists at most 250 commits of a comparison; a longer pull request is refused rather
@@ -174,10 +175,7 @@ async fn attempt(
             crate::core::embargo::refusal(until)
         )));
     }
-    let pr = gh
-        .api
-        .get(&format!("/repos/{repo}/pulls/{number_}"))
-        .await?;
+    let pr = gh.api.pull(repo, number_).await?;
     let staging = config.branches.staging.clone();
     if text(&pr, "/state") != "open" || text(&pr, "/base/ref") != staging {
         return Ok(Some(format!(
@@ -269,13 +267,7 @@ async fn finish(
         ctx.store.record_landed(cmd.repo, sha, cmd.number).await?;
     }
     reply(gh, cmd, &text(&report, "/reply")).await?;
-    gh.api
-        .call(
-            Method::Patch,
-            &format!("/repos/{}/pulls/{}", cmd.repo, cmd.number),
-            Some(&json!({ "state": "closed" })),
-        )
-        .await?;
+    gh.api.close_pull(cmd.repo, cmd.number).await?;
     ctx.store
         .set_command(
             cmd.repo,
@@ -413,18 +405,9 @@ impl Objects {
         if let Some(found) = self.0.get(sha) {
             return Ok(found.clone());
         }
-        let value = gh
-            .api
-            .get(&format!("/repos/{repo}/git/commits/{sha}"))
-            .await?;
-        let parents = value
-            .get("parents")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|p| text(p, "/sha"))
-            .collect();
-        let found = (text(&value, "/tree/sha"), parents);
+        let commit = gh.api.git_commit(repo, sha).await?;
+        let parents = commit.parents.into_iter().map(|p| p.sha).collect();
+        let found = (commit.tree.sha, parents);
         self.0.insert(sha.to_string(), found.clone());
         Ok(found)
     }
@@ -448,16 +431,9 @@ async fn land(
         )));
     };
     // The judged commits, listed at the judged head: whatever was pushed since is not here.
-    let range = gh
-        .api
-        .get(&format!("/repos/{repo}/compare/{tip}...{}", judged.head))
-        .await?;
-    let commits: Vec<Value> = range
-        .get("commits")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let total = usize::try_from(number(&range, "/total_commits")).unwrap_or(usize::MAX);
+    let range = gh.api.compare(repo, &tip, &judged.head).await?;
+    let commits = &range.commits;
+    let total = usize::try_from(range.total_commits).unwrap_or(usize::MAX);
     if total > MAX_COMMITS || commits.len() != total {
         return Ok(Landed::Refused(format!(
             "this pull request has {total} commits; GitHub lists no more than {MAX_COMMITS} of \
@@ -470,7 +446,11 @@ async fn land(
             "`{staging}` already holds every commit of this pull request."
         )));
     }
-    let fork = text(&range, "/merge_base_commit/sha");
+    let fork = range
+        .merge_base_commit
+        .as_ref()
+        .map(|c| c.sha.clone())
+        .unwrap_or_default();
     let mut objects = Objects::default();
     let mut builder = Builder {
         ctx,
@@ -484,8 +464,8 @@ async fn land(
     let mut made: Vec<(String, String)> = Vec::new();
     match config.merge.method {
         MergeMethod::RebaseTrailers => {
-            for c in &commits {
-                let sha = text(c, "/sha");
+            for c in commits {
+                let sha = c.sha.clone();
                 let (_, parents) = objects.commit(gh, repo, &sha).await?;
                 let [parent] = parents.as_slice() else {
                     return Ok(Landed::Refused(format!(
@@ -508,7 +488,7 @@ async fn land(
                 };
                 let touches = |f: &str| files.iter().any(|t| t == f);
                 let given = trailers_for(judged.verdict, touches);
-                let message = text(c, "/commit/message");
+                let message = c.commit.message.clone();
                 let new = builder
                     .commit(
                         &tree,
@@ -548,10 +528,7 @@ async fn land(
         }
     }
     // The pull request must still be at the head that was judged.
-    let now = gh
-        .api
-        .get(&format!("/repos/{repo}/pulls/{}", cmd.number))
-        .await?;
+    let now = gh.api.pull(repo, cmd.number).await?;
     let head_now = text(&now, "/head/sha");
     if head_now != judged.head || text(&now, "/state") != "open" {
         return Ok(Landed::Refused(format!(
@@ -634,15 +611,8 @@ async fn contains(
     if tip == sha {
         return Ok(true);
     }
-    match gh
-        .api
-        .get(&format!("/repos/{repo}/compare/{sha}...{tip}"))
-        .await
-    {
-        Ok(compare) => Ok(matches!(
-            text(&compare, "/status").as_str(),
-            "ahead" | "identical"
-        )),
+    match gh.api.compare(repo, sha, &tip).await {
+        Ok(compare) => Ok(matches!(compare.status.as_str(), "ahead" | "identical")),
         Err(e) if e.not_found() => Ok(false),
         Err(e) => Err(e.into()),
     }
@@ -691,15 +661,10 @@ impl Builder<'_> {
             .await?;
         self.temporary += 1;
         let branch = format!("pushgate-tmp/{}-{}", self.comment_id, self.temporary);
-        let refs = format!("/repos/{}/git/refs", self.repo);
         let created = self
             .gh
             .api
-            .call(
-                Method::Post,
-                &refs,
-                Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sibling })),
-            )
+            .create_branch(self.repo, &branch, &sibling)
             .await;
         match created {
             Ok(_) => {}
@@ -708,11 +673,7 @@ impl Builder<'_> {
                 self.delete_branch(&branch).await?;
                 self.gh
                     .api
-                    .call(
-                        Method::Post,
-                        &refs,
-                        Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sibling })),
-                    )
+                    .create_branch(self.repo, &branch, &sibling)
                     .await?;
             }
             Err(e) => return Err(e.into()),
@@ -720,15 +681,11 @@ impl Builder<'_> {
         let merged = self
             .gh
             .api
-            .call(
-                Method::Post,
-                &format!("/repos/{}/merges", self.repo),
-                Some(&json!({ "base": branch, "head": to, "commit_message": "pushgate: temporary merge" })),
-            )
+            .merge(self.repo, &branch, to, "pushgate: temporary merge")
             .await;
         let deleted = self.delete_branch(&branch).await;
         let tree = match merged {
-            Ok(merge) => Ok(text(&merge, "/commit/tree/sha")),
+            Ok(merge) => Ok(merge.commit.tree.sha),
             Err(GitHubError::Refused { status: 409, .. }) => {
                 // Which paths: those both sides changed since `from`.
                 let (ctx, gh, repo) = (self.ctx, self.gh, self.repo);
@@ -744,16 +701,7 @@ impl Builder<'_> {
     }
 
     async fn delete_branch(&self, branch: &str) -> Result<(), HandlerError> {
-        match self
-            .gh
-            .api
-            .call(
-                Method::Delete,
-                &format!("/repos/{}/git/refs/heads/{}", self.repo, segment(branch)),
-                None,
-            )
-            .await
-        {
+        match self.gh.api.delete_branch(self.repo, branch).await {
             Ok(_) => Ok(()),
             Err(GitHubError::Refused {
                 status: 404 | 422, ..
@@ -781,16 +729,8 @@ impl Builder<'_> {
     }
 
     async fn create(&self, body: Value) -> Result<String, HandlerError> {
-        let commit = self
-            .gh
-            .api
-            .call(
-                Method::Post,
-                &format!("/repos/{}/git/commits", self.repo),
-                Some(&body),
-            )
-            .await?;
-        Ok(text(&commit, "/sha"))
+        let commit = self.gh.api.create_git_commit(self.repo, &body).await?;
+        Ok(commit.sha)
     }
 }
 
@@ -805,10 +745,12 @@ fn committer(payload: &Value) -> Value {
     })
 }
 
-fn author_of(commit: &Value) -> Value {
+fn author_of(commit: &Commit) -> Value {
     commit
-        .pointer("/commit/author")
-        .cloned()
+        .commit
+        .author
+        .as_ref()
+        .and_then(|a| serde_json::to_value(a).ok())
         .unwrap_or(Value::Null)
 }
 

@@ -23,7 +23,8 @@ use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::core::support::{parse_support, SupportMatrix};
-use crate::github::{number, segment, text, GitHubError, Installation, Tree};
+use crate::github::model::{file_names, CheckRun};
+use crate::github::{text, GitHubError, Installation, Tree};
 use crate::store::{Store, StoreError};
 
 /// Why handling a delivery failed.
@@ -93,7 +94,7 @@ pub async fn post_check_run(
     sha: &str,
     passed: bool,
     output: Value,
-) -> Result<Value, GitHubError> {
+) -> Result<CheckRun, GitHubError> {
     let conclusion = if passed { "success" } else { "failure" };
     let external_id = check_run_id(name, sha, conclusion, &output);
     let body = serde_json::json!({
@@ -104,23 +105,16 @@ pub async fn post_check_run(
         "output": output,
         "external_id": external_id,
     });
-    let path = format!("/repos/{repo}/check-runs");
-    match api
-        .call(crate::github::Method::Post, &path, Some(&body))
-        .await
-    {
+    match api.create_check_run(repo, &body).await {
         // GitHub may have made the run before the answer was lost: look before making it.
         Err(e) if e.is_transient() => {
             let made = check_runs_named(api, repo, sha, name)
                 .await?
                 .into_iter()
-                .find(|r| text(r, "/external_id") == external_id);
+                .find(|r| r.external_id.as_deref() == Some(external_id.as_str()));
             match made {
                 Some(run) => Ok(run),
-                None => {
-                    api.call(crate::github::Method::Post, &path, Some(&body))
-                        .await
-                }
+                None => api.create_check_run(repo, &body).await,
             }
         }
         other => other,
@@ -148,16 +142,16 @@ pub async fn post_check_run_once(
     sha: &str,
     passed: bool,
     output: Value,
-) -> Result<Value, GitHubError> {
+) -> Result<CheckRun, GitHubError> {
     let conclusion = if passed { "success" } else { "failure" };
     let external_id = check_run_id(name, sha, conclusion, &output);
     let newest = check_runs_named(api, repo, sha, name)
         .await?
         .into_iter()
-        .filter(|r| text(r, "/name") == name)
-        .max_by_key(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
+        .filter(|r| r.name == name)
+        .max_by_key(|r| r.id);
     match newest {
-        Some(run) if text(&run, "/external_id") == external_id => Ok(run),
+        Some(run) if run.external_id.as_deref() == Some(external_id.as_str()) => Ok(run),
         _ => post_check_run(api, repo, name, sha, passed, output).await,
     }
 }
@@ -169,17 +163,8 @@ pub(crate) async fn check_runs_named(
     repo: &str,
     sha: &str,
     name: &str,
-) -> Result<Vec<Value>, GitHubError> {
-    let runs = api
-        .get(&format!(
-            "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all&per_page=100",
-            segment(name)
-        ))
-        .await?;
-    Ok(match runs.get("check_runs") {
-        Some(Value::Array(runs)) => runs.clone(),
-        _ => Vec::new(),
-    })
+) -> Result<Vec<CheckRun>, GitHubError> {
+    api.check_runs(repo, sha, Some(name)).await
 }
 
 /// The hidden line that ties a reply to the command given in comment `comment_id`.
@@ -199,19 +184,14 @@ pub(crate) async fn reply_once(
     body: &str,
 ) -> Result<(), HandlerError> {
     let marker = command_marker(comment_id);
-    let path = format!("/repos/{repo}/issues/{number}/comments");
     if seen {
-        let comments = gh.api.get_list(&path, 30).await?;
-        if comments.iter().any(|c| text(c, "/body").contains(&marker)) {
+        let comments = gh.api.comments(repo, number, 30).await?;
+        if comments.iter().any(|c| c.body.contains(&marker)) {
             return Ok(());
         }
     }
     gh.api
-        .call(
-            crate::github::Method::Post,
-            &path,
-            Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") })),
-        )
+        .create_comment(repo, number, &format!("{body}\n\n{marker}"))
         .await?;
     Ok(())
 }
@@ -227,17 +207,12 @@ pub(crate) async fn comment_once(
     body: &str,
 ) -> Result<(), HandlerError> {
     let marker = format!("<!-- pushgate:once {key} -->");
-    let path = format!("/repos/{repo}/issues/{number}/comments");
-    let comments = gh.api.get_list(&path, 10).await?;
-    if comments.iter().any(|c| text(c, "/body").contains(&marker)) {
+    let comments = gh.api.comments(repo, number, 10).await?;
+    if comments.iter().any(|c| c.body.contains(&marker)) {
         return Ok(());
     }
     gh.api
-        .call(
-            crate::github::Method::Post,
-            &path,
-            Some(&serde_json::json!({ "body": format!("{body}\n\n{marker}") })),
-        )
+        .create_comment(repo, number, &format!("{body}\n\n{marker}"))
         .await?;
     Ok(())
 }
@@ -528,10 +503,7 @@ impl Context {
         }
         let list = gh
             .api
-            .get_list(
-                &format!("/repos/{repo}/pulls/{pr}/files"),
-                (PULL_FILES_LIMIT / 100) as u32,
-            )
+            .pull_files(repo, pr, (PULL_FILES_LIMIT / 100) as u32)
             .await?;
         if list.len() >= PULL_FILES_LIMIT {
             return Err(HandlerError::TooLarge(format!(
@@ -539,22 +511,19 @@ impl Context {
                  no more than that: it is too large to judge. Split it."
             )));
         }
-        let now = gh.api.get(&format!("/repos/{repo}/pulls/{pr}")).await?;
+        let now = gh.api.pull(repo, pr).await?;
         if text(&now, "/head/sha") != head {
             return Err(HandlerError::HeadMoved(pr));
         }
         let mut diff = String::new();
-        for patch in list
-            .iter()
-            .filter_map(|f| f.get("patch").and_then(Value::as_str))
-        {
+        for patch in list.iter().filter_map(|f| f.patch.as_deref()) {
             if diff.len() + patch.len() + 1 > DIFF_LIMIT {
                 break;
             }
             diff.push_str(patch);
             diff.push('\n');
         }
-        let files = gather::file_names(Some(&Value::Array(list)));
+        let files = file_names(&list);
         let found = (files, Arc::<str>::from(diff));
         bounded_insert(&mut lock(&self.files), key, found.clone());
         Ok(found)
@@ -574,17 +543,10 @@ impl Context {
         if let Some(found) = lock(&self.between).get(&key) {
             return Ok(found.clone());
         }
-        let answer = gh
-            .api
-            .get(&format!("/repos/{repo}/compare/{from}...{to}"))
-            .await;
+        let answer = gh.api.compare(repo, from, to).await;
         let files = match answer {
             Ok(compare) => {
-                let listed = compare
-                    .get("files")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                (listed < COMPARE_FILES_LIMIT).then(|| gather::file_names(compare.get("files")))
+                (compare.files.len() < COMPARE_FILES_LIMIT).then(|| file_names(&compare.files))
             }
             Err(e) if e.not_found() => None,
             Err(e) => return Err(e.into()),
@@ -608,16 +570,9 @@ impl Context {
         if let Some(found) = lock(&self.commits).get(&key) {
             return Ok(found.clone());
         }
-        let compare = gh
-            .api
-            .get(&format!("/repos/{repo}/compare/{base}...{head}"))
-            .await?;
-        let list: Vec<Value> = compare
-            .get("commits")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let total = usize::try_from(number(&compare, "/total_commits")).unwrap_or(usize::MAX);
+        let compare = gh.api.compare(repo, base, head).await?;
+        let list = compare.commits;
+        let total = usize::try_from(compare.total_commits).unwrap_or(usize::MAX);
         if total != list.len() {
             return Err(HandlerError::TooLarge(format!(
                 "pull request #{pr} has {total} commits, and GitHub lists no more than {}: it \
@@ -644,13 +599,7 @@ impl Context {
                 return Ok(writes);
             }
         }
-        let answer = gh
-            .api
-            .get(&format!(
-                "/repos/{repo}/collaborators/{}/permission",
-                segment(login)
-            ))
-            .await;
+        let answer = gh.api.permission(repo, login).await;
         let writes = match answer {
             Ok(value) => matches!(
                 text(&value, "/permission").as_str(),
@@ -703,13 +652,7 @@ impl Context {
                 None => match self.store.identity(&canonical, now - IDENTITY_TTL).await? {
                     Some(known) => known,
                     None => {
-                        let found = gh
-                            .api
-                            .get(&format!(
-                                "/repos/{repo}/commits?author={}&per_page=1",
-                                segment(&canonical)
-                            ))
-                            .await;
+                        let found = gh.api.commits_by_author(repo, &canonical).await;
                         let login = match found {
                             Ok(Value::Array(list)) => list
                                 .first()

@@ -14,7 +14,7 @@ use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_
 use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
 use crate::core::support::{parse_support, SupportMatrix};
 use crate::core::text::{clip, short};
-use crate::github::{label_names, number, segment, text, Api, GitHubError, Installation, Method};
+use crate::github::{label_names, number, text, Api, GitHubError, Installation};
 
 pub const CHECK_NAME: &str = "pushgate/release";
 /// GitHub's limit on an issue title, in characters.
@@ -62,12 +62,7 @@ async fn candidate_issues(
         .map(String::as_str)
         .chain([RELEASE_BLOCKER]);
     for label in labels {
-        let found = api
-            .get_list(
-                &format!("/repos/{repo}/issues?state=open&labels={}", segment(label)),
-                20,
-            )
-            .await?;
+        let found = api.open_issues(repo, Some(label), 20).await?;
         for i in &found {
             let n = number(i, "/number");
             // GitHub lists pull requests among issues; the gate is about issues.
@@ -386,19 +381,13 @@ pub async fn open_regression_issue(
     if let Some((number_, _)) = ctx.store.view(repo, &remembered).await? {
         return Ok(number_.parse().ok());
     }
-    let commit = gh
-        .api
-        .get(&format!("/repos/{repo}/git/commits/{culprit}"))
-        .await?;
-    let parent = text(&commit, "/parents/0/sha");
-    let files = if parent.is_empty() {
-        Vec::new()
-    } else {
-        let compare = gh
-            .api
-            .get(&format!("/repos/{repo}/compare/{parent}...{culprit}"))
-            .await?;
-        super::gather::file_names(compare.get("files"))
+    let commit = gh.api.git_commit(repo, culprit).await?;
+    let files = match commit.parents.first() {
+        None => Vec::new(),
+        Some(parent) => {
+            let compare = gh.api.compare(repo, &parent.sha, culprit).await?;
+            crate::github::model::file_names(&compare.files)
+        }
     };
     let map = config.feature_map();
     let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, at).await? else {
@@ -420,11 +409,7 @@ pub async fn open_regression_issue(
     if hit.is_empty() {
         return Ok(None);
     }
-    let subject = text(&commit, "/message")
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let subject = commit.message.lines().next().unwrap_or("").to_string();
     let names = hit
         .iter()
         .map(|(n, _)| n.as_str())
@@ -472,10 +457,9 @@ pub async fn open_regression_issue(
     );
     let created = gh
         .api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/issues"),
-            Some(&json!({ "title": title, "body": body, "labels": labels })),
+        .create_issue_with(
+            repo,
+            &json!({ "title": title, "body": body, "labels": labels }),
         )
         .await?;
     let issue = number(&created, "/number");

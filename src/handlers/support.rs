@@ -19,7 +19,7 @@ use crate::core::labels::{
 use crate::core::report::SUMMARY_LIMIT;
 use crate::core::support::SupportMatrix;
 use crate::core::text::{clip, truncate};
-use crate::github::{segment, text, Api, GitHubError, Installation, Method};
+use crate::github::{text, Api, GitHubError, Installation};
 
 pub const CHECK_NAME: &str = "pushgate/support";
 /// GitHub takes at most 50 annotations per request; pushgate sends one request.
@@ -44,7 +44,7 @@ pub async fn sync_labels(
     matrix: &SupportMatrix,
 ) -> Result<LabelSync, GitHubError> {
     let existing: Vec<LabelSpec> = api
-        .get_list(&format!("/repos/{repo}/labels"), 20)
+        .labels(repo, 20)
         .await?
         .iter()
         .map(|l| LabelSpec {
@@ -66,10 +66,7 @@ pub async fn sync_labels(
                     "color": spec.color,
                     "description": spec.description,
                 });
-                match api
-                    .call(Method::Post, &format!("/repos/{repo}/labels"), Some(&body))
-                    .await
-                {
+                match api.create_label(repo, &body).await {
                     // Created meanwhile by someone else: next sync fixes its colour.
                     Err(GitHubError::Refused { status: 422, .. }) => {}
                     other => {
@@ -84,12 +81,7 @@ pub async fn sync_labels(
                     "color": spec.color,
                     "description": spec.description,
                 });
-                api.call(
-                    Method::Patch,
-                    &format!("/repos/{repo}/labels/{}", segment(&current)),
-                    Some(&body),
-                )
-                .await?;
+                api.update_label(repo, &current, &body).await?;
                 done.updated.push(spec.name);
             }
         }
@@ -426,25 +418,13 @@ pub async fn set_issue_labels(
         .filter(|w| !current.iter().any(|c| c.eq_ignore_ascii_case(w)))
         .collect();
     if !missing.is_empty() {
-        api.call(
-            Method::Post,
-            &format!("/repos/{repo}/issues/{number}/labels"),
-            Some(&json!({ "labels": missing })),
-        )
-        .await?;
+        api.add_labels(repo, number, &missing).await?;
     }
     for stale in current
         .iter()
         .filter(|c| is_feature_managed(c) && !wanted.iter().any(|w| w.eq_ignore_ascii_case(c)))
     {
-        match api
-            .call(
-                Method::Delete,
-                &format!("/repos/{repo}/issues/{number}/labels/{}", segment(stale)),
-                None,
-            )
-            .await
-        {
+        match api.remove_label(repo, number, stale).await {
             Err(e) if e.not_found() => {}
             other => {
                 other?;
@@ -496,13 +476,7 @@ pub async fn on_issue(
         return Ok(false);
     }
     let number = crate::github::number(issue, "/number");
-    gh.api
-        .call(
-            Method::Post,
-            &format!("/repos/{repo}/issues/{number}/labels"),
-            Some(&json!({ "labels": missing })),
-        )
-        .await?;
+    gh.api.add_labels(repo, number, &missing).await?;
     tracing::info!(repo, issue = number, labels = ?missing, "issue labelled with its features' support");
     Ok(true)
 }

@@ -1,0 +1,410 @@
+//! GitHub's answers as types, for the operations whose callers read them field by field.
+//! Decoded leniently: a field GitHub leaves out or sends as `null` is empty; an answer of the
+//! wrong shape is a [`GitHubError::Unexpected`](super::GitHubError::Unexpected) naming the
+//! endpoint.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::GitHubError;
+
+/// A check run as GitHub lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CheckRun {
+    pub id: i64,
+    pub name: String,
+    pub head_sha: String,
+    /// `queued`, `in_progress`, `completed`, …
+    pub status: String,
+    /// Once completed: `success`, `failure`, `neutral`, …
+    pub conclusion: Option<String>,
+    pub external_id: Option<String>,
+    pub app: Option<App>,
+    pub output: CheckOutput,
+}
+
+impl CheckRun {
+    /// Its conclusion once it has one, else its status (queued, in progress).
+    pub fn state(&self) -> &str {
+        match self.conclusion.as_deref() {
+            Some(c) if !c.is_empty() => c,
+            _ => &self.status,
+        }
+    }
+
+    /// The slug of the App that posted it, if GitHub says.
+    pub fn app_slug(&self) -> Option<&str> {
+        self.app
+            .as_ref()
+            .and_then(|a| a.slug.as_deref())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// The App behind a check run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct App {
+    pub slug: Option<String>,
+}
+
+/// A check run's output (what pushgate writes in its own runs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CheckOutput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub text: Option<String>,
+}
+
+/// One commit status (`POST /statuses`), as the combined status lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Status {
+    pub context: String,
+    /// `success`, `failure`, `error`, `pending`.
+    pub state: String,
+    pub creator: Option<User>,
+}
+
+impl Status {
+    /// The login of whoever posted it, if GitHub says.
+    pub fn creator_login(&self) -> Option<&str> {
+        self.creator
+            .as_ref()
+            .and_then(|u| u.login.as_deref())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A GitHub account as answers embed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct User {
+    pub login: Option<String>,
+}
+
+/// A commit's author or committer as git records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GitPerson {
+    pub name: String,
+    pub email: String,
+    /// As GitHub gives it (RFC 3339); kept when the commit is made again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+/// An object named by its SHA (a tree, a parent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ShaRef {
+    pub sha: String,
+}
+
+/// A git commit (`/git/commits/{sha}`, and what creating one answers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct GitCommit {
+    pub sha: String,
+    pub message: String,
+    pub author: Option<GitPerson>,
+    pub tree: ShaRef,
+    pub parents: Vec<ShaRef>,
+}
+
+/// A commit as the REST API lists it (a comparison's, a pull request's, a merge's): git's
+/// commit, the GitHub account linked to its author, its parents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Commit {
+    pub sha: String,
+    pub commit: CommitDetail,
+    /// The account GitHub links to the author's e-mail, if any.
+    pub author: Option<User>,
+    pub parents: Vec<ShaRef>,
+}
+
+/// The git side of a [`Commit`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CommitDetail {
+    pub message: String,
+    pub author: Option<GitPerson>,
+    pub tree: ShaRef,
+}
+
+impl Commit {
+    /// The login GitHub links to its author, if any.
+    pub fn author_login(&self) -> Option<&str> {
+        self.author
+            .as_ref()
+            .and_then(|u| u.login.as_deref())
+            .filter(|l| !l.is_empty())
+    }
+}
+
+/// A file a comparison or pull request changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ChangedFile {
+    pub filename: String,
+    /// The path before a rename.
+    pub previous_filename: Option<String>,
+    /// The diff, when GitHub gives one (not for binary or very large files).
+    pub patch: Option<String>,
+}
+
+/// The paths a list of changed files touches (both paths of a rename).
+pub fn file_names(files: &[ChangedFile]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| [Some(f.filename.as_str()), f.previous_filename.as_deref()])
+        .flatten()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// How two commits compare (`/compare/{base}...{head}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Compare {
+    /// `ahead`, `behind`, `identical` or `diverged` (head against base).
+    pub status: String,
+    /// How many commits head has that base has not (GitHub lists at most 250 of them).
+    pub total_commits: i64,
+    pub merge_base_commit: Option<ShaRef>,
+    pub commits: Vec<Commit>,
+    /// The files changed (GitHub lists at most 300).
+    pub files: Vec<ChangedFile>,
+}
+
+/// Decodes a whole answer; an empty one (`null`, as after a 204) is the default.
+pub(super) fn decode<T: serde::de::DeserializeOwned + Default>(
+    answer: Value,
+    endpoint: impl Fn() -> String,
+) -> Result<T, GitHubError> {
+    if answer.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(answer).map_err(|e| GitHubError::Unexpected {
+        endpoint: endpoint(),
+        message: e.to_string(),
+    })
+}
+
+/// A comment on an issue or pull request, or an inline review comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct IssueComment {
+    pub id: i64,
+    /// Its GraphQL id (who last edited it is only known there).
+    #[serde(deserialize_with = "nullable")]
+    pub node_id: String,
+    #[serde(deserialize_with = "nullable")]
+    pub body: String,
+    pub user: Option<User>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+impl IssueComment {
+    /// Its author's login (empty for a deleted account).
+    pub fn login(&self) -> &str {
+        login_of(&self.user)
+    }
+
+    /// When it was written (Unix seconds).
+    pub fn created(&self) -> Option<i64> {
+        seconds(self.created_at.as_deref())
+    }
+
+    /// Whether it changed after it was written.
+    pub fn edited(&self) -> bool {
+        self.updated_at != self.created_at
+    }
+}
+
+/// A pull request review.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Review {
+    pub id: i64,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, `PENDING`.
+    #[serde(deserialize_with = "nullable")]
+    pub state: String,
+    #[serde(deserialize_with = "nullable")]
+    pub body: String,
+    pub user: Option<User>,
+    pub submitted_at: Option<String>,
+    /// The head it was given on.
+    #[serde(deserialize_with = "nullable")]
+    pub commit_id: String,
+}
+
+impl Review {
+    /// Its author's login (empty for a deleted account).
+    pub fn login(&self) -> &str {
+        login_of(&self.user)
+    }
+
+    /// When it was submitted (Unix seconds).
+    pub fn submitted(&self) -> Option<i64> {
+        seconds(self.submitted_at.as_deref())
+    }
+}
+
+fn login_of(user: &Option<User>) -> &str {
+    user.as_ref()
+        .and_then(|u| u.login.as_deref())
+        .unwrap_or_default()
+}
+
+/// An RFC 3339 time as Unix seconds.
+fn seconds(time: Option<&str>) -> Option<i64> {
+    time.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp())
+}
+
+/// A string GitHub may send as `null`: empty then.
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Decodes the list under `field` of an answer (`check_runs`, `statuses`): absent is empty, an
+/// item that does not fit is an error naming `endpoint`.
+pub(super) fn list_of<T: serde::de::DeserializeOwned>(
+    mut answer: Value,
+    field: &str,
+    endpoint: impl Fn() -> String,
+) -> Result<Vec<T>, GitHubError> {
+    match answer.get_mut(field).map(Value::take) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(list) => serde_json::from_value(list).map_err(|e| GitHubError::Unexpected {
+            endpoint: endpoint(),
+            message: format!("`{field}`: {e}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn check_runs_decode_leniently_and_say_their_state() {
+        let answer = json!({ "total_count": 3, "check_runs": [
+            { "id": 1, "name": "build", "head_sha": "abc", "status": "completed",
+              "conclusion": "success", "app": { "slug": "ci" }, "external_id": null,
+              "output": { "title": null, "text": "heads" } },
+            { "id": 2, "name": "test", "status": "in_progress", "conclusion": null, "app": null },
+            { "id": 3, "name": "lint", "status": "completed", "conclusion": "", "unknown": [1] },
+        ]});
+        let runs: Vec<CheckRun> = list_of(answer, "check_runs", String::new).unwrap();
+        let seen: Vec<(i64, &str, Option<&str>)> = runs
+            .iter()
+            .map(|r| (r.id, r.state(), r.app_slug()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "success", Some("ci")),
+                (2, "in_progress", None),
+                (3, "completed", None)
+            ]
+        );
+        assert_eq!(runs[0].output.text.as_deref(), Some("heads"));
+        assert_eq!(runs[0].external_id, None);
+    }
+
+    #[test]
+    fn statuses_decode_and_an_answer_of_the_wrong_shape_is_an_error() {
+        let answer = json!({ "state": "failure", "statuses": [
+            { "context": "ci/build", "state": "failure", "creator": { "login": "jenkins" } },
+            { "context": "ci/docs", "state": "pending", "creator": null },
+        ]});
+        let statuses: Vec<Status> = list_of(answer, "statuses", String::new).unwrap();
+        assert_eq!(statuses[0].creator_login(), Some("jenkins"));
+        assert_eq!(statuses[1].creator_login(), None);
+        let none: Vec<Status> = list_of(json!({}), "statuses", String::new).unwrap();
+        assert!(none.is_empty());
+        let bad = list_of::<Status>(json!({ "statuses": 7 }), "statuses", || "GET x".into());
+        assert!(
+            matches!(bad, Err(GitHubError::Unexpected { ref endpoint, .. }) if endpoint == "GET x"),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn a_comparison_decodes_its_commits_and_files() {
+        let answer = json!({
+            "status": "ahead", "total_commits": 2, "ahead_by": 2,
+            "merge_base_commit": { "sha": "base", "commit": { "message": "m" } },
+            "commits": [
+                { "sha": "c1", "commit": { "message": "one\n\nSigned-off-by: A <a@x>",
+                  "author": { "name": "A", "email": "a@x", "date": "2026-01-01T00:00:00Z" },
+                  "tree": { "sha": "t1" } }, "author": { "login": "a-gh" },
+                  "parents": [{ "sha": "base" }] },
+                { "sha": "c2", "commit": { "message": "merge", "author": null },
+                  "author": null, "parents": [{ "sha": "c1" }, { "sha": "x" }] },
+            ],
+            "files": [
+                { "filename": "a.c", "status": "modified", "patch": "@@ -1 +1 @@" },
+                { "filename": "new.c", "previous_filename": "old.c", "status": "renamed" },
+            ],
+        });
+        let compare: Compare = decode(answer, String::new).unwrap();
+        assert_eq!(compare.status, "ahead");
+        assert_eq!(compare.total_commits, 2);
+        assert_eq!(
+            compare.merge_base_commit.map(|c| c.sha).as_deref(),
+            Some("base")
+        );
+        assert_eq!(compare.commits[0].author_login(), Some("a-gh"));
+        assert_eq!(compare.commits[1].author_login(), None);
+        assert_eq!(compare.commits[1].parents.len(), 2);
+        let author = compare.commits[0].commit.author.clone().unwrap();
+        assert_eq!(
+            serde_json::to_value(&author).unwrap(),
+            json!({ "name": "A", "email": "a@x", "date": "2026-01-01T00:00:00Z" })
+        );
+        assert_eq!(file_names(&compare.files), ["a.c", "new.c", "old.c"]);
+        assert_eq!(compare.files[1].patch, None);
+        let empty: Compare = decode(Value::Null, String::new).unwrap();
+        assert_eq!(empty, Compare::default());
+    }
+
+    #[test]
+    fn comments_and_reviews_decode_with_nulls_and_say_who_and_when() {
+        let comments: Vec<IssueComment> = decode(
+            json!([
+                { "id": 1, "node_id": "IC_1", "body": "/ack", "user": { "login": "jan" },
+                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z" },
+                { "id": 2, "node_id": null, "body": "later", "user": null,
+                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z" },
+            ]),
+            String::new,
+        )
+        .unwrap();
+        assert_eq!(comments[0].login(), "jan");
+        assert_eq!(comments[0].created(), Some(1_767_225_600));
+        assert!(!comments[0].edited());
+        assert_eq!(
+            (comments[1].login(), comments[1].node_id.as_str()),
+            ("", "")
+        );
+        assert!(comments[1].edited());
+        let reviews: Vec<Review> = decode(
+            json!([{ "id": 7, "state": "APPROVED", "body": null, "user": { "login": "sha" },
+                     "submitted_at": "2026-01-01T00:00:00Z", "commit_id": "abc" }]),
+            String::new,
+        )
+        .unwrap();
+        assert_eq!(reviews[0].login(), "sha");
+        assert_eq!(reviews[0].body, "");
+        assert_eq!(reviews[0].submitted(), Some(1_767_225_600));
+    }
+}

@@ -1,0 +1,489 @@
+//! One method per REST operation pushgate makes: the only place that spells GitHub's paths
+//! and escapes what goes into them (a branch once, by [`branch_path`], whatever the call).
+//! The answers are still GitHub's JSON; callers read them with [`text`](super::text) and
+//! friends.
+
+use serde_json::{json, Value};
+
+use super::model::{
+    decode, list_of, ChangedFile, CheckRun, Commit, Compare, GitCommit, IssueComment, Review,
+    Status,
+};
+use super::{path, segment, Api, GitHubError, Method};
+
+/// A branch as a ref path under `refs/heads/`: its `/` kept, everything else escaped.
+fn branch_path(branch: &str) -> String {
+    path(branch)
+}
+
+impl Api {
+    // ---- the repository -----------------------------------------------------------------
+
+    /// The repository (its node id, default branch, visibility).
+    pub async fn repository(&self, repo: &str) -> Result<Value, GitHubError> {
+        self.get(&format!("/repos/{repo}")).await
+    }
+
+    /// A user's permission on the repository (`admin`, `maintain`, `write`, …).
+    pub async fn permission(&self, repo: &str, login: &str) -> Result<Value, GitHubError> {
+        self.get(&format!(
+            "/repos/{repo}/collaborators/{}/permission",
+            segment(login)
+        ))
+        .await
+    }
+
+    /// The newest commit authored with this e-mail (GitHub links it to an account, if any).
+    pub async fn commits_by_author(&self, repo: &str, email: &str) -> Result<Value, GitHubError> {
+        self.get(&format!(
+            "/repos/{repo}/commits?author={}&per_page=1",
+            segment(email)
+        ))
+        .await
+    }
+
+    /// The App's installations, at most `pages` pages of 100 (as the App).
+    pub async fn app_installations(&self, pages: u32) -> Result<Vec<Value>, GitHubError> {
+        self.get_list("/app/installations", pages).await
+    }
+
+    /// The repositories the installation may see, at most `pages` pages of 100.
+    pub async fn installation_repositories(&self, pages: u32) -> Result<Vec<Value>, GitHubError> {
+        self.get_list("/installation/repositories", pages).await
+    }
+
+    // ---- pull requests --------------------------------------------------------------------
+
+    pub async fn pull(&self, repo: &str, number: i64) -> Result<Value, GitHubError> {
+        self.get(&format!("/repos/{repo}/pulls/{number}")).await
+    }
+
+    /// Closes pull request `number`.
+    pub async fn close_pull(&self, repo: &str, number: i64) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Patch,
+            &format!("/repos/{repo}/pulls/{number}"),
+            Some(&json!({ "state": "closed" })),
+        )
+        .await
+    }
+
+    /// The open pull requests, at most `pages` pages of 100.
+    pub async fn open_pulls(&self, repo: &str, pages: u32) -> Result<Vec<Value>, GitHubError> {
+        self.get_list(&format!("/repos/{repo}/pulls?state=open"), pages)
+            .await
+    }
+
+    /// A pull request's files, at most `pages` pages of 100.
+    pub async fn pull_files(
+        &self,
+        repo: &str,
+        number: i64,
+        pages: u32,
+    ) -> Result<Vec<ChangedFile>, GitHubError> {
+        let path = format!("/repos/{repo}/pulls/{number}/files");
+        let list = self.get_list(&path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
+    }
+
+    /// A pull request's reviews, read to the end of `pages` pages (None: the list goes on).
+    pub async fn reviews(
+        &self,
+        repo: &str,
+        number: i64,
+        pages: u32,
+    ) -> Result<Option<Vec<Review>>, GitHubError> {
+        let path = format!("/repos/{repo}/pulls/{number}/reviews");
+        self.list_to_end(&path, pages).await
+    }
+
+    /// A pull request's inline review comments, read to the end of `pages` pages.
+    pub async fn review_comments(
+        &self,
+        repo: &str,
+        number: i64,
+        pages: u32,
+    ) -> Result<Option<Vec<IssueComment>>, GitHubError> {
+        let path = format!("/repos/{repo}/pulls/{number}/comments");
+        self.list_to_end(&path, pages).await
+    }
+
+    /// The comments of issue or pull request `number`, read to the end of `pages` pages.
+    pub async fn comments_to_end(
+        &self,
+        repo: &str,
+        number: i64,
+        pages: u32,
+    ) -> Result<Option<Vec<IssueComment>>, GitHubError> {
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        self.list_to_end(&path, pages).await
+    }
+
+    /// A list read to the end of `pages` pages and decoded (None: the list goes on).
+    async fn list_to_end<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        path: &str,
+        pages: u32,
+    ) -> Result<Option<Vec<T>>, GitHubError> {
+        match self.get_list_to_end(path, pages).await? {
+            Some(list) => decode(Value::Array(list), || format!("GET {path}")).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Requests reviews from `logins` on pull request `number`.
+    pub async fn request_reviewers(
+        &self,
+        repo: &str,
+        number: i64,
+        logins: &[&str],
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/pulls/{number}/requested_reviewers"),
+            Some(&json!({ "reviewers": logins })),
+        )
+        .await
+    }
+
+    /// The pull requests a commit belongs to.
+    pub async fn commit_pulls(&self, repo: &str, sha: &str) -> Result<Value, GitHubError> {
+        self.get(&format!("/repos/{repo}/commits/{}/pulls", segment(sha)))
+            .await
+    }
+
+    // ---- issues and their comments --------------------------------------------------------
+
+    /// Opens an issue with this title and body.
+    pub async fn create_issue(
+        &self,
+        repo: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/issues"),
+            Some(&json!({ "title": title, "body": body })),
+        )
+        .await
+    }
+
+    /// Opens an issue from GitHub's fields as given (title, body, labels, …).
+    pub async fn create_issue_with(
+        &self,
+        repo: &str,
+        fields: &Value,
+    ) -> Result<Value, GitHubError> {
+        self.call(Method::Post, &format!("/repos/{repo}/issues"), Some(fields))
+            .await
+    }
+
+    /// Replaces an issue's body.
+    pub async fn set_issue_body(
+        &self,
+        repo: &str,
+        number: i64,
+        body: &str,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Patch,
+            &format!("/repos/{repo}/issues/{number}"),
+            Some(&json!({ "body": body })),
+        )
+        .await
+    }
+
+    /// The open issues and pull requests, optionally only those with `label`, at most
+    /// `pages` pages of 100.
+    pub async fn open_issues(
+        &self,
+        repo: &str,
+        label: Option<&str>,
+        pages: u32,
+    ) -> Result<Vec<Value>, GitHubError> {
+        let path = match label {
+            Some(label) => format!("/repos/{repo}/issues?state=open&labels={}", segment(label)),
+            None => format!("/repos/{repo}/issues?state=open"),
+        };
+        self.get_list(&path, pages).await
+    }
+
+    /// The comments of issue or pull request `number`, at most `pages` pages of 100.
+    pub async fn comments(
+        &self,
+        repo: &str,
+        number: i64,
+        pages: u32,
+    ) -> Result<Vec<IssueComment>, GitHubError> {
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        let list = self.get_list(&path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
+    }
+
+    /// Comments `body` on issue or pull request `number`.
+    pub async fn create_comment(
+        &self,
+        repo: &str,
+        number: i64,
+        body: &str,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{number}/comments"),
+            Some(&json!({ "body": body })),
+        )
+        .await
+    }
+
+    /// Replaces the text of comment `id`.
+    pub async fn update_comment(
+        &self,
+        repo: &str,
+        id: i64,
+        body: &str,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Patch,
+            &format!("/repos/{repo}/issues/comments/{id}"),
+            Some(&json!({ "body": body })),
+        )
+        .await
+    }
+
+    // ---- labels ---------------------------------------------------------------------------
+
+    /// The repository's labels, at most `pages` pages of 100.
+    pub async fn labels(&self, repo: &str, pages: u32) -> Result<Vec<Value>, GitHubError> {
+        self.get_list(&format!("/repos/{repo}/labels"), pages).await
+    }
+
+    /// Creates a label from GitHub's fields (`name`, `color`, `description`).
+    pub async fn create_label(&self, repo: &str, fields: &Value) -> Result<Value, GitHubError> {
+        self.call(Method::Post, &format!("/repos/{repo}/labels"), Some(fields))
+            .await
+    }
+
+    /// Updates label `name` (its colour, description, or new name).
+    pub async fn update_label(
+        &self,
+        repo: &str,
+        name: &str,
+        fields: &Value,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Patch,
+            &format!("/repos/{repo}/labels/{}", segment(name)),
+            Some(fields),
+        )
+        .await
+    }
+
+    /// Adds `labels` to issue or pull request `number`.
+    pub async fn add_labels<S: AsRef<str>>(
+        &self,
+        repo: &str,
+        number: i64,
+        labels: &[S],
+    ) -> Result<Value, GitHubError> {
+        let labels: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/issues/{number}/labels"),
+            Some(&json!({ "labels": labels })),
+        )
+        .await
+    }
+
+    /// Removes `label` from issue or pull request `number`.
+    pub async fn remove_label(
+        &self,
+        repo: &str,
+        number: i64,
+        label: &str,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Delete,
+            &format!("/repos/{repo}/issues/{number}/labels/{}", segment(label)),
+            None,
+        )
+        .await
+    }
+
+    // ---- checks and statuses --------------------------------------------------------------
+
+    /// Creates a check run from GitHub's fields; the run GitHub made.
+    pub async fn create_check_run(
+        &self,
+        repo: &str,
+        fields: &Value,
+    ) -> Result<CheckRun, GitHubError> {
+        let path = format!("/repos/{repo}/check-runs");
+        let answer = self.call(Method::Post, &path, Some(fields)).await?;
+        serde_json::from_value(answer).map_err(|e| GitHubError::Unexpected {
+            endpoint: format!("POST {path}"),
+            message: e.to_string(),
+        })
+    }
+
+    /// The check runs on commit `sha` (the first 100): all of them, or those named `name`
+    /// (with `filter=all`: every run, not only the latest of each app).
+    pub async fn check_runs(
+        &self,
+        repo: &str,
+        sha: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<CheckRun>, GitHubError> {
+        let sha = segment(sha);
+        let path = match name {
+            Some(name) => format!(
+                "/repos/{repo}/commits/{sha}/check-runs?check_name={}&filter=all&per_page=100",
+                segment(name)
+            ),
+            None => format!("/repos/{repo}/commits/{sha}/check-runs?per_page=100"),
+        };
+        let answer = self.get(&path).await?;
+        list_of(answer, "check_runs", || format!("GET {path}"))
+    }
+
+    /// The newest check runs named `name` on `sha`, as GitHub lists them by default.
+    pub async fn latest_check_runs(
+        &self,
+        repo: &str,
+        sha: &str,
+        name: &str,
+    ) -> Result<Vec<CheckRun>, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/commits/{}/check-runs?check_name={}",
+            segment(sha),
+            segment(name)
+        );
+        let answer = self.get(&path).await?;
+        list_of(answer, "check_runs", || format!("GET {path}"))
+    }
+
+    /// Asks GitHub to run check run `id` again.
+    pub async fn rerequest_check_run(&self, repo: &str, id: i64) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/check-runs/{id}/rerequest"),
+            None,
+        )
+        .await
+    }
+
+    /// The statuses posted on `sha` (its combined status's list).
+    pub async fn statuses(&self, repo: &str, sha: &str) -> Result<Vec<Status>, GitHubError> {
+        let path = format!("/repos/{repo}/commits/{}/status", segment(sha));
+        let answer = self.get(&path).await?;
+        list_of(answer, "statuses", || format!("GET {path}"))
+    }
+
+    // ---- git: commits, refs, comparisons, merges ------------------------------------------
+
+    /// A git commit (its tree, parents and message).
+    pub async fn git_commit(&self, repo: &str, sha: &str) -> Result<GitCommit, GitHubError> {
+        let path = format!("/repos/{repo}/git/commits/{}", segment(sha));
+        let answer = self.get(&path).await?;
+        decode(answer, || format!("GET {path}"))
+    }
+
+    /// Creates a git commit from GitHub's fields (message, tree, parents, author, committer).
+    pub async fn create_git_commit(
+        &self,
+        repo: &str,
+        fields: &Value,
+    ) -> Result<GitCommit, GitHubError> {
+        let path = format!("/repos/{repo}/git/commits");
+        let answer = self.call(Method::Post, &path, Some(fields)).await?;
+        decode(answer, || format!("POST {path}"))
+    }
+
+    /// How `head` compares with `base` (commits ahead, files), both commits or branches.
+    pub async fn compare(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Compare, GitHubError> {
+        let path = format!(
+            "/repos/{repo}/compare/{}...{}",
+            segment(base),
+            segment(head)
+        );
+        let answer = self.get(&path).await?;
+        decode(answer, || format!("GET {path}"))
+    }
+
+    /// The ref of `branch` (its `object.sha`).
+    pub async fn branch_ref(&self, repo: &str, branch: &str) -> Result<Value, GitHubError> {
+        self.get(&format!(
+            "/repos/{repo}/git/ref/heads/{}",
+            branch_path(branch)
+        ))
+        .await
+    }
+
+    /// Creates `branch` at `sha`; GitHub refuses (422) when it exists.
+    pub async fn create_branch(
+        &self,
+        repo: &str,
+        branch: &str,
+        sha: &str,
+    ) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/git/refs"),
+            Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
+        )
+        .await
+    }
+
+    /// Deletes `branch`.
+    pub async fn delete_branch(&self, repo: &str, branch: &str) -> Result<Value, GitHubError> {
+        self.call(
+            Method::Delete,
+            &format!("/repos/{repo}/git/refs/heads/{}", branch_path(branch)),
+            None,
+        )
+        .await
+    }
+
+    /// Merges `head` into branch `base` with this message (GitHub's merge endpoint); the
+    /// merge commit (empty when there was nothing to merge).
+    pub async fn merge(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+        message: &str,
+    ) -> Result<Commit, GitHubError> {
+        let path = format!("/repos/{repo}/merges");
+        let answer = self
+            .call(
+                Method::Post,
+                &path,
+                Some(&json!({ "base": base, "head": head, "commit_message": message })),
+            )
+            .await?;
+        decode(answer, || format!("POST {path}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_branch_is_escaped_once_with_its_slashes_kept() {
+        for (branch, want) in [
+            ("staging", "staging"),
+            ("stable/4.19", "stable/4.19"),
+            ("pushgate-tmp/12-1", "pushgate-tmp/12-1"),
+            ("a b#c", "a%20b%23c"),
+            ("feature/ü", "feature/%C3%BC"),
+        ] {
+            assert_eq!(branch_path(branch), want, "{branch}");
+        }
+    }
+}
