@@ -502,7 +502,7 @@ impl Worker {
                     installation_id,
                     repo,
                     number_,
-                    payload.get("pull_request").cloned(),
+                    crate::github::model::pull_in(payload),
                     push,
                 )
                 .await

@@ -17,7 +17,7 @@ use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
 use crate::core::text::cell;
-use crate::github::{label_names, number, text, Api, GitHubError, Installation, Retry};
+use crate::github::{text, Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenHead};
 use crate::handlers::{gather, support, Clock, Context, HandlerError};
 use crate::metrics::Metrics;
@@ -272,13 +272,11 @@ async fn acks_mode(
     }
     let gh = Installation { api: api.clone() };
     // The event's copy of the pull request when it has one: the run belongs to that head.
-    let pr = match event.get("pull_request") {
-        Some(pr) if !text(pr, "/head/sha").is_empty() && !text(pr, "/base/sha").is_empty() => {
-            pr.clone()
-        }
+    let pr = match crate::github::model::pull_in(event) {
+        Some(pr) if !pr.head.sha.is_empty() && !pr.base.sha.is_empty() => pr,
         _ => api.pull(repo, number_).await?,
     };
-    if text(&pr, "/state") != "open" {
+    if !pr.is_open() {
         return Ok(nothing_to_judge(format!(
             "#{number_} is not open: nothing to judge."
         )));
@@ -291,7 +289,7 @@ async fn acks_mode(
     acks::record_words(&ctx, repo, event_name, event).await?;
     // The pushes earlier runs saw, from their check runs: an approval counts for the head it
     // was given on, in every run as in the App.
-    let head_sha = text(&pr, "/head/sha");
+    let head_sha = pr.head.sha.clone();
     let mut from = vec![head_sha.clone()];
     from.extend(push.as_ref().and_then(|p| p.before.clone()));
     let known = earlier_heads(&gh, repo, &from).await?;
@@ -620,12 +618,14 @@ async fn support_labels_mode(
         );
     }
     let pull = match event {
-        Some(event) if event_name.starts_with("pull_request") => event.get("pull_request"),
+        Some(event) if event_name.starts_with("pull_request") => {
+            crate::github::model::pull_in(event)
+        }
         _ => None,
     };
-    if let Some(pr) = pull.filter(|pr| text(pr, "/state") == "open") {
-        let number_ = number(pr, "/number");
-        let (base_sha, head_sha) = (text(pr, "/base/sha"), text(pr, "/head/sha"));
+    if let Some(pr) = pull.filter(|pr| pr.is_open()) {
+        let number_ = pr.number;
+        let (base_sha, head_sha) = (pr.base.sha.clone(), pr.head.sha.clone());
         // The pull request is judged by the config on its base, as the App does.
         let config = config_at(api, repo, config_path, &base_sha).await?;
         let (files, _) = ctx
@@ -653,7 +653,7 @@ async fn support_labels_mode(
             }
         }
         if let Some(wanted) = &features.labels {
-            support::set_issue_labels(api, repo, number_, &label_names(pr), wanted).await?;
+            support::set_issue_labels(api, repo, number_, &pr.label_names(), wanted).await?;
             let shown: Vec<String> = wanted.iter().map(|l| format!("`{}`", cell(l))).collect();
             summary.push_str(&format!(
                 "\nPull request #{number_}: {}.\n",

@@ -195,6 +195,105 @@ pub(super) fn decode<T: serde::de::DeserializeOwned + Default>(
     })
 }
 
+/// A pull request, as GitHub answers it or a webhook carries it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Pull {
+    pub number: i64,
+    /// `open` or `closed`.
+    #[serde(deserialize_with = "nullable")]
+    pub state: String,
+    #[serde(deserialize_with = "nullable")]
+    pub title: String,
+    #[serde(deserialize_with = "nullable")]
+    pub body: String,
+    pub draft: Option<bool>,
+    pub user: Option<User>,
+    pub created_at: Option<String>,
+    pub head: PullBranch,
+    pub base: PullBranch,
+    pub labels: Vec<Label>,
+    pub requested_reviewers: Vec<User>,
+}
+
+/// A pull request's head or base: the branch and the commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PullBranch {
+    #[serde(deserialize_with = "nullable")]
+    pub sha: String,
+    #[serde(rename = "ref", deserialize_with = "nullable")]
+    pub branch: String,
+    pub repo: Option<PullRepo>,
+}
+
+/// The repository of a pull request's base (or head).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PullRepo {
+    pub default_branch: Option<String>,
+}
+
+/// A label on an issue or pull request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Label {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+}
+
+impl Pull {
+    pub fn is_open(&self) -> bool {
+        self.state == "open"
+    }
+
+    pub fn is_draft(&self) -> bool {
+        self.draft == Some(true)
+    }
+
+    /// Its author's login.
+    pub fn author(&self) -> &str {
+        login_of(&self.user)
+    }
+
+    /// When it was opened (Unix seconds).
+    pub fn opened(&self) -> Option<i64> {
+        seconds(self.created_at.as_deref())
+    }
+
+    pub fn label_names(&self) -> Vec<String> {
+        self.labels.iter().map(|l| l.name.clone()).collect()
+    }
+
+    /// The logins whose review is requested, in lower case.
+    pub fn requested(&self) -> Vec<String> {
+        self.requested_reviewers
+            .iter()
+            .filter_map(|u| u.login.as_deref())
+            .map(str::to_lowercase)
+            .collect()
+    }
+
+    /// The default branch of its base repository, as the pull request carries it (empty when
+    /// it does not).
+    pub fn default_branch(&self) -> &str {
+        self.base
+            .repo
+            .as_ref()
+            .and_then(|r| r.default_branch.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// The pull request a webhook payload carries (`pull_request`), when it carries one that
+/// reads as one.
+pub fn pull_in(payload: &Value) -> Option<Pull> {
+    payload
+        .get("pull_request")
+        .filter(|p| p.is_object())
+        .and_then(|p| Pull::deserialize(p).ok())
+}
+
 /// A comment on an issue or pull request, or an inline review comment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -406,5 +505,33 @@ mod tests {
         assert_eq!(reviews[0].login(), "sha");
         assert_eq!(reviews[0].body, "");
         assert_eq!(reviews[0].submitted(), Some(1_767_225_600));
+    }
+
+    #[test]
+    fn a_pull_request_decodes_from_an_answer_or_a_payload() {
+        let pr = json!({
+            "number": 5, "state": "open", "title": "x86: fix", "body": null, "draft": false,
+            "user": { "login": "newcomer" }, "created_at": "2026-01-01T00:00:00Z",
+            "head": { "sha": "h", "ref": "topic", "repo": null },
+            "base": { "sha": "b", "ref": "staging", "repo": { "default_branch": "master" } },
+            "labels": [{ "name": "acks: missing" }],
+            "requested_reviewers": [{ "login": "Sha-GH" }],
+        });
+        let pull = pull_in(&json!({ "action": "opened", "pull_request": pr })).unwrap();
+        assert!(pull.is_open() && !pull.is_draft());
+        assert_eq!(
+            (pull.author(), pull.opened()),
+            ("newcomer", Some(1_767_225_600))
+        );
+        assert_eq!(
+            (pull.head.sha.as_str(), pull.base.branch.as_str()),
+            ("h", "staging")
+        );
+        assert_eq!(pull.body, "");
+        assert_eq!(pull.default_branch(), "master");
+        assert_eq!(pull.label_names(), ["acks: missing"]);
+        assert_eq!(pull.requested(), ["sha-gh"]);
+        assert_eq!(pull_in(&json!({ "issue": {} })), None);
+        assert_eq!(pull_in(&json!({ "pull_request": "5" })), None);
     }
 }

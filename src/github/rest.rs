@@ -1,12 +1,12 @@
 //! One method per REST operation pushgate makes: the only place that spells GitHub's paths
 //! and escapes what goes into them (a branch once, by [`branch_path`], whatever the call).
-//! The answers are still GitHub's JSON; callers read them with [`text`](super::text) and
-//! friends.
+//! The answers that callers read field by field come typed ([`super::model`]); the rest are
+//! still GitHub's JSON.
 
 use serde_json::{json, Value};
 
 use super::model::{
-    decode, list_of, ChangedFile, CheckRun, Commit, Compare, GitCommit, IssueComment, Review,
+    decode, list_of, ChangedFile, CheckRun, Commit, Compare, GitCommit, IssueComment, Pull, Review,
     Status,
 };
 use super::{path, segment, Api, GitHubError, Method};
@@ -54,8 +54,10 @@ impl Api {
 
     // ---- pull requests --------------------------------------------------------------------
 
-    pub async fn pull(&self, repo: &str, number: i64) -> Result<Value, GitHubError> {
-        self.get(&format!("/repos/{repo}/pulls/{number}")).await
+    pub async fn pull(&self, repo: &str, number: i64) -> Result<Pull, GitHubError> {
+        let path = format!("/repos/{repo}/pulls/{number}");
+        let answer = self.get(&path).await?;
+        decode(answer, || format!("GET {path}"))
     }
 
     /// Closes pull request `number`.

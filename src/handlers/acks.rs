@@ -20,7 +20,7 @@ use crate::core::pull::{self, Comment, Push, Review, ReviewState, Settings, Time
 use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
-use crate::github::model::{IssueComment, Review as GitHubReview};
+use crate::github::model::{IssueComment, Pull, Review as GitHubReview};
 use crate::github::{number, text, time, Installation};
 use crate::store::{Authored, Evaluation, Note};
 
@@ -102,14 +102,14 @@ pub async fn evaluate(
     installation_id: i64,
     repo: &str,
     number_: i64,
-    pr: Option<Value>,
+    pr: Option<Pull>,
     push: Option<SeenHead>,
 ) -> Result<Option<Outcome>, HandlerError> {
     let pr = match pr {
         Some(pr) => pr,
         None => gh.api.pull(repo, number_).await?,
     };
-    if text(&pr, "/state") != "open" {
+    if !pr.is_open() {
         return Ok(None);
     }
     let (pr, assessment) = match assess(ctx, gh, repo, number_, &pr, push.clone()).await {
@@ -117,7 +117,7 @@ pub async fn evaluate(
         // a fresh read (once; a head that keeps moving is retried by the worker).
         Err(HandlerError::HeadMoved(_)) => {
             let pr = gh.api.pull(repo, number_).await?;
-            if text(&pr, "/state") != "open" {
+            if !pr.is_open() {
                 return Ok(None);
             }
             let assessment = assess(ctx, gh, repo, number_, &pr, push).await?;
@@ -226,11 +226,11 @@ pub async fn assess(
     gh: &Installation,
     repo: &str,
     number_: i64,
-    pr: &Value,
+    pr: &Pull,
     push: Option<SeenHead>,
 ) -> Result<Assessment, HandlerError> {
-    let head_sha = text(pr, "/head/sha");
-    let base_sha = text(pr, "/base/sha");
+    let head_sha = pr.head.sha.clone();
+    let base_sha = pr.base.sha.clone();
     let now = ctx.clock.now();
     let unjudged = |report: Report| Assessment {
         head_sha: head_sha.clone(),
@@ -441,8 +441,8 @@ pub async fn assess(
     let changed = changed_since(ctx, gh, repo, &head_sha, &pushes, &reviews).await?;
 
     let timeline = Timeline {
-        author: text(pr, "/user/login"),
-        opened_at: time(pr, "/created_at").unwrap_or(now),
+        author: pr.author().to_string(),
+        opened_at: pr.opened().unwrap_or(now),
         files: files.clone(),
         reviews,
         comments,
@@ -580,7 +580,7 @@ pub async fn assess(
     let given = pull::trailers_to_record(&verdict);
     // A draft is not ready for reviewers (GitHub does not notify them of one either).
     let spoken = participants(&timeline);
-    let ask = if bool_at(pr, "/draft") {
+    let ask = if pr.is_draft() {
         Vec::new()
     } else {
         verdict
@@ -610,13 +610,6 @@ pub async fn assess(
     })
 }
 
-fn bool_at(value: &Value, pointer: &str) -> bool {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-}
-
 /// Asks the suggested maintainers of pull request `number_` who were never asked on it:
 /// neither recorded in the store nor among the requested reviewers GitHub lists on `pr`
 /// (a request made before a crash, before it was recorded). A review is requested from
@@ -628,7 +621,7 @@ async fn ask_maintainers(
     gh: &Installation,
     repo: &str,
     number_: i64,
-    pr: &Value,
+    pr: &Pull,
     how: Ask,
     wanted: &[String],
 ) -> Result<(), HandlerError> {
@@ -636,13 +629,7 @@ async fn ask_maintainers(
         return Ok(());
     }
     let mut already = ctx.store.asked(repo, number_).await?;
-    already.extend(
-        pr.pointer("/requested_reviewers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|u| text(u, "/login").to_lowercase()),
-    );
+    already.extend(pr.requested());
     let mut fresh: Vec<&str> = Vec::new();
     for login in wanted {
         let lower = login.to_lowercase();
@@ -724,13 +711,13 @@ async fn referees(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    pr: &Value,
+    pr: &Pull,
     config: &Config,
     timeline: &Timeline,
 ) -> Result<Vec<String>, HandlerError> {
     use crate::config::CommitterSource;
     let payload = json!({
-        "repository": { "default_branch": text(pr, "/base/repo/default_branch") }
+        "repository": { "default_branch": pr.default_branch() }
     });
     match config.committers.source {
         CommitterSource::List => Ok(config.committers.list.clone()),
@@ -840,7 +827,7 @@ struct Target<'a> {
     installation_id: i64,
     repo: &'a str,
     number: i64,
-    pr: &'a Value,
+    pr: &'a Pull,
     head_sha: &'a str,
 }
 
@@ -919,13 +906,13 @@ async fn record(
         ref summary,
         title,
     } = *shown;
-    let config_labels = ctx.labels(gh, repo, &text(pr, "/base/sha")).await;
+    let config_labels = ctx.labels(gh, repo, &pr.base.sha).await;
     let (want, drop) = if satisfied {
         (config_labels.complete, config_labels.missing)
     } else {
         (config_labels.missing, config_labels.complete)
     };
-    let current = crate::github::label_names(pr);
+    let current = pr.label_names();
     if !current.contains(&want) {
         gh.api.add_labels(repo, number_, &[&want]).await?;
     }

@@ -221,7 +221,7 @@ impl Apply<'_> {
 /// passing once ended; nothing when it never had one.
 async fn show(ctx: &Context, gh: &Installation, repo: &str, item: i64) -> Result<(), HandlerError> {
     let pr = gh.api.pull(repo, item).await?;
-    show_on(ctx, gh, repo, item, &text(&pr, "/head/sha")).await
+    show_on(ctx, gh, repo, item, &pr.head.sha).await
 }
 
 async fn show_on(
@@ -346,8 +346,8 @@ pub async fn on_deadline(
         return Ok(true);
     }
     let pr = gh.api.pull(repo, item).await?;
-    show_on(ctx, gh, repo, item, &text(&pr, "/head/sha")).await?;
-    if text(&pr, "/state") != "open" {
+    show_on(ctx, gh, repo, item, &pr.head.sha).await?;
+    if !pr.is_open() {
         ctx.store
             .set_command(repo, key, &CommandProgress::Done, now)
             .await?;

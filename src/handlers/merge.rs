@@ -26,7 +26,7 @@ use crate::core::glob::wildcard;
 use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
 use crate::core::text::short;
-use crate::github::model::Commit;
+use crate::github::model::{Commit, Pull};
 use crate::github::{number, text, GitHubError, Installation, RefMove};
 use crate::store::CommandProgress;
 
@@ -177,12 +177,12 @@ async fn attempt(
     }
     let pr = gh.api.pull(repo, number_).await?;
     let staging = config.branches.staging.clone();
-    if text(&pr, "/state") != "open" || text(&pr, "/base/ref") != staging {
+    if !pr.is_open() || pr.base.branch != staging {
         return Ok(Some(format!(
             "@{by}: only open pull requests into `{staging}` can be merged here."
         )));
     }
-    let head = text(&pr, "/head/sha");
+    let head = pr.head.sha.clone();
     if let Some(why) = held_back(gh, repo, &pr, &head, &config).await? {
         return Ok(Some(format!("@{by}: not merged: {why}")));
     }
@@ -343,11 +343,11 @@ async fn reply(gh: &Installation, cmd: &Command<'_>, body: &str) -> Result<(), H
 async fn held_back(
     gh: &Installation,
     repo: &str,
-    pr: &Value,
+    pr: &Pull,
     head: &str,
     config: &Config,
 ) -> Result<Option<String>, HandlerError> {
-    let labels = crate::github::label_names(pr);
+    let labels = pr.label_names();
     if let Some(label) = labels
         .iter()
         .find(|l| config.merge.blocking_labels.contains(l))
@@ -375,7 +375,7 @@ async fn held_back(
 /// What the acks check judged: the head SHA it pinned and its verdict.
 struct Judged<'a> {
     head: String,
-    pr: &'a Value,
+    pr: &'a Pull,
     verdict: &'a PullVerdict,
 }
 
@@ -512,8 +512,7 @@ async fn land(
                 Ok(tree) => tree,
                 Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
             };
-            let title = text(judged.pr, "/title");
-            let body = text(judged.pr, "/body");
+            let (title, body) = (&judged.pr.title, &judged.pr.body);
             let given = crate::core::pull::trailers_to_record(judged.verdict);
             let message = with_trailers(&format!("{title}\n\n{body}"), &given);
             let parents = if config.merge.method == MergeMethod::Merge {
@@ -529,8 +528,8 @@ async fn land(
     }
     // The pull request must still be at the head that was judged.
     let now = gh.api.pull(repo, cmd.number).await?;
-    let head_now = text(&now, "/head/sha");
-    if head_now != judged.head || text(&now, "/state") != "open" {
+    let head_now = now.head.sha.clone();
+    if head_now != judged.head || !now.is_open() {
         return Ok(Landed::Refused(format!(
             "new commits since the check (it judged `{}`, the pull request is now at `{}`); \
              nothing landed. Re-run `/pushgate merge` once `pushgate/acks` has judged the new \

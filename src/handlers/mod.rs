@@ -512,7 +512,7 @@ impl Context {
             )));
         }
         let now = gh.api.pull(repo, pr).await?;
-        if text(&now, "/head/sha") != head {
+        if now.head.sha != head {
             return Err(HandlerError::HeadMoved(pr));
         }
         let mut diff = String::new();

@@ -284,11 +284,11 @@ pub async fn show_failure(
         .await?
         .map(|(_, config)| config);
     let view = json!({ "blocking": true, "failed": what }).to_string();
-    let shas: Vec<String> = if let Some(pr) = payload.get("pull_request") {
+    let shas: Vec<String> = if let Some(pr) = crate::github::model::pull_in(payload) {
         let into_release = config
             .as_ref()
-            .is_some_and(|c| is_release_branch(c, &text(pr, "/base/ref")));
-        let head = text(pr, "/head/sha");
+            .is_some_and(|c| is_release_branch(c, &pr.base.branch));
+        let head = pr.head.sha;
         (into_release && text(payload, "/action") != "closed" && !head.is_empty())
             .then_some(head)
             .into_iter()
