@@ -917,14 +917,14 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<us
     let installations = github.as_app().app_installations(10).await?;
     let mut deliveries = Vec::new();
     for installation in installations {
-        let id = number(&installation, "/id");
+        let id = installation.id;
         if id <= 0 {
             continue;
         }
         let gh = github.installation(id)?;
         let repos = gh.api.installation_repositories(10).await?;
         for repo in repos {
-            let full = text(&repo, "/full_name");
+            let full = repo.full_name.clone();
             // Labels from SUPPORT.md and the release checks, in case a push or an issue
             // event was missed.
             let mut refresh = synthetic(
@@ -936,13 +936,13 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<us
             );
             refresh.payload = Payload::json(&json!({
                 "action": "repo-refresh",
-                "repository": { "full_name": full, "default_branch": text(&repo, "/default_branch") },
+                "repository": { "full_name": full, "default_branch": repo.default_branch },
                 "installation": { "id": id },
             }));
             deliveries.push(refresh);
             let pulls = gh.api.open_pulls(&full, 10).await?;
             for pull in pulls {
-                let n = number(&pull, "/number");
+                let n = pull.number;
                 deliveries.push(synthetic(
                     &format!("reconcile:{full}#{n}@{round}"),
                     &full,

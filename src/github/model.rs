@@ -83,6 +83,9 @@ impl Status {
 #[serde(default)]
 pub struct User {
     pub login: Option<String>,
+    /// `User`, `Bot` (an App), `Organization`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
 }
 
 /// A commit's author or committer as git records it.
@@ -292,6 +295,68 @@ pub fn pull_in(payload: &Value) -> Option<Pull> {
         .get("pull_request")
         .filter(|p| p.is_object())
         .and_then(|p| Pull::deserialize(p).ok())
+}
+
+/// An issue (GitHub lists pull requests among issues too).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Issue {
+    pub number: i64,
+    #[serde(deserialize_with = "nullable")]
+    pub state: String,
+    #[serde(deserialize_with = "nullable")]
+    pub title: String,
+    #[serde(deserialize_with = "nullable")]
+    pub body: String,
+    pub user: Option<User>,
+    pub labels: Vec<Label>,
+    /// Present when the issue is a pull request.
+    pub pull_request: Option<Value>,
+}
+
+impl Issue {
+    pub fn is_pull_request(&self) -> bool {
+        self.pull_request.as_ref().is_some_and(|p| !p.is_null())
+    }
+
+    /// Opened by an App (GitHub says `Bot`): no person can open an issue as one.
+    pub fn opened_by_app(&self) -> bool {
+        self.user.as_ref().and_then(|u| u.kind.as_deref()) == Some("Bot")
+    }
+
+    pub fn label_names(&self) -> Vec<String> {
+        self.labels.iter().map(|l| l.name.clone()).collect()
+    }
+}
+
+/// A repository's label with its looks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct RepoLabel {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub color: String,
+    #[serde(deserialize_with = "nullable")]
+    pub description: String,
+}
+
+/// An installation of the App, as the App lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AppInstallation {
+    pub id: i64,
+}
+
+/// A repository an installation may see.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Repository {
+    #[serde(deserialize_with = "nullable")]
+    pub full_name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub default_branch: String,
+    pub private: bool,
 }
 
 /// A comment on an issue or pull request, or an inline review comment.
@@ -533,5 +598,28 @@ mod tests {
         assert_eq!(pull.requested(), ["sha-gh"]);
         assert_eq!(pull_in(&json!({ "issue": {} })), None);
         assert_eq!(pull_in(&json!({ "pull_request": "5" })), None);
+    }
+
+    #[test]
+    fn issues_say_whether_they_are_pull_requests_and_who_opened_them() {
+        let issues: Vec<Issue> = decode(
+            json!([
+                { "number": 1, "state": "open", "title": "pushgate: push gate", "body": null,
+                  "user": { "login": "pushgate[bot]", "type": "Bot" },
+                  "labels": [{ "name": "regression" }] },
+                { "number": 2, "title": "x", "user": { "login": "me", "type": "User" },
+                  "pull_request": { "url": "…" } },
+                { "number": 3, "title": "y", "user": null, "pull_request": null },
+            ]),
+            String::new,
+        )
+        .unwrap();
+        let seen: Vec<(bool, bool)> = issues
+            .iter()
+            .map(|i| (i.is_pull_request(), i.opened_by_app()))
+            .collect();
+        assert_eq!(seen, [(false, true), (true, false), (false, false)]);
+        assert_eq!(issues[0].label_names(), ["regression"]);
+        assert_eq!(issues[0].body, "");
     }
 }

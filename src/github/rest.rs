@@ -6,8 +6,8 @@
 use serde_json::{json, Value};
 
 use super::model::{
-    decode, list_of, ChangedFile, CheckRun, Commit, Compare, GitCommit, IssueComment, Pull, Review,
-    Status,
+    decode, list_of, AppInstallation, ChangedFile, CheckRun, Commit, Compare, GitCommit, Issue,
+    IssueComment, Pull, RepoLabel, Repository, Review, Status,
 };
 use super::{path, segment, Api, GitHubError, Method};
 
@@ -43,13 +43,20 @@ impl Api {
     }
 
     /// The App's installations, at most `pages` pages of 100 (as the App).
-    pub async fn app_installations(&self, pages: u32) -> Result<Vec<Value>, GitHubError> {
-        self.get_list("/app/installations", pages).await
+    pub async fn app_installations(&self, pages: u32) -> Result<Vec<AppInstallation>, GitHubError> {
+        let path = "/app/installations";
+        let list = self.get_list(path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
     }
 
     /// The repositories the installation may see, at most `pages` pages of 100.
-    pub async fn installation_repositories(&self, pages: u32) -> Result<Vec<Value>, GitHubError> {
-        self.get_list("/installation/repositories", pages).await
+    pub async fn installation_repositories(
+        &self,
+        pages: u32,
+    ) -> Result<Vec<Repository>, GitHubError> {
+        let path = "/installation/repositories";
+        let list = self.get_list(path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
     }
 
     // ---- pull requests --------------------------------------------------------------------
@@ -71,9 +78,10 @@ impl Api {
     }
 
     /// The open pull requests, at most `pages` pages of 100.
-    pub async fn open_pulls(&self, repo: &str, pages: u32) -> Result<Vec<Value>, GitHubError> {
-        self.get_list(&format!("/repos/{repo}/pulls?state=open"), pages)
-            .await
+    pub async fn open_pulls(&self, repo: &str, pages: u32) -> Result<Vec<Pull>, GitHubError> {
+        let path = format!("/repos/{repo}/pulls?state=open");
+        let list = self.get_list(&path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
     }
 
     /// A pull request's files, at most `pages` pages of 100.
@@ -149,9 +157,10 @@ impl Api {
     }
 
     /// The pull requests a commit belongs to.
-    pub async fn commit_pulls(&self, repo: &str, sha: &str) -> Result<Value, GitHubError> {
-        self.get(&format!("/repos/{repo}/commits/{}/pulls", segment(sha)))
-            .await
+    pub async fn commit_pulls(&self, repo: &str, sha: &str) -> Result<Vec<Pull>, GitHubError> {
+        let path = format!("/repos/{repo}/commits/{}/pulls", segment(sha));
+        let answer = self.get(&path).await?;
+        decode(answer, || format!("GET {path}"))
     }
 
     // ---- issues and their comments --------------------------------------------------------
@@ -162,13 +171,9 @@ impl Api {
         repo: &str,
         title: &str,
         body: &str,
-    ) -> Result<Value, GitHubError> {
-        self.call(
-            Method::Post,
-            &format!("/repos/{repo}/issues"),
-            Some(&json!({ "title": title, "body": body })),
-        )
-        .await
+    ) -> Result<Issue, GitHubError> {
+        self.create_issue_with(repo, &json!({ "title": title, "body": body }))
+            .await
     }
 
     /// Opens an issue from GitHub's fields as given (title, body, labels, …).
@@ -176,9 +181,10 @@ impl Api {
         &self,
         repo: &str,
         fields: &Value,
-    ) -> Result<Value, GitHubError> {
-        self.call(Method::Post, &format!("/repos/{repo}/issues"), Some(fields))
-            .await
+    ) -> Result<Issue, GitHubError> {
+        let path = format!("/repos/{repo}/issues");
+        let answer = self.call(Method::Post, &path, Some(fields)).await?;
+        decode(answer, || format!("POST {path}"))
     }
 
     /// Replaces an issue's body.
@@ -203,12 +209,13 @@ impl Api {
         repo: &str,
         label: Option<&str>,
         pages: u32,
-    ) -> Result<Vec<Value>, GitHubError> {
+    ) -> Result<Vec<Issue>, GitHubError> {
         let path = match label {
             Some(label) => format!("/repos/{repo}/issues?state=open&labels={}", segment(label)),
             None => format!("/repos/{repo}/issues?state=open"),
         };
-        self.get_list(&path, pages).await
+        let list = self.get_list(&path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
     }
 
     /// The comments of issue or pull request `number`, at most `pages` pages of 100.
@@ -256,8 +263,10 @@ impl Api {
     // ---- labels ---------------------------------------------------------------------------
 
     /// The repository's labels, at most `pages` pages of 100.
-    pub async fn labels(&self, repo: &str, pages: u32) -> Result<Vec<Value>, GitHubError> {
-        self.get_list(&format!("/repos/{repo}/labels"), pages).await
+    pub async fn labels(&self, repo: &str, pages: u32) -> Result<Vec<RepoLabel>, GitHubError> {
+        let path = format!("/repos/{repo}/labels");
+        let list = self.get_list(&path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
     }
 
     /// Creates a label from GitHub's fields (`name`, `color`, `description`).

@@ -450,7 +450,7 @@ async fn publish(
         }
         None => {
             let created = gh.api.create_issue(repo, DASHBOARD_TITLE, &body).await?;
-            gate.dashboard = Some(crate::github::number(&created, "/number")).filter(|n| *n > 0);
+            gate.dashboard = Some(created.number).filter(|n| *n > 0);
         }
     }
     gate.dashboard_text = text;
@@ -464,11 +464,10 @@ async fn find_dashboard(gh: &Installation, repo: &str) -> Result<Option<i64>, Ha
     let issues = gh.api.open_issues(repo, None, 10).await?;
     Ok(issues
         .iter()
-        .filter(|i| i.get("pull_request").is_none())
-        .filter(|i| text(i, "/user/type") == "Bot")
-        .filter(|i| text(i, "/title") == DASHBOARD_TITLE)
-        .find(|i| text(i, "/body").contains(DASHBOARD_MARKER))
-        .map(|i| crate::github::number(i, "/number"))
+        .filter(|i| !i.is_pull_request() && i.opened_by_app())
+        .filter(|i| i.title == DASHBOARD_TITLE)
+        .find(|i| i.body.contains(DASHBOARD_MARKER))
+        .map(|i| i.number)
         .filter(|n| *n > 0))
 }
 
@@ -587,11 +586,7 @@ async fn report_culprit(
     let pr = match ctx.store.landed_from(repo, culprit).await? {
         Some(pr) => Some(pr),
         None => match gh.api.commit_pulls(repo, culprit).await {
-            Ok(Value::Array(list)) => list
-                .first()
-                .map(|p| crate::github::number(p, "/number"))
-                .filter(|n| *n > 0),
-            Ok(_) => None,
+            Ok(list) => list.first().map(|p| p.number).filter(|n| *n > 0),
             Err(e) if !e.is_transient() => None,
             Err(e) => return Err(e.into()),
         },

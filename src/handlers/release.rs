@@ -63,16 +63,15 @@ async fn candidate_issues(
         .chain([RELEASE_BLOCKER]);
     for label in labels {
         let found = api.open_issues(repo, Some(label), 20).await?;
-        for i in &found {
-            let n = number(i, "/number");
+        for i in found {
             // GitHub lists pull requests among issues; the gate is about issues.
-            if i.get("pull_request").is_some() || issues.iter().any(|o| o.number == n) {
+            if i.is_pull_request() || issues.iter().any(|o| o.number == i.number) {
                 continue;
             }
             issues.push(OpenIssue {
-                number: n,
-                title: text(i, "/title"),
-                labels: label_names(i),
+                number: i.number,
+                labels: i.label_names(),
+                title: i.title,
             });
         }
     }
@@ -462,7 +461,7 @@ pub async fn open_regression_issue(
             &json!({ "title": title, "body": body, "labels": labels }),
         )
         .await?;
-    let issue = number(&created, "/number");
+    let issue = created.number;
     ctx.store
         .save_view(repo, &remembered, &issue.to_string(), ctx.clock.now())
         .await?;

@@ -46,11 +46,11 @@ pub async fn sync_labels(
     let existing: Vec<LabelSpec> = api
         .labels(repo, 20)
         .await?
-        .iter()
+        .into_iter()
         .map(|l| LabelSpec {
-            name: text(l, "/name"),
-            color: text(l, "/color"),
-            description: text(l, "/description"),
+            name: l.name,
+            color: l.color,
+            description: l.description,
         })
         .collect();
     let (wanted, unlabelled) = repository_labels(matrix);
