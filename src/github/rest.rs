@@ -3,6 +3,7 @@
 //! The answers that callers read field by field come typed ([`super::model`]); the rest are
 //! still GitHub's JSON.
 
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::model::{
@@ -45,8 +46,7 @@ impl Api {
     /// The App's installations, at most `pages` pages of 100 (as the App).
     pub async fn app_installations(&self, pages: u32) -> Result<Vec<AppInstallation>, GitHubError> {
         let path = "/app/installations";
-        let list = self.get_list(path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(path, pages).await
     }
 
     /// The repositories the installation may see, at most `pages` pages of 100.
@@ -55,16 +55,14 @@ impl Api {
         pages: u32,
     ) -> Result<Vec<Repository>, GitHubError> {
         let path = "/installation/repositories";
-        let list = self.get_list(path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(path, pages).await
     }
 
     // ---- pull requests --------------------------------------------------------------------
 
     pub async fn pull(&self, repo: &str, number: i64) -> Result<Pull, GitHubError> {
         let path = format!("/repos/{repo}/pulls/{number}");
-        let answer = self.get(&path).await?;
-        decode(answer, || format!("GET {path}"))
+        self.get_as(&path).await
     }
 
     /// Closes pull request `number`.
@@ -80,8 +78,7 @@ impl Api {
     /// The open pull requests, at most `pages` pages of 100.
     pub async fn open_pulls(&self, repo: &str, pages: u32) -> Result<Vec<Pull>, GitHubError> {
         let path = format!("/repos/{repo}/pulls?state=open");
-        let list = self.get_list(&path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(&path, pages).await
     }
 
     /// A pull request's files, at most `pages` pages of 100.
@@ -92,8 +89,7 @@ impl Api {
         pages: u32,
     ) -> Result<Vec<ChangedFile>, GitHubError> {
         let path = format!("/repos/{repo}/pulls/{number}/files");
-        let list = self.get_list(&path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(&path, pages).await
     }
 
     /// A pull request's reviews, read to the end of `pages` pages (None: the list goes on).
@@ -129,18 +125,6 @@ impl Api {
         self.list_to_end(&path, pages).await
     }
 
-    /// A list read to the end of `pages` pages and decoded (None: the list goes on).
-    async fn list_to_end<T: serde::de::DeserializeOwned + Default>(
-        &self,
-        path: &str,
-        pages: u32,
-    ) -> Result<Option<Vec<T>>, GitHubError> {
-        match self.get_list_to_end(path, pages).await? {
-            Some(list) => decode(Value::Array(list), || format!("GET {path}")).map(Some),
-            None => Ok(None),
-        }
-    }
-
     /// Requests reviews from `logins` on pull request `number`.
     pub async fn request_reviewers(
         &self,
@@ -159,8 +143,7 @@ impl Api {
     /// The pull requests a commit belongs to.
     pub async fn commit_pulls(&self, repo: &str, sha: &str) -> Result<Vec<Pull>, GitHubError> {
         let path = format!("/repos/{repo}/commits/{}/pulls", segment(sha));
-        let answer = self.get(&path).await?;
-        decode(answer, || format!("GET {path}"))
+        self.get_as(&path).await
     }
 
     // ---- issues and their comments --------------------------------------------------------
@@ -214,8 +197,7 @@ impl Api {
             Some(label) => format!("/repos/{repo}/issues?state=open&labels={}", segment(label)),
             None => format!("/repos/{repo}/issues?state=open"),
         };
-        let list = self.get_list(&path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(&path, pages).await
     }
 
     /// The comments of issue or pull request `number`, at most `pages` pages of 100.
@@ -226,23 +208,21 @@ impl Api {
         pages: u32,
     ) -> Result<Vec<IssueComment>, GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/comments");
-        let list = self.get_list(&path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(&path, pages).await
     }
 
-    /// Comments `body` on issue or pull request `number`.
+    /// Comments `body` on issue or pull request `number`; the comment made.
     pub async fn create_comment(
         &self,
         repo: &str,
         number: i64,
         body: &str,
-    ) -> Result<Value, GitHubError> {
-        self.call(
-            Method::Post,
-            &format!("/repos/{repo}/issues/{number}/comments"),
-            Some(&json!({ "body": body })),
-        )
-        .await
+    ) -> Result<IssueComment, GitHubError> {
+        let path = format!("/repos/{repo}/issues/{number}/comments");
+        let answer = self
+            .call(Method::Post, &path, Some(&json!({ "body": body })))
+            .await?;
+        decode(answer, || format!("POST {path}"))
     }
 
     /// Replaces the text of comment `id`.
@@ -265,8 +245,7 @@ impl Api {
     /// The repository's labels, at most `pages` pages of 100.
     pub async fn labels(&self, repo: &str, pages: u32) -> Result<Vec<RepoLabel>, GitHubError> {
         let path = format!("/repos/{repo}/labels");
-        let list = self.get_list(&path, pages).await?;
-        decode(Value::Array(list), || format!("GET {path}"))
+        self.list_as(&path, pages).await
     }
 
     /// Creates a label from GitHub's fields (`name`, `color`, `description`).
@@ -395,8 +374,7 @@ impl Api {
     /// A git commit (its tree, parents and message).
     pub async fn git_commit(&self, repo: &str, sha: &str) -> Result<GitCommit, GitHubError> {
         let path = format!("/repos/{repo}/git/commits/{}", segment(sha));
-        let answer = self.get(&path).await?;
-        decode(answer, || format!("GET {path}"))
+        self.get_as(&path).await
     }
 
     /// Creates a git commit from GitHub's fields (message, tree, parents, author, committer).
@@ -422,8 +400,7 @@ impl Api {
             segment(base),
             segment(head)
         );
-        let answer = self.get(&path).await?;
-        decode(answer, || format!("GET {path}"))
+        self.get_as(&path).await
     }
 
     /// The ref of `branch` (its `object.sha`).
@@ -478,6 +455,36 @@ impl Api {
             )
             .await?;
         decode(answer, || format!("POST {path}"))
+    }
+}
+
+impl Api {
+    /// A GET whose answer is decoded as `T`.
+    async fn get_as<T: DeserializeOwned + Default>(&self, path: &str) -> Result<T, GitHubError> {
+        let answer = self.get(path).await?;
+        decode(answer, || format!("GET {path}"))
+    }
+
+    /// A list read to the end of `pages` pages and decoded (None: the list goes on).
+    async fn list_to_end<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        pages: u32,
+    ) -> Result<Option<Vec<T>>, GitHubError> {
+        match self.get_list_to_end(path, pages).await? {
+            Some(list) => decode(Value::Array(list), || format!("GET {path}")).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A list of at most `pages` pages of 100, each item decoded as `T`.
+    async fn list_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        pages: u32,
+    ) -> Result<Vec<T>, GitHubError> {
+        let list = self.get_list(path, pages).await?;
+        decode(Value::Array(list), || format!("GET {path}"))
     }
 }
 

@@ -10,8 +10,8 @@
 
 use serde_json::{json, Value};
 
-use super::gather::{config, may_hold, pull_number};
-use super::{comment_once, reply_once, Context, HandlerError};
+use super::gather::{begin_command, config, may_hold, pull_number};
+use super::{comment_once, keep_comment, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
 use crate::core::text::utc;
@@ -53,14 +53,9 @@ pub async fn on_comment(
             "an advisory command without its issue or comment".into(),
         ));
     }
-    let progress = ctx.store.command(repo, comment_id).await?;
-    if progress == Some(CommandProgress::Done) {
+    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
         return Ok(true);
-    }
-    let seen = progress.is_some();
-    ctx.store
-        .set_command(repo, comment_id, &CommandProgress::Started, now)
-        .await?;
+    };
     let by = text(payload, "/comment/user/login");
     let said = match command {
         Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
@@ -302,31 +297,16 @@ pub(crate) async fn show_status(
     let marker = format!("<!-- pushgate:advisory {} -->", a.name);
     let body = format!("{shown}\n{marker}");
     let listed = gh.api.comments(&a.repo, a.number, 30).await?;
-    let ours = listed
-        .iter()
-        .filter(|c| c.login().ends_with("[bot]"))
-        .find(|c| c.body.contains(&marker));
-    let mut kept = None;
-    if let Some(id) = ours.map(|c| c.id).or(a.status_comment) {
-        if ours.is_some_and(|c| c.body == body) {
-            kept = Some(id);
-        } else {
-            let edited = gh.api.update_comment(&a.repo, id, &body).await;
-            match edited {
-                Ok(_) => kept = Some(id),
-                // Someone deleted it: it is posted again below.
-                Err(e) if e.not_found() => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    let id = match kept {
-        Some(id) => id,
-        None => {
-            let made = gh.api.create_comment(&a.repo, a.number, &body).await?;
-            number(&made, "/id")
-        }
-    };
+    let id = keep_comment(
+        gh,
+        &a.repo,
+        a.number,
+        &listed,
+        &marker,
+        &body,
+        a.status_comment,
+    )
+    .await?;
     if id > 0 && a.status_comment != Some(id) {
         ctx.store.set_advisory_comment(&a.repo, &a.name, id).await?;
     }

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Value};
 
-use super::gather::{config, is_committer, may_hold, pull_number};
+use super::gather::{begin_command, config, is_committer, may_hold, pull_number};
 use super::{comment_once, post_check_run_once, reply_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::text::utc;
@@ -48,14 +48,9 @@ pub async fn on_comment(
             "an embargo command without its issue or comment".into(),
         ));
     }
-    let progress = ctx.store.command(repo, comment_id).await?;
-    if progress == Some(CommandProgress::Done) {
+    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
         return Ok(true);
-    }
-    let seen = progress.is_some();
-    ctx.store
-        .set_command(repo, comment_id, &CommandProgress::Started, now)
-        .await?;
+    };
     let by = text(payload, "/comment/user/login");
     let log = |what: String| GovernanceEntry {
         repo: repo.to_string(),

@@ -14,6 +14,7 @@ use crate::core::people::{Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::github::model::Commit;
 use crate::github::{number, text, Installation};
+use crate::store::CommandProgress;
 
 /// The config that rules a repository's gate and commands: the one on its default branch.
 pub(crate) async fn config(
@@ -243,4 +244,23 @@ pub(crate) async fn advisories_section(ctx: &Context, repo: &str) -> Result<Stri
         })
         .collect();
     Ok(crate::core::advisory::dashboard_section(&listed))
+}
+
+/// Starts the command given in comment `comment_id`: `None` when a run before finished it,
+/// else `Some(seen)`, where `seen` says whether a run before got as far as starting it (its
+/// replies may be out already: see [`reply_once`](super::reply_once)). The command is
+/// recorded as started.
+pub(crate) async fn begin_command(
+    ctx: &Context,
+    repo: &str,
+    comment_id: i64,
+) -> Result<Option<bool>, HandlerError> {
+    let progress = ctx.store.command(repo, comment_id).await?;
+    if progress == Some(CommandProgress::Done) {
+        return Ok(None);
+    }
+    ctx.store
+        .set_command(repo, comment_id, &CommandProgress::Started, ctx.clock.now())
+        .await?;
+    Ok(Some(progress.is_some()))
 }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::gather::{config, is_committer, pull_number, the_rest};
-use super::{acks, comment_once, reply_once, Context, HandlerError};
+use super::gather::{begin_command, config, is_committer, pull_number, the_rest};
+use super::{acks, comment_once, keep_comment, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::governance::{
     self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
@@ -200,15 +200,10 @@ async fn open(
             "a command without its comment's id".into(),
         ));
     }
-    let progress = ctx.store.command(repo, comment_id).await?;
-    if progress == Some(CommandProgress::Done) {
+    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
         return Ok(());
-    }
-    let seen = progress.is_some();
+    };
     let now = ctx.clock.now();
-    ctx.store
-        .set_command(repo, comment_id, &CommandProgress::Started, now)
-        .await?;
     let by = text(payload, "/comment/user/login");
     let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
     let refusal = match &command {
@@ -361,31 +356,16 @@ async fn refresh(
     let shown = render(&counted, &d.opened_by, d.deadline, &d.asked, &notes, open);
     let marker = format!("<!-- pushgate:decision {} -->", d.id);
     let body = format!("{shown}\n{marker}");
-    let ours = listed
-        .iter()
-        .filter(|c| is_app(c.login()))
-        .find(|c| c.body.contains(&marker));
-    let mut kept = None;
-    if let Some(id) = ours.map(|c| c.id).or(d.tally_comment) {
-        if ours.is_some_and(|c| c.body == body) {
-            kept = Some(id);
-        } else {
-            let edited = gh.api.update_comment(&d.repo, id, &body).await;
-            match edited {
-                Ok(_) => kept = Some(id),
-                // Someone deleted the tally: it is posted again below.
-                Err(e) if e.not_found() => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    let id = match kept {
-        Some(id) => id,
-        None => {
-            let made = gh.api.create_comment(&d.repo, d.number, &body).await?;
-            number(&made, "/id")
-        }
-    };
+    let id = keep_comment(
+        gh,
+        &d.repo,
+        d.number,
+        &listed,
+        &marker,
+        &body,
+        d.tally_comment,
+    )
+    .await?;
     if id > 0 && d.tally_comment != Some(id) {
         ctx.store.set_tally_comment(&d.repo, d.id, id).await?;
     }

@@ -217,6 +217,37 @@ pub(crate) async fn comment_once(
     Ok(())
 }
 
+/// Keeps one comment of pushgate's current on issue or pull request `number`: the one among
+/// `listed` (its comments, as just read) posted by an App and carrying `marker`, or else the
+/// one `known` names. It is edited when its text differs, and posted again when someone
+/// deleted it. Returns its id (0 when GitHub gave none).
+pub(crate) async fn keep_comment(
+    gh: &Installation,
+    repo: &str,
+    number: i64,
+    listed: &[crate::github::model::IssueComment],
+    marker: &str,
+    body: &str,
+    known: Option<i64>,
+) -> Result<i64, HandlerError> {
+    let ours = listed
+        .iter()
+        .filter(|c| c.login().ends_with("[bot]"))
+        .find(|c| c.body.contains(marker));
+    if let Some(id) = ours.map(|c| c.id).or(known) {
+        if ours.is_some_and(|c| c.body == body) {
+            return Ok(id);
+        }
+        match gh.api.update_comment(repo, id, body).await {
+            Ok(_) => return Ok(id),
+            // Someone deleted it: it is posted again below.
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(gh.api.create_comment(repo, number, body).await?.id)
+}
+
 /// The service's clock: real time plus an offset that tests and the demo may advance.
 #[derive(Debug, Default)]
 pub struct Clock {
