@@ -429,6 +429,18 @@ async fn a_vote_that_fails_for_good_says_so_on_its_item_and_leaves_the_acks_chec
         .filter(|b| b.contains("pushgate could not handle a vote or lazy consensus here"))
         .collect();
     assert_eq!(failures.len(), 1, "{:#?}", bot_comments(&world, pr));
+    // One sentence as written, naming the delivery for the log (no runs of blanks from a
+    // broken line in the source).
+    assert!(
+        !failures[0].contains("  ") && failures[0].contains("Comment again to retry."),
+        "{}",
+        failures[0]
+    );
+    assert!(
+        failures[0].contains("its log (delivery `"),
+        "{}",
+        failures[0]
+    );
     assert_eq!(
         world.acks_count(),
         checks,

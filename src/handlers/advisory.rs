@@ -10,8 +10,8 @@
 
 use serde_json::{json, Value};
 
-use super::gather::{begin_command, config, may_hold, pull_number};
-use super::{comment_once, keep_comment, reply_once, Context, HandlerError};
+use super::gather::{begin_command, config, may_hold};
+use super::{comment_once, keep_comment, note_failure, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
 use crate::core::text::utc;
@@ -444,13 +444,9 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let Some(item) = pull_number(payload) else {
-        return Ok(());
-    };
     let body = format!(
         "pushgate could not handle an advisory command or reminder here: {what}. Give the \
-         command again to retry; the maintainers of the pushgate installation can see the \
-         details in its log (delivery `{delivery_id}`)."
+         command again to retry."
     );
-    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+    note_failure(gh, repo, payload, delivery_id, &body).await
 }

@@ -10,7 +10,7 @@
 use serde_json::{json, Value};
 
 use super::gather::{begin_command, config, is_committer, may_hold, pull_number};
-use super::{comment_once, post_check_run_once, reply_once, Context, HandlerError};
+use super::{comment_once, note_failure, post_check_run_once, reply_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::text::utc;
 use crate::github::{number, text, Installation};
@@ -397,14 +397,9 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let Some(item) = pull_number(payload) else {
-        return Ok(());
-    };
     let body = format!(
         "pushgate could not handle an embargo here: {what}. Nothing landed by itself; ask \
-         again, or merge with `/pushgate merge` once the embargo's time has come. The \
-         maintainers of the pushgate installation can see the details in its log (delivery \
-         `{delivery_id}`)."
+         again, or merge with `/pushgate merge` once the embargo's time has come."
     );
-    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+    note_failure(gh, repo, payload, delivery_id, &body).await
 }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::gather::{begin_command, config, is_committer, pull_number, the_rest};
-use super::{acks, comment_once, keep_comment, reply_once, Context, HandlerError};
+use super::gather::{begin_command, config, is_committer, the_rest};
+use super::{acks, comment_once, keep_comment, note_failure, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::governance::{
     self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
@@ -175,13 +175,11 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let Some(item) = pull_number(payload) else {
-        return Ok(());
-    };
     let body = format!(
-        "pushgate could not handle a vote or lazy consensus here: {what}. Comment again to          retry; the maintainers of the pushgate installation can see the details in its log          (delivery `{delivery_id}`)."
+        "pushgate could not handle a vote or lazy consensus here: {what}. Comment again to \
+         retry."
     );
-    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+    note_failure(gh, repo, payload, delivery_id, &body).await
 }
 
 /// Opens the decision `command` asks for, or refuses in one line.

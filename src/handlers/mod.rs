@@ -217,6 +217,26 @@ pub(crate) async fn comment_once(
     Ok(())
 }
 
+/// Says once, on the issue or pull request a delivery is about, that it failed for good:
+/// `body` is the feature's sentence (what failed and how to retry); the details stay in the
+/// log, named by the delivery. Nothing when the payload names no issue or pull request.
+pub(crate) async fn note_failure(
+    gh: &Installation,
+    repo: &str,
+    payload: &Value,
+    delivery_id: &str,
+    body: &str,
+) -> Result<(), HandlerError> {
+    let Some(item) = gather::pull_number(payload) else {
+        return Ok(());
+    };
+    let body = format!(
+        "{body} The maintainers of the pushgate installation can see the details in its log \
+         (delivery `{delivery_id}`)."
+    );
+    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+}
+
 /// Keeps one comment of pushgate's current on issue or pull request `number`: the one among
 /// `listed` (its comments, as just read) posted by an App and carrying `marker`, or else the
 /// one `known` names. It is edited when its text differs, and posted again when someone
