@@ -1123,6 +1123,32 @@ pub fn synthetic(id: &str, repo: &str, installation: i64, pr: i64, action: &str)
     }
 }
 
+/// A synthetic delivery for a deadline (an embargo's, a decision's, an advisory's) on item
+/// `number`: its payload names the default branch the config is read from, and `field` names
+/// what is due.
+pub fn deadline(
+    id: &str,
+    action: &str,
+    repo: &str,
+    installation: i64,
+    number: i64,
+    branch: &str,
+    (field, value): (&str, Value),
+) -> NewDelivery {
+    let mut delivery = synthetic(id, repo, installation, number, action);
+    let mut payload = json!({
+        "action": action,
+        "number": number,
+        "repository": { "full_name": repo, "default_branch": branch },
+        "installation": { "id": installation },
+    });
+    if let Some(fields) = payload.as_object_mut() {
+        fields.insert(field.to_string(), value);
+    }
+    delivery.payload = Payload::json(&payload);
+    delivery
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,7 @@ impl Status {
 #[serde(default)]
 pub struct User {
     pub login: Option<String>,
+    pub id: Option<i64>,
     /// `User`, `Bot` (an App), `Organization`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
@@ -327,6 +328,33 @@ impl Issue {
     pub fn label_names(&self) -> Vec<String> {
         self.labels.iter().map(|l| l.name.clone()).collect()
     }
+}
+
+/// An `issue_comment` webhook: what was said, where, and whether it is new.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CommentEvent {
+    /// `created`, `edited` or `deleted`.
+    #[serde(deserialize_with = "nullable")]
+    pub action: String,
+    pub comment: IssueComment,
+    /// The issue or pull request it was written on.
+    pub issue: Issue,
+}
+
+impl CommentEvent {
+    /// Its author's account id (0 when GitHub did not say).
+    pub fn author_id(&self) -> i64 {
+        self.comment.user.as_ref().and_then(|u| u.id).unwrap_or(0)
+    }
+}
+
+/// The comment event a webhook payload carries, when it reads as one.
+pub fn comment_event(payload: &Value) -> Option<CommentEvent> {
+    payload
+        .get("comment")
+        .filter(|c| c.is_object())
+        .and_then(|_| CommentEvent::deserialize(payload).ok())
 }
 
 /// A repository's label with its looks.
@@ -621,5 +649,24 @@ mod tests {
         assert_eq!(seen, [(false, true), (true, false), (false, false)]);
         assert_eq!(issues[0].label_names(), ["regression"]);
         assert_eq!(issues[0].body, "");
+    }
+
+    #[test]
+    fn a_comment_event_names_its_comment_author_and_issue() {
+        let payload = json!({
+            "action": "created",
+            "comment": { "id": 9, "body": "/pushgate embargo lift",
+                         "user": { "login": "cora-gh", "id": 42 } },
+            "issue": { "number": 3, "pull_request": { "url": "…" } },
+            "repository": { "full_name": "o/r" },
+        });
+        let event = comment_event(&payload).unwrap();
+        assert_eq!((event.action.as_str(), event.comment.id), ("created", 9));
+        assert_eq!((event.comment.login(), event.author_id()), ("cora-gh", 42));
+        assert!(event.issue.is_pull_request() && event.issue.number == 3);
+        assert_eq!(
+            comment_event(&json!({ "action": "opened", "issue": {} })),
+            None
+        );
     }
 }

@@ -15,8 +15,9 @@ use super::{comment_once, keep_comment, note_failure, reply_once, Context, Handl
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
 use crate::core::text::utc;
-use crate::github::{number, text, time, Installation};
-use crate::store::{Advisory, CommandProgress, GovernanceEntry, NewDelivery, Payload};
+use crate::github::model::comment_event;
+use crate::github::{text, time, Installation};
+use crate::store::{Advisory, CommandProgress, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that acts on an advisory's due steps.
 pub const DEADLINE: &str = "advisory-deadline";
@@ -40,14 +41,13 @@ pub async fn on_comment(
     payload: &Value,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
-    if text(payload, "/action") != "created" {
-        return Ok(false);
-    }
-    let Some(command) = rules::read_command(&text(payload, "/comment/body"), now) else {
+    let Some(event) = comment_event(payload).filter(|e| e.action == "created") else {
         return Ok(false);
     };
-    let item = number(payload, "/issue/number");
-    let comment_id = number(payload, "/comment/id");
+    let Some(command) = rules::read_command(&event.comment.body, now) else {
+        return Ok(false);
+    };
+    let (item, comment_id) = (event.issue.number, event.comment.id);
     if item <= 0 || comment_id <= 0 {
         return Err(HandlerError::Payload(
             "an advisory command without its issue or comment".into(),
@@ -56,10 +56,10 @@ pub async fn on_comment(
     let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
         return Ok(true);
     };
-    let by = text(payload, "/comment/user/login");
+    let by = event.comment.login().to_string();
     let said = match command {
         Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
-        Ok(_) if payload.pointer("/issue/pull_request").is_some() => Err(format!(
+        Ok(_) if event.issue.is_pull_request() => Err(format!(
             "@{by}: an advisory is tracked on an issue, and this is a pull request; hold the \
              pull request with `/pushgate embargo <UTC time> advisory <name>` instead. Nothing \
              changed."
@@ -342,21 +342,15 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
             // The first step due names the delivery: each step is done once, so no two
             // deliveries share an id, and asking every round stores one.
             let first = timeline(a).due(&a.done, now).first()?.key();
-            let mut delivery = crate::worker::synthetic(
+            Some(crate::worker::deadline(
                 &format!("{DEADLINE}:{}:{}:{first}", a.repo, a.name),
+                DEADLINE,
                 &a.repo,
                 a.installation_id,
                 a.number,
-                DEADLINE,
-            );
-            delivery.payload = Payload::json(&json!({
-                "action": DEADLINE,
-                "number": a.number,
-                "name": a.name,
-                "repository": { "full_name": a.repo, "default_branch": a.branch },
-                "installation": { "id": a.installation_id },
-            }));
-            Some(delivery)
+                &a.branch,
+                ("name", json!(a.name)),
+            ))
         })
         .collect())
 }

@@ -13,8 +13,9 @@ use super::gather::{begin_command, config, is_committer, may_hold, pull_number};
 use super::{comment_once, note_failure, post_check_run_once, reply_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::text::utc;
+use crate::github::model::comment_event;
 use crate::github::{number, text, Installation};
-use crate::store::{CommandProgress, Embargo, GovernanceEntry, NewDelivery, Payload};
+use crate::store::{CommandProgress, Embargo, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that ends an embargo at its time.
 pub const DEADLINE: &str = "embargo-deadline";
@@ -35,14 +36,13 @@ pub async fn on_comment(
     payload: &Value,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
-    if text(payload, "/action") != "created" {
-        return Ok(false);
-    }
-    let Some(command) = rules::read_command(&text(payload, "/comment/body"), now) else {
+    let Some(event) = comment_event(payload).filter(|e| e.action == "created") else {
         return Ok(false);
     };
-    let item = number(payload, "/issue/number");
-    let comment_id = number(payload, "/comment/id");
+    let Some(command) = rules::read_command(&event.comment.body, now) else {
+        return Ok(false);
+    };
+    let (item, comment_id) = (event.issue.number, event.comment.id);
     if item <= 0 || comment_id <= 0 {
         return Err(HandlerError::Payload(
             "an embargo command without its issue or comment".into(),
@@ -51,7 +51,7 @@ pub async fn on_comment(
     let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
         return Ok(true);
     };
-    let by = text(payload, "/comment/user/login");
+    let by = event.comment.login().to_string();
     let log = |what: String| GovernanceEntry {
         repo: repo.to_string(),
         number: item,
@@ -62,7 +62,7 @@ pub async fn on_comment(
     };
     let said = match command {
         Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
-        Ok(_) if payload.pointer("/issue/pull_request").is_none() => Err(format!(
+        Ok(_) if !event.issue.is_pull_request() => Err(format!(
             "@{by}: an embargo holds a pull request, and this is an issue; nothing changed."
         )),
         Ok(command) => {
@@ -274,21 +274,15 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
         .await?
         .iter()
         .map(|e| {
-            let mut delivery = crate::worker::synthetic(
+            crate::worker::deadline(
                 &format!("{DEADLINE}:{}#{}@{}", e.repo, e.number, e.command),
+                DEADLINE,
                 &e.repo,
                 e.installation_id,
                 e.number,
-                DEADLINE,
-            );
-            delivery.payload = Payload::json(&json!({
-                "action": DEADLINE,
-                "number": e.number,
-                "command": e.command,
-                "repository": { "full_name": e.repo, "default_branch": e.branch },
-                "installation": { "id": e.installation_id },
-            }));
-            delivery
+                &e.branch,
+                ("command", json!(e.command)),
+            )
         })
         .collect())
 }

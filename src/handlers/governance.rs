@@ -17,7 +17,7 @@ use crate::core::governance::{
 };
 use crate::github::model::IssueComment;
 use crate::github::{number, text, time, Installation};
-use crate::store::{CommandProgress, Decision, GovernanceEntry, NewDelivery, Payload};
+use crate::store::{CommandProgress, Decision, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that closes a decision at its deadline.
 pub const DEADLINE: &str = "governance-deadline";
@@ -139,12 +139,14 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
         .await?
         .iter()
         .map(|d| {
-            let mut delivery = crate::worker::synthetic(
+            let mut delivery = crate::worker::deadline(
                 &format!("{DEADLINE}:{}#{}@{}", d.repo, d.number, d.id),
+                DEADLINE,
                 &d.repo,
                 d.installation_id,
                 d.number,
-                DEADLINE,
+                &d.branch,
+                ("decision", json!(d.id)),
             );
             // The lane the item's comments come in on, so the deadline is ordered with them.
             delivery.lane = crate::worker::lane(
@@ -154,13 +156,6 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
                 d.pull.then_some(d.number),
                 false,
             );
-            delivery.payload = Payload::json(&json!({
-                "action": DEADLINE,
-                "number": d.number,
-                "decision": d.id,
-                "repository": { "full_name": d.repo, "default_branch": d.branch },
-                "installation": { "id": d.installation_id },
-            }));
             delivery
         })
         .collect())
