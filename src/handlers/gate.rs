@@ -15,6 +15,7 @@ use crate::core::gate::{
     read_command, Action, CheckResult, Command, Event, Gate, Outcome, PendingRegression, Phase,
     Refusal, Settings, Source,
 };
+use crate::github::model::comment_event;
 use crate::github::{text, Installation};
 use crate::store::CommandProgress;
 
@@ -481,17 +482,20 @@ pub async fn on_comment(
     repo: &str,
     payload: &Value,
 ) -> Result<bool, HandlerError> {
-    let Some(command) = read_command(&text(payload, "/comment/body")) else {
+    let Some(said) = comment_event(payload) else {
+        return Ok(false);
+    };
+    let Some(command) = read_command(&said.comment.body) else {
         return Ok(false);
     };
     let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(false);
     };
-    let issue = crate::github::number(payload, "/issue/number");
+    let issue = said.issue.number;
     if gate.dashboard != Some(issue) {
         return Ok(false);
     }
-    let comment_id = crate::github::number(payload, "/comment/id");
+    let comment_id = said.comment.id;
     if comment_id <= 0 {
         return Err(HandlerError::Payload("a comment without an id".into()));
     }
@@ -510,7 +514,7 @@ pub async fn on_comment(
     let Some(config) = config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
-    let by = text(payload, "/comment/user/login");
+    let by = said.comment.login().to_string();
     let committer = is_committer(ctx, gh, repo, payload, &config, &by).await?;
     let event = match command {
         Command::Block { reason } => Event::Block {

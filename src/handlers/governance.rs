@@ -15,6 +15,7 @@ use crate::core::governance::{
     self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
     Outcome, Scheme, Signed, Tally,
 };
+use crate::github::model::comment_event;
 use crate::github::model::IssueComment;
 use crate::github::{number, text, time, Installation};
 use crate::store::{CommandProgress, Decision, GovernanceEntry, NewDelivery};
@@ -40,17 +41,19 @@ pub async fn on_comment(
     repo: &str,
     payload: &Value,
 ) -> Result<bool, HandlerError> {
-    let item = number(payload, "/issue/number");
+    let Some(said) = comment_event(payload) else {
+        return Ok(false);
+    };
+    let item = said.issue.number;
     if item <= 0 {
         return Ok(false);
     }
-    let by = text(payload, "/comment/user/login");
-    if is_app(&by) {
+    if is_app(said.comment.login()) {
         // pushgate's own tally and replies.
         return Ok(false);
     }
-    if text(payload, "/action") == "created" {
-        if let Some(command) = read_command(&text(payload, "/comment/body")) {
+    if said.action == "created" {
+        if let Some(command) = read_command(&said.comment.body) {
             open(ctx, gh, installation_id, repo, item, payload, command).await?;
             return Ok(true);
         }
@@ -60,7 +63,7 @@ pub async fn on_comment(
     };
     // A pull request's comments are recorded as their authors wrote them by the worker for
     // the acks; an issue's only while a decision is open on it.
-    if payload.pointer("/issue/pull_request").is_none() {
+    if !said.issue.is_pull_request() {
         acks::record_words(ctx, repo, "issue_comment", payload).await?;
     }
     let config = committers_config(ctx, gh, &decision).await?;
