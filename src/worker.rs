@@ -14,9 +14,10 @@ use tracing::Instrument;
 
 use crate::core::gate::CheckResult;
 use crate::core::report::Report;
-use crate::github::{number, text, GitHub, GitHubError, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::{GitHub, GitHubError, Installation};
 use crate::handlers::acks::{self, SeenHead};
-use crate::handlers::{advisory, embargo, gate, gather, governance, merge, release, support};
+use crate::handlers::{advisory, embargo, gate, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::outage::{Outage, Permit};
@@ -206,7 +207,20 @@ impl Worker {
                 return;
             }
         };
-        let payload: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let payload = match Webhook::read(text) {
+            Ok(payload) => payload,
+            Err(reason) => {
+                // GitHub never sends such a payload: a forgery, or a bug. No retry mends it.
+                tracing::error!(id = %d.delivery_id, event = %d.event, %reason, "payload cannot be read");
+                self.metrics.delivery(&d.event, "failed");
+                let now = self.ctx.clock.now_millis();
+                let error = format!("the payload cannot be read: {reason}");
+                if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
+                    tracing::error!(error = %e, "could not record the outcome of a delivery");
+                }
+                return;
+            }
+        };
         let started = Instant::now();
         match self.coalesce_run(&d, &payload).await {
             Coalesced::No => {}
@@ -217,7 +231,7 @@ impl Worker {
             }
         }
         self.coalesce(&d).await;
-        let pr = gather::pull_number(&payload).unwrap_or(0);
+        let pr = payload.pull_number().unwrap_or(0);
         let span = tracing::info_span!(
             "delivery",
             id = %d.delivery_id,
@@ -268,7 +282,7 @@ impl Worker {
     /// that does something else (a `pull_request closed`, `/pushgate merge`). When the last
     /// is not a `pull_request` event but the run holds one, the release check runs here with
     /// the newest such payload, as that event would have run it.
-    async fn coalesce_run(&self, d: &Claimed, payload: &Value) -> Coalesced {
+    async fn coalesce_run(&self, d: &Claimed, payload: &Webhook) -> Coalesced {
         if !re_judges(&d.event, &d.action, &d.lane, payload) {
             return Coalesced::No;
         }
@@ -285,7 +299,9 @@ impl Worker {
             let Ok(text) = &queued.payload else {
                 break;
             };
-            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let Ok(value) = Webhook::read(text) else {
+                break;
+            };
             if !re_judges(&queued.event, &queued.action, &d.lane, &value) {
                 break;
             }
@@ -307,7 +323,7 @@ impl Worker {
                 .find(|(event, _)| *event == "pull_request");
             if let Some((_, newest)) = newest {
                 let released = async {
-                    let gh = self.installation(number(newest, "/installation/id"))?;
+                    let gh = self.installation(newest.installation_id())?;
                     release::on_pull_request(&self.ctx, &gh, &d.repo, newest)
                         .await
                         .shown_on(Surface::Release)?;
@@ -334,7 +350,7 @@ impl Worker {
                 .find(|(event, _)| *event == "issue_comment");
             if let Some((_, newest)) = newest {
                 let governed = async {
-                    let installation_id = number(newest, "/installation/id");
+                    let installation_id = newest.installation_id();
                     let gh = self.installation(installation_id)?;
                     governance::on_comment(&self.ctx, &gh, installation_id, &d.repo, newest)
                         .await
@@ -381,7 +397,7 @@ impl Worker {
 
     /// Records what the delivery says of its repository (private or not) and pull request
     /// (title, link, state) for the dashboard; a failure to record only goes to the log.
-    async fn describe(&self, d: &Claimed, payload: &Value) {
+    async fn describe(&self, d: &Claimed, payload: &Webhook) {
         let (private, pull) = crate::dashboard::described(&d.repo, payload);
         let now = self.ctx.clock.now();
         let store = &self.ctx.store;
@@ -422,7 +438,7 @@ impl Worker {
     async fn record(
         &self,
         d: &Claimed,
-        payload: &Value,
+        payload: &Webhook,
         result: Result<Handled, Failure>,
         started: Instant,
     ) {
@@ -475,7 +491,7 @@ impl Worker {
         }
     }
 
-    async fn route(&self, d: &Claimed, payload: &Value) -> Result<Handled, Failure> {
+    async fn route(&self, d: &Claimed, payload: &Webhook) -> Result<Handled, Failure> {
         match self.route_event(d, payload).await {
             Err(failure) if ignorable(&failure) => Ok(Handled::Ignored),
             other => other,
@@ -483,10 +499,10 @@ impl Worker {
     }
 
     /// Routes a delivery to its handlers; an error names the feature it happened in.
-    async fn route_event(&self, d: &Claimed, payload: &Value) -> Result<Handled, Failure> {
-        let installation_id = number(payload, "/installation/id");
+    async fn route_event(&self, d: &Claimed, payload: &Webhook) -> Result<Handled, Failure> {
+        let installation_id = payload.installation_id();
         let repo = d.repo.as_str();
-        let pr_number = gather::pull_number(payload);
+        let pr_number = payload.pull_number();
         match (d.event.as_str(), d.action.as_str()) {
             (
                 "pull_request",
@@ -502,7 +518,7 @@ impl Worker {
                     installation_id,
                     repo,
                     number_,
-                    crate::github::model::pull_in(payload),
+                    payload.pull_request.clone(),
                     push,
                 )
                 .await
@@ -555,7 +571,7 @@ impl Worker {
                     .shown_on(Surface::Acks)?;
                 Ok(Handled::Processed)
             }
-            ("issue_comment", action) if payload.pointer("/issue/pull_request").is_none() => {
+            ("issue_comment", action) if !payload.on_pull_request() => {
                 let gh = self.installation(installation_id)?;
                 if advisory::on_comment(&self.ctx, &gh, installation_id, repo, payload)
                     .await
@@ -584,23 +600,23 @@ impl Worker {
                     Handled::Ignored
                 })
             }
-            ("issue_comment", _) if payload.pointer("/issue/pull_request").is_some() => {
+            ("issue_comment", _) => {
                 let gh = self.installation(installation_id)?;
                 let number_ = pr_number
                     .ok_or_else(|| HandlerError::Payload("comment without issue".into()))?;
                 acks::record_words(&self.ctx, repo, &d.event, payload)
                     .await
                     .shown_on(Surface::Acks)?;
-                let body = text(payload, "/comment/body");
-                let asks = d.action == "created" && merge::asks_for_merge(&body);
+                let body = payload.comment_body();
+                let asks = d.action == "created" && merge::asks_for_merge(body);
                 // An advisory command on a pull request is refused there.
-                if d.action == "created" && advisory::asks(&body) {
+                if d.action == "created" && advisory::asks(body) {
                     advisory::on_comment(&self.ctx, &gh, installation_id, repo, payload)
                         .await
                         .shown_on(Surface::Advisory)?;
                     return Ok(Handled::Processed);
                 }
-                if d.action == "created" && embargo::asks(&body) {
+                if d.action == "created" && embargo::asks(body) {
                     embargo::on_comment(&self.ctx, &gh, installation_id, repo, payload)
                         .await
                         .shown_on(Surface::Embargo)?;
@@ -643,8 +659,8 @@ impl Worker {
             }
             (SYNTHETIC_EVENT, "repo-refresh") => {
                 let gh = self.installation(installation_id)?;
-                let branch = text(payload, "/repository/default_branch");
-                let synced = support::refresh(&self.ctx, &gh, repo, &branch).await?;
+                let branch = payload.default_branch();
+                let synced = support::refresh(&self.ctx, &gh, repo, branch).await?;
                 let released = release::on_issue(&self.ctx, &gh, repo, payload)
                     .await
                     .shown_on(Surface::Release)?;
@@ -716,22 +732,18 @@ impl Worker {
                 })
             }
             ("check_run", "created" | "completed" | "rerequested") | ("status", _) => {
-                let (sha, name, state) = if d.event == "status" {
-                    (
-                        text(payload, "/sha"),
-                        text(payload, "/context"),
-                        text(payload, "/state"),
-                    )
-                } else {
-                    let state = payload
-                        .get("check_run")
-                        .map(gate::check_run_state)
-                        .unwrap_or_default();
-                    (
-                        text(payload, "/check_run/head_sha"),
-                        text(payload, "/check_run/name"),
-                        state,
-                    )
+                let (sha, name, state) = match (&payload.check_run, d.event.as_str()) {
+                    (_, "status") => (
+                        payload.sha.clone(),
+                        payload.context.clone(),
+                        payload.state.clone(),
+                    ),
+                    (Some(run), _) => (
+                        run.head_sha.clone(),
+                        run.name.clone(),
+                        run.state().to_string(),
+                    ),
+                    (None, _) => return Ok(Handled::Ignored),
                 };
                 let Some(outcome) = gate::outcome_of(&state) else {
                     return Ok(Handled::Ignored);
@@ -753,7 +765,12 @@ impl Worker {
                 })
             }
             ("installation", "created" | "new_permissions_accepted" | "unsuspend") => {
-                let account = text(payload, "/installation/account/login");
+                let account = payload
+                    .installation
+                    .as_ref()
+                    .and_then(|i| i.account.as_ref())
+                    .and_then(|a| a.login.clone())
+                    .unwrap_or_default();
                 self.ctx
                     .store
                     .remember_installation(installation_id, &account, self.ctx.clock.now())
@@ -781,7 +798,7 @@ impl Worker {
     async fn report_failure(
         &self,
         d: &Claimed,
-        payload: &Value,
+        payload: &Webhook,
         surface: Surface,
         error: &HandlerError,
     ) {
@@ -828,21 +845,21 @@ impl Worker {
     }
 
     /// The installation a delivery came through.
-    fn installation_of(&self, d: &Claimed, payload: &Value) -> i64 {
-        Some(number(payload, "/installation/id"))
+    fn installation_of(&self, d: &Claimed, payload: &Webhook) -> i64 {
+        Some(payload.installation_id())
             .filter(|&id| id > 0)
             .unwrap_or(d.installation_id)
     }
 
     /// An acks failure on a pull request is shown on its check run.
-    async fn show_on_acks(&self, d: &Claimed, payload: &Value, error: &HandlerError) {
-        let Some(pr) = gather::pull_number(payload) else {
+    async fn show_on_acks(&self, d: &Claimed, payload: &Webhook, error: &HandlerError) {
+        let Some(pr) = payload.pull_number() else {
             return;
         };
         // Comments, reviews of a check and the scheduled re-evaluations carry no head SHA: the
         // one the check was last shown on stands in.
         let shown = self.ctx.store.evaluation(&d.repo, pr).await.ok().flatten();
-        let head = Some(text(payload, "/pull_request/head/sha"))
+        let head = Some(payload.head_sha().to_string())
             .filter(|sha| !sha.is_empty())
             .or_else(|| shown.map(|e| e.head_sha))
             .unwrap_or_default();
@@ -1077,8 +1094,8 @@ pub fn same_work(event: &str, action: &str, lane: &str) -> Option<&'static [&'st
 /// `pull_request` events that re-judge it, reviews, inline and plain comments on it (not
 /// `/pushgate merge`, which moves staging), and the scheduled re-evaluations. Always in the
 /// pull request's lane (`repo#number`) and naming that pull request.
-pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool {
-    let Some(number_) = gather::pull_number(payload) else {
+pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Webhook) -> bool {
+    let Some(number_) = payload.pull_number() else {
         return false;
     };
     if lane.rsplit_once('#').map(|(_, n)| n) != Some(number_.to_string().as_str()) {
@@ -1092,13 +1109,13 @@ pub fn re_judges(event: &str, action: &str, lane: &str, payload: &Value) -> bool
         "pull_request_review" | "pull_request_review_comment" => true,
         // Not `/pushgate merge` (it moves staging) nor a vote or lazy consensus it opens.
         "issue_comment" => {
-            let body = text(payload, "/comment/body");
-            payload.pointer("/issue/pull_request").is_some()
+            let body = payload.comment_body();
+            payload.on_pull_request()
                 && !(action == "created"
-                    && (merge::asks_for_merge(&body)
-                        || embargo::asks(&body)
-                        || advisory::asks(&body)
-                        || crate::core::governance::read_command(&body).is_some()))
+                    && (merge::asks_for_merge(body)
+                        || embargo::asks(body)
+                        || advisory::asks(body)
+                        || crate::core::governance::read_command(body).is_some()))
         }
         // Only the re-evaluations: any other synthetic delivery has work of its own.
         SYNTHETIC_EVENT => matches!(action, "reconcile" | "window-ended"),
@@ -1272,7 +1289,7 @@ mod tests {
         ];
         for (event, action, lane, payload, expected) in cases {
             assert_eq!(
-                re_judges(event, action, lane, &payload),
+                re_judges(event, action, lane, &Webhook::from_json(&payload).unwrap()),
                 expected,
                 "{event} {action} {lane} {payload}"
             );
@@ -1357,12 +1374,13 @@ mod tests {
             "issue_comment",
             "created",
             "xen/xen#7",
-            &payload
+            &Webhook::from_json(&payload).unwrap()
         ));
         let plain = json!({
             "issue": { "number": 7, "pull_request": {} },
             "comment": { "body": "looks fine" },
         });
+        let plain = Webhook::from_json(&plain).unwrap();
         assert!(re_judges("issue_comment", "created", "xen/xen#7", &plain));
     }
 }

@@ -100,6 +100,44 @@ async fn bad_json_is_400_and_oversized_body_is_413() {
     );
 }
 
+/// A signed payload whose fields have types GitHub never sends (here a comment id that is a
+/// string) is stored, then failed once with the field named, never retried nor half-handled;
+/// the pull request's next delivery is judged as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payload_of_the_wrong_shape_fails_once_naming_the_field() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let runs = world.acks_count();
+    let mut payload = world.approval(pr, "sha-gh");
+    payload["review"]["id"] = json!("seven");
+    assert_eq!(
+        world
+            .send_as("pull_request_review", &payload, "misshapen", SECRET)
+            .await,
+        202
+    );
+    world.settle().await;
+    let (state, attempts, error) = world
+        .service()
+        .store
+        .delivery_state("misshapen")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((state.as_str(), attempts), ("failed", 1));
+    let error = error.unwrap_or_default();
+    assert!(
+        error.contains("cannot be read") && error.contains("review.id"),
+        "{error}"
+    );
+    assert_eq!(world.acks_count(), runs, "nothing was judged on its word");
+    let good = world.approval(pr, "sha-gh");
+    world.send("pull_request_review", &good).await;
+    world.wait_check(pr, runs, "success").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_delivery_is_acknowledged_and_not_processed_again() {
     let world = World::new(CONFIG).await;

@@ -17,9 +17,10 @@ use crate::config::{Config, ConfigError, CONFIG_PATH};
 use crate::core::policy::Status;
 use crate::core::release::Blocker;
 use crate::core::text::cell;
-use crate::github::{text, Api, GitHubError, Installation, Retry};
+use crate::github::webhook::Webhook;
+use crate::github::{Api, GitHubError, Installation, Retry};
 use crate::handlers::acks::{self, Assessment, SeenHead};
-use crate::handlers::{gather, support, Clock, Context, HandlerError};
+use crate::handlers::{support, Clock, Context, HandlerError};
 use crate::metrics::Metrics;
 use crate::runner::{self, Annotation, Level, SHOWN_ANNOTATIONS, SUMMARY_LIMIT};
 use crate::store::Store;
@@ -120,7 +121,7 @@ impl Runner {
     }
 
     /// The event payload; a step that needs one fails with exit 2 without it.
-    fn event(&self) -> Result<Value, CliError> {
+    fn event(&self) -> Result<Webhook, CliError> {
         let path = self.event_path.as_ref().ok_or_else(|| {
             CliError::Usage("GITHUB_EVENT_PATH is not set: no event to read".into())
         })?;
@@ -129,7 +130,12 @@ impl Runner {
             error: source,
         })?;
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(event @ Value::Object(_)) => Ok(event),
+            Ok(event @ Value::Object(_)) => Webhook::from_json(&event).map_err(|e| {
+                CliError::Usage(format!(
+                    "{}: the event payload is not one GitHub sends: {e}",
+                    path.display()
+                ))
+            }),
             Ok(_) => Err(CliError::Usage(format!(
                 "{}: the event payload is not a JSON object",
                 path.display()
@@ -257,22 +263,22 @@ async fn acks_mode(
     api: &Api,
     repo: &str,
     event_name: &str,
-    event: &Value,
+    event: &Webhook,
     config_path: &str,
 ) -> Result<StepResult, CliError> {
-    let Some(number_) = gather::pull_number(event) else {
+    let Some(number_) = event.pull_number() else {
         return Err(CliError::Usage(format!(
             "the `{event_name}` event names no pull request"
         )));
     };
-    if event_name == "issue_comment" && event.pointer("/issue/pull_request").is_none() {
+    if event_name == "issue_comment" && !event.on_pull_request() {
         return Ok(nothing_to_judge(format!(
             "#{number_} is an issue, not a pull request: nothing to judge."
         )));
     }
     let gh = Installation { api: api.clone() };
     // The event's copy of the pull request when it has one: the run belongs to that head.
-    let pr = match crate::github::model::pull_in(event) {
+    let pr = match event.pull_request.clone() {
         Some(pr) if !pr.head.sha.is_empty() && !pr.base.sha.is_empty() => pr,
         _ => api.pull(repo, number_).await?,
     };
@@ -283,7 +289,7 @@ async fn acks_mode(
     }
     let mut ctx = context().await?;
     ctx.config_path = config_path.to_string();
-    let push = SeenHead::of_event(&text(event, "/action"), event);
+    let push = SeenHead::of_event(&event.action, event);
     // A comment's own event says who wrote or changed it (the store lives for this run only,
     // so other edited comments are judged by who GitHub says edited them last).
     acks::record_words(&ctx, repo, event_name, event).await?;
@@ -547,13 +553,13 @@ async fn support_labels_mode(
     api: &Api,
     repo: &str,
     event_name: &str,
-    event: Option<&Value>,
+    event: Option<&Webhook>,
     config_path: &str,
 ) -> Result<StepResult, CliError> {
     let gh = Installation { api: api.clone() };
     let ctx = context().await?;
     let info = api.repository(repo).await?;
-    let branch = text(&info, "/default_branch");
+    let branch = info.default_branch;
     let config = config_at(api, repo, config_path, &branch).await?;
     let file = config.support.file.clone();
     let Some(matrix) = ctx.support_at(&gh, repo, &file, &branch).await? else {
@@ -618,9 +624,7 @@ async fn support_labels_mode(
         );
     }
     let pull = match event {
-        Some(event) if event_name.starts_with("pull_request") => {
-            crate::github::model::pull_in(event)
-        }
+        Some(event) if event_name.starts_with("pull_request") => event.pull_request.clone(),
         _ => None,
     };
     if let Some(pr) = pull.filter(|pr| pr.is_open()) {

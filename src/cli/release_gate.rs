@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{CliError, EXIT_OK, EXIT_SHORT};
 use crate::config::{Config, CONFIG_PATH};
-use crate::github::{text, Api, Retry};
+use crate::github::{Api, Retry};
 use crate::metrics::Metrics;
 
 #[derive(Debug, clap::Args)]
@@ -82,7 +82,7 @@ pub(crate) async fn gather(
     config_path: &str,
 ) -> Result<Vec<crate::core::release::Blocker>, CliError> {
     let info = api.repository(repo).await?;
-    let branch = text(&info, "/default_branch");
+    let branch = info.default_branch;
     let config = match api.file_at(repo, config_path, &branch).await? {
         Some(text) => Config::parse(&text, config_path).map_err(CliError::Config)?,
         None => Config::default(),

@@ -14,6 +14,7 @@ use axum::Router;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::github::webhook::Webhook;
 use crate::server::AppState;
 use crate::store::{PullInfo, StoreError};
 use view::Access;
@@ -263,32 +264,31 @@ async fn style(headers: HeaderMap) -> Response {
 /// What a delivery's payload says for the dashboard: whether its repository is private
 /// (`repository.private`), and its pull request's title, link, author and state (from a
 /// `pull_request` object, or an issue that is a pull request).
-pub fn described(repo: &str, payload: &serde_json::Value) -> (Option<bool>, Option<PullInfo>) {
-    let private = payload
-        .pointer("/repository/private")
-        .and_then(serde_json::Value::as_bool);
-    let pull = payload.get("pull_request").or_else(|| {
-        payload
-            .get("issue")
-            .filter(|i| i.get("pull_request").is_some_and(|p| !p.is_null()))
-    });
-    let pull = pull.and_then(|p| {
-        let text = |key: &str| p.get(key).and_then(serde_json::Value::as_str);
-        let pr = p.get("number").and_then(serde_json::Value::as_i64)?;
-        Some(PullInfo {
+pub fn described(repo: &str, payload: &Webhook) -> (Option<bool>, Option<PullInfo>) {
+    let pull = match (&payload.pull_request, &payload.issue) {
+        (Some(p), _) => Some((p.number, &p.title, &p.html_url, &p.user, &p.state)),
+        (None, Some(i)) if i.is_pull_request() => {
+            Some((i.number, &i.title, &i.html_url, &i.user, &i.state))
+        }
+        _ => None,
+    };
+    let pull = pull.and_then(|(pr, title, url, user, state)| {
+        (pr > 0 && !title.is_empty() && !state.is_empty()).then(|| PullInfo {
             repo: repo.to_string(),
             pr,
-            title: text("title")?.to_string(),
-            url: text("html_url").unwrap_or_default().to_string(),
-            author: p
-                .pointer("/user/login")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            state: text("state")?.to_string(),
+            title: title.clone(),
+            url: url.clone(),
+            author: user
+                .as_ref()
+                .and_then(|u| u.login.clone())
+                .unwrap_or_default(),
+            state: state.clone(),
         })
     });
-    (private, pull.filter(|_| !repo.is_empty()))
+    (
+        payload.repository.private,
+        pull.filter(|_| !repo.is_empty()),
+    )
 }
 
 #[cfg(test)]
@@ -331,7 +331,8 @@ mod tests {
             (json!({ "pull_request": { "number": 8 } }), None, None),
         ];
         for (payload, private, pull) in cases {
-            assert_eq!(described("o/r", &payload), (private, pull), "{payload}");
+            let event = Webhook::from_json(&payload).unwrap();
+            assert_eq!(described("o/r", &event), (private, pull), "{payload}");
         }
     }
 

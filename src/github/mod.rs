@@ -9,6 +9,7 @@
 pub mod model;
 mod rest;
 pub mod signature;
+pub mod webhook;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

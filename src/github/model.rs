@@ -21,6 +21,7 @@ pub struct CheckRun {
     pub conclusion: Option<String>,
     pub external_id: Option<String>,
     pub app: Option<App>,
+    #[serde(deserialize_with = "nullable")]
     pub output: CheckOutput,
 }
 
@@ -71,10 +72,7 @@ pub struct Status {
 impl Status {
     /// The login of whoever posted it, if GitHub says.
     pub fn creator_login(&self) -> Option<&str> {
-        self.creator
-            .as_ref()
-            .and_then(|u| u.login.as_deref())
-            .filter(|s| !s.is_empty())
+        known_login(&self.creator)
     }
 }
 
@@ -142,10 +140,7 @@ pub struct CommitDetail {
 impl Commit {
     /// The login GitHub links to its author, if any.
     pub fn author_login(&self) -> Option<&str> {
-        self.author
-            .as_ref()
-            .and_then(|u| u.login.as_deref())
-            .filter(|l| !l.is_empty())
+        known_login(&self.author)
     }
 }
 
@@ -211,9 +206,12 @@ pub struct Pull {
     pub title: String,
     #[serde(deserialize_with = "nullable")]
     pub body: String,
+    #[serde(deserialize_with = "nullable")]
+    pub html_url: String,
     pub draft: Option<bool>,
     pub user: Option<User>,
     pub created_at: Option<String>,
+    pub updated_at: Option<String>,
     pub head: PullBranch,
     pub base: PullBranch,
     pub labels: Vec<Label>,
@@ -265,6 +263,11 @@ impl Pull {
         seconds(self.created_at.as_deref())
     }
 
+    /// When it last changed (Unix seconds).
+    pub fn updated(&self) -> Option<i64> {
+        seconds(self.updated_at.as_deref())
+    }
+
     pub fn label_names(&self) -> Vec<String> {
         self.labels.iter().map(|l| l.name.clone()).collect()
     }
@@ -309,6 +312,8 @@ pub struct Issue {
     pub title: String,
     #[serde(deserialize_with = "nullable")]
     pub body: String,
+    #[serde(deserialize_with = "nullable")]
+    pub html_url: String,
     pub user: Option<User>,
     pub labels: Vec<Label>,
     /// Present when the issue is a pull request.
@@ -357,6 +362,21 @@ pub fn comment_event(payload: &Value) -> Option<CommentEvent> {
         .and_then(|_| CommentEvent::deserialize(payload).ok())
 }
 
+/// A user's permission on a repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Permission {
+    #[serde(deserialize_with = "nullable")]
+    pub permission: String,
+}
+
+/// A git ref and the object it points at.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Ref {
+    pub object: ShaRef,
+}
+
 /// A repository's label with its looks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -384,7 +404,6 @@ pub struct Repository {
     pub full_name: String,
     #[serde(deserialize_with = "nullable")]
     pub default_branch: String,
-    pub private: bool,
 }
 
 /// A comment on an issue or pull request, or an inline review comment.
@@ -448,10 +467,15 @@ impl Review {
     }
 }
 
-fn login_of(user: &Option<User>) -> &str {
+/// The login of an account an answer names, when it names one (a deleted account has none).
+fn known_login(user: &Option<User>) -> Option<&str> {
     user.as_ref()
         .and_then(|u| u.login.as_deref())
-        .unwrap_or_default()
+        .filter(|l| !l.is_empty())
+}
+
+fn login_of(user: &Option<User>) -> &str {
+    known_login(user).unwrap_or_default()
 }
 
 /// An RFC 3339 time as Unix seconds.
@@ -460,9 +484,13 @@ fn seconds(time: Option<&str>) -> Option<i64> {
         .map(|t| t.timestamp())
 }
 
-/// A string GitHub may send as `null`: empty then.
-fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+/// A field GitHub may send as `null`: empty then.
+pub(super) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Decodes the list under `field` of an answer (`check_runs`, `statuses`): absent is empty, an

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::model::{
     decode, list_of, AppInstallation, ChangedFile, CheckRun, Commit, Compare, GitCommit, Issue,
-    IssueComment, Pull, RepoLabel, Repository, Review, Status,
+    IssueComment, Permission, Pull, Ref, RepoLabel, Repository, Review, Status,
 };
 use super::{path, segment, Api, GitHubError, Method};
 
@@ -20,27 +20,25 @@ fn branch_path(branch: &str) -> String {
 impl Api {
     // ---- the repository -----------------------------------------------------------------
 
-    /// The repository (its node id, default branch, visibility).
-    pub async fn repository(&self, repo: &str) -> Result<Value, GitHubError> {
-        self.get(&format!("/repos/{repo}")).await
+    /// The repository (its default branch, visibility).
+    pub async fn repository(&self, repo: &str) -> Result<Repository, GitHubError> {
+        self.get_as(&format!("/repos/{repo}")).await
     }
 
     /// A user's permission on the repository (`admin`, `maintain`, `write`, …).
-    pub async fn permission(&self, repo: &str, login: &str) -> Result<Value, GitHubError> {
-        self.get(&format!(
-            "/repos/{repo}/collaborators/{}/permission",
-            segment(login)
-        ))
-        .await
+    pub async fn permission(&self, repo: &str, login: &str) -> Result<String, GitHubError> {
+        let path = format!("/repos/{repo}/collaborators/{}/permission", segment(login));
+        Ok(self.get_as::<Permission>(&path).await?.permission)
     }
 
     /// The newest commit authored with this e-mail (GitHub links it to an account, if any).
-    pub async fn commits_by_author(&self, repo: &str, email: &str) -> Result<Value, GitHubError> {
-        self.get(&format!(
-            "/repos/{repo}/commits?author={}&per_page=1",
-            segment(email)
-        ))
-        .await
+    pub async fn commits_by_author(
+        &self,
+        repo: &str,
+        email: &str,
+    ) -> Result<Vec<Commit>, GitHubError> {
+        let path = format!("/repos/{repo}/commits?author={}&per_page=1", segment(email));
+        self.get_as(&path).await
     }
 
     /// The App's installations, at most `pages` pages of 100 (as the App).
@@ -66,13 +64,14 @@ impl Api {
     }
 
     /// Closes pull request `number`.
-    pub async fn close_pull(&self, repo: &str, number: i64) -> Result<Value, GitHubError> {
+    pub async fn close_pull(&self, repo: &str, number: i64) -> Result<(), GitHubError> {
         self.call(
             Method::Patch,
             &format!("/repos/{repo}/pulls/{number}"),
             Some(&json!({ "state": "closed" })),
         )
         .await
+        .map(drop)
     }
 
     /// The open pull requests, at most `pages` pages of 100.
@@ -248,10 +247,20 @@ impl Api {
         self.list_as(&path, pages).await
     }
 
-    /// Creates a label from GitHub's fields (`name`, `color`, `description`).
-    pub async fn create_label(&self, repo: &str, fields: &Value) -> Result<Value, GitHubError> {
-        self.call(Method::Post, &format!("/repos/{repo}/labels"), Some(fields))
-            .await
+    /// Creates a label.
+    pub async fn create_label(&self, repo: &str, label: &RepoLabel) -> Result<(), GitHubError> {
+        let fields = json!({
+            "name": label.name,
+            "color": label.color,
+            "description": label.description,
+        });
+        self.call(
+            Method::Post,
+            &format!("/repos/{repo}/labels"),
+            Some(&fields),
+        )
+        .await
+        .map(drop)
     }
 
     /// Updates label `name` (its colour, description, or new name).
@@ -259,14 +268,20 @@ impl Api {
         &self,
         repo: &str,
         name: &str,
-        fields: &Value,
-    ) -> Result<Value, GitHubError> {
+        label: &RepoLabel,
+    ) -> Result<(), GitHubError> {
+        let fields = json!({
+            "new_name": label.name,
+            "color": label.color,
+            "description": label.description,
+        });
         self.call(
             Method::Patch,
             &format!("/repos/{repo}/labels/{}", segment(name)),
-            Some(fields),
+            Some(&fields),
         )
         .await
+        .map(drop)
     }
 
     /// Adds `labels` to issue or pull request `number`.
@@ -353,13 +368,14 @@ impl Api {
     }
 
     /// Asks GitHub to run check run `id` again.
-    pub async fn rerequest_check_run(&self, repo: &str, id: i64) -> Result<Value, GitHubError> {
+    pub async fn rerequest_check_run(&self, repo: &str, id: i64) -> Result<(), GitHubError> {
         self.call(
             Method::Post,
             &format!("/repos/{repo}/check-runs/{id}/rerequest"),
             None,
         )
         .await
+        .map(drop)
     }
 
     /// The statuses posted on `sha` (its combined status's list).
@@ -403,13 +419,10 @@ impl Api {
         self.get_as(&path).await
     }
 
-    /// The ref of `branch` (its `object.sha`).
-    pub async fn branch_ref(&self, repo: &str, branch: &str) -> Result<Value, GitHubError> {
-        self.get(&format!(
-            "/repos/{repo}/git/ref/heads/{}",
-            branch_path(branch)
-        ))
-        .await
+    /// The commit `branch` points at.
+    pub async fn branch_tip(&self, repo: &str, branch: &str) -> Result<String, GitHubError> {
+        let path = format!("/repos/{repo}/git/ref/heads/{}", branch_path(branch));
+        Ok(self.get_as::<Ref>(&path).await?.object.sha)
     }
 
     /// Creates `branch` at `sha`; GitHub refuses (422) when it exists.
@@ -418,23 +431,25 @@ impl Api {
         repo: &str,
         branch: &str,
         sha: &str,
-    ) -> Result<Value, GitHubError> {
+    ) -> Result<(), GitHubError> {
         self.call(
             Method::Post,
             &format!("/repos/{repo}/git/refs"),
             Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
         )
         .await
+        .map(drop)
     }
 
     /// Deletes `branch`.
-    pub async fn delete_branch(&self, repo: &str, branch: &str) -> Result<Value, GitHubError> {
+    pub async fn delete_branch(&self, repo: &str, branch: &str) -> Result<(), GitHubError> {
         self.call(
             Method::Delete,
             &format!("/repos/{repo}/git/refs/heads/{}", branch_path(branch)),
             None,
         )
         .await
+        .map(drop)
     }
 
     /// Merges `head` into branch `base` with this message (GitHub's merge endpoint); the

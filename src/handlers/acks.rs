@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::gather::pull_number;
 use super::{Context, HandlerError};
 use crate::config::{Ask, Config, ConfigError};
 use crate::core::maintainers::SectionMatch;
@@ -21,7 +20,8 @@ use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
 use crate::github::model::{IssueComment, Pull, Review as GitHubReview};
-use crate::github::{number, text, time, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::Installation;
 use crate::store::{Authored, Evaluation, Note};
 
 pub const CHECK_NAME: &str = "pushgate/acks";
@@ -59,14 +59,15 @@ pub struct SeenHead {
 impl SeenHead {
     /// The head a `pull_request` event shows arriving: on `opened` and `reopened` the PR's
     /// head at its creation or update, on `synchronize` the pushed head at GitHub's time.
-    pub fn of_event(action: &str, payload: &Value) -> Option<SeenHead> {
+    pub fn of_event(action: &str, payload: &Webhook) -> Option<SeenHead> {
+        let pull = payload.pull_request.as_ref()?;
         let at = match action {
-            "opened" => time(payload, "/pull_request/created_at"),
-            "reopened" | "synchronize" => time(payload, "/pull_request/updated_at"),
+            "opened" => pull.opened(),
+            "reopened" | "synchronize" => pull.updated(),
             _ => None,
         }?;
-        let sha = text(payload, "/pull_request/head/sha");
-        let before = Some(text(payload, "/before")).filter(|b| !b.is_empty() && *b != sha);
+        let sha = pull.head.sha.clone();
+        let before = Some(payload.before.clone()).filter(|b| !b.is_empty() && *b != sha);
         (!sha.is_empty()).then_some(SeenHead { sha, at, before })
     }
 
@@ -716,12 +717,11 @@ async fn referees(
     timeline: &Timeline,
 ) -> Result<Vec<String>, HandlerError> {
     use crate::config::CommitterSource;
-    let payload = json!({
-        "repository": { "default_branch": pr.default_branch() }
-    });
     match config.committers.source {
         CommitterSource::List => Ok(config.committers.list.clone()),
-        CommitterSource::TheRest => super::gather::the_rest(ctx, gh, repo, &payload, config).await,
+        CommitterSource::TheRest => {
+            super::gather::the_rest(ctx, gh, repo, pr.default_branch(), config).await
+        }
         CommitterSource::WritePermission => {
             let mut rulers: Vec<String> = Vec::new();
             for comment in &timeline.comments {
@@ -1064,7 +1064,7 @@ pub async fn record_words(
     ctx: &Context,
     repo: &str,
     event: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<(), HandlerError> {
     if let Some(note) = words_of(event, payload) {
         warn_of_others(repo, &note, payload);
@@ -1077,50 +1077,54 @@ pub async fn record_words(
 /// the text of a creation, of the author's own edit, and, when someone else edits, the text
 /// before (`changes.body.from`), kept only if nothing is remembered yet. A deletion by its
 /// author forgets the comment; one by someone else keeps it. None when it shows nothing.
-pub fn words_of(event: &str, payload: &Value) -> Option<Note> {
-    let (kind, item, at) = match event {
-        "issue_comment" => (ISSUE_COMMENT, "/comment", "/comment/created_at"),
-        "pull_request_review_comment" => (REVIEW_COMMENT, "/comment", "/comment/created_at"),
-        "pull_request_review" => (REVIEW_BODY, "/review", "/review/submitted_at"),
+pub fn words_of(event: &str, payload: &Webhook) -> Option<Note> {
+    // The item's kind, id, author, text and time.
+    let (kind, id, user, body, at) = match (event, &payload.comment, &payload.review) {
+        ("issue_comment", Some(c), _) => (ISSUE_COMMENT, c.id, c.login(), &c.body, c.created()),
+        ("pull_request_review_comment", Some(c), _) => {
+            (REVIEW_COMMENT, c.id, c.login(), &c.body, c.created())
+        }
+        ("pull_request_review", _, Some(r)) => {
+            (REVIEW_BODY, r.id, r.login(), &r.body, r.submitted())
+        }
         _ => return None,
     };
-    let pr = pull_number(payload)?;
-    let id = number(payload, &format!("{item}/id"));
+    let pr = payload.pull_number()?;
     if id <= 0 {
         return None;
     }
-    let author = text(payload, &format!("{item}/user/login"));
-    let by_author =
-        !author.is_empty() && author.eq_ignore_ascii_case(&text(payload, "/sender/login"));
+    let author = user.to_string();
+    let by_author = !author.is_empty() && author.eq_ignore_ascii_case(payload.sender_login());
     let written = |body: String| Authored {
         kind: kind.to_string(),
         id,
         author: author.clone(),
         body,
-        created_at: time(payload, at).unwrap_or(0),
+        created_at: at.unwrap_or(0),
         edited: false,
         deleted: false,
     };
-    let body = text(payload, &format!("{item}/body"));
-    match text(payload, "/action").as_str() {
+    match payload.action.as_str() {
         "created" | "submitted" => Some(Note::Written {
             pr,
-            comment: written(body),
+            comment: written(body.clone()),
         }),
         "edited" if by_author => Some(Note::EditedByAuthor {
             pr,
-            comment: written(body),
+            comment: written(body.clone()),
         }),
         "edited" => payload
-            .pointer("/changes/body/from")
-            .and_then(Value::as_str)
+            .changes
+            .body
+            .as_ref()
+            .and_then(|c| c.from.clone())
             .map(|from| Note::Written {
                 pr,
-                comment: written(from.to_string()),
+                comment: written(from),
             }),
         "deleted" => Some(Note::Deleted {
             pr,
-            comment: written(body),
+            comment: written(body.clone()),
             by_author,
         }),
         _ => None,
@@ -1130,9 +1134,9 @@ pub fn words_of(event: &str, payload: &Value) -> Option<Note> {
 /// Everything a delivery that only re-judges a pull request records besides the judgement,
 /// in the order it records them: the heads a `pull_request` event shows, what a comment or
 /// review shows of its author's words.
-pub fn notes_of(event: &str, action: &str, payload: &Value) -> Vec<Note> {
+pub fn notes_of(event: &str, action: &str, payload: &Webhook) -> Vec<Note> {
     match event {
-        "pull_request" => match (SeenHead::of_event(action, payload), pull_number(payload)) {
+        "pull_request" => match (SeenHead::of_event(action, payload), payload.pull_number()) {
             (Some(seen), Some(pr)) => seen.notes(pr),
             _ => Vec::new(),
         },
@@ -1142,12 +1146,10 @@ pub fn notes_of(event: &str, action: &str, payload: &Value) -> Vec<Note> {
 
 /// Logs an edit or deletion of a comment by someone other than its author (what counts stays
 /// the author's words).
-pub fn warn_of_others(repo: &str, note: &Note, payload: &Value) {
-    let editor = text(payload, "/sender/login");
+pub fn warn_of_others(repo: &str, note: &Note, payload: &Webhook) {
+    let editor = payload.sender_login();
     let (pr, comment, what) = match note {
-        Note::Written { pr, comment } if text(payload, "/action") == "edited" => {
-            (pr, comment, "edited")
-        }
+        Note::Written { pr, comment } if payload.action == "edited" => (pr, comment, "edited"),
         Note::Deleted {
             pr,
             comment,
@@ -1534,9 +1536,9 @@ mod tests {
             ),
         ];
         for (event, payload, expected) in cases {
-            let action = text(&payload, "/action");
+            let webhook = Webhook::from_json(&payload).unwrap();
             assert_eq!(
-                notes_of(event, &action, &payload),
+                notes_of(event, &webhook.action, &webhook),
                 expected,
                 "{event} {payload}"
             );
@@ -1549,7 +1551,11 @@ mod tests {
             "sender": { "login": "sha-gh" },
         });
         assert_eq!(
-            notes_of("pull_request_review", "submitted", &review),
+            notes_of(
+                "pull_request_review",
+                "submitted",
+                &Webhook::from_json(&review).unwrap()
+            ),
             vec![Note::Written {
                 pr: 7,
                 comment: authored("review-body", "sha-gh", "Acked-by: Sha"),

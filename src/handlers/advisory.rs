@@ -8,15 +8,15 @@
 //! written to the governance log, which the dashboard shows only for advisories that may be
 //! shown. The timeline itself is `core::advisory`'s.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::gather::{begin_command, config, may_hold};
 use super::{comment_once, keep_comment, note_failure, reply_once, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
 use crate::core::text::utc;
-use crate::github::model::comment_event;
-use crate::github::{text, time, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::Installation;
 use crate::store::{Advisory, CommandProgress, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that acts on an advisory's due steps.
@@ -38,10 +38,10 @@ pub async fn on_comment(
     gh: &Installation,
     installation_id: i64,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
-    let Some(event) = comment_event(payload).filter(|e| e.action == "created") else {
+    let Some(event) = payload.said().filter(|e| e.action == "created") else {
         return Ok(false);
     };
     let Some(command) = rules::read_command(&event.comment.body, now) else {
@@ -65,8 +65,10 @@ pub async fn on_comment(
              changed."
         )),
         Ok(command) => {
-            let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
-            if !may_hold(ctx, gh, repo, payload, &config, &by).await? {
+            let config = config(ctx, gh, repo, payload.default_branch())
+                .await?
+                .unwrap_or_default();
+            if !may_hold(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
                 Err(format!(
                     "@{by}: only committers and the security team can track an advisory; \
                      nothing changed."
@@ -140,7 +142,7 @@ pub fn timeline(a: &Advisory) -> Timeline {
 async fn apply(
     ctx: &Context,
     gh: &Installation,
-    payload: &Value,
+    payload: &Webhook,
     config: &Config,
     at: &Place<'_>,
     command: Command,
@@ -160,7 +162,7 @@ async fn apply(
         (Command::Start { reported, .. }, before) => {
             let reported = reported
                 .or(before.as_ref().map(|a| a.reported_at))
-                .or_else(|| time(payload, "/comment/created_at"))
+                .or_else(|| payload.comment.as_ref().and_then(|c| c.created()))
                 .unwrap_or(now);
             let disclosure = before.as_ref().and_then(|a| a.disclose_at);
             let t = Timeline::new(reported, disclosure, periods);
@@ -209,7 +211,7 @@ async fn apply(
         .await?;
     let advisory = ctx.store.advisory(repo, &name).await?.unwrap_or(advisory);
     show_status(ctx, gh, &advisory).await?;
-    super::gate::republish(ctx, gh, repo, payload).await?;
+    super::gate::republish(ctx, gh, repo, payload.default_branch()).await?;
     let t = timeline(&advisory);
     let mut reply = format!(
         "@{by}: tracking advisory {name}: reported {}, fix due {}",
@@ -232,21 +234,18 @@ async fn apply(
 /// The row to store for the timeline `t`, keeping what an earlier command recorded.
 fn stored(
     at: &Place<'_>,
-    payload: &Value,
+    payload: &Webhook,
     before: Option<Advisory>,
     name: &str,
     t: &Timeline,
     now: i64,
 ) -> Advisory {
-    let branch = match text(payload, "/repository/default_branch") {
-        b if b.is_empty() => "master".to_string(),
-        b => b,
+    let branch = match payload.default_branch() {
+        "" => "master".to_string(),
+        b => b.to_string(),
     };
     // A payload that does not say the repository is public is taken as private.
-    let private = payload
-        .pointer("/repository/private")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    let private = payload.repository.private.unwrap_or(true);
     let mut a = before.unwrap_or(Advisory {
         repo: at.repo.to_string(),
         name: name.to_string(),
@@ -362,9 +361,9 @@ pub async fn on_deadline(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let name = text(payload, "/name");
+    let name = payload.name.clone();
     let Some(a) = ctx.store.advisory(repo, &name).await? else {
         return Ok(false);
     };
@@ -374,8 +373,7 @@ pub async fn on_deadline(
     if due.is_empty() {
         return Ok(false);
     }
-    let branch = json!({ "repository": { "default_branch": a.branch } });
-    let config = config(ctx, gh, repo, &branch).await?.unwrap_or_default();
+    let config = config(ctx, gh, repo, &a.branch).await?.unwrap_or_default();
     let team = if config.governance.security_team.is_empty() {
         vec![a.started_by.clone()]
     } else {
@@ -425,7 +423,7 @@ pub async fn on_deadline(
         show_status(ctx, gh, &a).await?;
     }
     // The dashboard issue lists the advisory from its disclosure on (a public one at once).
-    super::gate::republish(ctx, gh, repo, &branch).await?;
+    super::gate::republish(ctx, gh, repo, &a.branch).await?;
     Ok(true)
 }
 
@@ -434,7 +432,7 @@ pub async fn on_deadline(
 pub async fn show_failure(
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {

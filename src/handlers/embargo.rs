@@ -7,14 +7,14 @@
 //! path, pinned to the head that path judges, when the person who set it is a committer. Every
 //! change is written to the governance log.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::gather::{begin_command, config, is_committer, may_hold, pull_number};
+use super::gather::{begin_command, config, is_committer, may_hold};
 use super::{comment_once, note_failure, post_check_run_once, reply_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::text::utc;
-use crate::github::model::comment_event;
-use crate::github::{number, text, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::Installation;
 use crate::store::{CommandProgress, Embargo, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that ends an embargo at its time.
@@ -33,10 +33,10 @@ pub async fn on_comment(
     gh: &Installation,
     installation_id: i64,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
-    let Some(event) = comment_event(payload).filter(|e| e.action == "created") else {
+    let Some(event) = payload.said().filter(|e| e.action == "created") else {
         return Ok(false);
     };
     let Some(command) = rules::read_command(&event.comment.body, now) else {
@@ -66,8 +66,10 @@ pub async fn on_comment(
             "@{by}: an embargo holds a pull request, and this is an issue; nothing changed."
         )),
         Ok(command) => {
-            let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
-            if !may_hold(ctx, gh, repo, payload, &config, &by).await? {
+            let config = config(ctx, gh, repo, payload.default_branch())
+                .await?
+                .unwrap_or_default();
+            if !may_hold(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
                 Err(format!(
                     "@{by}: only committers and the security team can embargo or lift an \
                      embargo; nothing changed."
@@ -114,14 +116,14 @@ impl Apply<'_> {
         &self,
         ctx: &Context,
         gh: &Installation,
-        payload: &Value,
+        payload: &Webhook,
         command: Command,
         log: &(dyn Fn(String) -> GovernanceEntry + Sync),
     ) -> Result<Result<String, String>, HandlerError> {
         let (installation_id, repo, item) = (self.installation_id, self.repo, self.item);
         let now = ctx.clock.now();
-        let by = text(payload, "/comment/user/login");
-        let comment_id = number(payload, "/comment/id");
+        let comment = payload.comment.clone().unwrap_or_default();
+        let (by, comment_id) = (comment.login().to_string(), comment.id);
         let before = ctx.store.embargo(repo, item).await?;
         let held_before = before.as_ref().filter(|e| e.state == Embargo::HELD);
         match command {
@@ -131,9 +133,9 @@ impl Apply<'_> {
                         return Ok(Err(format!("@{by}: {e}; nothing changed.")));
                     }
                 }
-                let branch = match text(payload, "/repository/default_branch") {
-                    b if b.is_empty() => "master".to_string(),
-                    b => b,
+                let branch = match payload.default_branch() {
+                    "" => "master".to_string(),
+                    b => b.to_string(),
                 };
                 let hold = Embargo {
                     repo: repo.to_string(),
@@ -143,7 +145,7 @@ impl Apply<'_> {
                     state: Embargo::HELD.to_string(),
                     command: comment_id,
                     set_by: by.clone(),
-                    set_by_id: number(payload, "/comment/user/id"),
+                    set_by_id: comment.user.as_ref().and_then(|u| u.id).unwrap_or(0),
                     set_at: now,
                     branch,
                     ended_at: None,
@@ -256,13 +258,12 @@ pub async fn on_pull_request(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<(), HandlerError> {
-    let Some(item) = pull_number(payload) else {
+    let Some(item) = payload.pull_number() else {
         return Ok(());
     };
-    let head = text(payload, "/pull_request/head/sha");
-    show_on(ctx, gh, repo, item, &head).await
+    show_on(ctx, gh, repo, item, payload.head_sha()).await
 }
 
 /// The deliveries that end the embargoes due at `now`, in their repository's lane (they may
@@ -295,10 +296,10 @@ pub async fn on_deadline(
     gh: &Installation,
     installation_id: i64,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let item = number(payload, "/number");
-    let command = number(payload, "/command");
+    let item = payload.number.unwrap_or(0);
+    let command = payload.command.unwrap_or(0);
     let Some(e) = ctx.store.embargo(repo, item).await? else {
         return Ok(false);
     };
@@ -342,8 +343,10 @@ pub async fn on_deadline(
             .await?;
         return Ok(true);
     }
-    let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
-    if !is_committer(ctx, gh, repo, payload, &config, &e.set_by).await? {
+    let config = config(ctx, gh, repo, payload.default_branch())
+        .await?
+        .unwrap_or_default();
+    if !is_committer(ctx, gh, repo, payload.default_branch(), &config, &e.set_by).await? {
         comment_once(
             gh,
             repo,
@@ -363,17 +366,13 @@ pub async fn on_deadline(
             .await?;
         return Ok(true);
     }
-    let standing_for = json!({
-        "action": "created",
-        "comment": {
-            "id": key,
-            "body": "/pushgate merge",
-            "user": { "login": e.set_by, "id": e.set_by_id },
-        },
-        "issue": { "number": item, "pull_request": {} },
-        "repository": { "full_name": repo, "default_branch": e.branch },
-        "installation": { "id": installation_id },
-    });
+    let standing_for = Webhook::merge_command(
+        key,
+        (&e.set_by, e.set_by_id),
+        item,
+        (repo, &e.branch),
+        installation_id,
+    );
     let note = format!(
         "The embargo ended at {}, but pushgate could not land this pull request by itself:",
         utc(e.until)
@@ -387,7 +386,7 @@ pub async fn on_deadline(
 pub async fn show_failure(
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {

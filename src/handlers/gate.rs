@@ -6,8 +6,6 @@
 //! Committers steer it from the dashboard issue ("pushgate status"), which pushgate keeps
 //! current. Landing PRs on staging (`/pushgate merge`) lives in `merge.rs`.
 
-use serde_json::Value;
-
 use super::gather::{config, is_committer, ref_sha};
 use super::{Context, HandlerError};
 use crate::config::Config;
@@ -15,8 +13,9 @@ use crate::core::gate::{
     read_command, Action, CheckResult, Command, Event, Gate, Outcome, PendingRegression, Phase,
     Refusal, Settings, Source,
 };
-use crate::github::model::comment_event;
-use crate::github::{text, Installation};
+use crate::github::model::User;
+use crate::github::webhook::Webhook;
+use crate::github::Installation;
 use crate::store::CommandProgress;
 
 fn settings(config: &Config) -> Settings {
@@ -32,14 +31,22 @@ fn settings(config: &Config) -> Settings {
 
 /// Who posted a `check_run` or `status` delivery's result: the App GitHub names on the check
 /// run, or the account that created the status (the event's sender).
-pub fn source_of(event: &str, payload: &Value) -> Source {
-    let named = |pointer: &str| Some(text(payload, pointer)).filter(|s| !s.is_empty());
+pub fn source_of(event: &str, payload: &Webhook) -> Source {
+    let named = |user: &Option<User>| {
+        user.as_ref()
+            .and_then(|u| u.login.clone())
+            .filter(|s| !s.is_empty())
+    };
     let source = if event == "status" {
-        named("/creator/login")
-            .or_else(|| named("/sender/login"))
+        named(&payload.creator)
+            .or_else(|| named(&payload.sender))
             .map(Source::User)
     } else {
-        named("/check_run/app/slug").map(Source::App)
+        payload
+            .check_run
+            .as_ref()
+            .and_then(|run| run.app_slug())
+            .map(|slug| Source::App(slug.to_string()))
     };
     source.unwrap_or(Source::Unknown)
 }
@@ -77,15 +84,15 @@ pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
         return Ok(false);
     };
     if config.gate.required.is_empty() {
         return Ok(false);
     }
-    let pushed = text(payload, "/ref");
+    let pushed = payload.pushed_ref.as_deref().unwrap_or_default();
     let (staging, master) = (&config.branches.staging, &config.branches.master);
     if pushed != format!("refs/heads/{staging}") && pushed != format!("refs/heads/{master}") {
         return Ok(false);
@@ -100,9 +107,9 @@ pub async fn reconcile(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
         return Ok(false);
     };
     if config.gate.required.is_empty() {
@@ -117,7 +124,7 @@ async fn sync(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     config: &Config,
     reread: bool,
 ) -> Result<bool, HandlerError> {
@@ -125,7 +132,7 @@ async fn sync(
         return Ok(false);
     };
     let mut gate = load(ctx, repo, &master_sha).await?;
-    let installation = crate::github::number(payload, "/installation/id");
+    let installation = payload.installation_id();
     if installation > 0 {
         gate.installation = Some(installation);
     }
@@ -342,7 +349,7 @@ pub async fn on_check(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     result: CheckResult,
 ) -> Result<bool, HandlerError> {
     let sha = result.sha.as_str();
@@ -359,7 +366,7 @@ pub async fn on_check(
     if !relevant {
         return Ok(false);
     }
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
         return Ok(false);
     };
     let event = Event::Check {
@@ -380,12 +387,12 @@ pub async fn on_tick(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<(), HandlerError> {
     let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(());
     };
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
         return Ok(());
     };
     // A lost delivery must not time a flight out: read again what GitHub holds first.
@@ -407,12 +414,12 @@ pub(crate) async fn republish(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    default_branch: &str,
 ) -> Result<(), HandlerError> {
     let Some(mut gate) = stored(ctx, repo).await? else {
         return Ok(());
     };
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, default_branch).await? else {
         return Ok(());
     };
     publish(ctx, gh, repo, &config, &mut gate).await?;
@@ -480,9 +487,9 @@ pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let Some(said) = comment_event(payload) else {
+    let Some(said) = payload.said() else {
         return Ok(false);
     };
     let Some(command) = read_command(&said.comment.body) else {
@@ -511,11 +518,11 @@ pub async fn on_comment(
     ctx.store
         .set_command(repo, comment_id, &CommandProgress::Started, ctx.clock.now())
         .await?;
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
         return Ok(false);
     };
     let by = said.comment.login().to_string();
-    let committer = is_committer(ctx, gh, repo, payload, &config, &by).await?;
+    let committer = is_committer(ctx, gh, repo, payload.default_branch(), &config, &by).await?;
     let event = match command {
         Command::Block { reason } => Event::Block {
             by: by.clone(),
@@ -548,14 +555,6 @@ pub async fn on_comment(
         .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
         .await?;
     Ok(true)
-}
-
-/// A check run's conclusion once it has one, else its status (queued, in progress).
-pub fn check_run_state(run: &Value) -> String {
-    match text(run, "/conclusion") {
-        c if c.is_empty() => text(run, "/status"),
-        c => c,
-    }
 }
 
 /// How a check run's conclusion or a status's state counts for the gate. GitHub counts

@@ -5,15 +5,13 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::{Context, HandlerError, PolicyFiles};
 use crate::config::Config;
 use crate::core::maintainers::{Maintainers, Matcher};
 use crate::core::people::{Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::github::model::Commit;
-use crate::github::{number, text, Installation};
+use crate::github::Installation;
 use crate::store::CommandProgress;
 
 /// The config that rules a repository's gate and commands: the one on its default branch.
@@ -21,9 +19,9 @@ pub(crate) async fn config(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    default_branch: &str,
 ) -> Result<Option<Config>, HandlerError> {
-    let Some(tip) = default_tip(gh, repo, payload).await? else {
+    let Some(tip) = default_tip(gh, repo, default_branch).await? else {
         return Ok(None);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;
@@ -34,13 +32,12 @@ pub(crate) async fn config(
 pub(crate) async fn default_tip(
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    default_branch: &str,
 ) -> Result<Option<String>, HandlerError> {
-    let default_branch = text(payload, "/repository/default_branch");
     let branch = if default_branch.is_empty() {
         "master"
     } else {
-        default_branch.as_str()
+        default_branch
     };
     ref_sha(gh, repo, branch).await
 }
@@ -52,8 +49,8 @@ pub(crate) async fn ref_sha(
     repo: &str,
     branch: &str,
 ) -> Result<Option<String>, HandlerError> {
-    match gh.api.branch_ref(repo, branch).await {
-        Ok(value) => Ok(Some(text(&value, "/object/sha")).filter(|s| !s.is_empty())),
+    match gh.api.branch_tip(repo, branch).await {
+        Ok(sha) => Ok(Some(sha).filter(|s| !s.is_empty())),
         Err(e) if e.not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -65,7 +62,7 @@ pub(crate) async fn is_committer(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    default_branch: &str,
     config: &Config,
     login: &str,
 ) -> Result<bool, HandlerError> {
@@ -78,7 +75,7 @@ pub(crate) async fn is_committer(
             .any(|l| l.eq_ignore_ascii_case(login))),
         CommitterSource::WritePermission => ctx.can_write(gh, repo, login).await,
         CommitterSource::TheRest => {
-            let Some(tip) = default_tip(gh, repo, payload).await? else {
+            let Some(tip) = default_tip(gh, repo, default_branch).await? else {
                 return Ok(false);
             };
             let policy = ctx.policy_files(gh, repo, &tip).await?;
@@ -146,23 +143,15 @@ pub(crate) fn parse_policy(
     }
 }
 
-/// The pull request or issue a payload is about.
-pub fn pull_number(payload: &Value) -> Option<i64> {
-    ["/pull_request/number", "/issue/number", "/number"]
-        .iter()
-        .map(|p| number(payload, p))
-        .find(|n| *n > 0)
-}
-
 /// THE REST's maintainers whose GitHub login pushgate knows.
 pub(crate) async fn the_rest(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    default_branch: &str,
     config: &Config,
 ) -> Result<Vec<String>, HandlerError> {
-    let Some(tip) = default_tip(gh, repo, payload).await? else {
+    let Some(tip) = default_tip(gh, repo, default_branch).await? else {
         return Ok(Vec::new());
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;
@@ -211,7 +200,7 @@ pub(crate) async fn may_hold(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    default_branch: &str,
     config: &Config,
     login: &str,
 ) -> Result<bool, HandlerError> {
@@ -223,7 +212,7 @@ pub(crate) async fn may_hold(
     {
         return Ok(true);
     }
-    is_committer(ctx, gh, repo, payload, config, login).await
+    is_committer(ctx, gh, repo, default_branch, config, login).await
 }
 
 /// The gate's dashboard issue's advisories section: those that may be shown now.

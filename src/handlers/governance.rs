@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::gather::{begin_command, config, is_committer, the_rest};
 use super::{acks, comment_once, keep_comment, note_failure, reply_once, Context, HandlerError};
@@ -15,9 +15,9 @@ use crate::core::governance::{
     self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
     Outcome, Scheme, Signed, Tally,
 };
-use crate::github::model::comment_event;
 use crate::github::model::IssueComment;
-use crate::github::{number, text, time, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::Installation;
 use crate::store::{CommandProgress, Decision, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that closes a decision at its deadline.
@@ -39,9 +39,9 @@ pub async fn on_comment(
     gh: &Installation,
     installation_id: i64,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let Some(said) = comment_event(payload) else {
+    let Some(said) = payload.said() else {
         return Ok(false);
     };
     let item = said.issue.number;
@@ -76,9 +76,9 @@ pub async fn on_deadline(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let id = number(payload, "/decision");
+    let id = payload.decision.unwrap_or(0);
     let Some(decision) = ctx.store.decision(repo, id).await? else {
         return Ok(false);
     };
@@ -169,7 +169,7 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
 pub async fn show_failure(
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
@@ -187,10 +187,10 @@ async fn open(
     installation_id: i64,
     repo: &str,
     item: i64,
-    payload: &Value,
+    payload: &Webhook,
     command: Result<Command, rules::CommandError>,
 ) -> Result<(), HandlerError> {
-    let comment_id = number(payload, "/comment/id");
+    let comment_id = payload.comment_id();
     if comment_id <= 0 {
         return Err(HandlerError::Payload(
             "a command without its comment's id".into(),
@@ -200,8 +200,10 @@ async fn open(
         return Ok(());
     };
     let now = ctx.clock.now();
-    let by = text(payload, "/comment/user/login");
-    let config = config(ctx, gh, repo, payload).await?.unwrap_or_default();
+    let by = payload.commenter().to_string();
+    let config = config(ctx, gh, repo, payload.default_branch())
+        .await?
+        .unwrap_or_default();
     let refusal = match &command {
         Err(e) => Some(format!("@{by}: {e}; nothing changed.")),
         Ok(command) => {
@@ -209,7 +211,7 @@ async fn open(
                 Command::Vote { .. } => "a vote",
                 Command::LazyConsensus { .. } => "a lazy consensus",
             };
-            if !is_committer(ctx, gh, repo, payload, &config, &by).await? {
+            if !is_committer(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
                 Some(format!(
                     "@{by}: only committers can open {what}; nothing changed."
                 ))
@@ -250,7 +252,11 @@ async fn open(
             seconds.unwrap_or(defaults.consensus_duration.as_secs()),
         ),
     };
-    let opened_at = time(payload, "/comment/created_at").unwrap_or(now);
+    let opened_at = payload
+        .comment
+        .as_ref()
+        .and_then(|c| c.created())
+        .unwrap_or(now);
     let Some(deadline) = rules::deadline(opened_at, seconds) else {
         return Err(HandlerError::Payload("a deadline out of range".into()));
     };
@@ -259,15 +265,15 @@ async fn open(
     } else {
         Vec::new()
     };
-    let branch = match text(payload, "/repository/default_branch") {
-        b if b.is_empty() => "master".to_string(),
-        b => b,
+    let branch = match payload.default_branch() {
+        "" => "master".to_string(),
+        b => b.to_string(),
     };
     let decision = Decision {
         repo: repo.to_string(),
         id: comment_id,
         number: item,
-        pull: payload.pointer("/issue/pull_request").is_some(),
+        pull: payload.on_pull_request(),
         installation_id,
         kind: kind.to_string(),
         scheme: if kind == VOTE {
@@ -328,12 +334,11 @@ async fn refresh(
     let (comments, _) = acks::as_written(&pairs, &authored, &HashMap::new());
     let kind = kind_of(d);
     let (found, unreadable) = answers(&comments, kind, d.opened_at, d.deadline, &is_app);
-    let payload = json!({ "repository": { "default_branch": d.branch } });
     let mut ballots = Vec::with_capacity(found.len());
     for answer in found {
         let counted = match kind {
             Kind::Vote { .. } => {
-                is_committer(ctx, gh, &d.repo, &payload, config, &answer.login).await?
+                is_committer(ctx, gh, &d.repo, &d.branch, config, &answer.login).await?
             }
             Kind::LazyConsensus => true,
         };
@@ -437,8 +442,7 @@ async fn committers_config(
     gh: &Installation,
     d: &Decision,
 ) -> Result<Config, HandlerError> {
-    let payload = json!({ "repository": { "default_branch": d.branch } });
-    Ok(config(ctx, gh, &d.repo, &payload)
+    Ok(config(ctx, gh, &d.repo, &d.branch)
         .await?
         .unwrap_or_default())
 }
@@ -449,7 +453,7 @@ async fn asked(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     config: &Config,
     by: &str,
 ) -> Result<Vec<String>, HandlerError> {
@@ -457,9 +461,11 @@ async fn asked(
     let mut asked: Vec<String> = match config.committers.source {
         CommitterSource::List => config.committers.list.clone(),
         CommitterSource::WritePermission => Vec::new(),
-        CommitterSource::TheRest => the_rest(ctx, gh, repo, payload, config).await?,
+        CommitterSource::TheRest => {
+            the_rest(ctx, gh, repo, payload.default_branch(), config).await?
+        }
     };
-    let body = text(payload, "/comment/body");
+    let body = payload.comment_body();
     for word in body.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')')) {
         if let Some(login) = word.strip_prefix('@') {
             let login = login.trim_end_matches(['.', ':', '!', '?']);

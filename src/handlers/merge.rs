@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::gate::results_on;
-use super::gather::{config, is_committer, pull_number, ref_sha};
+use super::gather::{config, is_committer, ref_sha};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
 use crate::core::gate::Outcome;
@@ -27,7 +27,8 @@ use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
 use crate::core::text::short;
 use crate::github::model::{Commit, Pull};
-use crate::github::{number, text, GitHubError, Installation, RefMove};
+use crate::github::webhook::Webhook;
+use crate::github::{GitHubError, Installation, RefMove};
 use crate::store::CommandProgress;
 
 /// GitHub lists at most 250 commits of a comparison; a longer pull request is refused rather
@@ -59,7 +60,7 @@ pub async fn on_command(
     installation_id: i64,
     repo: &str,
     number_: i64,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<(), HandlerError> {
     run(ctx, gh, installation_id, repo, number_, payload, None).await
 }
@@ -74,7 +75,7 @@ pub async fn at_embargo_end(
     installation_id: i64,
     repo: &str,
     number_: i64,
-    payload: &Value,
+    payload: &Webhook,
     note: String,
 ) -> Result<(), HandlerError> {
     run(ctx, gh, installation_id, repo, number_, payload, Some(note)).await
@@ -86,10 +87,10 @@ async fn run(
     installation_id: i64,
     repo: &str,
     number_: i64,
-    payload: &Value,
+    payload: &Webhook,
     embargo: Option<String>,
 ) -> Result<(), HandlerError> {
-    let comment_id = number(payload, "/comment/id");
+    let comment_id = payload.comment_id();
     if comment_id == 0 {
         return Err(HandlerError::Payload(
             "a merge command without its comment's id".to_string(),
@@ -100,7 +101,7 @@ async fn run(
         repo,
         number: number_,
         comment_id,
-        by: text(payload, "/comment/user/login"),
+        by: payload.commenter().to_string(),
         seen: progress.is_some(),
         embargo,
     };
@@ -115,7 +116,7 @@ async fn run(
             return Ok(());
         }
         Some(CommandProgress::Landing { tip, report }) => {
-            let staging = match config(ctx, gh, repo, payload).await? {
+            let staging = match config(ctx, gh, repo, payload.default_branch()).await? {
                 Some(config) => config.branches.staging,
                 None => "staging".to_string(),
             };
@@ -155,15 +156,15 @@ async fn attempt(
     gh: &Installation,
     installation_id: i64,
     cmd: &Command<'_>,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<Option<String>, HandlerError> {
     let (repo, number_, by) = (cmd.repo, cmd.number, &cmd.by);
-    let Some(config) = config(ctx, gh, repo, payload).await? else {
+    let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
         return Ok(Some(format!(
             "@{by}: pushgate has no configuration to merge with."
         )));
     };
-    if !is_committer(ctx, gh, repo, payload, &config, by).await? {
+    if !is_committer(ctx, gh, repo, payload.default_branch(), &config, by).await? {
         return Ok(Some(format!(
             "@{by}: only committers can merge; nothing changed."
         )));
@@ -256,17 +257,13 @@ async fn finish(
     cmd: &Command<'_>,
     report: &str,
 ) -> Result<(), HandlerError> {
-    let report: Value = serde_json::from_str(report).unwrap_or(Value::Null);
-    for sha in report
-        .get("commits")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
+    // Written by `land` before the ref moved; an unreadable one (an older version's) still
+    // closes the command, with an empty reply.
+    let report: Report = serde_json::from_str(report).unwrap_or_default();
+    for sha in &report.commits {
         ctx.store.record_landed(cmd.repo, sha, cmd.number).await?;
     }
-    reply(gh, cmd, &text(&report, "/reply")).await?;
+    reply(gh, cmd, &report.reply).await?;
     gh.api.close_pull(cmd.repo, cmd.number).await?;
     ctx.store
         .set_command(
@@ -286,11 +283,11 @@ pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let comment_id = number(payload, "/comment/id");
-    let Some(pr) = pull_number(payload) else {
+    let comment_id = payload.comment_id();
+    let Some(pr) = payload.pull_number() else {
         return Ok(());
     };
     if comment_id == 0 {
@@ -311,7 +308,7 @@ pub async fn show_failure(
         repo,
         number: pr,
         comment_id,
-        by: text(payload, "/comment/user/login"),
+        by: payload.commenter().to_string(),
         seen: true,
         embargo: None,
     };
@@ -421,7 +418,7 @@ async fn land(
     cmd: &Command<'_>,
     judged: &Judged<'_>,
     config: &Config,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<Landed, HandlerError> {
     let repo = cmd.repo;
     let staging = &config.branches.staging;
@@ -552,15 +549,25 @@ async fn land(
             method_name(config.merge.method)
         ),
     };
-    let report = json!({
-        "reply": reply,
-        "commits": made.iter().map(|(sha, _)| sha).collect::<Vec<_>>(),
-    });
+    let report = Report {
+        reply,
+        commits: made.into_iter().map(|(sha, _)| sha).collect(),
+    };
     Ok(Landed::Done {
         from: tip,
         tip: current,
-        report: report.to_string(),
+        report: serde_json::to_string(&report).unwrap_or_default(),
     })
+}
+
+/// What a landing leaves to finish once staging holds its commits: the reply to give and the
+/// commits to record, kept with the command's progress so that a re-run after a crash gives
+/// the same.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct Report {
+    reply: String,
+    commits: Vec<String>,
 }
 
 fn conflict(staging: &str, paths: &[String]) -> String {
@@ -735,9 +742,8 @@ impl Builder<'_> {
 
 /// The committer who gave the command, as git's committer: their login at the no-reply
 /// address GitHub links to their account (`id+login@users.noreply.github.com`).
-fn committer(payload: &Value) -> Value {
-    let login = text(payload, "/comment/user/login");
-    let id = number(payload, "/comment/user/id");
+fn committer(payload: &Webhook) -> Value {
+    let (login, id) = (payload.commenter(), payload.commenter_id());
     json!({
         "name": login,
         "email": format!("{id}+{login}@users.noreply.github.com"),

@@ -24,7 +24,8 @@ use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::core::support::{parse_support, SupportMatrix};
 use crate::github::model::{file_names, CheckRun};
-use crate::github::{text, GitHubError, Installation, Tree};
+use crate::github::webhook::Webhook;
+use crate::github::{GitHubError, Installation, Tree};
 use crate::store::{Store, StoreError};
 
 /// Why handling a delivery failed.
@@ -223,11 +224,11 @@ pub(crate) async fn comment_once(
 pub(crate) async fn note_failure(
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     delivery_id: &str,
     body: &str,
 ) -> Result<(), HandlerError> {
-    let Some(item) = gather::pull_number(payload) else {
+    let Some(item) = payload.pull_number() else {
         return Ok(());
     };
     let body = format!(
@@ -652,10 +653,7 @@ impl Context {
         }
         let answer = gh.api.permission(repo, login).await;
         let writes = match answer {
-            Ok(value) => matches!(
-                text(&value, "/permission").as_str(),
-                "admin" | "write" | "maintain"
-            ),
+            Ok(permission) => matches!(permission.as_str(), "admin" | "write" | "maintain"),
             Err(e) if e.not_found() => false,
             Err(e) => return Err(e.into()),
         };
@@ -705,11 +703,10 @@ impl Context {
                     None => {
                         let found = gh.api.commits_by_author(repo, &canonical).await;
                         let login = match found {
-                            Ok(Value::Array(list)) => list
+                            Ok(list) => list
                                 .first()
-                                .map(|c| text(c, "/author/login"))
-                                .filter(|l| !l.is_empty()),
-                            Ok(_) => None,
+                                .and_then(|c| c.author_login())
+                                .map(str::to_string),
                             Err(e) if !e.is_transient() => None,
                             Err(e) => return Err(e.into()),
                         };

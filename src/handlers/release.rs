@@ -14,7 +14,8 @@ use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_
 use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
 use crate::core::support::{parse_support, SupportMatrix};
 use crate::core::text::{clip, short};
-use crate::github::{label_names, number, text, Api, GitHubError, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::{Api, GitHubError, Installation};
 
 pub const CHECK_NAME: &str = "pushgate/release";
 /// GitHub's limit on an issue title, in characters.
@@ -98,9 +99,9 @@ async fn default_config(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<Option<(String, Config)>, HandlerError> {
-    let Some(tip) = super::gather::default_tip(gh, repo, payload).await? else {
+    let Some(tip) = super::gather::default_tip(gh, repo, payload.default_branch()).await? else {
         return Ok(None);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;
@@ -175,26 +176,24 @@ pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let after = text(payload, "/after");
+    let after = &payload.after;
     if after.is_empty() || after.bytes().all(|b| b == b'0') {
         return Ok(false);
     }
     // An annotated or signed tag's `after` is the tag object, which can carry no check run;
     // `head_commit` is the commit it tags (and the pushed commit for a branch).
-    let sha = match text(payload, "/head_commit/id") {
-        id if id.is_empty() => after,
-        id => id,
-    };
+    let sha = payload.pushed_sha().to_string();
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
-    let Some(target) = target_of_ref(&config, &text(payload, "/ref")) else {
+    let pushed = payload.pushed_ref.as_deref().unwrap_or_default();
+    let Some(target) = target_of_ref(&config, pushed) else {
         return Ok(false);
     };
     let (_, found) = publish(ctx, gh, repo, &config, &tip, Some(&sha)).await?;
-    let installation = number(payload, "/installation/id");
+    let installation = payload.installation_id();
     ctx.store
         .remember_release_target(repo, &target, &sha, installation, ctx.clock.now())
         .await?;
@@ -213,26 +212,27 @@ pub async fn on_pull_request(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let pr = number(payload, "/pull_request/number");
-    let base = text(payload, "/pull_request/base/ref");
-    let target = format!("pr:{pr}");
-    if text(payload, "/action") == "closed" {
+    let Some(pull) = &payload.pull_request else {
+        return Ok(false);
+    };
+    let target = format!("pr:{}", pull.number);
+    if payload.action == "closed" {
         ctx.store.forget_release_target(repo, &target).await?;
         return Ok(false);
     }
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
-    if !is_release_branch(&config, &base) {
+    if !is_release_branch(&config, &pull.base.branch) {
         return Ok(false);
     }
-    let head = text(payload, "/pull_request/head/sha");
-    publish(ctx, gh, repo, &config, &tip, Some(&head)).await?;
-    let installation = number(payload, "/installation/id");
+    let head = &pull.head.sha;
+    publish(ctx, gh, repo, &config, &tip, Some(head)).await?;
+    let installation = payload.installation_id();
     ctx.store
-        .remember_release_target(repo, &target, &head, installation, ctx.clock.now())
+        .remember_release_target(repo, &target, head, installation, ctx.clock.now())
         .await?;
     Ok(true)
 }
@@ -243,7 +243,7 @@ pub async fn on_issue(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     if ctx.store.release_targets(repo, 1).await?.is_empty() {
         return Ok(false);
@@ -251,7 +251,7 @@ pub async fn on_issue(
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
-    if payload.get("issue").is_some() && !concerns_release(&config, payload) {
+    if payload.issue.is_some() && !concerns_release(&config, payload) {
         return Ok(false);
     }
     let (posted, found) = publish(ctx, gh, repo, &config, &tip, None).await?;
@@ -275,7 +275,7 @@ pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
     delivery: &str,
     what: &str,
 ) -> Result<usize, HandlerError> {
@@ -283,25 +283,20 @@ pub async fn show_failure(
         .await?
         .map(|(_, config)| config);
     let view = json!({ "blocking": true, "failed": what }).to_string();
-    let shas: Vec<String> = if let Some(pr) = crate::github::model::pull_in(payload) {
+    let shas: Vec<String> = if let Some(pr) = &payload.pull_request {
         let into_release = config
             .as_ref()
             .is_some_and(|c| is_release_branch(c, &pr.base.branch));
-        let head = pr.head.sha;
-        (into_release && text(payload, "/action") != "closed" && !head.is_empty())
+        let head = pr.head.sha.clone();
+        (into_release && payload.action != "closed" && !head.is_empty())
             .then_some(head)
             .into_iter()
             .collect()
-    } else if payload.get("ref").is_some() {
-        let target = config
-            .as_ref()
-            .and_then(|c| target_of_ref(c, &text(payload, "/ref")));
-        let sha = match text(payload, "/head_commit/id") {
-            id if id.is_empty() => text(payload, "/after"),
-            id => id,
-        };
+    } else if let Some(pushed) = &payload.pushed_ref {
+        let target = config.as_ref().and_then(|c| target_of_ref(c, pushed));
+        let sha = payload.pushed_sha();
         (target.is_some() && !sha.is_empty() && !sha.bytes().all(|b| b == b'0'))
-            .then_some(sha)
+            .then_some(sha.to_string())
             .into_iter()
             .collect()
     } else if ctx.store.view(repo, "release").await?.map(|(v, _)| v) == Some(view.clone()) {
@@ -340,11 +335,14 @@ pub async fn show_failure(
 /// Can this issue event change the release gate's answer? Only when the issue carries (or
 /// just lost) a regression label or `release-blocker`: without one, no `feature:` label
 /// makes it block.
-fn concerns_release(config: &Config, payload: &Value) -> bool {
-    let mut labels = label_names(payload.get("issue").unwrap_or(&Value::Null));
-    let removed = text(payload, "/label/name");
-    if !removed.is_empty() {
-        labels.push(removed);
+fn concerns_release(config: &Config, payload: &Webhook) -> bool {
+    let mut labels = payload
+        .issue
+        .as_ref()
+        .map(|i| i.label_names())
+        .unwrap_or_default();
+    if let Some(removed) = payload.label.as_ref().filter(|l| !l.name.is_empty()) {
+        labels.push(removed.name.clone());
     }
     labels.iter().any(|l| {
         l.eq_ignore_ascii_case(RELEASE_BLOCKER)
@@ -495,7 +493,8 @@ mod tests {
             (event(&[], Some("good first issue")), false),
         ];
         for (payload, want) in cases {
-            assert_eq!(concerns_release(&config, &payload), want, "{payload}");
+            let webhook = Webhook::from_json(&payload).unwrap();
+            assert_eq!(concerns_release(&config, &webhook), want, "{payload}");
         }
     }
 

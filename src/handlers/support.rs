@@ -19,7 +19,8 @@ use crate::core::labels::{
 use crate::core::report::SUMMARY_LIMIT;
 use crate::core::support::SupportMatrix;
 use crate::core::text::{clip, truncate};
-use crate::github::{text, Api, GitHubError, Installation};
+use crate::github::webhook::Webhook;
+use crate::github::{Api, GitHubError, Installation};
 
 pub const CHECK_NAME: &str = "pushgate/support";
 /// GitHub takes at most 50 annotations per request; pushgate sends one request.
@@ -61,12 +62,7 @@ pub async fn sync_labels(
     for change in label_changes(&existing, &wanted) {
         match change {
             LabelChange::Create(spec) => {
-                let body = json!({
-                    "name": spec.name,
-                    "color": spec.color,
-                    "description": spec.description,
-                });
-                match api.create_label(repo, &body).await {
+                match api.create_label(repo, &repo_label(&spec)).await {
                     // Created meanwhile by someone else: next sync fixes its colour.
                     Err(GitHubError::Refused { status: 422, .. }) => {}
                     other => {
@@ -76,17 +72,21 @@ pub async fn sync_labels(
                 }
             }
             LabelChange::Update { current, spec } => {
-                let body = json!({
-                    "new_name": spec.name,
-                    "color": spec.color,
-                    "description": spec.description,
-                });
-                api.update_label(repo, &current, &body).await?;
+                api.update_label(repo, &current, &repo_label(&spec)).await?;
                 done.updated.push(spec.name);
             }
         }
     }
     Ok(done)
+}
+
+/// A label as the core wants it, as GitHub's API takes it.
+fn repo_label(spec: &LabelSpec) -> crate::github::model::RepoLabel {
+    crate::github::model::RepoLabel {
+        name: spec.name.clone(),
+        color: spec.color.clone(),
+        description: spec.description.clone(),
+    }
 }
 
 /// Posts `pushgate/support` on `sha`: failure with one annotation per unreadable line of
@@ -229,43 +229,29 @@ pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let Some(branch) = text(payload, "/ref")
-        .strip_prefix("refs/heads/")
-        .map(str::to_string)
+    let Some(branch) = payload
+        .pushed_ref
+        .as_deref()
+        .and_then(|r| r.strip_prefix("refs/heads/"))
     else {
         return Ok(false);
     };
-    let sha = text(payload, "/after");
+    let sha = payload.after.clone();
     if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
         return Ok(false);
     }
     // One source of truth, the default branch, as the release gate and the reconciler read
     // it: labels synced from staging would flip back at the next reconciler pass.
-    if branch != text(payload, "/repository/default_branch") {
+    if branch != payload.default_branch() {
         return Ok(false);
     }
     let policy = ctx.policy_files(gh, repo, &sha).await?;
     let Ok(config) = &policy.config else {
         return Ok(false);
     };
-    let touched = |path: &str| {
-        payload
-            .get("commits")
-            .and_then(Value::as_array)
-            .is_some_and(|commits| {
-                commits.iter().any(|c| {
-                    ["added", "modified", "removed"].iter().any(|k| {
-                        c.get(*k)
-                            .and_then(Value::as_array)
-                            .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(path)))
-                    })
-                })
-            })
-    };
-    let created = payload.get("created").and_then(Value::as_bool) == Some(true);
-    if !created && !touched(&config.support.file) && !touched(CONFIG_PATH) {
+    if !payload.created && !payload.touched(&config.support.file) && !payload.touched(CONFIG_PATH) {
         return Ok(false);
     }
     sync_at(ctx, gh, repo, &sha, config, true).await
@@ -443,20 +429,19 @@ pub async fn on_issue(
     ctx: &Context,
     gh: &Installation,
     repo: &str,
-    payload: &Value,
+    payload: &Webhook,
 ) -> Result<bool, HandlerError> {
-    let Some(issue) = payload.get("issue") else {
+    let Some(issue) = &payload.issue else {
         return Ok(false);
     };
-    let action = text(payload, "/action");
     let labelling = matches!(
-        action.as_str(),
+        payload.action.as_str(),
         "opened" | "edited" | "labeled" | "reopened"
     );
-    if !labelling || issue.get("pull_request").is_some() || text(issue, "/state") == "closed" {
+    if !labelling || issue.is_pull_request() || issue.state == "closed" {
         return Ok(false);
     }
-    let Some(tip) = super::gather::default_tip(gh, repo, payload).await? else {
+    let Some(tip) = super::gather::default_tip(gh, repo, payload.default_branch()).await? else {
         return Ok(false);
     };
     let policy = ctx.policy_files(gh, repo, &tip).await?;
@@ -466,8 +451,8 @@ pub async fn on_issue(
     let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, &tip).await? else {
         return Ok(false);
     };
-    let current = crate::github::label_names(issue);
-    let wanted = labels::issue_labels(&current, &text(issue, "/title"), &matrix);
+    let current = issue.label_names();
+    let wanted = labels::issue_labels(&current, &issue.title, &matrix);
     let missing: Vec<&String> = wanted
         .iter()
         .filter(|w| !current.iter().any(|c| c.eq_ignore_ascii_case(w)))
@@ -475,7 +460,7 @@ pub async fn on_issue(
     if missing.is_empty() {
         return Ok(false);
     }
-    let number = crate::github::number(issue, "/number");
+    let number = issue.number;
     gh.api.add_labels(repo, number, &missing).await?;
     tracing::info!(repo, issue = number, labels = ?missing, "issue labelled with its features' support");
     Ok(true)
