@@ -2,7 +2,7 @@
 //! a regression label together with a `feature:` label whose feature has a blocking status
 //! (by default the Supported family), or carries `release-blocker`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::labels::{feature_named_by, RELEASE_BLOCKER};
 use crate::core::report::{Report, SUMMARY_LIMIT};
@@ -18,7 +18,8 @@ pub struct OpenIssue {
 }
 
 /// Why an issue blocks the release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Blocker {
     pub number: i64,
     pub title: String,
@@ -26,6 +27,46 @@ pub struct Blocker {
     pub feature: Option<String>,
     pub status: Option<String>,
     pub reason: String,
+}
+
+/// The release gate's answer as the dashboard shows it: what holds the release on the
+/// default branch, or the failure that holds it because pushgate could not answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReleaseView {
+    pub blocking: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blockers: Option<Vec<Blocker>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    /// When it was stored (Unix seconds; the store's, not part of what is stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+impl ReleaseView {
+    /// The answer with these blockers.
+    pub fn answered(blockers: Vec<Blocker>) -> ReleaseView {
+        ReleaseView {
+            blocking: !blockers.is_empty(),
+            blockers: Some(blockers),
+            ..ReleaseView::default()
+        }
+    }
+
+    /// No answer: the release is held.
+    pub fn failed(what: &str) -> ReleaseView {
+        ReleaseView {
+            blocking: true,
+            failed: Some(what.to_string()),
+            ..ReleaseView::default()
+        }
+    }
+
+    /// How many issues hold the release (none when it failed).
+    pub fn blocker_count(&self) -> usize {
+        self.blockers.as_ref().map_or(0, Vec::len)
+    }
 }
 
 /// The release gate's settings (`[release]`).

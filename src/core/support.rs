@@ -173,7 +173,7 @@ impl<'de> Deserialize<'de> for SupportStatus {
 }
 
 /// One `Status` line of a feature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusLine {
     /// `x86`, `Xen in AArch64 mode`, `x86_32, without shim`; None for a plain `Status:`.
     pub qualifier: Option<String>,
@@ -184,7 +184,7 @@ pub struct StatusLine {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feature {
     pub category: String,
     pub name: String,
@@ -192,7 +192,7 @@ pub struct Feature {
 }
 
 /// A line that looks like a status line but cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unparsed {
     pub line: usize,
     pub text: String,
@@ -223,6 +223,45 @@ pub struct SupportMatrix {
     pub features: Vec<Feature>,
     pub unparsed: Vec<Unparsed>,
     pub unfamiliar: Vec<Unfamiliar>,
+}
+
+/// SUPPORT.md as the dashboard shows it: the file read at a commit, its features, the lines
+/// that could not be read, and how many status lines each status has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportView {
+    pub sha: String,
+    pub file: String,
+    pub features: Vec<Feature>,
+    pub unparsed: Vec<Unparsed>,
+    pub counts: Vec<StatusCount>,
+    /// When it was stored (Unix seconds; the store's, not part of what is stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+/// How many status lines say one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCount {
+    pub status: SupportStatus,
+    pub lines: usize,
+}
+
+impl SupportView {
+    /// The view of `matrix`, read from `file` at `sha`.
+    pub fn of(matrix: &SupportMatrix, file: &str, sha: &str) -> SupportView {
+        SupportView {
+            sha: sha.to_string(),
+            file: file.to_string(),
+            features: matrix.features.clone(),
+            unparsed: matrix.unparsed.clone(),
+            counts: matrix
+                .counts()
+                .into_iter()
+                .map(|(status, lines)| StatusCount { status, lines })
+                .collect(),
+            updated_at: None,
+        }
+    }
 }
 
 impl SupportMatrix {

@@ -1,8 +1,9 @@
 //! The dashboard's pages, rendered with maud from the values in [`super::view`]. Every status
 //! is written as a word; colours (from the stylesheet) only repeat it.
 
+use crate::core::release::ReleaseView;
+use crate::core::support::{SupportStatus, SupportView};
 use maud::{html, Markup, DOCTYPE};
-use serde_json::Value;
 
 use super::view::{
     ChartPoint, CurrentFlight, FailureRow, FlightRow, GateView, Governance, Overview, PullRow,
@@ -376,18 +377,14 @@ fn pulls(rows: &[PullRow]) -> Markup {
     }
 }
 
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_default()
-}
-
-fn release(view: &Value) -> Markup {
-    if view.is_null() {
+fn release(view: &Option<ReleaseView>) -> Markup {
+    let Some(view) = view else {
         return html! { p { "No release check run yet." } };
-    }
-    if let Some(failed) = view["failed"].as_str() {
+    };
+    if let Some(failed) = &view.failed {
         return html! { p { (badge("held", "bad")) " pushgate could not answer for the release, which is held: " (failed) } };
     }
-    let blockers = view["blockers"].as_array().cloned().unwrap_or_default();
+    let blockers = view.blockers.as_deref().unwrap_or_default();
     html! {
         @if blockers.is_empty() {
             p data-count="release-blockers" data-value="0" { (badge("clear", "good")) " Nothing holds the release." }
@@ -395,47 +392,44 @@ fn release(view: &Value) -> Markup {
             p data-count="release-blockers" data-value=(blockers.len()) { (badge("held", "bad")) " The release is held by " (blockers.len()) " open issue(s):" }
             table {
                 thead { tr { th { "Issue" } th { "Title" } th { "Why" } } }
-                tbody { @for b in &blockers {
-                    tr { td { "#" (b["number"]) } td { (text(b, "title")) } td { (text(b, "reason")) } }
+                tbody { @for b in blockers {
+                    tr { td { "#" (b.number) } td { (b.title) } td { (b.reason) } }
                 } }
             }
         }
     }
 }
 
-fn support(view: &Value) -> Markup {
-    if view.is_null() {
+fn support(view: &Option<SupportView>) -> Markup {
+    let Some(view) = view else {
         return html! { p { "No SUPPORT.md read yet (it is read on pushes that change it)." } };
-    }
-    let counts: Vec<String> = view["counts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["lines"].as_u64().unwrap_or(0) > 0)
-        .map(|c| format!("{} {}", c["lines"], text(c, "status")))
+    };
+    let counts: Vec<String> = view
+        .counts
+        .iter()
+        .filter(|c| c.lines > 0)
+        .map(|c| format!("{} {}", c.lines, c.status))
         .collect();
-    let unparsed = view["unparsed"].as_array().cloned().unwrap_or_default();
     html! {
-        p { (text(view, "file")) " at " code { (short(text(view, "sha"))) } ": " (counts.join(", ")) "." }
-        @if !unparsed.is_empty() {
+        p { (view.file) " at " code { (short(&view.sha)) } ": " (counts.join(", ")) "." }
+        @if !view.unparsed.is_empty() {
             p { "Lines that cannot be read (labels were left alone):" }
-            ul { @for u in &unparsed { li { "line " (u["line"]) ": " code { (text(u, "text")) } } } }
+            ul { @for u in &view.unparsed { li { "line " (u.line) ": " code { (u.text) } } } }
         }
         table.support {
             thead { tr { th { "Category" } th { "Feature" } th { "Status" } th { "Lifecycle" } } }
-            tbody { @for f in view["features"].as_array().into_iter().flatten() {
-                @let statuses = f["statuses"].as_array().cloned().unwrap_or_default();
+            tbody { @for f in &view.features {
                 tr {
-                    td { (text(f, "category")) }
-                    td { (text(f, "name")) }
-                    td { @for (i, s) in statuses.iter().enumerate() {
+                    td { (f.category) }
+                    td { (f.name) }
+                    td { @for (i, s) in f.statuses.iter().enumerate() {
                         @if i > 0 { br; }
-                        @if let Some(q) = s["qualifier"].as_str() { (q) ": " }
-                        (text(s, "text"))
+                        @if let Some(q) = &s.qualifier { (q) ": " }
+                        (s.text)
                     } }
-                    td { @for (i, s) in statuses.iter().enumerate() {
+                    td { @for (i, s) in f.statuses.iter().enumerate() {
                         @if i > 0 { br; }
-                        (lifecycle(&s["status"]))
+                        (lifecycle(s.status))
                     } }
                 }
             } }
@@ -443,23 +437,15 @@ fn support(view: &Value) -> Markup {
     }
 }
 
-/// A lifecycle status as a word (the stored view holds it as the core serialises it).
-fn lifecycle(status: &Value) -> Markup {
-    let word = match status {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
+/// A lifecycle status as a badge.
+fn lifecycle(status: SupportStatus) -> Markup {
+    let word = status.to_string();
     let class = match word.to_ascii_lowercase().as_str() {
         w if w.starts_with("supported") => "good",
         w if w.contains("not") || w.contains("deprecated") => "bad",
         _ => "wait",
     };
-    if word.is_empty() {
-        html! {}
-    } else {
-        badge(&word, class)
-    }
+    badge(&word, class)
 }
 
 fn governance(g: &Governance) -> Markup {

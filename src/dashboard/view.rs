@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::core::release::ReleaseView;
+use crate::core::support::SupportView;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::core::gate::{Gate, Outcome, Phase, Source};
 use crate::core::report::waiting;
@@ -125,11 +126,11 @@ pub struct RepoPage {
     /// The chart's points, oldest first (at most [`FLIGHTS_CHARTED`]).
     pub flight_outcomes: Vec<ChartPoint>,
     /// The release answer as stored (`blocking`, `blockers`, or `failed`), with `updated_at`.
-    pub release: Value,
+    pub release: Option<ReleaseView>,
     pub release_blockers: Option<usize>,
     /// The support matrix as stored (`file`, `sha`, `features`, `counts`, `unparsed`), with
     /// `updated_at`.
-    pub support: Value,
+    pub support: Option<SupportView>,
     pub governance: Governance,
     /// Gate switches (block, unblock, force), newest first.
     pub audit: Vec<SwitchRow>,
@@ -334,24 +335,31 @@ fn failure_rows(
         .collect()
 }
 
-/// A stored view (`support`, `release`) with its time, or null.
-async fn stored_view(store: &Store, repo: &str, kind: &str) -> Result<Value, StoreError> {
-    Ok(store
-        .view(repo, kind)
-        .await?
-        .and_then(|(body, at)| {
-            let mut v: Value = serde_json::from_str(&body).ok()?;
-            v["updated_at"] = Value::from(at);
-            Some(v)
+/// The release answer stored for `repo`, with its time. One that cannot be read (written by
+/// an incompatible version) is not shown until the next answer replaces it.
+async fn release_view(store: &Store, repo: &str) -> Result<Option<ReleaseView>, StoreError> {
+    Ok(store.view(repo, "release").await?.and_then(|(body, at)| {
+        let view: ReleaseView = serde_json::from_str(&body).ok()?;
+        Some(ReleaseView {
+            updated_at: Some(at),
+            ..view
         })
-        .unwrap_or(Value::Null))
+    }))
 }
 
-fn blockers(release: &Value) -> Option<usize> {
-    if release.is_null() {
-        return None;
-    }
-    Some(release["blockers"].as_array().map_or(0, Vec::len))
+/// The SUPPORT.md view stored for `repo`, with its time (as [`release_view`]).
+async fn support_view(store: &Store, repo: &str) -> Result<Option<SupportView>, StoreError> {
+    Ok(store.view(repo, "support").await?.and_then(|(body, at)| {
+        let view: SupportView = serde_json::from_str(&body).ok()?;
+        Some(SupportView {
+            updated_at: Some(at),
+            ..view
+        })
+    }))
+}
+
+fn blockers(release: &Option<ReleaseView>) -> Option<usize> {
+    release.as_ref().map(ReleaseView::blocker_count)
 }
 
 /// `/` and `/api/status`.
@@ -385,7 +393,7 @@ pub async fn overview(store: &Store, access: Access) -> Result<Overview, StoreEr
     names.extend(known.into_iter().map(|(repo, _)| repo).filter(|r| shown(r)));
     let mut repositories = Vec::new();
     for repo in names {
-        let release = stored_view(store, &repo, "release").await?;
+        let release = release_view(store, &repo).await?;
         let mine = pulls.iter().filter(|p| p.repo == repo);
         repositories.push(RepoSummary {
             private: !public.contains(&repo),
@@ -466,8 +474,8 @@ pub async fn repository(store: &Store, repo: &str, now: i64) -> Result<RepoPage,
             result: s.flight.result.clone(),
         })
         .collect();
-    let release = stored_view(store, repo, "release").await?;
-    let support = stored_view(store, repo, "support").await?;
+    let release = release_view(store, repo).await?;
+    let support = support_view(store, repo).await?;
     let mut open: Vec<DecisionRow> = store
         .decisions(repo)
         .await?

@@ -217,22 +217,49 @@ pub enum Method {
     Delete,
 }
 
-/// May this call be sent again when its answer was lost (a 5xx or a broken connection, after
-/// which GitHub may or may not have done it)? Reads, updates and deletions may; a POST that
-/// creates something (a comment, an issue, a check run, a commit) may not, since a second one
-/// would be a second object. Adding labels is the one POST that changes nothing when repeated.
-fn replayable(method: Method, path: &str) -> bool {
-    method != Method::Post || path.split('?').next().unwrap_or(path).ends_with("/labels")
+/// Whether a call may be sent again when its answer was lost (a 5xx or a broken connection,
+/// after which GitHub may or may not have done it). Each operation in `rest.rs` says which it
+/// is; [`Api::call`] takes the method's usual answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::github) enum Replay {
+    /// A second one changes nothing: reads (also GraphQL queries, sent as POST), updates to a
+    /// given state, deletions, adding labels to an issue.
+    Safe,
+    /// A second one would be a second object (a comment, an issue, a label, a check run, a
+    /// commit, a ref) or a stale compare-and-swap: the delivery is re-run instead, and its
+    /// handler looks before it creates.
+    Never,
+}
+
+impl Replay {
+    /// Every method but POST sets or reads a state; a POST creates.
+    fn of(method: Method) -> Replay {
+        match method {
+            Method::Post => Replay::Never,
+            Method::Get | Method::Patch | Method::Delete => Replay::Safe,
+        }
+    }
 }
 
 impl Api {
-    /// One REST call with retries. `path` starts with `/`. Returns the JSON body (Null when
-    /// empty).
+    /// One REST call with retries, replayed as its method usually may be ([`Replay::of`]).
+    /// `path` starts with `/`. Returns the JSON body (Null when empty).
     pub(in crate::github) async fn call(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
+    ) -> Result<Value, GitHubError> {
+        self.send(method, path, body, Replay::of(method)).await
+    }
+
+    /// One call with retries; a lost answer is asked again only when `replay` allows.
+    pub(in crate::github) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        replay: Replay,
     ) -> Result<Value, GitHubError> {
         // A path, not a full URL: octocrab adds its base and only then sends credentials.
         let url = path.to_string();
@@ -281,7 +308,7 @@ impl Api {
                     // A POST creates something, and may have done so before the answer was
                     // lost: it is not sent again blindly. The delivery is re-run instead, and
                     // its handler looks before it creates.
-                    if !replayable(method, path) {
+                    if replay == Replay::Never {
                         return Err(error);
                     }
                     last = Some(error);
@@ -351,7 +378,7 @@ impl Api {
                     message: format!("{status}: {message}"),
                     retry_after: None,
                 };
-                if !replayable(method, path) {
+                if replay == Replay::Never {
                     return Err(error);
                 }
                 last = Some(error);
@@ -541,7 +568,9 @@ impl Api {
         let mut editors = HashMap::new();
         for chunk in node_ids.chunks(100) {
             let body = serde_json::json!({ "query": EDITORS, "variables": { "ids": chunk } });
-            let answer = self.call(Method::Post, GRAPHQL, Some(&body)).await?;
+            let answer = self
+                .send(Method::Post, GRAPHQL, Some(&body), Replay::Safe)
+                .await?;
             if let Some(error) = answer.pointer("/errors/0/message").and_then(Value::as_str) {
                 return Err(GitHubError::Unexpected {
                     endpoint: "POST /graphql".to_string(),

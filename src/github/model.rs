@@ -362,6 +362,54 @@ pub fn comment_event(payload: &Value) -> Option<CommentEvent> {
         .and_then(|_| CommentEvent::deserialize(payload).ok())
 }
 
+/// A git commit to make: on no branch, with the tree and parents named by SHA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewCommit {
+    pub message: String,
+    pub tree: String,
+    pub parents: Vec<String>,
+    /// Left out, GitHub takes the committer as the author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<GitPerson>,
+    /// Left out, GitHub records the App.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committer: Option<GitPerson>,
+}
+
+/// What a check run pushgate posts shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Output {
+    pub title: String,
+    pub summary: String,
+    /// A field only its poster writes (the Action keeps its record of pushes there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub annotations: Vec<Annotation>,
+}
+
+impl Output {
+    pub fn new(title: impl Into<String>, summary: impl Into<String>) -> Output {
+        Output {
+            title: title.into(),
+            summary: summary.into(),
+            ..Output::default()
+        }
+    }
+}
+
+/// A line of a file a check run points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Annotation {
+    pub path: String,
+    pub start_line: usize,
+    pub end_line: usize,
+    /// `notice`, `warning` or `failure`.
+    pub annotation_level: &'static str,
+    pub title: String,
+    pub message: String,
+}
+
 /// A user's permission on a repository.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::model::{
     decode, list_of, AppInstallation, ChangedFile, CheckRun, Commit, Compare, GitCommit, Issue,
-    IssueComment, Permission, Pull, Ref, RepoLabel, Repository, Review, Status,
+    IssueComment, NewCommit, Output, Permission, Pull, Ref, RepoLabel, Repository, Review, Status,
 };
-use super::{path, segment, Api, GitHubError, Method};
+use super::{path, segment, Api, GitHubError, Method, Replay};
 
 /// A branch as a ref path under `refs/heads/`: its `/` kept, everything else escaped.
 fn branch_path(branch: &str) -> String {
@@ -154,18 +154,25 @@ impl Api {
         title: &str,
         body: &str,
     ) -> Result<Issue, GitHubError> {
-        self.create_issue_with(repo, &json!({ "title": title, "body": body }))
+        self.create_labelled_issue::<&str>(repo, title, body, &[])
             .await
     }
 
-    /// Opens an issue from GitHub's fields as given (title, body, labels, …).
-    pub async fn create_issue_with(
+    /// Opens an issue with these labels.
+    pub async fn create_labelled_issue<S: AsRef<str>>(
         &self,
         repo: &str,
-        fields: &Value,
+        title: &str,
+        body: &str,
+        labels: &[S],
     ) -> Result<Issue, GitHubError> {
         let path = format!("/repos/{repo}/issues");
-        let answer = self.call(Method::Post, &path, Some(fields)).await?;
+        let mut fields = json!({ "title": title, "body": body });
+        if !labels.is_empty() {
+            let labels: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
+            fields["labels"] = json!(labels);
+        }
+        let answer = self.call(Method::Post, &path, Some(&fields)).await?;
         decode(answer, || format!("POST {path}"))
     }
 
@@ -292,10 +299,12 @@ impl Api {
         labels: &[S],
     ) -> Result<Value, GitHubError> {
         let labels: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
-        self.call(
+        // Adding labels an issue has changes nothing: safe to send again.
+        self.send(
             Method::Post,
             &format!("/repos/{repo}/issues/{number}/labels"),
             Some(&json!({ "labels": labels })),
+            Replay::Safe,
         )
         .await
     }
@@ -317,14 +326,26 @@ impl Api {
 
     // ---- checks and statuses --------------------------------------------------------------
 
-    /// Creates a check run from GitHub's fields; the run GitHub made.
+    /// Creates a completed check run `name` on `sha` with this conclusion, output and
+    /// external id; the run GitHub made.
     pub async fn create_check_run(
         &self,
         repo: &str,
-        fields: &Value,
+        (name, sha): (&str, &str),
+        conclusion: &str,
+        output: &Output,
+        external_id: &str,
     ) -> Result<CheckRun, GitHubError> {
         let path = format!("/repos/{repo}/check-runs");
-        let answer = self.call(Method::Post, &path, Some(fields)).await?;
+        let fields = json!({
+            "name": name,
+            "head_sha": sha,
+            "status": "completed",
+            "conclusion": conclusion,
+            "output": output,
+            "external_id": external_id,
+        });
+        let answer = self.call(Method::Post, &path, Some(&fields)).await?;
         serde_json::from_value(answer).map_err(|e| GitHubError::Unexpected {
             endpoint: format!("POST {path}"),
             message: e.to_string(),
@@ -397,10 +418,14 @@ impl Api {
     pub async fn create_git_commit(
         &self,
         repo: &str,
-        fields: &Value,
+        commit: &NewCommit,
     ) -> Result<GitCommit, GitHubError> {
         let path = format!("/repos/{repo}/git/commits");
-        let answer = self.call(Method::Post, &path, Some(fields)).await?;
+        let fields = serde_json::to_value(commit).map_err(|e| GitHubError::Unexpected {
+            endpoint: format!("POST {path}"),
+            message: e.to_string(),
+        })?;
+        let answer = self.call(Method::Post, &path, Some(&fields)).await?;
         decode(answer, || format!("POST {path}"))
     }
 

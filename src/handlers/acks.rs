@@ -8,8 +8,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
 use super::{Context, HandlerError};
 use crate::config::{Ask, Config, ConfigError};
 use crate::core::maintainers::SectionMatch;
@@ -19,6 +17,7 @@ use crate::core::pull::{self, Comment, Push, Review, ReviewState, Settings, Time
 use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
+use crate::github::model::Output;
 use crate::github::model::{IssueComment, Pull, Review as GitHubReview};
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
@@ -975,20 +974,18 @@ pub async fn post_check_noting(
     text: Option<&str>,
 ) -> Result<(), HandlerError> {
     let mut output = check_output(report);
-    if let Some(text) = text {
-        output["text"] = json!(truncate(text, SUMMARY_LIMIT));
-    }
+    output.text = text.map(|text| truncate(text, SUMMARY_LIMIT));
     super::post_check_run(&gh.api, repo, CHECK_NAME, head_sha, satisfied, output).await?;
     Ok(())
 }
 
 /// The check run's output. Every summary is capped here, whichever path wrote it (GitHub
 /// refuses over 65,535).
-fn check_output(report: &Report) -> Value {
-    json!({
-        "title": truncate(&report.title, 200),
-        "summary": truncate(&report.summary, SUMMARY_LIMIT),
-    })
+fn check_output(report: &Report) -> Output {
+    Output::new(
+        truncate(&report.title, 200),
+        truncate(&report.summary, SUMMARY_LIMIT),
+    )
 }
 
 /// [`post_check`] for the App's judgement: not posted again when the newest run on the head
@@ -1415,6 +1412,7 @@ fn participants(timeline: &Timeline) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn authored(kind: &str, author: &str, body: &str) -> Authored {
         Authored {

@@ -10,14 +10,14 @@
 
 use serde_json::json;
 
-use super::gather::{begin_command, config, may_hold};
-use super::{comment_once, keep_comment, note_failure, reply_once, Context, HandlerError};
+use super::gather::{answer, config, hear, may_hold, Heard};
+use super::{comment_once, keep_comment, note_failure, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
 use crate::core::text::utc;
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
-use crate::store::{Advisory, CommandProgress, GovernanceEntry, NewDelivery};
+use crate::store::{Advisory, GovernanceEntry, NewDelivery};
 
 /// The synthetic action that acts on an advisory's due steps.
 pub const DEADLINE: &str = "advisory-deadline";
@@ -41,34 +41,24 @@ pub async fn on_comment(
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
-    let Some(event) = payload.said().filter(|e| e.action == "created") else {
-        return Ok(false);
+    let read = |body: &str| rules::read_command(body, now);
+    let (given, command) = match hear(ctx, repo, payload, "an advisory command", read).await? {
+        Heard::Nothing => return Ok(false),
+        Heard::Done => return Ok(true),
+        Heard::Given(given, command) => (given, command),
     };
-    let Some(command) = rules::read_command(&event.comment.body, now) else {
-        return Ok(false);
-    };
-    let (item, comment_id) = (event.issue.number, event.comment.id);
-    if item <= 0 || comment_id <= 0 {
-        return Err(HandlerError::Payload(
-            "an advisory command without its issue or comment".into(),
-        ));
-    }
-    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
-        return Ok(true);
-    };
-    let by = event.comment.login().to_string();
+    let by = &given.by;
     let said = match command {
         Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
-        Ok(_) if event.issue.is_pull_request() => Err(format!(
+        Ok(_) if given.on_pull_request => Err(format!(
             "@{by}: an advisory is tracked on an issue, and this is a pull request; hold the \
              pull request with `/pushgate embargo <UTC time> advisory <name>` instead. Nothing \
              changed."
         )),
         Ok(command) => {
-            let config = config(ctx, gh, repo, payload.default_branch())
-                .await?
-                .unwrap_or_default();
-            if !may_hold(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
+            let branch = payload.default_branch();
+            let config = config(ctx, gh, repo, branch).await?.unwrap_or_default();
+            if !may_hold(ctx, gh, repo, branch, &config, by).await? {
                 Err(format!(
                     "@{by}: only committers and the security team can track an advisory; \
                      nothing changed."
@@ -77,34 +67,15 @@ pub async fn on_comment(
                 let at = Place {
                     installation_id,
                     repo,
-                    item,
-                    comment_id,
-                    by: &by,
+                    item: given.item,
+                    comment_id: given.comment_id,
+                    by,
                 };
                 apply(ctx, gh, payload, &config, &at, command).await?
             }
         }
     };
-    let reply = match said {
-        Ok(done) => done,
-        Err(refusal) => {
-            ctx.store
-                .log_governance(&GovernanceEntry {
-                    repo: repo.to_string(),
-                    number: item,
-                    decision: comment_id,
-                    at: now,
-                    who: by.clone(),
-                    what: format!("{REFUSED}: {refusal}"),
-                })
-                .await?;
-            refusal
-        }
-    };
-    reply_once(gh, repo, item, comment_id, seen, &reply).await?;
-    ctx.store
-        .set_command(repo, comment_id, &CommandProgress::Done, now)
-        .await?;
+    answer(ctx, gh, repo, &given, said, REFUSED).await?;
     Ok(true)
 }
 

@@ -9,10 +9,11 @@
 
 use serde_json::json;
 
-use super::gather::{begin_command, config, is_committer, may_hold};
-use super::{comment_once, note_failure, post_check_run_once, reply_once, Context, HandlerError};
+use super::gather::{answer, config, hear, is_committer, may_hold, Heard};
+use super::{comment_once, note_failure, post_check_run_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::text::utc;
+use crate::github::model::Output;
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
 use crate::store::{CommandProgress, Embargo, GovernanceEntry, NewDelivery};
@@ -36,40 +37,30 @@ pub async fn on_comment(
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
-    let Some(event) = payload.said().filter(|e| e.action == "created") else {
-        return Ok(false);
+    let read = |body: &str| rules::read_command(body, now);
+    let (given, command) = match hear(ctx, repo, payload, "an embargo command", read).await? {
+        Heard::Nothing => return Ok(false),
+        Heard::Done => return Ok(true),
+        Heard::Given(given, command) => (given, command),
     };
-    let Some(command) = rules::read_command(&event.comment.body, now) else {
-        return Ok(false);
-    };
-    let (item, comment_id) = (event.issue.number, event.comment.id);
-    if item <= 0 || comment_id <= 0 {
-        return Err(HandlerError::Payload(
-            "an embargo command without its issue or comment".into(),
-        ));
-    }
-    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
-        return Ok(true);
-    };
-    let by = event.comment.login().to_string();
+    let by = &given.by;
     let log = |what: String| GovernanceEntry {
         repo: repo.to_string(),
-        number: item,
-        decision: comment_id,
+        number: given.item,
+        decision: given.comment_id,
         at: now,
         who: by.clone(),
         what,
     };
     let said = match command {
         Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
-        Ok(_) if !event.issue.is_pull_request() => Err(format!(
+        Ok(_) if !given.on_pull_request => Err(format!(
             "@{by}: an embargo holds a pull request, and this is an issue; nothing changed."
         )),
         Ok(command) => {
-            let config = config(ctx, gh, repo, payload.default_branch())
-                .await?
-                .unwrap_or_default();
-            if !may_hold(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
+            let branch = payload.default_branch();
+            let config = config(ctx, gh, repo, branch).await?.unwrap_or_default();
+            if !may_hold(ctx, gh, repo, branch, &config, by).await? {
                 Err(format!(
                     "@{by}: only committers and the security team can embargo or lift an \
                      embargo; nothing changed."
@@ -78,26 +69,14 @@ pub async fn on_comment(
                 let apply = Apply {
                     installation_id,
                     repo,
-                    item,
-                    seen,
+                    item: given.item,
+                    seen: given.seen,
                 };
                 apply.run(ctx, gh, payload, command, &log).await?
             }
         }
     };
-    let reply = match said {
-        Ok(done) => done,
-        Err(refusal) => {
-            ctx.store
-                .log_governance(&log(format!("refused: {refusal}")))
-                .await?;
-            refusal
-        }
-    };
-    reply_once(gh, repo, item, comment_id, seen, &reply).await?;
-    ctx.store
-        .set_command(repo, comment_id, &CommandProgress::Done, now)
-        .await?;
+    answer(ctx, gh, repo, &given, said, "refused").await?;
     Ok(true)
 }
 
@@ -247,7 +226,7 @@ async fn show_on(
         CHECK,
         head,
         passed,
-        json!({ "title": title, "summary": summary }),
+        Output::new(title, summary),
     )
     .await?;
     Ok(())

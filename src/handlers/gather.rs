@@ -11,8 +11,9 @@ use crate::core::maintainers::{Maintainers, Matcher};
 use crate::core::people::{Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::github::model::Commit;
+use crate::github::webhook::Webhook;
 use crate::github::Installation;
-use crate::store::CommandProgress;
+use crate::store::{CommandProgress, GovernanceEntry};
 
 /// The config that rules a repository's gate and commands: the one on its default branch.
 pub(crate) async fn config(
@@ -252,4 +253,93 @@ pub(crate) async fn begin_command(
         .set_command(repo, comment_id, &CommandProgress::Started, ctx.clock.now())
         .await?;
     Ok(Some(progress.is_some()))
+}
+
+/// A command given in a new comment and started ([`begin_command`]): where, by whom, and
+/// whether a run before got as far as starting it.
+pub(crate) struct Given {
+    /// The issue or pull request it was given on.
+    pub item: i64,
+    pub comment_id: i64,
+    pub by: String,
+    pub on_pull_request: bool,
+    /// A run before started it: its reply may be out already.
+    pub seen: bool,
+}
+
+/// What a comment gives a feature.
+pub(crate) enum Heard<C> {
+    /// Not this feature's command (or not a new comment).
+    Nothing,
+    /// This feature's command, which a run before finished.
+    Done,
+    Given(Given, C),
+}
+
+/// Reads a new comment's command with `read` and starts it; `what` names the command in the
+/// error for a payload without its issue or comment.
+pub(crate) async fn hear<C>(
+    ctx: &Context,
+    repo: &str,
+    payload: &Webhook,
+    what: &str,
+    read: impl FnOnce(&str) -> Option<C>,
+) -> Result<Heard<C>, HandlerError> {
+    let Some(said) = payload.said().filter(|e| e.action == "created") else {
+        return Ok(Heard::Nothing);
+    };
+    let Some(command) = read(&said.comment.body) else {
+        return Ok(Heard::Nothing);
+    };
+    let (item, comment_id) = (said.issue.number, said.comment.id);
+    if item <= 0 || comment_id <= 0 {
+        return Err(HandlerError::Payload(format!(
+            "{what} without its issue or comment"
+        )));
+    }
+    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
+        return Ok(Heard::Done);
+    };
+    let given = Given {
+        item,
+        comment_id,
+        by: said.comment.login().to_string(),
+        on_pull_request: said.issue.is_pull_request(),
+        seen,
+    };
+    Ok(Heard::Given(given, command))
+}
+
+/// Answers a command once where it was given, and marks it done. A refusal (`Err`) is written
+/// to the governance log first, after `refused`.
+pub(crate) async fn answer(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &str,
+    given: &Given,
+    said: Result<String, String>,
+    refused: &str,
+) -> Result<(), HandlerError> {
+    let now = ctx.clock.now();
+    let reply = match said {
+        Ok(done) => done,
+        Err(refusal) => {
+            ctx.store
+                .log_governance(&GovernanceEntry {
+                    repo: repo.to_string(),
+                    number: given.item,
+                    decision: given.comment_id,
+                    at: now,
+                    who: given.by.clone(),
+                    what: format!("{refused}: {refusal}"),
+                })
+                .await?;
+            refusal
+        }
+    };
+    super::reply_once(gh, repo, given.item, given.comment_id, given.seen, &reply).await?;
+    ctx.store
+        .set_command(repo, given.comment_id, &CommandProgress::Done, now)
+        .await?;
+    Ok(())
 }

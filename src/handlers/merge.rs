@@ -15,8 +15,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
-
 use super::gate::results_on;
 use super::gather::{config, is_committer, ref_sha};
 use super::{acks, Context, HandlerError};
@@ -27,6 +25,7 @@ use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
 use crate::core::text::short;
 use crate::github::model::{Commit, Pull};
+use crate::github::model::{GitPerson, NewCommit};
 use crate::github::webhook::Webhook;
 use crate::github::{GitHubError, Installation, RefMove};
 use crate::store::CommandProgress;
@@ -517,7 +516,7 @@ async fn land(
             } else {
                 vec![current.clone()]
             };
-            let author = commits.first().map(author_of).unwrap_or(Value::Null);
+            let author = commits.first().and_then(author_of);
             let new = builder.commit(&tree, message, parents, author).await?;
             made.push((new.clone(), format!("`{}` {}", short(&new), title)));
             current = new;
@@ -633,7 +632,7 @@ struct Builder<'a> {
     /// Temporary branches made so far (each name is used once).
     temporary: u32,
     /// The committer who asked, recorded as the git committer of every commit made.
-    committer: Value,
+    committer: GitPerson,
 }
 
 impl Builder<'_> {
@@ -658,13 +657,19 @@ impl Builder<'_> {
         }
         // A sibling of `to`: `onto`'s tree on `to`'s parent. Merging `to` into it is git's
         // cherry-pick: three ways, with `from` as the base.
+        let sibling = NewCommit {
+            message: "pushgate: temporary commit for a three-way merge".to_string(),
+            tree: onto_tree,
+            parents: vec![from.to_string()],
+            author: None,
+            committer: None,
+        };
         let sibling = self
-            .create(json!({
-                "message": "pushgate: temporary commit for a three-way merge",
-                "tree": onto_tree,
-                "parents": [from],
-            }))
-            .await?;
+            .gh
+            .api
+            .create_git_commit(self.repo, &sibling)
+            .await?
+            .sha;
         self.temporary += 1;
         let branch = format!("pushgate-tmp/{}-{}", self.comment_id, self.temporary);
         let created = self
@@ -722,41 +727,34 @@ impl Builder<'_> {
         tree: &str,
         message: String,
         parents: Vec<String>,
-        author: Value,
+        author: Option<GitPerson>,
     ) -> Result<String, HandlerError> {
-        self.create(json!({
-            "message": message,
-            "tree": tree,
-            "parents": parents,
-            "author": author,
-            "committer": self.committer,
-        }))
-        .await
-    }
-
-    async fn create(&self, body: Value) -> Result<String, HandlerError> {
-        let commit = self.gh.api.create_git_commit(self.repo, &body).await?;
-        Ok(commit.sha)
+        let commit = NewCommit {
+            message,
+            tree: tree.to_string(),
+            parents,
+            author,
+            committer: Some(self.committer.clone()),
+        };
+        let made = self.gh.api.create_git_commit(self.repo, &commit).await?;
+        Ok(made.sha)
     }
 }
 
 /// The committer who gave the command, as git's committer: their login at the no-reply
 /// address GitHub links to their account (`id+login@users.noreply.github.com`).
-fn committer(payload: &Webhook) -> Value {
+fn committer(payload: &Webhook) -> GitPerson {
     let (login, id) = (payload.commenter(), payload.commenter_id());
-    json!({
-        "name": login,
-        "email": format!("{id}+{login}@users.noreply.github.com"),
-    })
+    GitPerson {
+        name: login.to_string(),
+        email: format!("{id}+{login}@users.noreply.github.com"),
+        date: None,
+    }
 }
 
-fn author_of(commit: &Commit) -> Value {
-    commit
-        .commit
-        .author
-        .as_ref()
-        .and_then(|a| serde_json::to_value(a).ok())
-        .unwrap_or(Value::Null)
+/// A commit's author as git recorded it (its date kept), when GitHub says.
+fn author_of(commit: &Commit) -> Option<GitPerson> {
+    commit.commit.author.clone()
 }
 
 fn first_line(message: &str) -> &str {

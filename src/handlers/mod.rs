@@ -16,13 +16,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
-
 use crate::config::{Config, ConfigError, Labels, CONFIG_PATH};
 use crate::core::maintainers::{Maintainers, Matcher, SectionMatch};
 use crate::core::people::{Identities, Mailmap, Person};
 use crate::core::pull::PrCommit;
 use crate::core::support::{parse_support, SupportMatrix};
+use crate::github::model::Output;
 use crate::github::model::{file_names, CheckRun};
 use crate::github::webhook::Webhook;
 use crate::github::{GitHubError, Installation, Tree};
@@ -94,19 +93,12 @@ pub async fn post_check_run(
     name: &str,
     sha: &str,
     passed: bool,
-    output: Value,
+    output: Output,
 ) -> Result<CheckRun, GitHubError> {
     let conclusion = if passed { "success" } else { "failure" };
     let external_id = check_run_id(name, sha, conclusion, &output);
-    let body = serde_json::json!({
-        "name": name,
-        "head_sha": sha,
-        "status": "completed",
-        "conclusion": conclusion,
-        "output": output,
-        "external_id": external_id,
-    });
-    match api.create_check_run(repo, &body).await {
+    let create = || api.create_check_run(repo, (name, sha), conclusion, &output, &external_id);
+    match create().await {
         // GitHub may have made the run before the answer was lost: look before making it.
         Err(e) if e.is_transient() => {
             let made = check_runs_named(api, repo, sha, name)
@@ -115,7 +107,7 @@ pub async fn post_check_run(
                 .find(|r| r.external_id.as_deref() == Some(external_id.as_str()));
             match made {
                 Some(run) => Ok(run),
-                None => api.create_check_run(repo, &body).await,
+                None => create().await,
             }
         }
         other => other,
@@ -125,8 +117,9 @@ pub async fn post_check_run(
 /// Names one exact run (check, commit, conclusion, output) as its `external_id`, so that a
 /// run made before its answer was lost, or by a run of the same judgement that died before
 /// recording it, is found.
-fn check_run_id(name: &str, sha: &str, conclusion: &str, output: &Value) -> String {
+fn check_run_id(name: &str, sha: &str, conclusion: &str, output: &Output) -> String {
     use sha2::{Digest, Sha256};
+    let output = serde_json::to_string(output).unwrap_or_default();
     let digest = Sha256::digest(format!("{name}\n{sha}\n{conclusion}\n{output}"));
     format!("pushgate:{}", hex::encode(&digest[..12]))
 }
@@ -142,7 +135,7 @@ pub async fn post_check_run_once(
     name: &str,
     sha: &str,
     passed: bool,
-    output: Value,
+    output: Output,
 ) -> Result<CheckRun, GitHubError> {
     let conclusion = if passed { "success" } else { "failure" };
     let external_id = check_run_id(name, sha, conclusion, &output);

@@ -5,15 +5,16 @@
 //! own SUPPORT.md (a release branch keeps its own statuses), and the dashboard's answer by the
 //! default branch's.
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 use super::{Context, HandlerError};
 use crate::config::Config;
 use crate::core::glob::wildcard;
 use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_BLOCKER};
-use crate::core::release::{blockers, release_report, Blocker, OpenIssue, Rules};
+use crate::core::release::{blockers, release_report, Blocker, OpenIssue, ReleaseView, Rules};
 use crate::core::support::{parse_support, SupportMatrix};
 use crate::core::text::{clip, short};
+use crate::github::model::Output;
 use crate::github::webhook::Webhook;
 use crate::github::{Api, GitHubError, Installation};
 
@@ -136,35 +137,35 @@ async fn publish(
     shas.extend(targets.into_iter().map(|(_, sha)| sha));
     shas.sort_unstable();
     shas.dedup();
-    let before: serde_json::Map<String, Value> = ctx
+    // Unreadable (an older version's): every target is posted again.
+    let before: BTreeMap<String, Vec<Blocker>> = ctx
         .store
         .view(repo, TARGET_ANSWERS)
         .await?
         .and_then(|(v, _)| serde_json::from_str(&v).ok())
         .unwrap_or_default();
-    let mut after = serde_json::Map::new();
+    let mut after = BTreeMap::new();
     let mut posted = 0;
     for sha in &shas {
         let found = judge(ctx.support_at(gh, repo, file, sha).await?);
-        let answer = json!(found);
-        if Some(sha.as_str()) == new || before.get(sha) != Some(&answer) {
+        if Some(sha.as_str()) == new || before.get(sha) != Some(&found) {
             let report = release_report(&found);
-            let output = json!({ "title": report.title, "summary": report.summary });
+            let output = Output::new(report.title, report.summary);
             super::post_check_run(&gh.api, repo, CHECK_NAME, sha, found.is_empty(), output).await?;
             posted += 1;
         }
-        after.insert(sha.clone(), answer);
+        after.insert(sha.clone(), found);
     }
     // Saved after the posts: a failure part-way leaves the old answers, so a retry posts again.
     ctx.store
         .save_view(
             repo,
             TARGET_ANSWERS,
-            &Value::Object(after).to_string(),
+            &serde_json::to_string(&after).unwrap_or_default(),
             ctx.clock.now(),
         )
         .await?;
-    let view = json!({ "blocking": !at_tip.is_empty(), "blockers": at_tip }).to_string();
+    let view = serde_json::to_string(&ReleaseView::answered(at_tip.clone())).unwrap_or_default();
     ctx.store
         .save_view(repo, "release", &view, ctx.clock.now())
         .await?;
@@ -282,7 +283,7 @@ pub async fn show_failure(
     let config = default_config(ctx, gh, repo, payload)
         .await?
         .map(|(_, config)| config);
-    let view = json!({ "blocking": true, "failed": what }).to_string();
+    let view = serde_json::to_string(&ReleaseView::failed(what)).unwrap_or_default();
     let shas: Vec<String> = if let Some(pr) = &payload.pull_request {
         let into_release = config
             .as_ref()
@@ -312,14 +313,14 @@ pub async fn show_failure(
     if shas.is_empty() {
         return Ok(0);
     }
-    let output = json!({
-        "title": "pushgate could not answer for this release",
-        "summary": format!(
+    let output = Output::new(
+        "pushgate could not answer for this release",
+        format!(
             "{what}\n\nThe release is held until pushgate answers: push again, or change an \
              issue's labels, to retry. The maintainers of the pushgate installation can see the \
              details in its log (delivery `{delivery}`)."
         ),
-    });
+    );
     for sha in &shas {
         super::post_check_run(&gh.api, repo, CHECK_NAME, sha, false, output.clone()).await?;
     }
@@ -454,10 +455,7 @@ pub async fn open_regression_issue(
     );
     let created = gh
         .api
-        .create_issue_with(
-            repo,
-            &json!({ "title": title, "body": body, "labels": labels }),
-        )
+        .create_labelled_issue(repo, &title, &body, &labels)
         .await?;
     let issue = created.number;
     ctx.store
@@ -475,10 +473,14 @@ mod tests {
     fn only_issues_with_release_labels_concern_the_release() {
         let config = Config::default();
         let event = |labels: &[&str], removed: Option<&str>| {
-            let labels: Vec<Value> = labels.iter().map(|l| json!({ "name": l })).collect();
-            let mut payload = json!({ "action": "labeled", "issue": { "labels": labels } });
+            let labels: Vec<serde_json::Value> = labels
+                .iter()
+                .map(|l| serde_json::json!({ "name": l }))
+                .collect();
+            let mut payload =
+                serde_json::json!({ "action": "labeled", "issue": { "labels": labels } });
             if let Some(name) = removed {
-                payload["label"] = json!({ "name": name });
+                payload["label"] = serde_json::json!({ "name": name });
             }
             payload
         };

@@ -8,8 +8,6 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
 use super::{Context, HandlerError};
 use crate::config::{Config, CONFIG_PATH};
 use crate::core::labels::{
@@ -19,6 +17,7 @@ use crate::core::labels::{
 use crate::core::report::SUMMARY_LIMIT;
 use crate::core::support::SupportMatrix;
 use crate::core::text::{clip, truncate};
+use crate::github::model::{Annotation, Output};
 use crate::github::webhook::Webhook;
 use crate::github::{Api, GitHubError, Installation};
 
@@ -160,36 +159,32 @@ pub async fn post_check(
     }
     // One request's worth of annotations: a file of a million bad lines must not cost
     // thousands of calls. The summary's table lists the lines (up to GitHub's size limit).
-    let annotations: Vec<Value> = matrix
+    let annotations: Vec<Annotation> = matrix
         .unparsed
         .iter()
         .take(ANNOTATIONS_PER_CALL)
-        .map(|u| {
-            json!({
-                "path": file,
-                "start_line": u.line,
-                "end_line": u.line,
-                "annotation_level": "failure",
-                "title": "Unreadable status line",
-                "message": format!(
-                    "`{}` is not `Status: <value>` or `Status, <qualifier>: <value>`",
-                    clip(u.text.trim(), LINE_SHOWN)
-                ),
-            })
+        .map(|u| Annotation {
+            path: file.to_string(),
+            start_line: u.line,
+            end_line: u.line,
+            annotation_level: "failure",
+            title: "Unreadable status line".to_string(),
+            message: format!(
+                "`{}` is not `Status: <value>` or `Status, <qualifier>: <value>`",
+                clip(u.text.trim(), LINE_SHOWN)
+            ),
         })
-        .chain(matrix.unfamiliar.iter().map(|u| {
-            json!({
-                "path": file,
-                "start_line": u.line,
-                "end_line": u.line,
-                "annotation_level": "warning",
-                "title": "Unfamiliar status",
-                "message": format!(
-                    "`{}` is not a phrasing Xen uses; read by its words as {}",
-                    clip(&u.text, LINE_SHOWN),
-                    u.status
-                ),
-            })
+        .chain(matrix.unfamiliar.iter().map(|u| Annotation {
+            path: file.to_string(),
+            start_line: u.line,
+            end_line: u.line,
+            annotation_level: "warning",
+            title: "Unfamiliar status".to_string(),
+            message: format!(
+                "`{}` is not a phrasing Xen uses; read by its words as {}",
+                clip(&u.text, LINE_SHOWN),
+                u.status
+            ),
         }))
         .take(ANNOTATIONS_PER_CALL)
         .collect();
@@ -198,11 +193,10 @@ pub async fn post_check(
             "\nThe first {ANNOTATIONS_PER_CALL} lines are annotated in the file.\n"
         ));
     }
-    let output = json!({
-        "title": title,
-        "summary": truncate(&summary, SUMMARY_LIMIT),
-        "annotations": annotations,
-    });
+    let output = Output {
+        annotations,
+        ..Output::new(title, truncate(&summary, SUMMARY_LIMIT))
+    };
     super::post_check_run(api, repo, CHECK_NAME, sha, !broken, output).await?;
     Ok(())
 }
@@ -293,19 +287,10 @@ async fn sync_at(
         return Ok(false);
     };
     let warnings = unknown_features(config, &matrix);
-    let view = json!({
-        "sha": sha,
-        "file": file,
-        "features": matrix.features,
-        "unparsed": matrix.unparsed,
-        "counts": matrix
-            .counts()
-            .into_iter()
-            .map(|(status, lines)| json!({ "status": status, "lines": lines }))
-            .collect::<Vec<_>>(),
-    });
+    let view = crate::core::support::SupportView::of(&matrix, &file, sha);
+    let view = serde_json::to_string(&view).unwrap_or_default();
     ctx.store
-        .save_view(repo, "support", &view.to_string(), ctx.clock.now())
+        .save_view(repo, "support", &view, ctx.clock.now())
         .await?;
     // A line with no status at all fails the check, but the features that read still get
     // their labels: one bad line does not hold the whole file back.
