@@ -240,6 +240,30 @@ async fn a_committers_embargo_refuses_merges_before_its_time_and_lands_the_pr_at
     assert_eq!(world.gh.branch_history(REPO, "staging").len(), 2);
 }
 
+/// A refusal whose reply GitHub made but whose answer was lost: the delivery runs again, and
+/// the refusal is still said once and logged once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_whose_reply_was_lost_is_said_and_logged_once() {
+    let world = World::new(&config()).await;
+    let pr = ready_pr(&world, "lost").await;
+    let (written, _) = time_ahead(&world, 3600);
+    world.gh.inject(
+        pushgate::sim::Fault::new(pushgate::sim::FaultKind::LostAnswer(502))
+            .on(pushgate::sim::endpoint::CREATE_COMMENT),
+    );
+    world
+        .comment(pr, "nora-gh", &format!("/pushgate embargo {written}"))
+        .await;
+    let refusal = "@nora-gh: only committers and the security team can embargo";
+    assert_eq!(said(&world, pr, refusal), 1);
+    let logged = log(&world)
+        .await
+        .into_iter()
+        .filter(|(who, what)| who == "nora-gh" && what.contains(refusal))
+        .count();
+    assert_eq!(logged, 1, "{:?}", log(&world).await);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_committers_and_the_security_team_embargo_and_others_are_refused_in_one_line() {
     let world = World::new(&config()).await;

@@ -3,8 +3,10 @@
 //! expire), the REST calls pushgate makes, and our own retry loop so that every call is
 //! counted and rate limits are honoured the way GitHub documents them.
 //!
-//! Responses are read as JSON values and picked apart field by field: octocrab's models are
-//! strict and fail on a missing field GitHub always sends (SPEC §9), while we need a handful.
+//! Answers and webhook payloads leave this module typed ([`model`], [`webhook`]), decoded
+//! leniently: octocrab's models are strict and fail on a missing field GitHub always sends
+//! (SPEC §9), while pushgate reads a handful. Whether a call whose answer was lost is sent
+//! again is each operation's own `Replay`.
 
 pub mod model;
 mod rest;
@@ -716,35 +718,12 @@ fn short_error(e: &octocrab::Error) -> String {
 }
 
 /// Reads a string field at a JSON pointer (`/user/login`), empty when absent.
-pub fn text(value: &Value, pointer: &str) -> String {
+pub(in crate::github) fn text(value: &Value, pointer: &str) -> String {
     value
         .pointer(pointer)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
-}
-
-/// Reads an integer field at a JSON pointer, 0 when absent.
-pub fn number(value: &Value, pointer: &str) -> i64 {
-    value.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
-}
-
-/// RFC 3339 time at a JSON pointer as Unix seconds.
-pub fn time(value: &Value, pointer: &str) -> Option<i64> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.timestamp())
-}
-
-/// The names of the `labels` of an issue or pull request object.
-pub fn label_names(value: &Value) -> Vec<String> {
-    value
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|labels| labels.iter().map(|l| text(l, "/name")).collect())
-        .unwrap_or_default()
 }
 
 /// Percent-encodes one path segment (label names contain `:` and spaces).

@@ -292,15 +292,6 @@ impl Pull {
     }
 }
 
-/// The pull request a webhook payload carries (`pull_request`), when it carries one that
-/// reads as one.
-pub fn pull_in(payload: &Value) -> Option<Pull> {
-    payload
-        .get("pull_request")
-        .filter(|p| p.is_object())
-        .and_then(|p| Pull::deserialize(p).ok())
-}
-
 /// An issue (GitHub lists pull requests among issues too).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -352,14 +343,6 @@ impl CommentEvent {
     pub fn author_id(&self) -> i64 {
         self.comment.user.as_ref().and_then(|u| u.id).unwrap_or(0)
     }
-}
-
-/// The comment event a webhook payload carries, when it reads as one.
-pub fn comment_event(payload: &Value) -> Option<CommentEvent> {
-    payload
-        .get("comment")
-        .filter(|c| c.is_object())
-        .and_then(|_| CommentEvent::deserialize(payload).ok())
 }
 
 /// A git commit to make: on no branch, with the tree and parents named by SHA.
@@ -677,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pull_request_decodes_from_an_answer_or_a_payload() {
+    fn a_pull_request_decodes_with_nulls_read_as_empty() {
         let pr = json!({
             "number": 5, "state": "open", "title": "x86: fix", "body": null, "draft": false,
             "user": { "login": "newcomer" }, "created_at": "2026-01-01T00:00:00Z",
@@ -686,7 +669,7 @@ mod tests {
             "labels": [{ "name": "acks: missing" }],
             "requested_reviewers": [{ "login": "Sha-GH" }],
         });
-        let pull = pull_in(&json!({ "action": "opened", "pull_request": pr })).unwrap();
+        let pull: Pull = decode(pr, String::new).unwrap();
         assert!(pull.is_open() && !pull.is_draft());
         assert_eq!(
             (pull.author(), pull.opened()),
@@ -700,8 +683,7 @@ mod tests {
         assert_eq!(pull.default_branch(), "master");
         assert_eq!(pull.label_names(), ["acks: missing"]);
         assert_eq!(pull.requested(), ["sha-gh"]);
-        assert_eq!(pull_in(&json!({ "issue": {} })), None);
-        assert_eq!(pull_in(&json!({ "pull_request": "5" })), None);
+        assert!(decode::<Pull>(json!("5"), String::new).is_err());
     }
 
     #[test]
@@ -736,13 +718,13 @@ mod tests {
             "issue": { "number": 3, "pull_request": { "url": "…" } },
             "repository": { "full_name": "o/r" },
         });
-        let event = comment_event(&payload).unwrap();
+        let webhook = super::super::webhook::Webhook::from_json(&payload).unwrap();
+        let event = webhook.said().unwrap();
         assert_eq!((event.action.as_str(), event.comment.id), ("created", 9));
         assert_eq!((event.comment.login(), event.author_id()), ("cora-gh", 42));
         assert!(event.issue.is_pull_request() && event.issue.number == 3);
-        assert_eq!(
-            comment_event(&json!({ "action": "opened", "issue": {} })),
-            None
-        );
+        let no_comment = json!({ "action": "opened", "issue": {} });
+        let webhook = super::super::webhook::Webhook::from_json(&no_comment).unwrap();
+        assert_eq!(webhook.said(), None);
     }
 }

@@ -311,7 +311,7 @@ pub(crate) async fn hear<C>(
 }
 
 /// Answers a command once where it was given, and marks it done. A refusal (`Err`) is written
-/// to the governance log first, after `refused`.
+/// to the governance log first, after `refused`, once however often the command runs.
 pub(crate) async fn answer(
     ctx: &Context,
     gh: &Installation,
@@ -325,7 +325,7 @@ pub(crate) async fn answer(
         Ok(done) => done,
         Err(refusal) => {
             ctx.store
-                .log_governance(&GovernanceEntry {
+                .log_governance_once(&GovernanceEntry {
                     repo: repo.to_string(),
                     number: given.item,
                     decision: given.comment_id,

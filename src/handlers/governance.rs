@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::gather::{begin_command, config, is_committer, the_rest};
-use super::{acks, comment_once, keep_comment, note_failure, reply_once, Context, HandlerError};
+use super::gather::{answer, config, hear, is_committer, the_rest, Given, Heard};
+use super::{acks, comment_once, keep_comment, note_failure, Context, HandlerError};
 use crate::config::Config;
 use crate::core::governance::{
     self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
@@ -52,9 +52,11 @@ pub async fn on_comment(
         // pushgate's own tally and replies.
         return Ok(false);
     }
-    if said.action == "created" {
-        if let Some(command) = read_command(&said.comment.body) {
-            open(ctx, gh, installation_id, repo, item, payload, command).await?;
+    match hear(ctx, repo, payload, "a vote or lazy consensus", read_command).await? {
+        Heard::Nothing => {}
+        Heard::Done => return Ok(true),
+        Heard::Given(given, command) => {
+            open(ctx, gh, installation_id, repo, payload, &given, command).await?;
             return Ok(true);
         }
     }
@@ -186,21 +188,13 @@ async fn open(
     gh: &Installation,
     installation_id: i64,
     repo: &str,
-    item: i64,
     payload: &Webhook,
+    given: &Given,
     command: Result<Command, rules::CommandError>,
 ) -> Result<(), HandlerError> {
-    let comment_id = payload.comment_id();
-    if comment_id <= 0 {
-        return Err(HandlerError::Payload(
-            "a command without its comment's id".into(),
-        ));
-    }
-    let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
-        return Ok(());
-    };
+    let (item, comment_id) = (given.item, given.comment_id);
     let now = ctx.clock.now();
-    let by = payload.commenter().to_string();
+    let by = given.by.clone();
     let config = config(ctx, gh, repo, payload.default_branch())
         .await?
         .unwrap_or_default();
@@ -228,13 +222,7 @@ async fn open(
         }
     };
     if let Some(refusal) = refusal {
-        reply_once(gh, repo, item, comment_id, seen, &refusal).await?;
-        log_refusal(ctx, repo, item, comment_id, now, &by, &refusal).await?;
-        return ctx
-            .store
-            .set_command(repo, comment_id, &CommandProgress::Done, now)
-            .await
-            .map_err(Into::into);
+        return answer(ctx, gh, repo, given, Err(refusal), "refused").await;
     }
     let Ok(command) = command else {
         return Ok(());
@@ -509,28 +497,6 @@ async fn log(
             at,
             who: who.to_string(),
             what: what.to_string(),
-        })
-        .await?;
-    Ok(())
-}
-
-async fn log_refusal(
-    ctx: &Context,
-    repo: &str,
-    item: i64,
-    comment_id: i64,
-    at: i64,
-    by: &str,
-    refusal: &str,
-) -> Result<(), HandlerError> {
-    ctx.store
-        .log_governance(&GovernanceEntry {
-            repo: repo.to_string(),
-            number: item,
-            decision: comment_id,
-            at,
-            who: by.to_string(),
-            what: format!("refused: {refusal}"),
         })
         .await?;
     Ok(())

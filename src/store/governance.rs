@@ -212,6 +212,25 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::log_governance`], unless the same person's same line about the same decision
+    /// is there already (a delivery run again after its answer was lost says it again).
+    pub async fn log_governance_once(&self, e: &GovernanceEntry) -> Result<(), StoreError> {
+        let logged = sqlx::query(
+            "SELECT 1 FROM governance_log WHERE repo = $1 AND decision = $2 AND who = $3 \
+             AND what = $4 LIMIT 1",
+        )
+        .bind(&e.repo)
+        .bind(e.decision)
+        .bind(&e.who)
+        .bind(&e.what)
+        .fetch_optional(&self.pool)
+        .await?;
+        if logged.is_none() {
+            self.log_governance(e).await?;
+        }
+        Ok(())
+    }
+
     /// What happened to a repository's decisions, oldest first (for the dashboard).
     pub async fn governance_log(&self, repo: &str) -> Result<Vec<GovernanceEntry>, StoreError> {
         let rows = sqlx::query(
