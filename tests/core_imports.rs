@@ -292,3 +292,42 @@ fn no_github_path_is_spelled_outside_the_github_adapter() {
         found.join("\n")
     );
 }
+
+/// Nothing outside `src/github` (and the fake in `src/sim`) reads GitHub's JSON: payloads are
+/// `github::webhook::Webhook` and answers are `github::model` types. A JSON-pointer read or a
+/// field looked up by name on a JSON value elsewhere fails here.
+#[test]
+fn no_json_is_read_outside_the_github_adapter() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let allowed = ["github", "sim"].map(|d| src.join(d));
+    let mut found = Vec::new();
+    for (path, text) in sources(&src) {
+        if allowed.iter().any(|a| path.starts_with(a)) {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            let code = code(line);
+            if code.contains(".pointer(\"") || reads_a_field_by_name(code) {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "JSON read outside src/github:\n{}",
+        found.join("\n")
+    );
+}
+
+/// `.get("name")` with a JSON field's name (lower case and `_`): a header or a map keyed by
+/// other strings does not look like one.
+fn reads_a_field_by_name(code: &str) -> bool {
+    code.match_indices(".get(\"").any(|(at, found)| {
+        let rest = &code[at + found.len()..];
+        rest.split_once('"').is_some_and(|(name, after)| {
+            !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                && after.starts_with(')')
+        })
+    })
+}

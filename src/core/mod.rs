@@ -14,6 +14,7 @@ pub mod policy;
 pub mod pull;
 pub mod release;
 pub mod report;
+pub mod say;
 pub mod support;
 pub mod text;
 pub mod trailers;

@@ -14,6 +14,7 @@ use super::gather::{answer, config, hear, may_hold, Heard};
 use super::{comment_once, keep_comment, note_failure, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
+use crate::core::say;
 use crate::core::text::utc;
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
@@ -49,20 +50,13 @@ pub async fn on_comment(
     };
     let by = &given.by;
     let said = match command {
-        Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
-        Ok(_) if given.on_pull_request => Err(format!(
-            "@{by}: an advisory is tracked on an issue, and this is a pull request; hold the \
-             pull request with `/pushgate embargo <UTC time> advisory <name>` instead. Nothing \
-             changed."
-        )),
+        Err(e) => Err(say::refused(by, e)),
+        Ok(_) if given.on_pull_request => Err(say::advisory_on_pull_request(by)),
         Ok(command) => {
             let branch = payload.default_branch();
             let config = config(ctx, gh, repo, branch).await?.unwrap_or_default();
             if !may_hold(ctx, gh, repo, branch, &config, by).await? {
-                Err(format!(
-                    "@{by}: only committers and the security team can track an advisory; \
-                     nothing changed."
-                ))
+                Err(say::only(by, say::HOLDERS, "track an advisory"))
             } else {
                 let at = Place {
                     installation_id,
@@ -123,10 +117,7 @@ async fn apply(
     let name = command.name().to_string();
     let before = ctx.store.advisory(repo, &name).await?;
     if let Some(a) = before.as_ref().filter(|a| a.number != item) {
-        return Ok(Err(format!(
-            "@{by}: advisory {name} is tracked on #{}; nothing changed.",
-            a.number
-        )));
+        return Ok(Err(say::advisory_tracked_elsewhere(by, &name, a.number)));
     }
     let periods = periods(config);
     let (advisory, what) = match (command, before) {
@@ -145,16 +136,12 @@ async fn apply(
             let a = stored(at, payload, before, &name, &t, now);
             (a, what)
         }
-        (Command::Disclose { .. }, None) => {
-            return Ok(Err(format!(
-                "@{by}: no advisory {name} is tracked here: start it with `/pushgate advisory \
-                 {name} [reported <date>]`; nothing changed."
-            )))
-        }
+        (Command::Disclose { .. }, None) => return Ok(Err(say::no_advisory(by, &name))),
         (Command::Disclose { .. }, Some(a)) if a.disclose_at.is_some_and(|d| d <= now) => {
-            return Ok(Err(format!(
-                "@{by}: advisory {name} was disclosed at {}; nothing changed.",
-                utc(a.disclose_at.unwrap_or(now))
+            return Ok(Err(say::advisory_disclosed(
+                by,
+                &name,
+                a.disclose_at.unwrap_or(now),
             )))
         }
         (Command::Disclose { at: disclosure, .. }, Some(a)) => {
@@ -184,21 +171,8 @@ async fn apply(
     show_status(ctx, gh, &advisory).await?;
     super::gate::republish(ctx, gh, repo, payload.default_branch()).await?;
     let t = timeline(&advisory);
-    let mut reply = format!(
-        "@{by}: tracking advisory {name}: reported {}, fix due {}",
-        utc(t.reported),
-        utc(t.fix_due)
-    );
-    match (t.predisclosure, t.disclosure) {
-        (Some(p), Some(d)) => reply.push_str(&format!(
-            ", pre-disclosure {}, announcement {}.",
-            utc(p),
-            utc(d)
-        )),
-        _ => reply.push_str(&format!(
-            ". Set the disclosure date with `/pushgate advisory {name} disclose <UTC time>`."
-        )),
-    }
+    let disclosure = t.predisclosure.zip(t.disclosure);
+    let reply = say::tracking_advisory(by, &name, (t.reported, t.fix_due), disclosure);
     Ok(Ok(reply))
 }
 

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::gather::{answer, config, hear, is_committer, may_hold, Heard};
 use super::{comment_once, note_failure, post_check_run_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
+use crate::core::say;
 use crate::core::text::utc;
 use crate::github::model::Output;
 use crate::github::webhook::Webhook;
@@ -53,18 +54,13 @@ pub async fn on_comment(
         what,
     };
     let said = match command {
-        Err(e) => Err(format!("@{by}: {e}; nothing changed.")),
-        Ok(_) if !given.on_pull_request => Err(format!(
-            "@{by}: an embargo holds a pull request, and this is an issue; nothing changed."
-        )),
+        Err(e) => Err(say::refused(by, e)),
+        Ok(_) if !given.on_pull_request => Err(say::embargo_on_issue(by)),
         Ok(command) => {
             let branch = payload.default_branch();
             let config = config(ctx, gh, repo, branch).await?.unwrap_or_default();
             if !may_hold(ctx, gh, repo, branch, &config, by).await? {
-                Err(format!(
-                    "@{by}: only committers and the security team can embargo or lift an \
-                     embargo; nothing changed."
-                ))
+                Err(say::only(by, say::HOLDERS, "embargo or lift an embargo"))
             } else {
                 let apply = Apply {
                     installation_id,
@@ -109,7 +105,7 @@ impl Apply<'_> {
             Command::Hold { until, advisory } => {
                 if let Some(name) = &advisory {
                     if let Err(e) = crate::core::advisory::read_name(name) {
-                        return Ok(Err(format!("@{by}: {e}; nothing changed.")));
+                        return Ok(Err(say::refused(&by, e)));
                     }
                 }
                 let branch = match payload.default_branch() {
@@ -150,11 +146,7 @@ impl Apply<'_> {
                 }
                 super::advisory::embargo_changed(ctx, gh, repo, item).await?;
                 show(ctx, gh, repo, item).await?;
-                Ok(Ok(format!(
-                    "Embargoed by @{by} until {}: `/pushgate merge` is refused before then, and \
-                 pushgate lands this pull request by itself at that time if it is ready.",
-                    utc(until)
-                )))
+                Ok(Ok(say::embargoed(&by, until)))
             }
             Command::Lift => {
                 // A re-run may find the embargo lifted by this very command before (the lane
@@ -163,11 +155,9 @@ impl Apply<'_> {
                     self.seen && before.as_ref().is_some_and(|e| e.state == Embargo::LIFTED);
                 let Some(held) = held_before else {
                     if lifted_here {
-                        return Ok(Ok(format!("@{by} lifted the embargo.")));
+                        return Ok(Ok(say::embargo_lifted(&by, None)));
                     }
-                    return Ok(Err(format!(
-                        "@{by}: this pull request is under no embargo; nothing changed."
-                    )));
+                    return Ok(Err(say::no_embargo(&by)));
                 };
                 if ctx
                     .store
@@ -183,11 +173,7 @@ impl Apply<'_> {
                 }
                 super::advisory::embargo_changed(ctx, gh, repo, item).await?;
                 show(ctx, gh, repo, item).await?;
-                Ok(Ok(format!(
-                    "@{by} lifted the embargo (it was until {}): committers can merge with \
-                 `/pushgate merge`.",
-                    utc(held.until)
-                )))
+                Ok(Ok(say::embargo_lifted(&by, Some(held.until))))
             }
         }
     }

@@ -13,6 +13,7 @@ use crate::core::gate::{
     read_command, Action, CheckResult, Command, Event, Gate, Outcome, PendingRegression, Phase,
     Refusal, Settings, Source,
 };
+use crate::core::say;
 use crate::github::model::User;
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
@@ -544,7 +545,7 @@ pub async fn on_comment(
     gate.remember_command(comment_id);
     for action in &actions {
         if let Action::Refused { by, why } = action {
-            let body = format!("@{by}: {why}; nothing changed.");
+            let body = say::refused(by, why);
             super::reply_once(gh, repo, issue, comment_id, seen, &body).await?;
         }
     }

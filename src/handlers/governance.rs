@@ -12,9 +12,10 @@ use super::gather::{answer, config, hear, is_committer, the_rest, Given, Heard};
 use super::{acks, comment_once, keep_comment, note_failure, Context, HandlerError};
 use crate::config::Config;
 use crate::core::governance::{
-    self as rules, answers, read_command, render, spell, tally, utc, Ballot, Command, Kind,
-    Outcome, Scheme, Signed, Tally,
+    self as rules, answers, read_command, render, spell, tally, Ballot, Command, Kind, Outcome,
+    Scheme, Signed, Tally,
 };
+use crate::core::say;
 use crate::github::model::IssueComment;
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
@@ -199,23 +200,19 @@ async fn open(
         .await?
         .unwrap_or_default();
     let refusal = match &command {
-        Err(e) => Some(format!("@{by}: {e}; nothing changed.")),
+        Err(e) => Some(say::refused(&by, e)),
         Ok(command) => {
             let what = match command {
                 Command::Vote { .. } => "a vote",
                 Command::LazyConsensus { .. } => "a lazy consensus",
             };
             if !is_committer(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
-                Some(format!(
-                    "@{by}: only committers can open {what}; nothing changed."
-                ))
+                Some(say::only(&by, say::COMMITTERS, &format!("open {what}")))
             } else {
                 match ctx.store.open_decision_on(repo, item).await? {
-                    Some(open) if open.id != comment_id => Some(format!(
-                        "@{by}: a {} is already open here until {}; nothing changed.",
-                        open.kind,
-                        utc(open.deadline)
-                    )),
+                    Some(open) if open.id != comment_id => {
+                        Some(say::already_open(&by, &open.kind, open.deadline))
+                    }
                     _ => None,
                 }
             }
@@ -361,19 +358,8 @@ async fn refresh(
     if open {
         for answer in &counted.unexplained {
             let ask = match kind {
-                Kind::Vote { .. } => format!(
-                    "@{}: your `{}` in this vote has no explanation. A negative vote should \
-                     come with the reasons for it or an alternative proposal: please add them \
-                     to your comment or in a new one.",
-                    answer.login,
-                    Signed(answer.value)
-                ),
-                Kind::LazyConsensus => format!(
-                    "@{}: your objection has no explanation, so it does not block this lazy \
-                     consensus. Please say why, or propose an alternative, in your comment or a \
-                     new one.",
-                    answer.login
-                ),
+                Kind::Vote { .. } => say::unexplained_vote(&answer.login, Signed(answer.value)),
+                Kind::LazyConsensus => say::unexplained_objection(&answer.login),
             };
             let key = format!("decision-explain {} {} {}", d.id, answer.login, answer.at);
             comment_once(gh, &d.repo, d.number, &key, &ask).await?;

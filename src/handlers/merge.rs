@@ -23,6 +23,7 @@ use crate::core::gate::Outcome;
 use crate::core::glob::wildcard;
 use crate::core::merge::with_trailers;
 use crate::core::pull::{trailers_for, PullVerdict};
+use crate::core::say;
 use crate::core::text::short;
 use crate::github::model::{Commit, Pull};
 use crate::github::model::{GitPerson, NewCommit};
@@ -133,7 +134,7 @@ async fn run(
     // transient one is left to the worker's retry.
     let refused = match attempt(ctx, gh, installation_id, &cmd, payload).await {
         Ok(refused) => refused,
-        Err(e) if !e.is_transient() => Some(format!("@{}: not merged: {e}", cmd.by)),
+        Err(e) if !e.is_transient() => Some(say::not_merged(&cmd.by, e)),
         Err(e) => return Err(e),
     };
     if let Some(why) = refused {
@@ -159,32 +160,24 @@ async fn attempt(
 ) -> Result<Option<String>, HandlerError> {
     let (repo, number_, by) = (cmd.repo, cmd.number, &cmd.by);
     let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
-        return Ok(Some(format!(
-            "@{by}: pushgate has no configuration to merge with."
-        )));
+        return Ok(Some(say::no_merge_config(by)));
     };
     if !is_committer(ctx, gh, repo, payload.default_branch(), &config, by).await? {
-        return Ok(Some(format!(
-            "@{by}: only committers can merge; nothing changed."
-        )));
+        return Ok(Some(say::only(by, say::COMMITTERS, "merge")));
     }
     // The repository's lane orders embargo commands and merges, so the store is current.
     if let Some(until) = super::gather::holding(ctx, repo, number_).await? {
-        return Ok(Some(format!(
-            "@{by}: not merged: {}.",
-            crate::core::embargo::refusal(until)
-        )));
+        let why = format!("{}.", crate::core::embargo::refusal(until));
+        return Ok(Some(say::not_merged(by, why)));
     }
     let pr = gh.api.pull(repo, number_).await?;
     let staging = config.branches.staging.clone();
     if !pr.is_open() || pr.base.branch != staging {
-        return Ok(Some(format!(
-            "@{by}: only open pull requests into `{staging}` can be merged here."
-        )));
+        return Ok(Some(say::merges_only_into(by, &staging)));
     }
     let head = pr.head.sha.clone();
     if let Some(why) = held_back(gh, repo, &pr, &head, &config).await? {
-        return Ok(Some(format!("@{by}: not merged: {why}")));
+        return Ok(Some(say::not_merged(by, why)));
     }
     let Some(acks) = acks::evaluate(
         ctx,
@@ -201,20 +194,17 @@ async fn attempt(
     };
     // The check may have judged a newer head than the labels and checks above were read on.
     if acks.head_sha != head {
-        return Ok(Some(format!(
-            "@{by}: not merged: new commits since the check (`{}` became `{}` while it was \
-             being checked); nothing landed. Re-run `/pushgate merge`.",
+        return Ok(Some(say::moved_while_checked(
+            by,
             short(&head),
-            short(&acks.head_sha)
+            short(&acks.head_sha),
         )));
     }
     if !acks.satisfied {
-        return Ok(Some(format!("@{by}: not merged: `pushgate/acks` is not satisfied ({}). See the check for what is missing.", acks.title)));
+        return Ok(Some(say::acks_not_satisfied(by, &acks.title)));
     }
     let Some(verdict) = acks.verdict.as_ref() else {
-        return Ok(Some(format!(
-            "@{by}: not merged: `pushgate/acks` gave no verdict to take the trailers from."
-        )));
+        return Ok(Some(say::no_verdict(by)));
     };
     // Everything from here on is read at the judged head, never at "the pull request now".
     let judged = Judged {
@@ -245,7 +235,7 @@ async fn attempt(
         }
         Landed::Refused(why) => why,
     };
-    Ok(Some(format!("@{by}: not merged: {why}")))
+    Ok(Some(say::not_merged(by, why)))
 }
 
 /// Records the landed commits, answers, closes the pull request and marks the command done.
@@ -311,10 +301,7 @@ pub async fn show_failure(
         seen: true,
         embargo: None,
     };
-    let body = format!(
-        "@{}: `/pushgate merge` did not finish: {what}\n\n{next}",
-        cmd.by
-    );
+    let body = say::merge_unfinished(&cmd.by, what, &next);
     reply(gh, &cmd, &body).await?;
     ctx.store
         .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
