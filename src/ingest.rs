@@ -38,8 +38,9 @@ pub fn spawn(
     match store.sqlite_file() {
         Some(path) => {
             let writer = SqliteWriter::open(&path)?;
+            let store = store.clone();
             Ok(tokio::task::spawn_blocking(move || {
-                run_sqlite(writer, requests, &wake, &killed)
+                run_sqlite(store, writer, requests, &wake, &killed)
             }))
         }
         None => Ok(tokio::spawn(run_pool(
@@ -52,6 +53,7 @@ pub fn spawn(
 }
 
 fn run_sqlite(
+    store: Store,
     mut writer: SqliteWriter,
     mut requests: mpsc::Receiver<Ingest>,
     wake: &Notify,
@@ -59,13 +61,17 @@ fn run_sqlite(
 ) {
     let mut batch = Batch::default();
     while let Some(first) = requests.blocking_recv() {
+        // The workers' writes wait while the door has deliveries in hand.
+        store.door_busy(true);
         batch.fill(first, &mut requests);
         if killed.load(Ordering::SeqCst) {
             return;
         }
         let result = writer.insert(&batch.deliveries, now());
         batch.answer(result, wake);
+        store.door_busy(!requests.is_empty());
     }
+    store.door_busy(false);
 }
 
 async fn run_pool(

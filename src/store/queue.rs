@@ -456,6 +456,7 @@ impl Store {
         if due.is_none() {
             return Ok(None);
         }
+        self.after_the_door().await;
         // A lane whose head turned out not to be claimable (leased by a worker that renewed
         // it, or just finished) gets its right time; then the next lane is tried.
         for _ in 0..4 {
@@ -581,6 +582,7 @@ impl Store {
 
     /// Marks a delivery processed.
     pub async fn complete(&self, id: i64, owner: &str, now: i64) -> Result<(), StoreError> {
+        self.after_the_door().await;
         self.finish(
             id,
             sqlx::query(
