@@ -265,27 +265,15 @@ fn handler_modules_import_one_another_without_circles() {
 /// pages of its own under `/repos/`, so both may name them.
 #[test]
 fn no_github_path_is_spelled_outside_the_github_adapter() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let allowed = ["github", "sim", "dashboard"].map(|d| src.join(d));
-    let mut found = Vec::new();
-    for (path, text) in sources(&src) {
-        if allowed.iter().any(|a| path.starts_with(a)) {
-            continue;
-        }
-        for (n, line) in text.lines().enumerate() {
-            let code = code(line);
-            for spelled in [
-                "\"/repos/",
-                "\"/app/installations",
-                "\"/installation/repositories",
-                "\"/graphql",
-            ] {
-                if code.contains(spelled) {
-                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-                }
-            }
-        }
-    }
+    let paths = [
+        "\"/repos/",
+        "\"/app/installations",
+        "\"/installation/repositories",
+        "\"/graphql",
+    ];
+    let found = code_lines_outside(&["github", "sim", "dashboard"], |code| {
+        paths.iter().any(|p| code.contains(p))
+    });
     assert!(
         found.is_empty(),
         "GitHub paths outside src/github:\n{}",
@@ -298,20 +286,9 @@ fn no_github_path_is_spelled_outside_the_github_adapter() {
 /// field looked up by name on a JSON value elsewhere fails here.
 #[test]
 fn no_json_is_read_outside_the_github_adapter() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let allowed = ["github", "sim"].map(|d| src.join(d));
-    let mut found = Vec::new();
-    for (path, text) in sources(&src) {
-        if allowed.iter().any(|a| path.starts_with(a)) {
-            continue;
-        }
-        for (n, line) in text.lines().enumerate() {
-            let code = code(line);
-            if code.contains(".pointer(\"") || reads_a_field_by_name(code) {
-                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-            }
-        }
-    }
+    let found = code_lines_outside(&["github", "sim"], |code| {
+        code.contains(".pointer(\"") || reads_a_field_by_name(code)
+    });
     assert!(
         found.is_empty(),
         "JSON read outside src/github:\n{}",
@@ -330,4 +307,23 @@ fn reads_a_field_by_name(code: &str) -> bool {
                 && after.starts_with(')')
         })
     })
+}
+
+/// The lines of `src` outside the folders `allowed` whose code (comments left out) `matches`,
+/// as `path:line: text`.
+fn code_lines_outside(allowed: &[&str], matches: impl Fn(&str) -> bool) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let allowed: Vec<_> = allowed.iter().map(|d| src.join(d)).collect();
+    let mut found = Vec::new();
+    for (path, text) in sources(&src) {
+        if allowed.iter().any(|a| path.starts_with(a)) {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            if matches(code(line)) {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    found
 }
