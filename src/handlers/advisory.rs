@@ -10,7 +10,7 @@
 
 use serde_json::json;
 
-use super::gather::{answer, config, hear, may_hold, Heard};
+use super::gather::{answer, config, hear, may_hold, Given, Heard};
 use super::{comment_once, keep_comment, note_failure, Context, HandlerError};
 use crate::config::Config;
 use crate::core::advisory::{self as rules, Command, Linked, Periods, Step, Timeline};
@@ -61,9 +61,7 @@ pub async fn on_comment(
                 let at = Place {
                     installation_id,
                     repo,
-                    item: given.item,
-                    comment_id: given.comment_id,
-                    by,
+                    given: &given,
                 };
                 apply(ctx, gh, payload, &config, &at, command).await?
             }
@@ -77,9 +75,7 @@ pub async fn on_comment(
 struct Place<'a> {
     installation_id: i64,
     repo: &'a str,
-    item: i64,
-    comment_id: i64,
-    by: &'a str,
+    given: &'a Given,
 }
 
 fn periods(config: &Config) -> Periods {
@@ -113,7 +109,7 @@ async fn apply(
     command: Command,
 ) -> Result<Result<String, String>, HandlerError> {
     let now = ctx.clock.now();
-    let (repo, item, by) = (at.repo, at.item, at.by);
+    let (repo, item, by) = (at.repo, at.given.item, at.given.by.as_str());
     let name = command.name().to_string();
     let before = ctx.store.advisory(repo, &name).await?;
     if let Some(a) = before.as_ref().filter(|a| a.number != item) {
@@ -124,7 +120,7 @@ async fn apply(
         (Command::Start { reported, .. }, before) => {
             let reported = reported
                 .or(before.as_ref().map(|a| a.reported_at))
-                .or_else(|| payload.comment.as_ref().and_then(|c| c.created()))
+                .or(at.given.written_at)
                 .unwrap_or(now);
             let disclosure = before.as_ref().and_then(|a| a.disclose_at);
             let t = Timeline::new(reported, disclosure, periods);
@@ -161,7 +157,7 @@ async fn apply(
         .log_governance(&GovernanceEntry {
             repo: repo.to_string(),
             number: item,
-            decision: at.comment_id,
+            decision: at.given.comment_id,
             at: now,
             who: by.to_string(),
             what: what.clone(),
@@ -194,7 +190,7 @@ fn stored(
     let mut a = before.unwrap_or(Advisory {
         repo: at.repo.to_string(),
         name: name.to_string(),
-        number: at.item,
+        number: at.given.item,
         installation_id: at.installation_id,
         private,
         reported_at: t.reported,
@@ -202,8 +198,8 @@ fn stored(
         predisclose_at: None,
         disclose_at: None,
         remind_before: t.remind_before,
-        started_by: at.by.to_string(),
-        command: at.comment_id,
+        started_by: at.given.by.clone(),
+        command: at.given.comment_id,
         started_at: now,
         branch,
         status_comment: None,

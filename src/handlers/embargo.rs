@@ -9,7 +9,7 @@
 
 use serde_json::json;
 
-use super::gather::{answer, config, hear, is_committer, may_hold, Heard};
+use super::gather::{answer, config, hear, is_committer, may_hold, Given, Heard};
 use super::{comment_once, note_failure, post_check_run_once, Context, HandlerError};
 use crate::core::embargo::{self as rules, Command, Ended, CHECK};
 use crate::core::say;
@@ -65,8 +65,7 @@ pub async fn on_comment(
                 let apply = Apply {
                     installation_id,
                     repo,
-                    item: given.item,
-                    seen: given.seen,
+                    given: &given,
                 };
                 apply.run(ctx, gh, payload, command, &log).await?
             }
@@ -80,9 +79,9 @@ pub async fn on_comment(
 struct Apply<'a> {
     installation_id: i64,
     repo: &'a str,
-    item: i64,
-    /// The command's delivery was seen before (a replay, or a re-run after a crash).
-    seen: bool,
+    /// The command: where, by whom, and whether its delivery was seen before (a replay, or a
+    /// re-run after a crash).
+    given: &'a Given,
 }
 
 impl Apply<'_> {
@@ -95,10 +94,9 @@ impl Apply<'_> {
         command: Command,
         log: &(dyn Fn(String) -> GovernanceEntry + Sync),
     ) -> Result<Result<String, String>, HandlerError> {
-        let (installation_id, repo, item) = (self.installation_id, self.repo, self.item);
+        let (installation_id, repo, item) = (self.installation_id, self.repo, self.given.item);
         let now = ctx.clock.now();
-        let comment = payload.comment.clone().unwrap_or_default();
-        let (by, comment_id) = (comment.login().to_string(), comment.id);
+        let (by, comment_id) = (self.given.by.clone(), self.given.comment_id);
         let before = ctx.store.embargo(repo, item).await?;
         let held_before = before.as_ref().filter(|e| e.state == Embargo::HELD);
         match command {
@@ -120,7 +118,7 @@ impl Apply<'_> {
                     state: Embargo::HELD.to_string(),
                     command: comment_id,
                     set_by: by.clone(),
-                    set_by_id: comment.user.as_ref().and_then(|u| u.id).unwrap_or(0),
+                    set_by_id: self.given.by_id,
                     set_at: now,
                     branch,
                     ended_at: None,
@@ -152,7 +150,7 @@ impl Apply<'_> {
                 // A re-run may find the embargo lifted by this very command before (the lane
                 // orders commands, so nothing else lifted it in between).
                 let lifted_here =
-                    self.seen && before.as_ref().is_some_and(|e| e.state == Embargo::LIFTED);
+                    self.given.seen && before.as_ref().is_some_and(|e| e.state == Embargo::LIFTED);
                 let Some(held) = held_before else {
                     if lifted_here {
                         return Ok(Ok(say::embargo_lifted(&by, None)));

@@ -240,7 +240,7 @@ pub(crate) async fn advisories_section(ctx: &Context, repo: &str) -> Result<Stri
 /// else `Some(seen)`, where `seen` says whether a run before got as far as starting it (its
 /// replies may be out already: see [`reply_once`](super::reply_once)). The command is
 /// recorded as started.
-pub(crate) async fn begin_command(
+async fn begin_command(
     ctx: &Context,
     repo: &str,
     comment_id: i64,
@@ -262,6 +262,10 @@ pub(crate) struct Given {
     pub item: i64,
     pub comment_id: i64,
     pub by: String,
+    /// The author's account id (0 when GitHub did not say).
+    pub by_id: i64,
+    /// When the comment was written (Unix seconds), when GitHub says.
+    pub written_at: Option<i64>,
     pub on_pull_request: bool,
     /// A run before started it: its reply may be out already.
     pub seen: bool,
@@ -304,6 +308,8 @@ pub(crate) async fn hear<C>(
         item,
         comment_id,
         by: said.comment.login().to_string(),
+        by_id: said.author_id(),
+        written_at: said.comment.created(),
         on_pull_request: said.issue.is_pull_request(),
         seen,
     };

@@ -237,11 +237,7 @@ async fn open(
             seconds.unwrap_or(defaults.consensus_duration.as_secs()),
         ),
     };
-    let opened_at = payload
-        .comment
-        .as_ref()
-        .and_then(|c| c.created())
-        .unwrap_or(now);
+    let opened_at = given.written_at.unwrap_or(now);
     let Some(deadline) = rules::deadline(opened_at, seconds) else {
         return Err(HandlerError::Payload("a deadline out of range".into()));
     };
@@ -258,7 +254,7 @@ async fn open(
         repo: repo.to_string(),
         id: comment_id,
         number: item,
-        pull: payload.on_pull_request(),
+        pull: given.on_pull_request,
         installation_id,
         kind: kind.to_string(),
         scheme: if kind == VOTE {
