@@ -4,79 +4,66 @@
 //!
 //! On a SQLite file the writer owns one connection ([`SqliteWriter`]) on a thread of its own:
 //! a batch is a loop of one prepared INSERT, with no hop through an async runtime between the
-//! rows and the commit. On PostgreSQL, and on an in-memory SQLite database (which only the
-//! pool can see), it writes through the store's pool with one multi-row INSERT a batch.
+//! rows and the commit. It also makes the workers' writes to the queue (claims, the ends of
+//! leases), in the same transactions: SQLite has one write lock, and a door that had to win
+//! it from the workers again and again slowed down exactly when a backlog was being worked
+//! off (README, "Webhook ingest"). On PostgreSQL, and on an in-memory SQLite database (which
+//! only the pool can see), it writes through the store's pool with one multi-row INSERT a
+//! batch, and the workers write through the pool.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
-use crate::store::{NewDelivery, SqliteWriter, Store, StoreError};
+use crate::store::{DeliverReply, NewDelivery, QueueOp, SqliteWriter, Store, StoreError, Write};
 
-/// One delivery waiting to be written, and where to say whether it was new.
-pub struct Ingest {
-    pub delivery: NewDelivery,
-    pub reply: Reply,
-}
-
-/// Whether the delivery was new (false: a redelivery), or why it could not be stored.
-pub type Reply = oneshot::Sender<Result<bool, String>>;
-
-/// The most deliveries written in one transaction.
+/// The most deliveries and queue writes in one transaction.
 const BATCH: usize = 256;
 
-/// Starts the writer; it runs until every sender of `requests` is gone, or until `killed` is
-/// set (a crash in the tests), after which it commits nothing more.
+/// Starts the writer with a queue of `capacity` writes, and returns where to send them; it
+/// runs until every sender is gone, or until `killed` is set (a crash in the tests), after
+/// which it commits nothing more. On a SQLite file the store's queue writes go through it.
 pub fn spawn(
     store: &Store,
-    requests: mpsc::Receiver<Ingest>,
+    capacity: usize,
     wake: Arc<Notify>,
     killed: Arc<AtomicBool>,
-) -> Result<JoinHandle<()>, StoreError> {
-    match store.sqlite_file() {
+) -> Result<(mpsc::Sender<Write>, JoinHandle<()>), StoreError> {
+    let (sender, requests) = mpsc::channel(capacity);
+    let task = match store.sqlite_file() {
         Some(path) => {
             let writer = SqliteWriter::open(&path)?;
-            let store = store.clone();
-            Ok(tokio::task::spawn_blocking(move || {
-                run_sqlite(store, writer, requests, &wake, &killed)
-            }))
+            store.hand_queue_to(&sender);
+            tokio::task::spawn_blocking(move || run_sqlite(writer, requests, &wake, &killed))
         }
-        None => Ok(tokio::spawn(run_pool(
-            store.clone(),
-            requests,
-            wake,
-            killed,
-        ))),
-    }
+        None => tokio::spawn(run_pool(store.clone(), requests, wake, killed)),
+    };
+    Ok((sender, task))
 }
 
 fn run_sqlite(
-    store: Store,
     mut writer: SqliteWriter,
-    mut requests: mpsc::Receiver<Ingest>,
+    mut requests: mpsc::Receiver<Write>,
     wake: &Notify,
     killed: &AtomicBool,
 ) {
     let mut batch = Batch::default();
     while let Some(first) = requests.blocking_recv() {
-        // The workers' writes wait while the door has deliveries in hand.
-        store.door_busy(true);
         batch.fill(first, &mut requests);
         if killed.load(Ordering::SeqCst) {
             return;
         }
-        let result = writer.insert(&batch.deliveries, now());
+        let ops = std::mem::take(&mut batch.ops);
+        let result = writer.write(&batch.deliveries, ops, now());
         batch.answer(result, wake);
-        store.door_busy(!requests.is_empty());
     }
-    store.door_busy(false);
 }
 
 async fn run_pool(
     store: Store,
-    mut requests: mpsc::Receiver<Ingest>,
+    mut requests: mpsc::Receiver<Write>,
     wake: Arc<Notify>,
     killed: Arc<AtomicBool>,
 ) {
@@ -85,6 +72,11 @@ async fn run_pool(
         batch.fill(first, &mut requests);
         if killed.load(Ordering::SeqCst) {
             return;
+        }
+        // The pool's store takes no queue writes from the workers (they write through the
+        // pool themselves); should one come, it is refused rather than lost.
+        for op in batch.ops.drain(..) {
+            op.fail("this store's workers write through its pool");
         }
         let result = store.insert_deliveries(&batch.deliveries, now()).await;
         batch.answer(result, &wake);
@@ -95,21 +87,30 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// The deliveries of one transaction and their waiting requests, in the same order.
+/// The writes of one transaction: deliveries with their waiting requests, in the same order,
+/// and the workers' queue writes.
 #[derive(Default)]
 struct Batch {
     deliveries: Vec<NewDelivery>,
-    replies: Vec<Reply>,
+    replies: Vec<DeliverReply>,
+    ops: Vec<QueueOp>,
 }
 
 impl Batch {
     /// Takes `first` and whatever else is already waiting, up to [`BATCH`].
-    fn fill(&mut self, first: Ingest, requests: &mut mpsc::Receiver<Ingest>) {
+    fn fill(&mut self, first: Write, requests: &mut mpsc::Receiver<Write>) {
         let mut next = Some(first);
-        while let Some(ingest) = next {
-            self.deliveries.push(ingest.delivery);
-            self.replies.push(ingest.reply);
-            next = if self.deliveries.len() < BATCH {
+        let mut taken = 0;
+        while let Some(write) = next {
+            match write {
+                Write::Deliver { delivery, reply } => {
+                    self.deliveries.push(delivery);
+                    self.replies.push(reply);
+                }
+                Write::Queue(op) => self.ops.push(op),
+            }
+            taken += 1;
+            next = if taken < BATCH {
                 requests.try_recv().ok()
             } else {
                 None
@@ -126,7 +127,9 @@ impl Batch {
                     // A request that gave up waiting has nobody to tell.
                     let _ = reply.send(Ok(new));
                 }
-                wake.notify_waiters();
+                if !self.deliveries.is_empty() {
+                    wake.notify_waiters();
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "storing deliveries failed");
@@ -143,6 +146,8 @@ impl Batch {
 mod tests {
     use std::collections::HashMap;
     use std::time::Duration;
+
+    use tokio::sync::oneshot;
 
     use super::*;
     use crate::store::Payload;
@@ -176,12 +181,16 @@ mod tests {
     /// Hands one delivery to the writer and waits for its answer (an error when the writer
     /// dropped it unanswered).
     async fn ingest(
-        requests: &mpsc::Sender<Ingest>,
+        requests: &mpsc::Sender<Write>,
         id: &str,
     ) -> Result<Result<bool, String>, oneshot::error::RecvError> {
         let (reply, answer) = oneshot::channel();
         let delivery = delivery(id);
-        if requests.send(Ingest { delivery, reply }).await.is_err() {
+        if requests
+            .send(Write::Deliver { delivery, reply })
+            .await
+            .is_err()
+        {
             panic!("the writer stopped before {id}");
         }
         answer.await
@@ -198,10 +207,9 @@ mod tests {
     async fn each_delivery_id_is_new_exactly_once_and_wakes_the_workers() {
         let dir = tempfile::tempdir().unwrap();
         for (kind, store) in stores(dir.path(), "once").await {
-            let (requests, inbox) = mpsc::channel(64);
             let wake = Arc::new(Notify::new());
             let killed = Arc::new(AtomicBool::new(false));
-            let task = spawn(&store, inbox, wake.clone(), killed).unwrap();
+            let (requests, task) = spawn(&store, 64, wake.clone(), killed).unwrap();
 
             let woken = wake.notified();
             tokio::pin!(woken);
@@ -249,15 +257,116 @@ mod tests {
     async fn a_killed_writer_stores_and_answers_nothing_more() {
         let dir = tempfile::tempdir().unwrap();
         for (kind, store) in stores(dir.path(), "killed").await {
-            let (requests, inbox) = mpsc::channel(64);
             let killed = Arc::new(AtomicBool::new(false));
-            let task = spawn(&store, inbox, Arc::new(Notify::new()), killed.clone()).unwrap();
+            let (requests, task) =
+                spawn(&store, 64, Arc::new(Notify::new()), killed.clone()).unwrap();
             assert_eq!(ingest(&requests, "before").await, Ok(Ok(true)), "{kind}");
 
             killed.store(true, Ordering::SeqCst);
             assert!(ingest(&requests, "after").await.is_err(), "{kind}");
             ends(task, kind).await;
             assert_eq!(store.depth().await.unwrap().pending, 1, "{kind}");
+        }
+    }
+
+    /// The queue behaves the same whether the workers' writes go through the SQLite file's
+    /// writer (in the door's transactions) or through the pool: a lane's deliveries one at a
+    /// time and in order, leases that only their owner ends, retries that keep only their own
+    /// lane waiting, attempts counted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_queue_keeps_its_rules_through_either_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let lease = Duration::from_secs(60);
+        for (kind, store) in stores(dir.path(), "rules").await {
+            let killed = Arc::new(AtomicBool::new(false));
+            let (requests, task) = spawn(&store, 64, Arc::new(Notify::new()), killed).unwrap();
+            // Two lanes: a1, a2 in one, b1 in the other.
+            for (id, lane) in [("a1", "a"), ("b1", "b"), ("a2", "a")] {
+                let (reply, answer) = oneshot::channel();
+                let mut delivery = delivery(id);
+                delivery.lane = lane.to_string();
+                let write = Write::Deliver { delivery, reply };
+                assert!(requests.send(write).await.is_ok());
+                assert_eq!(answer.await, Ok(Ok(true)), "{kind} {id}");
+            }
+            let t = now() + 1_000;
+            let claim = |owner: &'static str, at: i64| {
+                let store = store.clone();
+                async move {
+                    store
+                        .claim(owner, at, lease)
+                        .await
+                        .unwrap()
+                        .map(|d| (d.id, d.delivery_id, d.attempts))
+                }
+            };
+            let (a1, name, attempts) = claim("w1", t).await.unwrap();
+            assert_eq!((name.as_str(), attempts), ("a1", 1), "{kind}");
+            let (b1, name, _) = claim("w2", t).await.unwrap();
+            assert_eq!(name, "b1", "{kind}: the other lane, a is leased");
+            assert_eq!(claim("w3", t).await, None, "{kind}: both lanes are leased");
+
+            // Only the lease's owner ends it.
+            store.complete(a1, "w2", t).await.unwrap();
+            assert_eq!(claim("w3", t).await, None, "{kind}");
+            assert!(store.renew(a1, "w1", t + 120_000).await.unwrap(), "{kind}");
+            assert!(!store.renew(a1, "w3", t + 120_000).await.unwrap(), "{kind}");
+            store.complete(a1, "w1", t).await.unwrap();
+            let (a2, name, _) = claim("w3", t).await.unwrap();
+            assert_eq!(name, "a2", "{kind}: the lane's next, once its head is done");
+
+            // A retry keeps only b waiting, until its time.
+            store
+                .retry_later(b1, "w2", t + 5_000, "GitHub is down")
+                .await
+                .unwrap();
+            assert_eq!(claim("w4", t + 4_999).await, None, "{kind}");
+            store.fail(a2, "w3", t, "broken").await.unwrap();
+            let (again, name, attempts) = claim("w4", t + 5_000).await.unwrap();
+            assert_eq!((again, name.as_str(), attempts), (b1, "b1", 2), "{kind}");
+            // Given back unprocessed (shutdown): its attempt does not count.
+            store.release(b1, "w4").await.unwrap();
+            let (_, _, attempts) = claim("w5", t + 5_000).await.unwrap();
+            assert_eq!(attempts, 2, "{kind}");
+
+            let state = |id: &'static str| {
+                let store = store.clone();
+                async move { store.delivery_state(id).await.unwrap().unwrap().0 }
+            };
+            assert_eq!(state("a1").await, "done", "{kind}");
+            assert_eq!(state("a2").await, "failed", "{kind}");
+            assert_eq!(state("b1").await, "pending", "{kind}");
+            drop(requests);
+            ends(task, kind).await;
+        }
+    }
+
+    /// On a SQLite file a worker's write is handed to the ingest writer, not made through the
+    /// pool: it waits in the writer's queue, behind the door's deliveries, for one commit.
+    #[tokio::test]
+    async fn a_sqlite_files_queue_writes_go_to_its_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let stores = stores(dir.path(), "handed").await;
+        for (kind, store) in stores.into_iter().filter(|(kind, _)| *kind == "file") {
+            let (writer, mut inbox) = mpsc::channel(8);
+            store.hand_queue_to(&writer);
+            let finishing = tokio::spawn({
+                let store = store.clone();
+                async move { store.complete(7, "w1", 1).await }
+            });
+            let Some(Write::Queue(QueueOp::Finish {
+                id,
+                owner,
+                change,
+                reply,
+            })) = inbox.recv().await
+            else {
+                panic!("{kind}: no queue write reached the writer");
+            };
+            assert_eq!((id, owner.as_str()), (7, "w1"), "{kind}");
+            assert_eq!(change, crate::store::Change::Complete { now: 1 }, "{kind}");
+            let _ = reply.send(Ok(true));
+            finishing.await.unwrap().unwrap();
         }
     }
 }

@@ -15,9 +15,8 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::github::signature;
-use crate::ingest::Ingest;
 use crate::metrics::Metrics;
-use crate::store::{NewDelivery, Payload, Store};
+use crate::store::{NewDelivery, Payload, Store, Write};
 
 /// GitHub caps webhook payloads at 25 MiB.
 pub const BODY_LIMIT: usize = crate::store::PAYLOAD_LIMIT;
@@ -28,7 +27,7 @@ pub struct AppState {
     pub store: Store,
     pub secret: Arc<Vec<u8>>,
     pub metrics: Arc<Metrics>,
-    pub ingest: mpsc::Sender<Ingest>,
+    pub ingest: mpsc::Sender<Write>,
     pub shutting_down: Arc<AtomicBool>,
     /// Wakes the workers when a delivery arrives.
     pub wake: Arc<tokio::sync::Notify>,
@@ -188,7 +187,12 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     let (event, delivery_id) = (delivery.event.clone(), delivery.delivery_id.clone());
     let (reply, answer) = oneshot::channel();
-    if state.ingest.send(Ingest { delivery, reply }).await.is_err() {
+    if state
+        .ingest
+        .send(Write::Deliver { delivery, reply })
+        .await
+        .is_err()
+    {
         return reject(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
     match answer.await {

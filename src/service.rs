@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::github::{GitHub, GitHubError, Retry};
@@ -249,8 +249,9 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
     let clock = Arc::new(Clock::default());
     let context = Arc::new(Context::new(store.clone(), clock.clone()));
     let wake = Arc::new(Notify::new());
-    let (ingest_tx, ingest_rx) = mpsc::channel(4096);
     let shutting_down = Arc::new(AtomicBool::new(false));
+    let killed = Arc::new(AtomicBool::new(false));
+    let (ingest_tx, ingest_task) = ingest::spawn(&store, 4096, wake.clone(), killed.clone())?;
     let state = AppState {
         store: store.clone(),
         secret: Arc::new(settings.webhook_secret.clone()),
@@ -262,8 +263,6 @@ pub async fn start(settings: Settings) -> Result<Service, SetupError> {
         dashboard_token: settings.dashboard_token.as_deref().map(Arc::from),
         clock: clock.clone(),
     };
-    let killed = Arc::new(AtomicBool::new(false));
-    let ingest_task = ingest::spawn(&store, ingest_rx, wake.clone(), killed.clone())?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| SetupError::Listen {

@@ -11,13 +11,13 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
+use tokio::sync::mpsc;
 
 mod advisory;
 mod asked;
@@ -26,15 +26,17 @@ mod embargo;
 mod governance;
 mod queue;
 mod records;
+mod writer;
 pub use advisory::{Advisory, AdvisoryEmbargo};
 pub use dashboard::{OpenPull, PullInfo, StoredFlight, FLIGHTS_KEPT};
 pub use embargo::{Embargo, EmbargoInFlight};
 pub use governance::{Decision, GovernanceEntry};
 pub use queue::{
-    Claimed, Failed, NewDelivery, Payload, PullGuard, QueueDepth, Queued, SqliteWriter,
-    PAYLOAD_LIMIT,
+    Change, Claimed, ClaimedRow, DeliverReply, Failed, NewDelivery, Payload, PullGuard, QueueDepth,
+    QueueOp, Queued, Write, PAYLOAD_LIMIT,
 };
 pub use records::{Authored, CommandProgress, Evaluation, Note};
+pub use writer::SqliteWriter;
 
 use queue::PullLocks;
 
@@ -49,6 +51,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL `{0}` (use sqlite://… or postgres://…)")]
     Url(String),
+    #[error("the queue's writer: {0}")]
+    Writer(String),
     #[error("migration {0} is not applied")]
     NotMigrated(i64),
 }
@@ -61,15 +65,10 @@ pub struct Store {
     sqlite_file: Option<PathBuf>,
     /// On SQLite (one process per file): a lock per pull request, for [`Store::lock_pull`].
     pull_locks: PullLocks,
-    /// Whether the ingest writer has deliveries in hand ([`Store::door_busy`]).
-    door: Arc<AtomicBool>,
-    /// The longest a worker's write waits for it: [`DOOR_FIRST`] (longer in a test).
-    door_first: Duration,
+    /// On a SQLite file: the ingest writer, which makes the queue's writes while it runs
+    /// ([`Store::hand_queue_to`]).
+    writer: Arc<Mutex<Option<mpsc::WeakSender<Write>>>>,
 }
-
-/// The longest a worker's claim or completion waits for the ingest writer to have nothing in
-/// hand: under endless load the workers still move, one write per worker and this long.
-const DOOR_FIRST: Duration = Duration::from_millis(100);
 
 /// Every SQLite connection: WAL, a full sync at each commit (durable before the 202), and a
 /// wait rather than an error while another connection writes.
@@ -141,30 +140,8 @@ impl Store {
             postgres,
             sqlite_file,
             pull_locks: PullLocks::default(),
-            door: Arc::default(),
-            door_first: DOOR_FIRST,
+            writer: Arc::default(),
         })
-    }
-
-    /// Says whether the ingest writer has deliveries in hand (set while it writes a batch and
-    /// more wait, cleared when none do).
-    pub fn door_busy(&self, busy: bool) {
-        self.door.store(busy, Ordering::Relaxed);
-    }
-
-    /// Waits, at most [`DOOR_FIRST`] (100 ms), until the ingest writer has nothing in hand. On SQLite
-    /// every write takes one lock: a worker's short transactions, taken whenever they come,
-    /// make the writer wait in SQLite's busy handler, which sleeps between tries, so a backlog
-    /// being worked off would slow the door. The door goes first; the workers catch up when
-    /// it is quiet. Nothing waits on PostgreSQL, whose writers do not exclude one another.
-    pub(crate) async fn after_the_door(&self) {
-        if self.postgres {
-            return;
-        }
-        let since = tokio::time::Instant::now();
-        while self.door.load(Ordering::Relaxed) && since.elapsed() < self.door_first {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -208,37 +185,6 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("store.db").display());
         let store = Store::connect(&url).await.unwrap();
         (dir, store)
-    }
-
-    /// A worker's write waits while the ingest writer has deliveries in hand, until it has
-    /// none, and never longer than its limit; an idle door costs no wait.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_workers_write_waits_for_the_door_but_not_for_ever() {
-        let (_dir, mut store) = file_store().await;
-        store.door_first = Duration::from_millis(50);
-        store.door_busy(true);
-        let start = std::time::Instant::now();
-        store.after_the_door().await;
-        assert!(start.elapsed() >= store.door_first, "{:?}", start.elapsed());
-
-        // Cleared while a write waits: it goes at once, long before a limit of a minute.
-        store.door_first = Duration::from_secs(60);
-        let door = store.clone();
-        let start = std::time::Instant::now();
-        let clearing = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            door.door_busy(false);
-        });
-        store.after_the_door().await;
-        let waited = start.elapsed();
-        assert!(waited >= Duration::from_millis(20), "{waited:?}");
-        assert!(waited < Duration::from_secs(30), "{waited:?}");
-        clearing.await.unwrap();
-
-        // An idle door: no sleep at all.
-        let start = std::time::Instant::now();
-        store.after_the_door().await;
-        assert!(start.elapsed() < Duration::from_secs(30));
     }
 
     /// `/readyz` says ready only when this build's newest migration is applied.

@@ -4,17 +4,18 @@
 //! Whatever ends a lease sets the lane's next due time under the lane's row lock, so a lane's
 //! deliveries are processed in order and never two at once, across replicas.
 //!
-//! Only this module reads or writes the tables `deliveries` and `lanes`.
+//! Only this module reads or writes the tables `deliveries` and `lanes`: its statements are
+//! its own, and `writer.rs` runs them on the SQLite writer's connection.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
 
 use super::records::write_note;
-use super::{Note, Store, StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
+use super::{Note, Store, StoreError};
 
 /// A webhook payload as stored: LZ4-compressed, with its length in front. JSON from GitHub
 /// shrinks several times, so ingest writes (and the WAL syncs) a fraction of the bytes.
@@ -33,6 +34,11 @@ impl Payload {
     /// Packs a JSON value (the deliveries pushgate makes itself).
     pub fn json(value: &serde_json::Value) -> Payload {
         Payload::pack(value.to_string().as_bytes())
+    }
+
+    /// The packed bytes, as stored.
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.0
     }
 
     /// The packed size in bytes.
@@ -86,80 +92,17 @@ pub struct NewDelivery {
 }
 
 /// The columns ingest writes; the rest of a delivery's row starts at its defaults.
-const INSERT_DELIVERY: &str = "INSERT INTO deliveries (delivery_id, event, action, repo, lane, \
+pub(super) const INSERT_DELIVERY: &str =
+    "INSERT INTO deliveries (delivery_id, event, action, repo, lane, \
      installation_id, payload, payload_lz4, received_at, next_attempt_at) VALUES ";
 
 /// A lane that gets a delivery becomes due now, unless it already has a head (which keeps its
 /// own time: stored, retry or lease).
-const UPSERT_LANE: &str = "INSERT INTO lanes (lane, due) VALUES ";
+pub(super) const UPSERT_LANE: &str = "INSERT INTO lanes (lane, due) VALUES ";
 /// The update (of nothing) locks an existing lane's row on PostgreSQL until the delivery is
 /// committed, so a worker finishing the lane's head waits and then sees the new delivery
 /// rather than deleting the lane under it.
-const UPSERT_LANE_END: &str = " ON CONFLICT (lane) DO UPDATE SET due = lanes.due";
-
-/// The ingest writer's own connection to a SQLite file (rusqlite, used from one thread). A
-/// batch is one transaction of single-row INSERTs from one prepared statement; SQLite says per
-/// row whether it was inserted, so no rows travel back. Through sqlx every statement is a round
-/// trip to sqlx's connection thread and every returned row a message, which cost more than the
-/// insert itself (see README, "Webhook ingest").
-pub struct SqliteWriter {
-    /// Read by the store's tests of the SQLite connection settings.
-    pub(super) conn: rusqlite::Connection,
-}
-
-impl SqliteWriter {
-    /// Opens the file, which [`Store::connect`] has created and migrated.
-    pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
-        let conn = rusqlite::Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
-        Ok(SqliteWriter { conn })
-    }
-
-    /// Stores deliveries in one transaction and says, per delivery, whether it is new (false:
-    /// a redelivery of a known id, or a repeat within the batch; the first is the one stored).
-    /// On an error nothing of the batch is stored.
-    pub fn insert(
-        &mut self,
-        deliveries: &[NewDelivery],
-        now: i64,
-    ) -> Result<Vec<bool>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut fresh = Vec::with_capacity(deliveries.len());
-        {
-            let mut insert = tx.prepare_cached(&format!(
-                "{INSERT_DELIVERY}(?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?8) \
-                 ON CONFLICT (delivery_id) DO NOTHING"
-            ))?;
-            let mut lane = tx.prepare_cached(&format!("{UPSERT_LANE}(?1, ?2){UPSERT_LANE_END}"))?;
-            let mut lanes = HashSet::new();
-            for d in deliveries {
-                let inserted = insert.execute(rusqlite::params![
-                    d.delivery_id,
-                    d.event,
-                    d.action,
-                    d.repo,
-                    d.lane,
-                    d.installation_id,
-                    d.payload.0,
-                    now,
-                ])?;
-                if inserted == 1 && lanes.insert(d.lane.as_str()) {
-                    lane.execute(rusqlite::params![d.lane, now])?;
-                }
-                fresh.push(inserted == 1);
-            }
-        }
-        tx.commit()?;
-        Ok(fresh)
-    }
-}
+pub(super) const UPSERT_LANE_END: &str = " ON CONFLICT (lane) DO UPDATE SET due = lanes.due";
 
 /// A delivery claimed by a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +149,8 @@ pub struct Failed {
     pub error: String,
 }
 /// A claim's first step: the lane due longest (up to now) is leased until `$1`.
-const CLAIM_LANE: &str = "UPDATE lanes SET due = $1 WHERE lane = (SELECT lane FROM lanes \
+pub(super) const CLAIM_LANE: &str =
+    "UPDATE lanes SET due = $1 WHERE lane = (SELECT lane FROM lanes \
      WHERE due <= $2 ORDER BY due, lane LIMIT 1) AND due <= $2 RETURNING lane";
 
 /// Whether any lane is due: a read, so that a worker with nothing to claim (every lane waiting
@@ -214,11 +158,11 @@ const CLAIM_LANE: &str = "UPDATE lanes SET due = $1 WHERE lane = (SELECT lane FR
 const ANY_DUE: &str = "SELECT lane FROM lanes WHERE due <= $1 ORDER BY due LIMIT 1";
 
 /// The head of a lane: its oldest pending delivery.
-const LANE_HEAD: &str = "SELECT id, next_attempt_at, lease_until FROM deliveries \
+pub(super) const LANE_HEAD: &str = "SELECT id, next_attempt_at, lease_until FROM deliveries \
      WHERE state = 'pending' AND lane = $1 ORDER BY id LIMIT 1";
 
 /// A claim's second step: the head of the lane, if it is due and nobody holds it.
-const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_owner = $1, lease_until = $2, \
+pub(super) const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_owner = $1, lease_until = $2, \
      attempts = attempts + 1 WHERE id = (SELECT id FROM deliveries \
          WHERE state = 'pending' AND lane = $3 ORDER BY id LIMIT 1) \
      AND next_attempt_at <= $4 AND (lease_until IS NULL OR lease_until <= $4) \
@@ -227,8 +171,26 @@ const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_owner = $1, lease_until = 
 
 /// Locks the lane of a delivery before its head changes (the same order as a claim: lane,
 /// then delivery), and says which lane it is.
-const LOCK_LANE: &str = "UPDATE lanes SET due = due WHERE lane = (SELECT lane FROM deliveries \
+pub(super) const LOCK_LANE: &str =
+    "UPDATE lanes SET due = due WHERE lane = (SELECT lane FROM deliveries \
      WHERE id = $1) RETURNING lane";
+
+/// The lane of a delivery that has no lane row (rows written by hand, or a crash between
+/// versions): [`advance`] makes the row again.
+pub(super) const LANE_OF: &str = "SELECT lane FROM deliveries WHERE id = $1";
+
+/// A lane with nothing pending goes.
+pub(super) const DROP_LANE: &str = "DELETE FROM lanes WHERE lane = $1";
+
+/// A lane's due time, from its head.
+pub(super) const SET_DUE: &str = "INSERT INTO lanes (lane, due) VALUES ($1, $2) \
+     ON CONFLICT (lane) DO UPDATE SET due = excluded.due";
+
+/// When a lane with this head may be claimed: when the head was stored or may be retried,
+/// or when its lease runs out.
+pub(super) fn due_of(next_attempt_at: i64, lease_until: Option<i64>) -> i64 {
+    next_attempt_at.max(lease_until.unwrap_or(0))
+}
 
 /// The lane of delivery `id`, locked for the rest of the transaction (on SQLite the first
 /// statement being a write takes the write lock at once).
@@ -243,18 +205,13 @@ async fn lock_lane(
     if locked.is_some() {
         return Ok(locked);
     }
-    // A lane with no row (rows written by hand, or a crash between versions): `advance`
-    // makes it again.
-    Ok(
-        sqlx::query_scalar("SELECT lane FROM deliveries WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(LANE_OF)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?)
 }
 
-/// Sets a lane's due time from its head: when the head was stored or may be retried, or when
-/// its lease runs out; a lane with nothing pending is removed.
+/// Sets a lane's due time from its head ([`due_of`]); a lane with nothing pending is removed.
 async fn advance(tx: &mut sqlx::Transaction<'_, sqlx::Any>, lane: &str) -> Result<(), StoreError> {
     let head = sqlx::query(LANE_HEAD)
         .bind(lane)
@@ -262,25 +219,175 @@ async fn advance(tx: &mut sqlx::Transaction<'_, sqlx::Any>, lane: &str) -> Resul
         .await?;
     match head {
         None => {
-            sqlx::query("DELETE FROM lanes WHERE lane = $1")
+            sqlx::query(DROP_LANE).bind(lane).execute(&mut **tx).await?;
+        }
+        Some(head) => {
+            let due = due_of(
+                head.try_get("next_attempt_at")?,
+                head.try_get("lease_until")?,
+            );
+            sqlx::query(SET_DUE)
                 .bind(lane)
+                .bind(due)
                 .execute(&mut **tx)
                 .await?;
         }
-        Some(head) => {
-            let next: i64 = head.try_get("next_attempt_at")?;
-            let lease: Option<i64> = head.try_get("lease_until")?;
-            sqlx::query(
-                "INSERT INTO lanes (lane, due) VALUES ($1, $2) \
-                 ON CONFLICT (lane) DO UPDATE SET due = excluded.due",
-            )
-            .bind(lane)
-            .bind(next.max(lease.unwrap_or(0)))
-            .execute(&mut **tx)
-            .await?;
-        }
     }
     Ok(())
+}
+
+/// What a worker does to a delivery it holds ([`Store::complete`] and its siblings). Each is
+/// one UPDATE of the delivery that holds only while `owner` holds the lease, followed by the
+/// lane's next due time; the same statement runs through the pool or the SQLite writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Processed.
+    Complete { now: i64 },
+    /// A transient failure: try again at `at`.
+    Retry { at: i64, error: String },
+    /// A permanent failure, kept for people to see.
+    Fail { now: i64, error: String },
+    /// The lease runs on until `until`.
+    Renew { until: i64 },
+    /// Given back unprocessed: the attempt does not count (graceful shutdown).
+    Release,
+    /// Given back by a holder that died: the attempt counts.
+    TakeBack,
+}
+
+/// A value bound to a numbered parameter (`$1`, `$2`, …) of a queue statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+impl Change {
+    /// The UPDATE; its parameters are [`Change::args`] in order.
+    pub(super) fn sql(&self) -> &'static str {
+        match self {
+            Change::Complete { .. } => {
+                "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, \
+                 lease_until = NULL, last_error = NULL WHERE id = $2 AND lease_owner = $3"
+            }
+            Change::Retry { .. } => {
+                "UPDATE deliveries SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, \
+                 lease_until = NULL WHERE id = $3 AND lease_owner = $4"
+            }
+            Change::Fail { .. } => {
+                "UPDATE deliveries SET state = 'failed', processed_at = $1, last_error = $2, \
+                 lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4"
+            }
+            Change::Renew { .. } => {
+                "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 \
+                 AND state = 'pending'"
+            }
+            Change::Release => {
+                "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, \
+                 attempts = attempts - 1 WHERE id = $1 AND lease_owner = $2 AND state = 'pending'"
+            }
+            Change::TakeBack => {
+                "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $1 AND lease_owner = $2 AND state = 'pending'"
+            }
+        }
+    }
+
+    /// The values of [`Change::sql`]'s parameters, `$1` first.
+    pub(super) fn args<'a>(&'a self, id: i64, owner: &'a str) -> Vec<Arg<'a>> {
+        use Arg::{Int, Text};
+        match self {
+            Change::Complete { now } => vec![Int(*now), Int(id), Text(owner)],
+            Change::Retry { at, error } => vec![Int(*at), Text(error), Int(id), Text(owner)],
+            Change::Fail { now, error } => vec![Int(*now), Text(error), Int(id), Text(owner)],
+            Change::Renew { until } => vec![Int(*until), Int(id), Text(owner)],
+            Change::Release | Change::TakeBack => vec![Int(id), Text(owner)],
+        }
+    }
+}
+
+/// A claimed delivery as its row holds it, the payload still packed: the claim's writer
+/// hands it over and the claiming worker unpacks it.
+#[derive(Debug)]
+pub struct ClaimedRow {
+    pub(super) id: i64,
+    pub(super) delivery_id: String,
+    pub(super) event: String,
+    pub(super) action: String,
+    pub(super) repo: String,
+    pub(super) lane: String,
+    pub(super) installation_id: i64,
+    pub(super) attempts: i64,
+    /// The packed payload, or (rows stored before packing) `None` and the text.
+    pub(super) packed: Option<Vec<u8>>,
+    pub(super) text: String,
+}
+
+impl ClaimedRow {
+    fn unpack(self) -> Claimed {
+        let payload = match self.packed {
+            Some(packed) => Payload::unpack(&packed),
+            None => Ok(self.text),
+        };
+        Claimed {
+            id: self.id,
+            delivery_id: self.delivery_id,
+            event: self.event,
+            action: self.action,
+            repo: self.repo,
+            lane: self.lane,
+            installation_id: self.installation_id,
+            payload,
+            attempts: self.attempts,
+        }
+    }
+}
+
+/// What the ingest writer is handed: a delivery from the door, or a worker's write to the
+/// queue, which on a SQLite file shares the door's transactions (see [`Store::claim`]).
+pub enum Write {
+    Deliver {
+        delivery: NewDelivery,
+        reply: DeliverReply,
+    },
+    Queue(QueueOp),
+}
+
+/// Whether the delivery was new (false: a redelivery), or why it could not be stored.
+pub type DeliverReply = oneshot::Sender<Result<bool, String>>;
+
+/// A worker's write to the queue, answered once the transaction that made it commits.
+pub enum QueueOp {
+    /// [`Store::claim`]: the head of the lane due longest at `now`, leased until `until`.
+    Claim {
+        owner: String,
+        now: i64,
+        until: i64,
+        reply: oneshot::Sender<Result<Option<ClaimedRow>, StoreError>>,
+    },
+    /// A [`Change`] to delivery `id`, held by `owner`; answers whether it held.
+    Finish {
+        id: i64,
+        owner: String,
+        change: Change,
+        reply: oneshot::Sender<Result<bool, StoreError>>,
+    },
+}
+
+impl QueueOp {
+    /// Answers with an error (the transaction holding the write did not commit).
+    pub fn fail(self, why: &str) {
+        let error = || StoreError::Writer(why.to_string());
+        // A worker that stopped waiting has nobody to tell.
+        match self {
+            QueueOp::Claim { reply, .. } => {
+                let _ = reply.send(Err(error()));
+            }
+            QueueOp::Finish { reply, .. } => {
+                let _ = reply.send(Err(error()));
+            }
+        }
+    }
 }
 
 /// Counts one state's deliveries (see [`Store::depth`]).
@@ -440,8 +547,9 @@ impl Store {
 
     /// Claims the next delivery a worker may process, leasing it until `now + lease`: the
     /// head of the lane that has been due longest. Each statement is one index search (see
-    /// [`CLAIM_LANE`], [`LANE_HEAD`]), so a backlog does not slow it, and the write lock it
-    /// takes on SQLite is short.
+    /// [`CLAIM_LANE`], [`LANE_HEAD`]), so a backlog does not slow it. On a SQLite file the
+    /// claim is written by the ingest writer, in the transaction of the deliveries it is
+    /// storing: one lock, one sync for both, and the door never waits for a worker.
     pub async fn claim(
         &self,
         owner: &str,
@@ -456,7 +564,57 @@ impl Store {
         if due.is_none() {
             return Ok(None);
         }
-        self.after_the_door().await;
+        let owner = owner.to_string();
+        let row = match self
+            .through_the_writer(|reply| QueueOp::Claim {
+                owner: owner.clone(),
+                now,
+                until,
+                reply,
+            })
+            .await
+        {
+            Some(answer) => answer?,
+            None => self.claim_in_pool(&owner, now, until).await?,
+        };
+        Ok(row.map(ClaimedRow::unpack))
+    }
+
+    /// Hands a write to the ingest writer and waits for its commit; `None` when no writer
+    /// takes the queue's writes (PostgreSQL, a database in memory, a writer that stopped).
+    async fn through_the_writer<T>(
+        &self,
+        op: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> QueueOp,
+    ) -> Option<Result<T, StoreError>> {
+        let writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()?
+            .upgrade()?;
+        let (reply, answer) = oneshot::channel();
+        writer.send(Write::Queue(op(reply))).await.ok()?;
+        drop(writer);
+        Some(
+            answer
+                .await
+                .unwrap_or_else(|_| Err(StoreError::Writer("the writer stopped".to_string()))),
+        )
+    }
+
+    /// From now on the queue's writes go through `writer` (the ingest writer of a SQLite
+    /// file), for as long as it runs.
+    pub fn hand_queue_to(&self, writer: &mpsc::Sender<Write>) {
+        *self.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(writer.downgrade());
+    }
+
+    /// [`Store::claim`] through the pool: each try is a transaction of its own.
+    async fn claim_in_pool(
+        &self,
+        owner: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<ClaimedRow>, StoreError> {
         // A lane whose head turned out not to be claimable (leased by a worker that renewed
         // it, or just finished) gets its right time; then the next lane is tried.
         for _ in 0..4 {
@@ -483,21 +641,17 @@ impl Store {
                 continue;
             };
             tx.commit().await?;
-            let id: i64 = row.try_get("id")?;
-            let payload = match row.try_get::<Option<Vec<u8>>, _>("payload_lz4")? {
-                Some(packed) => Payload::unpack(&packed),
-                None => Ok(row.try_get("payload")?),
-            };
-            return Ok(Some(Claimed {
-                id,
+            return Ok(Some(ClaimedRow {
+                id: row.try_get("id")?,
                 delivery_id: row.try_get("delivery_id")?,
                 event: row.try_get("event")?,
                 action: row.try_get("action")?,
                 repo: row.try_get("repo")?,
                 lane,
                 installation_id: row.try_get("installation_id")?,
-                payload,
                 attempts: row.try_get("attempts")?,
+                packed: row.try_get("payload_lz4")?,
+                text: row.try_get("payload")?,
             }));
         }
         Ok(None)
@@ -560,40 +714,13 @@ impl Store {
 
     /// Extends a lease while a long delivery is in hand; false when it was lost.
     pub async fn renew(&self, id: i64, owner: &str, until: i64) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let lane = lock_lane(&mut tx, id).await?;
-        let done = sqlx::query(
-            "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 \
-             AND state = 'pending'",
-        )
-        .bind(until)
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 1 {
-            if let Some(lane) = lane {
-                advance(&mut tx, &lane).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.finish(id, owner, Change::Renew { until }).await
     }
 
     /// Marks a delivery processed.
     pub async fn complete(&self, id: i64, owner: &str, now: i64) -> Result<(), StoreError> {
-        self.after_the_door().await;
-        self.finish(
-            id,
-            sqlx::query(
-                "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, \
-                 lease_until = NULL, last_error = NULL WHERE id = $2 AND lease_owner = $3",
-            )
-            .bind(now)
-            .bind(id)
-            .bind(owner),
-        )
-        .await
+        self.finish(id, owner, Change::Complete { now }).await?;
+        Ok(())
     }
 
     /// A transient failure: try again at `retry_at`. Only the delivery's lane waits.
@@ -604,18 +731,13 @@ impl Store {
         retry_at: i64,
         error: &str,
     ) -> Result<(), StoreError> {
-        self.finish(
-            id,
-            sqlx::query(
-                "UPDATE deliveries SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, \
-                 lease_until = NULL WHERE id = $3 AND lease_owner = $4",
-            )
-            .bind(retry_at)
-            .bind(error)
-            .bind(id)
-            .bind(owner),
-        )
-        .await
+        let error = error.to_string();
+        let change = Change::Retry {
+            at: retry_at,
+            error,
+        };
+        self.finish(id, owner, change).await?;
+        Ok(())
     }
 
     /// A permanent failure, kept for people to see.
@@ -626,32 +748,15 @@ impl Store {
         now: i64,
         error: &str,
     ) -> Result<(), StoreError> {
-        self.finish(
-            id,
-            sqlx::query(
-                "UPDATE deliveries SET state = 'failed', processed_at = $1, last_error = $2, \
-                 lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
-            )
-            .bind(now)
-            .bind(error)
-            .bind(id)
-            .bind(owner),
-        )
-        .await
+        let error = error.to_string();
+        self.finish(id, owner, Change::Fail { now, error }).await?;
+        Ok(())
     }
 
     /// Gives a delivery back unprocessed (graceful shutdown).
     pub async fn release(&self, id: i64, owner: &str) -> Result<(), StoreError> {
-        self.finish(
-            id,
-            sqlx::query(
-                "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, \
-                 attempts = attempts - 1 WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
-            )
-            .bind(id)
-            .bind(owner),
-        )
-        .await
+        self.finish(id, owner, Change::Release).await?;
+        Ok(())
     }
 
     /// Gives back every delivery `owner` holds (a worker that died: its attempts stay
@@ -686,35 +791,40 @@ impl Store {
 
     async fn release_all(&self, held: &[(i64, String)]) -> Result<u64, StoreError> {
         for (id, owner) in held {
-            self.finish(
-                *id,
-                sqlx::query(
-                    "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
-                     WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
-                )
-                .bind(*id)
-                .bind(owner.as_str()),
-            )
-            .await?;
+            self.finish(*id, owner, Change::TakeBack).await?;
         }
         Ok(held.len() as u64)
     }
 
-    /// Runs `change` on a delivery held by `owner` and sets its lane's next due time, in one
-    /// transaction that locks the lane first (as a claim does).
-    async fn finish<'q>(
-        &self,
-        id: i64,
-        change: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> Result<(), StoreError> {
+    /// Makes `change` to a delivery held by `owner` and sets its lane's next due time, in one
+    /// transaction that locks the lane first (as a claim does); says whether `owner` held it.
+    /// On a SQLite file the ingest writer makes it (see [`Store::claim`]).
+    async fn finish(&self, id: i64, owner: &str, change: Change) -> Result<bool, StoreError> {
+        let op = |reply| QueueOp::Finish {
+            id,
+            owner: owner.to_string(),
+            change: change.clone(),
+            reply,
+        };
+        if let Some(answer) = self.through_the_writer(op).await {
+            return answer;
+        }
         let mut tx = self.pool.begin().await?;
         let lane = lock_lane(&mut tx, id).await?;
-        let changed = change.execute(&mut *tx).await?.rows_affected();
-        if let (1, Some(lane)) = (changed, lane) {
+        let sql = change.sql();
+        let mut query = sqlx::query(sql);
+        for arg in change.args(id, owner) {
+            query = match arg {
+                Arg::Int(value) => query.bind(value),
+                Arg::Text(value) => query.bind(value.to_string()),
+            };
+        }
+        let changed = query.execute(&mut *tx).await?.rows_affected() == 1;
+        if let (true, Some(lane)) = (changed, lane) {
             advance(&mut tx, &lane).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Collapses into delivery `head` (claimed by `owner`) the pending deliveries of its lane
@@ -993,7 +1103,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::tests::file_store;
-    use crate::store::Authored;
+    use crate::store::{Authored, SqliteWriter};
 
     fn delivery(id: &str, json: &str) -> NewDelivery {
         NewDelivery {

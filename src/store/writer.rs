@@ -1,0 +1,266 @@
+//! The ingest writer's own connection to a SQLite file (rusqlite, used from one thread). It
+//! makes every write of the queue on that file: the door's deliveries, and the workers'
+//! claims and the ends of their leases. SQLite lets one connection write at a time; with one
+//! writer nobody waits in SQLite's busy handler (which sleeps between tries), and one commit,
+//! one sync, covers a batch of deliveries and whatever the workers asked for meanwhile.
+//!
+//! A batch is one transaction: single-row INSERTs from one prepared statement (SQLite says
+//! per row whether it was inserted, so no rows travel back), then each queue write in a
+//! savepoint of its own, so one that fails fails alone. Through sqlx every statement would be
+//! a round trip to sqlx's connection thread (see README, "Webhook ingest").
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rusqlite::Transaction;
+
+use super::queue::{
+    due_of, Arg, Change, ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, DROP_LANE,
+    INSERT_DELIVERY, LANE_HEAD, LANE_OF, LOCK_LANE, SET_DUE, UPSERT_LANE, UPSERT_LANE_END,
+};
+use super::{StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
+
+pub struct SqliteWriter {
+    /// Read by the store's tests of the SQLite connection settings.
+    pub(super) conn: rusqlite::Connection,
+}
+
+/// A queue write's answer, kept until the transaction that made it commits.
+enum Answer {
+    Claimed(Result<Option<ClaimedRow>, StoreError>),
+    Finished(Result<bool, StoreError>),
+}
+
+impl SqliteWriter {
+    /// Opens the file, which [`super::Store::connect`] has created and migrated.
+    pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
+        Ok(SqliteWriter { conn })
+    }
+
+    /// Stores deliveries in one transaction and says, per delivery, whether it is new (false:
+    /// a redelivery of a known id, or a repeat within the batch; the first is the one stored).
+    /// On an error nothing of the batch is stored.
+    pub fn insert(
+        &mut self,
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.write(deliveries, Vec::new(), now)
+    }
+
+    /// [`SqliteWriter::insert`], and in the same transaction the workers' `ops`, each
+    /// answered after the commit (or with the error that stopped it).
+    pub fn write(
+        &mut self,
+        deliveries: &[NewDelivery],
+        ops: Vec<QueueOp>,
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        let done = self.transaction(deliveries, &ops, now);
+        match done {
+            Ok((fresh, answers)) => {
+                for (op, answer) in ops.into_iter().zip(answers) {
+                    // A worker that stopped waiting has nobody to tell.
+                    match (op, answer) {
+                        (QueueOp::Claim { reply, .. }, Answer::Claimed(answer)) => {
+                            let _ = reply.send(answer);
+                        }
+                        (QueueOp::Finish { reply, .. }, Answer::Finished(answer)) => {
+                            let _ = reply.send(answer);
+                        }
+                        (op, _) => op.fail("answered out of turn"),
+                    }
+                }
+                Ok(fresh)
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for op in ops {
+                    op.fail(&why);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn transaction(
+        &mut self,
+        deliveries: &[NewDelivery],
+        ops: &[QueueOp],
+        now: i64,
+    ) -> Result<(Vec<bool>, Vec<Answer>), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut fresh = Vec::with_capacity(deliveries.len());
+        if !deliveries.is_empty() {
+            let mut insert = tx.prepare_cached(&format!(
+                "{INSERT_DELIVERY}(?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?8) \
+                 ON CONFLICT (delivery_id) DO NOTHING"
+            ))?;
+            let mut lane = tx.prepare_cached(&format!("{UPSERT_LANE}(?1, ?2){UPSERT_LANE_END}"))?;
+            let mut lanes = HashSet::new();
+            for d in deliveries {
+                let inserted = insert.execute(rusqlite::params![
+                    d.delivery_id,
+                    d.event,
+                    d.action,
+                    d.repo,
+                    d.lane,
+                    d.installation_id,
+                    d.payload.bytes(),
+                    now,
+                ])?;
+                if inserted == 1 && lanes.insert(d.lane.as_str()) {
+                    lane.execute(rusqlite::params![d.lane, now])?;
+                }
+                fresh.push(inserted == 1);
+            }
+        }
+        let mut answers = Vec::with_capacity(ops.len());
+        for op in ops {
+            tx.execute_batch("SAVEPOINT op")?;
+            let answer = match op {
+                QueueOp::Claim {
+                    owner, now, until, ..
+                } => Answer::Claimed(claim(&tx, owner, *now, *until)),
+                QueueOp::Finish {
+                    id, owner, change, ..
+                } => Answer::Finished(finish(&tx, *id, owner, change)),
+            };
+            let failed = matches!(answer, Answer::Claimed(Err(_)) | Answer::Finished(Err(_)));
+            if failed {
+                tx.execute_batch("ROLLBACK TO op")?;
+            }
+            tx.execute_batch("RELEASE op")?;
+            answers.push(answer);
+        }
+        tx.commit()?;
+        Ok((fresh, answers))
+    }
+}
+
+/// Prepares `sql` and binds `args` to its numbered parameters (`$1` to `args[0]`, …) by name,
+/// so a statement may name them in any order, as the pool's driver allows.
+fn bound<'c>(
+    tx: &'c Transaction<'_>,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> Result<rusqlite::CachedStatement<'c>, StoreError> {
+    let mut statement = tx.prepare_cached(sql)?;
+    for (i, arg) in args.iter().enumerate() {
+        let name = format!("${}", i + 1);
+        let Some(index) = statement.parameter_index(&name)? else {
+            return Err(StoreError::Writer(format!("no parameter {name} in {sql}")));
+        };
+        match *arg {
+            Arg::Int(value) => statement.raw_bind_parameter(index, value)?,
+            Arg::Text(value) => statement.raw_bind_parameter(index, value)?,
+        }
+    }
+    Ok(statement)
+}
+
+/// The first column of the first row `sql` answers, if any.
+fn first_text(
+    tx: &Transaction<'_>,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> Result<Option<String>, StoreError> {
+    let mut statement = bound(tx, sql, args)?;
+    let mut rows = statement.raw_query();
+    Ok(match rows.next()? {
+        Some(row) => Some(row.get(0)?),
+        None => None,
+    })
+}
+
+/// A column of `row` by name (a database row, not JSON).
+fn column<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, name: &str) -> rusqlite::Result<T> {
+    row.get(name)
+}
+
+/// [`super::Store::claim`] on the writer's transaction.
+fn claim(
+    tx: &Transaction<'_>,
+    owner: &str,
+    now: i64,
+    until: i64,
+) -> Result<Option<ClaimedRow>, StoreError> {
+    use Arg::{Int, Text};
+    for _ in 0..4 {
+        let Some(lane) = first_text(tx, CLAIM_LANE, &[Int(until), Int(now)])? else {
+            return Ok(None);
+        };
+        let mut statement = bound(
+            tx,
+            CLAIM_HEAD,
+            &[Text(owner), Int(until), Text(&lane), Int(now)],
+        )?;
+        let mut rows = statement.raw_query();
+        let head = match rows.next()? {
+            Some(row) => Some(ClaimedRow {
+                id: column(row, "id")?,
+                delivery_id: column(row, "delivery_id")?,
+                event: column(row, "event")?,
+                action: column(row, "action")?,
+                repo: column(row, "repo")?,
+                lane: lane.clone(),
+                installation_id: column(row, "installation_id")?,
+                attempts: column(row, "attempts")?,
+                packed: row.get("payload_lz4")?,
+                text: column(row, "payload")?,
+            }),
+            None => None,
+        };
+        // An UPDATE … RETURNING is done once its statement is reset.
+        drop(rows);
+        drop(statement);
+        match head {
+            Some(head) => return Ok(Some(head)),
+            None => advance(tx, &lane)?,
+        }
+    }
+    Ok(None)
+}
+
+/// [`super::Store`]'s `finish` on the writer's transaction: locks the delivery's lane (SQLite
+/// has the whole database locked already; the order is the pool's), makes the change, and
+/// sets the lane's next due time when it held.
+fn finish(tx: &Transaction<'_>, id: i64, owner: &str, change: &Change) -> Result<bool, StoreError> {
+    let lane = match first_text(tx, LOCK_LANE, &[Arg::Int(id)])? {
+        Some(lane) => Some(lane),
+        None => first_text(tx, LANE_OF, &[Arg::Int(id)])?,
+    };
+    let changed = bound(tx, change.sql(), &change.args(id, owner))?.raw_execute()? == 1;
+    if let (true, Some(lane)) = (changed, lane) {
+        advance(tx, &lane)?;
+    }
+    Ok(changed)
+}
+
+/// Sets a lane's due time from its head; a lane with nothing pending is removed.
+fn advance(tx: &Transaction<'_>, lane: &str) -> Result<(), StoreError> {
+    let head = bound(tx, LANE_HEAD, &[Arg::Text(lane)])?
+        .raw_query()
+        .next()?
+        .map(|row| {
+            Ok::<_, rusqlite::Error>((column(row, "next_attempt_at")?, column(row, "lease_until")?))
+        })
+        .transpose()?;
+    match head {
+        None => bound(tx, DROP_LANE, &[Arg::Text(lane)])?.raw_execute()?,
+        Some((next, lease)) => {
+            let due = due_of(next, lease);
+            bound(tx, SET_DUE, &[Arg::Text(lane), Arg::Int(due)])?.raw_execute()?
+        }
+    };
+    Ok(())
+}
