@@ -57,6 +57,28 @@ pub enum StoreError {
     NotMigrated(i64),
 }
 
+/// A value bound to a numbered parameter (`$1`, `$2`, …) of a statement that runs through
+/// the pool or on the SQLite writer's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// Binds `args` to `query`'s parameters in order.
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    args: &[Arg<'_>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for arg in args {
+        query = match *arg {
+            Arg::Int(value) => query.bind(value),
+            Arg::Text(value) => query.bind(value.to_string()),
+        };
+    }
+    query
+}
+
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,

@@ -14,8 +14,8 @@ use std::time::Duration;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use super::records::write_note;
-use super::{Note, Store, StoreError};
+use super::records::note_statement;
+use super::{bind_all, Arg, Note, Store, StoreError};
 
 /// A webhook payload as stored: LZ4-compressed, with its length in front. JSON from GitHub
 /// shrinks several times, so ingest writes (and the WAL syncs) a fraction of the bytes.
@@ -255,13 +255,6 @@ pub enum Change {
     TakeBack,
 }
 
-/// A value bound to a numbered parameter (`$1`, `$2`, …) of a queue statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
 impl Change {
     /// The UPDATE; its parameters are [`Change::args`] in order.
     pub(super) fn sql(&self) -> &'static str {
@@ -304,6 +297,69 @@ impl Change {
             Change::Release | Change::TakeBack => vec![Int(id), Text(owner)],
         }
     }
+}
+
+/// What a delivery coalesced into `into` says of itself.
+pub(super) fn coalesced_into(into: &str) -> String {
+    format!("coalesced into {into}")
+}
+
+/// The held head of a run being coalesced is done, if its owner still holds it: `$1` now,
+/// `$2` why, `$3` its id, `$4` the owner.
+pub(super) const COALESCE_HELD: &str = "UPDATE deliveries SET state = 'done', processed_at = $1, \
+     lease_owner = NULL, lease_until = NULL, last_error = $2 WHERE id = $3 AND lease_owner = $4 \
+     AND state = 'pending'";
+
+/// At most this many deliveries behind a head are marked done by one statement.
+pub(super) const COALESCE_CHUNK: usize = 500;
+
+/// Marks done the `n` unleased pending deliveries `$3`, `$4`, … (`$1` now, `$2` why).
+pub(super) fn behind_sql(n: usize) -> String {
+    let ids: Vec<String> = (0..n).map(|i| format!("${}", i + 3)).collect();
+    format!(
+        "UPDATE deliveries SET state = 'done', processed_at = $1, last_error = $2 \
+         WHERE state = 'pending' AND lease_owner IS NULL AND id IN ({})",
+        ids.join(", ")
+    )
+}
+
+pub(super) fn behind_args<'a>(ids: &[i64], now: i64, why: &'a str) -> Vec<Arg<'a>> {
+    [Arg::Int(now), Arg::Text(why)]
+        .into_iter()
+        .chain(ids.iter().map(|id| Arg::Int(*id)))
+        .collect()
+}
+
+/// Marks done the unleased pending deliveries of lane `$3` after `$4` that are event `$5`
+/// with one of `n` actions (`$6`, …); `$1` now, `$2` why.
+pub(super) fn same_work_sql(n: usize) -> String {
+    let actions: Vec<String> = (0..n).map(|i| format!("${}", i + 6)).collect();
+    format!(
+        "UPDATE deliveries SET state = 'done', processed_at = $1, last_error = $2 \
+         WHERE state = 'pending' AND lane = $3 AND id > $4 AND lease_owner IS NULL \
+         AND event = $5 AND action IN ({})",
+        actions.join(", ")
+    )
+}
+
+pub(super) fn same_work_args<'a>(
+    head: i64,
+    lane: &'a str,
+    event: &'a str,
+    actions: &[&'a str],
+    now: i64,
+    why: &'a str,
+) -> Vec<Arg<'a>> {
+    [
+        Arg::Int(now),
+        Arg::Text(why),
+        Arg::Text(lane),
+        Arg::Int(head),
+        Arg::Text(event),
+    ]
+    .into_iter()
+    .chain(actions.iter().map(|a| Arg::Text(a)))
+    .collect()
 }
 
 /// A claimed delivery as its row holds it, the payload still packed: the claim's writer
@@ -372,6 +428,27 @@ pub enum QueueOp {
         change: Change,
         reply: oneshot::Sender<Result<bool, StoreError>>,
     },
+    /// [`Store::coalesce_into`]; answers false when the lease on `held` was lost.
+    Coalesce {
+        held: i64,
+        owner: String,
+        behind: Vec<i64>,
+        repo: String,
+        notes: Vec<Note>,
+        into: String,
+        now: i64,
+        reply: oneshot::Sender<Result<bool, StoreError>>,
+    },
+    /// [`Store::coalesce`]; answers how many were coalesced.
+    CoalesceSame {
+        head: i64,
+        lane: String,
+        event: String,
+        actions: Vec<String>,
+        now: i64,
+        into: String,
+        reply: oneshot::Sender<Result<u64, StoreError>>,
+    },
 }
 
 impl QueueOp {
@@ -383,7 +460,10 @@ impl QueueOp {
             QueueOp::Claim { reply, .. } => {
                 let _ = reply.send(Err(error()));
             }
-            QueueOp::Finish { reply, .. } => {
+            QueueOp::Finish { reply, .. } | QueueOp::Coalesce { reply, .. } => {
+                let _ = reply.send(Err(error()));
+            }
+            QueueOp::CoalesceSame { reply, .. } => {
                 let _ = reply.send(Err(error()));
             }
         }
@@ -811,14 +891,8 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let lane = lock_lane(&mut tx, id).await?;
-        let sql = change.sql();
-        let mut query = sqlx::query(sql);
-        for arg in change.args(id, owner) {
-            query = match arg {
-                Arg::Int(value) => query.bind(value),
-                Arg::Text(value) => query.bind(value.to_string()),
-            };
-        }
+        let args = change.args(id, owner);
+        let query = bind_all(sqlx::query(change.sql()), &args);
         let changed = query.execute(&mut *tx).await?.rows_affected() == 1;
         if let (true, Some(lane)) = (changed, lane) {
             advance(&mut tx, &lane).await?;
@@ -843,28 +917,25 @@ impl Store {
         if actions.is_empty() {
             return Ok(0);
         }
-        let mut sql = String::from(
-            "UPDATE deliveries SET state = 'done', processed_at = $1, last_error = $2 \
-             WHERE state = 'pending' AND lane = $3 AND id > $4 AND lease_owner IS NULL \
-             AND event = $5 AND action IN (",
-        );
-        for i in 0..actions.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", i + 6));
+        let op = |reply| QueueOp::CoalesceSame {
+            head,
+            lane: lane.to_string(),
+            event: event.to_string(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            now,
+            into: into.to_string(),
+            reply,
+        };
+        if let Some(answer) = self.through_the_writer(op).await {
+            return answer;
         }
-        sql.push(')');
-        let mut query = sqlx::query(&sql)
-            .bind(now)
-            .bind(format!("coalesced into {into}"))
-            .bind(lane)
-            .bind(head)
-            .bind(event);
-        for action in actions {
-            query = query.bind(*action);
-        }
-        Ok(query.execute(&self.pool).await?.rows_affected())
+        let why = coalesced_into(into);
+        let args = same_work_args(head, lane, event, actions, now, &why);
+        let sql = same_work_sql(actions.len());
+        Ok(bind_all(sqlx::query(&sql), &args)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// The pending and failed deliveries. Each count reads only its state's entries of the
@@ -969,45 +1040,45 @@ impl Store {
         into: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let op = |reply| QueueOp::Coalesce {
+            held,
+            owner: owner.to_string(),
+            behind: behind.to_vec(),
+            repo: repo.to_string(),
+            notes: notes.to_vec(),
+            into: into.to_string(),
+            now,
+            reply,
+        };
+        if let Some(answer) = self.through_the_writer(op).await {
+            return answer;
+        }
         let mut tx = self.pool.begin().await?;
         let lane = lock_lane(&mut tx, held).await?;
-        let why = format!("coalesced into {into}");
-        let taken = sqlx::query(
-            "UPDATE deliveries SET state = 'done', processed_at = $1, lease_owner = NULL, \
-             lease_until = NULL, last_error = $2 WHERE id = $3 AND lease_owner = $4 \
-             AND state = 'pending'",
-        )
-        .bind(now)
-        .bind(&why)
-        .bind(held)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let why = coalesced_into(into);
+        let args = [
+            Arg::Int(now),
+            Arg::Text(&why),
+            Arg::Int(held),
+            Arg::Text(owner),
+        ];
+        let taken = bind_all(sqlx::query(COALESCE_HELD), &args)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if taken != 1 {
             tx.rollback().await?;
             return Ok(false);
         }
         for note in notes {
-            write_note(&mut tx, self.postgres, repo, note).await?;
+            let (sql, args) = note_statement(self.postgres, repo, note);
+            bind_all(sqlx::query(&sql), &args).execute(&mut *tx).await?;
         }
-        for chunk in behind.chunks(500) {
-            let mut sql = String::from(
-                "UPDATE deliveries SET state = 'done', processed_at = $1, last_error = $2 \
-                 WHERE state = 'pending' AND lease_owner IS NULL AND id IN (",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", i + 3));
-            }
-            sql.push(')');
-            let mut query = sqlx::query(&sql).bind(now).bind(&why);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.execute(&mut *tx).await?;
+        for chunk in behind.chunks(COALESCE_CHUNK) {
+            let args = behind_args(chunk, now, &why);
+            bind_all(sqlx::query(&behind_sql(chunk.len())), &args)
+                .execute(&mut *tx)
+                .await?;
         }
         if let Some(lane) = lane {
             advance(&mut tx, &lane).await?;
@@ -1015,6 +1086,7 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+
     /// The deliveries that failed for good, newest first, at most `limit` (the dashboard):
     /// (delivery id, event, repository, when, why).
     pub async fn recent_failures(&self, limit: i64) -> Result<Vec<Failed>, StoreError> {

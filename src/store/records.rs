@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{bind_all, Arg, Store, StoreError};
 
 /// What a delivery about a pull request records in the store besides the evaluation it asks
 /// for: a head it shows (with GitHub's time), or what it shows of a comment's authored text.
@@ -47,14 +47,14 @@ pub enum CommandProgress {
     /// Finished: replies posted, nothing left to do.
     Done,
 }
-/// Records `note` on `conn` (a connection, or a transaction's).
-pub(super) async fn write_note(
-    conn: &mut sqlx::AnyConnection,
+/// The one statement that records `note`.
+pub(super) fn note_statement<'a>(
     postgres: bool,
-    repo: &str,
-    note: &Note,
-) -> Result<(), StoreError> {
-    let (pr, comment, on_conflict) = match note {
+    repo: &'a str,
+    note: &'a Note,
+) -> (String, Vec<Arg<'a>>) {
+    use Arg::{Int, Text};
+    let (pr, comment, edited, deleted, on_conflict) = match note {
         Note::Push { pr, head_sha, at } => {
             // A head seen twice keeps its earliest time: a late delivery's GitHub time corrects
             // the moment pushgate first saw the head, never the other way round.
@@ -63,25 +63,20 @@ pub(super) async fn write_note(
             } else {
                 "MIN(pushes.at, excluded.at)"
             };
-            sqlx::query(&format!(
+            let sql = format!(
                 "INSERT INTO pushes (repo, pr, head_sha, at, files) VALUES ($1, $2, $3, $4, '[]') \
                  ON CONFLICT (repo, pr, head_sha) DO UPDATE SET at = {keep_earliest}"
-            ))
-            .bind(repo)
-            .bind(*pr)
-            .bind(head_sha)
-            .bind(*at)
-            .execute(&mut *conn)
-            .await?;
-            return Ok(());
+            );
+            return (sql, vec![Text(repo), Int(*pr), Text(head_sha), Int(*at)]);
         }
-        Note::Written { pr, comment } => (*pr, comment.clone(), "DO NOTHING"),
+        Note::Written { pr, comment } => {
+            (*pr, comment, comment.edited, comment.deleted, "DO NOTHING")
+        }
         Note::EditedByAuthor { pr, comment } => (
             *pr,
-            Authored {
-                edited: true,
-                ..comment.clone()
-            },
+            comment,
+            true,
+            comment.deleted,
             "DO UPDATE SET body = excluded.body, edited = 1",
         ),
         Note::Deleted {
@@ -89,20 +84,17 @@ pub(super) async fn write_note(
             by_author: true,
             ..
         } => {
-            sqlx::query("DELETE FROM authored_comments WHERE repo = $1 AND kind = $2 AND id = $3")
-                .bind(repo)
-                .bind(&comment.kind)
-                .bind(comment.id)
-                .execute(&mut *conn)
-                .await?;
-            return Ok(());
+            let sql = "DELETE FROM authored_comments WHERE repo = $1 AND kind = $2 AND id = $3";
+            return (
+                sql.to_string(),
+                vec![Text(repo), Text(&comment.kind), Int(comment.id)],
+            );
         }
         Note::Deleted { pr, comment, .. } => (
             *pr,
-            Authored {
-                deleted: true,
-                ..comment.clone()
-            },
+            comment,
+            comment.edited,
+            true,
             "DO UPDATE SET deleted = 1",
         ),
     };
@@ -112,26 +104,28 @@ pub(super) async fn write_note(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (repo, kind, id) {on_conflict}"
     );
-    sqlx::query(&sql)
-        .bind(repo)
-        .bind(&comment.kind)
-        .bind(comment.id)
-        .bind(pr)
-        .bind(&comment.author)
-        .bind(&comment.body)
-        .bind(comment.created_at)
-        .bind(i64::from(comment.edited))
-        .bind(i64::from(comment.deleted))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    let args = vec![
+        Text(repo),
+        Text(&comment.kind),
+        Int(comment.id),
+        Int(pr),
+        Text(&comment.author),
+        Text(&comment.body),
+        Int(comment.created_at),
+        Int(i64::from(edited)),
+        Int(i64::from(deleted)),
+    ];
+    (sql, args)
 }
 
 impl Store {
     /// Records one note (see [`Note`]).
     pub async fn note(&self, repo: &str, note: &Note) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        write_note(&mut conn, self.postgres, repo, note).await
+        let (sql, args) = note_statement(self.postgres, repo, note);
+        bind_all(sqlx::query(&sql), &args)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
     /// Records that pull request `pr`'s head was `head_sha` at `at` (GitHub's time of the
     /// push or opening, or when pushgate first saw it).

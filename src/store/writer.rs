@@ -15,10 +15,13 @@ use std::path::Path;
 use rusqlite::Transaction;
 
 use super::queue::{
-    due_of, Arg, Change, ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, DROP_LANE,
-    INSERT_DELIVERY, LANE_HEAD, LANE_OF, LOCK_LANE, SET_DUE, UPSERT_LANE, UPSERT_LANE_END,
+    behind_args, behind_sql, coalesced_into, due_of, same_work_args, same_work_sql, Change,
+    ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, COALESCE_CHUNK, COALESCE_HELD,
+    DROP_LANE, INSERT_DELIVERY, LANE_HEAD, LANE_OF, LOCK_LANE, SET_DUE, UPSERT_LANE,
+    UPSERT_LANE_END,
 };
-use super::{StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
+use super::records::note_statement;
+use super::{Arg, Note, StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
 
 pub struct SqliteWriter {
     /// Read by the store's tests of the SQLite connection settings.
@@ -28,7 +31,17 @@ pub struct SqliteWriter {
 /// A queue write's answer, kept until the transaction that made it commits.
 enum Answer {
     Claimed(Result<Option<ClaimedRow>, StoreError>),
-    Finished(Result<bool, StoreError>),
+    Held(Result<bool, StoreError>),
+    Count(Result<u64, StoreError>),
+}
+
+impl Answer {
+    fn failed(&self) -> bool {
+        matches!(
+            self,
+            Answer::Claimed(Err(_)) | Answer::Held(Err(_)) | Answer::Count(Err(_))
+        )
+    }
 }
 
 impl SqliteWriter {
@@ -72,7 +85,13 @@ impl SqliteWriter {
                         (QueueOp::Claim { reply, .. }, Answer::Claimed(answer)) => {
                             let _ = reply.send(answer);
                         }
-                        (QueueOp::Finish { reply, .. }, Answer::Finished(answer)) => {
+                        (
+                            QueueOp::Finish { reply, .. } | QueueOp::Coalesce { reply, .. },
+                            Answer::Held(answer),
+                        ) => {
+                            let _ = reply.send(answer);
+                        }
+                        (QueueOp::CoalesceSame { reply, .. }, Answer::Count(answer)) => {
                             let _ = reply.send(answer);
                         }
                         (op, _) => op.fail("answered out of turn"),
@@ -133,10 +152,43 @@ impl SqliteWriter {
                 } => Answer::Claimed(claim(&tx, owner, *now, *until)),
                 QueueOp::Finish {
                     id, owner, change, ..
-                } => Answer::Finished(finish(&tx, *id, owner, change)),
+                } => Answer::Held(finish(&tx, *id, owner, change)),
+                QueueOp::Coalesce {
+                    held,
+                    owner,
+                    behind,
+                    repo,
+                    notes,
+                    into,
+                    now,
+                    ..
+                } => Answer::Held(coalesce_into(
+                    &tx,
+                    (*held, owner),
+                    behind,
+                    (repo, notes),
+                    into,
+                    *now,
+                )),
+                QueueOp::CoalesceSame {
+                    head,
+                    lane,
+                    event,
+                    actions,
+                    now,
+                    into,
+                    ..
+                } => {
+                    let why = coalesced_into(into);
+                    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
+                    let args = same_work_args(*head, lane, event, &actions, *now, &why);
+                    let sql = same_work_sql(actions.len());
+                    Answer::Count(
+                        bound(&tx, &sql, &args).and_then(|mut s| Ok(s.raw_execute()? as u64)),
+                    )
+                }
             };
-            let failed = matches!(answer, Answer::Claimed(Err(_)) | Answer::Finished(Err(_)));
-            if failed {
+            if answer.failed() {
                 tx.execute_batch("ROLLBACK TO op")?;
             }
             tx.execute_batch("RELEASE op")?;
@@ -235,15 +287,56 @@ fn claim(
 /// has the whole database locked already; the order is the pool's), makes the change, and
 /// sets the lane's next due time when it held.
 fn finish(tx: &Transaction<'_>, id: i64, owner: &str, change: &Change) -> Result<bool, StoreError> {
-    let lane = match first_text(tx, LOCK_LANE, &[Arg::Int(id)])? {
-        Some(lane) => Some(lane),
-        None => first_text(tx, LANE_OF, &[Arg::Int(id)])?,
-    };
+    let lane = lock_lane(tx, id)?;
     let changed = bound(tx, change.sql(), &change.args(id, owner))?.raw_execute()? == 1;
     if let (true, Some(lane)) = (changed, lane) {
         advance(tx, &lane)?;
     }
     Ok(changed)
+}
+
+/// [`super::Store::coalesce_into`] on the writer's transaction: the held head `held.0` (if
+/// `held.1` still holds it) and the deliveries `behind` it are done, with the run's notes.
+/// Nothing changes when the lease was lost (the savepoint keeps the lane lock's no-op).
+fn coalesce_into(
+    tx: &Transaction<'_>,
+    held: (i64, &str),
+    behind: &[i64],
+    (repo, notes): (&str, &[Note]),
+    into: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let (id, owner) = held;
+    let lane = lock_lane(tx, id)?;
+    let why = coalesced_into(into);
+    let args = [
+        Arg::Int(now),
+        Arg::Text(&why),
+        Arg::Int(id),
+        Arg::Text(owner),
+    ];
+    if bound(tx, COALESCE_HELD, &args)?.raw_execute()? != 1 {
+        return Ok(false);
+    }
+    for note in notes {
+        let (sql, args) = note_statement(false, repo, note);
+        bound(tx, &sql, &args)?.raw_execute()?;
+    }
+    for chunk in behind.chunks(COALESCE_CHUNK) {
+        bound(tx, &behind_sql(chunk.len()), &behind_args(chunk, now, &why))?.raw_execute()?;
+    }
+    if let Some(lane) = lane {
+        advance(tx, &lane)?;
+    }
+    Ok(true)
+}
+
+/// The lane of delivery `id`, locked (as the pool's statements lock it).
+fn lock_lane(tx: &Transaction<'_>, id: i64) -> Result<Option<String>, StoreError> {
+    match first_text(tx, LOCK_LANE, &[Arg::Int(id)])? {
+        Some(lane) => Ok(Some(lane)),
+        None => first_text(tx, LANE_OF, &[Arg::Int(id)]),
+    }
 }
 
 /// Sets a lane's due time from its head; a lane with nothing pending is removed.
