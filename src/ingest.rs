@@ -36,7 +36,12 @@ pub fn spawn(
         Some(path) => {
             let writer = SqliteWriter::open(&path)?;
             store.hand_queue_to(&sender);
-            tokio::task::spawn_blocking(move || run_sqlite(writer, requests, &wake, &killed))
+            {
+                let store = store.clone();
+                tokio::task::spawn_blocking(move || {
+                    run_sqlite(store, writer, requests, &wake, &killed)
+                })
+            }
         }
         None => tokio::spawn(run_pool(store.clone(), requests, wake, killed)),
     };
@@ -44,6 +49,7 @@ pub fn spawn(
 }
 
 fn run_sqlite(
+    store: Store,
     mut writer: SqliteWriter,
     mut requests: mpsc::Receiver<Write>,
     wake: &Notify,
@@ -58,7 +64,9 @@ fn run_sqlite(
         let ops = std::mem::take(&mut batch.ops);
         let result = writer.write(&batch.deliveries, ops, now());
         batch.answer(result, wake);
+        store.door_busy(batch.saturated(&requests));
     }
+    store.door_busy(false);
 }
 
 async fn run_pool(
@@ -80,7 +88,9 @@ async fn run_pool(
         }
         let result = store.insert_deliveries(&batch.deliveries, now()).await;
         batch.answer(result, &wake);
+        store.door_busy(batch.saturated(&requests));
     }
+    store.door_busy(false);
 }
 
 fn now() -> i64 {
@@ -94,6 +104,8 @@ struct Batch {
     deliveries: Vec<NewDelivery>,
     replies: Vec<DeliverReply>,
     ops: Vec<QueueOp>,
+    /// Whether the last batch answered held deliveries.
+    had_deliveries: bool,
 }
 
 impl Batch {
@@ -118,9 +130,15 @@ impl Batch {
         }
     }
 
+    /// Whether the door is saturated: this batch stored deliveries and more already wait.
+    fn saturated(&self, requests: &mpsc::Receiver<Write>) -> bool {
+        self.had_deliveries && !requests.is_empty()
+    }
+
     /// Tells each request what became of its delivery, wakes the workers if anything was
     /// stored, and empties the batch.
     fn answer(&mut self, result: Result<Vec<bool>, StoreError>, wake: &Notify) {
+        self.had_deliveries = !self.deliveries.is_empty();
         match result {
             Ok(fresh) => {
                 for (reply, new) in self.replies.drain(..).zip(fresh) {

@@ -32,6 +32,8 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How many pending deliveries behind a claimed one are read, at most, to coalesce them
 /// ([`Worker::coalesce_run`]); a longer run is taken in several steps.
 pub const COALESCE_BATCH: i64 = 1000;
+/// How many of them are read at a time: the run usually ends sooner.
+const COALESCE_PAGE: i64 = 32;
 
 /// Everything a worker needs.
 #[derive(Clone)]
@@ -287,25 +289,36 @@ impl Worker {
             return Coalesced::No;
         }
         let store = &self.ctx.store;
-        let behind = match store.behind(&d.lane, d.id, COALESCE_BATCH).await {
-            Ok(behind) => behind,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the deliveries behind; no coalescing");
-                return Coalesced::No;
-            }
-        };
+        // Read in pages, so that a run cut short by the next delivery costs one page, not
+        // the whole lane's payloads (unpacked and read).
         let mut run = Vec::new();
-        for queued in behind {
-            let Ok(text) = &queued.payload else {
-                break;
+        let mut after = d.id;
+        'pages: while (run.len() as i64) < COALESCE_BATCH {
+            let page = (COALESCE_BATCH - run.len() as i64).min(COALESCE_PAGE);
+            let behind = match store.behind(&d.lane, after, page).await {
+                Ok(behind) => behind,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the deliveries behind; no coalescing");
+                    return Coalesced::No;
+                }
             };
-            let Ok(value) = Webhook::read(text) else {
-                break;
-            };
-            if !re_judges(&queued.event, &queued.action, &d.lane, &value) {
+            let full = behind.len() as i64 == page;
+            for queued in behind {
+                let Ok(text) = &queued.payload else {
+                    break 'pages;
+                };
+                let Ok(value) = Webhook::read(text) else {
+                    break 'pages;
+                };
+                if !re_judges(&queued.event, &queued.action, &d.lane, &value) {
+                    break 'pages;
+                }
+                after = queued.id;
+                run.push((queued, value));
+            }
+            if !full {
                 break;
             }
-            run.push((queued, value));
         }
         let Some((last, _)) = run.pop() else {
             return Coalesced::No;

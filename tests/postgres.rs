@@ -147,7 +147,7 @@ async fn claiming_searches_indexes_with_a_backlog() {
         .await
         .expect("analyse");
     let plans = store.claim_plans().await.expect("plans");
-    assert_eq!(plans.len(), 5);
+    assert_eq!(plans.len(), 7);
     for plan in plans {
         assert!(plan.contains("Index"), "{plan}");
         assert!(!plan.contains("Seq Scan"), "{plan}");

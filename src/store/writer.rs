@@ -17,8 +17,8 @@ use rusqlite::Transaction;
 use super::queue::{
     behind_args, behind_sql, coalesced_into, due_of, same_work_args, same_work_sql, Change,
     ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, COALESCE_CHUNK, COALESCE_HELD,
-    DROP_LANE, INSERT_DELIVERY, LANE_HEAD, LANE_OF, LOCK_LANE, SET_DUE, UPSERT_LANE,
-    UPSERT_LANE_END,
+    DROP_LANE, INSERT_DELIVERY, INSERT_PAYLOAD, LANE_HEAD, LANE_OF, LOCK_LANE, SET_DUE,
+    UPSERT_LANE, UPSERT_LANE_END,
 };
 use super::records::note_statement;
 use super::{Arg, Note, StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
@@ -121,9 +121,10 @@ impl SqliteWriter {
         let mut fresh = Vec::with_capacity(deliveries.len());
         if !deliveries.is_empty() {
             let mut insert = tx.prepare_cached(&format!(
-                "{INSERT_DELIVERY}(?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?8) \
+                "{INSERT_DELIVERY}(?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?7) \
                  ON CONFLICT (delivery_id) DO NOTHING"
             ))?;
+            let mut payload = tx.prepare_cached(&format!("{INSERT_PAYLOAD}(?1, ?2)"))?;
             let mut lane = tx.prepare_cached(&format!("{UPSERT_LANE}(?1, ?2){UPSERT_LANE_END}"))?;
             let mut lanes = HashSet::new();
             for d in deliveries {
@@ -134,11 +135,14 @@ impl SqliteWriter {
                     d.repo,
                     d.lane,
                     d.installation_id,
-                    d.payload.bytes(),
                     now,
                 ])?;
-                if inserted == 1 && lanes.insert(d.lane.as_str()) {
-                    lane.execute(rusqlite::params![d.lane, now])?;
+                if inserted == 1 {
+                    let id = tx.last_insert_rowid();
+                    payload.execute(rusqlite::params![id, d.payload.bytes()])?;
+                    if lanes.insert(d.lane.as_str()) {
+                        lane.execute(rusqlite::params![d.lane, now])?;
+                    }
                 }
                 fresh.push(inserted == 1);
             }
@@ -322,10 +326,12 @@ fn coalesce_into(
         let (sql, args) = note_statement(false, repo, note);
         bound(tx, &sql, &args)?.raw_execute()?;
     }
-    for chunk in behind.chunks(COALESCE_CHUNK) {
-        bound(tx, &behind_sql(chunk.len()), &behind_args(chunk, now, &why))?.raw_execute()?;
-    }
+    // The held delivery exists (it was just marked done), so its lane is known.
     if let Some(lane) = lane {
+        for chunk in behind.chunks(COALESCE_CHUNK) {
+            let args = behind_args(&lane, chunk, now, &why);
+            bound(tx, &behind_sql(chunk.len()), &args)?.raw_execute()?;
+        }
         advance(tx, &lane)?;
     }
     Ok(true)
