@@ -317,6 +317,16 @@ pub(super) const COALESCE_HELD: &str = "UPDATE deliveries SET state = 'done', pr
      lease_owner = NULL, lease_until = NULL, last_error = $2 WHERE id = $3 AND lease_owner = $4 \
      AND state = 'pending'";
 
+/// [`COALESCE_HELD`]'s arguments.
+pub(super) fn held_args<'a>(id: i64, owner: &'a str, now: i64, why: &'a str) -> [Arg<'a>; 4] {
+    [
+        Arg::Int(now),
+        Arg::Text(why),
+        Arg::Int(id),
+        Arg::Text(owner),
+    ]
+}
+
 /// At most this many deliveries behind a head are marked done by one statement.
 pub(super) const COALESCE_CHUNK: usize = 500;
 
@@ -586,17 +596,7 @@ impl Store {
             }
         }
         for chunk in payloads.chunks(500) {
-            let mut sql = String::from(INSERT_PAYLOAD);
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                if self.postgres {
-                    sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-                } else {
-                    sql.push_str("(?, ?)");
-                }
-            }
+            let sql = self.pairs_sql(INSERT_PAYLOAD, chunk.len());
             let mut query = sqlx::query(&sql);
             for (id, packed) in chunk {
                 query = query.bind(*id).bind(*packed);
@@ -606,17 +606,7 @@ impl Store {
         // In one order on every replica, so two batches never wait on each other's lanes.
         let lanes: Vec<&str> = lanes.into_iter().collect();
         for chunk in lanes.chunks(500) {
-            let mut sql = String::from(UPSERT_LANE);
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                if self.postgres {
-                    sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-                } else {
-                    sql.push_str("(?, ?)");
-                }
-            }
+            let mut sql = self.pairs_sql(UPSERT_LANE, chunk.len());
             sql.push_str(UPSERT_LANE_END);
             let mut query = sqlx::query(&sql);
             for lane in chunk {
@@ -626,6 +616,23 @@ impl Store {
         }
         tx.commit().await?;
         Ok(fresh)
+    }
+
+    /// `insert` followed by `rows` pairs of parameters: `($1, $2), ($3, $4), …` on
+    /// PostgreSQL, positional `(?, ?)` on SQLite (see [`Store::insert_sql`]).
+    fn pairs_sql(&self, insert: &str, rows: usize) -> String {
+        let mut sql = String::from(insert);
+        for i in 0..rows {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            if self.postgres {
+                sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+            } else {
+                sql.push_str("(?, ?)");
+            }
+        }
+        sql
     }
 
     /// The INSERT for `rows` deliveries. SQLite gets positional `?` parameters: it treats `$n`
@@ -1100,12 +1107,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let lane = lock_lane(&mut tx, held).await?;
         let why = coalesced_into(into);
-        let args = [
-            Arg::Int(now),
-            Arg::Text(&why),
-            Arg::Int(held),
-            Arg::Text(owner),
-        ];
+        let args = held_args(held, owner, now, &why);
         let taken = bind_all(sqlx::query(COALESCE_HELD), &args)
             .execute(&mut *tx)
             .await?

@@ -15,10 +15,10 @@ use std::path::Path;
 use rusqlite::Transaction;
 
 use super::queue::{
-    behind_args, behind_sql, coalesced_into, due_of, same_work_args, same_work_sql, Change,
-    ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, COALESCE_CHUNK, COALESCE_HELD,
-    DROP_LANE, INSERT_DELIVERY, INSERT_PAYLOAD, LANE_HEAD, LANE_OF, LOCK_LANE, SET_DUE,
-    UPSERT_LANE, UPSERT_LANE_END,
+    behind_args, behind_sql, coalesced_into, due_of, held_args, same_work_args, same_work_sql,
+    Change, ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, COALESCE_CHUNK,
+    COALESCE_HELD, DROP_LANE, INSERT_DELIVERY, INSERT_PAYLOAD, LANE_HEAD, LANE_OF, LOCK_LANE,
+    SET_DUE, UPSERT_LANE, UPSERT_LANE_END,
 };
 use super::records::note_statement;
 use super::{Arg, Note, StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
@@ -313,13 +313,7 @@ fn coalesce_into(
     let (id, owner) = held;
     let lane = lock_lane(tx, id)?;
     let why = coalesced_into(into);
-    let args = [
-        Arg::Int(now),
-        Arg::Text(&why),
-        Arg::Int(id),
-        Arg::Text(owner),
-    ];
-    if bound(tx, COALESCE_HELD, &args)?.raw_execute()? != 1 {
+    if bound(tx, COALESCE_HELD, &held_args(id, owner, now, &why))?.raw_execute()? != 1 {
         return Ok(false);
     }
     for note in notes {
