@@ -5,7 +5,7 @@
 //! On a SQLite file the writer owns one connection ([`SqliteWriter`]) on a thread of its own:
 //! a batch is a loop of one prepared INSERT, with no hop through an async runtime between the
 //! rows and the commit. It also makes the workers' writes to the queue (claims, the ends of
-//! leases), in the same transactions: SQLite has one write lock, and a door that had to win
+//! leases, coalescing), in the same transactions: SQLite has one write lock, and a door that had to win
 //! it from the workers again and again slowed down exactly when a backlog was being worked
 //! off (README, "Webhook ingest"). On PostgreSQL, and on an in-memory SQLite database (which
 //! only the pool can see), it writes through the store's pool with one multi-row INSERT a
@@ -36,12 +36,8 @@ pub fn spawn(
         Some(path) => {
             let writer = SqliteWriter::open(&path)?;
             store.hand_queue_to(&sender);
-            {
-                let store = store.clone();
-                tokio::task::spawn_blocking(move || {
-                    run_sqlite(store, writer, requests, &wake, &killed)
-                })
-            }
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || run_sqlite(store, writer, requests, &wake, &killed))
         }
         None => tokio::spawn(run_pool(store.clone(), requests, wake, killed)),
     };
