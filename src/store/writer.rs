@@ -1,6 +1,6 @@
 //! The ingest writer's own connection to a SQLite file (rusqlite, used from one thread). It
 //! makes every write of the queue on that file: the door's deliveries, and the workers'
-//! claims and the ends of their leases. SQLite lets one connection write at a time; with one
+//! claims, the ends of their leases and coalescing. SQLite lets one connection write at a time; with one
 //! writer nobody waits in SQLite's busy handler (which sleeps between tries), and one commit,
 //! one sync, covers a batch of deliveries and whatever the workers asked for meanwhile.
 //!
@@ -182,15 +182,14 @@ impl SqliteWriter {
                     now,
                     into,
                     ..
-                } => {
-                    let why = coalesced_into(into);
-                    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
-                    let args = same_work_args(*head, lane, event, &actions, *now, &why);
-                    let sql = same_work_sql(actions.len());
-                    Answer::Count(
-                        bound(&tx, &sql, &args).and_then(|mut s| Ok(s.raw_execute()? as u64)),
-                    )
-                }
+                } => Answer::Count(coalesce_same(
+                    &tx,
+                    (*head, lane),
+                    event,
+                    actions,
+                    into,
+                    *now,
+                )),
             };
             if answer.failed() {
                 tx.execute_batch("ROLLBACK TO op")?;
@@ -329,6 +328,23 @@ fn coalesce_into(
         advance(tx, &lane)?;
     }
     Ok(true)
+}
+
+/// [`super::Store::coalesce`] on the writer's transaction: the unleased deliveries of lane
+/// `head.1` after `head.0` that are `event` with one of `actions` are done; says how many.
+fn coalesce_same(
+    tx: &Transaction<'_>,
+    (head, lane): (i64, &str),
+    event: &str,
+    actions: &[String],
+    into: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let why = coalesced_into(into);
+    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
+    let args = same_work_args(head, lane, event, &actions, now, &why);
+    let done = bound(tx, &same_work_sql(actions.len()), &args)?.raw_execute()?;
+    Ok(done as u64)
 }
 
 /// The lane of delivery `id`, locked (as the pool's statements lock it).
