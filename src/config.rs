@@ -7,6 +7,7 @@
 //! `SupportStatus`), and every value is checked here, where its line is known: nothing read
 //! later falls back to a default because a value did not parse.
 
+use crate::github::BranchName;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -49,15 +50,15 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Branches {
-    pub staging: String,
-    pub master: String,
+    pub staging: BranchName,
+    pub master: BranchName,
 }
 
 impl Default for Branches {
     fn default() -> Self {
         Branches {
-            staging: "staging".to_string(),
-            master: "master".to_string(),
+            staging: BranchName::known("staging"),
+            master: BranchName::known("master"),
         }
     }
 }
@@ -696,6 +697,21 @@ mod tests {
             assert_eq!(error.line, line, "{text}: {error}");
             assert!(error.message.contains(says), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn a_branch_git_would_refuse_is_an_error_at_its_line() {
+        for bad in ["a..b", "stable/", "x y", ""] {
+            let text = format!("[branches]\nstaging = \"next\"\nmaster = \"{bad}\"\n");
+            let error = Config::parse(&text, CONFIG_PATH).unwrap_err();
+            assert_eq!(error.line, 3, "{bad}: {error}");
+            assert!(
+                error.to_string().contains("is not a branch name"),
+                "{error}"
+            );
+        }
+        let config = Config::parse("[branches]\nstaging = \"stable/4.19\"\n", CONFIG_PATH);
+        assert_eq!(config.unwrap().branches.staging, "stable/4.19");
     }
 
     #[test]

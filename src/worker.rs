@@ -16,6 +16,7 @@ use crate::core::gate::CheckResult;
 use crate::core::report::Report;
 use crate::github::webhook::Webhook;
 use crate::github::{GitHub, GitHubError, Installation};
+use crate::github::{RepoName, Sha};
 use crate::handlers::acks::{self, SeenHead};
 use crate::handlers::{advisory, embargo, gate, governance, merge, release, support};
 use crate::handlers::{Context, HandlerError};
@@ -29,6 +30,20 @@ pub const SYNTHETIC_EVENT: &str = "pushgate";
 /// claimed this many times without an outcome (each run ended the process) is given up at its
 /// next claim.
 pub const MAX_ATTEMPTS: i64 = 8;
+
+/// The events pushgate acts on within one repository: a delivery of one of them whose
+/// repository name GitHub would refuse fails, where any other event is ignored.
+const ROUTED_BY_REPOSITORY: [&str; 9] = [
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "issues",
+    "issue_comment",
+    "push",
+    "check_run",
+    "status",
+    SYNTHETIC_EVENT,
+];
 /// How many pending deliveries behind a claimed one are read, at most, to coalesce them
 /// ([`Worker::coalesce_run`]); a longer run is taken in several steps.
 pub const COALESCE_BATCH: i64 = 1000;
@@ -233,7 +248,7 @@ impl Worker {
             }
         }
         self.coalesce(&d).await;
-        let pr = payload.pull_number().unwrap_or(0);
+        let pr = payload.pull_number().map_or(0, i64::from);
         let span = tracing::info_span!(
             "delivery",
             id = %d.delivery_id,
@@ -336,11 +351,12 @@ impl Worker {
                 .find(|(event, _)| *event == "pull_request");
             if let Some((_, newest)) = newest {
                 let released = async {
+                    let repo = &RepoName::parse(&d.repo).map_err(HandlerError::from)?;
                     let gh = self.installation(newest.installation_id())?;
-                    release::on_pull_request(&self.ctx, &gh, &d.repo, newest)
+                    release::on_pull_request(&self.ctx, &gh, repo, newest)
                         .await
                         .shown_on(Surface::Release)?;
-                    embargo::on_pull_request(&self.ctx, &gh, &d.repo, newest)
+                    embargo::on_pull_request(&self.ctx, &gh, repo, newest)
                         .await
                         .shown_on(Surface::Embargo)
                 }
@@ -363,9 +379,10 @@ impl Worker {
                 .find(|(event, _)| *event == "issue_comment");
             if let Some((_, newest)) = newest {
                 let governed = async {
+                    let repo = &RepoName::parse(&d.repo).map_err(HandlerError::from)?;
                     let installation_id = newest.installation_id();
                     let gh = self.installation(installation_id)?;
-                    governance::on_comment(&self.ctx, &gh, installation_id, &d.repo, newest)
+                    governance::on_comment(&self.ctx, &gh, installation_id, repo, newest)
                         .await
                         .shown_on(Surface::Governance)
                 }
@@ -514,7 +531,35 @@ impl Worker {
     /// Routes a delivery to its handlers; an error names the feature it happened in.
     async fn route_event(&self, d: &Claimed, payload: &Webhook) -> Result<Handled, Failure> {
         let installation_id = payload.installation_id();
-        let repo = d.repo.as_str();
+        match (d.event.as_str(), d.action.as_str()) {
+            ("installation", "created" | "new_permissions_accepted" | "unsuspend") => {
+                let account = payload
+                    .installation
+                    .as_ref()
+                    .and_then(|i| i.account.as_ref())
+                    .and_then(|a| a.login.clone())
+                    .unwrap_or_default();
+                self.ctx
+                    .store
+                    .remember_installation(installation_id, &account, self.ctx.clock.now())
+                    .await?;
+                return Ok(Handled::Processed);
+            }
+            ("installation", "deleted" | "suspend") => {
+                self.ctx.store.forget_installation(installation_id).await?;
+                return Ok(Handled::Processed);
+            }
+            _ => {}
+        }
+        let repo = match RepoName::parse(&d.repo) {
+            Ok(repo) => repo,
+            Err(e) if ROUTED_BY_REPOSITORY.contains(&d.event.as_str()) => {
+                return Err(HandlerError::from(e).into())
+            }
+            // Not an event pushgate acts on (an installation's are above).
+            Err(_) => return Ok(Handled::Ignored),
+        };
+        let repo = &repo;
         let pr_number = payload.pull_number();
         match (d.event.as_str(), d.action.as_str()) {
             (
@@ -777,23 +822,6 @@ impl Worker {
                     Handled::Ignored
                 })
             }
-            ("installation", "created" | "new_permissions_accepted" | "unsuspend") => {
-                let account = payload
-                    .installation
-                    .as_ref()
-                    .and_then(|i| i.account.as_ref())
-                    .and_then(|a| a.login.clone())
-                    .unwrap_or_default();
-                self.ctx
-                    .store
-                    .remember_installation(installation_id, &account, self.ctx.clock.now())
-                    .await?;
-                Ok(Handled::Processed)
-            }
-            ("installation", "deleted" | "suspend") => {
-                self.ctx.store.forget_installation(installation_id).await?;
-                Ok(Handled::Processed)
-            }
             _ => Ok(Handled::Ignored),
         }
     }
@@ -828,25 +856,28 @@ impl Worker {
             | Surface::Embargo
             | Surface::Advisory => {
                 let installation_id = self.installation_of(d, payload);
+                let Ok(repo) = RepoName::parse(&d.repo) else {
+                    return;
+                };
                 if installation_id <= 0 {
                     return;
                 }
                 let Ok(gh) = self.github.installation(installation_id) else {
                     return;
                 };
-                let what = failure_text(error);
+                let (what, repo) = (failure_text(error), &repo);
                 if surface == Surface::Gate {
-                    gate::show_failure(&self.ctx, &gh, &d.repo, &d.delivery_id, &what).await
+                    gate::show_failure(&self.ctx, &gh, repo, &d.delivery_id, &what).await
                 } else if surface == Surface::Merge {
-                    merge::show_failure(&self.ctx, &gh, &d.repo, payload, &what).await
+                    merge::show_failure(&self.ctx, &gh, repo, payload, &what).await
                 } else if surface == Surface::Governance {
-                    governance::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
+                    governance::show_failure(&gh, repo, payload, &d.delivery_id, &what).await
                 } else if surface == Surface::Advisory {
-                    advisory::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
+                    advisory::show_failure(&gh, repo, payload, &d.delivery_id, &what).await
                 } else if surface == Surface::Embargo {
-                    embargo::show_failure(&gh, &d.repo, payload, &d.delivery_id, &what).await
+                    embargo::show_failure(&gh, repo, payload, &d.delivery_id, &what).await
                 } else {
-                    release::show_failure(&self.ctx, &gh, &d.repo, payload, &d.delivery_id, &what)
+                    release::show_failure(&self.ctx, &gh, repo, payload, &d.delivery_id, &what)
                         .await
                         .map(|_| ())
                 }
@@ -871,13 +902,21 @@ impl Worker {
         };
         // Comments, reviews of a check and the scheduled re-evaluations carry no head SHA: the
         // one the check was last shown on stands in.
-        let shown = self.ctx.store.evaluation(&d.repo, pr).await.ok().flatten();
-        let head = Some(payload.head_sha().to_string())
-            .filter(|sha| !sha.is_empty())
-            .or_else(|| shown.map(|e| e.head_sha))
-            .unwrap_or_default();
+        let shown = self
+            .ctx
+            .store
+            .evaluation(&d.repo, pr.get())
+            .await
+            .ok()
+            .flatten();
+        let head = Sha::parse(payload.head_sha())
+            .ok()
+            .or_else(|| shown.and_then(|e| Sha::parse(&e.head_sha).ok()));
         let installation_id = self.installation_of(d, payload);
-        if head.is_empty() || installation_id <= 0 {
+        let (Some(head), Ok(repo)) = (head, RepoName::parse(&d.repo)) else {
+            return;
+        };
+        if installation_id <= 0 {
             return;
         }
         let Ok(gh) = self.github.installation(installation_id) else {
@@ -892,15 +931,15 @@ impl Worker {
             .to_string(),
             summary: format!("{what}\n\nPush again or comment to retry; the maintainers of the pushgate installation can see the details in its log (delivery `{}`).", d.delivery_id),
         };
-        if let Err(e) = acks::post_check(&gh, &d.repo, &head, false, &report).await {
+        if let Err(e) = acks::post_check(&gh, &repo, &head, false, &report).await {
             tracing::warn!(error = %e, "could not report the failure on the check run");
             return;
         }
         // What the check shows now, so that the next evaluation posts its verdict again.
         let shown = Evaluation {
             repo: d.repo.clone(),
-            pr,
-            head_sha: head,
+            pr: pr.get(),
+            head_sha: head.to_string(),
             satisfied: false,
             summary: report.shown(),
             at: self.ctx.clock.now(),
@@ -954,7 +993,10 @@ pub async fn reconcile(github: &GitHub, ctx: &Context, round: &str) -> Result<us
         let gh = github.installation(id)?;
         let repos = gh.api.installation_repositories(10).await?;
         for repo in repos {
-            let full = repo.full_name.clone();
+            let Ok(full) = RepoName::parse(&repo.full_name) else {
+                tracing::warn!(repo = %repo.full_name, "GitHub listed a repository name it would refuse");
+                continue;
+            };
             // Labels from SUPPORT.md and the release checks, in case a push or an issue
             // event was missed.
             let mut refresh = synthetic(

@@ -139,6 +139,45 @@ async fn a_payload_of_the_wrong_shape_fails_once_naming_the_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_name_github_would_refuse_reaches_no_url() {
+    let world = World::new(CONFIG).await;
+    let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;
+    world.wait_check(pr, 0, "failure").await;
+    world.settle().await;
+    let (runs, calls) = (world.acks_count(), world.gh.calls_total());
+    for (id, name) in [
+        ("dotted", "xen/../admin"),
+        ("queried", "xen/xen?per_page=1"),
+    ] {
+        let mut payload = world.approval(pr, "sha-gh");
+        payload["repository"]["full_name"] = json!(name);
+        assert_eq!(
+            world
+                .send_as("pull_request_review", &payload, id, SECRET)
+                .await,
+            202
+        );
+        world.settle().await;
+        let (state, _, error) = world
+            .service()
+            .store
+            .delivery_state(id)
+            .await
+            .unwrap()
+            .unwrap();
+        let error = error.unwrap_or_default();
+        assert_eq!(state, "failed", "{name}: {error}");
+        assert!(error.contains("is not a repository name"), "{error}");
+    }
+    assert_eq!(
+        world.gh.calls_total(),
+        calls,
+        "GitHub was asked about a made-up path"
+    );
+    assert_eq!(world.acks_count(), runs);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_delivery_is_acknowledged_and_not_processed_again() {
     let world = World::new(CONFIG).await;
     let pr = world.open_pr(NEWCOMER, &[(SHADOW, Some("x\n"))]).await;

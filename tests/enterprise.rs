@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use pushgate::github::{GitHub, RefMove, Retry};
+use pushgate::github::{BranchName, GitHub, RefMove, RepoName, Retry, Sha};
 use pushgate::metrics::Metrics;
 use pushgate::sim::{endpoint, Author, FakeGitHub};
 
@@ -49,14 +49,19 @@ async fn fast_forward_reaches_graphql_beside_the_rest_root_on_enterprise_server(
     // As the App's installation (the service): its token is minted under /api/v3.
     let app = GitHub::new(&base, 1, KEY, metrics.clone(), Retry::default()).unwrap();
     let api = app.installation(INSTALLATION as i64).unwrap().api;
-    let moved = api.fast_forward(REPO, "master", &first, &second).await;
+    let (repo, master) = (
+        RepoName::parse(REPO).unwrap(),
+        BranchName::parse("master").unwrap(),
+    );
+    let (from, to) = (Sha::parse(&first).unwrap(), Sha::parse(&second).unwrap());
+    let moved = api.fast_forward(&repo, &master, &from, &to).await;
     assert_eq!(moved.unwrap(), RefMove::Moved);
     assert_eq!(gh.branch_tip(REPO, "master").unwrap(), second);
 
     // With a plain token (the CLI and the Action), and refused when master is elsewhere.
     let token = gh.mint_token(INSTALLATION);
     let api = pushgate::github::Api::with_token(&base, &token, metrics, Retry::default()).unwrap();
-    let refused = api.fast_forward(REPO, "master", &first, &second).await;
+    let refused = api.fast_forward(&repo, &master, &from, &to).await;
     assert!(matches!(refused, Ok(RefMove::Refused(_))), "{refused:?}");
     assert_eq!(gh.branch_tip(REPO, "master").unwrap(), second);
     assert_eq!(gh.calls(endpoint::GRAPHQL), 2);

@@ -7,12 +7,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pushgate::github::model::RepoLabel;
-use pushgate::github::{Api, Retry};
+use pushgate::github::{Api, BranchName, PrNumber, RepoName, Retry, Sha};
 use pushgate::metrics::Metrics;
 use pushgate::sim::{endpoint, Author, FakeGitHub, Fault, FaultKind};
 
 const REPO: &str = "xen/xen";
 const INSTALLATION: u64 = 1;
+
+fn repo() -> RepoName {
+    RepoName::parse(REPO).unwrap()
+}
+
+fn number(issue: u64) -> PrNumber {
+    PrNumber::new(issue as i64).unwrap()
+}
 
 async fn world() -> (FakeGitHub, Api) {
     let gh = FakeGitHub::new();
@@ -48,7 +56,7 @@ async fn a_lost_answer_to_a_creating_call_is_not_sent_again() {
 
     // A comment made, its answer lost: one comment, and the caller hears of the failure.
     gh.inject(Fault::new(FaultKind::LostAnswer(502)).on(endpoint::CREATE_COMMENT));
-    let made = api.create_comment(REPO, issue as i64, "hello").await;
+    let made = api.create_comment(&repo(), number(issue), "hello").await;
     assert!(made.is_err_and(|e| e.is_transient()));
     assert_eq!(gh.calls(endpoint::CREATE_COMMENT), 1);
     assert_eq!(gh.comments_on(REPO, issue).len(), 1);
@@ -61,7 +69,7 @@ async fn a_lost_answer_to_a_creating_call_is_not_sent_again() {
         color: "0e8a16".into(),
         description: "Supported".into(),
     };
-    let made = api.create_label(REPO, &label).await;
+    let made = api.create_label(&repo(), &label).await;
     assert!(made.is_err_and(|e| e.is_transient()));
     assert_eq!(gh.calls(endpoint::CREATE_LABEL), 1);
 }
@@ -74,7 +82,9 @@ async fn a_compare_and_swap_of_a_branch_is_not_sent_again() {
     let second = gh.commit(REPO, "master", alice, "two", &[("a", Some("b\n"))]);
     gh.create_branch(REPO, "staging", &first);
     gh.inject(Fault::new(FaultKind::LostAnswer(502)).on(endpoint::GRAPHQL));
-    let moved = api.fast_forward(REPO, "staging", &first, &second).await;
+    let staging = BranchName::parse("staging").unwrap();
+    let (from, to) = (Sha::parse(&first).unwrap(), Sha::parse(&second).unwrap());
+    let moved = api.fast_forward(&repo(), &staging, &from, &to).await;
     assert!(moved.is_err_and(|e| e.is_transient()));
     assert_eq!(gh.calls(endpoint::GRAPHQL), 1);
     assert_eq!(gh.branch_tip(REPO, "staging").unwrap(), second);
@@ -86,11 +96,11 @@ async fn reads_queries_and_adding_labels_are_asked_again() {
     let issue = gh.open_issue(REPO, "nora", "x86: crash", &[]);
 
     gh.inject(Fault::new(FaultKind::Status(502)).on(endpoint::ISSUE_COMMENTS));
-    assert!(api.comments(REPO, issue as i64, 1).await.is_ok());
+    assert!(api.comments(&repo(), number(issue), 1).await.is_ok());
     assert_eq!(gh.calls(endpoint::ISSUE_COMMENTS), 2);
 
     gh.inject(Fault::new(FaultKind::LostAnswer(502)).on(endpoint::ADD_LABELS));
-    api.add_labels(REPO, issue as i64, &["regression"])
+    api.add_labels(&repo(), number(issue), &["regression"])
         .await
         .unwrap();
     assert_eq!(gh.calls(endpoint::ADD_LABELS), 2);

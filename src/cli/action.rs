@@ -6,6 +6,7 @@
 //! `pull_request_target` no code from the pull request is checked out or run: MAINTAINERS,
 //! `.mailmap` and the config come from the pull request's base commit.
 
+use crate::github::{BranchName, RepoName, Rev, Sha};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -99,15 +100,9 @@ impl Runner {
         }
     }
 
-    fn repo(&self) -> Result<&str, CliError> {
-        let repo = self.repository.as_str();
-        let mut parts = repo.split('/');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(owner), Some(name), None) if !owner.is_empty() && !name.is_empty() => Ok(repo),
-            _ => Err(CliError::Usage(format!(
-                "GITHUB_REPOSITORY must be owner/name, got `{repo}`"
-            ))),
-        }
+    fn repo(&self) -> Result<RepoName, CliError> {
+        RepoName::parse(&self.repository)
+            .map_err(|e| CliError::Usage(format!("GITHUB_REPOSITORY must be owner/name: {e}")))
     }
 
     fn token(&self) -> Result<&str, CliError> {
@@ -201,7 +196,7 @@ fn decide(args: &Args, runner: &Runner) -> Result<StepResult, CliError> {
         .or_else(|| std::env::var("INPUT_CONFIG").ok())
         .filter(|p| !p.trim().is_empty())
         .unwrap_or_else(|| CONFIG_PATH.to_string());
-    let repo = runner.repo()?.to_string();
+    let repo = runner.repo()?;
     // Checked before any network: a wrong setup is reported as such.
     let event = match mode {
         Mode::Acks => {
@@ -261,7 +256,7 @@ fn decide(args: &Args, runner: &Runner) -> Result<StepResult, CliError> {
 
 async fn acks_mode(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     event_name: &str,
     event: &Webhook,
     config_path: &str,
@@ -295,13 +290,13 @@ async fn acks_mode(
     acks::record_words(&ctx, repo, event_name, event).await?;
     // The pushes earlier runs saw, from their check runs: an approval counts for the head it
     // was given on, in every run as in the App.
-    let head_sha = pr.head.sha.clone();
-    let mut from = vec![head_sha.clone()];
+    let head_sha = pr.head_sha()?;
+    let mut from = vec![head_sha.to_string()];
     from.extend(push.as_ref().and_then(|p| p.before.clone()));
     let known = earlier_heads(&gh, repo, &from).await?;
     for (sha, at) in &known {
         ctx.store
-            .record_push(repo, number_, sha, *at)
+            .record_push(repo, number_.get(), sha, *at)
             .await
             .map_err(HandlerError::from)?;
     }
@@ -311,7 +306,7 @@ async fn acks_mode(
         // No run recorded when this head came: what was said before now may have been said
         // on any earlier head, whose changes nobody knows (see `acks::UNKNOWN_HEAD`).
         ctx.store
-            .record_push(repo, number_, acks::UNKNOWN_HEAD, 0)
+            .record_push(repo, number_.get(), acks::UNKNOWN_HEAD, 0)
             .await
             .map_err(HandlerError::from)?;
     }
@@ -328,11 +323,11 @@ async fn acks_mode(
     }
     let pushes = ctx
         .store
-        .pushes(repo, number_)
+        .pushes(repo, number_.get())
         .await
         .map_err(HandlerError::from)?;
     let heads = acks::heads_text(&pushes);
-    let mut result = acks_result(number_, &assessment);
+    let mut result = acks_result(number_.get(), &assessment);
     // The same `pushgate/acks` check as the App's, on the head commit, so that a run started
     // by a comment (which GitHub files under the default branch, not the pull request) still
     // reaches the pull request, and a ruleset can require one name whatever ran it.
@@ -368,12 +363,12 @@ async fn acks_mode(
 /// record comes from the base repository's workflow (or someone with write access).
 async fn earlier_heads(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     commits: &[String],
 ) -> Result<Vec<(String, i64)>, CliError> {
     let mut heads = Vec::new();
-    for sha in commits.iter().filter(|sha| !sha.is_empty()) {
-        let runs = crate::handlers::check_runs_named(&gh.api, repo, sha, acks::CHECK_NAME).await?;
+    for sha in commits.iter().filter_map(|sha| Sha::parse(sha).ok()) {
+        let runs = crate::handlers::check_runs_named(&gh.api, repo, &sha, acks::CHECK_NAME).await?;
         for run in &runs {
             heads.extend(acks::parse_heads(run.output.text.as_deref().unwrap_or("")));
         }
@@ -494,7 +489,7 @@ fn maintainers_annotation(line: &str) -> Annotation {
 
 async fn release_gate_mode(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     config_path: &str,
 ) -> Result<StepResult, CliError> {
     let blockers = super::release_gate::gather(api, repo, config_path).await?;
@@ -551,7 +546,7 @@ pub fn release_gate_result(repo: &str, blockers: &[Blocker]) -> StepResult {
 /// Exit 1 when SUPPORT.md has status lines with no status (the other features are synced).
 async fn support_labels_mode(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     event_name: &str,
     event: Option<&Webhook>,
     config_path: &str,
@@ -560,9 +555,11 @@ async fn support_labels_mode(
     let ctx = context().await?;
     let info = api.repository(repo).await?;
     let branch = info.default_branch;
-    let config = config_at(api, repo, config_path, &branch).await?;
+    // Both files are read at one commit, the branch's tip when the run looked.
+    let tip = api.branch_tip(repo, &BranchName::parse(&branch)?).await?;
+    let config = config_at(api, repo, config_path, &tip).await?;
     let file = config.support.file.clone();
-    let Some(matrix) = ctx.support_at(&gh, repo, &file, &branch).await? else {
+    let Some(matrix) = ctx.support_at(&gh, repo, &file, &tip).await? else {
         return Ok(StepResult {
             exit: EXIT_OK,
             summary: format!(
@@ -628,8 +625,8 @@ async fn support_labels_mode(
         _ => None,
     };
     if let Some(pr) = pull.filter(|pr| pr.is_open()) {
-        let number_ = pr.number;
-        let (base_sha, head_sha) = (pr.base.sha.clone(), pr.head.sha.clone());
+        let number_ = pr.number()?;
+        let (base_sha, head_sha) = (pr.base_sha()?, pr.head_sha()?);
         // The pull request is judged by the config on its base, as the App does.
         let config = config_at(api, repo, config_path, &base_sha).await?;
         let (files, _) = ctx
@@ -678,8 +675,13 @@ async fn support_labels_mode(
 }
 
 /// The config at `path` on `rev`; the defaults when it does not exist.
-async fn config_at(api: &Api, repo: &str, path: &str, rev: &str) -> Result<Config, CliError> {
-    match api.file_at(repo, path, rev).await? {
+async fn config_at(
+    api: &Api,
+    repo: &RepoName,
+    path: &str,
+    commit: &Sha,
+) -> Result<Config, CliError> {
+    match api.file_at(repo, path, Rev::Commit(commit)).await? {
         Some(text) => Config::parse(&text, path).map_err(CliError::Config),
         None => Ok(Config::default()),
     }

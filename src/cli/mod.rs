@@ -176,6 +176,9 @@ pub enum CliError {
     Handler(#[from] crate::handlers::HandlerError),
     #[error("invalid config: {0}")]
     Config(crate::config::ConfigError),
+    /// A name (repository, branch, commit) GitHub would refuse, in an input or an event.
+    #[error(transparent)]
+    Name(#[from] crate::github::NameError),
 }
 
 /// Renders MAINTAINERS diagnostics as `file:line: severity: message` lines, errors first.

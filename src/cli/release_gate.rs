@@ -2,6 +2,7 @@
 //! open issue holds the release (a regression in a feature whose status blocks, or
 //! `release-blocker`). SUPPORT.md and the config are read from the default branch.
 
+use crate::github::{BranchName, RepoName, Rev};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -37,17 +38,13 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
     let base = std::env::var("PUSHGATE_GITHUB_API")
         .or_else(|_| std::env::var("GITHUB_API_URL"))
         .unwrap_or_else(|_| "https://api.github.com".to_string());
-    if !args.repo.contains('/') || args.repo.split('/').any(str::is_empty) {
-        return Err(CliError::Usage(format!(
-            "--repo must be owner/name, got `{}`",
-            args.repo
-        )));
-    }
+    let repo = RepoName::parse(&args.repo)
+        .map_err(|e| CliError::Usage(format!("--repo must be owner/name: {e}")))?;
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Output)?;
     let report = runtime.block_on(async {
         // octocrab's client needs the runtime to exist when it is built.
         let api = Api::with_token(&base, &token, Arc::new(Metrics::new()), Retry::default())?;
-        gather(&api, &args.repo, CONFIG_PATH).await
+        gather(&api, &repo, CONFIG_PATH).await
     })?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let blocking = !report.is_empty();
@@ -78,14 +75,15 @@ pub fn run(args: &Args) -> Result<u8, CliError> {
 /// `config_path` on the default branch (the CLI and the Action share this).
 pub(crate) async fn gather(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     config_path: &str,
 ) -> Result<Vec<crate::core::release::Blocker>, CliError> {
     let info = api.repository(repo).await?;
-    let branch = info.default_branch;
-    let config = match api.file_at(repo, config_path, &branch).await? {
+    let branch = BranchName::parse(&info.default_branch)?;
+    let config = match api.file_at(repo, config_path, Rev::Branch(&branch)).await? {
         Some(text) => Config::parse(&text, config_path).map_err(CliError::Config)?,
         None => Config::default(),
     };
-    Ok(crate::handlers::release::find_blockers(api, repo, &config, &branch).await?)
+    let at = Rev::Branch(&branch);
+    Ok(crate::handlers::release::find_blockers(api, repo, &config, at).await?)
 }

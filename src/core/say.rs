@@ -1,8 +1,9 @@
-//! What pushgate says to people when they give it a command, in one place (as bors keeps its
-//! `comment.rs`): the replies to committers' commands (`/pushgate merge`, `embargo`,
-//! `advisory`, `vote`, `lazy-consensus`, the gate's `block`/`unblock`/`force`) and their
-//! refusals. The handlers decide; this module words it, so that every refusal reads the same
-//! way (who, what was wrong, and that nothing changed).
+//! What pushgate says to people, in one place (as bors keeps its `comment.rs`): the replies to
+//! committers' commands (`/pushgate merge`, `embargo`, `advisory`, `vote`, `lazy-consensus`,
+//! the gate's `block`/`unblock`/`force`) and their refusals, the comments the acks check owes
+//! people, and what the push gate tells committers on its dashboard issue and culprits on
+//! their pull requests. The handlers decide; this module words it, so that every refusal
+//! reads the same way (who, what was wrong, and that nothing changed).
 
 use std::fmt::Display;
 
@@ -69,6 +70,92 @@ pub fn no_verdict(by: &str) -> String {
 pub fn merge_unfinished(by: &str, what: &str, next: &str) -> String {
     format!("@{by}: `/pushgate merge` did not finish: {what}\n\n{next}")
 }
+
+/// Why a merge is not made (each joined to [`not_merged`]).
+pub mod why_not {
+    pub fn label_holds(label: &str) -> String {
+        format!("the label `{label}` holds it back")
+    }
+
+    pub fn check_not_passed(check: &str) -> String {
+        format!("the required check `{check}` has not passed on the head")
+    }
+
+    pub fn too_many_commits(total: usize, listed: usize) -> String {
+        format!(
+            "this pull request has {total} commits; GitHub lists no more than {listed} of a \
+             comparison, and pushgate lands all of a pull request or nothing. Squash some \
+             commits, or split it."
+        )
+    }
+
+    pub fn nothing_to_land(staging: &str) -> String {
+        format!("`{staging}` already holds every commit of this pull request.")
+    }
+
+    pub fn merge_commit(commit: &str) -> String {
+        format!(
+            "commit `{commit}` is a merge; `rebase-trailers` re-creates a linear series. Rebase \
+             the pull request without merges and ask again."
+        )
+    }
+
+    pub fn files_unlisted(commit: &str) -> String {
+        format!(
+            "GitHub does not list all the files commit `{commit}` changes (it lists 300 of a \
+             comparison), so its trailers cannot be chosen by the files it touches. Split the \
+             commit."
+        )
+    }
+
+    pub fn moved_since_check(judged: &str, now: &str) -> String {
+        format!(
+            "new commits since the check (it judged `{judged}`, the pull request is now at \
+             `{now}`); nothing landed. Re-run `/pushgate merge` once `pushgate/acks` has judged \
+             the new head."
+        )
+    }
+
+    pub fn conflict(staging: &str, paths: &[String]) -> String {
+        let paths = paths
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "`{staging}` changed {paths} since this pull request was based on it, in ways that \
+             overlap. Rebase the pull request on `{staging}` and ask again."
+        )
+    }
+
+    pub fn branch_moved(branch: &str) -> String {
+        format!(
+            "`{branch}` moved while the commits were being built; nothing landed. Ask again \
+             with `/pushgate merge`."
+        )
+    }
+}
+
+/// The reply once a pull request landed: who asked (or whose embargo ended), where, how, and
+/// the list of commits made (`- ` lines).
+pub fn merged(by: &str, staging: &str, method: &str, list: &str, embargo_ended: bool) -> String {
+    if embargo_ended {
+        format!(
+            "The embargo set by @{by} ended: pushgate landed this pull request by itself, as \
+             `/pushgate merge` would, into `{staging}` ({method}):\n\n{list}"
+        )
+    } else {
+        format!("Merged by @{by} into `{staging}` ({method}):\n\n{list}")
+    }
+}
+
+/// What a merge that failed for good left: staging may hold its commits up to `tip`.
+pub fn may_have_landed(tip: &str) -> String {
+    format!("Staging may already hold its commits (up to `{tip}`): look there before asking again.")
+}
+
+/// What a merge that failed for good left: nothing.
+pub const NOTHING_LANDED: &str = "Nothing landed: comment `/pushgate merge` again to retry.";
 
 // ---- embargoes --------------------------------------------------------------------------
 
@@ -182,6 +269,92 @@ pub fn unexplained_objection(login: &str) -> String {
     )
 }
 
+// ---- the acks check's notices -----------------------------------------------------------
+
+/// To an objector whose objection carries no explanation.
+pub fn explain_objection(of: &str) -> String {
+    format!(
+        "@{of}: your objection to this pull request has no explanation, so its author cannot \
+         act on it. Please say why, or propose an alternative, in a new comment or review."
+    )
+}
+
+/// To the author: `of`'s objection was overridden by `by` (a login, or a majority vote).
+pub fn objection_overridden(author: &str, of: &str, by: &str) -> String {
+    let by = if by == "a majority vote" {
+        "a majority vote of the committers".to_string()
+    } else {
+        format!("@{by}")
+    };
+    format!("@{author}: the objection of @{of} to this pull request was overridden by {by}.")
+}
+
+/// To the author: the maintainers of `section` disagree, the committers settle it.
+pub fn referred(author: &str, section: &str) -> String {
+    format!(
+        "@{author}: the maintainers of {section} disagree on this pull request, so it is \
+         referred to the committers. See `pushgate/acks` for who they are and how they settle \
+         it."
+    )
+}
+
+// ---- the push gate ----------------------------------------------------------------------
+
+/// On the dashboard issue: master is not an ancestor of staging.
+pub fn diverged(master: &str, staging: &str) -> String {
+    format!(
+        "master `{master}` is not an ancestor of staging `{staging}`: the gate cannot \
+         fast-forward master and waits. A committer must put staging back on top of master; \
+         see the description above."
+    )
+}
+
+/// On the dashboard issue: a delivery for the gate failed for good.
+pub fn gate_failure(what: &str, delivery: &str) -> String {
+    format!(
+        "pushgate could not handle a delivery for the push gate: {what}. What the gate would \
+         have learnt from it is missing until the reconciler reads staging, master and the \
+         running flights' results again at its next pass. The maintainers of the pushgate \
+         installation can see the details in its log (delivery `{delivery}`)."
+    )
+}
+
+/// On the culprit's pull request: its commit is the first to fail these checks.
+pub fn culprit(
+    culprit: &str,
+    subject: &str,
+    author: &str,
+    checks: &[String],
+    flight: u64,
+) -> String {
+    let checks = checks
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "The push gate found that commit `{culprit}` (\"{subject}\" by {author}) from this pull \
+         request is the first to fail {checks} (flight #{flight}). master stays where it was; \
+         please fix or revert."
+    )
+}
+
+/// On the dashboard issue: master was not moved, `to` is no longer on staging.
+pub fn not_on_staging(to: &str) -> String {
+    format!(
+        "master was not moved to `{to}`: GitHub says it is no longer on staging (rewound or \
+         force-pushed). Its flight is abandoned."
+    )
+}
+
+/// On the dashboard issue: GitHub refused the fast-forward; nothing was forced.
+pub fn fast_forward_refused(from: &str, to: &str, error: &str, master: &str) -> String {
+    format!(
+        "GitHub refused to fast-forward master from `{from}` to `{to}`: {error}. master is at \
+         `{master}`; nothing was forced. A committer decides (`/pushgate force <sha> <reason>`)."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +377,35 @@ mod tests {
             assert!(refusal.ends_with("; nothing changed."), "{refusal}");
         }
         assert!(advisory_on_pull_request("nora").ends_with("Nothing changed."));
+    }
+
+    #[test]
+    fn the_gate_names_its_commits_and_says_nothing_was_forced() {
+        let refused = fast_forward_refused("aaaa", "bbbb", "not a fast-forward", "cccc");
+        for part in [
+            "`aaaa`",
+            "`bbbb`",
+            "not a fast-forward",
+            "`cccc`",
+            "nothing was forced",
+        ] {
+            assert!(refused.contains(part), "{refused}");
+        }
+        let told = culprit(
+            "dddd",
+            "x86: fix",
+            "Ann",
+            &["build".into(), "test".into()],
+            4,
+        );
+        assert!(told.contains("`dddd` (\"x86: fix\" by Ann)"), "{told}");
+        assert!(
+            told.contains("first to fail `build`, `test` (flight #4)"),
+            "{told}"
+        );
+        assert!(objection_overridden("a", "b", "a majority vote")
+            .ends_with("by a majority vote of the committers."));
+        assert!(objection_overridden("a", "b", "cora").ends_with("by @cora."));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! again is each operation's own `Replay`.
 
 pub mod model;
+pub mod names;
 mod rest;
 pub mod signature;
 pub mod webhook;
@@ -23,6 +24,7 @@ use octocrab::Octocrab;
 use serde_json::Value;
 
 use crate::metrics::Metrics;
+pub use names::{BranchName, NameError, PrNumber, RepoName, Rev, Sha};
 
 /// How a GitHub call failed, once retries are spent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -506,10 +508,10 @@ impl Api {
     /// branch moved or rewound by anyone meanwhile stays as it is.
     pub async fn fast_forward(
         &self,
-        repo: &str,
-        branch: &str,
-        from: &str,
-        to: &str,
+        repo: &RepoName,
+        branch: &BranchName,
+        from: &Sha,
+        to: &Sha,
     ) -> Result<RefMove, GitHubError> {
         let node = self.get(&format!("/repos/{repo}")).await?;
         let repository_id = text(&node, "/node_id");
@@ -518,9 +520,9 @@ impl Api {
             "variables": {
                 "repositoryId": repository_id,
                 "refUpdates": [{
-                    "name": format!("refs/heads/{branch}"),
-                    "beforeOid": from,
-                    "afterOid": to,
+                    "name": branch.full_ref(),
+                    "beforeOid": from.as_str(),
+                    "afterOid": to.as_str(),
                     "force": false,
                 }],
             },
@@ -622,15 +624,15 @@ impl Api {
     /// A file's text at a commit or branch, None when it does not exist there.
     pub async fn file_at(
         &self,
-        repo: &str,
+        repo: &RepoName,
         file: &str,
-        rev: &str,
+        rev: Rev<'_>,
     ) -> Result<Option<String>, GitHubError> {
         let answer = self
             .get(&format!(
                 "/repos/{repo}/contents/{}?ref={}",
                 path(file),
-                segment(rev)
+                segment(rev.as_str())
             ))
             .await;
         let value = match answer {
@@ -646,7 +648,7 @@ impl Api {
 
     /// A tree's direct entries; a commit's sha names its root tree. GitHub may truncate a very
     /// large listing: that is an error here, not a directory that looks smaller than it is.
-    pub async fn tree(&self, repo: &str, sha: &str) -> Result<Tree, GitHubError> {
+    pub async fn tree(&self, repo: &RepoName, sha: &Sha) -> Result<Tree, GitHubError> {
         let value = self
             .get(&format!("/repos/{repo}/git/trees/{}", segment(sha)))
             .await?;
@@ -663,7 +665,8 @@ impl Api {
             .ok_or_else(|| unexpected("no `tree` array"))?;
         let mut tree = Tree::default();
         for entry in entries {
-            let (name, sha) = (text(entry, "/path"), text(entry, "/sha"));
+            let name = text(entry, "/path");
+            let sha = Sha::parse(&text(entry, "/sha")).map_err(|e| unexpected(&e.to_string()))?;
             match entry.get("type").and_then(Value::as_str) {
                 Some("blob") => tree.blobs.insert(name, sha),
                 Some("tree") => tree.trees.insert(name, sha),
@@ -675,7 +678,7 @@ impl Api {
     }
 
     /// A blob's text, by its sha.
-    pub async fn blob(&self, repo: &str, sha: &str) -> Result<String, GitHubError> {
+    pub async fn blob(&self, repo: &RepoName, sha: &Sha) -> Result<String, GitHubError> {
         let value = self
             .get(&format!("/repos/{repo}/git/blobs/{}", segment(sha)))
             .await?;
@@ -686,8 +689,8 @@ impl Api {
 /// The direct entries of a git tree: file name → blob sha, directory name → tree sha.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tree {
-    pub blobs: BTreeMap<String, String>,
-    pub trees: BTreeMap<String, String>,
+    pub blobs: BTreeMap<String, Sha>,
+    pub trees: BTreeMap<String, Sha>,
 }
 
 /// The text of a base64 `content` field (contents and blobs), with GitHub's line breaks.

@@ -3,6 +3,7 @@
 //! wrong shape is a [`GitHubError::Unexpected`](super::GitHubError::Unexpected) naming the
 //! endpoint.
 
+use super::names::{NameError, PrNumber, Sha};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -245,6 +246,21 @@ pub struct Label {
 }
 
 impl Pull {
+    /// The head commit, checked: a pull request without one cannot be judged or acted on.
+    pub fn head_sha(&self) -> Result<Sha, NameError> {
+        Sha::parse(&self.head.sha)
+    }
+
+    /// The base commit, checked.
+    pub fn base_sha(&self) -> Result<Sha, NameError> {
+        Sha::parse(&self.base.sha)
+    }
+
+    /// The pull request's number, checked.
+    pub fn number(&self) -> Result<PrNumber, NameError> {
+        PrNumber::new(self.number)
+    }
+
     pub fn is_open(&self) -> bool {
         self.state == "open"
     }

@@ -10,23 +10,31 @@ use super::model::{
     decode, list_of, AppInstallation, ChangedFile, CheckRun, Commit, Compare, GitCommit, Issue,
     IssueComment, NewCommit, Output, Permission, Pull, Ref, RepoLabel, Repository, Review, Status,
 };
+use super::names::{BranchName, PrNumber, RepoName, Rev, Sha};
 use super::{path, segment, Api, GitHubError, Method, Replay};
 
-/// A branch as a ref path under `refs/heads/`: its `/` kept, everything else escaped.
-fn branch_path(branch: &str) -> String {
-    path(branch)
+/// A branch as a ref path under `refs/heads/`: its `/` kept, everything else escaped. The one
+/// place a branch is written into a path.
+fn branch_path(branch: &BranchName) -> String {
+    path(branch.as_str())
+}
+
+/// A commit or a branch as one path segment (a branch's `/` escaped, as GitHub's compare and
+/// contents endpoints read it).
+fn rev_segment(rev: Rev<'_>) -> String {
+    segment(rev.as_str())
 }
 
 impl Api {
     // ---- the repository -----------------------------------------------------------------
 
     /// The repository (its default branch, visibility).
-    pub async fn repository(&self, repo: &str) -> Result<Repository, GitHubError> {
+    pub async fn repository(&self, repo: &RepoName) -> Result<Repository, GitHubError> {
         self.get_as(&format!("/repos/{repo}")).await
     }
 
     /// A user's permission on the repository (`admin`, `maintain`, `write`, …).
-    pub async fn permission(&self, repo: &str, login: &str) -> Result<String, GitHubError> {
+    pub async fn permission(&self, repo: &RepoName, login: &str) -> Result<String, GitHubError> {
         let path = format!("/repos/{repo}/collaborators/{}/permission", segment(login));
         Ok(self.get_as::<Permission>(&path).await?.permission)
     }
@@ -34,7 +42,7 @@ impl Api {
     /// The newest commit authored with this e-mail (GitHub links it to an account, if any).
     pub async fn commits_by_author(
         &self,
-        repo: &str,
+        repo: &RepoName,
         email: &str,
     ) -> Result<Vec<Commit>, GitHubError> {
         let path = format!("/repos/{repo}/commits?author={}&per_page=1", segment(email));
@@ -58,13 +66,13 @@ impl Api {
 
     // ---- pull requests --------------------------------------------------------------------
 
-    pub async fn pull(&self, repo: &str, number: i64) -> Result<Pull, GitHubError> {
+    pub async fn pull(&self, repo: &RepoName, number: PrNumber) -> Result<Pull, GitHubError> {
         let path = format!("/repos/{repo}/pulls/{number}");
         self.get_as(&path).await
     }
 
     /// Closes pull request `number`.
-    pub async fn close_pull(&self, repo: &str, number: i64) -> Result<(), GitHubError> {
+    pub async fn close_pull(&self, repo: &RepoName, number: PrNumber) -> Result<(), GitHubError> {
         self.call(
             Method::Patch,
             &format!("/repos/{repo}/pulls/{number}"),
@@ -75,7 +83,7 @@ impl Api {
     }
 
     /// The open pull requests, at most `pages` pages of 100.
-    pub async fn open_pulls(&self, repo: &str, pages: u32) -> Result<Vec<Pull>, GitHubError> {
+    pub async fn open_pulls(&self, repo: &RepoName, pages: u32) -> Result<Vec<Pull>, GitHubError> {
         let path = format!("/repos/{repo}/pulls?state=open");
         self.list_as(&path, pages).await
     }
@@ -83,8 +91,8 @@ impl Api {
     /// A pull request's files, at most `pages` pages of 100.
     pub async fn pull_files(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         pages: u32,
     ) -> Result<Vec<ChangedFile>, GitHubError> {
         let path = format!("/repos/{repo}/pulls/{number}/files");
@@ -94,8 +102,8 @@ impl Api {
     /// A pull request's reviews, read to the end of `pages` pages (None: the list goes on).
     pub async fn reviews(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         pages: u32,
     ) -> Result<Option<Vec<Review>>, GitHubError> {
         let path = format!("/repos/{repo}/pulls/{number}/reviews");
@@ -105,8 +113,8 @@ impl Api {
     /// A pull request's inline review comments, read to the end of `pages` pages.
     pub async fn review_comments(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         pages: u32,
     ) -> Result<Option<Vec<IssueComment>>, GitHubError> {
         let path = format!("/repos/{repo}/pulls/{number}/comments");
@@ -116,8 +124,8 @@ impl Api {
     /// The comments of issue or pull request `number`, read to the end of `pages` pages.
     pub async fn comments_to_end(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         pages: u32,
     ) -> Result<Option<Vec<IssueComment>>, GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/comments");
@@ -127,8 +135,8 @@ impl Api {
     /// Requests reviews from `logins` on pull request `number`.
     pub async fn request_reviewers(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         logins: &[&str],
     ) -> Result<Value, GitHubError> {
         self.call(
@@ -140,7 +148,7 @@ impl Api {
     }
 
     /// The pull requests a commit belongs to.
-    pub async fn commit_pulls(&self, repo: &str, sha: &str) -> Result<Vec<Pull>, GitHubError> {
+    pub async fn commit_pulls(&self, repo: &RepoName, sha: &Sha) -> Result<Vec<Pull>, GitHubError> {
         let path = format!("/repos/{repo}/commits/{}/pulls", segment(sha));
         self.get_as(&path).await
     }
@@ -150,7 +158,7 @@ impl Api {
     /// Opens an issue with this title and body.
     pub async fn create_issue(
         &self,
-        repo: &str,
+        repo: &RepoName,
         title: &str,
         body: &str,
     ) -> Result<Issue, GitHubError> {
@@ -161,7 +169,7 @@ impl Api {
     /// Opens an issue with these labels.
     pub async fn create_labelled_issue<S: AsRef<str>>(
         &self,
-        repo: &str,
+        repo: &RepoName,
         title: &str,
         body: &str,
         labels: &[S],
@@ -179,8 +187,8 @@ impl Api {
     /// Replaces an issue's body.
     pub async fn set_issue_body(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         body: &str,
     ) -> Result<Value, GitHubError> {
         self.call(
@@ -195,7 +203,7 @@ impl Api {
     /// `pages` pages of 100.
     pub async fn open_issues(
         &self,
-        repo: &str,
+        repo: &RepoName,
         label: Option<&str>,
         pages: u32,
     ) -> Result<Vec<Issue>, GitHubError> {
@@ -209,8 +217,8 @@ impl Api {
     /// The comments of issue or pull request `number`, at most `pages` pages of 100.
     pub async fn comments(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         pages: u32,
     ) -> Result<Vec<IssueComment>, GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/comments");
@@ -220,8 +228,8 @@ impl Api {
     /// Comments `body` on issue or pull request `number`; the comment made.
     pub async fn create_comment(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         body: &str,
     ) -> Result<IssueComment, GitHubError> {
         let path = format!("/repos/{repo}/issues/{number}/comments");
@@ -234,7 +242,7 @@ impl Api {
     /// Replaces the text of comment `id`.
     pub async fn update_comment(
         &self,
-        repo: &str,
+        repo: &RepoName,
         id: i64,
         body: &str,
     ) -> Result<Value, GitHubError> {
@@ -249,13 +257,17 @@ impl Api {
     // ---- labels ---------------------------------------------------------------------------
 
     /// The repository's labels, at most `pages` pages of 100.
-    pub async fn labels(&self, repo: &str, pages: u32) -> Result<Vec<RepoLabel>, GitHubError> {
+    pub async fn labels(&self, repo: &RepoName, pages: u32) -> Result<Vec<RepoLabel>, GitHubError> {
         let path = format!("/repos/{repo}/labels");
         self.list_as(&path, pages).await
     }
 
     /// Creates a label.
-    pub async fn create_label(&self, repo: &str, label: &RepoLabel) -> Result<(), GitHubError> {
+    pub async fn create_label(
+        &self,
+        repo: &RepoName,
+        label: &RepoLabel,
+    ) -> Result<(), GitHubError> {
         let fields = json!({
             "name": label.name,
             "color": label.color,
@@ -273,7 +285,7 @@ impl Api {
     /// Updates label `name` (its colour, description, or new name).
     pub async fn update_label(
         &self,
-        repo: &str,
+        repo: &RepoName,
         name: &str,
         label: &RepoLabel,
     ) -> Result<(), GitHubError> {
@@ -294,8 +306,8 @@ impl Api {
     /// Adds `labels` to issue or pull request `number`.
     pub async fn add_labels<S: AsRef<str>>(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         labels: &[S],
     ) -> Result<Value, GitHubError> {
         let labels: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
@@ -312,8 +324,8 @@ impl Api {
     /// Removes `label` from issue or pull request `number`.
     pub async fn remove_label(
         &self,
-        repo: &str,
-        number: i64,
+        repo: &RepoName,
+        number: PrNumber,
         label: &str,
     ) -> Result<Value, GitHubError> {
         self.call(
@@ -330,8 +342,8 @@ impl Api {
     /// external id; the run GitHub made.
     pub async fn create_check_run(
         &self,
-        repo: &str,
-        (name, sha): (&str, &str),
+        repo: &RepoName,
+        (name, sha): (&str, &Sha),
         conclusion: &str,
         output: &Output,
         external_id: &str,
@@ -356,8 +368,8 @@ impl Api {
     /// (with `filter=all`: every run, not only the latest of each app).
     pub async fn check_runs(
         &self,
-        repo: &str,
-        sha: &str,
+        repo: &RepoName,
+        sha: &Sha,
         name: Option<&str>,
     ) -> Result<Vec<CheckRun>, GitHubError> {
         let sha = segment(sha);
@@ -375,8 +387,8 @@ impl Api {
     /// The newest check runs named `name` on `sha`, as GitHub lists them by default.
     pub async fn latest_check_runs(
         &self,
-        repo: &str,
-        sha: &str,
+        repo: &RepoName,
+        sha: &Sha,
         name: &str,
     ) -> Result<Vec<CheckRun>, GitHubError> {
         let path = format!(
@@ -389,7 +401,7 @@ impl Api {
     }
 
     /// Asks GitHub to run check run `id` again.
-    pub async fn rerequest_check_run(&self, repo: &str, id: i64) -> Result<(), GitHubError> {
+    pub async fn rerequest_check_run(&self, repo: &RepoName, id: i64) -> Result<(), GitHubError> {
         self.call(
             Method::Post,
             &format!("/repos/{repo}/check-runs/{id}/rerequest"),
@@ -400,7 +412,7 @@ impl Api {
     }
 
     /// The statuses posted on `sha` (its combined status's list).
-    pub async fn statuses(&self, repo: &str, sha: &str) -> Result<Vec<Status>, GitHubError> {
+    pub async fn statuses(&self, repo: &RepoName, sha: &Sha) -> Result<Vec<Status>, GitHubError> {
         let path = format!("/repos/{repo}/commits/{}/status", segment(sha));
         let answer = self.get(&path).await?;
         list_of(answer, "statuses", || format!("GET {path}"))
@@ -409,7 +421,7 @@ impl Api {
     // ---- git: commits, refs, comparisons, merges ------------------------------------------
 
     /// A git commit (its tree, parents and message).
-    pub async fn git_commit(&self, repo: &str, sha: &str) -> Result<GitCommit, GitHubError> {
+    pub async fn git_commit(&self, repo: &RepoName, sha: &Sha) -> Result<GitCommit, GitHubError> {
         let path = format!("/repos/{repo}/git/commits/{}", segment(sha));
         self.get_as(&path).await
     }
@@ -417,7 +429,7 @@ impl Api {
     /// Creates a git commit from GitHub's fields (message, tree, parents, author, committer).
     pub async fn create_git_commit(
         &self,
-        repo: &str,
+        repo: &RepoName,
         commit: &NewCommit,
     ) -> Result<GitCommit, GitHubError> {
         let path = format!("/repos/{repo}/git/commits");
@@ -432,42 +444,54 @@ impl Api {
     /// How `head` compares with `base` (commits ahead, files), both commits or branches.
     pub async fn compare(
         &self,
-        repo: &str,
-        base: &str,
-        head: &str,
+        repo: &RepoName,
+        base: Rev<'_>,
+        head: Rev<'_>,
     ) -> Result<Compare, GitHubError> {
         let path = format!(
             "/repos/{repo}/compare/{}...{}",
-            segment(base),
-            segment(head)
+            rev_segment(base),
+            rev_segment(head)
         );
         self.get_as(&path).await
     }
 
     /// The commit `branch` points at.
-    pub async fn branch_tip(&self, repo: &str, branch: &str) -> Result<String, GitHubError> {
+    pub async fn branch_tip(
+        &self,
+        repo: &RepoName,
+        branch: &BranchName,
+    ) -> Result<Sha, GitHubError> {
         let path = format!("/repos/{repo}/git/ref/heads/{}", branch_path(branch));
-        Ok(self.get_as::<Ref>(&path).await?.object.sha)
+        let tip = self.get_as::<Ref>(&path).await?.object.sha;
+        Sha::parse(&tip).map_err(|e| GitHubError::Unexpected {
+            endpoint: format!("GET {path}"),
+            message: e.to_string(),
+        })
     }
 
     /// Creates `branch` at `sha`; GitHub refuses (422) when it exists.
     pub async fn create_branch(
         &self,
-        repo: &str,
-        branch: &str,
-        sha: &str,
+        repo: &RepoName,
+        branch: &BranchName,
+        sha: &Sha,
     ) -> Result<(), GitHubError> {
         self.call(
             Method::Post,
             &format!("/repos/{repo}/git/refs"),
-            Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
+            Some(&json!({ "ref": branch.full_ref(), "sha": sha.as_str() })),
         )
         .await
         .map(drop)
     }
 
     /// Deletes `branch`.
-    pub async fn delete_branch(&self, repo: &str, branch: &str) -> Result<(), GitHubError> {
+    pub async fn delete_branch(
+        &self,
+        repo: &RepoName,
+        branch: &BranchName,
+    ) -> Result<(), GitHubError> {
         self.call(
             Method::Delete,
             &format!("/repos/{repo}/git/refs/heads/{}", branch_path(branch)),
@@ -481,19 +505,15 @@ impl Api {
     /// merge commit (empty when there was nothing to merge).
     pub async fn merge(
         &self,
-        repo: &str,
-        base: &str,
-        head: &str,
+        repo: &RepoName,
+        base: &BranchName,
+        head: Rev<'_>,
         message: &str,
     ) -> Result<Commit, GitHubError> {
         let path = format!("/repos/{repo}/merges");
-        let answer = self
-            .call(
-                Method::Post,
-                &path,
-                Some(&json!({ "base": base, "head": head, "commit_message": message })),
-            )
-            .await?;
+        let fields =
+            json!({ "base": base.as_str(), "head": head.as_str(), "commit_message": message });
+        let answer = self.call(Method::Post, &path, Some(&fields)).await?;
         decode(answer, || format!("POST {path}"))
     }
 }
@@ -538,10 +558,17 @@ mod tests {
             ("staging", "staging"),
             ("stable/4.19", "stable/4.19"),
             ("pushgate-tmp/12-1", "pushgate-tmp/12-1"),
-            ("a b#c", "a%20b%23c"),
+            ("a#b%c", "a%23b%25c"),
             ("feature/ü", "feature/%C3%BC"),
         ] {
-            assert_eq!(branch_path(branch), want, "{branch}");
+            let name = BranchName::parse(branch).unwrap();
+            assert_eq!(branch_path(&name), want, "{branch}");
         }
+        let (branch, sha) = (
+            BranchName::parse("stable/4.19").unwrap(),
+            Sha::parse(&"a".repeat(40)).unwrap(),
+        );
+        assert_eq!(rev_segment(Rev::from(&branch)), "stable%2F4.19");
+        assert_eq!(rev_segment(Rev::from(&sha)), "a".repeat(40));
     }
 }

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::names::PrNumber;
+
 use super::model::{
     nullable, CheckRun, CommentEvent, Issue, IssueComment, Label, Pull, Review, User,
 };
@@ -196,7 +198,7 @@ impl Webhook {
 
     /// The pull request or issue it is about: the pull request's, the issue's, or the top
     /// level `number`, whichever comes first and is positive.
-    pub fn pull_number(&self) -> Option<i64> {
+    pub fn pull_number(&self) -> Option<PrNumber> {
         [
             self.pull_request.as_ref().map(|p| p.number),
             self.issue.as_ref().map(|i| i.number),
@@ -204,7 +206,7 @@ impl Webhook {
         ]
         .into_iter()
         .flatten()
-        .find(|n| *n > 0)
+        .find_map(|n| PrNumber::new(n).ok())
     }
 
     /// Whether it concerns a pull request's conversation (a comment on a pull request: GitHub
@@ -291,7 +293,7 @@ mod tests {
         assert_eq!(event.installation_id(), 7);
         assert_eq!(event.default_branch(), "");
         assert_eq!(event.repository.private, None);
-        assert_eq!(event.pull_number(), Some(3));
+        assert_eq!(event.pull_number().map(i64::from), Some(3));
         assert_eq!(event.head_sha(), "abc");
         assert_eq!(event.before, "");
         assert!(event.pushed_ref.is_none());
@@ -318,7 +320,7 @@ mod tests {
         ];
         for (payload, expected) in cases {
             let event = Webhook::from_json(&payload).unwrap();
-            assert_eq!(event.pull_number(), expected, "{payload}");
+            assert_eq!(event.pull_number().map(i64::from), expected, "{payload}");
         }
     }
 
@@ -360,7 +362,7 @@ mod tests {
                     .pointer("/pull_request/number")
                     .and_then(Value::as_i64)
                 {
-                    assert_eq!(webhook.pull_number(), Some(n), "{name}");
+                    assert_eq!(webhook.pull_number().map(i64::from), Some(n), "{name}");
                 }
                 let action = example["action"].as_str().unwrap_or_default();
                 assert_eq!(webhook.action, action, "{name}");

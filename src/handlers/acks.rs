@@ -5,6 +5,7 @@
 //! Policy (MAINTAINERS, `.mailmap`, `.github/pushgate.toml`) is read at the PR's **base**
 //! commit, never its head, so a PR cannot approve itself by editing them.
 
+use crate::github::{PrNumber, RepoName, Sha};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::core::people::{Identities, Person};
 use crate::core::policy::{Options, Stature, StatusChange};
 use crate::core::pull::{self, Comment, Push, Review, ReviewState, Settings, Timeline, Words};
 use crate::core::report::{acks_report, Report, SUMMARY_LIMIT};
+use crate::core::say;
 use crate::core::support::SupportMatrix;
 use crate::core::text::truncate;
 use crate::github::model::Output;
@@ -94,14 +96,15 @@ impl SeenHead {
 /// given on older heads than that count as given on a head whose changes are unknown.
 const HEADS_COMPARED: usize = 30;
 
-/// Re-evaluates pull request `number` of `repo`. `pr` is the pull request object when the
-/// event carried one (saves a call).
+/// Re-evaluates pull request `number` of `repo`: gathers its state and judges it
+/// ([`assess`]), decides what that changes ([`effects`]), and makes the changes ([`apply`]).
+/// `pr` is the pull request object when the event carried one (saves a call).
 pub async fn evaluate(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
-    number_: i64,
+    repo: &RepoName,
+    number_: PrNumber,
     pr: Option<Pull>,
     push: Option<SeenHead>,
 ) -> Result<Option<Outcome>, HandlerError> {
@@ -112,7 +115,7 @@ pub async fn evaluate(
     if !pr.is_open() {
         return Ok(None);
     }
-    let (pr, assessment) = match assess(ctx, gh, repo, number_, &pr, push.clone()).await {
+    let (pr, mut assessment) = match assess(ctx, gh, repo, number_, &pr, push.clone()).await {
         // The head moved while the pull request was read: judge the new head instead, from
         // a fresh read (once; a head that keeps moving is retried by the worker).
         Err(HandlerError::HeadMoved(_)) => {
@@ -125,70 +128,136 @@ pub async fn evaluate(
         }
         other => (pr, other?),
     };
-    // `pushgate/support` once per head (the file cannot change under a SHA), and never at
-    // the cost of the acks check.
-    if let Some((file, matrix)) = &assessment.head_support {
-        if !ctx.support_checked(repo, &assessment.head_sha) {
-            let posted = super::support::post_check(
-                &gh.api,
-                repo,
-                &assessment.head_sha,
-                file,
-                matrix,
-                None,
-                &[],
-            )
-            .await;
-            match posted {
-                Ok(()) => ctx.mark_support_checked(repo, &assessment.head_sha),
-                Err(e) => {
-                    tracing::warn!(repo, pr = number_, error = %e, "could not post pushgate/support")
-                }
-            }
-        }
-    }
+    let (given, verdict) = (
+        std::mem::take(&mut assessment.given),
+        assessment.verdict.take(),
+    );
+    let head_sha = assessment.head_sha.clone();
     let target = Target {
         installation_id,
         repo,
         number: number_,
         pr: &pr,
-        head_sha: &assessment.head_sha,
+        head_sha: &head_sha,
     };
-    let outcome = finish(
-        ctx,
-        gh,
-        &target,
-        assessment.satisfied,
-        assessment.report,
-        assessment.wake,
-        assessment.feature_labels.as_ref(),
-    )
-    .await?;
-    for (key, body) in &assessment.notices {
-        super::comment_once(gh, repo, number_, key, body).await?;
-    }
-    ask_maintainers(
-        ctx,
-        gh,
-        repo,
-        number_,
-        &pr,
-        assessment.ask_how,
-        &assessment.ask,
-    )
-    .await?;
+    let support_shown = ctx.support_checked(repo, &head_sha);
+    let outcome = apply(ctx, gh, &target, effects(assessment, support_shown)).await?;
     Ok(outcome.map(|o| Outcome {
-        given: assessment.given,
-        verdict: assessment.verdict,
+        given,
+        verdict,
         ..o
     }))
+}
+
+/// What an evaluation changes, in the order [`apply`] makes the changes.
+#[derive(Debug, Clone)]
+enum Effect {
+    /// `pushgate/support` on the head from the pull request's own SUPPORT.md: once per head
+    /// (the file cannot change under a SHA), and never at the cost of the acks check.
+    SupportCheck {
+        file: String,
+        matrix: Arc<SupportMatrix>,
+    },
+    /// The verdict: `pushgate/acks` on the head (unless it already shows it), the acks and
+    /// feature labels, the verdict stored, the wake-up scheduled.
+    Verdict {
+        satisfied: bool,
+        report: Report,
+        wake: Option<i64>,
+        feature_labels: Option<BTreeSet<String>>,
+    },
+    /// A comment owed to someone, posted once per key.
+    Notice { key: String, body: String },
+    /// The suggested maintainers to ask, once each (`acks.ask`).
+    Ask { how: Ask, logins: Vec<String> },
+}
+
+/// What an assessment changes on GitHub and in the store. `support_shown`: this process
+/// posted `pushgate/support` on the head already.
+fn effects(a: Assessment, support_shown: bool) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some((file, matrix)) = a.head_support.filter(|_| !support_shown) {
+        effects.push(Effect::SupportCheck { file, matrix });
+    }
+    effects.push(Effect::Verdict {
+        satisfied: a.satisfied,
+        report: a.report,
+        wake: a.wake,
+        feature_labels: a.feature_labels,
+    });
+    effects.extend(
+        a.notices
+            .into_iter()
+            .map(|(key, body)| Effect::Notice { key, body }),
+    );
+    effects.push(Effect::Ask {
+        how: a.ask_how,
+        logins: a.ask,
+    });
+    effects
+}
+
+/// Makes an evaluation's changes, in order; the verdict's outcome as the check shows it.
+async fn apply(
+    ctx: &Context,
+    gh: &Installation,
+    target: &Target<'_>,
+    effects: Vec<Effect>,
+) -> Result<Option<Outcome>, HandlerError> {
+    let Target {
+        repo,
+        number: number_,
+        pr,
+        head_sha,
+        ..
+    } = *target;
+    let mut outcome = None;
+    for effect in effects {
+        match effect {
+            Effect::SupportCheck { file, matrix } => {
+                let posted =
+                    super::support::post_check(&gh.api, repo, head_sha, &file, &matrix, None, &[])
+                        .await;
+                match posted {
+                    Ok(()) => ctx.mark_support_checked(repo, head_sha),
+                    Err(e) => {
+                        tracing::warn!(repo = %repo, pr = %number_, error = %e, "could not post pushgate/support")
+                    }
+                }
+            }
+            Effect::Verdict {
+                satisfied,
+                report,
+                wake,
+                feature_labels,
+            } => {
+                outcome = finish(
+                    ctx,
+                    gh,
+                    target,
+                    satisfied,
+                    report,
+                    wake,
+                    feature_labels.as_ref(),
+                )
+                .await?;
+            }
+            Effect::Notice { key, body } => {
+                super::comment_once(gh, repo, number_, &key, &body).await?;
+            }
+            Effect::Ask { how, logins } => {
+                ask_maintainers(ctx, gh, repo, number_, pr, how, &logins).await?;
+            }
+        }
+    }
+    Ok(outcome)
 }
 
 /// What the acks check decided about a pull request, before anything is posted: the App
 /// turns it into a check run and labels, the Action into a job summary and outputs.
 #[derive(Debug, Clone)]
 pub struct Assessment {
-    pub head_sha: String,
+    pub head_sha: Sha,
     pub satisfied: bool,
     pub report: Report,
     /// When the review window ends, if it is still open.
@@ -224,13 +293,13 @@ pub struct Assessment {
 pub async fn assess(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
-    number_: i64,
+    repo: &RepoName,
+    number_: PrNumber,
     pr: &Pull,
     push: Option<SeenHead>,
 ) -> Result<Assessment, HandlerError> {
-    let head_sha = pr.head.sha.clone();
-    let base_sha = pr.base.sha.clone();
+    let head_sha = pr.head_sha()?;
+    let base_sha = pr.base_sha()?;
     let now = ctx.clock.now();
     let unjudged = |report: Report| Assessment {
         head_sha: head_sha.clone(),
@@ -249,7 +318,10 @@ pub async fn assess(
         ask_how: Ask::None,
     };
 
-    for note in push.map(|seen| seen.notes(number_)).unwrap_or_default() {
+    for note in push
+        .map(|seen| seen.notes(number_.get()))
+        .unwrap_or_default()
+    {
         ctx.store.note(repo, &note).await?;
     }
 
@@ -400,7 +472,7 @@ pub async fn assess(
             .review_comments(repo, number_, DISCUSSION_PAGES)
             .await?,
     ) else {
-        tracing::warn!(repo, pr = number_, "discussion too long to read to the end");
+        tracing::warn!(repo = %repo, pr = %number_, "discussion too long to read to the end");
         let report = Report {
             title: "The discussion on this pull request is too long to read to the end".to_string(),
             summary: format!(
@@ -417,7 +489,7 @@ pub async fn assess(
             ..unjudged(report)
         });
     };
-    let authored = ctx.store.authored_comments(repo, number_).await?;
+    let authored = ctx.store.authored_comments(repo, number_.get()).await?;
     let listed: Vec<(&str, &IssueComment)> = comments
         .iter()
         .map(|c| (ISSUE_COMMENT, c))
@@ -431,12 +503,14 @@ pub async fn assess(
     let commits = ctx
         .cached_commits(gh, repo, number_, &base_sha, &head_sha)
         .await?;
-    let mut pushes = ctx.store.pushes(repo, number_).await?;
+    let mut pushes = ctx.store.pushes(repo, number_.get()).await?;
     // A head no delivery announced (lost, or before a crash) is known from now on: the push
     // happened at the latest now, and approvals said before count for an earlier head.
     if !pushes.iter().any(|(sha, _)| *sha == head_sha) {
-        ctx.store.record_push(repo, number_, &head_sha, now).await?;
-        pushes.push((head_sha.clone(), now));
+        ctx.store
+            .record_push(repo, number_.get(), &head_sha, now)
+            .await?;
+        pushes.push((head_sha.to_string(), now));
     }
     let changed = changed_since(ctx, gh, repo, &head_sha, &pushes, &reviews).await?;
 
@@ -451,7 +525,7 @@ pub async fn assess(
             .into_iter()
             .map(|(sha, at)| Push { sha, at })
             .collect(),
-        head: head_sha.clone(),
+        head: head_sha.to_string(),
         changed,
         status_changes,
         referee_vote: None,
@@ -619,8 +693,8 @@ pub async fn assess(
 async fn ask_maintainers(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
-    number_: i64,
+    repo: &RepoName,
+    number_: PrNumber,
     pr: &Pull,
     how: Ask,
     wanted: &[String],
@@ -628,7 +702,7 @@ async fn ask_maintainers(
     if how == Ask::None || wanted.is_empty() {
         return Ok(());
     }
-    let mut already = ctx.store.asked(repo, number_).await?;
+    let mut already = ctx.store.asked(repo, number_.get()).await?;
     already.extend(pr.requested());
     let mut fresh: Vec<&str> = Vec::new();
     for login in wanted {
@@ -662,7 +736,7 @@ async fn ask_maintainers(
         }
         for login in requested {
             ctx.store
-                .record_asked(repo, number_, login, "review", now)
+                .record_asked(repo, number_.get(), login, "review", now)
                 .await?;
         }
     } else {
@@ -698,7 +772,7 @@ async fn ask_maintainers(
     .await?;
     for login in mention {
         ctx.store
-            .record_asked(repo, number_, login, "mention", now)
+            .record_asked(repo, number_.get(), login, "mention", now)
             .await?;
     }
     Ok(())
@@ -710,7 +784,7 @@ async fn ask_maintainers(
 async fn referees(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     pr: &Pull,
     config: &Config,
     timeline: &Timeline,
@@ -771,16 +845,13 @@ fn notices(
         if let Some(of) = login(&objection.person) {
             owed.push((
                 format!("objection-explain {}", of.to_lowercase()),
-                format!(
-                    "@{of}: your objection to this pull request has no explanation, so its \
-                     author cannot act on it. Please say why, or propose an alternative, in a \
-                     new comment or review."
-                ),
+                say::explain_objection(&of),
             ));
         }
     }
     for (by, of) in &verdict.overrides {
-        let by = if by == "a majority vote" {
+        // The key as it always was: a majority vote's reads "a majority vote of the committers".
+        let key_by = if by == "a majority vote" {
             "a majority vote of the committers".to_string()
         } else {
             format!("@{by}")
@@ -789,11 +860,9 @@ fn notices(
             format!(
                 "objection-overridden {} {}",
                 of.to_lowercase(),
-                by.to_lowercase()
+                key_by.to_lowercase()
             ),
-            format!(
-                "@{author}: the objection of @{of} to this pull request was overridden by {by}."
-            ),
+            say::objection_overridden(author, of, by),
         ));
     }
     if let Some(referral) = &verdict.referral {
@@ -805,12 +874,7 @@ fn notices(
             let d = &referral.disagreement;
             owed.push((
                 format!("referred {} {}", d.section, d.since),
-                format!(
-                    "@{author}: the maintainers of {} disagree on this pull request, so it is \
-                     referred to the committers. See `pushgate/acks` for who they are and \
-                     how they settle it.",
-                    d.section
-                ),
+                say::referred(author, &d.section),
             ));
         }
     }
@@ -824,10 +888,10 @@ fn notices(
 /// The pull request a verdict is about.
 struct Target<'a> {
     installation_id: i64,
-    repo: &'a str,
-    number: i64,
+    repo: &'a RepoName,
+    number: PrNumber,
     pr: &'a Pull,
-    head_sha: &'a str,
+    head_sha: &'a Sha,
 }
 
 /// Posts the check run and labels, records the verdict, schedules the wake-up.
@@ -856,17 +920,17 @@ async fn finish(
     };
     let shows = |stored: Option<Evaluation>| {
         stored.is_some_and(|e| {
-            e.head_sha == head_sha && e.satisfied == satisfied && e.summary == shown.summary
+            *head_sha == e.head_sha && e.satisfied == satisfied && e.summary == shown.summary
         })
     };
-    if shows(ctx.store.evaluation(repo, number_).await?) {
+    if shows(ctx.store.evaluation(repo, number_.get()).await?) {
         return record(ctx, gh, target, &shown, wake, feature_labels).await;
     }
     // A new verdict: posted and recorded under the pull request's lock, so that another
     // judgement of it running now (a `/pushgate merge`, another replica) does not post it too.
-    let guard = ctx.store.lock_pull(repo, number_).await?;
+    let guard = ctx.store.lock_pull(repo, number_.get()).await?;
     let posted = async {
-        if !shows(ctx.store.evaluation(repo, number_).await?) {
+        if !shows(ctx.store.evaluation(repo, number_.get()).await?) {
             post_check_once(gh, repo, head_sha, satisfied, &report).await?;
         }
         record(ctx, gh, target, &shown, wake, feature_labels).await
@@ -929,7 +993,7 @@ async fn record(
     ctx.store
         .save_evaluation(&Evaluation {
             repo: repo.to_string(),
-            pr: number_,
+            pr: number_.get(),
             head_sha: head_sha.to_string(),
             satisfied,
             summary: summary.clone(),
@@ -938,10 +1002,10 @@ async fn record(
         .await?;
     if let Some(at) = wake {
         ctx.store
-            .schedule_wakeup(repo, number_, installation_id, at)
+            .schedule_wakeup(repo, number_.get(), installation_id, at)
             .await?;
     }
-    tracing::info!(repo, pr = number_, head = head_sha, satisfied, title = %title, "pushgate/acks evaluated");
+    tracing::info!(repo = %repo, pr = %number_, head = %head_sha, satisfied, title = %title, "pushgate/acks evaluated");
     Ok(Some(Outcome {
         head_sha: head_sha.to_string(),
         satisfied,
@@ -955,8 +1019,8 @@ async fn record(
 /// without a `pull_requests` list).
 pub async fn post_check(
     gh: &Installation,
-    repo: &str,
-    head_sha: &str,
+    repo: &RepoName,
+    head_sha: &Sha,
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
@@ -967,8 +1031,8 @@ pub async fn post_check(
 /// writes (the Action keeps its record of the pull request's pushes there).
 pub async fn post_check_noting(
     gh: &Installation,
-    repo: &str,
-    head_sha: &str,
+    repo: &RepoName,
+    head_sha: &Sha,
     satisfied: bool,
     report: &Report,
     text: Option<&str>,
@@ -992,8 +1056,8 @@ fn check_output(report: &Report) -> Output {
 /// already shows it (see [`super::post_check_run_once`]).
 async fn post_check_once(
     gh: &Installation,
-    repo: &str,
-    head_sha: &str,
+    repo: &RepoName,
+    head_sha: &Sha,
     satisfied: bool,
     report: &Report,
 ) -> Result<(), HandlerError> {
@@ -1059,7 +1123,7 @@ pub fn parse_heads(text: &str) -> Vec<(String, i64)> {
 /// wrote (see [`words_of`]).
 pub async fn record_words(
     ctx: &Context,
-    repo: &str,
+    repo: &RepoName,
     event: &str,
     payload: &Webhook,
 ) -> Result<(), HandlerError> {
@@ -1103,11 +1167,11 @@ pub fn words_of(event: &str, payload: &Webhook) -> Option<Note> {
     };
     match payload.action.as_str() {
         "created" | "submitted" => Some(Note::Written {
-            pr,
+            pr: pr.get(),
             comment: written(body.clone()),
         }),
         "edited" if by_author => Some(Note::EditedByAuthor {
-            pr,
+            pr: pr.get(),
             comment: written(body.clone()),
         }),
         "edited" => payload
@@ -1116,11 +1180,11 @@ pub fn words_of(event: &str, payload: &Webhook) -> Option<Note> {
             .as_ref()
             .and_then(|c| c.from.clone())
             .map(|from| Note::Written {
-                pr,
+                pr: pr.get(),
                 comment: written(from),
             }),
         "deleted" => Some(Note::Deleted {
-            pr,
+            pr: pr.get(),
             comment: written(body.clone()),
             by_author,
         }),
@@ -1134,7 +1198,7 @@ pub fn words_of(event: &str, payload: &Webhook) -> Option<Note> {
 pub fn notes_of(event: &str, action: &str, payload: &Webhook) -> Vec<Note> {
     match event {
         "pull_request" => match (SeenHead::of_event(action, payload), payload.pull_number()) {
-            (Some(seen), Some(pr)) => seen.notes(pr),
+            (Some(seen), Some(pr)) => seen.notes(pr.get()),
             _ => Vec::new(),
         },
         _ => words_of(event, payload).into_iter().collect(),
@@ -1143,7 +1207,7 @@ pub fn notes_of(event: &str, action: &str, payload: &Webhook) -> Vec<Note> {
 
 /// Logs an edit or deletion of a comment by someone other than its author (what counts stays
 /// the author's words).
-pub fn warn_of_others(repo: &str, note: &Note, payload: &Webhook) {
+pub fn warn_of_others(repo: &RepoName, note: &Note, payload: &Webhook) {
     let editor = payload.sender_login();
     let (pr, comment, what) = match note {
         Note::Written { pr, comment } if payload.action == "edited" => (pr, comment, "edited"),
@@ -1154,7 +1218,7 @@ pub fn warn_of_others(repo: &str, note: &Note, payload: &Webhook) {
         } => (pr, comment, "deleted"),
         _ => return,
     };
-    tracing::warn!(repo, pr, kind = %comment.kind, id = comment.id, author = %comment.author, %editor, what, "changed by someone other than its author; only what the author wrote counts, and its objections");
+    tracing::warn!(repo = %repo, pr, kind = %comment.kind, id = comment.id, author = %comment.author, %editor, what, "changed by someone other than its author; only what the author wrote counts, and its objections");
 }
 
 /// Whose words a text GitHub shows is, given what the deliveries showed (`remembered`), and a
@@ -1233,7 +1297,7 @@ fn words_for(
 /// it. When GitHub cannot say, the map is empty and such comments stay unverified.
 async fn last_editors(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     listed: &[(&str, &IssueComment)],
     authored: &[Authored],
 ) -> HashMap<String, String> {
@@ -1254,7 +1318,7 @@ async fn last_editors(
     match gh.api.last_editors(&unheard).await {
         Ok(editors) => editors,
         Err(e) => {
-            tracing::warn!(repo, error = %e, "could not read who edited comments; they stay unverified");
+            tracing::warn!(repo = %repo, error = %e, "could not read who edited comments; they stay unverified");
             HashMap::new()
         }
     }
@@ -1366,8 +1430,8 @@ fn review_of(review: &GitHubReview) -> Option<Review> {
 async fn changed_since(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
-    head: &str,
+    repo: &RepoName,
+    head: &Sha,
     pushes: &[(String, i64)],
     reviews: &[Review],
 ) -> Result<HashMap<String, Vec<String>>, HandlerError> {
@@ -1375,7 +1439,7 @@ async fn changed_since(
         .iter()
         .map(|(sha, at)| (*at, sha.as_str()))
         .chain(reviews.iter().map(|r| (r.at, r.commit_id.as_str())))
-        .filter(|(_, sha)| !sha.is_empty() && *sha != head)
+        .filter(|(_, sha)| !sha.is_empty() && *sha != head.as_str())
         .collect();
     // The newest first: those are the ones approvals still standing were given on.
     earlier.sort_by(|a, b| b.cmp(a));
@@ -1387,7 +1451,11 @@ async fn changed_since(
         if changed.len() >= HEADS_COMPARED {
             break;
         }
-        if let Some(files) = ctx.changed_between(gh, repo, sha, head).await? {
+        // A head of a shape GitHub never gives cannot be compared: a change unknown.
+        let Ok(earlier) = Sha::parse(sha) else {
+            continue;
+        };
+        if let Some(files) = ctx.changed_between(gh, repo, &earlier, head).await? {
             changed.insert(sha.to_string(), files);
         }
     }
@@ -1413,6 +1481,81 @@ fn participants(timeline: &Timeline) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn assessment(support: bool, notices: &[(&str, &str)], ask: &[&str]) -> Assessment {
+        Assessment {
+            head_sha: Sha::parse(&"a".repeat(40)).unwrap(),
+            satisfied: true,
+            report: Report {
+                title: "ok".to_string(),
+                summary: String::new(),
+            },
+            wake: Some(7),
+            given: Vec::new(),
+            verdict: None,
+            config_error: None,
+            maintainer_errors: Vec::new(),
+            proposed_config_error: None,
+            feature_labels: None,
+            head_support: support.then(|| ("SUPPORT.md".to_string(), Arc::default())),
+            notices: notices
+                .iter()
+                .map(|(k, b)| (k.to_string(), b.to_string()))
+                .collect(),
+            ask: ask.iter().map(|l| l.to_string()).collect(),
+            ask_how: Ask::Review,
+        }
+    }
+
+    /// The kinds of effects in order: s(upport), v(erdict), n(otice key), a(sk logins).
+    fn shape(effects: &[Effect]) -> Vec<String> {
+        effects
+            .iter()
+            .map(|e| match e {
+                Effect::SupportCheck { file, .. } => format!("s {file}"),
+                Effect::Verdict {
+                    satisfied, wake, ..
+                } => format!("v {satisfied} {wake:?}"),
+                Effect::Notice { key, .. } => format!("n {key}"),
+                Effect::Ask { logins, .. } => format!("a {}", logins.join(",")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_evaluation_acts_in_one_order_and_posts_the_support_check_once_per_head() {
+        // SUPPORT.md edited, the support check shown already, notices, asked, the effects.
+        type Case<'a> = (
+            bool,
+            bool,
+            &'a [(&'a str, &'a str)],
+            &'a [&'a str],
+            &'a [&'a str],
+        );
+        let cases: [Case; 4] = [
+            (false, false, &[], &[], &["v true Some(7)", "a "]),
+            (
+                true,
+                false,
+                &[("k1", "b1"), ("k2", "b2")],
+                &["jan"],
+                &["s SUPPORT.md", "v true Some(7)", "n k1", "n k2", "a jan"],
+            ),
+            // Shown on this head already: not again.
+            (true, true, &[], &["jan"], &["v true Some(7)", "a jan"]),
+            (
+                false,
+                true,
+                &[("k", "b")],
+                &[],
+                &["v true Some(7)", "n k", "a "],
+            ),
+        ];
+        for (support, shown, notices, ask, want) in cases {
+            let got = shape(&effects(assessment(support, notices, ask), shown));
+            assert_eq!(got, want, "support {support}, shown {shown}");
+        }
+    }
 
     fn authored(kind: &str, author: &str, body: &str) -> Authored {
         Authored {

@@ -8,6 +8,7 @@
 //! written to the governance log, which the dashboard shows only for advisories that may be
 //! shown. The timeline itself is `core::advisory`'s.
 
+use crate::github::{PrNumber, RepoName};
 use serde_json::json;
 
 use super::gather::{answer, config, hear, may_hold, Given, Heard};
@@ -38,7 +39,7 @@ pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
@@ -74,7 +75,7 @@ pub async fn on_comment(
 /// Where and by whom a command was given.
 struct Place<'a> {
     installation_id: i64,
-    repo: &'a str,
+    repo: &'a RepoName,
     given: &'a Given,
 }
 
@@ -156,7 +157,7 @@ async fn apply(
     ctx.store
         .log_governance(&GovernanceEntry {
             repo: repo.to_string(),
-            number: item,
+            number: item.get(),
             decision: at.given.comment_id,
             at: now,
             who: by.to_string(),
@@ -190,7 +191,7 @@ fn stored(
     let mut a = before.unwrap_or(Advisory {
         repo: at.repo.to_string(),
         name: name.to_string(),
-        number: at.given.item,
+        number: at.given.item.get(),
         installation_id: at.installation_id,
         private,
         reported_at: t.reported,
@@ -236,17 +237,9 @@ pub(crate) async fn show_status(
     let shown = rules::status(&a.name, &timeline(a), &a.done, &linked);
     let marker = format!("<!-- pushgate:advisory {} -->", a.name);
     let body = format!("{shown}\n{marker}");
-    let listed = gh.api.comments(&a.repo, a.number, 30).await?;
-    let id = keep_comment(
-        gh,
-        &a.repo,
-        a.number,
-        &listed,
-        &marker,
-        &body,
-        a.status_comment,
-    )
-    .await?;
+    let (repo, number) = (&RepoName::parse(&a.repo)?, PrNumber::new(a.number)?);
+    let listed = gh.api.comments(repo, number, 30).await?;
+    let id = keep_comment(gh, repo, number, &listed, &marker, &body, a.status_comment).await?;
     if id > 0 && a.status_comment != Some(id) {
         ctx.store.set_advisory_comment(&a.repo, &a.name, id).await?;
     }
@@ -258,7 +251,7 @@ pub(crate) async fn show_status(
 pub async fn embargo_changed(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     number: i64,
 ) -> Result<(), HandlerError> {
     let Some(name) = ctx.store.embargo_advisory(repo, number).await? else {
@@ -301,7 +294,7 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
 pub async fn on_deadline(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let name = payload.name.clone();
@@ -327,7 +320,7 @@ pub async fn on_deadline(
             comment_once(
                 gh,
                 repo,
-                a.number,
+                PrNumber::new(a.number)?,
                 &format!("advisory {} {key}", a.name),
                 &rules::reminder(&a.name, &planned, &team, now),
             )
@@ -372,7 +365,7 @@ pub async fn on_deadline(
 /// the log.
 pub async fn show_failure(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     delivery_id: &str,
     what: &str,

@@ -7,6 +7,7 @@
 //! path, pinned to the head that path judges, when the person who set it is a committer. Every
 //! change is written to the governance log.
 
+use crate::github::{PrNumber, RepoName, Sha};
 use serde_json::json;
 
 use super::gather::{answer, config, hear, is_committer, may_hold, Given, Heard};
@@ -34,7 +35,7 @@ pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let now = ctx.clock.now();
@@ -47,7 +48,7 @@ pub async fn on_comment(
     let by = &given.by;
     let log = |what: String| GovernanceEntry {
         repo: repo.to_string(),
-        number: given.item,
+        number: given.item.get(),
         decision: given.comment_id,
         at: now,
         who: by.clone(),
@@ -78,7 +79,7 @@ pub async fn on_comment(
 /// Where a command is applied.
 struct Apply<'a> {
     installation_id: i64,
-    repo: &'a str,
+    repo: &'a RepoName,
     /// The command: where, by whom, and whether its delivery was seen before (a replay, or a
     /// re-run after a crash).
     given: &'a Given,
@@ -97,7 +98,7 @@ impl Apply<'_> {
         let (installation_id, repo, item) = (self.installation_id, self.repo, self.given.item);
         let now = ctx.clock.now();
         let (by, comment_id) = (self.given.by.clone(), self.given.comment_id);
-        let before = ctx.store.embargo(repo, item).await?;
+        let before = ctx.store.embargo(repo, item.get()).await?;
         let held_before = before.as_ref().filter(|e| e.state == Embargo::HELD);
         match command {
             Command::Hold { until, advisory } => {
@@ -112,7 +113,7 @@ impl Apply<'_> {
                 };
                 let hold = Embargo {
                     repo: repo.to_string(),
-                    number: item,
+                    number: item.get(),
                     installation_id,
                     until,
                     state: Embargo::HELD.to_string(),
@@ -133,16 +134,16 @@ impl Apply<'_> {
                     ctx.store.log_governance(&log(what)).await?;
                 }
                 // Before the hold's own check: the advisory's status lists the pull request.
-                let named = ctx.store.embargo_advisory(repo, item).await?;
+                let named = ctx.store.embargo_advisory(repo, item.get()).await?;
                 ctx.store
-                    .set_embargo_advisory(repo, item, comment_id, advisory.as_deref())
+                    .set_embargo_advisory(repo, item.get(), comment_id, advisory.as_deref())
                     .await?;
                 if let Some(old) = named.filter(|n| advisory.as_ref() != Some(n)) {
                     if let Some(a) = ctx.store.advisory(repo, &old).await? {
                         super::advisory::show_status(ctx, gh, &a).await?;
                     }
                 }
-                super::advisory::embargo_changed(ctx, gh, repo, item).await?;
+                super::advisory::embargo_changed(ctx, gh, repo, item.get()).await?;
                 show(ctx, gh, repo, item).await?;
                 Ok(Ok(say::embargoed(&by, until)))
             }
@@ -159,7 +160,7 @@ impl Apply<'_> {
                 };
                 if ctx
                     .store
-                    .end_embargo(repo, item, held.command, Embargo::LIFTED, now)
+                    .end_embargo(repo, item.get(), held.command, Embargo::LIFTED, now)
                     .await?
                 {
                     ctx.store
@@ -169,7 +170,7 @@ impl Apply<'_> {
                         )))
                         .await?;
                 }
-                super::advisory::embargo_changed(ctx, gh, repo, item).await?;
+                super::advisory::embargo_changed(ctx, gh, repo, item.get()).await?;
                 show(ctx, gh, repo, item).await?;
                 Ok(Ok(say::embargo_lifted(&by, Some(held.until))))
             }
@@ -179,7 +180,12 @@ impl Apply<'_> {
 
 /// Posts `pushgate/embargo` on the pull request's head as the store says: failing while held,
 /// passing once ended; nothing when it never had one.
-async fn show(ctx: &Context, gh: &Installation, repo: &str, item: i64) -> Result<(), HandlerError> {
+async fn show(
+    ctx: &Context,
+    gh: &Installation,
+    repo: &RepoName,
+    item: PrNumber,
+) -> Result<(), HandlerError> {
     let pr = gh.api.pull(repo, item).await?;
     show_on(ctx, gh, repo, item, &pr.head.sha).await
 }
@@ -187,16 +193,17 @@ async fn show(ctx: &Context, gh: &Installation, repo: &str, item: i64) -> Result
 async fn show_on(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
-    item: i64,
+    repo: &RepoName,
+    item: PrNumber,
     head: &str,
 ) -> Result<(), HandlerError> {
-    let Some(e) = ctx.store.embargo(repo, item).await? else {
+    let Some(e) = ctx.store.embargo(repo, item.get()).await? else {
         return Ok(());
     };
-    if head.is_empty() {
+    // No head to show it on (a payload without one).
+    let Ok(head) = Sha::parse(head) else {
         return Ok(());
-    }
+    };
     let ended = match e.state.as_str() {
         Embargo::LIFTED => Some(Ended::Lifted),
         Embargo::EXPIRED => Some(Ended::Expired),
@@ -208,7 +215,7 @@ async fn show_on(
         &gh.api,
         repo,
         CHECK,
-        head,
+        &head,
         passed,
         Output::new(title, summary),
     )
@@ -220,7 +227,7 @@ async fn show_on(
 pub async fn on_pull_request(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<(), HandlerError> {
     let Some(item) = payload.pull_number() else {
@@ -258,7 +265,7 @@ pub async fn on_deadline(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let item = payload.number.unwrap_or(0);
@@ -298,8 +305,8 @@ pub async fn on_deadline(
     if ctx.store.command(repo, key).await? == Some(CommandProgress::Done) {
         return Ok(true);
     }
-    let pr = gh.api.pull(repo, item).await?;
-    show_on(ctx, gh, repo, item, &pr.head.sha).await?;
+    let pr = gh.api.pull(repo, PrNumber::new(item)?).await?;
+    show_on(ctx, gh, repo, PrNumber::new(item)?, &pr.head.sha).await?;
     if !pr.is_open() {
         ctx.store
             .set_command(repo, key, &CommandProgress::Done, now)
@@ -313,7 +320,7 @@ pub async fn on_deadline(
         comment_once(
             gh,
             repo,
-            item,
+            PrNumber::new(item)?,
             &format!("embargo-ended {command}"),
             &format!(
                 "The embargo ended at {}. It was set by @{}, who is no committer, so pushgate \
@@ -340,7 +347,16 @@ pub async fn on_deadline(
         "The embargo ended at {}, but pushgate could not land this pull request by itself:",
         utc(e.until)
     );
-    super::merge::at_embargo_end(ctx, gh, installation_id, repo, item, &standing_for, note).await?;
+    super::merge::at_embargo_end(
+        ctx,
+        gh,
+        installation_id,
+        repo,
+        PrNumber::new(item)?,
+        &standing_for,
+        note,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -348,7 +364,7 @@ pub async fn on_deadline(
 /// stay in the log.
 pub async fn show_failure(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     delivery_id: &str,
     what: &str,

@@ -17,6 +17,7 @@ use crate::core::say;
 use crate::github::model::User;
 use crate::github::webhook::Webhook;
 use crate::github::Installation;
+use crate::github::{BranchName, PrNumber, RepoName, Sha};
 use crate::store::CommandProgress;
 
 fn settings(config: &Config) -> Settings {
@@ -52,7 +53,7 @@ pub fn source_of(event: &str, payload: &Webhook) -> Source {
     source.unwrap_or(Source::Unknown)
 }
 
-async fn load(ctx: &Context, repo: &str, master: &str) -> Result<Gate, HandlerError> {
+async fn load(ctx: &Context, repo: &RepoName, master: &str) -> Result<Gate, HandlerError> {
     Ok(stored(ctx, repo)
         .await?
         .unwrap_or_else(|| Gate::new(master)))
@@ -60,20 +61,20 @@ async fn load(ctx: &Context, repo: &str, master: &str) -> Result<Gate, HandlerEr
 
 /// The gate stored for a repository. A state that cannot be read (written by an incompatible
 /// version) is logged and replaced by a fresh gate.
-async fn stored(ctx: &Context, repo: &str) -> Result<Option<Gate>, HandlerError> {
+async fn stored(ctx: &Context, repo: &RepoName) -> Result<Option<Gate>, HandlerError> {
     let Some(json) = ctx.store.gate(repo).await? else {
         return Ok(None);
     };
     match serde_json::from_str(&json) {
         Ok(gate) => Ok(Some(gate)),
         Err(e) => {
-            tracing::warn!(repo, error = %e, "stored gate state unreadable; starting afresh");
+            tracing::warn!(repo = %repo, error = %e, "stored gate state unreadable; starting afresh");
             Ok(None)
         }
     }
 }
 
-async fn save(ctx: &Context, repo: &str, gate: &Gate) -> Result<(), HandlerError> {
+async fn save(ctx: &Context, repo: &RepoName, gate: &Gate) -> Result<(), HandlerError> {
     let json = serde_json::to_string(gate)
         .map_err(|e| HandlerError::Internal(format!("the gate state: {e}")))?;
     ctx.store.save_gate(repo, &json, ctx.clock.now()).await?;
@@ -84,7 +85,7 @@ async fn save(ctx: &Context, repo: &str, gate: &Gate) -> Result<(), HandlerError
 pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
@@ -107,7 +108,7 @@ pub async fn on_push(
 pub async fn reconcile(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(config) = config(ctx, gh, repo, payload.default_branch()).await? else {
@@ -124,7 +125,7 @@ pub async fn reconcile(
 async fn sync(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     config: &Config,
     reread: bool,
@@ -141,9 +142,9 @@ async fn sync(
     let settings = settings(config);
     // Master is whatever GitHub says: our own advance, or someone else's move. A new baseline's
     // results may predate the gate hearing of them: read them from GitHub.
-    gate.master = master_sha.clone();
+    gate.master = master_sha.to_string();
     let mut actions = Vec::new();
-    if !gate.results.contains_key(&master_sha) {
+    if !gate.results.contains_key(master_sha.as_str()) {
         let results = sourced_results_on(gh, repo, &master_sha).await?;
         actions.extend(gate.step(Event::Reread { results }, now, &settings));
     }
@@ -161,7 +162,7 @@ async fn sync(
     };
     let mut results = Vec::new();
     for sha in wanted {
-        results.extend(sourced_results_on(gh, repo, &sha).await?);
+        results.extend(sourced_results_on(gh, repo, &Sha::parse(&sha)?).await?);
     }
     if !results.is_empty() {
         actions.extend(gate.step(Event::Reread { results }, now, &settings));
@@ -199,13 +200,14 @@ fn running_commits(gate: &Gate) -> Vec<String> {
 /// or master is not an ancestor of staging.
 async fn staging_moved(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
     gate: &mut Gate,
     now: i64,
 ) -> Result<Vec<Action>, HandlerError> {
     let staging = &config.branches.staging;
-    let compare = match gh.api.compare(repo, &gate.master, staging).await {
+    let master = Sha::parse(&gate.master)?;
+    let compare = match gh.api.compare(repo, (&master).into(), staging.into()).await {
         Ok(compare) => compare,
         // No staging branch (yet): nothing to test.
         Err(e) if e.not_found() => return Ok(Vec::new()),
@@ -214,9 +216,12 @@ async fn staging_moved(
     let event = match compare.status.as_str() {
         // Master is not an ancestor of staging: nothing can fast-forward.
         "diverged" | "behind" => {
-            let tip = ref_sha(gh, repo, staging).await?.unwrap_or_default();
+            let tip = ref_sha(gh, repo, staging)
+                .await?
+                .map(String::from)
+                .unwrap_or_default();
             tracing::warn!(
-                repo,
+                repo = %repo,
                 master = %gate.master,
                 staging = %tip,
                 "master is not an ancestor of staging: waiting for a committer"
@@ -230,10 +235,7 @@ async fn staging_moved(
     let was_diverged = gate.diverged.is_some();
     let actions = gate.step(event, now, &settings(config));
     if let (false, Some(d)) = (was_diverged, &gate.diverged) {
-        let body = format!(
-            "master `{}` is not an ancestor of staging `{}`: the gate cannot fast-forward master and waits. A committer must put staging back on top of master; see the description above.",
-            d.master, d.staging
-        );
+        let body = say::diverged(&d.master, &d.staging);
         tell(gh, repo, gate, &body).await;
     }
     Ok(actions)
@@ -242,7 +244,7 @@ async fn staging_moved(
 /// A comment on the dashboard issue, so committers are notified and not only the issue's
 /// text changes; once per text, so a delivery run again (its state was not saved) tells
 /// nothing twice. Best effort: the text shows the same.
-async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
+async fn tell(gh: &Installation, repo: &RepoName, gate: &Gate, body: &str) {
     let Some(issue) = gate.dashboard else {
         return;
     };
@@ -250,9 +252,12 @@ async fn tell(gh: &Installation, repo: &str, gate: &Gate, body: &str) {
         use sha2::{Digest, Sha256};
         format!("tell {}", hex::encode(&Sha256::digest(body)[..12]))
     };
-    let posted = super::comment_once(gh, repo, issue, &key, body).await;
+    let posted = match PrNumber::new(issue) {
+        Ok(issue) => super::comment_once(gh, repo, issue, &key, body).await,
+        Err(e) => Err(e.into()),
+    };
     if let Err(e) = posted {
-        tracing::warn!(repo, issue, error = %e, "could not comment on the dashboard issue");
+        tracing::warn!(repo = %repo, issue, error = %e, "could not comment on the dashboard issue");
     }
 }
 
@@ -265,7 +270,7 @@ const FAILURE_TOLD_FOR: i64 = 24 * 3600;
 pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     delivery: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
@@ -281,13 +286,10 @@ pub async fn show_failure(
             return Ok(());
         }
     }
-    let body = format!(
-        "pushgate could not handle a delivery for the push gate: {what}. What the gate would \
-         have learnt from it is missing until the reconciler reads staging, master and the \
-         running flights' results again at its next pass. The maintainers of the pushgate \
-         installation can see the details in its log (delivery `{delivery}`)."
-    );
-    gh.api.create_comment(repo, issue, &body).await?;
+    let body = say::gate_failure(what, delivery);
+    gh.api
+        .create_comment(repo, PrNumber::new(issue)?, &body)
+        .await?;
     ctx.store.save_view(repo, "gate-failure", what, now).await?;
     Ok(())
 }
@@ -295,8 +297,8 @@ pub async fn show_failure(
 /// The check runs and commit statuses GitHub holds for a commit.
 pub(crate) async fn results_on(
     gh: &Installation,
-    repo: &str,
-    sha: &str,
+    repo: &RepoName,
+    sha: &Sha,
 ) -> Result<Vec<(String, Outcome)>, HandlerError> {
     Ok(sourced_results_on(gh, repo, sha)
         .await?
@@ -308,8 +310,8 @@ pub(crate) async fn results_on(
 /// The check runs and commit statuses GitHub holds for a commit, with who posted each.
 async fn sourced_results_on(
     gh: &Installation,
-    repo: &str,
-    sha: &str,
+    repo: &RepoName,
+    sha: &Sha,
 ) -> Result<Vec<CheckResult>, HandlerError> {
     let mut results = Vec::new();
     let found = |name: String, outcome: Outcome, source: Option<Source>| CheckResult {
@@ -349,7 +351,7 @@ async fn sourced_results_on(
 pub async fn on_check(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     result: CheckResult,
 ) -> Result<bool, HandlerError> {
@@ -387,7 +389,7 @@ pub async fn on_check(
 pub async fn on_tick(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<(), HandlerError> {
     let Some(mut gate) = stored(ctx, repo).await? else {
@@ -400,7 +402,7 @@ pub async fn on_tick(
     let now = ctx.clock.now();
     let mut results = Vec::new();
     for sha in running_commits(&gate) {
-        results.extend(sourced_results_on(gh, repo, &sha).await?);
+        results.extend(sourced_results_on(gh, repo, &Sha::parse(&sha)?).await?);
     }
     let mut actions = gate.step(Event::Reread { results }, now, &settings(&config));
     actions.extend(gate.step(Event::Tick, now, &settings(&config)));
@@ -414,7 +416,7 @@ pub async fn on_tick(
 pub(crate) async fn republish(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
 ) -> Result<(), HandlerError> {
     let Some(mut gate) = stored(ctx, repo).await? else {
@@ -440,7 +442,7 @@ pub const DASHBOARD_MARKER: &str = "<!-- pushgate:dashboard -->";
 async fn publish(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
     gate: &mut Gate,
 ) -> Result<(), HandlerError> {
@@ -455,7 +457,9 @@ async fn publish(
     }
     match gate.dashboard {
         Some(number) => {
-            gh.api.set_issue_body(repo, number, &body).await?;
+            gh.api
+                .set_issue_body(repo, PrNumber::new(number)?, &body)
+                .await?;
         }
         None => {
             let created = gh.api.create_issue(repo, DASHBOARD_TITLE, &body).await?;
@@ -469,7 +473,7 @@ async fn publish(
 /// The dashboard issue pushgate opened before, if one is open: the title and the hidden
 /// marker, on an issue opened by an App. Anyone can open an issue with that title and text,
 /// but not as an App.
-async fn find_dashboard(gh: &Installation, repo: &str) -> Result<Option<i64>, HandlerError> {
+async fn find_dashboard(gh: &Installation, repo: &RepoName) -> Result<Option<i64>, HandlerError> {
     let issues = gh.api.open_issues(repo, None, 10).await?;
     Ok(issues
         .iter()
@@ -487,7 +491,7 @@ async fn find_dashboard(gh: &Installation, repo: &str) -> Result<Option<i64>, Ha
 pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(said) = payload.said() else {
@@ -509,7 +513,7 @@ pub async fn on_comment(
     }
     let progress = ctx.store.command(repo, comment_id).await?;
     if progress == Some(CommandProgress::Done) || gate.applied(comment_id) {
-        tracing::info!(repo, comment_id, "gate command already handled");
+        tracing::info!(repo = %repo, comment_id, "gate command already handled");
         ctx.store
             .set_command(repo, comment_id, &CommandProgress::Done, ctx.clock.now())
             .await?;
@@ -546,7 +550,7 @@ pub async fn on_comment(
     for action in &actions {
         if let Action::Refused { by, why } = action {
             let body = say::refused(by, why);
-            super::reply_once(gh, repo, issue, comment_id, seen, &body).await?;
+            super::reply_once(gh, repo, PrNumber::new(issue)?, comment_id, seen, &body).await?;
         }
     }
     act(ctx, gh, repo, &config, &mut gate, actions).await?;
@@ -575,12 +579,12 @@ pub fn outcome_of(conclusion_or_state: &str) -> Option<Outcome> {
 async fn report_culprit(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     flight: u64,
     checks: &[String],
     culprit: &str,
 ) -> Result<(String, Option<i64>), HandlerError> {
-    let commit = match gh.api.git_commit(repo, culprit).await {
+    let commit = match gh.api.git_commit(repo, &Sha::parse(culprit)?).await {
         Ok(commit) => commit,
         Err(e) if e.not_found() => Default::default(),
         Err(e) => return Err(e.into()),
@@ -589,22 +593,18 @@ async fn report_culprit(
     let subject = commit.message.lines().next().unwrap_or("").to_string();
     let pr = match ctx.store.landed_from(repo, culprit).await? {
         Some(pr) => Some(pr),
-        None => match gh.api.commit_pulls(repo, culprit).await {
+        None => match gh.api.commit_pulls(repo, &Sha::parse(culprit)?).await {
             Ok(list) => list.first().map(|p| p.number).filter(|n| *n > 0),
             Err(e) if !e.is_transient() => None,
             Err(e) => return Err(e.into()),
         },
     };
-    tracing::warn!(repo, flight, culprit, author = %author, pr, "regression bisected to its first bad commit");
+    tracing::warn!(repo = %repo, flight, culprit, author = %author, pr, "regression bisected to its first bad commit");
     if let Some(pr) = pr {
-        let body = format!(
-            "The push gate found that commit `{culprit}` (\"{subject}\" by {author}) from this pull request \
-             is the first to fail {} (flight #{flight}). master stays where it was; please fix or revert.",
-            checks.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-        );
+        let body = say::culprit(culprit, &subject, &author, checks, flight);
         // Once: a delivery run again after a later failure finishes the flight again.
         let key = format!("culprit {flight} {culprit}");
-        super::comment_once(gh, repo, pr, &key, &body).await?;
+        super::comment_once(gh, repo, PrNumber::new(pr)?, &key, &body).await?;
     }
     let about = match pr {
         Some(pr) => format!("#{pr} by {author}"),
@@ -619,13 +619,13 @@ async fn report_culprit(
 /// on the commit the rewind dropped, so staging is asked, not remembered.
 async fn advance_master(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
-    from: &str,
-    to: &str,
+    from: &Sha,
+    to: &Sha,
 ) -> Result<Option<Refusal>, HandlerError> {
     let (master, staging) = (&config.branches.master, &config.branches.staging);
-    let on_staging = match gh.api.compare(repo, to, staging).await {
+    let on_staging = match gh.api.compare(repo, to.into(), staging.into()).await {
         Ok(compare) => matches!(compare.status.as_str(), "ahead" | "identical"),
         Err(e) if e.is_transient() => return Err(e.into()),
         // No such commit, or no staging: not on staging.
@@ -634,12 +634,15 @@ async fn advance_master(
     if !on_staging {
         return Ok(Some(Refusal::NotOnStaging));
     }
-    let actual = ref_sha(gh, repo, master).await?.unwrap_or_default();
-    if actual == to {
+    let actual = ref_sha(gh, repo, master)
+        .await?
+        .map(String::from)
+        .unwrap_or_default();
+    if *to == actual {
         // Done before (a delivery processed again after a crash): nothing to move.
         return Ok(None);
     }
-    if actual != from {
+    if *from != actual {
         return Ok(Some(Refusal::Rejected {
             error: format!(
                 "master was moved outside the gate (to `{}`, expected `{}`)",
@@ -653,7 +656,10 @@ async fn advance_master(
     match gh.api.fast_forward(repo, master, from, to).await? {
         crate::github::RefMove::Moved => Ok(None),
         crate::github::RefMove::Refused(error) => {
-            let actual = ref_sha(gh, repo, master).await?.unwrap_or_default();
+            let actual = ref_sha(gh, repo, master)
+                .await?
+                .map(String::from)
+                .unwrap_or_default();
             Ok(Some(Refusal::Rejected {
                 master: actual,
                 error,
@@ -666,7 +672,7 @@ async fn advance_master(
 async fn act(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
     gate: &mut Gate,
     actions: Vec<Action>,
@@ -678,22 +684,23 @@ async fn act(
         match action {
             Action::AdvanceMaster { from, to, forced } => {
                 if refusals >= 3 {
-                    tracing::warn!(repo, to = %to, "not advancing master: GitHub refused three times already");
+                    tracing::warn!(repo = %repo, to = %to, "not advancing master: GitHub refused three times already");
                     continue;
                 }
-                let Some(why) = advance_master(gh, repo, config, &from, &to).await? else {
-                    tracing::info!(repo, from = %from, to = %to, forced, "master advanced");
+                let (from_sha, to_sha) = (Sha::parse(&from)?, Sha::parse(&to)?);
+                let Some(why) = advance_master(gh, repo, config, &from_sha, &to_sha).await? else {
+                    tracing::info!(repo = %repo, from = %from, to = %to, forced, "master advanced");
                     continue;
                 };
                 refusals += 1;
                 let told = match &why {
                     Refusal::NotOnStaging => {
-                        tracing::warn!(repo, to = %to, "not advancing master: the commit is no longer on staging");
-                        format!("master was not moved to `{to}`: GitHub says it is no longer on staging (rewound or force-pushed). Its flight is abandoned.")
+                        tracing::warn!(repo = %repo, to = %to, "not advancing master: the commit is no longer on staging");
+                        say::not_on_staging(&to)
                     }
                     Refusal::Rejected { master, error } => {
-                        tracing::warn!(repo, to = %to, master = %master, error = %error, "fast-forward of master rejected; not forcing");
-                        format!("GitHub refused to fast-forward master from `{from}` to `{to}`: {error}. master is at `{master}`; nothing was forced. A committer decides (`/pushgate force <sha> <reason>`).")
+                        tracing::warn!(repo = %repo, to = %to, master = %master, error = %error, "fast-forward of master rejected; not forcing");
+                        say::fast_forward_refused(&from, &to, error, master)
                     }
                 };
                 tell(gh, repo, gate, &told).await;
@@ -706,25 +713,29 @@ async fn act(
                 queue.extend(staging_moved(gh, repo, config, gate, now).await?);
             }
             Action::Untrusted { sha, check, source } => {
-                tracing::warn!(repo, sha = %sha, check = %check, source = %source.describe(), "result from a poster the check is not pinned to; ignored")
+                tracing::warn!(repo = %repo, sha = %sha, check = %check, source = %source.describe(), "result from a poster the check is not pinned to; ignored")
             }
             Action::Rerun { sha, check } => {
-                let runs = gh.api.latest_check_runs(repo, &sha, &check).await;
+                let runs = gh
+                    .api
+                    .latest_check_runs(repo, &Sha::parse(&sha)?, &check)
+                    .await;
                 let id = runs.ok().and_then(|runs| runs.first().map(|r| r.id));
                 match id {
                     Some(id) => {
                         if let Err(e) = gh.api.rerequest_check_run(repo, id).await {
-                            tracing::warn!(repo, sha = %sha, check = %check, error = %e, "re-run request refused; waiting for a fresh result");
+                            tracing::warn!(repo = %repo, sha = %sha, check = %check, error = %e, "re-run request refused; waiting for a fresh result");
                         }
                     }
                     // A commit status cannot be re-requested: its CI posts a fresh one.
                     None => {
-                        tracing::info!(repo, sha = %sha, check = %check, "waiting for a fresh status")
+                        tracing::info!(repo = %repo, sha = %sha, check = %check, "waiting for a fresh status")
                     }
                 }
             }
             Action::Probe { flight, sha } => {
-                let branch = format!("pushgate/bisect/{flight}");
+                let branch = BranchName::parse(&format!("pushgate/bisect/{flight}"))?;
+                let sha = Sha::parse(&sha)?;
                 let created = gh.api.create_branch(repo, &branch, &sha).await;
                 if created.is_err() {
                     // The ref exists from an earlier probe. Pushgate forces no ref, not even
@@ -738,13 +749,13 @@ async fn act(
                 }
             }
             Action::EndProbe { flight } => {
-                let branch = format!("pushgate/bisect/{flight}");
+                let branch = BranchName::parse(&format!("pushgate/bisect/{flight}"))?;
                 if let Err(e) = gh.api.delete_branch(repo, &branch).await {
-                    tracing::warn!(repo, error = %e, "could not delete {branch}");
+                    tracing::warn!(repo = %repo, error = %e, "could not delete {branch}");
                 }
             }
             Action::Finished { flight, verdict } => {
-                tracing::info!(repo, flight, verdict = ?verdict, "flight finished");
+                tracing::info!(repo = %repo, flight, verdict = ?verdict, "flight finished");
                 let mut culprit_of = (None, None);
                 if let crate::core::gate::Verdict::Regressed { checks, culprit } = &verdict {
                     let (about, pr) =
@@ -782,9 +793,9 @@ async fn act(
                 }
             }
             Action::Refused { by, why } => {
-                tracing::info!(repo, by = %by, why = %why, "switch refused")
+                tracing::info!(repo = %repo, by = %by, why = %why, "switch refused")
             }
-            Action::Switched(switch) => tracing::info!(repo, switch = ?switch, "switch"),
+            Action::Switched(switch) => tracing::info!(repo = %repo, switch = ?switch, "switch"),
         }
     }
     open_owed_regressions(ctx, gh, repo, config, gate).await;
@@ -797,7 +808,7 @@ async fn act(
 async fn open_owed_regressions(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
     gate: &mut Gate,
 ) {
@@ -818,11 +829,11 @@ async fn open_owed_regressions(
             // GitHub refuses for good (issues turned off, no permission): asking again every
             // few seconds would change nothing.
             Err(e) if !e.is_transient() => {
-                tracing::error!(repo, flight = p.flight, culprit = %culprit, error = %e, "GitHub refused the regression issue; not asking again");
+                tracing::error!(repo = %repo, flight = p.flight, culprit = %culprit, error = %e, "GitHub refused the regression issue; not asking again");
                 gate.pending_regressions.remove(&culprit);
             }
             Err(e) => {
-                tracing::warn!(repo, flight = p.flight, culprit = %culprit, error = %e, "could not open the regression issue; will try again");
+                tracing::warn!(repo = %repo, flight = p.flight, culprit = %culprit, error = %e, "could not open the regression issue; will try again");
             }
         }
     }

@@ -3,6 +3,7 @@
 //! committer, a pull request's number and changed files. Features import this module and
 //! not one another for it, so their imports run one way (see ARCHITECTURE.md).
 
+use crate::github::{BranchName, PrNumber, RepoName, Sha};
 use std::sync::Arc;
 
 use super::{Context, HandlerError, PolicyFiles};
@@ -19,7 +20,7 @@ use crate::store::{CommandProgress, GovernanceEntry};
 pub(crate) async fn config(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
 ) -> Result<Option<Config>, HandlerError> {
     let Some(tip) = default_tip(gh, repo, default_branch).await? else {
@@ -32,26 +33,25 @@ pub(crate) async fn config(
 /// The tip of the repository's default branch, where the gate's config and MAINTAINERS live.
 pub(crate) async fn default_tip(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
-) -> Result<Option<String>, HandlerError> {
+) -> Result<Option<Sha>, HandlerError> {
     let branch = if default_branch.is_empty() {
         "master"
     } else {
         default_branch
     };
-    ref_sha(gh, repo, branch).await
+    ref_sha(gh, repo, &BranchName::parse(branch)?).await
 }
 
-/// A branch's tip, or `None` when the branch does not exist. The branch name is escaped
-/// segment by segment (`stable/4.19` stays a path, `#` and `%` are escaped).
+/// A branch's tip, or `None` when the branch does not exist.
 pub(crate) async fn ref_sha(
     gh: &Installation,
-    repo: &str,
-    branch: &str,
-) -> Result<Option<String>, HandlerError> {
+    repo: &RepoName,
+    branch: &BranchName,
+) -> Result<Option<Sha>, HandlerError> {
     match gh.api.branch_tip(repo, branch).await {
-        Ok(sha) => Ok(Some(sha).filter(|s| !s.is_empty())),
+        Ok(sha) => Ok(Some(sha)),
         Err(e) if e.not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -62,7 +62,7 @@ pub(crate) async fn ref_sha(
 pub(crate) async fn is_committer(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
     config: &Config,
     login: &str,
@@ -148,7 +148,7 @@ pub(crate) fn parse_policy(
 pub(crate) async fn the_rest(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
     config: &Config,
 ) -> Result<Vec<String>, HandlerError> {
@@ -181,7 +181,7 @@ pub(crate) async fn the_rest(
 /// The end of the hold on pull request `number` if one stands now.
 pub(crate) async fn holding(
     ctx: &Context,
-    repo: &str,
+    repo: &RepoName,
     number: i64,
 ) -> Result<Option<i64>, HandlerError> {
     Ok(ctx
@@ -200,7 +200,7 @@ pub(crate) async fn holding(
 pub(crate) async fn may_hold(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
     config: &Config,
     login: &str,
@@ -217,7 +217,10 @@ pub(crate) async fn may_hold(
 }
 
 /// The gate's dashboard issue's advisories section: those that may be shown now.
-pub(crate) async fn advisories_section(ctx: &Context, repo: &str) -> Result<String, HandlerError> {
+pub(crate) async fn advisories_section(
+    ctx: &Context,
+    repo: &RepoName,
+) -> Result<String, HandlerError> {
     let now = ctx.clock.now();
     let listed: Vec<crate::core::advisory::Listed> = ctx
         .store
@@ -242,7 +245,7 @@ pub(crate) async fn advisories_section(ctx: &Context, repo: &str) -> Result<Stri
 /// recorded as started.
 async fn begin_command(
     ctx: &Context,
-    repo: &str,
+    repo: &RepoName,
     comment_id: i64,
 ) -> Result<Option<bool>, HandlerError> {
     let progress = ctx.store.command(repo, comment_id).await?;
@@ -259,7 +262,7 @@ async fn begin_command(
 /// whether a run before got as far as starting it.
 pub(crate) struct Given {
     /// The issue or pull request it was given on.
-    pub item: i64,
+    pub item: PrNumber,
     pub comment_id: i64,
     pub by: String,
     /// The author's account id (0 when GitHub did not say).
@@ -284,7 +287,7 @@ pub(crate) enum Heard<C> {
 /// error for a payload without its issue or comment.
 pub(crate) async fn hear<C>(
     ctx: &Context,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     what: &str,
     read: impl FnOnce(&str) -> Option<C>,
@@ -295,12 +298,12 @@ pub(crate) async fn hear<C>(
     let Some(command) = read(&said.comment.body) else {
         return Ok(Heard::Nothing);
     };
-    let (item, comment_id) = (said.issue.number, said.comment.id);
-    if item <= 0 || comment_id <= 0 {
+    let (item, comment_id) = (PrNumber::new(said.issue.number).ok(), said.comment.id);
+    let Some(item) = item.filter(|_| comment_id > 0) else {
         return Err(HandlerError::Payload(format!(
             "{what} without its issue or comment"
         )));
-    }
+    };
     let Some(seen) = begin_command(ctx, repo, comment_id).await? else {
         return Ok(Heard::Done);
     };
@@ -321,7 +324,7 @@ pub(crate) async fn hear<C>(
 pub(crate) async fn answer(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     given: &Given,
     said: Result<String, String>,
     refused: &str,
@@ -333,7 +336,7 @@ pub(crate) async fn answer(
             ctx.store
                 .log_governance_once(&GovernanceEntry {
                     repo: repo.to_string(),
-                    number: given.item,
+                    number: given.item.get(),
                     decision: given.comment_id,
                     at: now,
                     who: given.by.clone(),

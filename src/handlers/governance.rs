@@ -4,6 +4,7 @@
 //! deadline a synthetic delivery ([`DEADLINE`], from [`due`]) closes it with the result, a
 //! label and a record in the store. The counting is `core::governance`'s.
 
+use crate::github::{PrNumber, RepoName};
 use std::collections::HashMap;
 
 use serde_json::json;
@@ -39,7 +40,7 @@ pub async fn on_comment(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(said) = payload.said() else {
@@ -78,7 +79,7 @@ pub async fn on_comment(
 pub async fn on_deadline(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let id = payload.decision.unwrap_or(0);
@@ -101,12 +102,14 @@ pub async fn on_deadline(
     comment_once(
         gh,
         repo,
-        decision.number,
+        PrNumber::new(decision.number)?,
         &format!("decision-result {}", decision.id),
         &closing,
     )
     .await?;
-    gh.api.add_labels(repo, decision.number, &[label]).await?;
+    gh.api
+        .add_labels(repo, PrNumber::new(decision.number)?, &[label])
+        .await?;
     let now = ctx.clock.now();
     if ctx
         .store
@@ -126,7 +129,7 @@ pub async fn on_deadline(
             gh,
             decision.installation_id,
             repo,
-            decision.number,
+            PrNumber::new(decision.number)?,
             None,
             None,
         )
@@ -171,7 +174,7 @@ pub async fn due(ctx: &Context, now: i64) -> Result<Vec<NewDelivery>, HandlerErr
 /// the people voting are not left waiting; the details stay in the log.
 pub async fn show_failure(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     delivery_id: &str,
     what: &str,
@@ -188,7 +191,7 @@ async fn open(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     given: &Given,
     command: Result<Command, rules::CommandError>,
@@ -209,7 +212,7 @@ async fn open(
             if !is_committer(ctx, gh, repo, payload.default_branch(), &config, &by).await? {
                 Some(say::only(&by, say::COMMITTERS, &format!("open {what}")))
             } else {
-                match ctx.store.open_decision_on(repo, item).await? {
+                match ctx.store.open_decision_on(repo, item.get()).await? {
                     Some(open) if open.id != comment_id => {
                         Some(say::already_open(&by, &open.kind, open.deadline))
                     }
@@ -253,7 +256,7 @@ async fn open(
     let decision = Decision {
         repo: repo.to_string(),
         id: comment_id,
-        number: item,
+        number: item.get(),
         pull: given.on_pull_request,
         installation_id,
         kind: kind.to_string(),
@@ -308,7 +311,8 @@ async fn refresh(
     config: &Config,
     open: bool,
 ) -> Result<(Tally, String), HandlerError> {
-    let listed = gh.api.comments(&d.repo, d.number, 30).await?;
+    let (repo, number) = (&RepoName::parse(&d.repo)?, PrNumber::new(d.number)?);
+    let listed = gh.api.comments(repo, number, 30).await?;
     let authored = ctx.store.authored_comments(&d.repo, d.number).await?;
     let pairs: Vec<(&str, &IssueComment)> =
         listed.iter().map(|c| (acks::ISSUE_COMMENT, c)).collect();
@@ -319,7 +323,7 @@ async fn refresh(
     for answer in found {
         let counted = match kind {
             Kind::Vote { .. } => {
-                is_committer(ctx, gh, &d.repo, &d.branch, config, &answer.login).await?
+                is_committer(ctx, gh, repo, &d.branch, config, &answer.login).await?
             }
             Kind::LazyConsensus => true,
         };
@@ -338,16 +342,7 @@ async fn refresh(
     let shown = render(&counted, &d.opened_by, d.deadline, &d.asked, &notes, open);
     let marker = format!("<!-- pushgate:decision {} -->", d.id);
     let body = format!("{shown}\n{marker}");
-    let id = keep_comment(
-        gh,
-        &d.repo,
-        d.number,
-        &listed,
-        &marker,
-        &body,
-        d.tally_comment,
-    )
-    .await?;
+    let id = keep_comment(gh, repo, number, &listed, &marker, &body, d.tally_comment).await?;
     if id > 0 && d.tally_comment != Some(id) {
         ctx.store.set_tally_comment(&d.repo, d.id, id).await?;
     }
@@ -358,7 +353,7 @@ async fn refresh(
                 Kind::LazyConsensus => say::unexplained_objection(&answer.login),
             };
             let key = format!("decision-explain {} {} {}", d.id, answer.login, answer.at);
-            comment_once(gh, &d.repo, d.number, &key, &ask).await?;
+            comment_once(gh, repo, number, &key, &ask).await?;
         }
     }
     Ok((counted, shown))
@@ -412,7 +407,7 @@ async fn committers_config(
     gh: &Installation,
     d: &Decision,
 ) -> Result<Config, HandlerError> {
-    Ok(config(ctx, gh, &d.repo, &d.branch)
+    Ok(config(ctx, gh, &RepoName::parse(&d.repo)?, &d.branch)
         .await?
         .unwrap_or_default())
 }
@@ -422,7 +417,7 @@ async fn committers_config(
 async fn asked(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     config: &Config,
     by: &str,

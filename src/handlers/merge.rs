@@ -13,6 +13,7 @@
 //! with its paths. A command is keyed by its comment: a replayed or re-run delivery finds its
 //! progress in the store and does no side effect twice.
 
+use crate::github::{BranchName, PrNumber, RepoName, Sha};
 use std::collections::HashMap;
 
 use super::gate::results_on;
@@ -42,8 +43,8 @@ pub fn asks_for_merge(body: &str) -> bool {
 
 /// The command being handled: who asked, where, in which comment.
 struct Command<'a> {
-    repo: &'a str,
-    number: i64,
+    repo: &'a RepoName,
+    number: PrNumber,
     comment_id: i64,
     by: String,
     /// The comment's delivery was seen before (a replay, or a re-run after a crash): replies
@@ -58,8 +59,8 @@ pub async fn on_command(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
-    number_: i64,
+    repo: &RepoName,
+    number_: PrNumber,
     payload: &Webhook,
 ) -> Result<(), HandlerError> {
     run(ctx, gh, installation_id, repo, number_, payload, None).await
@@ -73,8 +74,8 @@ pub async fn at_embargo_end(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
-    number_: i64,
+    repo: &RepoName,
+    number_: PrNumber,
     payload: &Webhook,
     note: String,
 ) -> Result<(), HandlerError> {
@@ -85,8 +86,8 @@ async fn run(
     ctx: &Context,
     gh: &Installation,
     installation_id: i64,
-    repo: &str,
-    number_: i64,
+    repo: &RepoName,
+    number_: PrNumber,
     payload: &Webhook,
     embargo: Option<String>,
 ) -> Result<(), HandlerError> {
@@ -108,8 +109,8 @@ async fn run(
     match progress {
         Some(CommandProgress::Done) => {
             tracing::info!(
-                repo,
-                pr = number_,
+                repo = %repo,
+                pr = %number_,
                 comment_id,
                 "merge command already handled"
             );
@@ -118,9 +119,9 @@ async fn run(
         Some(CommandProgress::Landing { tip, report }) => {
             let staging = match config(ctx, gh, repo, payload.default_branch()).await? {
                 Some(config) => config.branches.staging,
-                None => "staging".to_string(),
+                None => crate::config::Branches::default().staging,
             };
-            if contains(gh, repo, &staging, &tip).await? {
+            if contains(gh, repo, &staging, &Sha::parse(&tip)?).await? {
                 return finish(ctx, gh, &cmd, &report).await;
             }
             // The ref update never happened: start again from what GitHub holds now.
@@ -166,7 +167,7 @@ async fn attempt(
         return Ok(Some(say::only(by, say::COMMITTERS, "merge")));
     }
     // The repository's lane orders embargo commands and merges, so the store is current.
-    if let Some(until) = super::gather::holding(ctx, repo, number_).await? {
+    if let Some(until) = super::gather::holding(ctx, repo, number_.get()).await? {
         let why = format!("{}.", crate::core::embargo::refusal(until));
         return Ok(Some(say::not_merged(by, why)));
     }
@@ -175,7 +176,7 @@ async fn attempt(
     if !pr.is_open() || pr.base.branch != staging {
         return Ok(Some(say::merges_only_into(by, &staging)));
     }
-    let head = pr.head.sha.clone();
+    let head = pr.head_sha()?;
     if let Some(why) = held_back(gh, repo, &pr, &head, &config).await? {
         return Ok(Some(say::not_merged(by, why)));
     }
@@ -193,7 +194,7 @@ async fn attempt(
         return Ok(None);
     };
     // The check may have judged a newer head than the labels and checks above were read on.
-    if acks.head_sha != head {
+    if head != acks.head_sha {
         return Ok(Some(say::moved_while_checked(
             by,
             short(&head),
@@ -208,7 +209,7 @@ async fn attempt(
     };
     // Everything from here on is read at the judged head, never at "the pull request now".
     let judged = Judged {
-        head: acks.head_sha.clone(),
+        head: head.clone(),
         pr: &pr,
         verdict,
     };
@@ -220,7 +221,7 @@ async fn attempt(
                     repo,
                     cmd.comment_id,
                     &CommandProgress::Landing {
-                        tip: tip.clone(),
+                        tip: tip.to_string(),
                         report: report.clone(),
                     },
                     ctx.clock.now(),
@@ -250,7 +251,9 @@ async fn finish(
     // closes the command, with an empty reply.
     let report: Report = serde_json::from_str(report).unwrap_or_default();
     for sha in &report.commits {
-        ctx.store.record_landed(cmd.repo, sha, cmd.number).await?;
+        ctx.store
+            .record_landed(cmd.repo, sha, cmd.number.get())
+            .await?;
     }
     reply(gh, cmd, &report.reply).await?;
     gh.api.close_pull(cmd.repo, cmd.number).await?;
@@ -271,7 +274,7 @@ async fn finish(
 pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     what: &str,
 ) -> Result<(), HandlerError> {
@@ -285,13 +288,10 @@ pub async fn show_failure(
     let progress = ctx.store.command(repo, comment_id).await?;
     let next = match progress {
         Some(CommandProgress::Done) => return Ok(()),
-        Some(CommandProgress::Landing { tip, .. }) => format!(
-            "Staging may already hold its commits (up to `{}`): look there before asking again.",
-            crate::core::text::short(&tip)
-        ),
-        Some(CommandProgress::Started) | None => {
-            "Nothing landed: comment `/pushgate merge` again to retry.".to_string()
+        Some(CommandProgress::Landing { tip, .. }) => {
+            say::may_have_landed(crate::core::text::short(&tip))
         }
+        Some(CommandProgress::Started) | None => say::NOTHING_LANDED.to_string(),
     };
     let cmd = Command {
         repo,
@@ -325,9 +325,9 @@ async fn reply(gh: &Installation, cmd: &Command<'_>, body: &str) -> Result<(), H
 /// Why the PR may not land yet: a blocking label, or its own required checks.
 async fn held_back(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     pr: &Pull,
-    head: &str,
+    head: &Sha,
     config: &Config,
 ) -> Result<Option<String>, HandlerError> {
     let labels = pr.label_names();
@@ -335,7 +335,7 @@ async fn held_back(
         .iter()
         .find(|l| config.merge.blocking_labels.contains(l))
     {
-        return Ok(Some(format!("the label `{label}` holds it back")));
+        return Ok(Some(say::why_not::label_holds(label)));
     }
     if config.merge.pr_required.is_empty() {
         return Ok(None);
@@ -347,9 +347,7 @@ async fn held_back(
             .filter(|(n, _)| wildcard(required, n))
             .collect();
         if matching.is_empty() || matching.iter().any(|(_, o)| *o != Outcome::Passed) {
-            return Ok(Some(format!(
-                "the required check `{required}` has not passed on the head"
-            )));
+            return Ok(Some(say::why_not::check_not_passed(required)));
         }
     }
     Ok(None)
@@ -357,7 +355,7 @@ async fn held_back(
 
 /// What the acks check judged: the head SHA it pinned and its verdict.
 struct Judged<'a> {
-    head: String,
+    head: Sha,
     pr: &'a Pull,
     verdict: &'a PullVerdict,
 }
@@ -365,33 +363,33 @@ struct Judged<'a> {
 enum Landed {
     /// The commits are built on staging's tip `from`; `tip` is the new staging tip, `report`
     /// the stored progress (JSON: the reply and the landed commits).
-    Done {
-        from: String,
-        tip: String,
-        report: String,
-    },
+    Done { from: Sha, tip: Sha, report: String },
     /// Nothing landed, and why.
     Refused(String),
 }
 
 /// Git objects read while building: commit → (tree, parents), each read once.
 #[derive(Default)]
-struct Objects(HashMap<String, (String, Vec<String>)>);
+struct Objects(HashMap<Sha, (Sha, Vec<Sha>)>);
 
 impl Objects {
     async fn commit(
         &mut self,
         gh: &Installation,
-        repo: &str,
-        sha: &str,
-    ) -> Result<(String, Vec<String>), HandlerError> {
+        repo: &RepoName,
+        sha: &Sha,
+    ) -> Result<(Sha, Vec<Sha>), HandlerError> {
         if let Some(found) = self.0.get(sha) {
             return Ok(found.clone());
         }
         let commit = gh.api.git_commit(repo, sha).await?;
-        let parents = commit.parents.into_iter().map(|p| p.sha).collect();
-        let found = (commit.tree.sha, parents);
-        self.0.insert(sha.to_string(), found.clone());
+        let parents = commit
+            .parents
+            .iter()
+            .map(|p| Sha::parse(&p.sha))
+            .collect::<Result<Vec<_>, _>>()?;
+        let found = (Sha::parse(&commit.tree.sha)?, parents);
+        self.0.insert(sha.clone(), found.clone());
         Ok(found)
     }
 }
@@ -414,26 +412,27 @@ async fn land(
         )));
     };
     // The judged commits, listed at the judged head: whatever was pushed since is not here.
-    let range = gh.api.compare(repo, &tip, &judged.head).await?;
+    let range = gh
+        .api
+        .compare(repo, (&tip).into(), (&judged.head).into())
+        .await?;
     let commits = &range.commits;
     let total = usize::try_from(range.total_commits).unwrap_or(usize::MAX);
     if total > MAX_COMMITS || commits.len() != total {
-        return Ok(Landed::Refused(format!(
-            "this pull request has {total} commits; GitHub lists no more than {MAX_COMMITS} of \
-             a comparison, and pushgate lands all of a pull request or nothing. Squash some \
-             commits, or split it."
+        return Ok(Landed::Refused(say::why_not::too_many_commits(
+            total,
+            MAX_COMMITS,
         )));
     }
     if commits.is_empty() {
-        return Ok(Landed::Refused(format!(
-            "`{staging}` already holds every commit of this pull request."
-        )));
+        return Ok(Landed::Refused(say::why_not::nothing_to_land(staging)));
     }
-    let fork = range
-        .merge_base_commit
-        .as_ref()
-        .map(|c| c.sha.clone())
-        .unwrap_or_default();
+    let fork = Sha::parse(
+        range
+            .merge_base_commit
+            .as_ref()
+            .map_or("", |c| c.sha.as_str()),
+    )?;
     let mut objects = Objects::default();
     let mut builder = Builder {
         ctx,
@@ -444,30 +443,23 @@ async fn land(
         committer: committer(payload),
     };
     let mut current = tip.clone();
-    let mut made: Vec<(String, String)> = Vec::new();
+    let mut made: Vec<(Sha, String)> = Vec::new();
     match config.merge.method {
         MergeMethod::RebaseTrailers => {
             for c in commits {
-                let sha = c.sha.clone();
+                let sha = Sha::parse(&c.sha)?;
                 let (_, parents) = objects.commit(gh, repo, &sha).await?;
                 let [parent] = parents.as_slice() else {
-                    return Ok(Landed::Refused(format!(
-                        "commit `{}` is a merge; `rebase-trailers` re-creates a linear series. \
-                         Rebase the pull request without merges and ask again.",
-                        short(&sha)
-                    )));
+                    return Ok(Landed::Refused(say::why_not::merge_commit(short(&sha))));
                 };
                 let Some(files) = ctx.changed_between(gh, repo, parent, &sha).await? else {
-                    return Ok(Landed::Refused(format!(
-                        "GitHub does not list all the files commit `{}` changes (it lists 300 \
-                         of a comparison), so its trailers cannot be chosen by the files it \
-                         touches. Split the commit.",
-                        short(&sha)
-                    )));
+                    return Ok(Landed::Refused(say::why_not::files_unlisted(short(&sha))));
                 };
                 let tree = match builder.pick(&mut objects, &current, parent, &sha).await? {
                     Ok(tree) => tree,
-                    Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
+                    Err(paths) => {
+                        return Ok(Landed::Refused(say::why_not::conflict(staging, &paths)))
+                    }
                 };
                 let touches = |f: &str| files.iter().any(|t| t == f);
                 let given = trailers_for(judged.verdict, touches);
@@ -493,7 +485,7 @@ async fn land(
                 .await?
             {
                 Ok(tree) => tree,
-                Err(paths) => return Ok(Landed::Refused(conflict(staging, &paths))),
+                Err(paths) => return Ok(Landed::Refused(say::why_not::conflict(staging, &paths))),
             };
             let (title, body) = (&judged.pr.title, &judged.pr.body);
             let given = crate::core::pull::trailers_to_record(judged.verdict);
@@ -512,32 +504,18 @@ async fn land(
     // The pull request must still be at the head that was judged.
     let now = gh.api.pull(repo, cmd.number).await?;
     let head_now = now.head.sha.clone();
-    if head_now != judged.head || !now.is_open() {
-        return Ok(Landed::Refused(format!(
-            "new commits since the check (it judged `{}`, the pull request is now at `{}`); \
-             nothing landed. Re-run `/pushgate merge` once `pushgate/acks` has judged the new \
-             head.",
+    if judged.head != head_now || !now.is_open() {
+        return Ok(Landed::Refused(say::why_not::moved_since_check(
             short(&judged.head),
-            short(&head_now)
+            short(&head_now),
         )));
     }
     let list: String = made.iter().map(|(_, line)| format!("- {line}\n")).collect();
-    let reply = match cmd.embargo {
-        Some(_) => format!(
-            "The embargo set by @{} ended: pushgate landed this pull request by itself, as \
-             `/pushgate merge` would, into `{staging}` ({}):\n\n{list}",
-            cmd.by,
-            method_name(config.merge.method)
-        ),
-        None => format!(
-            "Merged by @{} into `{staging}` ({}):\n\n{list}",
-            cmd.by,
-            method_name(config.merge.method)
-        ),
-    };
+    let method = method_name(config.merge.method);
+    let reply = say::merged(&cmd.by, staging, method, &list, cmd.embargo.is_some());
     let report = Report {
         reply,
-        commits: made.into_iter().map(|(sha, _)| sha).collect(),
+        commits: made.into_iter().map(|(sha, _)| sha.to_string()).collect(),
     };
     Ok(Landed::Done {
         from: tip,
@@ -556,36 +534,21 @@ struct Report {
     commits: Vec<String>,
 }
 
-fn conflict(staging: &str, paths: &[String]) -> String {
-    format!(
-        "`{staging}` changed {} since this pull request was based on it, in ways that \
-         overlap. Rebase the pull request on `{staging}` and ask again.",
-        paths
-            .iter()
-            .map(|f| format!("`{f}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
 /// Moves `branch` from exactly `from` to `to` by fast-forward, never forced: GitHub checks
 /// both at once, so a branch rewound or advanced meanwhile stays as it is. Returns the refusal
 /// when it moved.
 async fn move_staging(
     gh: &Installation,
-    repo: &str,
-    branch: &str,
-    from: &str,
-    to: &str,
+    repo: &RepoName,
+    branch: &BranchName,
+    from: &Sha,
+    to: &Sha,
 ) -> Result<Option<String>, HandlerError> {
     match gh.api.fast_forward(repo, branch, from, to).await? {
         RefMove::Moved => Ok(None),
         RefMove::Refused(why) => {
-            tracing::info!(repo, branch, from, to, why, "staging was not moved");
-            Ok(Some(format!(
-                "`{branch}` moved while the commits were being built; nothing landed. Ask \
-                 again with `/pushgate merge`."
-            )))
+            tracing::info!(repo = %repo, %branch, %from, %to, why, "staging was not moved");
+            Ok(Some(say::why_not::branch_moved(branch)))
         }
     }
 }
@@ -593,17 +556,17 @@ async fn move_staging(
 /// Is `sha` on `branch` (its tip or an ancestor of it)?
 async fn contains(
     gh: &Installation,
-    repo: &str,
-    branch: &str,
-    sha: &str,
+    repo: &RepoName,
+    branch: &BranchName,
+    sha: &Sha,
 ) -> Result<bool, HandlerError> {
     let Some(tip) = ref_sha(gh, repo, branch).await? else {
         return Ok(false);
     };
-    if tip == sha {
+    if tip == *sha {
         return Ok(true);
     }
-    match gh.api.compare(repo, sha, &tip).await {
+    match gh.api.compare(repo, sha.into(), (&tip).into()).await {
         Ok(compare) => Ok(matches!(compare.status.as_str(), "ahead" | "identical")),
         Err(e) if e.not_found() => Ok(false),
         Err(e) => Err(e.into()),
@@ -614,7 +577,7 @@ async fn contains(
 struct Builder<'a> {
     ctx: &'a Context,
     gh: &'a Installation,
-    repo: &'a str,
+    repo: &'a RepoName,
     comment_id: i64,
     /// Temporary branches made so far (each name is used once).
     temporary: u32,
@@ -629,10 +592,10 @@ impl Builder<'_> {
     async fn pick(
         &mut self,
         objects: &mut Objects,
-        onto: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Result<String, Vec<String>>, HandlerError> {
+        onto: &Sha,
+        from: &Sha,
+        to: &Sha,
+    ) -> Result<Result<Sha, Vec<String>>, HandlerError> {
         let (onto_tree, _) = objects.commit(self.gh, self.repo, onto).await?;
         let (from_tree, _) = objects.commit(self.gh, self.repo, from).await?;
         let (to_tree, _) = objects.commit(self.gh, self.repo, to).await?;
@@ -646,7 +609,7 @@ impl Builder<'_> {
         // cherry-pick: three ways, with `from` as the base.
         let sibling = NewCommit {
             message: "pushgate: temporary commit for a three-way merge".to_string(),
-            tree: onto_tree,
+            tree: onto_tree.to_string(),
             parents: vec![from.to_string()],
             author: None,
             committer: None,
@@ -657,8 +620,12 @@ impl Builder<'_> {
             .create_git_commit(self.repo, &sibling)
             .await?
             .sha;
+        let sibling = Sha::parse(&sibling)?;
         self.temporary += 1;
-        let branch = format!("pushgate-tmp/{}-{}", self.comment_id, self.temporary);
+        let branch = BranchName::parse(&format!(
+            "pushgate-tmp/{}-{}",
+            self.comment_id, self.temporary
+        ))?;
         let created = self
             .gh
             .api
@@ -679,11 +646,11 @@ impl Builder<'_> {
         let merged = self
             .gh
             .api
-            .merge(self.repo, &branch, to, "pushgate: temporary merge")
+            .merge(self.repo, &branch, to.into(), "pushgate: temporary merge")
             .await;
         let deleted = self.delete_branch(&branch).await;
         let tree = match merged {
-            Ok(merge) => Ok(merge.commit.tree.sha),
+            Ok(merge) => Ok(Sha::parse(&merge.commit.tree.sha)?),
             Err(GitHubError::Refused { status: 409, .. }) => {
                 // Which paths: those both sides changed since `from`.
                 let (ctx, gh, repo) = (self.ctx, self.gh, self.repo);
@@ -698,7 +665,7 @@ impl Builder<'_> {
         Ok(tree)
     }
 
-    async fn delete_branch(&self, branch: &str) -> Result<(), HandlerError> {
+    async fn delete_branch(&self, branch: &BranchName) -> Result<(), HandlerError> {
         match self.gh.api.delete_branch(self.repo, branch).await {
             Ok(_) => Ok(()),
             Err(GitHubError::Refused {
@@ -711,20 +678,20 @@ impl Builder<'_> {
     /// A new commit (on no branch) with the committer who asked.
     async fn commit(
         &self,
-        tree: &str,
+        tree: &Sha,
         message: String,
-        parents: Vec<String>,
+        parents: Vec<Sha>,
         author: Option<GitPerson>,
-    ) -> Result<String, HandlerError> {
+    ) -> Result<Sha, HandlerError> {
         let commit = NewCommit {
             message,
             tree: tree.to_string(),
-            parents,
+            parents: parents.iter().map(Sha::to_string).collect(),
             author,
             committer: Some(self.committer.clone()),
         };
         let made = self.gh.api.create_git_commit(self.repo, &commit).await?;
-        Ok(made.sha)
+        Ok(Sha::parse(&made.sha)?)
     }
 }
 

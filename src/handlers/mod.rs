@@ -12,6 +12,7 @@ pub mod merge;
 pub mod release;
 pub mod support;
 
+use crate::github::{PrNumber, RepoName, Rev, Sha};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -60,6 +61,14 @@ pub enum HandlerError {
     TooLarge(String),
 }
 
+/// A name that is not one (a repository, branch or commit GitHub would refuse) in what a
+/// delivery carried.
+impl From<crate::github::NameError> for HandlerError {
+    fn from(e: crate::github::NameError) -> HandlerError {
+        HandlerError::Payload(e.to_string())
+    }
+}
+
 impl HandlerError {
     /// Worth another attempt later.
     pub fn is_transient(&self) -> bool {
@@ -89,9 +98,9 @@ impl HandlerError {
 /// check's `{title, summary, …}`. Returns GitHub's answer (the run, with its id).
 pub async fn post_check_run(
     api: &crate::github::Api,
-    repo: &str,
+    repo: &RepoName,
     name: &str,
-    sha: &str,
+    sha: &Sha,
     passed: bool,
     output: Output,
 ) -> Result<CheckRun, GitHubError> {
@@ -131,9 +140,9 @@ fn check_run_id(name: &str, sha: &str, conclusion: &str, output: &Output) -> Str
 /// read, paid only when the verdict differs from the one the store says is shown.
 pub async fn post_check_run_once(
     api: &crate::github::Api,
-    repo: &str,
+    repo: &RepoName,
     name: &str,
-    sha: &str,
+    sha: &Sha,
     passed: bool,
     output: Output,
 ) -> Result<CheckRun, GitHubError> {
@@ -154,8 +163,8 @@ pub async fn post_check_run_once(
 /// them), whoever posted them.
 pub(crate) async fn check_runs_named(
     api: &crate::github::Api,
-    repo: &str,
-    sha: &str,
+    repo: &RepoName,
+    sha: &Sha,
     name: &str,
 ) -> Result<Vec<CheckRun>, GitHubError> {
     api.check_runs(repo, sha, Some(name)).await
@@ -171,8 +180,8 @@ pub(crate) fn command_marker(comment_id: i64) -> String {
 /// answer), an answer already posted, found by its marker, is not posted again.
 pub(crate) async fn reply_once(
     gh: &Installation,
-    repo: &str,
-    number: i64,
+    repo: &RepoName,
+    number: PrNumber,
     comment_id: i64,
     seen: bool,
     body: &str,
@@ -195,8 +204,8 @@ pub(crate) async fn reply_once(
 /// failed later, before its state was saved) is not posted again.
 pub(crate) async fn comment_once(
     gh: &Installation,
-    repo: &str,
-    number: i64,
+    repo: &RepoName,
+    number: PrNumber,
     key: &str,
     body: &str,
 ) -> Result<(), HandlerError> {
@@ -216,7 +225,7 @@ pub(crate) async fn comment_once(
 /// log, named by the delivery. Nothing when the payload names no issue or pull request.
 pub(crate) async fn note_failure(
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     delivery_id: &str,
     body: &str,
@@ -237,8 +246,8 @@ pub(crate) async fn note_failure(
 /// deleted it. Returns its id (0 when GitHub gave none).
 pub(crate) async fn keep_comment(
     gh: &Installation,
-    repo: &str,
-    number: i64,
+    repo: &RepoName,
+    number: PrNumber,
     listed: &[crate::github::model::IssueComment],
     marker: &str,
     body: &str,
@@ -304,14 +313,14 @@ const CACHE_LIMIT: usize = 4096;
 type BetweenKey = (String, String, String);
 
 /// A PR's changed files depend on its number, base and head.
-type FilesKey = (String, i64, String, String);
+type FilesKey = (String, PrNumber, String, String);
 
 /// SUPPORT.md is read per repository, file name and commit.
 type SupportKey = (String, String, String);
 
 /// Parsed policy files by repository and the blob shas of [`Context::policy_paths`] (None:
 /// absent).
-type ParsedKey = (String, Vec<Option<String>>);
+type ParsedKey = (String, Vec<Option<Sha>>);
 
 /// What the handlers share.
 /// A pull request's changed files (names) and its diff.
@@ -329,11 +338,11 @@ pub struct Context {
     policies: Mutex<HashMap<(String, String), Arc<PolicyFiles>>>,
     parsed: Mutex<HashMap<ParsedKey, Arc<PolicyFiles>>>,
     /// Directory listings by repository and tree sha (a tree's sha names its content).
-    trees: Mutex<HashMap<(String, String), Arc<Tree>>>,
+    trees: Mutex<HashMap<(String, Sha), Arc<Tree>>>,
     files: Mutex<HashMap<FilesKey, PullFiles>>,
     /// Files changed between two commits, by repository and the two SHAs (None: unknown).
     between: Mutex<HashMap<BetweenKey, Option<Vec<String>>>>,
-    commits: Mutex<HashMap<(String, i64, String), Vec<PrCommit>>>,
+    commits: Mutex<HashMap<(String, PrNumber, String), Vec<PrCommit>>>,
     writers: Mutex<HashMap<(String, String), (bool, i64)>>,
     supports: Mutex<HashMap<SupportKey, Option<Arc<SupportMatrix>>>>,
     /// The commit whose SUPPORT.md each repository's labels were last synced from.
@@ -377,11 +386,11 @@ impl Context {
 
     /// Has this head SHA's SUPPORT.md had its check posted (by this process: after a restart
     /// it is posted once more, which is harmless)?
-    pub fn support_checked(&self, repo: &str, sha: &str) -> bool {
+    pub fn support_checked(&self, repo: &RepoName, sha: &str) -> bool {
         lock(&self.support_checked).contains_key(&(repo.to_string(), sha.to_string()))
     }
 
-    pub fn mark_support_checked(&self, repo: &str, sha: &str) {
+    pub fn mark_support_checked(&self, repo: &RepoName, sha: &str) {
         bounded_insert(
             &mut lock(&self.support_checked),
             (repo.to_string(), sha.to_string()),
@@ -389,11 +398,11 @@ impl Context {
         );
     }
 
-    pub fn synced_support(&self, repo: &str) -> Option<String> {
-        lock(&self.synced).get(repo).cloned()
+    pub fn synced_support(&self, repo: &RepoName) -> Option<String> {
+        lock(&self.synced).get(repo.as_str()).cloned()
     }
 
-    pub fn remember_synced_support(&self, repo: &str, sha: &str) {
+    pub fn remember_synced_support(&self, repo: &RepoName, sha: &str) {
         bounded_insert(&mut lock(&self.synced), repo.to_string(), sha.to_string());
     }
 
@@ -401,9 +410,9 @@ impl Context {
     pub async fn support_at(
         &self,
         gh: &Installation,
-        repo: &str,
+        repo: &RepoName,
         file: &str,
-        commit: &str,
+        commit: &Sha,
     ) -> Result<Option<Arc<SupportMatrix>>, HandlerError> {
         let key = (repo.to_string(), file.to_string(), commit.to_string());
         if let Some(found) = lock(&self.supports).get(&key) {
@@ -421,11 +430,11 @@ impl Context {
     pub async fn file_at(
         &self,
         gh: &Installation,
-        repo: &str,
+        repo: &RepoName,
         file: &str,
-        commit: &str,
+        commit: &Sha,
     ) -> Result<Option<String>, HandlerError> {
-        Ok(gh.api.file_at(repo, file, commit).await?)
+        Ok(gh.api.file_at(repo, file, Rev::Commit(commit)).await?)
     }
 
     /// MAINTAINERS, config and .mailmap at a base commit. Cached by commit, and below that by
@@ -434,8 +443,8 @@ impl Context {
     pub async fn policy_files(
         &self,
         gh: &Installation,
-        repo: &str,
-        base_sha: &str,
+        repo: &RepoName,
+        base_sha: &Sha,
     ) -> Result<Arc<PolicyFiles>, HandlerError> {
         let key = (repo.to_string(), base_sha.to_string());
         if let Some(found) = lock(&self.policies).get(&key) {
@@ -489,10 +498,10 @@ impl Context {
     async fn blob_id(
         &self,
         gh: &Installation,
-        repo: &str,
+        repo: &RepoName,
         root: &Arc<Tree>,
         path: &str,
-    ) -> Result<Option<String>, HandlerError> {
+    ) -> Result<Option<Sha>, HandlerError> {
         let parts: Vec<String> = path
             .split('/')
             .filter(|p| !p.is_empty())
@@ -521,7 +530,7 @@ impl Context {
     }
 
     /// The label names of the config at a base commit (defaults when unknown).
-    pub async fn labels(&self, _gh: &Installation, repo: &str, base_sha: &str) -> Labels {
+    pub async fn labels(&self, _gh: &Installation, repo: &RepoName, base_sha: &str) -> Labels {
         lock(&self.policies)
             .get(&(repo.to_string(), base_sha.to_string()))
             .and_then(|p| p.config.as_ref().ok().map(|c| c.labels.clone()))
@@ -537,10 +546,10 @@ impl Context {
     pub async fn cached_files(
         &self,
         gh: &Installation,
-        repo: &str,
-        pr: i64,
-        base: &str,
-        head: &str,
+        repo: &RepoName,
+        pr: PrNumber,
+        base: &Sha,
+        head: &Sha,
     ) -> Result<PullFiles, HandlerError> {
         let key = (repo.to_string(), pr, base.to_string(), head.to_string());
         if let Some(found) = lock(&self.files).get(&key) {
@@ -557,8 +566,8 @@ impl Context {
             )));
         }
         let now = gh.api.pull(repo, pr).await?;
-        if now.head.sha != head {
-            return Err(HandlerError::HeadMoved(pr));
+        if *head != now.head.sha {
+            return Err(HandlerError::HeadMoved(pr.get()));
         }
         let mut diff = String::new();
         for patch in list.iter().filter_map(|f| f.patch.as_deref()) {
@@ -580,15 +589,15 @@ impl Context {
     pub async fn changed_between(
         &self,
         gh: &Installation,
-        repo: &str,
-        from: &str,
-        to: &str,
+        repo: &RepoName,
+        from: &Sha,
+        to: &Sha,
     ) -> Result<Option<Vec<String>>, HandlerError> {
         let key = (repo.to_string(), from.to_string(), to.to_string());
         if let Some(found) = lock(&self.between).get(&key) {
             return Ok(found.clone());
         }
-        let answer = gh.api.compare(repo, from, to).await;
+        let answer = gh.api.compare(repo, from.into(), to.into()).await;
         let files = match answer {
             Ok(compare) => {
                 (compare.files.len() < COMPARE_FILES_LIMIT).then(|| file_names(&compare.files))
@@ -606,16 +615,16 @@ impl Context {
     pub async fn cached_commits(
         &self,
         gh: &Installation,
-        repo: &str,
-        pr: i64,
-        base: &str,
-        head: &str,
+        repo: &RepoName,
+        pr: PrNumber,
+        base: &Sha,
+        head: &Sha,
     ) -> Result<Vec<PrCommit>, HandlerError> {
         let key = (repo.to_string(), pr, head.to_string());
         if let Some(found) = lock(&self.commits).get(&key) {
             return Ok(found.clone());
         }
-        let compare = gh.api.compare(repo, base, head).await?;
+        let compare = gh.api.compare(repo, base.into(), head.into()).await?;
         let list = compare.commits;
         let total = usize::try_from(compare.total_commits).unwrap_or(usize::MAX);
         if total != list.len() {
@@ -634,7 +643,7 @@ impl Context {
     pub async fn can_write(
         &self,
         gh: &Installation,
-        repo: &str,
+        repo: &RepoName,
         login: &str,
     ) -> Result<bool, HandlerError> {
         let key = (repo.to_string(), login.to_lowercase());
@@ -660,7 +669,7 @@ impl Context {
     pub async fn people(
         &self,
         gh: &Installation,
-        repo: &str,
+        repo: &RepoName,
         maintainers: &Maintainers,
         matches: &[Vec<SectionMatch>],
         config: &Config,

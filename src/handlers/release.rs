@@ -5,6 +5,7 @@
 //! own SUPPORT.md (a release branch keeps its own statuses), and the dashboard's answer by the
 //! default branch's.
 
+use crate::github::{RepoName, Rev, Sha};
 use std::collections::BTreeMap;
 
 use super::{Context, HandlerError};
@@ -27,9 +28,9 @@ const TARGETS: i64 = 20;
 /// The open issues that hold a release of `repo`, with SUPPORT.md read at `rev`.
 pub async fn find_blockers(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
-    rev: &str,
+    rev: Rev<'_>,
 ) -> Result<Vec<Blocker>, GitHubError> {
     let support_text = api
         .file_at(repo, &config.support.file, rev)
@@ -51,7 +52,7 @@ fn rules(config: &Config) -> Rules {
 /// `release-blocker`.
 async fn candidate_issues(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
 ) -> Result<Vec<OpenIssue>, GitHubError> {
     // Only issues with a regression label or `release-blocker` can block: one filtered list
@@ -99,9 +100,9 @@ fn is_release_branch(config: &Config, branch: &str) -> bool {
 async fn default_config(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
-) -> Result<Option<(String, Config)>, HandlerError> {
+) -> Result<Option<(Sha, Config)>, HandlerError> {
     let Some(tip) = super::gather::default_tip(gh, repo, payload.default_branch()).await? else {
         return Ok(None);
     };
@@ -120,10 +121,10 @@ const TARGET_ANSWERS: &str = "release-targets";
 async fn publish(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
-    tip: &str,
-    new: Option<&str>,
+    tip: &Sha,
+    new: Option<&Sha>,
 ) -> Result<(usize, Vec<Blocker>), HandlerError> {
     let issues = candidate_issues(&gh.api, repo, config).await?;
     let rules = rules(config);
@@ -132,9 +133,9 @@ async fn publish(
         blockers(&issues, &matrix.unwrap_or_default(), &rules)
     };
     let at_tip = judge(ctx.support_at(gh, repo, file, tip).await?);
-    let mut shas: Vec<String> = new.map(str::to_string).into_iter().collect();
+    let mut shas: Vec<Sha> = new.cloned().into_iter().collect();
     let targets = ctx.store.release_targets(repo, TARGETS).await?;
-    shas.extend(targets.into_iter().map(|(_, sha)| sha));
+    shas.extend(targets.iter().filter_map(|(_, sha)| Sha::parse(sha).ok()));
     shas.sort_unstable();
     shas.dedup();
     // Unreadable (an older version's): every target is posted again.
@@ -148,13 +149,13 @@ async fn publish(
     let mut posted = 0;
     for sha in &shas {
         let found = judge(ctx.support_at(gh, repo, file, sha).await?);
-        if Some(sha.as_str()) == new || before.get(sha) != Some(&found) {
+        if Some(sha) == new || before.get(sha.as_str()) != Some(&found) {
             let report = release_report(&found);
             let output = Output::new(report.title, report.summary);
             super::post_check_run(&gh.api, repo, CHECK_NAME, sha, found.is_empty(), output).await?;
             posted += 1;
         }
-        after.insert(sha.clone(), found);
+        after.insert(sha.to_string(), found);
     }
     // Saved after the posts: a failure part-way leaves the old answers, so a retry posts again.
     ctx.store
@@ -176,7 +177,7 @@ async fn publish(
 pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let after = &payload.after;
@@ -185,7 +186,9 @@ pub async fn on_push(
     }
     // An annotated or signed tag's `after` is the tag object, which can carry no check run;
     // `head_commit` is the commit it tags (and the pushed commit for a branch).
-    let sha = payload.pushed_sha().to_string();
+    let Ok(sha) = Sha::parse(payload.pushed_sha()) else {
+        return Ok(false);
+    };
     let Some((tip, config)) = default_config(ctx, gh, repo, payload).await? else {
         return Ok(false);
     };
@@ -199,9 +202,9 @@ pub async fn on_push(
         .remember_release_target(repo, &target, &sha, installation, ctx.clock.now())
         .await?;
     tracing::info!(
-        repo,
+        repo = %repo,
         target,
-        sha,
+        sha = %sha,
         blockers = found.len(),
         "pushgate/release evaluated"
     );
@@ -212,7 +215,7 @@ pub async fn on_push(
 pub async fn on_pull_request(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(pull) = &payload.pull_request else {
@@ -229,7 +232,7 @@ pub async fn on_pull_request(
     if !is_release_branch(&config, &pull.base.branch) {
         return Ok(false);
     }
-    let head = &pull.head.sha;
+    let head = &pull.head_sha()?;
     publish(ctx, gh, repo, &config, &tip, Some(head)).await?;
     let installation = payload.installation_id();
     ctx.store
@@ -243,7 +246,7 @@ pub async fn on_pull_request(
 pub async fn on_issue(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     if ctx.store.release_targets(repo, 1).await?.is_empty() {
@@ -257,7 +260,7 @@ pub async fn on_issue(
     }
     let (posted, found) = publish(ctx, gh, repo, &config, &tip, None).await?;
     tracing::info!(
-        repo,
+        repo = %repo,
         posted,
         blockers = found.len(),
         "release checks re-evaluated"
@@ -275,7 +278,7 @@ pub async fn on_issue(
 pub async fn show_failure(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
     delivery: &str,
     what: &str,
@@ -322,7 +325,8 @@ pub async fn show_failure(
         ),
     );
     for sha in &shas {
-        super::post_check_run(&gh.api, repo, CHECK_NAME, sha, false, output.clone()).await?;
+        let Ok(sha) = Sha::parse(sha) else { continue };
+        super::post_check_run(&gh.api, repo, CHECK_NAME, &sha, false, output.clone()).await?;
     }
     ctx.store
         .save_view(repo, "release", &view, ctx.clock.now())
@@ -364,7 +368,7 @@ fn concerns_release(config: &Config, payload: &Webhook) -> bool {
 pub async fn open_regression_issue(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
     at: &str,
     flight: u64,
@@ -379,16 +383,24 @@ pub async fn open_regression_issue(
     if let Some((number_, _)) = ctx.store.view(repo, &remembered).await? {
         return Ok(number_.parse().ok());
     }
+    let culprit = &Sha::parse(culprit)?;
     let commit = gh.api.git_commit(repo, culprit).await?;
     let files = match commit.parents.first() {
         None => Vec::new(),
         Some(parent) => {
-            let compare = gh.api.compare(repo, &parent.sha, culprit).await?;
+            let parent = Sha::parse(&parent.sha)?;
+            let compare = gh
+                .api
+                .compare(repo, (&parent).into(), culprit.into())
+                .await?;
             crate::github::model::file_names(&compare.files)
         }
     };
     let map = config.feature_map();
-    let Some(matrix) = ctx.support_at(gh, repo, &config.support.file, at).await? else {
+    let Some(matrix) = ctx
+        .support_at(gh, repo, &config.support.file, &Sha::parse(at)?)
+        .await?
+    else {
         return Ok(None);
     };
     let blocking = &config.release.blocking_statuses;
@@ -461,7 +473,7 @@ pub async fn open_regression_issue(
     ctx.store
         .save_view(repo, &remembered, &issue.to_string(), ctx.clock.now())
         .await?;
-    tracing::warn!(repo, flight, culprit, issue, features = %names, "regression in a release-blocking feature: issue opened");
+    tracing::warn!(repo = %repo, flight, culprit = %culprit, issue, features = %names, "regression in a release-blocking feature: issue opened");
     Ok(Some(issue))
 }
 

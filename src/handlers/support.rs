@@ -5,6 +5,7 @@
 //! naming its line; a line with no status at all fails the check, and the other features'
 //! labels are synced all the same.
 
+use crate::github::{BranchName, PrNumber, RepoName, Sha};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ pub struct LabelSync {
 /// colour and description of drifted ones. Never deletes a label.
 pub async fn sync_labels(
     api: &Api,
-    repo: &str,
+    repo: &RepoName,
     matrix: &SupportMatrix,
 ) -> Result<LabelSync, GitHubError> {
     let existing: Vec<LabelSpec> = api
@@ -92,8 +93,8 @@ fn repo_label(spec: &LabelSpec) -> crate::github::model::RepoLabel {
 /// `file`, or success with the feature counts and what the sync did.
 pub async fn post_check(
     api: &Api,
-    repo: &str,
-    sha: &str,
+    repo: &RepoName,
+    sha: &Sha,
     file: &str,
     matrix: &SupportMatrix,
     sync: Option<&LabelSync>,
@@ -222,7 +223,7 @@ fn unknown_features(config: &Config, matrix: &SupportMatrix) -> Vec<String> {
 pub async fn on_push(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(branch) = payload
@@ -232,8 +233,11 @@ pub async fn on_push(
     else {
         return Ok(false);
     };
-    let sha = payload.after.clone();
-    if sha.is_empty() || sha.bytes().all(|b| b == b'0') {
+    // A deleted branch's `after` is all zeros: nothing to read.
+    let Ok(sha) = Sha::parse(&payload.after) else {
+        return Ok(false);
+    };
+    if sha.bytes().all(|b| b == b'0') {
         return Ok(false);
     }
     // One source of truth, the default branch, as the release gate and the reconciler read
@@ -256,10 +260,11 @@ pub async fn on_push(
 pub async fn refresh(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     default_branch: &str,
 ) -> Result<bool, HandlerError> {
-    let Some(tip) = super::gather::ref_sha(gh, repo, default_branch).await? else {
+    let default_branch = BranchName::parse(default_branch)?;
+    let Some(tip) = super::gather::ref_sha(gh, repo, &default_branch).await? else {
         return Ok(false);
     };
     if ctx.synced_support(repo).as_deref() == Some(tip.as_str()) {
@@ -277,8 +282,8 @@ pub async fn refresh(
 async fn sync_at(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
-    sha: &str,
+    repo: &RepoName,
+    sha: &Sha,
     config: &Config,
     check: bool,
 ) -> Result<bool, HandlerError> {
@@ -296,20 +301,20 @@ async fn sync_at(
     // their labels: one bad line does not hold the whole file back.
     if !matrix.unparsed.is_empty() {
         tracing::warn!(
-            repo,
-            sha,
+            repo = %repo,
+            sha = %sha,
             lines = matrix.unparsed.len(),
             "SUPPORT.md has status lines with no status; the other features are synced"
         );
     }
     for u in &matrix.unfamiliar {
-        tracing::warn!(repo, sha, line = u.line, text = %u.text, status = %u.status, "unfamiliar support status, read by its words");
+        tracing::warn!(repo = %repo, sha = %sha, line = u.line, text = %u.text, status = %u.status, "unfamiliar support status, read by its words");
     }
     let sync = sync_labels(&gh.api, repo, &matrix).await?;
     ctx.remember_synced_support(repo, sha);
     tracing::info!(
-        repo,
-        sha,
+        repo = %repo,
+        sha = %sha,
         created = sync.created.len(),
         updated = sync.updated.len(),
         "support labels synced"
@@ -337,11 +342,11 @@ pub struct PullFeatures {
 pub async fn pull_request(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     config: &Config,
     files: &[String],
-    base_sha: &str,
-    head_sha: &str,
+    base_sha: &Sha,
+    head_sha: &Sha,
 ) -> Result<PullFeatures, HandlerError> {
     let file = &config.support.file;
     let edits_support = files.iter().any(|f| f == file);
@@ -379,8 +384,8 @@ pub async fn pull_request(
 /// labels it no longer should carry; other labels are left alone.
 pub async fn set_issue_labels(
     api: &Api,
-    repo: &str,
-    number: i64,
+    repo: &RepoName,
+    number: PrNumber,
     current: &[String],
     wanted: &BTreeSet<String>,
 ) -> Result<(), GitHubError> {
@@ -413,7 +418,7 @@ pub async fn set_issue_labels(
 pub async fn on_issue(
     ctx: &Context,
     gh: &Installation,
-    repo: &str,
+    repo: &RepoName,
     payload: &Webhook,
 ) -> Result<bool, HandlerError> {
     let Some(issue) = &payload.issue else {
@@ -446,7 +451,9 @@ pub async fn on_issue(
         return Ok(false);
     }
     let number = issue.number;
-    gh.api.add_labels(repo, number, &missing).await?;
-    tracing::info!(repo, issue = number, labels = ?missing, "issue labelled with its features' support");
+    gh.api
+        .add_labels(repo, PrNumber::new(number)?, &missing)
+        .await?;
+    tracing::info!(repo = %repo, issue = number, labels = ?missing, "issue labelled with its features' support");
     Ok(true)
 }
