@@ -48,14 +48,8 @@ pub enum CommandError {
 /// The embargo command in a comment, if it gives one: the first line that is
 /// `/pushgate embargo …`. A time must be after `now` and at most [`MAX_AHEAD`] later.
 pub fn read_command(body: &str, now: i64) -> Option<Result<Command, CommandError>> {
-    body.lines().find_map(|line| {
-        let mut words = line.split_whitespace();
-        if words.next() != Some("/pushgate") || words.next() != Some("embargo") {
-            return None;
-        }
-        let rest: Vec<&str> = words.collect();
-        Some(read_rest(&rest, now))
-    })
+    let line = super::command::find(body, &["embargo"])?;
+    Some(read_rest(&line.words, now))
 }
 
 fn read_rest(words: &[&str], now: i64) -> Result<Command, CommandError> {

@@ -1054,23 +1054,19 @@ pub enum Command {
 
 /// Reads `/pushgate block <reason>`, `/pushgate unblock`, `/pushgate force <sha> <reason>`.
 pub fn read_command(body: &str) -> Option<Command> {
-    body.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix("/pushgate ")?.trim();
-        let (verb, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        let args = args.trim();
-        match verb {
-            "block" => Some(Command::Block {
-                reason: args.to_string(),
-            }),
-            "unblock" => Some(Command::Unblock),
-            "force" => {
-                let (sha, reason) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-                Some(Command::Force {
-                    sha: sha.to_string(),
-                    reason: reason.trim().to_string(),
-                })
+    let line = super::command::find(body, &["block", "unblock", "force"])?;
+    let args = line.rest;
+    Some(match line.verb {
+        "block" => Command::Block {
+            reason: args.to_string(),
+        },
+        "unblock" => Command::Unblock,
+        _ => {
+            let (sha, reason) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+            Command::Force {
+                sha: sha.to_string(),
+                reason: reason.trim().to_string(),
             }
-            _ => None,
         }
     })
 }

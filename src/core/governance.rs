@@ -109,16 +109,11 @@ const CONSENSUS_USAGE: &str = "/pushgate lazy-consensus [duration]";
 /// The governance command in a comment, if it gives one: the first line that is
 /// `/pushgate vote …` or `/pushgate lazy-consensus …`.
 pub fn read_command(body: &str) -> Option<Result<Command, CommandError>> {
-    body.lines().find_map(|line| {
-        let mut words = line.split_whitespace();
-        if words.next() != Some("/pushgate") {
-            return None;
-        }
-        match words.next() {
-            Some("vote") => Some(read_vote(words)),
-            Some("lazy-consensus") => Some(read_consensus(words)),
-            _ => None,
-        }
+    let line = super::command::find(body, &["vote", "lazy-consensus"])?;
+    let words = line.words.into_iter();
+    Some(match line.verb {
+        "vote" => read_vote(words),
+        _ => read_consensus(words),
     })
 }
 

@@ -2,6 +2,7 @@
 //! types. Everything else in pushgate is an adapter around this module.
 
 pub mod advisory;
+pub mod command;
 pub mod embargo;
 pub mod gate;
 pub mod glob;

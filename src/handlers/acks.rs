@@ -288,6 +288,29 @@ pub struct Assessment {
     pub ask_how: Ask,
 }
 
+impl Assessment {
+    /// No judgement, only `report` (a broken policy on the base branch): not satisfied, and
+    /// nothing else to do.
+    fn unjudged(head_sha: Sha, report: Report) -> Assessment {
+        Assessment {
+            head_sha,
+            satisfied: false,
+            report,
+            wake: None,
+            given: Vec::new(),
+            verdict: None,
+            config_error: None,
+            maintainer_errors: Vec::new(),
+            proposed_config_error: None,
+            feature_labels: None,
+            head_support: None,
+            notices: Vec::new(),
+            ask: Vec::new(),
+            ask_how: Ask::None,
+        }
+    }
+}
+
 /// Gathers the open pull request `pr`'s state (files, policy at its base, people, reviews,
 /// comments, commits, pushes) and judges it. Posts nothing; records `push` when given.
 pub async fn assess(
@@ -301,22 +324,7 @@ pub async fn assess(
     let head_sha = pr.head_sha()?;
     let base_sha = pr.base_sha()?;
     let now = ctx.clock.now();
-    let unjudged = |report: Report| Assessment {
-        head_sha: head_sha.clone(),
-        satisfied: false,
-        report,
-        wake: None,
-        given: Vec::new(),
-        verdict: None,
-        config_error: None,
-        maintainer_errors: Vec::new(),
-        proposed_config_error: None,
-        feature_labels: None,
-        head_support: None,
-        notices: Vec::new(),
-        ask: Vec::new(),
-        ask_how: Ask::None,
-    };
+    let unjudged = |report: Report| Assessment::unjudged(head_sha.clone(), report);
 
     for note in push
         .map(|seen| seen.notes(number_.get()))
@@ -1483,20 +1491,13 @@ mod tests {
     use serde_json::json;
 
     fn assessment(support: bool, notices: &[(&str, &str)], ask: &[&str]) -> Assessment {
+        let report = Report {
+            title: "ok".to_string(),
+            summary: String::new(),
+        };
         Assessment {
-            head_sha: Sha::parse(&"a".repeat(40)).unwrap(),
             satisfied: true,
-            report: Report {
-                title: "ok".to_string(),
-                summary: String::new(),
-            },
             wake: Some(7),
-            given: Vec::new(),
-            verdict: None,
-            config_error: None,
-            maintainer_errors: Vec::new(),
-            proposed_config_error: None,
-            feature_labels: None,
             head_support: support.then(|| ("SUPPORT.md".to_string(), Arc::default())),
             notices: notices
                 .iter()
@@ -1504,6 +1505,7 @@ mod tests {
                 .collect(),
             ask: ask.iter().map(|l| l.to_string()).collect(),
             ask_how: Ask::Review,
+            ..Assessment::unjudged(Sha::parse(&"a".repeat(40)).unwrap(), report)
         }
     }
 

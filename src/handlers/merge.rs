@@ -38,7 +38,9 @@ pub const MAX_COMMITS: usize = 250;
 
 /// Does this comment ask for a merge?
 pub fn asks_for_merge(body: &str) -> bool {
-    body.lines().any(|l| l.trim() == "/pushgate merge")
+    // `/pushgate merge` alone on its line: a merge takes no arguments.
+    body.lines()
+        .any(|l| crate::core::command::find(l, &["merge"]).is_some_and(|c| c.words.is_empty()))
 }
 
 /// The command being handled: who asked, where, in which comment.
