@@ -4,7 +4,10 @@
 //! `Name <email>` from MAINTAINERS. Unverified claims written in the PR's commits are replaced
 //! by what was actually given.
 
+use crate::core::gate::Outcome;
+use crate::core::glob::wildcard;
 use crate::core::people::Person;
+use crate::core::say::why_not;
 use crate::core::trailers::{parse_trailers, TrailerKind};
 
 /// A trailer the merge adds: who gave which kind of approval.
@@ -12,6 +15,31 @@ use crate::core::trailers::{parse_trailers, TrailerKind};
 pub struct Given {
     pub kind: TrailerKind,
     pub person: Person,
+}
+
+/// The merge's first precondition: none of the pull request's `labels` is one of the
+/// `blocking` labels. Why not, when one is.
+pub fn blocked_by_label(labels: &[String], blocking: &[String]) -> Option<String> {
+    labels
+        .iter()
+        .find(|l| blocking.contains(l))
+        .map(|label| why_not::label_holds(label))
+}
+
+/// The merge's second precondition: each of the pull request's `required` checks (a name or
+/// a pattern) has results on the head, and every one of them passed. Why not, naming the
+/// first that has not.
+pub fn required_not_passed(required: &[String], results: &[(String, Outcome)]) -> Option<String> {
+    required
+        .iter()
+        .find(|required| {
+            let mut matching = results
+                .iter()
+                .filter(|(n, _)| wildcard(required, n))
+                .peekable();
+            matching.peek().is_none() || matching.any(|(_, o)| *o != Outcome::Passed)
+        })
+        .map(|required| why_not::check_not_passed(required))
 }
 
 /// Xen's order of the added trailers.
@@ -82,6 +110,55 @@ mod tests {
             kind,
             person: Person::parse(who).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_merge_waits_for_its_blocking_labels_and_required_checks() {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let blocking = strings(&["do-not-merge", "needs: rebase"]);
+        assert_eq!(
+            blocked_by_label(&strings(&["x86", "triage"]), &blocking),
+            None
+        );
+        let held = blocked_by_label(&strings(&["x86", "needs: rebase"]), &blocking);
+        assert!(held.is_some_and(|w| w.contains("`needs: rebase`")));
+
+        let results = |r: &[(&str, Outcome)]| {
+            r.iter()
+                .map(|(n, o)| (n.to_string(), *o))
+                .collect::<Vec<_>>()
+        };
+        let required = strings(&["build", "test-*"]);
+        let cases = [
+            (
+                results(&[("build", Outcome::Passed), ("test-x86", Outcome::Passed)]),
+                None,
+            ),
+            // No result matching a pattern is not a pass.
+            (results(&[("build", Outcome::Passed)]), Some("test-*")),
+            (results(&[("test-arm", Outcome::Passed)]), Some("build")),
+            // Every match must pass.
+            (
+                results(&[
+                    ("build", Outcome::Passed),
+                    ("test-x86", Outcome::Passed),
+                    ("test-arm", Outcome::Failed),
+                ]),
+                Some("test-*"),
+            ),
+        ];
+        for (results, want) in cases {
+            let got = required_not_passed(&required, &results);
+            match want {
+                None => assert_eq!(got, None, "{results:?}"),
+                Some(check) => assert!(
+                    got.as_deref()
+                        .is_some_and(|w| w.contains(&format!("`{check}`"))),
+                    "{results:?}: {got:?}"
+                ),
+            }
+        }
+        assert_eq!(required_not_passed(&[], &[]), None);
     }
 
     #[test]

@@ -20,9 +20,7 @@ use super::gate::results_on;
 use super::gather::{config, is_committer, ref_sha};
 use super::{acks, Context, HandlerError};
 use crate::config::{Config, MergeMethod};
-use crate::core::gate::Outcome;
-use crate::core::glob::wildcard;
-use crate::core::merge::with_trailers;
+use crate::core::merge::{self as rules, with_trailers};
 use crate::core::pull::{trailers_for, PullVerdict};
 use crate::core::say;
 use crate::core::text::short;
@@ -332,27 +330,16 @@ async fn held_back(
     head: &Sha,
     config: &Config,
 ) -> Result<Option<String>, HandlerError> {
-    let labels = pr.label_names();
-    if let Some(label) = labels
-        .iter()
-        .find(|l| config.merge.blocking_labels.contains(l))
-    {
-        return Ok(Some(say::why_not::label_holds(label)));
+    let (labels, required) = (pr.label_names(), &config.merge.pr_required);
+    if let Some(why) = rules::blocked_by_label(&labels, &config.merge.blocking_labels) {
+        return Ok(Some(why));
     }
-    if config.merge.pr_required.is_empty() {
+    // The checks are read only when there are some to pass (and no label holds it back).
+    if required.is_empty() {
         return Ok(None);
     }
     let results = results_on(gh, repo, head).await?;
-    for required in &config.merge.pr_required {
-        let matching: Vec<&(String, Outcome)> = results
-            .iter()
-            .filter(|(n, _)| wildcard(required, n))
-            .collect();
-        if matching.is_empty() || matching.iter().any(|(_, o)| *o != Outcome::Passed) {
-            return Ok(Some(say::why_not::check_not_passed(required)));
-        }
-    }
-    Ok(None)
+    Ok(rules::required_not_passed(required, &results))
 }
 
 /// What the acks check judged: the head SHA it pinned and its verdict.
