@@ -929,7 +929,7 @@ impl Worker {
                 _ => "pushgate could not evaluate this pull request",
             }
             .to_string(),
-            summary: format!("{what}\n\nPush again or comment to retry; the maintainers of the pushgate installation can see the details in its log (delivery `{}`).", d.delivery_id),
+            summary: crate::core::say::acks_failed(&what, &d.delivery_id),
         };
         if let Err(e) = acks::post_check(&gh, &repo, &head, false, &report).await {
             tracing::warn!(error = %e, "could not report the failure on the check run");

@@ -355,6 +355,56 @@ pub fn fast_forward_refused(from: &str, to: &str, error: &str, master: &str) -> 
     )
 }
 
+// ---- failures and what cannot be judged ----------------------------------------------------
+
+/// Where the details of delivery `delivery` are: the installation's log.
+pub fn see_the_log(delivery: &str) -> String {
+    format!(
+        "The maintainers of the pushgate installation can see the details in its log \
+         (delivery `{delivery}`)."
+    )
+}
+
+/// A feature's delivery failed for good; `retry` says how to try again.
+pub fn could_not_handle(what_for: &str, what: &str, retry: &str, delivery: &str) -> String {
+    format!(
+        "pushgate could not handle {what_for} here: {what}. {retry} {}",
+        see_the_log(delivery)
+    )
+}
+
+/// The acks check's summary when an evaluation failed for good.
+pub fn acks_failed(what: &str, delivery: &str) -> String {
+    format!(
+        "{what}\n\nPush again or comment to retry; the maintainers of the pushgate \
+         installation can see the details in its log (delivery `{delivery}`)."
+    )
+}
+
+/// A pull request with more files than GitHub lists.
+pub fn too_many_files(pr: impl Display, limit: usize) -> String {
+    format!(
+        "pull request #{pr} changes {limit} files or more, and GitHub lists no more than that: \
+         it is too large to judge. Split it."
+    )
+}
+
+/// A pull request with more commits than GitHub lists.
+pub fn too_many_pr_commits(pr: impl Display, total: usize, listed: usize) -> String {
+    format!(
+        "pull request #{pr} has {total} commits, and GitHub lists no more than {listed}: it is \
+         too large to judge. Squash or split it."
+    )
+}
+
+/// A comment someone else edited before pushgate saw what its author wrote.
+pub fn edited_by_someone_else(login: &str) -> String {
+    format!(
+        "A comment by @{login} was edited by someone else before pushgate saw what @{login} \
+         wrote: it counts once @{login} answers again."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

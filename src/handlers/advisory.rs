@@ -370,9 +370,11 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let body = format!(
-        "pushgate could not handle an advisory command or reminder here: {what}. Give the \
-         command again to retry."
+    let body = say::could_not_handle(
+        "an advisory command or reminder",
+        what,
+        "Give the command again to retry.",
+        delivery_id,
     );
     note_failure(gh, repo, payload, delivery_id, &body).await
 }

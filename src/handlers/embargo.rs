@@ -369,9 +369,12 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let body = format!(
-        "pushgate could not handle an embargo here: {what}. Nothing landed by itself; ask \
-         again, or merge with `/pushgate merge` once the embargo's time has come."
+    let body = say::could_not_handle(
+        "an embargo",
+        what,
+        "Nothing landed by itself; ask again, or merge with `/pushgate merge` once the \
+         embargo's time has come.",
+        delivery_id,
     );
     note_failure(gh, repo, payload, delivery_id, &body).await
 }

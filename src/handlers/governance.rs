@@ -179,9 +179,11 @@ pub async fn show_failure(
     delivery_id: &str,
     what: &str,
 ) -> Result<(), HandlerError> {
-    let body = format!(
-        "pushgate could not handle a vote or lazy consensus here: {what}. Comment again to \
-         retry."
+    let body = say::could_not_handle(
+        "a vote or lazy consensus",
+        what,
+        "Comment again to retry.",
+        delivery_id,
     );
     note_failure(gh, repo, payload, delivery_id, &body).await
 }
@@ -332,12 +334,7 @@ async fn refresh(
     let counted = tally(kind, ballots);
     let notes: Vec<String> = unreadable
         .iter()
-        .map(|login| {
-            format!(
-                "A comment by @{login} was edited by someone else before pushgate saw what \
-                 @{login} wrote: it counts once @{login} answers again."
-            )
-        })
+        .map(|login| say::edited_by_someone_else(login))
         .collect();
     let shown = render(&counted, &d.opened_by, d.deadline, &d.asked, &notes, open);
     let marker = format!("<!-- pushgate:decision {} -->", d.id);

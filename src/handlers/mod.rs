@@ -221,8 +221,8 @@ pub(crate) async fn comment_once(
 }
 
 /// Says once, on the issue or pull request a delivery is about, that it failed for good:
-/// `body` is the feature's sentence (what failed and how to retry); the details stay in the
-/// log, named by the delivery. Nothing when the payload names no issue or pull request.
+/// `body` is the feature's sentence (`say::could_not_handle`: what failed, how to retry and
+/// where the details are). Nothing when the payload names no issue or pull request.
 pub(crate) async fn note_failure(
     gh: &Installation,
     repo: &RepoName,
@@ -233,11 +233,7 @@ pub(crate) async fn note_failure(
     let Some(item) = payload.pull_number() else {
         return Ok(());
     };
-    let body = format!(
-        "{body} The maintainers of the pushgate installation can see the details in its log \
-         (delivery `{delivery_id}`)."
-    );
-    comment_once(gh, repo, item, &format!("failure {delivery_id}"), &body).await
+    comment_once(gh, repo, item, &format!("failure {delivery_id}"), body).await
 }
 
 /// Keeps one comment of pushgate's current on issue or pull request `number`: the one among
@@ -560,9 +556,9 @@ impl Context {
             .pull_files(repo, pr, (PULL_FILES_LIMIT / 100) as u32)
             .await?;
         if list.len() >= PULL_FILES_LIMIT {
-            return Err(HandlerError::TooLarge(format!(
-                "pull request #{pr} changes {PULL_FILES_LIMIT} files or more, and GitHub lists \
-                 no more than that: it is too large to judge. Split it."
+            return Err(HandlerError::TooLarge(crate::core::say::too_many_files(
+                pr,
+                PULL_FILES_LIMIT,
             )));
         }
         let now = gh.api.pull(repo, pr).await?;
@@ -628,11 +624,9 @@ impl Context {
         let list = compare.commits;
         let total = usize::try_from(compare.total_commits).unwrap_or(usize::MAX);
         if total != list.len() {
-            return Err(HandlerError::TooLarge(format!(
-                "pull request #{pr} has {total} commits, and GitHub lists no more than {}: it \
-                 is too large to judge. Squash or split it.",
-                list.len()
-            )));
+            return Err(HandlerError::TooLarge(
+                crate::core::say::too_many_pr_commits(pr, total, list.len()),
+            ));
         }
         let commits = gather::commits_of(&list);
         bounded_insert(&mut lock(&self.commits), key, commits.clone());
