@@ -339,6 +339,30 @@ pub fn culprit(
     )
 }
 
+/// The regression issue a flight opens when its culprit touches features whose support
+/// status holds a release (`features`: `name: status`); `check` is the release check it holds.
+pub fn regression(
+    flight: u64,
+    (culprit, about): (&str, &str),
+    checks: &[String],
+    features: &[String],
+    check: &str,
+) -> String {
+    let checks = checks
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let features: String = features.iter().map(|f| format!("- {f}\n")).collect();
+    format!(
+        "The push gate's flight #{flight} found that commit {culprit} ({about}) is the first to \
+         fail {checks}.\n\nIt touches features whose support status holds a release:\n\n\
+         {features}\nWhile this issue is open, `{check}` fails on release tags, release \
+         branches and pull requests into them. Close it once the regression is fixed or \
+         reverted."
+    )
+}
+
 /// On the dashboard issue: master was not moved, `to` is no longer on staging.
 pub fn not_on_staging(to: &str) -> String {
     format!(

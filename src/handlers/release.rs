@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::core::glob::wildcard;
 use crate::core::labels::{feature_label, feature_named_by, status_text, RELEASE_BLOCKER};
 use crate::core::release::{blockers, release_report, Blocker, OpenIssue, ReleaseView, Rules};
+use crate::core::say;
 use crate::core::support::{parse_support, SupportMatrix};
 use crate::core::text::{clip, short};
 use crate::github::model::Output;
@@ -449,21 +450,16 @@ pub async fn open_regression_issue(
     {
         labels.push(RELEASE_BLOCKER.to_string());
     }
-    let features = hit
+    let features: Vec<String> = hit
         .iter()
-        .map(|(n, status)| format!("- {n}: {status}\n"))
-        .collect::<String>();
-    let body = format!(
-        "The push gate's flight #{flight} found that commit {culprit} ({about}) is the first \
-         to fail {}.\n\nIt touches features whose support status holds a release:\n\n\
-         {features}\nWhile this issue is open, `{CHECK_NAME}` fails on release tags, release \
-         branches and pull requests into them. Close it once the regression is fixed or \
-         reverted.",
-        checks
-            .iter()
-            .map(|c| format!("`{c}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        .map(|(n, status)| format!("{n}: {status}"))
+        .collect();
+    let body = say::regression(
+        flight,
+        (culprit.as_str(), about),
+        checks,
+        &features,
+        CHECK_NAME,
     );
     let created = gh
         .api
