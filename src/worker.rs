@@ -239,7 +239,16 @@ impl Worker {
             }
         };
         let started = Instant::now();
-        match self.coalesce_run(&d, &payload).await {
+        // While GitHub is down the probe tries its own delivery as it came. Coalescing asks
+        // GitHub nothing, so a probe that coalesced would end without news, and the next claim
+        // would probe again at once: the whole backlog collapsed lane by lane, in the webhook
+        // door's writes, while nothing can be judged. It is coalesced once GitHub answers.
+        let coalesced = if self.outage.paused() {
+            Coalesced::No
+        } else {
+            self.coalesce_run(&d, &payload).await
+        };
+        match coalesced {
             Coalesced::No => {}
             Coalesced::Done | Coalesced::LeaseLost => return,
             Coalesced::Failed(failure) => {

@@ -1639,6 +1639,81 @@ async fn while_github_is_down_the_workers_hold_back_and_then_catch_up() {
     );
 }
 
+/// While GitHub is down the probe is a real one: a flood of re-evaluations that arrives during
+/// the pause waits as it is. A probe that coalesced its lane instead would end without asking
+/// GitHub, and the next claim would probe again at once: lane after lane collapsed, writing
+/// beside the webhook door, while nothing can be judged. Once GitHub answers, the backlog is
+/// coalesced and every check is right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_github_is_down_a_flood_waits_to_be_coalesced() {
+    let world = World::new(CONFIG).await;
+    let mut prs = Vec::new();
+    for _ in 0..12 {
+        let pr = world
+            .open_pr(NEWCOMER, &[(SHADOW, Some("int shadow = 1;\n"))])
+            .await;
+        prs.push(pr);
+    }
+    world.settle().await;
+    // GitHub goes down; three deliveries fail in a row and the workers pause.
+    world.gh.inject(Fault::bad_gateway().every(1));
+    for pr in &prs[..3] {
+        world.send_comment(*pr, NEWCOMER.2, "any news?").await;
+    }
+    let paused = async {
+        loop {
+            let metrics = world.metrics().await;
+            if metric_sum(&metrics, "pushgate_github_unreachable", "") == 1.0 {
+                return metrics;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let before = tokio::time::timeout(Duration::from_secs(10), paused)
+        .await
+        .expect("the workers pause");
+    let coalesced = |metrics: &str| {
+        metric_sum(
+            metrics,
+            "pushgate_deliveries_total",
+            "outcome=\"coalesced\"",
+        )
+    };
+    // The flood, in turns: after a lane is coalesced into its newest delivery, every other
+    // lane's oldest is due before it.
+    for i in 0..8 {
+        for pr in &prs {
+            world
+                .send_comment(*pr, NEWCOMER.2, &format!("ping {i}"))
+                .await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let during = world.metrics().await;
+    assert_eq!(
+        metric_sum(&during, "pushgate_github_unreachable", ""),
+        1.0,
+        "{during}"
+    );
+    assert_eq!(
+        coalesced(&during),
+        coalesced(&before),
+        "deliveries were coalesced while GitHub was down"
+    );
+    world.gh.clear_faults();
+    world.settle().await;
+    let after = world.metrics().await;
+    assert!(coalesced(&after) > coalesced(&before), "{after}");
+    assert_eq!(
+        metric_sum(&after, "pushgate_deliveries_total", "outcome=\"failed\""),
+        0.0,
+        "{after}"
+    );
+    for pr in &prs {
+        world.wait_check(*pr, 0, "failure").await;
+    }
+}
+
 /// The demo's push gate story really happens on the simulated GitHub: two merges land with
 /// their trailers, master moves twice by fast-forward, bisection names the culprit's commit
 /// and pull request, and the regression issue holds the release check until it is closed.
