@@ -9,6 +9,15 @@ use std::fmt::Display;
 
 use crate::core::text::utc;
 
+/// Names (checks, paths) as code, comma-separated: `a`, `b`.
+fn code_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Who may hold things back: an embargo, an advisory.
 pub const HOLDERS: &str = "committers and the security team";
 /// Who may merge, open a vote or a lazy consensus.
@@ -117,11 +126,7 @@ pub mod why_not {
     }
 
     pub fn conflict(staging: &str, paths: &[String]) -> String {
-        let paths = paths
-            .iter()
-            .map(|f| format!("`{f}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let paths = super::code_list(paths);
         format!(
             "`{staging}` changed {paths} since this pull request was based on it, in ways that \
              overlap. Rebase the pull request on `{staging}` and ask again."
@@ -327,11 +332,7 @@ pub fn culprit(
     checks: &[String],
     flight: u64,
 ) -> String {
-    let checks = checks
-        .iter()
-        .map(|c| format!("`{c}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let checks = code_list(checks);
     format!(
         "The push gate found that commit `{culprit}` (\"{subject}\" by {author}) from this pull \
          request is the first to fail {checks} (flight #{flight}). master stays where it was; \
@@ -348,11 +349,7 @@ pub fn regression(
     features: &[String],
     check: &str,
 ) -> String {
-    let checks = checks
-        .iter()
-        .map(|c| format!("`{c}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let checks = code_list(checks);
     let features: String = features.iter().map(|f| format!("- {f}\n")).collect();
     format!(
         "The push gate's flight #{flight} found that commit {culprit} ({about}) is the first to \
