@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use pushgate::sim::{endpoint, Fault, ReviewState};
-use serde_json::json;
+use serde_json::{json, Value};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,6 +103,24 @@ async fn bad_json_is_400_and_oversized_body_is_413() {
 /// A signed payload whose fields have types GitHub never sends (here a comment id that is a
 /// string) is stored, then failed once with the field named, never retried nor half-handled;
 /// the pull request's next delivery is judged as usual.
+/// Sends `payload` as a signed `pull_request_review` delivery `id`, waits for the queue, and
+/// reads what the store says of it: state, attempts, error (empty when none).
+async fn review_stored_as(world: &World, payload: &Value, id: &str) -> (String, i64, String) {
+    let status = world
+        .send_as("pull_request_review", payload, id, SECRET)
+        .await;
+    assert_eq!(status, 202, "{id}");
+    world.settle().await;
+    let (state, attempts, error) = world
+        .service()
+        .store
+        .delivery_state(id)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("delivery {id} was not stored"));
+    (state, attempts, error.unwrap_or_default())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payload_of_the_wrong_shape_fails_once_naming_the_field() {
     let world = World::new(CONFIG).await;
@@ -112,22 +130,8 @@ async fn a_payload_of_the_wrong_shape_fails_once_naming_the_field() {
     let runs = world.acks_count();
     let mut payload = world.approval(pr, "sha-gh");
     payload["review"]["id"] = json!("seven");
-    assert_eq!(
-        world
-            .send_as("pull_request_review", &payload, "misshapen", SECRET)
-            .await,
-        202
-    );
-    world.settle().await;
-    let (state, attempts, error) = world
-        .service()
-        .store
-        .delivery_state("misshapen")
-        .await
-        .unwrap()
-        .unwrap();
+    let (state, attempts, error) = review_stored_as(&world, &payload, "misshapen").await;
     assert_eq!((state.as_str(), attempts), ("failed", 1));
-    let error = error.unwrap_or_default();
     assert!(
         error.contains("cannot be read") && error.contains("review.id"),
         "{error}"
@@ -151,21 +155,7 @@ async fn a_repository_name_github_would_refuse_reaches_no_url() {
     ] {
         let mut payload = world.approval(pr, "sha-gh");
         payload["repository"]["full_name"] = json!(name);
-        assert_eq!(
-            world
-                .send_as("pull_request_review", &payload, id, SECRET)
-                .await,
-            202
-        );
-        world.settle().await;
-        let (state, _, error) = world
-            .service()
-            .store
-            .delivery_state(id)
-            .await
-            .unwrap()
-            .unwrap();
-        let error = error.unwrap_or_default();
+        let (state, _, error) = review_stored_as(&world, &payload, id).await;
         assert_eq!(state, "failed", "{name}: {error}");
         assert!(error.contains("is not a repository name"), "{error}");
     }
