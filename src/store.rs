@@ -105,6 +105,11 @@ const DOOR_FIRST: Duration = Duration::from_millis(100);
 /// wait rather than an error while another connection writes.
 const SQLITE_SYNCHRONOUS: &str = "FULL";
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The WAL size (pages) at which a connection that commits copies the WAL into the database
+/// file itself: a backstop, should the ingest writer's checkpointer fall behind. Under steady
+/// load the checkpointer has copied all but the last few commits by then, so the copy is
+/// small, and being complete it lets the next transaction start the WAL from its beginning.
+const SQLITE_CHECKPOINT_PAGES: i64 = 16_384;
 
 impl Store {
     /// Connects and applies the migrations. `sqlite://path` creates the file when missing.
@@ -152,6 +157,13 @@ impl Store {
                         sqlx::query(&format!(
                             "PRAGMA busy_timeout = {}",
                             SQLITE_BUSY_TIMEOUT.as_millis()
+                        ))
+                        .execute(&mut *conn)
+                        .await?;
+                        // The ingest writer's checkpointer copies the WAL (see
+                        // `writer::checkpointer`); this is the backstop.
+                        sqlx::query(&format!(
+                            "PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}"
                         ))
                         .execute(&mut *conn)
                         .await?;
@@ -327,6 +339,66 @@ mod tests {
             .unwrap();
         assert_eq!((sync, journal.as_str()), (2, "wal"));
     }
+    /// The ingest writer only writes and syncs the WAL: a thread of its own copies the WAL into
+    /// the database file, and every connection copies it itself only past the backstop's
+    /// size. Here the WAL stays below SQLite's default threshold (1,000 pages), at which the
+    /// committing connection would have copied it, and still reaches the database file.
+    #[tokio::test]
+    async fn the_wal_is_copied_into_the_database_file_off_the_writer() {
+        let (_dir, store) = file_store().await;
+        let file = store.sqlite_file().unwrap();
+        let mut writer = SqliteWriter::open(&file).unwrap();
+        let backstop: i64 = writer
+            .conn
+            .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
+            .unwrap();
+        assert_eq!(backstop, SQLITE_CHECKPOINT_PAGES);
+        let before = std::fs::metadata(&file).unwrap().len();
+        // 150 payloads of 8 KB of hexadecimal noise, which LZ4 cannot shrink much: about 300
+        // WAL pages in all.
+        let mut seed = 0x9e37_79b9_u64;
+        let batch: Vec<NewDelivery> = (0..150)
+            .map(|n| {
+                let noise: String = (0..8_192)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        char::from(b"0123456789abcdef"[(seed >> 60) as usize])
+                    })
+                    .collect();
+                NewDelivery {
+                    delivery_id: format!("d{n}"),
+                    event: "issue_comment".into(),
+                    action: "created".into(),
+                    repo: "xen/xen".into(),
+                    lane: "xen/xen".into(),
+                    installation_id: 7,
+                    payload: Payload::pack(format!("{{\"noise\":\"{noise}\"}}").as_bytes()),
+                }
+            })
+            .collect();
+        for chunk in batch.chunks(10) {
+            writer.insert(chunk, 1).unwrap();
+        }
+        let copied = 1_000_000;
+        let since = std::time::Instant::now();
+        while std::fs::metadata(&file).unwrap().len() < before + copied {
+            assert!(
+                since.elapsed() < Duration::from_secs(10),
+                "the database file grew by {} bytes, not {copied}",
+                std::fs::metadata(&file).unwrap().len() - before
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // The pool's connections have the same backstop.
+        let pool: i64 = sqlx::query("PRAGMA wal_autocheckpoint")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        assert_eq!(pool, SQLITE_CHECKPOINT_PAGES);
+    }
+
     /// Only a database file can have a second connection for the ingest writer.
     #[tokio::test]
     async fn the_ingest_writer_gets_a_file_and_never_a_memory_database() {

@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::Duration;
 
 use rusqlite::Transaction;
 
@@ -21,11 +22,51 @@ use super::queue::{
     SET_DUE, UPSERT_LANE, UPSERT_LANE_END,
 };
 use super::records::note_statement;
-use super::{Arg, Note, StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_SYNCHRONOUS};
+use super::{
+    Arg, Note, StoreError, SQLITE_BUSY_TIMEOUT, SQLITE_CHECKPOINT_PAGES, SQLITE_SYNCHRONOUS,
+};
 
 pub struct SqliteWriter {
     /// Read by the store's tests of the SQLite connection settings.
     pub(super) conn: rusqlite::Connection,
+    /// Told after each commit that the WAL has grown; gone with the writer, which ends the
+    /// checkpointer's thread.
+    checkpoints: std::sync::mpsc::SyncSender<()>,
+}
+
+/// The shortest time between two of the checkpointer's copies: each ends with a sync of the
+/// database file, so copying after every commit would double the syncs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
+
+/// Copies the WAL into the database file on a thread of its own (SQLite's "passive"
+/// checkpoint, which never takes the write lock), so the writer only writes and syncs the
+/// WAL. Left to SQLite's default, the connection that commits past 1,000 WAL pages copies
+/// them and syncs the database file before its next transaction: at the door's rate that was
+/// the writer, several times a second.
+fn checkpointer(path: &Path, commits: std::sync::mpsc::Receiver<()>) -> Result<(), StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            // Ends when the writer is gone.
+            while commits.recv().is_ok() {
+                // A checkpoint that finds another one running answers "busy" and copies
+                // nothing; the next commit asks again.
+                if let Err(e) =
+                    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get::<_, i64>(0))
+                {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; the writer's backstop copies it");
+                }
+                std::thread::sleep(CHECKPOINT_EVERY);
+            }
+        })
+        .map_err(|e| StoreError::Writer(format!("cannot start the checkpointer: {e}")))?;
+    Ok(())
 }
 
 /// A queue write's answer, kept until the transaction that made it commits.
@@ -54,7 +95,10 @@ impl SqliteWriter {
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
-        Ok(SqliteWriter { conn })
+        conn.pragma_update(None, "wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES)?;
+        let (checkpoints, commits) = std::sync::mpsc::sync_channel(1);
+        checkpointer(path, commits)?;
+        Ok(SqliteWriter { conn, checkpoints })
     }
 
     /// Stores deliveries in one transaction and says, per delivery, whether it is new (false:
@@ -198,6 +242,8 @@ impl SqliteWriter {
             answers.push(answer);
         }
         tx.commit()?;
+        // Full: a checkpoint is already asked for, which will copy this commit too.
+        let _ = self.checkpoints.try_send(());
         Ok((fresh, answers))
     }
 }
