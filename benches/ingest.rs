@@ -38,7 +38,8 @@
 //! and every answer a 202, with and without the backlog), and checks that the store holds
 //! every delivery the service answered 202 for, plus the backlog.
 //!
-//! Run with `cargo bench --bench ingest`.
+//! Run with `cargo bench --bench ingest`; `BENCH_LOG=pushgate=info` (a `RUST_LOG`-style
+//! filter) prints the service's logs to stderr.
 
 use std::io;
 use std::net::SocketAddr;
@@ -85,6 +86,13 @@ const INSTALLATION: i64 = 1;
 static DELIVERY: AtomicU64 = AtomicU64::new(1);
 
 fn main() {
+    // The service's own logs, for finding out what it did during a run: `BENCH_LOG=pushgate=info`.
+    if let Ok(filter) = std::env::var("BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

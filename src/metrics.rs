@@ -37,6 +37,9 @@ pub struct Metrics {
     pub worker_restarts: Counter,
     /// 1 while the workers hold back because GitHub is down (see `outage`).
     pub github_unreachable: Gauge,
+    /// GitHub calls that got an answer other than a 5xx (a success, a refusal or a rate
+    /// limit): news that GitHub is up, for the workers' outage state. Not exported.
+    github_answers: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -120,6 +123,7 @@ impl Metrics {
             workers_running,
             worker_restarts,
             github_unreachable,
+            github_answers: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -142,12 +146,24 @@ impl Metrics {
             .inc_by(n);
     }
 
+    /// A GitHub call ended: `ok`, `client_error` and `rate_limited` are answers from GitHub;
+    /// `server_error` and `transport` are not.
     pub fn github_call(&self, outcome: &str) {
+        if !matches!(outcome, "server_error" | "transport") {
+            self.github_answers
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         self.github_calls
             .get_or_create(&CallLabels {
                 outcome: outcome.to_string(),
             })
             .inc();
+    }
+
+    /// How many GitHub calls of this process got an answer (see [`Metrics::github_call`]).
+    pub fn github_answers(&self) -> u64 {
+        self.github_answers
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The text exposition format.

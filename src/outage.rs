@@ -7,7 +7,10 @@
 //! with a 5xx or a network error (a rate limit carries its own wait and does not count), the
 //! workers of this process stop claiming for a pause that doubles from [`FIRST_PAUSE`] up to
 //! [`LONGEST_PAUSE`]. After a pause one worker alone takes a delivery (the probe); any outcome
-//! other than another outage failure ends the outage, and all workers claim again.
+//! other than another outage failure ends the outage, and all workers claim again. The worker
+//! reports only outcomes that say something of GitHub: an outage failure, or a delivery during
+//! which GitHub answered a call; one that asked GitHub nothing (an event pushgate ignores) is
+//! no news, and the probe goes on to the next delivery.
 //!
 //! Plain state over a given `Instant`, so the tests step through it without sleeping.
 

@@ -69,6 +69,14 @@ enum Handled {
     Ignored,
 }
 
+/// When a delivery's handling began, for its outcome's record.
+#[derive(Debug, Clone, Copy)]
+struct Began {
+    at: Instant,
+    /// [`Metrics::github_answers`] then.
+    answers: u64,
+}
+
 /// What [`Worker::coalesce_run`] did with a claimed delivery.
 enum Coalesced {
     /// Nothing: the delivery is handled on its own.
@@ -238,7 +246,10 @@ impl Worker {
                 return;
             }
         };
-        let started = Instant::now();
+        let started = Began {
+            at: Instant::now(),
+            answers: self.metrics.github_answers(),
+        };
         // While GitHub is down the probe tries its own delivery as it came. Coalescing asks
         // GitHub nothing, so a probe that coalesced would end without news, and the next claim
         // would probe again at once: the whole backlog collapsed lane by lane, in the webhook
@@ -479,11 +490,11 @@ impl Worker {
         d: &Claimed,
         payload: &Webhook,
         result: Result<Handled, Failure>,
-        started: Instant,
+        started: Began,
     ) {
         self.metrics
             .processing_seconds
-            .observe(started.elapsed().as_secs_f64());
+            .observe(started.at.elapsed().as_secs_f64());
         let now = self.ctx.clock.now_millis();
         let store = &self.ctx.store;
         let down = matches!(
@@ -496,7 +507,12 @@ impl Worker {
                 ..
             })
         );
-        self.outage.observe(down, Instant::now());
+        // A delivery that asked GitHub nothing (an event pushgate ignores, say) is no news
+        // of GitHub: it neither ends an outage nor breaks a run of failures. Any answer from
+        // GitHub meanwhile, to this worker or another, is news that it is up.
+        if down || self.metrics.github_answers() > started.answers {
+            self.outage.observe(down, Instant::now());
+        }
         let recorded = match result {
             Ok(handled) => {
                 let outcome = match handled {
