@@ -81,8 +81,9 @@ struct Began {
 enum Coalesced {
     /// Nothing: the delivery is handled on its own.
     No,
-    /// It was collapsed, with the run behind it, into a later delivery of its lane.
-    Done,
+    /// It was collapsed, with the run behind it, into a later delivery of its lane, which
+    /// this worker holds now.
+    Into(Claimed),
     /// The lease was lost meanwhile; nothing was recorded.
     LeaseLost,
     /// The release check the run owed failed: the delivery's outcome is this failure.
@@ -170,19 +171,24 @@ impl Worker {
             }
             match claimed {
                 Ok(Some(delivery)) => {
-                    let id = delivery.id;
-                    tokio::select! {
-                        _ = self.process(delivery) => {
-                            if permit == Permit::Probe {
-                                self.outage.end_probe();
+                    // A run coalesced into a later delivery hands that one over, held: it
+                    // runs now, as it is (what came in behind it meanwhile waits its turn).
+                    let (mut held, mut coalescing) = (Some(delivery), true);
+                    while let Some(delivery) = held.take() {
+                        let id = delivery.id;
+                        tokio::select! {
+                            next = self.process(delivery, coalescing) => held = next,
+                            _ = async { let _ = abort.wait_for(|a| *a).await; } => {
+                                if let Err(e) = self.ctx.store.release(id, &self.owner).await {
+                                    tracing::warn!(error = %e, "could not release delivery on shutdown");
+                                }
+                                return;
                             }
                         }
-                        _ = async { let _ = abort.wait_for(|a| *a).await; } => {
-                            if let Err(e) = self.ctx.store.release(id, &self.owner).await {
-                                tracing::warn!(error = %e, "could not release delivery on shutdown");
-                            }
-                            return;
-                        }
+                        coalescing = false;
+                    }
+                    if permit == Permit::Probe {
+                        self.outage.end_probe();
                     }
                 }
                 Ok(None) => {
@@ -200,7 +206,10 @@ impl Worker {
         }
     }
 
-    async fn process(&self, d: Claimed) {
+    /// Handles a claimed delivery. With `coalescing`, a run of deliveries behind it that ask
+    /// for the same work may be collapsed into the run's last, which is then handed back,
+    /// held by this worker, to be handled next.
+    async fn process(&self, d: Claimed, coalescing: bool) -> Option<Claimed> {
         // Attempts are counted when claimed. More than MAX_ATTEMPTS means every earlier run
         // ended without an outcome (the process died, or lost its lease): running it again
         // would most likely do the same, and hold its lane for ever.
@@ -216,7 +225,7 @@ impl Worker {
             if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
                 tracing::error!(error = %e, "could not record the outcome of a delivery");
             }
-            return;
+            return None;
         }
         let text = match &d.payload {
             Ok(text) => text,
@@ -229,7 +238,7 @@ impl Worker {
                 if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
                     tracing::error!(error = %e, "could not record the outcome of a delivery");
                 }
-                return;
+                return None;
             }
         };
         let payload = match Webhook::read(text) {
@@ -243,7 +252,7 @@ impl Worker {
                 if let Err(e) = self.ctx.store.fail(d.id, &self.owner, now, &error).await {
                     tracing::error!(error = %e, "could not record the outcome of a delivery");
                 }
-                return;
+                return None;
             }
         };
         let started = Began {
@@ -254,17 +263,18 @@ impl Worker {
         // GitHub nothing, so a probe that coalesced would end without news, and the next claim
         // would probe again at once: the whole backlog collapsed lane by lane, in the webhook
         // door's writes, while nothing can be judged. It is coalesced once GitHub answers.
-        let coalesced = if self.outage.paused() {
+        let coalesced = if self.outage.paused() || !coalescing {
             Coalesced::No
         } else {
             self.coalesce_run(&d, &payload).await
         };
         match coalesced {
             Coalesced::No => {}
-            Coalesced::Done | Coalesced::LeaseLost => return,
+            Coalesced::Into(next) => return Some(next),
+            Coalesced::LeaseLost => return None,
             Coalesced::Failed(failure) => {
                 self.record(&d, &payload, Err(failure), started).await;
-                return;
+                return None;
             }
         }
         self.coalesce(&d).await;
@@ -303,11 +313,12 @@ impl Worker {
         .instrument(span.clone());
         let Some(result) = work.await else {
             tracing::warn!(parent: &span, "lease lost; stopped without recording an outcome");
-            return;
+            return None;
         };
         self.record(&d, &payload, result, started)
             .instrument(span)
             .await;
+        None
     }
 
     /// Collapses `d` and the run of pending deliveries right behind it in its pull request's
@@ -423,21 +434,21 @@ impl Worker {
                 &ids,
                 &d.repo,
                 &notes,
-                &last.delivery_id,
+                (last.id, &last.delivery_id),
                 now,
+                now + self.lease.as_millis() as i64,
             )
             .await;
         match coalesced {
-            Ok(true) => {
+            Ok(Some(next)) => {
                 tracing::info!(id = %d.delivery_id, lane = %d.lane, into = %last.delivery_id, n = ids.len() + 1, "coalesced into a later delivery");
                 self.metrics.coalesced(&d.event, 1);
                 for (queued, _) in &run {
                     self.metrics.coalesced(&queued.event, 1);
                 }
-                self.wake.notify_one();
-                Coalesced::Done
+                Coalesced::Into(next)
             }
-            Ok(false) => {
+            Ok(None) => {
                 tracing::warn!(id = %d.delivery_id, "lease lost; stopped without coalescing");
                 Coalesced::LeaseLost
             }

@@ -410,15 +410,19 @@ async fn coalescing_records_the_notes_and_marks_the_run_done_on_postgres() {
         at: 10,
     }];
     let run = [behind[0].id];
-    assert!(!store
-        .coalesce_into(head.id, "other", &run, "xen/xen", &notes, "d2", 5)
-        .await
-        .unwrap());
-    assert!(store.pushes("xen/xen", 5).await.unwrap().is_empty());
+    let into = (behind[1].id, "d2");
     assert!(store
-        .coalesce_into(head.id, "w", &run, "xen/xen", &notes, "d2", 5)
+        .coalesce_into(head.id, "other", &run, "xen/xen", &notes, into, 5, 30_000)
         .await
-        .unwrap());
+        .unwrap()
+        .is_none());
+    assert!(store.pushes("xen/xen", 5).await.unwrap().is_empty());
+    let held = store
+        .coalesce_into(head.id, "w", &run, "xen/xen", &notes, into, 5, 30_000)
+        .await
+        .unwrap()
+        .expect("the run's last, held");
+    assert_eq!((held.delivery_id.as_str(), held.attempts), ("d2", 1));
     assert_eq!(
         store.pushes("xen/xen", 5).await.unwrap(),
         [("a".to_string(), 10)]
@@ -428,12 +432,17 @@ async fn coalescing_records_the_notes_and_marks_the_run_done_on_postgres() {
         (state.as_str(), note.as_deref()),
         ("done", Some("coalesced into d2"))
     );
+    // Held by the worker that coalesced: nobody else claims the lane until that lease ends.
+    assert_eq!(
+        store.claim("v", 10, Duration::from_secs(30)).await.unwrap(),
+        None
+    );
     let next = store
-        .claim("w", 0, Duration::from_secs(30))
+        .claim("v", 30_000, Duration::from_secs(30))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(next.delivery_id, "d2");
+    assert_eq!((next.delivery_id.as_str(), next.attempts), ("d2", 2));
     let depth = store.depth().await.unwrap();
     assert_eq!((depth.pending, depth.failed), (2, 0));
     assert_eq!(store.done_count().await.unwrap(), 2);

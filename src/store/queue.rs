@@ -176,6 +176,23 @@ pub(super) const CLAIM_HEAD: &str = "UPDATE deliveries SET lease_owner = $1, lea
      RETURNING id, delivery_id, event, action, repo, installation_id, payload, payload_lz4, \
          attempts";
 
+/// Coalescing's last step: the delivery a run was coalesced into, the lane's head now, is
+/// leased to the worker that coalesced the run, which runs it at once. Left to the next
+/// claim, it was coalesced again whenever more had come in behind it meanwhile, so a pull
+/// request under a steady flood was never judged until the flood stopped.
+pub(super) const TAKE_OVER: &str = "UPDATE deliveries SET lease_owner = $1, lease_until = $2, \
+     attempts = attempts + 1 WHERE id = $3 AND state = 'pending' \
+     AND (lease_until IS NULL OR lease_until <= $4) \
+     RETURNING id, delivery_id, event, action, repo, installation_id, payload, payload_lz4, \
+         attempts";
+
+/// [`TAKE_OVER`] found nothing to hold: the delivery coalesced into is gone or held.
+pub(super) fn not_taken_over(into: &str) -> StoreError {
+    StoreError::Writer(format!(
+        "the delivery {into} a run was coalesced into is no longer pending and free"
+    ))
+}
+
 /// Locks the lane of a delivery before its head changes (the same order as a claim: lane,
 /// then delivery), and says which lane it is.
 pub(super) const LOCK_LANE: &str =
@@ -419,6 +436,22 @@ impl ClaimedRow {
     }
 }
 
+/// A row [`CLAIM_HEAD`] or [`TAKE_OVER`] returned through the pool, of lane `lane`.
+fn pool_row(row: &sqlx::any::AnyRow, lane: String) -> Result<ClaimedRow, StoreError> {
+    Ok(ClaimedRow {
+        id: row.try_get("id")?,
+        delivery_id: row.try_get("delivery_id")?,
+        event: row.try_get("event")?,
+        action: row.try_get("action")?,
+        repo: row.try_get("repo")?,
+        lane,
+        installation_id: row.try_get("installation_id")?,
+        attempts: row.try_get("attempts")?,
+        packed: row.try_get("payload_lz4")?,
+        text: row.try_get("payload")?,
+    })
+}
+
 /// What the ingest writer is handed: a delivery from the door, or a worker's write to the
 /// queue, which on a SQLite file shares the door's transactions (see [`Store::claim`]).
 pub enum Write {
@@ -448,16 +481,19 @@ pub enum QueueOp {
         change: Change,
         reply: oneshot::Sender<Result<bool, StoreError>>,
     },
-    /// [`Store::coalesce_into`]; answers false when the lease on `held` was lost.
+    /// [`Store::coalesce_into`]; answers the delivery coalesced into, now held by `owner`
+    /// until `until`, or `None` when the lease on `held` was lost.
     Coalesce {
         held: i64,
         owner: String,
         behind: Vec<i64>,
         repo: String,
         notes: Vec<Note>,
-        into: String,
+        /// The id and GitHub delivery id of the delivery coalesced into.
+        into: (i64, String),
         now: i64,
-        reply: oneshot::Sender<Result<bool, StoreError>>,
+        until: i64,
+        reply: oneshot::Sender<Result<Option<ClaimedRow>, StoreError>>,
     },
     /// [`Store::coalesce`]; answers how many were coalesced.
     CoalesceSame {
@@ -477,10 +513,10 @@ impl QueueOp {
         let error = || StoreError::Writer(why.to_string());
         // A worker that stopped waiting has nobody to tell.
         match self {
-            QueueOp::Claim { reply, .. } => {
+            QueueOp::Claim { reply, .. } | QueueOp::Coalesce { reply, .. } => {
                 let _ = reply.send(Err(error()));
             }
-            QueueOp::Finish { reply, .. } | QueueOp::Coalesce { reply, .. } => {
+            QueueOp::Finish { reply, .. } => {
                 let _ = reply.send(Err(error()));
             }
             QueueOp::CoalesceSame { reply, .. } => {
@@ -694,16 +730,22 @@ impl Store {
             Some(answer) => answer?,
             None => self.claim_in_pool(&owner, now, until).await?,
         };
-        let Some(mut row) = row else {
-            return Ok(None);
-        };
+        match row {
+            Some(row) => Ok(Some(self.unpacked(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A claimed row with its payload: read from `payloads` (migration 0014) unless the row
+    /// held it, and unpacked.
+    async fn unpacked(&self, mut row: ClaimedRow) -> Result<Claimed, StoreError> {
         if row.packed.is_none() && row.text.is_empty() {
             row.packed = sqlx::query_scalar(PAYLOAD_OF)
                 .bind(row.id)
                 .fetch_optional(&self.pool)
                 .await?;
         }
-        Ok(Some(row.unpack()))
+        Ok(row.unpack())
     }
 
     /// Hands a write to the ingest writer and waits for its commit; `None` when no writer
@@ -767,18 +809,7 @@ impl Store {
                 continue;
             };
             tx.commit().await?;
-            return Ok(Some(ClaimedRow {
-                id: row.try_get("id")?,
-                delivery_id: row.try_get("delivery_id")?,
-                event: row.try_get("event")?,
-                action: row.try_get("action")?,
-                repo: row.try_get("repo")?,
-                lane,
-                installation_id: row.try_get("installation_id")?,
-                attempts: row.try_get("attempts")?,
-                packed: row.try_get("payload_lz4")?,
-                text: row.try_get("payload")?,
-            }));
+            return Ok(Some(pool_row(&row, lane)?));
         }
         Ok(None)
     }
@@ -1076,10 +1107,11 @@ impl Store {
     }
 
     /// Coalesces deliveries into a later one of their lane, `into`, in one transaction: the
-    /// notes of `coalesced` (in delivery order) are recorded and each is marked done with a note
-    /// naming `into`. `held` is the lane's head, leased by `owner`; the others are pending
-    /// deliveries behind it (not leased). Nothing changes, and the answer is false, when the
-    /// lease on `held` was lost.
+    /// notes of `coalesced` (in delivery order) are recorded, each is marked done with a note
+    /// naming `into`, and `into` is leased to `owner` until `until`, to be run by it at once
+    /// (see [`TAKE_OVER`]). `held` is the lane's head, leased by `owner`; the others are
+    /// pending deliveries behind it (not leased), `into` right behind them. Nothing changes,
+    /// and the answer is `None`, when the lease on `held` was lost.
     #[allow(clippy::too_many_arguments)]
     pub async fn coalesce_into(
         &self,
@@ -1088,25 +1120,47 @@ impl Store {
         behind: &[i64],
         repo: &str,
         notes: &[Note],
-        into: &str,
+        into: (i64, &str),
         now: i64,
-    ) -> Result<bool, StoreError> {
+        until: i64,
+    ) -> Result<Option<Claimed>, StoreError> {
         let op = |reply| QueueOp::Coalesce {
             held,
             owner: owner.to_string(),
             behind: behind.to_vec(),
             repo: repo.to_string(),
             notes: notes.to_vec(),
-            into: into.to_string(),
+            into: (into.0, into.1.to_string()),
             now,
+            until,
             reply,
         };
-        if let Some(answer) = self.through_the_writer(op).await {
-            return answer;
+        let row = match self.through_the_writer(op).await {
+            Some(answer) => answer?,
+            None => {
+                self.coalesce_in_pool((held, owner), behind, (repo, notes), into, now, until)
+                    .await?
+            }
+        };
+        match row {
+            Some(row) => Ok(Some(self.unpacked(row).await?)),
+            None => Ok(None),
         }
+    }
+
+    /// [`Store::coalesce_into`] through the pool, in one transaction.
+    async fn coalesce_in_pool(
+        &self,
+        (held, owner): (i64, &str),
+        behind: &[i64],
+        (repo, notes): (&str, &[Note]),
+        (into, into_delivery): (i64, &str),
+        now: i64,
+        until: i64,
+    ) -> Result<Option<ClaimedRow>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let lane = lock_lane(&mut tx, held).await?;
-        let why = coalesced_into(into);
+        let why = coalesced_into(into_delivery);
         let args = held_args(held, owner, now, &why);
         let taken = bind_all(sqlx::query(COALESCE_HELD), &args)
             .execute(&mut *tx)
@@ -1114,24 +1168,37 @@ impl Store {
             .rows_affected();
         if taken != 1 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
         for note in notes {
             let (sql, args) = note_statement(self.postgres, repo, note);
             bind_all(sqlx::query(&sql), &args).execute(&mut *tx).await?;
         }
         // The held delivery exists (it was just marked done), so its lane is known.
-        if let Some(lane) = lane {
-            for chunk in behind.chunks(COALESCE_CHUNK) {
-                let args = behind_args(&lane, chunk, now, &why);
-                bind_all(sqlx::query(&behind_sql(chunk.len())), &args)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            advance(&mut tx, &lane).await?;
+        let Some(lane) = lane else {
+            return Err(not_taken_over(into_delivery));
+        };
+        for chunk in behind.chunks(COALESCE_CHUNK) {
+            let args = behind_args(&lane, chunk, now, &why);
+            bind_all(sqlx::query(&behind_sql(chunk.len())), &args)
+                .execute(&mut *tx)
+                .await?;
         }
+        let row = sqlx::query(TAKE_OVER)
+            .bind(owner)
+            .bind(until)
+            .bind(into)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        // Dropped without a commit, the transaction rolls back.
+        let Some(row) = row else {
+            return Err(not_taken_over(into_delivery));
+        };
+        let row = pool_row(&row, lane.clone())?;
+        advance(&mut tx, &lane).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(row))
     }
 
     /// The deliveries that failed for good, newest first, at most `limit` (the dashboard):
@@ -1461,8 +1528,10 @@ mod tests {
         }
     }
 
-    /// Coalescing records every collapsed delivery's notes and marks them done in one
-    /// transaction, or, when the lease on the head was lost, changes nothing.
+    /// Coalescing records every collapsed delivery's notes, marks them done and hands the
+    /// run's last to the worker, held, in one transaction; when the lease on the head was
+    /// lost, it changes nothing.
+
     #[tokio::test]
     async fn coalescing_records_the_notes_and_marks_the_run_done_together() {
         let (_dir, store) = file_store().await;
@@ -1497,17 +1566,22 @@ mod tests {
             },
         ];
         let run = [behind[0].id];
+        let into = (behind[1].id, "d2");
         // Another worker's lease (this one's ran out): nothing changes.
-        assert!(!store
-            .coalesce_into(head.id, "other", &run, "xen/xen", &notes, "d2", 5)
+        assert!(store
+            .coalesce_into(head.id, "other", &run, "xen/xen", &notes, into, 5, 30_000)
             .await
-            .unwrap());
+            .unwrap()
+            .is_none());
         assert_eq!(store.depth().await.unwrap().pending, 4);
         assert!(store.pushes("xen/xen", 5).await.unwrap().is_empty());
-        assert!(store
-            .coalesce_into(head.id, "w", &run, "xen/xen", &notes, "d2", 5)
+        let held = store
+            .coalesce_into(head.id, "w", &run, "xen/xen", &notes, into, 5, 30_000)
             .await
-            .unwrap());
+            .unwrap()
+            .expect("the run's last, held");
+        assert_eq!((held.delivery_id.as_str(), held.attempts), ("d2", 1));
+        assert_eq!(held.payload.as_deref(), Ok("{}"));
         for id in ["d0", "d1"] {
             let (state, _, note) = store.delivery_state(id).await.unwrap().unwrap();
             assert_eq!(
@@ -1523,13 +1597,18 @@ mod tests {
             store.authored_comments("xen/xen", 5).await.unwrap().len(),
             1
         );
-        // The one they were collapsed into is the lane's head now.
+        // The one they were collapsed into is the lane's head now, held by the worker that
+        // coalesced: nobody else claims the lane until that lease runs out.
+        assert_eq!(
+            store.claim("v", 10, Duration::from_secs(30)).await.unwrap(),
+            None
+        );
         let next = store
-            .claim("w", 0, Duration::from_secs(30))
+            .claim("v", 30_000, Duration::from_secs(30))
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(next.delivery_id, "d2");
+        assert_eq!((next.delivery_id.as_str(), next.attempts), ("d2", 2));
     }
 
     /// `/metrics` and the status API count the queue on every scrape: only the entries of the

@@ -16,10 +16,10 @@ use std::time::Duration;
 use rusqlite::Transaction;
 
 use super::queue::{
-    behind_args, behind_sql, coalesced_into, due_of, held_args, same_work_args, same_work_sql,
-    Change, ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE, COALESCE_CHUNK,
-    COALESCE_HELD, DROP_LANE, INSERT_DELIVERY, INSERT_PAYLOAD, LANE_HEAD, LANE_OF, LOCK_LANE,
-    SET_DUE, UPSERT_LANE, UPSERT_LANE_END,
+    behind_args, behind_sql, coalesced_into, due_of, held_args, not_taken_over, same_work_args,
+    same_work_sql, Change, ClaimedRow, NewDelivery, QueueOp, CLAIM_HEAD, CLAIM_LANE,
+    COALESCE_CHUNK, COALESCE_HELD, DROP_LANE, INSERT_DELIVERY, INSERT_PAYLOAD, LANE_HEAD, LANE_OF,
+    LOCK_LANE, SET_DUE, TAKE_OVER, UPSERT_LANE, UPSERT_LANE_END,
 };
 use super::records::note_statement;
 use super::{
@@ -126,13 +126,13 @@ impl SqliteWriter {
                 for (op, answer) in ops.into_iter().zip(answers) {
                     // A worker that stopped waiting has nobody to tell.
                     match (op, answer) {
-                        (QueueOp::Claim { reply, .. }, Answer::Claimed(answer)) => {
+                        (
+                            QueueOp::Claim { reply, .. } | QueueOp::Coalesce { reply, .. },
+                            Answer::Claimed(answer),
+                        ) => {
                             let _ = reply.send(answer);
                         }
-                        (
-                            QueueOp::Finish { reply, .. } | QueueOp::Coalesce { reply, .. },
-                            Answer::Held(answer),
-                        ) => {
+                        (QueueOp::Finish { reply, .. }, Answer::Held(answer)) => {
                             let _ = reply.send(answer);
                         }
                         (QueueOp::CoalesceSame { reply, .. }, Answer::Count(answer)) => {
@@ -209,14 +209,15 @@ impl SqliteWriter {
                     notes,
                     into,
                     now,
+                    until,
                     ..
-                } => Answer::Held(coalesce_into(
+                } => Answer::Claimed(coalesce_into(
                     &tx,
                     (*held, owner),
                     behind,
                     (repo, notes),
-                    into,
-                    *now,
+                    (into.0, &into.1),
+                    (*now, *until),
                 )),
                 QueueOp::CoalesceSame {
                     head,
@@ -307,18 +308,7 @@ fn claim(
         )?;
         let mut rows = statement.raw_query();
         let head = match rows.next()? {
-            Some(row) => Some(ClaimedRow {
-                id: column(row, "id")?,
-                delivery_id: column(row, "delivery_id")?,
-                event: column(row, "event")?,
-                action: column(row, "action")?,
-                repo: column(row, "repo")?,
-                lane: lane.clone(),
-                installation_id: column(row, "installation_id")?,
-                attempts: column(row, "attempts")?,
-                packed: row.get("payload_lz4")?,
-                text: column(row, "payload")?,
-            }),
+            Some(row) => Some(claimed_row(row, lane.clone())?),
             None => None,
         };
         // An UPDATE … RETURNING is done once its statement is reset.
@@ -330,6 +320,22 @@ fn claim(
         }
     }
     Ok(None)
+}
+
+/// A row [`CLAIM_HEAD`] or [`TAKE_OVER`] returned, of lane `lane`.
+fn claimed_row(row: &rusqlite::Row<'_>, lane: String) -> rusqlite::Result<ClaimedRow> {
+    Ok(ClaimedRow {
+        id: column(row, "id")?,
+        delivery_id: column(row, "delivery_id")?,
+        event: column(row, "event")?,
+        action: column(row, "action")?,
+        repo: column(row, "repo")?,
+        lane,
+        installation_id: column(row, "installation_id")?,
+        attempts: column(row, "attempts")?,
+        packed: row.get("payload_lz4")?,
+        text: column(row, "payload")?,
+    })
 }
 
 /// [`super::Store`]'s `finish` on the writer's transaction: locks the delivery's lane (SQLite
@@ -345,35 +351,52 @@ fn finish(tx: &Transaction<'_>, id: i64, owner: &str, change: &Change) -> Result
 }
 
 /// [`super::Store::coalesce_into`] on the writer's transaction: the held head `held.0` (if
-/// `held.1` still holds it) and the deliveries `behind` it are done, with the run's notes.
-/// Nothing changes when the lease was lost (the savepoint keeps the lane lock's no-op).
+/// `held.1` still holds it) and the deliveries `behind` it are done, with the run's notes,
+/// and `into` is leased to `held.1` until `until`. Nothing changes when the lease was lost
+/// (the savepoint keeps the lane lock's no-op); an `into` that cannot be held is an error,
+/// which rolls the savepoint back.
 fn coalesce_into(
     tx: &Transaction<'_>,
     held: (i64, &str),
     behind: &[i64],
     (repo, notes): (&str, &[Note]),
-    into: &str,
-    now: i64,
-) -> Result<bool, StoreError> {
+    (into, into_delivery): (i64, &str),
+    (now, until): (i64, i64),
+) -> Result<Option<ClaimedRow>, StoreError> {
     let (id, owner) = held;
     let lane = lock_lane(tx, id)?;
-    let why = coalesced_into(into);
+    let why = coalesced_into(into_delivery);
     if bound(tx, COALESCE_HELD, &held_args(id, owner, now, &why))?.raw_execute()? != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     for note in notes {
         let (sql, args) = note_statement(false, repo, note);
         bound(tx, &sql, &args)?.raw_execute()?;
     }
     // The held delivery exists (it was just marked done), so its lane is known.
-    if let Some(lane) = lane {
-        for chunk in behind.chunks(COALESCE_CHUNK) {
-            let args = behind_args(&lane, chunk, now, &why);
-            bound(tx, &behind_sql(chunk.len()), &args)?.raw_execute()?;
-        }
-        advance(tx, &lane)?;
+    let Some(lane) = lane else {
+        return Err(not_taken_over(into_delivery));
+    };
+    for chunk in behind.chunks(COALESCE_CHUNK) {
+        let args = behind_args(&lane, chunk, now, &why);
+        bound(tx, &behind_sql(chunk.len()), &args)?.raw_execute()?;
     }
-    Ok(true)
+    use Arg::{Int, Text};
+    let mut statement = bound(
+        tx,
+        TAKE_OVER,
+        &[Text(owner), Int(until), Int(into), Int(now)],
+    )?;
+    let mut rows = statement.raw_query();
+    let row = match rows.next()? {
+        Some(row) => claimed_row(row, lane.clone())?,
+        None => return Err(not_taken_over(into_delivery)),
+    };
+    // An UPDATE … RETURNING is done once its statement is reset.
+    drop(rows);
+    drop(statement);
+    advance(tx, &lane)?;
+    Ok(Some(row))
 }
 
 /// [`super::Store::coalesce`] on the writer's transaction: the unleased deliveries of lane
