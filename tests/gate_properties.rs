@@ -92,6 +92,31 @@ struct World {
     reject_next: bool,
 }
 
+impl World {
+    /// What GitHub holds for `sha`, as a re-read gets it; the results from the poster a pinned
+    /// check names become trusted.
+    fn read_back(&mut self, s: &Settings, sha: &str) -> Vec<CheckResult> {
+        let results: Vec<CheckResult> = self
+            .held
+            .iter()
+            .filter(|((c, _), _)| c == sha)
+            .map(|((c, name), (outcome, source))| CheckResult {
+                sha: c.clone(),
+                name: name.clone(),
+                outcome: *outcome,
+                source: source.clone(),
+            })
+            .collect();
+        for r in &results {
+            if s.pinned(&r.name).is_none_or(|p| p.same(&r.source)) {
+                self.trusted
+                    .insert((r.sha.clone(), r.name.clone()), r.outcome);
+            }
+        }
+        results
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
 
@@ -168,16 +193,7 @@ proptest! {
                 }
                 Op::Reread(commit) => {
                     let sha = known[commit % known.len()].clone();
-                    let results: Vec<CheckResult> = world.held.iter()
-                        .filter(|((c, _), _)| *c == sha)
-                        .map(|((c, name), (outcome, source))| CheckResult { sha: c.clone(), name: name.clone(), outcome: *outcome, source: source.clone() })
-                        .collect();
-                    for r in &results {
-                        if s.pinned(&r.name).is_none_or(|p| p.same(&r.source)) {
-                            world.trusted.insert((r.sha.clone(), r.name.clone()), r.outcome);
-                        }
-                    }
-                    Event::Reread { results }
+                    Event::Reread { results: world.read_back(&s, &sha) }
                 }
                 Op::RejectNext => {
                     world.reject_next = true;
@@ -189,7 +205,19 @@ proptest! {
                     continue;
                 }
             };
-            let mut queue: VecDeque<Action> = gate.step(event, now, &s).into();
+            let moved = matches!(event, Event::StagingMoved { .. });
+            let mut actions = gate.step(event, now, &s);
+            // As `handlers::gate::sync` does when staging moved: CI may have reported on the
+            // new tip before the push reached the gate (those results were not for a commit it
+            // followed then), so it reads the tip's results from GitHub when it has none.
+            if moved {
+                let unread = gate.ahead.last().filter(|tip| !gate.results.contains_key(*tip)).cloned();
+                if let Some(tip) = unread {
+                    let results = world.read_back(&s, &tip);
+                    actions.extend(gate.step(Event::Reread { results }, now, &s));
+                }
+            }
+            let mut queue: VecDeque<Action> = actions.into();
             let mut refusals = 0;
             while let Some(action) = queue.pop_front() {
                 let Action::AdvanceMaster { from, to, forced } = action else { continue };
