@@ -322,8 +322,9 @@ impl Worker {
     }
 
     /// Collapses `d` and the run of pending deliveries right behind it in its pull request's
-    /// lane that only judge it again ([`re_judges`]) into the last of that run, which then
-    /// runs the one evaluation they all ask for (it reads the current state from GitHub). Each
+    /// lane that only judge it again ([`re_judges`]) into the last of that run, which comes
+    /// back held by this worker ([`Coalesced::Into`]) and runs next, the one evaluation they
+    /// all ask for (it reads the current state from GitHub). Each
     /// collapsed delivery's bookkeeping ([`acks::notes_of`]: the heads it shows, what it shows
     /// of a comment's authored words) is recorded, in order, in the same transaction that
     /// marks it done, so none is lost or recorded twice. The run stops at the first delivery
