@@ -44,12 +44,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
 /// them and syncs the database file before its next transaction: at the door's rate that was
 /// the writer, several times a second.
 fn checkpointer(path: &Path, commits: std::sync::mpsc::Receiver<()>) -> Result<(), StoreError> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
+    let conn = connect(path)?;
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
@@ -67,6 +62,18 @@ fn checkpointer(path: &Path, commits: std::sync::mpsc::Receiver<()>) -> Result<(
         })
         .map_err(|e| StoreError::Writer(format!("cannot start the checkpointer: {e}")))?;
     Ok(())
+}
+
+/// A connection of this module's to the file, used from one thread: it waits for the lock
+/// rather than failing, and syncs each commit.
+fn connect(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
+    Ok(conn)
 }
 
 /// A queue write's answer, kept until the transaction that made it commits.
@@ -88,13 +95,8 @@ impl Answer {
 impl SqliteWriter {
     /// Opens the file, which [`super::Store::connect`] has created and migrated.
     pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
-        let conn = rusqlite::Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        let conn = connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", SQLITE_SYNCHRONOUS)?;
         conn.pragma_update(None, "wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES)?;
         let (checkpoints, commits) = std::sync::mpsc::sync_channel(1);
         checkpointer(path, commits)?;
@@ -301,19 +303,12 @@ fn claim(
         let Some(lane) = first_text(tx, CLAIM_LANE, &[Int(until), Int(now)])? else {
             return Ok(None);
         };
-        let mut statement = bound(
+        let head = taken(
             tx,
             CLAIM_HEAD,
             &[Text(owner), Int(until), Text(&lane), Int(now)],
+            &lane,
         )?;
-        let mut rows = statement.raw_query();
-        let head = match rows.next()? {
-            Some(row) => Some(claimed_row(row, lane.clone())?),
-            None => None,
-        };
-        // An UPDATE … RETURNING is done once its statement is reset.
-        drop(rows);
-        drop(statement);
         match head {
             Some(head) => return Ok(Some(head)),
             None => advance(tx, &lane)?,
@@ -322,20 +317,32 @@ fn claim(
     Ok(None)
 }
 
-/// A row [`CLAIM_HEAD`] or [`TAKE_OVER`] returned, of lane `lane`.
-fn claimed_row(row: &rusqlite::Row<'_>, lane: String) -> rusqlite::Result<ClaimedRow> {
-    Ok(ClaimedRow {
+/// Runs `sql` ([`CLAIM_HEAD`] or [`TAKE_OVER`]: an UPDATE … RETURNING of at most one
+/// delivery of lane `lane`) and reads the delivery it leased, if any.
+fn taken(
+    tx: &Transaction<'_>,
+    sql: &str,
+    args: &[Arg<'_>],
+    lane: &str,
+) -> Result<Option<ClaimedRow>, StoreError> {
+    let mut statement = bound(tx, sql, args)?;
+    let mut rows = statement.raw_query();
+    // The update is done once the statement is reset, when `rows` and `statement` go.
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(ClaimedRow {
         id: column(row, "id")?,
         delivery_id: column(row, "delivery_id")?,
         event: column(row, "event")?,
         action: column(row, "action")?,
         repo: column(row, "repo")?,
-        lane,
+        lane: lane.to_string(),
         installation_id: column(row, "installation_id")?,
         attempts: column(row, "attempts")?,
         packed: row.get("payload_lz4")?,
         text: column(row, "payload")?,
-    })
+    }))
 }
 
 /// [`super::Store`]'s `finish` on the writer's transaction: locks the delivery's lane (SQLite
@@ -382,19 +389,10 @@ fn coalesce_into(
         bound(tx, &behind_sql(chunk.len()), &args)?.raw_execute()?;
     }
     use Arg::{Int, Text};
-    let mut statement = bound(
-        tx,
-        TAKE_OVER,
-        &[Text(owner), Int(until), Int(into), Int(now)],
-    )?;
-    let mut rows = statement.raw_query();
-    let row = match rows.next()? {
-        Some(row) => claimed_row(row, lane.clone())?,
-        None => return Err(not_taken_over(into_delivery)),
+    let args = [Text(owner), Int(until), Int(into), Int(now)];
+    let Some(row) = taken(tx, TAKE_OVER, &args, &lane)? else {
+        return Err(not_taken_over(into_delivery));
     };
-    // An UPDATE … RETURNING is done once its statement is reset.
-    drop(rows);
-    drop(statement);
     advance(tx, &lane)?;
     Ok(Some(row))
 }
