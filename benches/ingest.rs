@@ -8,11 +8,12 @@
 //! * `floor`: the durable floor. The same check, then one writer thread appends each body to a
 //!   file and group-commits with one `fdatasync` per batch, answering each request after the
 //!   sync that covers it: the cheapest door that stores what it acknowledges, and the honest
-//!   reference for one.
+//!   reference for one. Its journal is emptied after each of its rounds (see [`empty`]).
 //! * `service`: the real service ([`pushgate::service::start`]) as deployed: a fresh SQLite
 //!   file (WAL, `synchronous = FULL`), 4 workers, and GitHub down (an address nothing listens
 //!   on), as in an outage, so the workers claim, fail and reschedule while ingest goes on.
-//!   Then [`BACKLOG`] deliveries are added to its queue and it is measured again.
+//!   Then [`BACKLOG`] deliveries are added to its queue, the floor is measured again (closed
+//!   loop), and the service once more.
 //!
 //! The load generator is a small HTTP/1.1 client over keep-alive `TcpStream`s. Requests carry
 //! a real ~25 KB `pull_request` payload (GitHub's example from the shared corpus; a built 6 KB
@@ -34,7 +35,8 @@
 //! request.
 //!
 //! It prints a table and whether the goals hold (the service's throughput ≥ 50% of the durable
-//! floor's, with and without the backlog; at 2,000 deliveries/s: p99 ≤ 50 ms, the rate reached
+//! floor's first round, with and without the backlog, the backlog round also against the
+//! floor measured right before it; at 2,000 deliveries/s: p99 ≤ 50 ms, the rate reached
 //! and every answer a 202, with and without the backlog), and checks that the store holds
 //! every delivery the service answered 202 for, plus the backlog.
 //!
@@ -131,7 +133,8 @@ async fn run() {
     )
     .await;
     // The durable floor: verify, append to a file, one fdatasync per batch, then 202.
-    let journal = Journal::start(&dir.path().join("floor.journal"));
+    let journal_path = dir.path().join("floor.journal");
+    let journal = Journal::start(&journal_path);
     let floor_addr = serve(
         Router::new()
             .route("/webhook", post(verify_and_append))
@@ -188,6 +191,9 @@ async fn run() {
         }
         rows.push((target.name, format!("closed {connections} conns"), closed));
         rows.push((target.name, format!("open {OPEN_RATE}/s"), open));
+        if target.name == "floor" {
+            empty(&journal_path);
+        }
     }
 
     // A backlog: BACKLOG more deliveries pending, over the same pull requests, then the service
@@ -210,6 +216,15 @@ async fn run() {
         "backlog: {seeded} deliveries added; {} pending now",
         depth.pending
     );
+    // The floor again, right before the service's round with the backlog: how far the
+    // machine drifted during the run (the goal is checked against the floor's first round).
+    let floor_again = closed_loop(&targets[1], connections, WARM_UP, CLOSED_RUN).await;
+    empty(&journal_path);
+    rows.push((
+        "floor",
+        format!("closed {connections} conns, again"),
+        floor_again,
+    ));
     let service_target = &targets[2];
     let closed = closed_loop(service_target, connections, WARM_UP, CLOSED_RUN).await;
     let open = open_loop(
@@ -262,18 +277,27 @@ async fn run() {
     println!();
 
     let rate = |i: usize| rows[i].2.rate();
-    let (floor, service_empty, service_backlog) = (rate(2), rate(4), rate(6));
+    let (floor, service_empty, floor_again, service_backlog) = (rate(2), rate(4), rate(6), rate(7));
     println!(
-        "HMAC-only handler {:.0}/s; durable floor {floor:.0}/s",
+        "HMAC-only handler {:.0}/s; durable floor {floor:.0}/s, {floor_again:.0}/s again \
+         before the backlog round",
         rate(0)
     );
-    for (what, rate) in [
-        ("no backlog", service_empty),
-        (backlog_label.as_str(), service_backlog),
+    // The goal is checked against the run's first floor; the share of the floor measured
+    // right before the backlog round shows how much of a difference is the machine's drift.
+    for (what, rate, again) in [
+        ("no backlog", service_empty, None),
+        (backlog_label.as_str(), service_backlog, Some(floor_again)),
     ] {
         let ratio = rate / floor.max(f64::MIN_POSITIVE);
+        let again = again.map_or(String::new(), |again: f64| {
+            format!(
+                " ({:.1}% of the floor right before it, {again:.0}/s)",
+                rate / again.max(f64::MIN_POSITIVE) * 100.0
+            )
+        });
         println!(
-            "service/floor, {what}: {rate:.0} / {floor:.0} = {:.1}% (goal ≥ {:.0}%): {}",
+            "service/floor, {what}: {rate:.0} / {floor:.0} = {:.1}%{again} (goal ≥ {:.0}%): {}",
             ratio * 100.0,
             GOAL_RATIO * 100.0,
             verdict(ratio >= GOAL_RATIO)
@@ -281,7 +305,7 @@ async fn run() {
     }
     for (what, open) in [
         ("no backlog", &rows[5].2),
-        (backlog_label.as_str(), &rows[7].2),
+        (backlog_label.as_str(), &rows[8].2),
     ] {
         let (_, p99, _) = open.percentiles();
         let reached = open.rate() >= OPEN_RATE as f64 * 0.99;
@@ -388,6 +412,19 @@ async fn seed(store: &pushgate::store::Store, bodies: &[Vec<u8>], n: usize) -> u
         stored += batch.len();
     }
     stored
+}
+
+/// Empties the floor's journal once its round is over: the gigabytes it wrote would stay in
+/// the page cache, and what the next server writes would go to memory the machine has not
+/// used yet. On this VM that costs much more per byte (`perf`: the kernel's copy into the
+/// page cache went from 3.5% to 36% of the floor's profile between its two rounds of a run),
+/// which no server should pay for the floor.
+fn empty(journal: &std::path::Path) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(journal)
+        .and_then(|file| file.set_len(0))
+        .expect("the floor's journal is emptied");
 }
 
 /// The durable floor's writer: one thread appends each body to a file and makes each batch
