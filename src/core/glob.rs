@@ -86,6 +86,32 @@ impl fmt::Debug for Pattern {
 }
 
 impl Pattern {
+    /// The bytes this pattern holds on the heap (by capacity), for caches bounded by memory.
+    pub fn heap_bytes(&self) -> usize {
+        let ranges = |r: &Vec<(u8, u8)>| r.capacity() * std::mem::size_of::<(u8, u8)>();
+        let tokens: usize = self
+            .tokens
+            .iter()
+            .map(|t| match t {
+                Token::Class { ranges: r, .. } => ranges(r),
+                _ => 0,
+            })
+            .sum();
+        let program: usize = self
+            .program
+            .iter()
+            .map(|s| match s {
+                Step::Class { ranges: r, .. } => ranges(r),
+                _ => 0,
+            })
+            .sum();
+        self.raw.capacity()
+            + self.tokens.capacity() * std::mem::size_of::<Token>()
+            + tokens
+            + self.program.capacity() * std::mem::size_of::<Step>()
+            + program
+    }
+
     /// Compiles a pattern as written in MAINTAINERS.
     pub fn new(raw: &str) -> Result<Pattern, PatternError> {
         if raw.is_empty() {

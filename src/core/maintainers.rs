@@ -86,6 +86,46 @@ pub struct Section {
 }
 
 impl Section {
+    /// The bytes this section holds on the heap, roughly (see [`Matcher::heap_bytes`]).
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let people = |list: &Vec<Person>| {
+            list.capacity() * size_of::<Person>()
+                + list
+                    .iter()
+                    .map(|p| p.name.capacity() + p.email.capacity())
+                    .sum::<usize>()
+        };
+        let rules: usize = self
+            .rules
+            .iter()
+            .map(|rule| match rule {
+                Rule::File(pattern) => pattern.heap_bytes(),
+                Rule::Regex(regex) => regex.as_str().len(),
+            })
+            .sum();
+        self.name.capacity()
+            + people(&self.maintainers)
+            + people(&self.reviewers)
+            + self.status.as_ref().map_or(0, String::capacity)
+            + self.fields.capacity() * size_of::<Field>()
+            + self
+                .fields
+                .iter()
+                .map(|f| f.value.capacity())
+                .sum::<usize>()
+            + self.rules.capacity() * size_of::<Rule>()
+            + rules
+            + self.excludes.capacity() * size_of::<Pattern>()
+            + self.excludes.iter().map(Pattern::heap_bytes).sum::<usize>()
+            + self.keywords.capacity() * size_of::<Regex>()
+            + self
+                .keywords
+                .iter()
+                .map(|k| k.as_str().len())
+                .sum::<usize>()
+    }
+
     /// Is this the catch-all section (its M: are the committers)?
     pub fn is_the_rest(&self) -> bool {
         self.name == THE_REST
@@ -494,6 +534,37 @@ struct TrieNode {
 }
 
 impl Matcher {
+    /// Roughly the bytes this matcher holds on the heap: every vector by its capacity, each
+    /// N:/K: regex by its source only (the regex crate does not say what its automata take).
+    /// Caches of parsed MAINTAINERS are bounded by it.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let trie: usize = self
+            .trie
+            .iter()
+            .map(|node| {
+                node.children.capacity() * size_of::<(u8, u32)>()
+                    + node.sections.capacity() * size_of::<u32>()
+            })
+            .sum();
+        let sections = &self.maintainers.sections;
+        let diagnostics = &self.maintainers.diagnostics;
+        self.trie.capacity() * size_of::<TrieNode>()
+            + trie
+            + sections.capacity() * size_of::<Section>()
+            + sections.iter().map(Section::heap_bytes).sum::<usize>()
+            + diagnostics.capacity() * size_of::<Diagnostic>()
+            + diagnostics
+                .iter()
+                .map(|d| d.message.capacity())
+                .sum::<usize>()
+            + self.regex_sections.capacity() * size_of::<usize>()
+            + self
+                .regexes
+                .as_ref()
+                .map_or(0, |set| set.patterns().iter().map(String::len).sum())
+    }
+
     pub fn new(maintainers: Maintainers) -> Matcher {
         let mut trie = vec![TrieNode::default()];
         let mut regex_sections = Vec::new();
@@ -902,5 +973,17 @@ mod tests {
                 "{diff:?}"
             );
         }
+    }
+
+    /// A matcher's weight (what caches of parsed MAINTAINERS are bounded by) follows what it
+    /// holds (Linux's: `handlers::tests`, which may read the corpus).
+    #[test]
+    fn a_matchers_weight_follows_what_it_holds() {
+        let one = "THE REST\nM:\tA Person <a@example.org>\nF:\t*\n";
+        let small = Matcher::new(Maintainers::parse(one)).heap_bytes();
+        assert!(small > one.len() && small < 4_096, "{small}");
+        let two = format!("{one}\nDRIVERS\nM:\tB <b@example.org>\nF:\tdrivers/\nN:\tgpu\n");
+        let more = Matcher::new(Maintainers::parse(&two)).heap_bytes();
+        assert!(more > small, "{more} ≤ {small}");
     }
 }

@@ -296,6 +296,68 @@ pub struct PolicyFiles {
     pub mailmap: Mailmap,
 }
 
+impl PolicyFiles {
+    /// What the cache of parsed policy files counts: the MAINTAINERS matcher, which is
+    /// nearly all of it (the config and `.mailmap` are not counted).
+    pub fn heap_bytes(&self) -> usize {
+        self.matcher.heap_bytes()
+    }
+}
+
+/// A cache bounded by the summed weight of its values (and by [`CACHE_LIMIT`] entries): the
+/// least recently used go first. One value heavier than the budget is kept alone.
+struct WeighedCache<K, V> {
+    entries: HashMap<K, (V, usize, u64)>,
+    weight: usize,
+    budget: usize,
+    tick: u64,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> WeighedCache<K, V> {
+    fn new(budget: usize) -> Self {
+        WeighedCache {
+            entries: HashMap::new(),
+            weight: 0,
+            budget,
+            tick: 0,
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        self.tick += 1;
+        let entry = self.entries.get_mut(key)?;
+        entry.2 = self.tick;
+        Some(entry.0.clone())
+    }
+
+    /// Keeps `value`, which weighs `weight`; returns the values dropped to make room.
+    fn insert(&mut self, key: K, value: V, weight: usize) -> Vec<V> {
+        let mut dropped = Vec::new();
+        if let Some((old, w, _)) = self.entries.remove(&key) {
+            self.weight -= w;
+            dropped.push(old);
+        }
+        while !self.entries.is_empty()
+            && (self.weight + weight > self.budget || self.entries.len() >= CACHE_LIMIT)
+        {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(k, _)| k.clone());
+            let Some((old, w, _)) = oldest.and_then(|k| self.entries.remove(&k)) else {
+                break;
+            };
+            self.weight -= w;
+            dropped.push(old);
+        }
+        self.tick += 1;
+        self.weight += weight;
+        self.entries.insert(key, (value, weight, self.tick));
+        dropped
+    }
+}
+
 /// How long an e-mail → login answer is trusted.
 const IDENTITY_TTL: i64 = 7 * 86400;
 /// GitHub lists at most this many files of a pull request.
@@ -304,6 +366,10 @@ const PULL_FILES_LIMIT: usize = 3000;
 const COMPARE_FILES_LIMIT: usize = 300;
 /// Caches are bounded: a long-running service must not grow without end.
 const CACHE_LIMIT: usize = 4096;
+/// Parsed policy files kept, by their weight ([`PolicyFiles::heap_bytes`]): a parsed Linux
+/// MAINTAINERS weighs about 29 MB, so bounded by count alone 100 such repositories held
+/// 3.0 GiB (README, "Proof runs").
+const POLICY_CACHE_BYTES: usize = 256 << 20;
 
 /// Files changed between two commits: repository, from, to.
 type BetweenKey = (String, String, String);
@@ -332,7 +398,8 @@ pub struct Context {
     /// input.
     pub config_path: String,
     policies: Mutex<HashMap<(String, String), Arc<PolicyFiles>>>,
-    parsed: Mutex<HashMap<ParsedKey, Arc<PolicyFiles>>>,
+    /// Bounded by weight; [`Context::policy_files`] drops from `policies` what it drops.
+    parsed: Mutex<WeighedCache<ParsedKey, Arc<PolicyFiles>>>,
     /// Directory listings by repository and tree sha (a tree's sha names its content).
     trees: Mutex<HashMap<(String, Sha), Arc<Tree>>>,
     files: Mutex<HashMap<FilesKey, PullFiles>>,
@@ -368,7 +435,7 @@ impl Context {
             clock,
             config_path: CONFIG_PATH.to_string(),
             policies: Mutex::new(HashMap::new()),
-            parsed: Mutex::new(HashMap::new()),
+            parsed: Mutex::new(WeighedCache::new(POLICY_CACHE_BYTES)),
             trees: Mutex::new(HashMap::new()),
             files: Mutex::new(HashMap::new()),
             between: Mutex::new(HashMap::new()),
@@ -452,7 +519,7 @@ impl Context {
             blobs.push(self.blob_id(gh, repo, &root, &path).await?);
         }
         let parsed_key = (repo.to_string(), blobs);
-        let cached = lock(&self.parsed).get(&parsed_key).cloned();
+        let cached = lock(&self.parsed).get(&parsed_key);
         let files = match cached {
             Some(files) => files,
             None => {
@@ -471,7 +538,13 @@ impl Context {
                     &self.config_path,
                     mailmap,
                 ));
-                bounded_insert(&mut lock(&self.parsed), parsed_key, files.clone());
+                let weight = files.heap_bytes();
+                let dropped = lock(&self.parsed).insert(parsed_key, files.clone(), weight);
+                if !dropped.is_empty() {
+                    // The by-commit cache must not keep them alive.
+                    lock(&self.policies)
+                        .retain(|_, kept| !dropped.iter().any(|gone| Arc::ptr_eq(kept, gone)));
+                }
                 files
             }
         };
@@ -525,10 +598,21 @@ impl Context {
         Ok(tree.blobs.get(file).cloned())
     }
 
-    /// The label names of the config at a base commit (defaults when unknown).
-    pub async fn labels(&self, _gh: &Installation, repo: &RepoName, base_sha: &str) -> Labels {
-        lock(&self.policies)
+    /// The label names of the config at a base commit (defaults when it cannot be read). The
+    /// policy files may have left the cache since they were read (it is bounded by weight),
+    /// so they are read again then.
+    pub async fn labels(&self, gh: &Installation, repo: &RepoName, base_sha: &str) -> Labels {
+        let cached = lock(&self.policies)
             .get(&(repo.to_string(), base_sha.to_string()))
+            .cloned();
+        let files = match cached {
+            Some(files) => Some(files),
+            None => match Sha::parse(base_sha) {
+                Ok(sha) => self.policy_files(gh, repo, &sha).await.ok(),
+                Err(_) => None,
+            },
+        };
+        files
             .and_then(|p| p.config.as_ref().ok().map(|c| c.labels.clone()))
             .unwrap_or_default()
     }
@@ -720,5 +804,51 @@ impl Context {
             }
         }
         Ok(people)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parsed policy files' cache keeps what fits its budget, the least recently used
+    /// going first, and a value heavier than the budget alone.
+    #[test]
+    fn a_weighed_cache_drops_the_least_recently_used_to_stay_in_its_budget() {
+        let mut cache = WeighedCache::new(100);
+        assert!(cache.insert("a", 'a', 60).is_empty());
+        assert!(cache.insert("b", 'b', 30).is_empty());
+        assert_eq!(cache.get(&"a"), Some('a'));
+        // c does not fit beside a and b: b, used least recently, goes.
+        assert_eq!(cache.insert("c", 'c', 30), ['b']);
+        assert_eq!((cache.get(&"a"), cache.get(&"b")), (Some('a'), None));
+        assert_eq!(cache.weight, 90);
+        // The same key again replaces its value and weight.
+        assert_eq!(cache.insert("c", 'C', 10), ['c']);
+        assert_eq!(cache.weight, 70);
+        // Heavier than the whole budget: kept, alone.
+        let mut dropped = cache.insert("d", 'd', 500);
+        dropped.sort();
+        assert_eq!(dropped, ['C', 'a']);
+        assert_eq!(cache.get(&"d"), Some('d'));
+        assert_eq!((cache.entries.len(), cache.weight), (1, 500));
+        // And it goes as soon as anything else comes.
+        assert_eq!(cache.insert("e", 'e', 1), ['d']);
+    }
+
+    /// Linux's MAINTAINERS weighs megabytes parsed, many times its text: the weight the
+    /// cache's budget is stated in (README, "Proof runs": about 30 MB of RSS each).
+    #[test]
+    fn a_parsed_linux_maintainers_weighs_megabytes() {
+        let Some(linux) = crate::corpus::read("linux/MAINTAINERS").unwrap() else {
+            return;
+        };
+        let matcher = Matcher::new(crate::core::maintainers::Maintainers::parse(&linux));
+        let weight = matcher.heap_bytes();
+        assert!(
+            weight > 10 << 20 && weight < 64 << 20,
+            "{weight} bytes for {} bytes of text",
+            linux.len()
+        );
     }
 }
