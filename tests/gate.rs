@@ -239,6 +239,24 @@ async fn rejected_fast_forward_is_not_forced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bisection_finds_the_culprit_among_eight_commits() {
+    bisect_eight(None).await;
+}
+
+/// Moving the probe deletes its ref and creates it afresh. When GitHub deletes it but the
+/// answer is lost (a 502 after the work was done), the retried DELETE is told "Reference does
+/// not exist": the ref is gone, as asked, and the bisection goes on (the fault injection
+/// proof found a delivery failed for good on that 422).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_ref_deleted_with_its_answer_lost_is_deleted() {
+    bisect_eight(Some(
+        Fault::lost_answer(502).on(endpoint::DELETE_REF).times(1),
+    ))
+    .await;
+}
+
+/// Eight commits land at once and the sixth breaks `test-unit`: the bisection must name it,
+/// with `fault` injected into the fake GitHub once the flight has failed.
+async fn bisect_eight(fault: Option<Fault>) {
     let world = gated().await;
     let baseline = world.gh.branch_tip(REPO, "master").unwrap();
     ci_run(&world, &baseline, "build", "success").await;
@@ -272,6 +290,9 @@ async fn bisection_finds_the_culprit_among_eight_commits() {
         ],
     )
     .await;
+    if let Some(fault) = fault {
+        world.gh.inject(fault);
+    }
     ci(
         &world,
         &[("check_run", check_run(&tip, "test-unit", "failure"))],
@@ -302,6 +323,7 @@ async fn bisection_finds_the_culprit_among_eight_commits() {
     let verdict = &state["flights"][0]["phase"]["Done"]["Regressed"];
     assert_eq!(verdict["culprit"], commits[5], "{state}");
     assert_eq!(world.gh.branch_tip(REPO, "master").unwrap(), baseline);
+    assert_eq!(world.service().store.depth().await.unwrap().failed, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -486,19 +486,31 @@ impl Api {
         .map(drop)
     }
 
-    /// Deletes `branch`.
+    /// Deletes `branch`. A branch already gone counts as deleted: GitHub answers 422
+    /// "Reference does not exist" (or 404), as it does to a DELETE retried after a 502 whose
+    /// work was done.
     pub async fn delete_branch(
         &self,
         repo: &RepoName,
         branch: &BranchName,
     ) -> Result<(), GitHubError> {
-        self.call(
-            Method::Delete,
-            &format!("/repos/{repo}/git/refs/heads/{}", branch_path(branch)),
-            None,
-        )
-        .await
-        .map(drop)
+        let deleted = self
+            .call(
+                Method::Delete,
+                &format!("/repos/{repo}/git/refs/heads/{}", branch_path(branch)),
+                None,
+            )
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e) if e.not_found() => Ok(()),
+            Err(GitHubError::Refused {
+                status: 422,
+                message,
+                ..
+            }) if message.contains("Reference does not exist") => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Merges `head` into branch `base` with this message (GitHub's merge endpoint); the

@@ -740,11 +740,7 @@ async fn act(
                 if created.is_err() {
                     // The ref exists from an earlier probe. Pushgate forces no ref, not even
                     // its own: delete it and point it afresh.
-                    match gh.api.delete_branch(repo, &branch).await {
-                        Ok(_) => {}
-                        Err(e) if e.not_found() => {}
-                        Err(e) => return Err(e.into()),
-                    }
+                    gh.api.delete_branch(repo, &branch).await?;
                     gh.api.create_branch(repo, &branch, &sha).await?;
                 }
             }
